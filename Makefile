@@ -1,0 +1,36 @@
+# IndustryOS developer entry points. `make run` and `make test` are the two commands a
+# newcomer needs; both set up what they need first and are quick when nothing changed.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: setup run test lint typecheck check bench clean
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+run: setup
+	$(BIN)/industryos run
+
+lint: setup
+	$(BIN)/ruff check industryos tests bench
+
+typecheck: setup
+	$(BIN)/mypy industryos
+
+check: lint typecheck
+
+test: check
+	$(BIN)/pytest -q
+
+bench: setup
+	$(BIN)/python bench/ts_write.py
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

@@ -1,0 +1,136 @@
+"""Typed node configuration: defaults < YAML file < environment (``INDUSTRYOS_*``).
+
+Every setting is declared once here; nothing else in the code base reads the environment.
+A bad value raises :class:`ConfigError` with one line that names the setting, so start-up
+stops with a message the operator can act on.
+"""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    YamlConfigSettingsSource,
+)
+
+ENV_PREFIX = "INDUSTRYOS_"
+
+
+class ConfigError(Exception):
+    """A setting has a value the node cannot start with."""
+
+
+class Settings(BaseSettings):
+    """Everything one node needs to know before it starts."""
+
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="forbid", frozen=True)
+
+    data_dir: Path = Path("./data")
+    http_host: str = "0.0.0.0"
+    http_port: int = Field(8080, ge=0, le=65535)
+    mqtt_port: int = Field(1883, ge=0, le=65535)
+    mqtt_tls_port: int = Field(8883, ge=0, le=65535)
+    coap_port: int = Field(5683, ge=0, le=65535)
+    db_url: str = ""
+    jwt_secret: str = ""
+    jwt_issuer: str = "industryos.io"
+    jwt_access_ttl_s: int = Field(9000, ge=1)
+    jwt_refresh_ttl_s: int = Field(604800, ge=1)
+    demo: bool = True
+    log_level: str = "INFO"
+    max_page_size: int = Field(1000, ge=1)
+    login_max_failures: int = Field(5, ge=1)
+    login_lockout_s: int = Field(300, ge=0)
+    ts_default_ttl_days: int = Field(365, ge=0)
+    ts_partition_days: int = Field(7, ge=1)
+    ts_flush_interval_ms: int = Field(50, ge=1)
+    ts_batch_max_points: int = Field(20000, ge=1)
+
+    @field_validator("db_url")
+    @classmethod
+    def _known_engine(cls, value: str) -> str:
+        if value and not value.startswith(("sqlite", "postgresql", "postgres://")):
+            raise ValueError("must start with sqlite:// or postgresql://")
+        return value
+
+    @field_validator("log_level")
+    @classmethod
+    def _known_level(cls, value: str) -> str:
+        level = value.upper()
+        if level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
+            raise ValueError("must be one of DEBUG, INFO, WARNING, ERROR")
+        return level
+
+    @property
+    def database_url(self) -> str:
+        """The SQLAlchemy async URL: the configured one, or a SQLite file in the data dir."""
+        url = self.db_url or f"sqlite:///{(self.data_dir / 'industryos.db').resolve()}"
+        return to_async_url(url)
+
+    @property
+    def is_postgresql(self) -> bool:
+        """True when the node stores everything in PostgreSQL."""
+        return self.database_url.startswith("postgresql")
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """Explicit overrides win over the environment, which wins over the YAML file."""
+        return (init_settings, env_settings, YamlConfigSettingsSource(settings_cls))
+
+
+def to_async_url(url: str) -> str:
+    """Map a user-facing database URL to the async driver SQLAlchemy should use."""
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://") :]
+    if url.startswith("postgresql://"):
+        return "postgresql+asyncpg://" + url[len("postgresql://") :]
+    if url.startswith("sqlite://"):
+        return "sqlite+aiosqlite://" + url[len("sqlite://") :]
+    return url
+
+
+def load_settings(yaml_file: Path | None = None, **overrides: Any) -> Settings:
+    """Build settings from defaults, an optional YAML file, the environment and overrides."""
+    if yaml_file is not None and not yaml_file.is_file():
+        raise ConfigError(f"config file {yaml_file} does not exist")
+    settings_cls = Settings
+    if yaml_file is not None:
+
+        class _FromFile(Settings):
+            model_config = SettingsConfigDict(yaml_file=yaml_file)
+
+        settings_cls = _FromFile
+    try:
+        return settings_cls(**overrides)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        name = str(error["loc"][0]) if error["loc"] else "?"
+        env_name = ENV_PREFIX + name.upper()
+        raise ConfigError(f"invalid setting {env_name} ({name}): {error['msg']}") from None
+
+
+def resolve_jwt_secret(settings: Settings) -> str:
+    """The configured JWT secret, or one generated once and kept in the data dir."""
+    if settings.jwt_secret:
+        return settings.jwt_secret
+    path = settings.data_dir / "jwt-secret"
+    if path.is_file():
+        return path.read_text().strip()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    secret = secrets.token_urlsafe(48)
+    path.write_text(secret + "\n")
+    path.chmod(0o600)
+    return secret

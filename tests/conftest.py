@@ -1,0 +1,107 @@
+"""Shared fixtures: a migrated database on each engine, fresh for every test.
+
+PostgreSQL tests use the real server on 127.0.0.1:5432 (``INDUSTRYOS_TEST_PG`` overrides the
+admin URL). A template database is migrated once per session and cloned per test; every
+database this run creates has a unique name and is dropped at the end.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import asyncpg
+import pytest
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from industryos.storage.engine import create_engine
+from industryos.storage.migrate import upgrade
+
+PG_ADMIN_DSN = os.environ.get("INDUSTRYOS_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
+RUN_TAG = f"iostest_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+
+
+def _pg_dsn(database: str) -> str:
+    base, _, _ = PG_ADMIN_DSN.rpartition("/")
+    return f"{base}/{database}"
+
+
+async def _pg_admin(*statements: str) -> None:
+    conn = await asyncpg.connect(PG_ADMIN_DSN)
+    try:
+        for statement in statements:
+            await conn.execute(statement)
+    finally:
+        await conn.close()
+
+
+async def _migrate(url: str) -> None:
+    engine = create_engine(url)
+    try:
+        await upgrade(engine)
+    finally:
+        await engine.dispose()
+
+
+class DatabaseFactory:
+    """Clones a migrated template database for each test, and drops the clones at the end."""
+
+    def __init__(self, tmp_root: Path) -> None:
+        self._tmp_root = tmp_root
+        self._sqlite_template: Path | None = None
+        self._pg_template: str | None = None
+        self._pg_databases: list[str] = []
+        self._count = 0
+
+    def new_url(self, kind: str) -> str:
+        """A URL of a fresh, migrated database of ``kind`` (sqlite or postgresql)."""
+        self._count += 1
+        if kind == "sqlite":
+            if self._sqlite_template is None:
+                template = self._tmp_root / "template.db"
+                asyncio.run(_migrate(f"sqlite+aiosqlite:///{template}"))
+                self._sqlite_template = template
+            target = self._tmp_root / f"db{self._count}.db"
+            shutil.copy(self._sqlite_template, target)
+            return f"sqlite+aiosqlite:///{target}"
+        if self._pg_template is None:
+            template = f"{RUN_TAG}_template"
+            asyncio.run(_pg_admin(f'CREATE DATABASE "{template}"'))
+            self._pg_databases.append(template)
+            asyncio.run(_migrate(_pg_dsn(template).replace("postgresql://", "postgresql+asyncpg://")))
+            self._pg_template = template
+        name = f"{RUN_TAG}_{self._count}"
+        asyncio.run(_pg_admin(f'CREATE DATABASE "{name}" TEMPLATE "{self._pg_template}"'))
+        self._pg_databases.insert(0, name)
+        return _pg_dsn(name).replace("postgresql://", "postgresql+asyncpg://")
+
+    def drop_all(self) -> None:
+        """Drop every PostgreSQL database this run created."""
+        if self._pg_databases:
+            asyncio.run(
+                _pg_admin(*(f'DROP DATABASE IF EXISTS "{n}" WITH (FORCE)' for n in self._pg_databases))
+            )
+
+
+@pytest.fixture(scope="session")
+def database_factory(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DatabaseFactory]:
+    factory = DatabaseFactory(tmp_path_factory.mktemp("databases"))
+    yield factory
+    factory.drop_all()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request: pytest.FixtureRequest, database_factory: DatabaseFactory) -> str:
+    """A fresh migrated database, once per engine."""
+    return database_factory.new_url(request.param)
+
+
+@pytest.fixture
+async def engine(db_url: str) -> AsyncIterator[AsyncEngine]:
+    eng = create_engine(db_url)
+    yield eng
+    await eng.dispose()
