@@ -72,7 +72,9 @@ class DatabaseFactory:
             template = f"{RUN_TAG}_template"
             asyncio.run(_pg_admin(f'CREATE DATABASE "{template}"'))
             self._pg_databases.append(template)
-            asyncio.run(_migrate(_pg_dsn(template).replace("postgresql://", "postgresql+asyncpg://")))
+            asyncio.run(
+                _migrate(_pg_dsn(template).replace("postgresql://", "postgresql+asyncpg://"))
+            )
             self._pg_template = template
         name = f"{RUN_TAG}_{self._count}"
         asyncio.run(_pg_admin(f'CREATE DATABASE "{name}" TEMPLATE "{self._pg_template}"'))
@@ -83,7 +85,9 @@ class DatabaseFactory:
         """Drop every PostgreSQL database this run created."""
         if self._pg_databases:
             asyncio.run(
-                _pg_admin(*(f'DROP DATABASE IF EXISTS "{n}" WITH (FORCE)' for n in self._pg_databases))
+                _pg_admin(
+                    *(f'DROP DATABASE IF EXISTS "{n}" WITH (FORCE)' for n in self._pg_databases)
+                )
             )
 
 
