@@ -20,6 +20,7 @@ from pydantic_settings import (
 )
 
 ENV_PREFIX = "INDUSTRYOS_"
+MIN_JWT_SECRET_BYTES = 64
 
 
 class ConfigError(Exception):
@@ -57,6 +58,13 @@ class Settings(BaseSettings):
     def _known_engine(cls, value: str) -> str:
         if value and not value.startswith(("sqlite", "postgresql", "postgres://")):
             raise ValueError("must start with sqlite:// or postgresql://")
+        return value
+
+    @field_validator("jwt_secret")
+    @classmethod
+    def _strong_secret(cls, value: str) -> str:
+        if value and len(value.encode()) < MIN_JWT_SECRET_BYTES:
+            raise ValueError(f"must be at least {MIN_JWT_SECRET_BYTES} bytes (HS512 key)")
         return value
 
     @field_validator("log_level")

@@ -1,0 +1,51 @@
+"""Builds the FastAPI application: error contract, docs paths, health and every router.
+
+The composition is visible here in one function; routes reach services only through the
+:class:`ApiContext` the node hands in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from fastapi import APIRouter, FastAPI
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse
+
+from industryos import __version__
+from industryos.api.context import ApiContext
+from industryos.api.errors import install_error_handlers
+from industryos.api.responses import JsonResponse
+from industryos.api.routes import auth, customers, devices, tenants
+
+ROUTERS: list[APIRouter] = [auth.router, tenants.router, customers.router, devices.router]
+"""Every REST router, in the order they are mounted (other layers append theirs)."""
+
+
+def create_app(context: ApiContext, *, ready: Callable[[], bool] = lambda: True) -> FastAPI:
+    """The REST application of one node; ``ready`` drives ``/api/health``."""
+    app = FastAPI(
+        title="IndustryOS REST API",
+        version=__version__,
+        default_response_class=JsonResponse,
+        openapi_url="/v3/api-docs",
+        docs_url=None,
+        redoc_url=None,
+    )
+    app.state.context = context
+    install_error_handlers(app)
+
+    @app.get("/api/health", tags=["system"])
+    async def health() -> JsonResponse:
+        """503 while the node starts, 200 ``{"status": "UP"}`` once every listener is ready."""
+        if ready():
+            return JsonResponse({"status": "UP"})
+        return JsonResponse({"status": "STARTING"}, status_code=503)
+
+    @app.get("/swagger-ui", include_in_schema=False)
+    async def swagger_ui() -> HTMLResponse:
+        return get_swagger_ui_html(openapi_url="/v3/api-docs", title="IndustryOS REST API")
+
+    for router in ROUTERS:
+        app.include_router(router)
+    return app

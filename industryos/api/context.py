@@ -1,0 +1,37 @@
+"""What the REST layer needs from the node: the services, built once and shared by routes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from fastapi import Request
+
+from industryos.api.sessions import SessionRevocations
+from industryos.api.tokens import TokenIssuer
+from industryos.entities.audit_service import AuditService
+from industryos.entities.customer_service import CustomerService
+from industryos.entities.device_profile_service import DeviceProfileService
+from industryos.entities.device_service import DeviceService
+from industryos.entities.tenant_service import TenantService
+from industryos.entities.user_service import UserService
+
+
+@dataclass(slots=True)
+class ApiContext:
+    """Services reachable from every route (through :func:`api_context`)."""
+
+    tokens: TokenIssuer
+    sessions: SessionRevocations
+    users: UserService
+    audit: AuditService
+    tenants: TenantService
+    customers: CustomerService
+    device_profiles: DeviceProfileService
+    devices: DeviceService
+    max_page_size: int = 1000
+
+
+def api_context(request: Request) -> ApiContext:
+    """The node's API context (a FastAPI dependency)."""
+    context: ApiContext = request.app.state.context
+    return context

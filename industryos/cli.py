@@ -1,0 +1,69 @@
+"""The ``industryos`` command: ``run`` a node, ``migrate`` its database, ``--version``."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from industryos import __version__
+from industryos.config import ConfigError, Settings, load_settings
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="industryos", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"industryos {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True)
+    for name, text in (("run", "start a node"), ("migrate", "apply database migrations")):
+        command = commands.add_parser(name, help=text)
+        command.add_argument("--config", type=Path, help="YAML settings file")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the console script."""
+    args = _parser().parse_args(argv)
+    try:
+        settings = load_settings(args.config)
+    except ConfigError as exc:
+        print(f"industryos: {exc}", file=sys.stderr)
+        return 2
+    logging.basicConfig(
+        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    if args.command == "migrate":
+        asyncio.run(_migrate(settings))
+        return 0
+    _run(settings)
+    return 0
+
+
+async def _migrate(settings: Settings) -> None:
+    from industryos.storage.engine import create_engine
+    from industryos.storage.migrate import current_revision, upgrade
+
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(settings.database_url)
+    try:
+        await upgrade(engine)
+        print(f"database at revision {await current_revision(engine)}")
+    finally:
+        await engine.dispose()
+
+
+def _run(settings: Settings) -> None:
+    from industryos.runtime import run_node
+
+    try:
+        import uvloop
+    except ImportError:
+        asyncio.run(run_node(settings))
+    else:
+        uvloop.run(run_node(settings))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

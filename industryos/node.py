@@ -1,0 +1,155 @@
+"""The composition root: the one place that knows every service and wires one node.
+
+Start order: storage (migrations run by themselves) → queue → core services → first-start
+data → HTTP API (answers 503 on /api/health) → device transports → ready (200). Stop runs
+the reverse, so listeners close before the buffers behind them are flushed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from dataclasses import dataclass
+
+from industryos.api.app import create_app
+from industryos.api.context import ApiContext
+from industryos.api.server import HttpServer
+from industryos.api.sessions import SessionRevocations
+from industryos.api.tokens import TokenIssuer
+from industryos.config import Settings, resolve_jwt_secret
+from industryos.demo import Bootstrap
+from industryos.entities.audit_service import AuditService
+from industryos.entities.customer_service import CustomerService
+from industryos.entities.device_profile_service import DeviceProfileService
+from industryos.entities.device_service import DeviceService
+from industryos.entities.events import MsgPublisher
+from industryos.entities.tenant_service import TenantService
+from industryos.entities.user_service import LoginPolicy, UserService
+from industryos.storage.database import Database
+from industryos.storage.engine import create_engine
+from industryos.storage.migrate import upgrade
+from industryos.storage.repositories import Repositories
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(slots=True)
+class Core:
+    """The core services of one node, built on one database."""
+
+    db: Database
+    repos: Repositories
+    audit: AuditService
+    users: UserService
+    device_profiles: DeviceProfileService
+    devices: DeviceService
+    tenants: TenantService
+    customers: CustomerService
+    sessions: SessionRevocations
+
+    def api_context(self, tokens: TokenIssuer, max_page_size: int) -> ApiContext:
+        """What the REST layer gets to see."""
+        return ApiContext(
+            tokens=tokens,
+            sessions=self.sessions,
+            users=self.users,
+            audit=self.audit,
+            tenants=self.tenants,
+            customers=self.customers,
+            device_profiles=self.device_profiles,
+            devices=self.devices,
+            max_page_size=max_page_size,
+        )
+
+
+def build_core(db: Database, settings: Settings, publisher: MsgPublisher) -> Core:
+    """Construct every core service over ``db``; rule-engine messages go to ``publisher``."""
+    repos = Repositories.create()
+    audit = AuditService(db, repos)
+    device_profiles = DeviceProfileService(db, repos)
+    policy = LoginPolicy(settings.login_max_failures, settings.login_lockout_s)
+    return Core(
+        db=db,
+        repos=repos,
+        audit=audit,
+        users=UserService(db, repos, policy),
+        device_profiles=device_profiles,
+        devices=DeviceService(db, repos, device_profiles, audit, publisher),
+        tenants=TenantService(db, repos, device_profiles),
+        customers=CustomerService(db, repos, audit),
+        sessions=SessionRevocations(db),
+    )
+
+
+class Node:
+    """One IndustryOS node: start, serve, stop."""
+
+    def __init__(self, settings: Settings, publisher: MsgPublisher) -> None:
+        self.settings = settings
+        self._publisher = publisher
+        self._ready = False
+        self._db: Database | None = None
+        self._http: HttpServer | None = None
+        self.core: Core | None = None
+
+    @property
+    def ready(self) -> bool:
+        """True once every listener accepts connections."""
+        return self._ready
+
+    @property
+    def http_port(self) -> int:
+        """The bound HTTP port."""
+        assert self._http is not None
+        return self._http.port
+
+    async def start(self) -> None:
+        """Bring the node up in dependency order."""
+        settings = self.settings
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(settings.database_url)
+        await upgrade(engine)
+        self._db = Database(engine)
+        core = build_core(self._db, settings, self._publisher)
+        self.core = core
+        await core.sessions.load()
+        await Bootstrap(core.db, core.repos, core.users, core.tenants, core.devices).run(
+            demo=settings.demo
+        )
+        tokens = TokenIssuer(
+            resolve_jwt_secret(settings),
+            settings.jwt_issuer,
+            settings.jwt_access_ttl_s,
+            settings.jwt_refresh_ttl_s,
+        )
+        app = create_app(
+            core.api_context(tokens, settings.max_page_size), ready=lambda: self._ready
+        )
+        self._http = HttpServer(app, settings.http_host, settings.http_port)
+        await self._http.start()
+        self._ready = True
+        log.info("node ready (HTTP port %d)", self.http_port)
+
+    async def stop(self) -> None:
+        """Close listeners first, then flush and release storage."""
+        self._ready = False
+        if self._http is not None:
+            await self._http.stop()
+            self._http = None
+        if self._db is not None:
+            await self._db.close()
+            self._db = None
+        log.info("node stopped")
+
+    async def run_until_signalled(self) -> None:
+        """Start, serve until SIGTERM or SIGINT, then stop cleanly."""
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, stop.set)
+        try:
+            await self.start()
+            await stop.wait()
+        finally:
+            await self.stop()

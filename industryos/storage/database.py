@@ -1,0 +1,47 @@
+"""The database handle services use: transactions and read connections on one engine."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from industryos.entities.errors import InvalidArgument
+from industryos.storage.engine import is_sqlite
+
+
+class Database:
+    """Owns the engine; hands out transactions (writes) and connections (reads)."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+
+    @property
+    def is_sqlite(self) -> bool:
+        """True on the embedded engine."""
+        return is_sqlite(self.engine)
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[AsyncConnection]:
+        """A connection in a transaction, committed on success and rolled back on error.
+
+        A uniqueness violation that a service did not check first surfaces as
+        :class:`InvalidArgument`, never as a 500.
+        """
+        try:
+            async with self.engine.begin() as conn:
+                yield conn
+        except IntegrityError as exc:
+            raise InvalidArgument(f"Entity violates a uniqueness rule: {exc.orig}") from exc
+
+    @asynccontextmanager
+    async def read(self) -> AsyncIterator[AsyncConnection]:
+        """A connection for reads."""
+        async with self.engine.connect() as conn:
+            yield conn
+
+    async def close(self) -> None:
+        """Release every pooled connection."""
+        await self.engine.dispose()
