@@ -1,0 +1,301 @@
+"""The embedded durable queue: topics of partitioned logs in a data directory.
+
+Layout of the data directory (one process owns it, enforced with an exclusive ``flock``)::
+
+    LOCK
+    offsets.json                       every consumer group's committed offsets
+    topics/<topic>/<partition>/<base offset>.log
+
+A topic's partition count is fixed when it is created (the directory is built aside and
+renamed into place, so it appears whole); reopening with another count is refused, since
+it would move originators between partitions and break their order.
+
+Design limits, on purpose for now:
+
+* one fsync per *touched partition file* per commit: few partitions (the default config
+  has a handful per topic) keep that cheap; a shared write-ahead log with per-partition
+  indexes (RocketMQ's commit log) would make it one fsync per commit whatever the count.
+* one process per data directory. Several worker processes on one node would each open
+  their own data directory (or hand appends to the owner over a local socket); the lock
+  makes a mistake here an error instead of a corruption.
+* segments are deleted when every group known for the topic has acked past them; a topic
+  with no group keeps everything, and a group that never comes back keeps its segments.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import fcntl
+import os
+import re
+import shutil
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from industryos.msg import Msg
+from industryos.queue.embedded.consumer import EmbeddedConsumer
+from industryos.queue.embedded.offsets import OffsetStore
+from industryos.queue.embedded.segments import PartitionLog, fsync_dir
+from industryos.queue.embedded.stats import GroupLag, PartitionStats, QueueStats
+from industryos.queue.embedded.writer import LogWriter
+from industryos.queue.interface import (
+    QueueClosedError,
+    QueueConfigError,
+    RecordTooLargeError,
+    partition_for,
+)
+
+_NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+"""Topic and group names: what a JetStream stream or durable consumer name also accepts."""
+
+
+@dataclass(frozen=True, slots=True)
+class EmbeddedQueueConfig:
+    """Where the log lives, its topics and its limits."""
+
+    data_dir: Path
+    topics: Mapping[str, int] = field(
+        default_factory=lambda: {"Main": 4, "HighPriority": 2, "SequentialByOriginator": 2}
+    )
+    segment_bytes: int = 64 << 20
+    max_record_bytes: int = 1 << 20
+    max_pending_bytes: int = 16 << 20
+    max_unacked: int = 10_000
+    """Records one consumer may hold per partition without acking (JetStream MaxAckPending)."""
+
+    def validate(self) -> None:
+        """Raise :class:`QueueConfigError` on a setting the queue cannot run with."""
+        if not self.topics:
+            raise QueueConfigError("at least one topic is needed")
+        for topic, partitions in self.topics.items():
+            if not _NAME.match(topic):
+                raise QueueConfigError(f"topic name {topic!r} must match {_NAME.pattern}")
+            if not 1 <= partitions <= 1024:
+                raise QueueConfigError(f"topic {topic}: partitions must be 1..1024")
+        if self.segment_bytes < 4096 or self.max_record_bytes < 1024:
+            raise QueueConfigError("segment_bytes >= 4096 and max_record_bytes >= 1024 needed")
+        if self.max_pending_bytes < 1 or self.max_unacked < 1:
+            raise QueueConfigError("max_pending_bytes and max_unacked must be positive")
+
+
+class EmbeddedQueue:
+    """The embedded durable log (see :class:`industryos.queue.Queue`). Open with :meth:`open`."""
+
+    def __init__(
+        self,
+        config: EmbeddedQueueConfig,
+        logs: dict[str, list[PartitionLog]],
+        offsets: OffsetStore,
+        lock_fd: int,
+        recovered_bytes: int,
+    ) -> None:
+        self._config = config
+        self._logs = logs
+        self._offsets = offsets
+        self._lock_fd = lock_fd
+        self._consumers: dict[str, list[EmbeddedConsumer]] = {topic: [] for topic in logs}
+        self._closed = False
+        self._writer = LogWriter(config.max_pending_bytes, self._on_durable)
+        offsets.start(self._retention)
+        self.recovered_bytes = recovered_bytes
+        """Torn-tail bytes cut off by the recovery at open."""
+
+    @classmethod
+    async def open(cls, config: EmbeddedQueueConfig) -> EmbeddedQueue:
+        """Lock the data directory, recover every partition and start the writers."""
+        config.validate()
+        lock_fd, logs, offsets, cut = await asyncio.to_thread(_open_dir, config)
+        return cls(config, logs, offsets, lock_fd, cut)
+
+    # -- producer ------------------------------------------------------------------------
+
+    def partition_count(self, topic: str) -> int:
+        """How many partitions ``topic`` has."""
+        return len(self._topic_logs(topic))
+
+    async def append(self, topic: str, msg: Msg) -> None:
+        """Append ``msg`` to its originator's partition; returns once it is fsync'd."""
+        logs = self._topic_logs(topic)
+        payload = msg.to_bytes()
+        if len(payload) > self._config.max_record_bytes:
+            raise RecordTooLargeError(f"message of {len(payload)} bytes exceeds the limit")
+        await self._writer.append(logs[partition_for(msg.originator.id, len(logs))], payload)
+
+    async def append_many(self, topic: str, msgs: Sequence[Msg]) -> None:
+        """Append several messages in one group commit; returns once all are fsync'd."""
+        logs = self._topic_logs(topic)
+        records = []
+        for msg in msgs:
+            payload = msg.to_bytes()
+            if len(payload) > self._config.max_record_bytes:
+                raise RecordTooLargeError(f"message of {len(payload)} bytes exceeds the limit")
+            records.append((logs[partition_for(msg.originator.id, len(logs))], payload))
+        await self._writer.append_many(records)
+
+    def _topic_logs(self, topic: str) -> list[PartitionLog]:
+        if self._closed:
+            raise QueueClosedError("the queue is closed")
+        logs = self._logs.get(topic)
+        if logs is None:
+            raise QueueConfigError(f"unknown topic {topic!r}")
+        return logs
+
+    def _on_durable(self, logs: Iterable[PartitionLog]) -> None:
+        for topic in {log.topic for log in logs}:
+            for consumer in self._consumers[topic]:
+                consumer.notify()
+
+    # -- consumers -----------------------------------------------------------------------
+
+    async def subscribe(
+        self, topic: str, group: str, partitions: Collection[int] | None = None
+    ) -> EmbeddedConsumer:
+        """Join ``group`` on ``topic`` for ``partitions`` (all when None).
+
+        A new group starts at the oldest record on disk. Two live consumers of one group
+        may not share a partition.
+        """
+        logs = self._topic_logs(topic)
+        if not _NAME.match(group):
+            raise QueueConfigError(f"group name {group!r} must match {_NAME.pattern}")
+        wanted = sorted(set(range(len(logs)) if partitions is None else partitions))
+        if not wanted or not all(0 <= p < len(logs) for p in wanted):
+            raise QueueConfigError(f"topic {topic} has partitions 0..{len(logs) - 1}")
+        for other in self._consumers[topic]:
+            if other.group == group and set(other.partitions) & set(wanted):
+                raise QueueConfigError(f"group {group} already consumes some of {wanted}")
+        committed = self._offsets.get(group, topic)
+        if committed is None:
+            committed = [log.start_offset for log in logs]
+            self._offsets.set(group, topic, committed)
+        start = {
+            p: min(max(committed[p], logs[p].start_offset), logs[p].end_offset) for p in wanted
+        }
+        consumer = EmbeddedConsumer(
+            topic,
+            group,
+            {p: logs[p] for p in wanted},
+            start,
+            self._offsets,
+            self._config.max_unacked,
+            self._config.max_record_bytes,
+            self._consumers[topic].remove,
+        )
+        self._consumers[topic].append(consumer)
+        await self._offsets.commit()
+        return consumer
+
+    def _retention(self) -> list[Path]:
+        doomed: list[Path] = []
+        for topic, logs in self._logs.items():
+            floors = self._offsets.floors(topic, len(logs))
+            if floors is not None:
+                for log, floor in zip(logs, floors, strict=True):
+                    doomed.extend(log.drop_before(floor))
+        return doomed
+
+    # -- observability and lifecycle -------------------------------------------------------
+
+    def stats(self) -> QueueStats:
+        """Counters and per-partition / per-group positions, cheap enough to poll."""
+        partitions = tuple(
+            PartitionStats(
+                topic,
+                log.partition,
+                log.start_offset,
+                log.end_offset,
+                len(log.segments),
+                sum(s.size for s in log.segments),
+            )
+            for topic, logs in self._logs.items()
+            for log in logs
+        )
+        lags = []
+        for group, topic in self._offsets.groups():
+            committed = self._offsets.get(group, topic) or []
+            for log, offset in zip(self._logs.get(topic, []), committed, strict=False):
+                lags.append(GroupLag(group, topic, log.partition, offset, log.end_offset - offset))
+        return QueueStats(
+            appended=self._writer.appended,
+            commits=self._writer.commits,
+            fsyncs=self._writer.fsyncs,
+            bytes_written=self._writer.bytes_written,
+            offset_commits=self._offsets.flushes,
+            offset_fsyncs=self._offsets.fsyncs,
+            partitions=partitions,
+            lags=tuple(lags),
+        )
+
+    async def close(self) -> None:
+        """Flush pending appends and acks, close every consumer and file, release the lock."""
+        if self._closed:
+            return
+        self._closed = True
+        try:
+            await self._writer.close()
+            for consumers in self._consumers.values():
+                for consumer in list(consumers):
+                    await consumer.close()
+            await self._offsets.close()
+        finally:
+            for logs in self._logs.values():
+                for log in logs:
+                    log.close_file()
+            os.close(self._lock_fd)
+
+
+def _open_dir(
+    config: EmbeddedQueueConfig,
+) -> tuple[int, dict[str, list[PartitionLog]], OffsetStore, int]:
+    """Blocking part of :meth:`EmbeddedQueue.open`."""
+    root = config.data_dir
+    root.mkdir(parents=True, exist_ok=True)
+    lock_fd = os.open(root / "LOCK", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+    try:
+        try:
+            fcntl.flock(lock_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise QueueConfigError(f"queue directory {root} is in use by another process") from None
+        topics_dir = root / "topics"
+        topics_dir.mkdir(exist_ok=True)
+        logs: dict[str, list[PartitionLog]] = {}
+        cut = 0
+        for topic, count in config.topics.items():
+            topic_dir = _topic_dir(topics_dir, topic, count)
+            logs[topic] = []
+            for p in range(count):
+                log = PartitionLog(
+                    topic, p, topic_dir / str(p), config.segment_bytes, config.max_record_bytes
+                )
+                cut += log.recover()
+                logs[topic].append(log)
+        offsets = OffsetStore(root)
+        offsets.load()
+    except BaseException:
+        os.close(lock_fd)
+        raise
+    return lock_fd, logs, offsets, cut
+
+
+def _topic_dir(topics_dir: Path, topic: str, partitions: int) -> Path:
+    """The topic's directory, created whole (built aside, then renamed) if missing."""
+    final = topics_dir / topic
+    if final.is_dir():
+        found = sum(1 for p in final.iterdir() if p.is_dir() and p.name.isdigit())
+        if found != partitions:
+            raise QueueConfigError(
+                f"topic {topic} has {found} partitions on disk, configured {partitions}"
+            )
+        return final
+    staging = topics_dir / f".{topic}.new"
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir()
+    for p in range(partitions):
+        (staging / str(p)).mkdir()
+    for p in range(partitions):
+        fsync_dir(staging / str(p))
+    fsync_dir(staging)
+    os.rename(staging, final)
+    fsync_dir(topics_dir)
+    return final

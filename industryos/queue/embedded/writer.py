@@ -1,0 +1,101 @@
+"""The append path: buffer records from many coroutines, write and fsync them as one batch.
+
+``append`` puts the record's bytes into the pending batch of its partition and waits on the
+batch's shared future; the group-commit runner writes every partition the batch touched,
+fsyncs each of them (one ``fdatasync`` per touched partition file, however many records),
+publishes the new durable ends to readers and resolves the future. Until then nothing is
+acknowledged and nothing is visible to consumers.
+
+Backpressure: when more than ``max_pending_bytes`` wait for the next flush, new appends first
+wait for that flush, so a disk slower than the producers bounds memory instead of growing it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+
+from industryos.queue.embedded.group_commit import GroupCommit
+from industryos.queue.embedded.segments import PartitionLog
+
+_Work = dict[PartitionLog, list[bytes]]
+
+
+class LogWriter:
+    """Group-commits appends to partition logs and counts what it did."""
+
+    def __init__(
+        self, max_pending_bytes: int, on_durable: Callable[[Iterable[PartitionLog]], None]
+    ) -> None:
+        self._max_pending_bytes = max_pending_bytes
+        self._on_durable = on_durable
+        self._pending: _Work = {}
+        self._pending_bytes = 0
+        self._commit: GroupCommit[_Work, tuple[_Work, int, int, int]] = GroupCommit(
+            "queue-writer", self._take, self._flush, self._done
+        )
+        self.appended = 0
+        self.bytes_written = 0
+        self.fsyncs = 0
+
+    @property
+    def commits(self) -> int:
+        """Flushes done so far (each is one write and fsync round over the touched files)."""
+        return self._commit.flushes
+
+    async def append(self, log: PartitionLog, payload: bytes) -> None:
+        """Add one record and return once it is durable."""
+        self._commit.check()
+        while self._pending_bytes >= self._max_pending_bytes:
+            await self._commit.request()
+        batch = self._pending.get(log)
+        if batch is None:
+            self._pending[log] = [payload]
+        else:
+            batch.append(payload)
+        self._pending_bytes += len(payload)
+        await self._commit.request()
+
+    async def append_many(self, records: Sequence[tuple[PartitionLog, bytes]]) -> None:
+        """Add records (in order within each partition) and return once all are durable."""
+        self._commit.check()
+        while self._pending_bytes >= self._max_pending_bytes:
+            await self._commit.request()
+        pending = self._pending
+        for log, payload in records:
+            batch = pending.get(log)
+            if batch is None:
+                pending[log] = [payload]
+            else:
+                batch.append(payload)
+            self._pending_bytes += len(payload)
+        await self._commit.request()
+
+    def _take(self) -> _Work:
+        work, self._pending = self._pending, {}
+        self._pending_bytes = 0
+        return work
+
+    @staticmethod
+    def _flush(work: _Work) -> tuple[_Work, int, int, int]:
+        written = 0
+        records = 0
+        for log, payloads in work.items():
+            written += log.write(payloads)
+            records += len(payloads)
+        fsyncs = 0
+        for log in work:
+            fsyncs += log.sync()
+        return work, records, written, fsyncs
+
+    def _done(self, result: tuple[_Work, int, int, int]) -> None:
+        work, records, written, fsyncs = result
+        for log in work:
+            log.publish()
+        self.appended += records
+        self.bytes_written += written
+        self.fsyncs += fsyncs
+        self._on_durable(work)
+
+    async def close(self) -> None:
+        """Flush pending appends and stop (the partition files stay open for the owner)."""
+        await self._commit.close()
