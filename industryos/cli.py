@@ -55,14 +55,15 @@ async def _migrate(settings: Settings) -> None:
 
 
 def _run(settings: Settings) -> None:
-    from industryos.runtime import run_node
+    from industryos.node import Node
 
+    node = Node(settings)
     try:
         import uvloop
     except ImportError:
-        asyncio.run(run_node(settings))
+        asyncio.run(node.run_until_signalled())
     else:
-        uvloop.run(run_node(settings))
+        uvloop.run(node.run_until_signalled())
 
 
 if __name__ == "__main__":

@@ -23,15 +23,19 @@ from industryos.entities.audit_service import AuditService
 from industryos.entities.customer_service import CustomerService
 from industryos.entities.device_profile_service import DeviceProfileService
 from industryos.entities.device_service import DeviceService
-from industryos.entities.events import MsgPublisher
+from industryos.entities.events import MsgPublisher, QueuePublisher
 from industryos.entities.tenant_service import TenantService
 from industryos.entities.user_service import LoginPolicy, UserService
+from industryos.queue.embedded import EmbeddedQueue, EmbeddedQueueConfig
 from industryos.storage.database import Database
 from industryos.storage.engine import create_engine
 from industryos.storage.migrate import upgrade
 from industryos.storage.repositories import Repositories
 
 log = logging.getLogger(__name__)
+
+RULE_ENGINE_TOPIC = "Main"
+"""The queue topic device and entity messages enter the rule engine through."""
 
 
 @dataclass(slots=True)
@@ -85,10 +89,10 @@ def build_core(db: Database, settings: Settings, publisher: MsgPublisher) -> Cor
 class Node:
     """One IndustryOS node: start, serve, stop."""
 
-    def __init__(self, settings: Settings, publisher: MsgPublisher) -> None:
+    def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self._publisher = publisher
         self._ready = False
+        self._queue: EmbeddedQueue | None = None
         self._db: Database | None = None
         self._http: HttpServer | None = None
         self.core: Core | None = None
@@ -111,7 +115,10 @@ class Node:
         engine = create_engine(settings.database_url)
         await upgrade(engine)
         self._db = Database(engine)
-        core = build_core(self._db, settings, self._publisher)
+        self._queue = await EmbeddedQueue.open(
+            EmbeddedQueueConfig(data_dir=settings.data_dir / "queue")
+        )
+        core = build_core(self._db, settings, QueuePublisher(self._queue, RULE_ENGINE_TOPIC))
         self.core = core
         await core.sessions.load()
         await Bootstrap(core.db, core.repos, core.users, core.tenants, core.devices).run(
@@ -137,6 +144,9 @@ class Node:
         if self._http is not None:
             await self._http.stop()
             self._http = None
+        if self._queue is not None:
+            await self._queue.close()
+            self._queue = None
         if self._db is not None:
             await self._db.close()
             self._db = None

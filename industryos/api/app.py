@@ -18,8 +18,13 @@ from industryos.api.errors import install_error_handlers
 from industryos.api.responses import JsonResponse
 from industryos.api.routes import auth, customers, devices, tenants
 
-ROUTERS: list[APIRouter] = [auth.router, tenants.router, customers.router, devices.router]
+ROUTERS: list[APIRouter] = [auth.router, customers.router, devices.router]
 """Every REST router, in the order they are mounted (other layers append theirs)."""
+
+LAST_ROUTERS: list[APIRouter] = [tenants.router]
+"""Mounted after every other router: ``/api/tenant/{tenantId}`` would otherwise shadow
+fixed paths such as ``/api/tenant/devices`` (ids are validated as UUIDs *after* matching,
+so that a malformed id gets a 400 rather than a 404)."""
 
 
 def create_app(context: ApiContext, *, ready: Callable[[], bool] = lambda: True) -> FastAPI:
@@ -46,6 +51,6 @@ def create_app(context: ApiContext, *, ready: Callable[[], bool] = lambda: True)
     async def swagger_ui() -> HTMLResponse:
         return get_swagger_ui_html(openapi_url="/v3/api-docs", title="IndustryOS REST API")
 
-    for router in ROUTERS:
+    for router in [*ROUTERS, *LAST_ROUTERS]:
         app.include_router(router)
     return app
