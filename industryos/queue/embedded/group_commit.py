@@ -118,4 +118,5 @@ class GroupCommit(Generic[W, R]):
         try:
             await self._task
         finally:
-            self._executor.shutdown(wait=True)
+            # work submitted to the thread after the last flush (segment deletion) finishes
+            await asyncio.to_thread(self._executor.shutdown, wait=True)

@@ -6,12 +6,13 @@ crash leaves either the old or the new file, never a mix. Acks are group-committ
 appends: many acks in flight cost one file replacement.
 
 An offset stored here is the *next* offset a group wants: everything before it is acked.
-Segment retention piggybacks on the flush: the owner's ``retention`` callback picks files
-every group is past, and the flush thread deletes them after the offsets are durable.
+Segment retention follows each flush: the owner's ``retention`` callback picks the files
+every group is durably past, and the flush thread deletes them.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -22,13 +23,15 @@ from industryos.queue.embedded.group_commit import GroupCommit
 from industryos.queue.embedded.segments import fsync_dir
 from industryos.queue.interface import QueueError
 
+log = logging.getLogger(__name__)
+
 FILE_NAME = "offsets.json"
 _VERSION = 1
 
 Key = tuple[str, str]
 """(group, topic)"""
 _Snapshot = dict[Key, list[int]]
-_Work = tuple[bytes, list[Path], _Snapshot]
+_Work = tuple[bytes, _Snapshot]
 
 
 class OffsetStore:
@@ -114,11 +117,10 @@ class OffsetStore:
         for (group, topic), offsets in self._current.items():
             groups.setdefault(group, {})[topic] = offsets
         data = orjson.dumps({"version": _VERSION, "groups": groups})
-        snapshot = {key: list(offsets) for key, offsets in self._current.items()}
-        return data, self._retention(), snapshot
+        return data, {key: list(offsets) for key, offsets in self._current.items()}
 
     def _flush(self, work: _Work) -> _Snapshot:
-        data, doomed, snapshot = work
+        data, snapshot = work
         tmp = self._path.with_suffix(".tmp")
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o644)
         try:
@@ -130,16 +132,26 @@ class OffsetStore:
             os.close(fd)
         os.replace(tmp, self._path)
         fsync_dir(self._directory)
-        for path in doomed:
-            path.unlink(missing_ok=True)
         return snapshot
 
     def _done(self, snapshot: _Snapshot) -> None:
         self._durable = snapshot
         self.flushes += 1
         self.fsyncs += 2
+        doomed = self._retention()
+        if doomed and self._commit is not None:
+            # on the flush thread: after this flush, before the next one
+            self._commit.executor.submit(_unlink_all, doomed)
 
     async def close(self) -> None:
         """Flush what is pending and stop."""
         if self._commit is not None:
             await self._commit.close()
+
+
+def _unlink_all(paths: list[Path]) -> None:
+    for path in paths:
+        try:
+            path.unlink(missing_ok=True)
+        except OSError:
+            log.error("queue: could not delete acked segment %s", path, exc_info=True)
