@@ -453,7 +453,6 @@ class StreamDecoder:
             data = b"".join(self._chunks)
             self._chunks = []
         buf, pos, size, need = data, 0, len(data), 0
-        limit = self.max_remaining_length
         while pos < size:
             first = buf[pos]
             if self._expect_connect and first != 0x10:
@@ -470,9 +469,10 @@ class StreamDecoder:
                         raise
                     need = size - pos + 1
                     break
-            if length > limit:
+            if length > self.max_remaining_length:
                 raise MqttProtocolError(
-                    ReasonCode.PACKET_TOO_LARGE, f"remaining length {length} above {limit}"
+                    ReasonCode.PACKET_TOO_LARGE,
+                    f"remaining length {length} above {self.max_remaining_length}",
                 )
             end = start + length
             if end > size:

@@ -1,0 +1,408 @@
+"""One client connection: CONNECT handshake, the reader loop, ordered hooks, coalesced writes.
+
+Reading top to bottom (mqttools' ``serve_forever`` shape): read CONNECT, authenticate,
+CONNACK; then the reader loop dispatches each packet through ``_dispatch_table``; then
+one cleanup block. Protocol-level packets (PINGREQ, the QoS handshakes) are answered
+inline by the reader; packets that need the application (PUBLISH, SUBSCRIBE,
+UNSUBSCRIBE) go, in arrival order, to one worker task per connection. So a slow
+``on_publish`` (waiting for the durable queue) never delays PINGRESP or the client's
+acknowledgements of our publishes, while publishes are still handled and acknowledged in
+order. Once ``max_pending_packets`` wait for the worker, the reader stops reading and TCP
+flow control pushes back on the client.
+
+Everything written during one event-loop iteration goes out in one ``transport.write``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Hashable
+from functools import partial
+from typing import Any, Generic, Protocol
+
+from industryos.transport.mqtt.application import (
+    Accepted,
+    ContextT,
+    MqttApplication,
+    PeerCertificate,
+    PublishResult,
+    Refused,
+)
+from industryos.transport.mqtt.codec import StreamDecoder, encode, packet_size
+from industryos.transport.mqtt.config import MqttConfig
+from industryos.transport.mqtt.errors import MqttProtocolError
+from industryos.transport.mqtt.packet_types import ProtocolLevel
+from industryos.transport.mqtt.packets import (
+    Auth,
+    Connack,
+    Connect,
+    Disconnect,
+    Packet,
+    Pingreq,
+    Pingresp,
+    Properties,
+    Puback,
+    Pubcomp,
+    Publish,
+    Pubrec,
+    Pubrel,
+    Suback,
+    Subscribe,
+    Unsuback,
+    Unsubscribe,
+)
+from industryos.transport.mqtt.reason_codes import ReasonCode, v3_connack_code, v3_suback_code
+from industryos.transport.mqtt.session import Session
+
+log = logging.getLogger(__name__)
+
+_READ_SIZE = 65_536
+_PINGRESP = encode(Pingresp(), False)
+_CLOSED_BY_PEER = ReasonCode.UNSPECIFIED_ERROR
+Job = Callable[[], Awaitable[None]]
+
+
+class Registry(Protocol):
+    """Where sessions register under the application's session key (the server)."""
+
+    async def take_over(self, key: Hashable, connection: Connection[Any]) -> None:
+        """Make ``connection`` the one for ``key``, closing any previous one."""
+
+    def release(self, key: Hashable, connection: Connection[Any]) -> None:
+        """Forget ``connection`` under ``key`` if it is still the registered one."""
+
+
+class Connection(Generic[ContextT]):
+    """Serves one network connection from CONNECT to close."""
+
+    def __init__(
+        self,
+        reader: asyncio.StreamReader,
+        writer: asyncio.StreamWriter,
+        app: MqttApplication[ContextT],
+        config: MqttConfig,
+        registry: Registry,
+        peer_certificate: PeerCertificate | None = None,
+    ) -> None:
+        self._reader = reader
+        self._writer = writer
+        self._app = app
+        self._config = config
+        self._registry = registry
+        self._peer_certificate = peer_certificate
+        self._loop = asyncio.get_running_loop()
+        self._decoder = StreamDecoder(config.max_payload_size)
+        self._out: list[bytes] = []
+        self._flush_scheduled = False
+        self._closing = False
+        self._app_closed = False
+        self._v5 = False
+        self._jobs: asyncio.Queue[Job | None] = asyncio.Queue(config.max_pending_packets)
+        self._worker: asyncio.Task[None] | None = None
+        self._done = asyncio.Event()
+        self.session: Session[ContextT] | None = None
+        self.peer = writer.get_extra_info("peername")
+
+    def __repr__(self) -> str:
+        return f"<Connection {self.peer} {self.session!r}>"
+
+    # --- lifecycle ---------------------------------------------------------------------
+
+    async def serve(self) -> None:
+        """Run the connection to its end; never raises."""
+        packets = self._packets()
+        try:
+            session = await self._open(packets)
+            if session is not None:
+                await self._run(session, packets)
+        except MqttProtocolError as exc:
+            log.warning("%r: %s", self, exc)
+            self.close(exc.reason_code)
+        except OSError as exc:
+            log.debug("%r: connection lost: %s", self, exc)
+            self.close(_CLOSED_BY_PEER, notify=False)
+        except Exception:
+            log.exception("%r: internal fault", self)
+            self.close(ReasonCode.IMPLEMENTATION_SPECIFIC_ERROR)
+        finally:
+            await packets.aclose()
+            await self._finish()
+
+    def close(self, reason: ReasonCode, *, notify: bool = True) -> None:
+        """Start closing: tell an MQTT 5 client ``reason`` (if ``notify``), then hang up."""
+        if self._closing:
+            return
+        if self.session is not None:
+            self.session.closing(reason)
+            if notify and self._v5:
+                self._out.append(encode(Disconnect(reason), True))
+        self._closing = True
+        self._flush()
+        self._writer.close()
+        self._reader.feed_eof()
+
+    async def wait_closed(self) -> None:
+        """Wait until the connection is fully finished (all hooks have run)."""
+        await self._done.wait()
+
+    # --- writing -----------------------------------------------------------------------
+
+    def write(self, data: bytes) -> None:
+        """Queue bytes; everything queued in one loop iteration is sent in one write."""
+        if self._closing:
+            return
+        self._out.append(data)
+        if not self._flush_scheduled:
+            self._flush_scheduled = True
+            self._loop.call_soon(self._flush)
+
+    def _flush(self) -> None:
+        self._flush_scheduled = False
+        if self._out and not self._writer.transport.is_closing():
+            self._writer.write(b"".join(self._out))
+        self._out.clear()
+
+    def _send(self, packet: Packet) -> None:
+        self.write(encode(packet, self._v5))
+
+    # --- CONNECT -----------------------------------------------------------------------
+
+    async def _packets(self) -> AsyncGenerator[Packet, None]:
+        read, feed = self._reader.read, self._decoder.feed
+        while data := await read(_READ_SIZE):
+            if self.session is not None:
+                self.session.received()
+            for packet in feed(data):
+                yield packet
+
+    async def _open(self, packets: AsyncIterator[Packet]) -> Session[ContextT] | None:
+        try:
+            async with asyncio.timeout(self._config.connect_timeout):
+                connect = await anext(packets)
+        except StopAsyncIteration:
+            return None
+        except TimeoutError:
+            log.warning("%r: no CONNECT within %.1f s", self, self._config.connect_timeout)
+            return None
+        except MqttProtocolError as exc:
+            log.warning("%r: bad CONNECT: %s", self, exc)
+            self._refuse_malformed(exc)
+            return None
+        if not isinstance(connect, Connect):
+            raise MqttProtocolError(ReasonCode.PROTOCOL_ERROR, "first packet is not CONNECT")
+        self._v5 = connect.protocol_level == ProtocolLevel.MQTT_5
+        return await self._authenticate(connect)
+
+    def _refuse_malformed(self, exc: MqttProtocolError) -> None:
+        """CONNACK for a CONNECT we cannot accept, in the format its level understands."""
+        level = exc.protocol_level
+        if exc.reason_code == ReasonCode.UNSUPPORTED_PROTOCOL_VERSION and level is not None:
+            self._v5 = level > ProtocolLevel.MQTT_5
+            self._refuse(ReasonCode.UNSUPPORTED_PROTOCOL_VERSION)
+        elif level == ProtocolLevel.MQTT_5:
+            self._v5 = True
+            self._refuse(exc.reason_code)
+
+    def _refuse(self, reason: ReasonCode) -> None:
+        code = reason if self._v5 else v3_connack_code(reason)
+        self._send(Connack(False, code))
+        self.close(reason, notify=False)
+
+    async def _authenticate(self, connect: Connect) -> Session[ContextT] | None:
+        if connect.properties.authentication_method is not None:
+            log.warning("%r: enhanced authentication is not supported", self)
+            self._refuse(ReasonCode.BAD_AUTHENTICATION_METHOD)
+            return None
+        try:
+            result = await self._app.authenticate(connect, self._peer_certificate)
+        except Exception:
+            log.exception("%r: authenticate failed", self)
+            self._refuse(ReasonCode.SERVER_UNAVAILABLE)
+            return None
+        if isinstance(result, Refused):
+            log.warning("%r: CONNECT refused: %s", self, result.reason_code.name)
+            self._refuse(result.reason_code)
+            return None
+        return await self._accept(connect, result)
+
+    async def _accept(
+        self, connect: Connect, accepted: Accepted[ContextT]
+    ) -> Session[ContextT] | None:
+        if self._closing:
+            return None
+        config = self._config
+        max_payload = min(
+            accepted.max_payload_size or config.max_payload_size, config.max_payload_size
+        )
+        receive_maximum = accepted.receive_maximum or config.receive_maximum
+        self._decoder.max_remaining_length = max_payload
+        assigned = None
+        if self._v5 and not connect.client_id:
+            assigned = connect.client_id = f"ios-{secrets.token_hex(8)}"
+        session = Session(
+            self,
+            connect,
+            accepted.context,
+            session_key=accepted.session_key,
+            receive_maximum=receive_maximum,
+            topic_alias_maximum=config.topic_alias_maximum,
+            delivery_timeout=config.delivery_timeout,
+        )
+        self.session = session
+        if accepted.session_key is not None:
+            await self._registry.take_over(accepted.session_key, self)
+        if self._closing:
+            return None
+        properties = Properties()
+        if self._v5:
+            asked_expiry = connect.properties.session_expiry_interval
+            properties = Properties(
+                session_expiry_interval=0 if asked_expiry else None,
+                assigned_client_identifier=assigned,
+                receive_maximum=receive_maximum,
+                topic_alias_maximum=config.topic_alias_maximum or None,
+                maximum_packet_size=packet_size(max_payload),
+            )
+        self._send(Connack(False, ReasonCode.SUCCESS, properties))
+        log.debug("%r: connected", self)
+        return session
+
+    # --- connected ---------------------------------------------------------------------
+
+    async def _run(self, session: Session[ContextT], packets: AsyncIterator[Packet]) -> None:
+        self._jobs.put_nowait(partial(self._app.on_connect, session))
+        self._worker = asyncio.create_task(self._work(session))
+        table = self._dispatch_table(session)
+        async for packet in packets:
+            handler = table.get(type(packet))
+            if handler is None:
+                raise MqttProtocolError(
+                    ReasonCode.PROTOCOL_ERROR, f"unexpected {type(packet).__name__}"
+                )
+            pending = handler(packet)
+            if pending is not None:
+                await pending
+            if self._closing:
+                return
+        self.close(_CLOSED_BY_PEER, notify=False)
+
+    def _dispatch_table(
+        self, session: Session[ContextT]
+    ) -> dict[type[Any], Callable[[Any], Awaitable[None] | None]]:
+        """Every packet type a client may send once connected, and who handles it."""
+        return {
+            Publish: partial(self._on_publish, session),
+            Puback: session.on_puback,
+            Pubrec: session.on_pubrec,
+            Pubrel: session.on_pubrel,
+            Pubcomp: session.on_pubcomp,
+            Subscribe: lambda p: self._enqueue(partial(self._subscribe, session, p)),
+            Unsubscribe: lambda p: self._enqueue(partial(self._unsubscribe, session, p)),
+            Pingreq: self._on_pingreq,
+            Disconnect: self._on_disconnect,
+            Auth: self._on_auth,
+        }
+
+    def _on_publish(self, session: Session[ContextT], publish: Publish) -> Awaitable[None] | None:
+        if session.accept_publish(publish):
+            return self._enqueue(partial(self._deliver, session, publish))
+        return None
+
+    def _on_pingreq(self, packet: Pingreq) -> None:
+        self.write(_PINGRESP)
+
+    def _on_disconnect(self, packet: Disconnect) -> None:
+        try:
+            reason = ReasonCode(packet.reason_code)
+        except ValueError:
+            raise MqttProtocolError(
+                ReasonCode.PROTOCOL_ERROR, "unknown DISCONNECT reason"
+            ) from None
+        log.debug("%r: client disconnected (0x%02X)", self, reason)
+        self.close(reason, notify=False)
+
+    def _on_auth(self, packet: Auth) -> None:
+        raise MqttProtocolError(ReasonCode.PROTOCOL_ERROR, "AUTH without an auth method")
+
+    def _enqueue(self, job: Job) -> Awaitable[None] | None:
+        if self._jobs.full():
+            return self._jobs.put(job)
+        self._jobs.put_nowait(job)
+        return None
+
+    # --- the ordered worker ------------------------------------------------------------
+
+    async def _work(self, session: Session[ContextT]) -> None:
+        """Run application hooks one at a time, in arrival order."""
+        while (job := await self._jobs.get()) is not None:
+            if self._app_closed:
+                continue
+            try:
+                await job()
+            except Exception:
+                log.exception("%r: application hook failed", self)
+                self._app_close(ReasonCode.IMPLEMENTATION_SPECIFIC_ERROR)
+
+    def _app_close(self, reason: ReasonCode) -> None:
+        """The application ends the session: its remaining packets are not handled."""
+        self._app_closed = True
+        self.close(reason)
+
+    async def _deliver(self, session: Session[ContextT], publish: Publish) -> None:
+        result: PublishResult = await self._app.on_publish(session, publish)
+        if publish.qos and result.ack is not None:
+            session.acknowledge(publish, result.ack)
+        if result.disconnect is not None:
+            self._app_close(result.disconnect)
+
+    async def _subscribe(self, session: Session[ContextT], packet: Subscribe) -> None:
+        codes = list(await self._app.on_subscribe(session, packet.subscriptions))
+        if len(codes) != len(packet.subscriptions):
+            raise ValueError(f"on_subscribe returned {len(codes)} codes for {packet!r}")
+        if not self._v5:
+            codes = [v3_suback_code(code) for code in codes]
+        self._send(Suback(packet.packet_id, codes))
+
+    async def _unsubscribe(self, session: Session[ContextT], packet: Unsubscribe) -> None:
+        codes = list(await self._app.on_unsubscribe(session, packet.topic_filters))
+        if len(codes) != len(packet.topic_filters):
+            raise ValueError(f"on_unsubscribe returned {len(codes)} codes for {packet!r}")
+        self._send(Unsuback(packet.packet_id, codes if self._v5 else []))
+
+    # --- cleanup -----------------------------------------------------------------------
+
+    async def _finish(self) -> None:
+        """Let the worker hand over what was read, tell the application, release the key."""
+        self.close(_CLOSED_BY_PEER, notify=False)
+        session = self.session
+        timeout = self._config.close_timeout
+        if self._worker is not None:
+            try:
+                async with asyncio.timeout(timeout):
+                    await self._jobs.put(None)
+                    await self._worker
+            except TimeoutError:
+                log.warning("%r: application hooks still busy after %.1f s", self, timeout)
+                self._worker.cancel()
+        if session is not None:
+            if self._worker is not None:
+                await self._notify_disconnect(session)
+            session.closed()
+            if session.session_key is not None:
+                self._registry.release(session.session_key, self)
+        try:
+            async with asyncio.timeout(timeout):
+                await self._writer.wait_closed()
+        except (OSError, TimeoutError) as exc:
+            log.debug("%r: closing the socket: %r", self, exc)
+            self._writer.transport.abort()
+        self._done.set()
+
+    async def _notify_disconnect(self, session: Session[ContextT]) -> None:
+        try:
+            reason = session.close_reason
+            await self._app.on_disconnect(session, _CLOSED_BY_PEER if reason is None else reason)
+        except Exception:
+            log.exception("%r: on_disconnect failed", self)

@@ -1,0 +1,131 @@
+"""The MQTT listeners: plain TCP and TLS on the running (uvloop) event loop.
+
+The server owns the sockets and the session-key registry that implements takeover (a
+second session for the same device closes the first with 0x8E, spec §2.1); everything
+per connection lives in ``connection.py``. ``close()`` stops the listeners, tells every
+MQTT 5 client the server is shutting down (0x8B) and waits for the sessions' last hooks.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import ssl
+from collections.abc import Hashable
+from typing import Any, Generic
+
+from industryos.transport.mqtt.application import ContextT, MqttApplication, PeerCertificate
+from industryos.transport.mqtt.config import MqttConfig
+from industryos.transport.mqtt.connection import Connection
+from industryos.transport.mqtt.reason_codes import ReasonCode
+from industryos.transport.mqtt.tls import server_context
+
+log = logging.getLogger(__name__)
+
+
+class MqttServer(Generic[ContextT]):
+    """Accepts MQTT connections and hands each one to a :class:`Connection`."""
+
+    def __init__(self, config: MqttConfig, app: MqttApplication[ContextT]) -> None:
+        self._config = config
+        self._app = app
+        self._listeners: list[asyncio.Server] = []
+        self._connections: set[Connection[ContextT]] = set()
+        self._by_key: dict[Hashable, Connection[Any]] = {}
+        self.port: int | None = None
+        """The bound plain port (useful when configured as 0)."""
+        self.tls_port: int | None = None
+        """The bound TLS port."""
+
+    async def start(self) -> None:
+        """Open the configured listeners."""
+        config = self._config
+        if config.port is not None:
+            server = await asyncio.start_server(
+                self._serve_plain, config.host, config.port, limit=2**20
+            )
+            self._listeners.append(server)
+            self.port = server.sockets[0].getsockname()[1]
+        if config.tls_port is not None:
+            context = await asyncio.to_thread(
+                server_context, config.tls_cert_file, config.tls_key_file, config.data_dir
+            )
+            server = await asyncio.start_server(
+                self._serve_tls,
+                config.host,
+                config.tls_port,
+                ssl=context,
+                ssl_handshake_timeout=config.connect_timeout,
+                limit=2**20,
+            )
+            self._listeners.append(server)
+            self.tls_port = server.sockets[0].getsockname()[1]
+        log.info("MQTT listening on %s port %s, TLS port %s", config.host, self.port, self.tls_port)
+
+    async def close(self) -> None:
+        """Stop accepting, disconnect every session (0x8B on MQTT 5) and wait for them."""
+        for listener in self._listeners:
+            listener.close()
+        connections = list(self._connections)
+        for connection in connections:
+            connection.close(ReasonCode.SERVER_SHUTTING_DOWN)
+        if connections:
+            try:
+                async with asyncio.timeout(self._config.close_timeout * 2):
+                    await asyncio.gather(*(c.wait_closed() for c in connections))
+            except TimeoutError:
+                log.warning("MQTT sessions still closing at shutdown")
+        for listener in self._listeners:
+            await listener.wait_closed()
+        self._listeners.clear()
+
+    @property
+    def connection_count(self) -> int:
+        """Open connections, authenticated or not."""
+        return len(self._connections)
+
+    # --- Registry, used by connections -------------------------------------------------
+
+    async def take_over(self, key: Hashable, connection: Connection[Any]) -> None:
+        """Register ``connection`` for ``key``; an older one is closed and awaited."""
+        previous = self._by_key.get(key)
+        self._by_key[key] = connection
+        if previous is None or previous is connection:
+            return
+        log.info("%r takes over from %r", connection, previous)
+        previous.close(ReasonCode.SESSION_TAKEN_OVER)
+        try:
+            async with asyncio.timeout(self._config.close_timeout):
+                await previous.wait_closed()
+        except TimeoutError:
+            log.warning("%r did not finish closing in time", previous)
+
+    def release(self, key: Hashable, connection: Connection[Any]) -> None:
+        """Forget ``connection`` if it is still the one registered for ``key``."""
+        if self._by_key.get(key) is connection:
+            del self._by_key[key]
+
+    # --- accepting ---------------------------------------------------------------------
+
+    async def _serve_plain(
+        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+    ) -> None:
+        await self._serve(reader, writer, None)
+
+    async def _serve_tls(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        ssl_object: ssl.SSLObject | None = writer.get_extra_info("ssl_object")
+        der = ssl_object.getpeercert(binary_form=True) if ssl_object is not None else None
+        await self._serve(reader, writer, PeerCertificate(der) if der else None)
+
+    async def _serve(
+        self,
+        reader: asyncio.StreamReader,
+        writer: asyncio.StreamWriter,
+        certificate: PeerCertificate | None,
+    ) -> None:
+        connection = Connection(reader, writer, self._app, self._config, self, certificate)
+        self._connections.add(connection)
+        try:
+            await connection.serve()
+        finally:
+            self._connections.discard(connection)

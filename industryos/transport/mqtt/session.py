@@ -1,0 +1,373 @@
+"""Per-connection MQTT session state: QoS handshakes, packet ids, limits and keep-alive.
+
+A :class:`Session` lives exactly as long as its network connection. Sessions are never
+persisted (the device API has no use for it, spec §2.1): CONNACK always says
+``session_present=0`` and nothing is retransmitted after a reconnect.
+
+The session performs no I/O itself: it writes encoded packets to, and asks for closing
+through, a :class:`Link` the connection provides, which keeps it testable without sockets.
+
+States::
+
+    CONNECTED ──(close requested / peer gone)──> CLOSING ──(hooks done)──> CLOSED
+
+Limits enforced here (MQTT 5): our Receive Maximum for client→server QoS 1/2 publishes
+(0x93 when exceeded), the client's Receive Maximum and Maximum Packet Size for
+server→client publishes, topic aliases (0x94), and keep-alive: no packet for 1.5 times the
+keep-alive interval closes the session (0x8D).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Hashable
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Generic, Protocol
+
+from industryos.transport.mqtt.application import ContextT
+from industryos.transport.mqtt.codec import encode
+from industryos.transport.mqtt.errors import (
+    DeliveryRefused,
+    DeliveryTimeout,
+    MqttProtocolError,
+    PacketTooLarge,
+    SessionClosed,
+)
+from industryos.transport.mqtt.packet_types import ProtocolLevel
+from industryos.transport.mqtt.packets import (
+    NO_PROPERTIES,
+    Connect,
+    Properties,
+    Puback,
+    Pubcomp,
+    Publish,
+    Pubrec,
+    Pubrel,
+)
+from industryos.transport.mqtt.reason_codes import ReasonCode
+
+log = logging.getLogger(__name__)
+
+KEEP_ALIVE_FACTOR = 1.5
+_MAX_PACKET_ID = 65_535
+
+
+class SessionState(StrEnum):
+    """Where a session is in its life."""
+
+    CONNECTED = "connected"
+    CLOSING = "closing"
+    CLOSED = "closed"
+
+
+class Link(Protocol):
+    """The connection as a session sees it."""
+
+    def write(self, data: bytes) -> None:
+        """Queue encoded bytes for the peer (coalesced, never blocks)."""
+
+    def close(self, reason: ReasonCode) -> None:
+        """Close the connection, telling an MQTT 5 peer ``reason``."""
+
+
+@dataclass(slots=True)
+class _Outbound:
+    """A server→client QoS 1/2 publish waiting for PUBACK, or PUBREC then PUBCOMP."""
+
+    future: asyncio.Future[None]
+    qos: int
+    released: bool = False
+    """QoS 2: PUBREC received and PUBREL sent; PUBCOMP is next."""
+
+
+@dataclass(slots=True)
+class _Limits:
+    """Negotiated limits; ``client_*`` come from CONNECT, the others are ours."""
+
+    receive_maximum: int
+    topic_alias_maximum: int
+    client_receive_maximum: int = _MAX_PACKET_ID
+    client_maximum_packet_size: int | None = None
+    delivery_timeout: float = 30.0
+
+
+@dataclass(slots=True)
+class _Inbound:
+    """Client→server QoS 1/2 publishes not yet fully acknowledged."""
+
+    unacked: int = 0
+    qos2: dict[int, bool] = field(default_factory=dict)
+    """QoS 2 packet id → PUBREC already sent (awaiting PUBREL)."""
+    aliases: dict[int, str] = field(default_factory=dict)
+
+
+class Session(Generic[ContextT]):
+    """One connected client, as the application sees it (``publish``, ``disconnect``)."""
+
+    def __init__(
+        self,
+        link: Link,
+        connect: Connect,
+        context: ContextT,
+        *,
+        session_key: Hashable | None,
+        receive_maximum: int,
+        topic_alias_maximum: int,
+        delivery_timeout: float,
+    ) -> None:
+        self._link = link
+        self.context = context
+        """What the application's ``authenticate`` returned for this session."""
+        self.session_key = session_key
+        self.client_id = connect.client_id
+        self.username = connect.username
+        self.protocol_level = connect.protocol_level
+        self.v5 = connect.protocol_level == ProtocolLevel.MQTT_5
+        self.keep_alive = connect.keep_alive
+        self.state = SessionState.CONNECTED
+        self.close_reason: ReasonCode | None = None
+        """Why the session ended: the client's DISCONNECT code (0x00 normally), 0x80 when
+        the connection dropped without DISCONNECT, or the code the server closed with."""
+        props = connect.properties
+        self._limits = _Limits(
+            receive_maximum=receive_maximum,
+            topic_alias_maximum=topic_alias_maximum if self.v5 else 0,
+            client_receive_maximum=props.receive_maximum or _MAX_PACKET_ID,
+            client_maximum_packet_size=props.maximum_packet_size,
+            delivery_timeout=delivery_timeout,
+        )
+        self._inbound = _Inbound()
+        self._outbound: dict[int, _Outbound] = {}
+        self._send_quota = asyncio.Semaphore(self._limits.client_receive_maximum)
+        self._quota_waiting = 0
+        self._next_packet_id = 1
+        self._loop = asyncio.get_running_loop()
+        self._last_received = self._loop.time()
+        self._watchdog: asyncio.TimerHandle | None = None
+        if self.keep_alive:
+            self._arm_watchdog(self.keep_alive * KEEP_ALIVE_FACTOR)
+
+    def __repr__(self) -> str:
+        return f"<Session {self.client_id!r} v{self.protocol_level} {self.state}>"
+
+    # --- application API ---------------------------------------------------------------
+
+    async def publish(
+        self,
+        topic: str,
+        payload: bytes,
+        qos: int = 1,
+        *,
+        retain: bool = False,
+        properties: Properties = NO_PROPERTIES,
+        delivery_timeout: float | None = None,
+    ) -> None:
+        """Send a PUBLISH whether or not the client subscribed (spec §2.3).
+
+        QoS 0 returns once written; QoS 1/2 return when the client's PUBACK/PUBCOMP
+        arrives. Raises a :class:`DeliveryError` subclass when the session closes first,
+        ``delivery_timeout`` passes, the client refuses it, or it exceeds the client's limit.
+        """
+        if self.state is not SessionState.CONNECTED:
+            raise SessionClosed(f"{self!r} is not connected")
+        packet = Publish(topic, payload, qos, retain, False, 0, properties)
+        if not qos:
+            self._write_publish(packet)
+            return
+        limit = self._limits.delivery_timeout if delivery_timeout is None else delivery_timeout
+        try:
+            async with asyncio.timeout(limit):
+                await self._acquire_slot()
+                try:
+                    await self._deliver(packet)
+                finally:
+                    self._send_quota.release()
+        except TimeoutError:
+            raise DeliveryTimeout(f"no acknowledgement within {limit} s") from None
+
+    def disconnect(self, reason: ReasonCode = ReasonCode.ADMINISTRATIVE_ACTION) -> None:
+        """Close the session (a DISCONNECT with ``reason`` on MQTT 5); returns at once."""
+        self._link.close(reason)
+
+    @property
+    def inflight_out(self) -> int:
+        """Server→client QoS 1/2 publishes awaiting their acknowledgement."""
+        return len(self._outbound)
+
+    @property
+    def inflight_in(self) -> int:
+        """Client→server QoS 1/2 publishes not yet fully acknowledged."""
+        return self._inbound.unacked
+
+    # --- called by the connection --------------------------------------------------------
+
+    def received(self) -> None:
+        """Bytes arrived from the client: the keep-alive clock restarts."""
+        self._last_received = self._loop.time()
+
+    def accept_publish(self, publish: Publish) -> bool:
+        """Check and account an inbound PUBLISH; False for a QoS 2 duplicate to skip."""
+        if publish.properties is not NO_PROPERTIES and publish.properties.topic_alias is not None:
+            self._resolve_alias(publish, publish.properties.topic_alias)
+        elif not publish.topic:
+            raise MqttProtocolError(ReasonCode.PROTOCOL_ERROR, "empty topic and no alias")
+        if not publish.qos:
+            return True
+        if publish.qos == 2 and publish.packet_id in self._inbound.qos2:
+            if self._inbound.qos2[publish.packet_id]:
+                self._write(Pubrec(publish.packet_id))
+            return False
+        self._inbound.unacked += 1
+        if self.v5 and self._inbound.unacked > self._limits.receive_maximum:
+            raise MqttProtocolError(
+                ReasonCode.RECEIVE_MAXIMUM_EXCEEDED,
+                f"more than {self._limits.receive_maximum} unacknowledged publishes",
+            )
+        if publish.qos == 2:
+            self._inbound.qos2[publish.packet_id] = False
+        return True
+
+    def acknowledge(self, publish: Publish, reason: ReasonCode) -> None:
+        """Send the PUBACK/PUBREC for an accepted inbound publish."""
+        code = reason if self.v5 else 0
+        if publish.qos == 1:
+            self._inbound.unacked -= 1
+            self._write(Puback(publish.packet_id, code))
+            return
+        if reason.is_error:
+            self._inbound.qos2.pop(publish.packet_id, None)
+            self._inbound.unacked -= 1
+        else:
+            self._inbound.qos2[publish.packet_id] = True
+        self._write(Pubrec(publish.packet_id, code))
+
+    def on_pubrel(self, packet: Pubrel) -> None:
+        """Client released a QoS 2 publish: complete it."""
+        if self._inbound.qos2.get(packet.packet_id) is False:
+            raise MqttProtocolError(ReasonCode.PROTOCOL_ERROR, "PUBREL before PUBREC")
+        if self._inbound.qos2.pop(packet.packet_id, None) is None:
+            code = ReasonCode.PACKET_IDENTIFIER_NOT_FOUND if self.v5 else 0
+            self._write(Pubcomp(packet.packet_id, code))
+            return
+        self._inbound.unacked -= 1
+        self._write(Pubcomp(packet.packet_id))
+
+    def on_puback(self, packet: Puback) -> None:
+        """Client acknowledged a QoS 1 publish."""
+        entry = self._outbound.get(packet.packet_id)
+        if entry is None or entry.qos != 1:
+            log.warning("%r: PUBACK for unknown packet id %d", self, packet.packet_id)
+            return
+        self._settle(entry, packet.reason_code)
+
+    def on_pubrec(self, packet: Pubrec) -> None:
+        """Client received a QoS 2 publish: release it, unless it refused it."""
+        entry = self._outbound.get(packet.packet_id)
+        if entry is None or entry.qos != 2:
+            code = ReasonCode.PACKET_IDENTIFIER_NOT_FOUND if self.v5 else 0
+            self._write(Pubrel(packet.packet_id, code))
+            return
+        if packet.reason_code >= 0x80:
+            self._settle(entry, packet.reason_code)
+            return
+        entry.released = True
+        self._write(Pubrel(packet.packet_id))
+
+    def on_pubcomp(self, packet: Pubcomp) -> None:
+        """Client completed a QoS 2 publish."""
+        entry = self._outbound.get(packet.packet_id)
+        if entry is None or not entry.released:
+            log.warning("%r: PUBCOMP for unknown packet id %d", self, packet.packet_id)
+            return
+        self._settle(entry, packet.reason_code)
+
+    def closing(self, reason: ReasonCode) -> None:
+        """The connection is going away: fail pending deliveries, stop the watchdog."""
+        if self.state is not SessionState.CONNECTED:
+            return
+        self.state = SessionState.CLOSING
+        self.close_reason = reason
+        if self._watchdog is not None:
+            self._watchdog.cancel()
+        for entry in self._outbound.values():
+            if not entry.future.done():
+                entry.future.set_exception(SessionClosed(f"session closed (0x{reason:02X})"))
+        for _ in range(self._quota_waiting):
+            self._send_quota.release()  # wake publishers waiting for a slot: they see CLOSING
+
+    def closed(self) -> None:
+        """Every hook has run; the session is finished."""
+        self.state = SessionState.CLOSED
+
+    # --- internals ---------------------------------------------------------------------
+
+    async def _acquire_slot(self) -> None:
+        """Wait until the client's Receive Maximum allows one more QoS 1/2 publish."""
+        self._quota_waiting += 1
+        try:
+            await self._send_quota.acquire()
+        finally:
+            self._quota_waiting -= 1
+        if self.state is not SessionState.CONNECTED:
+            self._send_quota.release()
+            raise SessionClosed(f"{self!r} closed before sending")
+
+    async def _deliver(self, packet: Publish) -> None:
+        packet.packet_id = self._allocate_packet_id()
+        entry = _Outbound(self._loop.create_future(), packet.qos)
+        self._write_publish(packet)
+        self._outbound[packet.packet_id] = entry
+        try:
+            await entry.future
+        finally:
+            self._outbound.pop(packet.packet_id, None)
+
+    def _write(self, packet: Puback | Pubrec | Pubrel | Pubcomp) -> None:
+        self._link.write(encode(packet, self.v5))
+
+    def _write_publish(self, packet: Publish) -> None:
+        data = encode(packet, self.v5)
+        limit = self._limits.client_maximum_packet_size
+        if limit is not None and len(data) > limit:
+            raise PacketTooLarge(f"{len(data)} bytes, the client accepts {limit}")
+        self._link.write(data)
+
+    def _settle(self, entry: _Outbound, reason_code: int) -> None:
+        if entry.future.done():
+            return
+        if reason_code >= 0x80:
+            entry.future.set_exception(DeliveryRefused(reason_code))
+        else:
+            entry.future.set_result(None)
+
+    def _allocate_packet_id(self) -> int:
+        packet_id = self._next_packet_id
+        while packet_id in self._outbound:
+            packet_id = packet_id % _MAX_PACKET_ID + 1
+        self._next_packet_id = packet_id % _MAX_PACKET_ID + 1
+        return packet_id
+
+    def _resolve_alias(self, publish: Publish, alias: int) -> None:
+        if not 0 < alias <= self._limits.topic_alias_maximum:
+            raise MqttProtocolError(ReasonCode.TOPIC_ALIAS_INVALID, f"topic alias {alias}")
+        if publish.topic:
+            self._inbound.aliases[alias] = publish.topic
+            return
+        topic = self._inbound.aliases.get(alias)
+        if topic is None:
+            raise MqttProtocolError(ReasonCode.PROTOCOL_ERROR, f"undefined topic alias {alias}")
+        publish.topic = topic
+
+    def _arm_watchdog(self, delay: float) -> None:
+        self._watchdog = self._loop.call_later(delay, self._check_keep_alive)
+
+    def _check_keep_alive(self) -> None:
+        limit = self.keep_alive * KEEP_ALIVE_FACTOR
+        idle = self._loop.time() - self._last_received
+        if idle < limit:
+            self._arm_watchdog(limit - idle)
+            return
+        log.warning("%r: nothing received for %.1f s, closing", self, idle)
+        self._link.close(ReasonCode.KEEP_ALIVE_TIMEOUT)
