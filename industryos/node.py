@@ -23,13 +23,16 @@ from industryos.entities.audit_service import AuditService
 from industryos.entities.customer_service import CustomerService
 from industryos.entities.device_profile_service import DeviceProfileService
 from industryos.entities.device_service import DeviceService
+from industryos.entities.entity_lookup import EntityLookup
 from industryos.entities.events import MsgPublisher, QueuePublisher
+from industryos.entities.relation_service import RelationService
 from industryos.entities.tenant_service import TenantService
 from industryos.entities.user_service import LoginPolicy, UserService
 from industryos.queue.embedded import EmbeddedQueue, EmbeddedQueueConfig
 from industryos.storage.database import Database
 from industryos.storage.engine import create_engine
 from industryos.storage.migrate import upgrade
+from industryos.storage.relations import RelationRepository
 from industryos.storage.repositories import Repositories
 
 log = logging.getLogger(__name__)
@@ -51,6 +54,8 @@ class Core:
     tenants: TenantService
     customers: CustomerService
     sessions: SessionRevocations
+    lookup: EntityLookup
+    relations: RelationService
 
     def api_context(self, tokens: TokenIssuer, max_page_size: int) -> ApiContext:
         """What the REST layer gets to see."""
@@ -63,6 +68,7 @@ class Core:
             customers=self.customers,
             device_profiles=self.device_profiles,
             devices=self.devices,
+            relations=self.relations,
             max_page_size=max_page_size,
         )
 
@@ -73,6 +79,7 @@ def build_core(db: Database, settings: Settings, publisher: MsgPublisher) -> Cor
     audit = AuditService(db, repos)
     device_profiles = DeviceProfileService(db, repos)
     policy = LoginPolicy(settings.login_max_failures, settings.login_lockout_s)
+    lookup = EntityLookup(db)
     return Core(
         db=db,
         repos=repos,
@@ -83,6 +90,8 @@ def build_core(db: Database, settings: Settings, publisher: MsgPublisher) -> Cor
         tenants=TenantService(db, repos, device_profiles),
         customers=CustomerService(db, repos, audit),
         sessions=SessionRevocations(db),
+        lookup=lookup,
+        relations=RelationService(db, RelationRepository(), lookup, audit, publisher),
     )
 
 

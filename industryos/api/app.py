@@ -16,9 +16,9 @@ from industryos import __version__
 from industryos.api.context import ApiContext
 from industryos.api.errors import install_error_handlers
 from industryos.api.responses import JsonResponse
-from industryos.api.routes import auth, customers, devices, tenants
+from industryos.api.routes import auth, customers, devices, relations, tenants
 
-ROUTERS: list[APIRouter] = [auth.router, customers.router, devices.router]
+ROUTERS: list[APIRouter] = [auth.router, customers.router, devices.router, relations.router]
 """Every REST router, in the order they are mounted (other layers append theirs)."""
 
 LAST_ROUTERS: list[APIRouter] = [tenants.router]

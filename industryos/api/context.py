@@ -12,6 +12,7 @@ from industryos.entities.audit_service import AuditService
 from industryos.entities.customer_service import CustomerService
 from industryos.entities.device_profile_service import DeviceProfileService
 from industryos.entities.device_service import DeviceService
+from industryos.entities.relation_service import RelationService
 from industryos.entities.tenant_service import TenantService
 from industryos.entities.user_service import UserService
 
@@ -28,6 +29,7 @@ class ApiContext:
     customers: CustomerService
     device_profiles: DeviceProfileService
     devices: DeviceService
+    relations: RelationService
     max_page_size: int = 1000
 
 
