@@ -33,6 +33,7 @@ from industryos.transport.mqtt import (
     Session,
     Subscription,
 )
+from tests.transport.mqtt.rawclient import RawClient
 
 T = TypeVar("T")
 VALID_TOKENS = {"token-a", "token-b", "token-c"}
@@ -42,11 +43,13 @@ VALID_TOKENS = {"token-a", "token-b", "token-c"}
 class RecordingApp:
     """A test application: tokens in VALID_TOKENS log in, everything is recorded.
 
-    Topics steer the answer: ``unknown/...`` → 0x90, ``bad/...`` → 0x99,
-    ``fail/...`` → DISCONNECT 0x83 without ack, ``crash/...`` raises.
+    Topics steer the answer: ``hold/...`` waits for ``hold``, ``unknown/...`` → 0x90,
+    ``bad/...`` → 0x99, ``fail/...`` → DISCONNECT 0x83 without ack, ``crash/...`` raises.
     """
 
     publish_delay: float = 0.0
+    hold: threading.Event = field(default_factory=threading.Event)
+    """Publishes to ``hold/...`` wait until this is set."""
     lock: threading.Condition = field(default_factory=threading.Condition)
     publishes: list[tuple[str, Publish]] = field(default_factory=list)
     sessions: dict[str, Session[str]] = field(default_factory=dict)
@@ -80,6 +83,8 @@ class RecordingApp:
         if self.publish_delay:
             await asyncio.sleep(self.publish_delay)
         topic = publish.topic
+        if topic.startswith("hold/"):
+            await asyncio.to_thread(self.hold.wait, 5)
         if topic.startswith("crash/"):
             raise RuntimeError("application fault (test)")
         with self.lock:
@@ -164,6 +169,13 @@ class ServerThread:
         self.loop.call_soon_threadsafe(self.loop.stop)
         self._thread.join(5)
         self.loop.close()
+
+
+@pytest.fixture(autouse=True)
+def _close_raw_clients() -> Iterator[None]:
+    yield
+    while RawClient.opened:
+        RawClient.opened.pop().close()
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
+from industryos.transport.mqtt.codec import encode
 from industryos.transport.mqtt.packet_types import ProtocolLevel
 from industryos.transport.mqtt.packets import (
     NO_PROPERTIES,
@@ -205,3 +206,21 @@ def packets(v5: bool) -> st.SearchStrategy[Packet]:
     if v5:
         options.append(st.builds(Auth, st.integers(0, 255), properties("auth", v5)))
     return st.one_of(options)
+
+
+@st.composite
+def mutated(draw: st.DrawFn, v5: bool) -> bytes:
+    """A valid packet stream with bytes flipped, inserted, deleted or cut off."""
+    stream = bytearray(b"".join(encode(p, v5) for p in draw(st.lists(packets(v5), max_size=4))))
+    for _ in range(draw(st.integers(1, 4))):
+        op = draw(st.sampled_from(["flip", "insert", "delete", "truncate"]))
+        index = draw(st.integers(0, max(len(stream) - 1, 0)))
+        if op == "flip" and stream:
+            stream[index] ^= draw(st.integers(1, 255))
+        elif op == "insert":
+            stream[index:index] = draw(st.binary(min_size=1, max_size=4))
+        elif op == "delete" and stream:
+            del stream[index]
+        elif op == "truncate":
+            del stream[index:]
+    return bytes(stream)

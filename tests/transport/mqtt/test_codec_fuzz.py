@@ -11,7 +11,7 @@ from industryos.transport.mqtt.errors import MqttProtocolError
 from industryos.transport.mqtt.packet_types import ProtocolLevel
 from industryos.transport.mqtt.packets import Connect
 from industryos.transport.mqtt.reason_codes import ReasonCode
-from tests.transport.mqtt.strategies import connects, packets
+from tests.transport.mqtt.strategies import connects, mutated
 
 FUZZ = settings(max_examples=400, suppress_health_check=[HealthCheck.too_slow])
 CONNECTS = {
@@ -45,24 +45,6 @@ def test_random_bytes_before_connect(chunks: list[bytes]) -> None:
 @given(chunks=st.lists(st.binary(max_size=200), max_size=5))
 def test_random_bytes_after_connect(v5: bool, chunks: list[bytes]) -> None:
     feed_all(StreamDecoder(), [CONNECTS[v5], *chunks])
-
-
-@st.composite
-def mutated(draw: st.DrawFn, v5: bool) -> bytes:
-    """A valid packet stream with bytes flipped, inserted, deleted or cut off."""
-    stream = bytearray(b"".join(encode(p, v5) for p in draw(st.lists(packets(v5), max_size=4))))
-    for _ in range(draw(st.integers(1, 4))):
-        op = draw(st.sampled_from(["flip", "insert", "delete", "truncate"]))
-        index = draw(st.integers(0, max(len(stream) - 1, 0)))
-        if op == "flip" and stream:
-            stream[index] ^= draw(st.integers(1, 255))
-        elif op == "insert":
-            stream[index:index] = draw(st.binary(min_size=1, max_size=4))
-        elif op == "delete" and stream:
-            del stream[index]
-        elif op == "truncate":
-            del stream[index:]
-    return bytes(stream)
 
 
 @pytest.mark.parametrize("v5", [False, True], ids=["3.1.1", "5"])
