@@ -3,8 +3,8 @@
 Callers add their work to some pending state owned by the event loop, then ``await
 commit.request()``. One runner task takes *all* pending work at once (``take``, on the loop),
 runs the blocking flush (``flush``, in a dedicated thread, so the loop keeps serving while the
-disk syncs), publishes the result (``done``, on the loop) and resolves the single future
-every waiting caller shares. While a flush runs, new requests pile up for the next one: the
+disk syncs), publishes the result (``done``, on the loop) and resolves the future of every
+request the flush covered. While a flush runs, new requests pile up for the next one: the
 slower the disk, the bigger the batch, which is what keeps fsyncs per second bounded.
 
 A flush that raises fails its waiters and every later request: after a failed write or fsync
@@ -43,7 +43,7 @@ class GroupCommit(Generic[W, R]):
         self._flush = flush
         self._done = done
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix=name)
-        self._next: asyncio.Future[None] | None = None
+        self._waiters: list[asyncio.Future[None]] = []
         self._wake = asyncio.Event()
         self._failed: BaseException | None = None
         self._closing = False
@@ -62,25 +62,25 @@ class GroupCommit(Generic[W, R]):
         if self._closing:
             raise QueueClosedError(f"{self._name} is closed")
 
-    def pending(self) -> asyncio.Future[None]:
-        """The future the next flush resolves; work added now is covered by it."""
-        fut = self._next
-        if fut is None:
-            fut = self._next = asyncio.get_running_loop().create_future()
-            self._wake.set()
-        return fut
+    def request(self) -> asyncio.Future[None]:
+        """A future resolved once a flush that takes the work added so far has completed.
 
-    async def request(self) -> None:
-        """Wait until a flush that takes the work added so far has completed."""
+        One small future per request rather than one shared future: cancelling one waiter
+        then cancels only its own future (a shared one would fail every other waiter), and
+        it is cheaper than ``asyncio.shield`` around a shared one.
+        """
         self.check()
-        # shield: one waiter being cancelled must not cancel the future the others share.
-        await asyncio.shield(self.pending())
+        fut = asyncio.get_running_loop().create_future()
+        if not self._waiters:
+            self._wake.set()
+        self._waiters.append(fut)
+        return fut
 
     async def _run(self) -> None:
         loop = asyncio.get_running_loop()
         while True:
-            fut, self._next = self._next, None
-            if fut is None:
+            waiters, self._waiters = self._waiters, []
+            if not waiters:
                 if self._closing:
                     return
                 self._wake.clear()
@@ -95,20 +95,18 @@ class GroupCommit(Generic[W, R]):
                 self._failed = exc
                 error = QueueWriteError(f"{self._name}: flush failed: {exc!r}")
                 error.__cause__ = exc
-                fut.set_exception(error)
-                fut.exception()  # mark retrieved: waiters may all have been cancelled
-                self._fail_next(error)
+                waiters += self._waiters
+                self._waiters = []
+                for fut in waiters:
+                    if not fut.done():
+                        fut.set_exception(error)
                 if not isinstance(exc, Exception):
                     raise
                 return
             self.flushes += 1
-            fut.set_result(None)
-
-    def _fail_next(self, error: QueueWriteError) -> None:
-        fut, self._next = self._next, None
-        if fut is not None:
-            fut.set_exception(error)
-            fut.exception()
+            for fut in waiters:
+                if not fut.done():
+                    fut.set_result(None)
 
     async def close(self) -> None:
         """Flush what is pending, stop the runner and its thread."""
