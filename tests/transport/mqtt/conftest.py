@@ -33,6 +33,7 @@ from industryos.transport.mqtt import (
     Session,
     Subscription,
 )
+from tests.transport.mqtt.pahoclient import Paho
 from tests.transport.mqtt.rawclient import RawClient
 
 T = TypeVar("T")
@@ -176,6 +177,8 @@ def _close_raw_clients() -> Iterator[None]:
     yield
     while RawClient.opened:
         RawClient.opened.pop().close()
+    while Paho.opened:
+        Paho.opened.pop().close()
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from industryos.transport.mqtt import MqttConfig
+from industryos.transport.mqtt import DeliveryTimeout, MqttConfig
 from industryos.transport.mqtt.codec import encode
 from industryos.transport.mqtt.packet_types import ProtocolLevel
 from industryos.transport.mqtt.packets import (
@@ -298,3 +298,33 @@ def test_mutated_packets_on_a_live_connection(
     fuzz_connection(fuzz_server, v5, [stream] if stream else [b"\x00"])
     assert_serving(fuzz_server)
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+
+
+@pytest.mark.parametrize(
+    ("v5", "username", "code"),
+    [
+        (True, "wrong-token", ReasonCode.BAD_USER_NAME_OR_PASSWORD),
+        (True, "", ReasonCode.BAD_USER_NAME_OR_PASSWORD),
+        (False, "wrong-token", ConnackReturnCode.NOT_AUTHORIZED),
+    ],
+)
+def test_refused_connect_gets_the_exact_code_then_close(
+    server: ServerThread, v5: bool, username: str, code: int
+) -> None:
+    client = RawClient(server.port, v5=v5)
+    client.send(
+        Connect("", ProtocolLevel.MQTT_5 if v5 else ProtocolLevel.MQTT_3_1_1, username=username)
+    )
+    assert client.wait_closed() == [Connack(False, code)]
+
+
+def test_unacknowledged_server_publish_times_out(server: ServerThread) -> None:
+    client = RawClient(server.port)
+    client.connect()
+    session = server.session("token-a")
+    with pytest.raises(DeliveryTimeout):
+        server.call(session.publish("rpc/request/1", b"{}", 1, delivery_timeout=0.2))
+    delivered = client.next_packet()
+    assert isinstance(delivered, Publish)
+    assert delivered.topic == "rpc/request/1"
+    assert session.inflight_out == 0
