@@ -108,12 +108,12 @@ def test_cli_run_serves_and_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
             if status == 200:
                 break
             time.sleep(0.1)
-        assert status == 200, "node did not become ready"
-        process.send_signal(signal.SIGTERM)
+        process.send_signal(signal.SIGTERM if status == 200 else signal.SIGKILL)
         output, _ = process.communicate(timeout=20)
     finally:
         if process.poll() is None:
             process.kill()
-            process.wait()
+            process.communicate()
+    assert status == 200, f"node did not become ready: {output}"
     assert process.returncode == 0, output
     assert "node stopped" in output

@@ -278,6 +278,11 @@ class DeviceService:
                 conn, schema.device_credentials.c.credentials_id == credentials_id
             )
 
+    async def find_device(self, device_id: uuid.UUID) -> Device | None:
+        """A device by id without caller checks (for transports, which act as the device)."""
+        async with self._db.read() as conn:
+            return await self._devices.get(conn, device_id)
+
     async def page(
         self,
         caller: Caller,

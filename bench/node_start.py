@@ -1,0 +1,99 @@
+"""Start-to-ready time and idle RSS of a fresh embedded node.
+
+    .venv/bin/python bench/node_start.py [--runs 3] [--idle 5]
+
+Each run starts ``industryos run`` on a new data dir (first start: migrations and demo
+data), then once more on the same data dir (warm start), polls ``/api/health`` until 200,
+lets the node idle and reads its resident memory from /proc.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def rss_mib(pid: int) -> float:
+    with open(f"/proc/{pid}/status") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    raise RuntimeError("no VmRSS")
+
+
+def start_once(data_dir: str, idle_s: float) -> tuple[float, float]:
+    """(seconds to ready, idle RSS in MiB) of one node start."""
+    port = free_port()
+    env = {
+        **os.environ,
+        "INDUSTRYOS_DATA_DIR": data_dir,
+        "INDUSTRYOS_HTTP_PORT": str(port),
+        "INDUSTRYOS_HTTP_HOST": "127.0.0.1",
+        "INDUSTRYOS_LOG_LEVEL": "WARNING",
+    }
+    started = time.monotonic()
+    process = subprocess.Popen([sys.executable, "-m", "industryos.cli", "run"], env=env)
+    try:
+        while True:
+            if process.poll() is not None:
+                raise RuntimeError("node exited during start")
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/health", timeout=1) as r:
+                    if r.status == 200:
+                        break
+            except (urllib.error.URLError, ConnectionError):
+                pass
+            time.sleep(0.02)
+        ready = time.monotonic() - started
+        time.sleep(idle_s)
+        return ready, rss_mib(process.pid)
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=30)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--idle", type=float, default=5.0)
+    args = parser.parse_args()
+    cold, warm, rss = [], [], []
+    for _ in range(args.runs):
+        with tempfile.TemporaryDirectory() as data_dir:
+            ready, memory = start_once(data_dir, args.idle)
+            cold.append(ready)
+            rss.append(memory)
+            ready, memory = start_once(data_dir, args.idle)
+            warm.append(ready)
+            rss.append(memory)
+    print(
+        f"start to ready, fresh data dir : median {statistics.median(cold):.2f} s "
+        f"(min {min(cold):.2f}, max {max(cold):.2f})"
+    )
+    print(
+        f"start to ready, existing data  : median {statistics.median(warm):.2f} s "
+        f"(min {min(warm):.2f}, max {max(warm):.2f})"
+    )
+    print(
+        f"idle RSS after {args.idle:.0f} s          : median {statistics.median(rss):.1f} MiB "
+        f"(max {max(rss):.1f})"
+    )
+
+
+if __name__ == "__main__":
+    main()
