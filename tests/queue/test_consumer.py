@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import shutil
+from pathlib import Path
 
 import pytest
 
@@ -148,3 +150,18 @@ async def test_consumer_of_new_group_starts_at_oldest_record(open_queue: OpenQue
     assert start > 0, "acked segments were deleted"
     late = messages(await drain(await queue.subscribe("Main", "late")))
     assert len(late) == 40 - start
+
+
+async def test_offsets_beyond_a_lost_log_are_reset(open_queue: OpenQueue, queue_dir: Path) -> None:
+    queue = await open_queue(topics={"Main": 1})
+    await queue.append_many("Main", [telemetry(device(1), n) for n in range(10)])
+    await drain(await queue.subscribe("Main", "rules"), ack=True)
+    await queue.close()
+    shutil.rmtree(queue_dir / "topics" / "Main" / "0")  # an operator deleted the data
+    (queue_dir / "topics" / "Main" / "0").mkdir()
+
+    reopened = await open_queue(topics={"Main": 1})
+    await reopened.append_many("Main", [telemetry(device(1), n) for n in range(3)])
+    rules = await reopened.subscribe("Main", "rules")
+    assert len(messages(await drain(rules, ack=True))) == 3
+    assert [lag.lag for lag in reopened.stats().lags if lag.group == "rules"] == [0]

@@ -93,19 +93,21 @@ class OffsetStore:
     def floors(self, topic: str, partitions: int) -> list[int] | None:
         """Per partition, the lowest offset any group may still need; None with no group.
 
-        Uses the durable offsets (an ack not yet durable may be replayed after a crash), or
-        the registered ones for a group whose registration is still being flushed.
+        Takes the lower of the durable offset (an ack not yet durable is replayed after a
+        crash) and the current one (a registration or reset still being flushed).
         """
         floors: list[int] | None = None
         for key, current in self._current.items():
-            if key[1] != topic:
+            if key[1] != topic or len(current) != partitions:
                 continue
-            offsets = self._durable.get(key, current)
+            durable = self._durable.get(key, current)
+            if len(durable) == partitions:
+                current = [min(a, b) for a, b in zip(current, durable, strict=True)]
             if floors is None:
-                floors = list(offsets)
+                floors = list(current)
             else:
-                floors = [min(a, b) for a, b in zip(floors, offsets, strict=True)]
-        return floors if floors is None or len(floors) == partitions else None
+                floors = [min(a, b) for a, b in zip(floors, current, strict=True)]
+        return floors
 
     async def commit(self) -> None:
         """Return once everything set or advanced so far is durable."""

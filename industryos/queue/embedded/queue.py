@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import asyncio
 import fcntl
+import logging
 import os
 import re
 import shutil
@@ -45,6 +46,8 @@ from industryos.queue.interface import (
     RecordTooLargeError,
     partition_for,
 )
+
+logger = logging.getLogger(__name__)
 
 _NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 """Topic and group names: what a JetStream stream or durable consumer name also accepts."""
@@ -169,9 +172,7 @@ class EmbeddedQueue:
         if committed is None:
             committed = [log.start_offset for log in logs]
             self._offsets.set(group, topic, committed)
-        start = {
-            p: min(max(committed[p], logs[p].start_offset), logs[p].end_offset) for p in wanted
-        }
+        start = {p: max(committed[p], logs[p].start_offset) for p in wanted}
         consumer = EmbeddedConsumer(
             topic,
             group,
@@ -245,6 +246,25 @@ class EmbeddedQueue:
             os.close(self._lock_fd)
 
 
+def _reconcile(offsets: OffsetStore, logs: dict[str, list[PartitionLog]]) -> None:
+    """Pull stored offsets back inside their partitions (a log lost or cut short on disk)."""
+    for group, topic in offsets.groups():
+        committed = offsets.get(group, topic)
+        topic_logs = logs.get(topic)
+        if committed is None or topic_logs is None or len(committed) != len(topic_logs):
+            continue
+        fixed = [min(o, log.end_offset) for o, log in zip(committed, topic_logs, strict=True)]
+        if fixed != committed:
+            logger.warning(
+                "queue %s: group %s offsets %s are past the end of the log, reset to %s",
+                topic,
+                group,
+                committed,
+                fixed,
+            )
+            offsets.set(group, topic, fixed)
+
+
 def _open_dir(
     config: EmbeddedQueueConfig,
 ) -> tuple[int, dict[str, list[PartitionLog]], OffsetStore, int]:
@@ -272,6 +292,7 @@ def _open_dir(
                 logs[topic].append(log)
         offsets = OffsetStore(root)
         offsets.load()
+        _reconcile(offsets, logs)
     except BaseException:
         os.close(lock_fd)
         raise
