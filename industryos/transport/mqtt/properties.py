@@ -135,6 +135,8 @@ def _protocol_error(message: str) -> MqttProtocolError:
 
 def decode_properties(buf: bytes, pos: int, end: int, packet: int) -> tuple[Properties, int]:
     """Read a property block at ``pos`` for a packet of type ``packet`` (or ``WILL``)."""
+    if pos < end and buf[pos] == 0:  # the common case: no properties
+        return NO_PROPERTIES, pos + 1
     length, pos = wire.read_varint(buf, pos, end)
     stop = pos + length
     if stop > end:
