@@ -63,7 +63,6 @@ class EmbeddedQueueConfig:
     )
     segment_bytes: int = 64 << 20
     max_record_bytes: int = 1 << 20
-    max_pending_bytes: int = 16 << 20
     max_unacked: int = 10_000
     """Records one consumer may hold per partition without acking (JetStream MaxAckPending)."""
 
@@ -78,8 +77,8 @@ class EmbeddedQueueConfig:
                 raise QueueConfigError(f"topic {topic}: partitions must be 1..1024")
         if self.segment_bytes < 4096 or self.max_record_bytes < 1024:
             raise QueueConfigError("segment_bytes >= 4096 and max_record_bytes >= 1024 needed")
-        if self.max_pending_bytes < 1 or self.max_unacked < 1:
-            raise QueueConfigError("max_pending_bytes and max_unacked must be positive")
+        if self.max_unacked < 1:
+            raise QueueConfigError("max_unacked must be positive")
 
 
 class EmbeddedQueue:
@@ -99,7 +98,7 @@ class EmbeddedQueue:
         self._lock_fd = lock_fd
         self._consumers: dict[str, list[EmbeddedConsumer]] = {topic: [] for topic in logs}
         self._closed = False
-        self._writer = LogWriter(config.max_pending_bytes, self._on_durable)
+        self._writer = LogWriter(self._on_durable)
         offsets.start(self._retention)
         self.recovered_bytes = recovered_bytes
         """Torn-tail bytes cut off by the recovery at open."""

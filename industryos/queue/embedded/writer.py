@@ -6,8 +6,12 @@ fsyncs each of them (one ``fdatasync`` per touched partition file, however many 
 publishes the new durable ends to readers and resolves the future. Until then nothing is
 acknowledged and nothing is visible to consumers.
 
-Backpressure: when more than ``max_pending_bytes`` wait for the next flush, new appends first
-wait for that flush, so a disk slower than the producers bounds memory instead of growing it.
+Records join the pending batch in call order, so appends of one originator issued without
+awaiting each other (a pipelined MQTT client) are stored in the order they were issued.
+There is no byte cap on a batch on purpose: a cap that makes late callers wait could let a
+later call overtake an earlier one. Memory is bounded by the callers' own in-flight limits
+(every caller holds its message until acknowledged), and a big batch is the cheap case: one
+write and one fsync per touched partition however many records it holds.
 """
 
 from __future__ import annotations
@@ -23,13 +27,9 @@ _Work = dict[PartitionLog, list[bytes]]
 class LogWriter:
     """Group-commits appends to partition logs and counts what it did."""
 
-    def __init__(
-        self, max_pending_bytes: int, on_durable: Callable[[Iterable[PartitionLog]], None]
-    ) -> None:
-        self._max_pending_bytes = max_pending_bytes
+    def __init__(self, on_durable: Callable[[Iterable[PartitionLog]], None]) -> None:
         self._on_durable = on_durable
         self._pending: _Work = {}
-        self._pending_bytes = 0
         self._commit: GroupCommit[_Work, tuple[_Work, int, int, int]] = GroupCommit(
             "queue-writer", self._take, self._flush, self._done
         )
@@ -45,21 +45,16 @@ class LogWriter:
     async def append(self, log: PartitionLog, payload: bytes) -> None:
         """Add one record and return once it is durable."""
         self._commit.check()
-        while self._pending_bytes >= self._max_pending_bytes:
-            await self._commit.request()
         batch = self._pending.get(log)
         if batch is None:
             self._pending[log] = [payload]
         else:
             batch.append(payload)
-        self._pending_bytes += len(payload)
         await self._commit.request()
 
     async def append_many(self, records: Sequence[tuple[PartitionLog, bytes]]) -> None:
         """Add records (in order within each partition) and return once all are durable."""
         self._commit.check()
-        while self._pending_bytes >= self._max_pending_bytes:
-            await self._commit.request()
         pending = self._pending
         for log, payload in records:
             batch = pending.get(log)
@@ -67,12 +62,10 @@ class LogWriter:
                 pending[log] = [payload]
             else:
                 batch.append(payload)
-            self._pending_bytes += len(payload)
         await self._commit.request()
 
     def _take(self) -> _Work:
         work, self._pending = self._pending, {}
-        self._pending_bytes = 0
         return work
 
     @staticmethod
