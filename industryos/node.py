@@ -19,6 +19,8 @@ from industryos.api.sessions import SessionRevocations
 from industryos.api.tokens import TokenIssuer
 from industryos.config import Settings, resolve_jwt_secret
 from industryos.demo import Bootstrap
+from industryos.entities.asset_profile_service import AssetProfileService
+from industryos.entities.asset_service import AssetService
 from industryos.entities.audit_service import AuditService
 from industryos.entities.customer_service import CustomerService
 from industryos.entities.device_profile_service import DeviceProfileService
@@ -26,7 +28,9 @@ from industryos.entities.device_service import DeviceService
 from industryos.entities.entity_lookup import EntityLookup
 from industryos.entities.events import MsgPublisher, QueuePublisher
 from industryos.entities.relation_service import RelationService
+from industryos.entities.tenant_profile_service import TenantProfileService
 from industryos.entities.tenant_service import TenantService
+from industryos.entities.user_admin_service import UserAdminService
 from industryos.entities.user_service import LoginPolicy, UserService
 from industryos.queue.embedded import EmbeddedQueue, EmbeddedQueueConfig
 from industryos.storage.database import Database
@@ -54,6 +58,10 @@ class Core:
     tenants: TenantService
     customers: CustomerService
     sessions: SessionRevocations
+    asset_profiles: AssetProfileService
+    assets: AssetService
+    tenant_profiles: TenantProfileService
+    user_admin: UserAdminService
     lookup: EntityLookup
     relations: RelationService
 
@@ -68,6 +76,10 @@ class Core:
             customers=self.customers,
             device_profiles=self.device_profiles,
             devices=self.devices,
+            asset_profiles=self.asset_profiles,
+            assets=self.assets,
+            tenant_profiles=self.tenant_profiles,
+            user_admin=self.user_admin,
             relations=self.relations,
             max_page_size=max_page_size,
         )
@@ -77,19 +89,26 @@ def build_core(db: Database, settings: Settings, publisher: MsgPublisher) -> Cor
     """Construct every core service over ``db``; rule-engine messages go to ``publisher``."""
     repos = Repositories.create()
     audit = AuditService(db, repos)
-    device_profiles = DeviceProfileService(db, repos)
+    device_profiles = DeviceProfileService(db, repos, audit)
     policy = LoginPolicy(settings.login_max_failures, settings.login_lockout_s)
+    asset_profiles = AssetProfileService(db, repos, audit)
+    users = UserService(db, repos, policy)
+    tenants = TenantService(db, repos, device_profiles)
     lookup = EntityLookup(db)
     return Core(
         db=db,
         repos=repos,
         audit=audit,
-        users=UserService(db, repos, policy),
+        users=users,
         device_profiles=device_profiles,
         devices=DeviceService(db, repos, device_profiles, audit, publisher),
-        tenants=TenantService(db, repos, device_profiles),
+        tenants=tenants,
         customers=CustomerService(db, repos, audit),
         sessions=SessionRevocations(db),
+        asset_profiles=asset_profiles,
+        assets=AssetService(db, repos, asset_profiles, audit, publisher),
+        tenant_profiles=TenantProfileService(db, repos, tenants, audit),
+        user_admin=UserAdminService(db, repos, users, audit),
         lookup=lookup,
         relations=RelationService(db, RelationRepository(), lookup, audit, publisher),
     )

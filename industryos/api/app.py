@@ -17,9 +17,23 @@ from industryos.api.context import ApiContext
 from industryos.api.errors import install_error_handlers
 from industryos.api.responses import JsonResponse
 from industryos.api.routes import auth, customers, devices, relations, tenants
+from industryos.api.routes.asset_profiles import router as asset_profiles_router
+from industryos.api.routes.assets import router as assets_router
+from industryos.api.routes.audit import router as audit_router
+from industryos.api.routes.device_profiles import router as device_profiles_router
+from industryos.api.routes.tenant_profiles import router as tenant_profiles_router
+from industryos.api.routes.users import router as users_router
 
 ROUTERS: list[APIRouter] = [auth.router, customers.router, devices.router, relations.router]
 """Every REST router, in the order they are mounted (other layers append theirs)."""
+ROUTERS += [
+    device_profiles_router,
+    asset_profiles_router,
+    assets_router,
+    users_router,
+    tenant_profiles_router,
+    audit_router,
+]
 
 LAST_ROUTERS: list[APIRouter] = [tenants.router]
 """Mounted after every other router: ``/api/tenant/{tenantId}`` would otherwise shadow

@@ -8,12 +8,16 @@ from fastapi import Request
 
 from industryos.api.sessions import SessionRevocations
 from industryos.api.tokens import TokenIssuer
+from industryos.entities.asset_profile_service import AssetProfileService
+from industryos.entities.asset_service import AssetService
 from industryos.entities.audit_service import AuditService
 from industryos.entities.customer_service import CustomerService
 from industryos.entities.device_profile_service import DeviceProfileService
 from industryos.entities.device_service import DeviceService
 from industryos.entities.relation_service import RelationService
+from industryos.entities.tenant_profile_service import TenantProfileService
 from industryos.entities.tenant_service import TenantService
+from industryos.entities.user_admin_service import UserAdminService
 from industryos.entities.user_service import UserService
 
 
@@ -30,6 +34,10 @@ class ApiContext:
     device_profiles: DeviceProfileService
     devices: DeviceService
     relations: RelationService
+    asset_profiles: AssetProfileService
+    assets: AssetService
+    tenant_profiles: TenantProfileService
+    user_admin: UserAdminService
     max_page_size: int = 1000
 
 
