@@ -172,13 +172,18 @@ class ServerThread:
         self.loop.close()
 
 
-@pytest.fixture(autouse=True)
-def _close_raw_clients() -> Iterator[None]:
-    yield
+def close_clients() -> None:
+    """Close every raw and paho client the test opened."""
     while RawClient.opened:
         RawClient.opened.pop().close()
     while Paho.opened:
         Paho.opened.pop().close()
+
+
+@pytest.fixture(autouse=True)
+def _close_clients_after_test() -> Iterator[None]:
+    yield
+    close_clients()
 
 
 @pytest.fixture
@@ -213,6 +218,7 @@ def make_server(
         return server
 
     yield start
+    close_clients()  # first, so the servers do not wait for clients that never answer
     for server in started:
         server.stop()
 

@@ -13,7 +13,7 @@ from industryos.transport.mqtt.packets import Connect
 from industryos.transport.mqtt.reason_codes import ReasonCode
 from tests.transport.mqtt.strategies import connects, mutated
 
-FUZZ = settings(max_examples=400, suppress_health_check=[HealthCheck.too_slow])
+FUZZ = settings(max_examples=200, suppress_health_check=[HealthCheck.too_slow])
 CONNECTS = {
     False: encode(Connect("fuzz", ProtocolLevel.MQTT_3_1_1), False),
     True: encode(Connect("fuzz", ProtocolLevel.MQTT_5), True),
