@@ -10,31 +10,12 @@ import httpx
 import orjson
 
 from tests.api import accounts
+from tests.api.checks import NULL_UUID, PAGE, assert_error, create_device, total
 from tests.api.conftest import Platform
-
-NULL_UUID = "13814000-1dd2-11b2-8080-808080808080"
-PAGE = {"pageSize": 100, "page": 0}
-
-
-async def create_device(client: httpx.AsyncClient, name: str, **fields: Any) -> dict[str, Any]:
-    response = await client.post("/api/device", json={"name": name, **fields})
-    assert response.status_code == 200, response.text
-    return dict(response.json())
 
 
 async def device_count(client: httpx.AsyncClient) -> int:
-    response = await client.get("/api/tenant/devices", params=PAGE)
-    assert response.status_code == 200, response.text
-    return int(response.json()["totalElements"])
-
-
-def assert_error(response: httpx.Response, status: int, code: int) -> None:
-    assert response.status_code == status, response.text
-    body = response.json()
-    assert body["status"] == status
-    assert body["errorCode"] == code
-    assert isinstance(body["message"], str)
-    assert isinstance(body["timestamp"], int)
+    return await total(client, "/api/tenant/devices")
 
 
 async def test_paging_search_and_sort(platform: Platform) -> None:
