@@ -93,7 +93,10 @@ class EmbeddedConsumer:
             while True:
                 if self._reading is not None:
                     # a cancelled fetch's read may still run: let it finish, ignore its result
+                    # (the cursors did not move, so the same records are read again)
                     await asyncio.wait([self._reading])
+                    if not self._reading.cancelled():
+                        self._reading.exception()
                     self._reading = None
                 if self._closed:
                     raise QueueClosedError(f"consumer {self._group}/{self._topic} is closed")
