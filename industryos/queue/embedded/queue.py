@@ -122,7 +122,7 @@ class EmbeddedQueue:
         payload = msg.to_bytes()
         if len(payload) > self._config.max_record_bytes:
             raise RecordTooLargeError(f"message of {len(payload)} bytes exceeds the limit")
-        await self._writer.append(logs[partition_for(msg.originator.id, len(logs))], payload)
+        await self._writer.add(logs[partition_for(msg.originator.id, len(logs))], payload)
 
     async def append_many(self, topic: str, msgs: Sequence[Msg]) -> None:
         """Append several messages in one group commit; returns once all are fsync'd."""
@@ -133,7 +133,7 @@ class EmbeddedQueue:
             if len(payload) > self._config.max_record_bytes:
                 raise RecordTooLargeError(f"message of {len(payload)} bytes exceeds the limit")
             records.append((logs[partition_for(msg.originator.id, len(logs))], payload))
-        await self._writer.append_many(records)
+        await self._writer.add_many(records)
 
     def _topic_logs(self, topic: str) -> list[PartitionLog]:
         if self._closed:

@@ -1,10 +1,10 @@
 """The append path: buffer records from many coroutines, write and fsync them as one batch.
 
-``append`` puts the record's bytes into the pending batch of its partition and waits on the
-batch's shared future; the group-commit runner writes every partition the batch touched,
-fsyncs each of them (one ``fdatasync`` per touched partition file, however many records),
-publishes the new durable ends to readers and resolves the future. Until then nothing is
-acknowledged and nothing is visible to consumers.
+``add`` puts the record's bytes into the pending batch of its partition and returns a future;
+the group-commit runner writes every partition the batch touched, fsyncs each of them (one
+``fdatasync`` per touched partition file, however many records), publishes the new durable
+ends to readers and resolves the futures. Until then nothing is acknowledged and nothing is
+visible to consumers.
 
 Records join the pending batch in call order, so appends of one originator issued without
 awaiting each other (a pipelined MQTT client) are stored in the order they were issued.
@@ -16,6 +16,7 @@ write and one fsync per touched partition however many records it holds.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Iterable, Sequence
 
 from industryos.queue.embedded.group_commit import GroupCommit
@@ -42,18 +43,18 @@ class LogWriter:
         """Flushes done so far (each is one write and fsync round over the touched files)."""
         return self._commit.flushes
 
-    async def append(self, log: PartitionLog, payload: bytes) -> None:
-        """Add one record and return once it is durable."""
+    def add(self, log: PartitionLog, payload: bytes) -> asyncio.Future[None]:
+        """Add one record; the future resolves once it is durable."""
         self._commit.check()
         batch = self._pending.get(log)
         if batch is None:
             self._pending[log] = [payload]
         else:
             batch.append(payload)
-        await self._commit.request()
+        return self._commit.request()
 
-    async def append_many(self, records: Sequence[tuple[PartitionLog, bytes]]) -> None:
-        """Add records (in order within each partition) and return once all are durable."""
+    def add_many(self, records: Sequence[tuple[PartitionLog, bytes]]) -> asyncio.Future[None]:
+        """Add records (in order per partition); the future resolves once all are durable."""
         self._commit.check()
         pending = self._pending
         for log, payload in records:
@@ -62,7 +63,7 @@ class LogWriter:
                 pending[log] = [payload]
             else:
                 batch.append(payload)
-        await self._commit.request()
+        return self._commit.request()
 
     def _take(self) -> _Work:
         work, self._pending = self._pending, {}
