@@ -209,6 +209,11 @@ class AssetService:
         if profile_id is not None:
             where.append(table.c.asset_profile_id == profile_id)
         async with self._db.read() as conn:
+            if customer_id is not None and caller.is_tenant_admin:
+                customer = await self._repos.customers.get(conn, customer_id)
+                if customer is None:
+                    raise NotFound()
+                caller.check_tenant(customer.tenant_id)
             return await self._assets.page(conn, link, *where)
 
     async def find_by_ids(self, caller: Caller, ids: Sequence[uuid.UUID]) -> list[Asset]:

@@ -112,6 +112,10 @@ async def test_assign_unassign_and_permissions(platform: Platform) -> None:
     assert_error(
         await b.customer_user.get(f"/api/customer/{a.customer_id}/assets", params=PAGE), 403, 20
     )
+    assert_error(
+        await b.admin.get(f"/api/customer/{a.customer_id}/assetInfos", params=PAGE), 403, 20
+    )
+    assert_error(await a.admin.get(f"/api/customer/{uuid.uuid4()}/assets", params=PAGE), 404, 32)
     assert_error(await a.customer_user.delete(f"/api/asset/{asset_id}"), 403, 20)
     assert_error(await a.customer_user.delete(f"/api/customer/asset/{asset_id}"), 403, 20)
 
