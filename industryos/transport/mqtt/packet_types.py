@@ -25,6 +25,14 @@ class PacketType(IntEnum):
     AUTH = 15
 
 
+FIXED_HEADER_FLAGS: dict[int, int] = {
+    PacketType.PUBREL: 0b0010,
+    PacketType.SUBSCRIBE: 0b0010,
+    PacketType.UNSUBSCRIBE: 0b0010,
+}
+"""The low nibble every packet type but PUBLISH must carry (0 when not listed)."""
+
+
 class ProtocolLevel(IntEnum):
     """The CONNECT protocol level byte: 3 is MQTT 3.1 ("MQIsdp"), 4 is 3.1.1, 5 is 5.0."""
 
