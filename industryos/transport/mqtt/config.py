@@ -35,3 +35,15 @@ class MqttConfig:
     """Default seconds a server→client QoS 1/2 publish waits for its acknowledgement."""
     close_timeout: float = 5.0
     """Seconds a closing session gets to hand its last packets to the application."""
+
+    def __post_init__(self) -> None:
+        """Refuse values the protocol cannot carry, at start-up rather than per connection."""
+        bounds = {
+            "max_payload_size": (1, 268_435_455),
+            "receive_maximum": (1, 65_535),
+            "topic_alias_maximum": (0, 65_535),
+            "max_pending_packets": (1, 1_000_000),
+        }
+        for name, (low, high) in bounds.items():
+            if not low <= getattr(self, name) <= high:
+                raise ValueError(f"MqttConfig.{name} must be within {low}..{high}")

@@ -37,7 +37,9 @@ from tests.transport.mqtt.pahoclient import Paho
 from tests.transport.mqtt.rawclient import RawClient
 
 T = TypeVar("T")
-VALID_TOKENS = {"token-a", "token-b", "token-c"}
+VALID_TOKENS = {"token-a", "token-b", "token-c", "token-small"}
+SMALL_LIMITS = {"receive_maximum": 5, "max_payload_size": 1000}
+"""Per-session limits the application grants ``token-small``."""
 
 
 @dataclass
@@ -68,6 +70,8 @@ class RecordingApp:
             return Refused(ReasonCode.NOT_AUTHORIZED)
         if connect.username not in VALID_TOKENS:
             return Refused(ReasonCode.BAD_USER_NAME_OR_PASSWORD)
+        if connect.username == "token-small":
+            return Accepted(connect.username, session_key=connect.username, **SMALL_LIMITS)
         return Accepted(connect.username, session_key=connect.username)
 
     def _record(self, kind: str, session: Session[str], value: Any) -> None:

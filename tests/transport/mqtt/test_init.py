@@ -1,6 +1,8 @@
-"""The package's public surface is exactly what ``__all__`` lists."""
+"""The package's public surface is exactly what ``__all__`` lists; config validation."""
 
 from __future__ import annotations
+
+import pytest
 
 import industryos.transport.mqtt as mqtt
 
@@ -17,3 +19,12 @@ def test_all_names_exist_and_public_imports_are_listed() -> None:
         and not isinstance(value, type(mqtt))
     }
     assert exported == set(mqtt.__all__) - {"AuthResult"}
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [{"receive_maximum": 0}, {"receive_maximum": 70_000}, {"max_payload_size": 0}],
+)
+def test_config_refuses_values_the_protocol_cannot_carry(overrides: dict[str, int]) -> None:
+    with pytest.raises(ValueError, match=next(iter(overrides))):
+        mqtt.MqttConfig(**overrides)  # type: ignore[arg-type]

@@ -16,7 +16,7 @@ from tests.transport.mqtt.pahoclient import Paho
 VERSIONS = pytest.mark.parametrize("version", ["3.1.1", "5"])
 
 
-@VERSIONS
+@pytest.mark.parametrize("version", ["3.1", "3.1.1", "5"])
 def test_connect_and_publish_at_every_qos(
     server: ServerThread, app: RecordingApp, version: str
 ) -> None:

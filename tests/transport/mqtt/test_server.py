@@ -328,3 +328,20 @@ def test_unacknowledged_server_publish_times_out(server: ServerThread) -> None:
     assert isinstance(delivered, Publish)
     assert delivered.topic == "rpc/request/1"
     assert session.inflight_out == 0
+
+
+@V5_AND_V3
+def test_per_session_limits_from_the_application(
+    server: ServerThread, app: RecordingApp, v5: bool
+) -> None:
+    client = RawClient(server.port, v5=v5)
+    connack = client.connect("token-small")
+    if v5:
+        assert connack.properties.receive_maximum == 5
+        assert connack.properties.maximum_packet_size == 1003
+    client.send(Publish("t/ok", b"x" * 900, 1, packet_id=1))
+    assert client.next_packet() == Puback(1)
+    client.send(Publish("t/big", b"x" * 1000, 1, packet_id=2))
+    expected = [Disconnect(ReasonCode.PACKET_TOO_LARGE)] if v5 else []
+    assert client.wait_closed() == expected
+    assert app.topics() == ["t/ok"]
