@@ -35,6 +35,7 @@ from industryos.transport.mqtt.config import MqttConfig
 from industryos.transport.mqtt.errors import MqttProtocolError
 from industryos.transport.mqtt.packet_types import ProtocolLevel
 from industryos.transport.mqtt.packets import (
+    NO_PROPERTIES,
     Auth,
     Connack,
     Connect,
@@ -236,7 +237,7 @@ class Connection(Generic[ContextT]):
         max_payload = min(
             accepted.max_payload_size or config.max_payload_size, config.max_payload_size
         )
-        receive_maximum = accepted.receive_maximum or config.receive_maximum
+        receive_maximum = min(accepted.receive_maximum or config.receive_maximum, 65_535)
         self._decoder.max_remaining_length = max_payload
         assigned = None
         if self._v5 and not connect.client_id:
@@ -255,7 +256,7 @@ class Connection(Generic[ContextT]):
             await self._registry.take_over(accepted.session_key, self)
         if self._closing:
             return None
-        properties = Properties()
+        properties = NO_PROPERTIES
         if self._v5:
             asked_expiry = connect.properties.session_expiry_interval
             properties = Properties(
@@ -273,7 +274,7 @@ class Connection(Generic[ContextT]):
 
     async def _run(self, session: Session[ContextT], packets: AsyncIterator[Packet]) -> None:
         self._jobs.put_nowait(partial(self._app.on_connect, session))
-        self._worker = asyncio.create_task(self._work(session))
+        self._worker = asyncio.create_task(self._work())
         table = self._dispatch_table(session)
         async for packet in packets:
             handler = table.get(type(packet))
@@ -334,7 +335,7 @@ class Connection(Generic[ContextT]):
 
     # --- the ordered worker ------------------------------------------------------------
 
-    async def _work(self, session: Session[ContextT]) -> None:
+    async def _work(self) -> None:
         """Run application hooks one at a time, in arrival order."""
         while (job := await self._jobs.get()) is not None:
             if self._app_closed:
