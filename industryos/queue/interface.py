@@ -8,7 +8,8 @@ this interface          embedded log                JetStream
 ======================  ==========================  ===================================
 topic                   a directory of partitions   a stream, subjects ``<topic>.<p>``
 partition               segment files               one subject (filter) per partition
-``append`` returns      after the group fsync       after the PubAck
+``append`` returns      after the group fsync       after the PubAck (``Nats-Msg-Id``
+                                                    = ``Msg.id``: retries deduplicate)
 ``append_many``         one group commit            pipelined publishes, all PubAcks
 consumer group          offsets file entry          a durable pull consumer per partition
 ``fetch``               read committed segments     pull fetch (batch, expires)

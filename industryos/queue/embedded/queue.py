@@ -118,22 +118,20 @@ class EmbeddedQueue:
 
     async def append(self, topic: str, msg: Msg) -> None:
         """Append ``msg`` to its originator's partition; returns once it is fsync'd."""
-        logs = self._topic_logs(topic)
-        payload = msg.to_bytes()
-        if len(payload) > self._config.max_record_bytes:
-            raise RecordTooLargeError(f"message of {len(payload)} bytes exceeds the limit")
-        await self._writer.add(logs[partition_for(msg.originator.id, len(logs))], payload)
+        log, payload = self._record(self._topic_logs(topic), msg)
+        await self._writer.add(log, payload)
 
     async def append_many(self, topic: str, msgs: Sequence[Msg]) -> None:
         """Append several messages in one group commit; returns once all are fsync'd."""
         logs = self._topic_logs(topic)
-        records = []
-        for msg in msgs:
-            payload = msg.to_bytes()
-            if len(payload) > self._config.max_record_bytes:
-                raise RecordTooLargeError(f"message of {len(payload)} bytes exceeds the limit")
-            records.append((logs[partition_for(msg.originator.id, len(logs))], payload))
-        await self._writer.add_many(records)
+        await self._writer.add_many([self._record(logs, msg) for msg in msgs])
+
+    def _record(self, logs: list[PartitionLog], msg: Msg) -> tuple[PartitionLog, bytes]:
+        """The partition ``msg`` belongs to, and its bytes (checked against the size limit)."""
+        payload = msg.to_bytes()
+        if len(payload) > self._config.max_record_bytes:
+            raise RecordTooLargeError(f"message of {len(payload)} bytes exceeds the limit")
+        return logs[partition_for(msg.originator.id, len(logs))], payload
 
     def _topic_logs(self, topic: str) -> list[PartitionLog]:
         if self._closed:
@@ -168,6 +166,7 @@ class EmbeddedQueue:
             if other.group == group and set(other.partitions) & set(wanted):
                 raise QueueConfigError(f"group {group} already consumes some of {wanted}")
         committed = self._offsets.get(group, topic)
+        registering = committed is None
         if committed is None:
             committed = [log.start_offset for log in logs]
             self._offsets.set(group, topic, committed)
@@ -183,7 +182,12 @@ class EmbeddedQueue:
             self._consumers[topic].remove,
         )
         self._consumers[topic].append(consumer)
-        await self._offsets.commit()
+        if registering:
+            try:
+                await self._offsets.commit()  # from now on, retention keeps what it needs
+            except BaseException:
+                await consumer.close()
+                raise
         return consumer
 
     def _retention(self) -> list[Path]:
