@@ -255,7 +255,7 @@ EXEMPT_ROUTES = {
 """Routes with an id that this matrix deliberately does not probe, and why."""
 
 
-def _mounted() -> set[tuple[str, str]]:
+def mounted_routes() -> set[tuple[str, str]]:
     """(method, path) of every REST route the app mounts (FastAPI nests included routers)."""
     from industryos.api import app
 
@@ -278,15 +278,20 @@ def _segments_match(route_path: str, probe_path: str) -> bool:
     )
 
 
+def is_mounted(method: str, path: str, mounted: set[tuple[str, str]]) -> bool:
+    """True when a request ``method path`` reaches one of the ``mounted`` routes."""
+    return any(m == method and _segments_match(p, path) for m, p in mounted)
+
+
 def _probe_mounted(probe: Probe, mounted: set[tuple[str, str]]) -> bool:
-    return any(m == probe.method and _segments_match(p, probe.path) for m, p in mounted)
+    return is_mounted(probe.method, probe.path, mounted)
 
 
 def test_every_id_route_is_probed() -> None:
     """Every mounted route with an id in its path is probed above or exempted with a reason."""
     probes = [p for group in PROBES.values() for p in group]
     unprobed = []
-    for method, path in sorted(_mounted()):
+    for method, path in sorted(mounted_routes()):
         if "{" not in path or path.startswith(("/api/auth", "/api/noauth")):
             continue
         if (method, path) in EXEMPT_ROUTES:
@@ -316,7 +321,7 @@ async def _login_new_customer_user(
 async def _world(platform: Platform) -> World:
     a = await platform.new_tenant("A")
     b = await platform.new_tenant("B")
-    mounted = _mounted()
+    mounted = mounted_routes()
     customer2, other_user = await _login_new_customer_user(
         platform, a.admin, a.tenant_id, "A Customer 2"
     )
@@ -360,7 +365,7 @@ async def _world(platform: Platform) -> World:
     return World(ids, attackers, mounted)
 
 
-async def _snapshot(platform: Platform) -> dict[str, list[str]]:
+async def snapshot(platform: Platform) -> dict[str, list[str]]:
     """Every row of every table, as sorted text (audit rows excluded: reads may be audited)."""
     tables: dict[str, list[str]] = {}
     async with platform.core.db.read() as conn:
@@ -390,7 +395,7 @@ def _refused(response: httpx.Response, listing: bool) -> str | None:
 async def test_other_tenant_and_other_customer_are_refused(platform: Platform) -> None:
     """The whole matrix on one world (building it costs a dozen password hashes)."""
     world = await _world(platform)
-    before = await _snapshot(platform)
+    before = await snapshot(platform)
     failures: list[str] = []
     unmounted: list[str] = []
     for resource, group in sorted(PROBES.items()):
@@ -409,6 +414,6 @@ async def test_other_tenant_and_other_customer_are_refused(platform: Platform) -
                 if problem:
                     failures.append(f"{resource}: {attacker} {probe.method} {path} -> {problem}")
     assert failures == []
-    assert await _snapshot(platform) == before, "a refused request changed the database"
+    assert await snapshot(platform) == before, "a refused request changed the database"
     if unmounted:
         pytest.skip(f"probed every mounted resource; not mounted yet: {', '.join(unmounted)}")
