@@ -3,5 +3,6 @@
 from __future__ import annotations
 
 from industryos.storage.schema import metadata
+from industryos.storage.timeseries import schema as _timeseries_schema  # noqa: F401
 
 __all__ = ["metadata"]

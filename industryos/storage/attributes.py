@@ -1,0 +1,182 @@
+"""Attribute repository on ``attribute_kv``: one row per (entity, scope, key id).
+
+Saving many attributes is one upsert statement (``executemany``) in one transaction; the
+row's ``last_update_ts`` is the save time and ``version`` counts its writes. Keys are ids
+from the shared :class:`KeyDictionary`. JSON values are bound as text and cast to the
+column's JSON type, then read back as text and re-serialised compactly, so a JSON value
+round-trips as the same compact text on both engines.
+
+Scope rules (CLIENT_SCOPE is device-reported, REST writes only SERVER/SHARED) are the
+callers' concern; this repository stores any scope it is given.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import orjson
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from industryos.entities.ids import now_ms
+from industryos.storage.engine import is_sqlite
+from industryos.storage.schema import attribute_kv
+from industryos.storage.timeseries.columns import decode, json_text_param, value_columns
+from industryos.storage.timeseries.keys import KeyDictionary
+from industryos.telemetry.kv import (
+    AttributeKvEntry,
+    AttributeScope,
+    DataType,
+    KvEntry,
+    check_key,
+    check_value,
+)
+
+__all__ = ["AttributeRepository"]
+
+_a = attribute_kv.c
+_VALUES = ("bool_v", "str_v", "long_v", "dbl_v", "json_v")
+
+
+def _upsert_statement(insert: Any) -> Any:
+    statement = insert(attribute_kv).values(
+        entity_id=sa.bindparam("entity_id", type_=sa.Uuid()),
+        attribute_type=sa.bindparam("attribute_type", type_=sa.String()),
+        attribute_key=sa.bindparam("attribute_key", type_=sa.Integer()),
+        bool_v=sa.bindparam("bool_v", type_=sa.Boolean()),
+        str_v=sa.bindparam("str_v", type_=sa.Text()),
+        long_v=sa.bindparam("long_v", type_=sa.BigInteger()),
+        dbl_v=sa.bindparam("dbl_v", type_=sa.Float(precision=53)),
+        json_v=json_text_param(sa.bindparam("json_v", type_=sa.Text()), _a.json_v),
+        last_update_ts=sa.bindparam("last_update_ts", type_=sa.BigInteger()),
+    )
+    excluded = statement.excluded
+    return statement.on_conflict_do_update(
+        index_elements=[_a.entity_id, _a.attribute_type, _a.attribute_key],
+        set_={
+            **{name: excluded[name] for name in _VALUES},
+            "last_update_ts": excluded.last_update_ts,
+            "version": _a.version + 1,
+        },
+    )
+
+
+def _entry(key: str, row: Sequence[Any]) -> AttributeKvEntry:
+    value, data_type = decode(*row[:5])
+    if data_type is DataType.JSON:
+        value = orjson.dumps(orjson.loads(str(value))).decode()
+    return AttributeKvEntry(key, value, data_type, row[5])
+
+
+class AttributeRepository:
+    """Save, read, list and delete the attributes of entities."""
+
+    def __init__(self, engine: AsyncEngine, keys: KeyDictionary) -> None:
+        self._engine = engine
+        self._keys = keys
+        self._upsert = _upsert_statement(sqlite.insert if is_sqlite(engine) else postgresql.insert)
+
+    async def save(
+        self,
+        entity_id: uuid.UUID,
+        scope: AttributeScope,
+        entries: Sequence[KvEntry],
+        ts: int | None = None,
+    ) -> list[AttributeKvEntry]:
+        """Upsert ``entries`` in one transaction; returns them as stored (with ``ts``)."""
+        for key, value, data_type in entries:
+            check_key(key)
+            check_value(key, value, data_type)
+        if not entries:
+            return []
+        ts = now_ms() if ts is None else ts
+        # The last entry of a key wins, as in a JSON object with a repeated key.
+        unique = {entry.key: entry for entry in entries}
+        key_ids = await self._keys.ids(unique)
+        rows = [
+            {
+                "entity_id": entity_id,
+                "attribute_type": scope.value,
+                "attribute_key": key_ids[key],
+                **value_columns(entry.data_type, entry.value),
+                "last_update_ts": ts,
+            }
+            for key, entry in sorted(unique.items(), key=lambda item: key_ids[item[0]])
+        ]
+        async with self._engine.begin() as conn:
+            await conn.execute(self._upsert, rows)
+        return [AttributeKvEntry(*entry, ts) for entry in unique.values()]
+
+    async def find(
+        self,
+        entity_id: uuid.UUID,
+        scope: AttributeScope | None = None,
+        keys: Iterable[str] | None = None,
+    ) -> dict[AttributeScope, list[AttributeKvEntry]]:
+        """Attributes of one scope (all scopes if None), all keys or only ``keys``.
+
+        Scopes without attributes are left out; entries are ordered by key.
+        """
+        statement = sa.select(
+            _a.attribute_type,
+            _a.attribute_key,
+            _a.bool_v,
+            _a.str_v,
+            _a.long_v,
+            _a.dbl_v,
+            sa.cast(_a.json_v, sa.Text),
+            _a.last_update_ts,
+        ).where(_a.entity_id == entity_id)
+        if scope is not None:
+            statement = statement.where(_a.attribute_type == scope.value)
+        if keys is not None:
+            key_ids = await self._keys.find(keys)
+            if not key_ids:
+                return {}
+            statement = statement.where(_a.attribute_key.in_(sorted(key_ids.values())))
+        async with self._engine.connect() as conn:
+            rows = (await conn.execute(statement)).all()
+        names = await self._keys.names(row[1] for row in rows)
+        found: dict[AttributeScope, list[AttributeKvEntry]] = {}
+        for row in rows:
+            found.setdefault(AttributeScope(row[0]), []).append(_entry(names[row[1]], row[2:]))
+        for entries in found.values():
+            entries.sort(key=lambda entry: entry.key)
+        return found
+
+    async def keys(self, entity_id: uuid.UUID, scope: AttributeScope | None = None) -> list[str]:
+        """The attribute keys of an entity (in one scope, or in any), sorted."""
+        statement = sa.select(_a.attribute_key).distinct().where(_a.entity_id == entity_id)
+        if scope is not None:
+            statement = statement.where(_a.attribute_type == scope.value)
+        async with self._engine.connect() as conn:
+            key_ids = (await conn.execute(statement)).scalars().all()
+        return sorted((await self._keys.names(key_ids)).values())
+
+    async def delete(
+        self, entity_id: uuid.UUID, scope: AttributeScope, keys: Iterable[str]
+    ) -> list[str]:
+        """Delete ``keys`` of one scope; returns the keys that existed, sorted."""
+        key_ids = await self._keys.find(keys)
+        if not key_ids:
+            return []
+        where = (
+            _a.entity_id == entity_id,
+            _a.attribute_type == scope.value,
+            _a.attribute_key.in_(sorted(key_ids.values())),
+        )
+        async with self._engine.begin() as conn:
+            existing = (
+                (
+                    await conn.execute(
+                        sa.delete(attribute_kv).where(*where).returning(_a.attribute_key)
+                    )
+                )
+                .scalars()
+                .all()
+            )
+        names = await self._keys.names(existing)
+        return sorted(names.values())

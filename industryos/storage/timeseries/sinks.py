@@ -1,0 +1,143 @@
+"""Engine-specific bulk writes of one prepared batch, each in one transaction.
+
+PostgreSQL: the rows are COPYed (binary, asyncpg ``copy_records_to_table``) straight into
+``ts_kv``, which routes them to their partitions; the latest rows are upserted from arrays
+(``unnest``) in the same transaction. COPY cannot say ON CONFLICT, so a batch that rewrites
+an existing point (a redelivered message after a crash, a REST overwrite) fails with a
+unique violation; it is then rolled back and written again through a temporary staging
+table with ``INSERT … SELECT … ON CONFLICT DO UPDATE``: duplicates overwrite, as in
+ThingsBoard, and the common batch keeps the speed of a plain COPY.
+
+SQLite: ``executemany`` of an upsert inside ``BEGIN IMMEDIATE`` (the write lock is taken
+up front, so a writer never fails on a stale read snapshot).
+
+Rows arrive sorted by primary key: both engines then fill each b-tree page once instead of
+jumping between series, which is worth about 40% of the insert cost. The latest upsert only
+moves a series forward (``WHERE ts_kv_latest.ts <= excluded.ts``), and sorted latest rows
+also lock in one global order, so concurrent writers cannot deadlock.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import asyncpg
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from industryos.storage.timeseries.partitions import PgPartitions
+from industryos.storage.timeseries.schema import TS_COLUMNS, TS_LATEST_COLUMNS
+
+__all__ = ["BatchSink", "PgSink", "PreparedBatch", "SqliteSink"]
+
+_VALUES_SET = ", ".join(
+    f"{c} = excluded.{c}" for c in ("bool_v", "str_v", "long_v", "dbl_v", "json_v")
+)
+_COLUMN_LIST = ", ".join(f'"{c}"' for c in TS_COLUMNS)
+_LATEST_COLUMN_LIST = ", ".join(f'"{c}"' for c in TS_LATEST_COLUMNS)
+_LATEST_CONFLICT = (
+    f'ON CONFLICT (entity_id, "key") DO UPDATE SET ts = excluded.ts, {_VALUES_SET}, '
+    "tenant_id = excluded.tenant_id, ttl_s = excluded.ttl_s "
+    "WHERE ts_kv_latest.ts <= excluded.ts"
+)
+
+_SQLITE_TS = (
+    f"INSERT INTO ts_kv ({_COLUMN_LIST}) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+    f'ON CONFLICT (entity_id, "key", ts) DO UPDATE SET {_VALUES_SET}'
+)
+_SQLITE_LATEST = (
+    f"INSERT INTO ts_kv_latest ({_LATEST_COLUMN_LIST}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+    + _LATEST_CONFLICT
+)
+
+_PG_LATEST = (
+    f"INSERT INTO ts_kv_latest ({_LATEST_COLUMN_LIST}) SELECT * FROM unnest("
+    "$1::uuid[], $2::int[], $3::bigint[], $4::bool[], $5::text[], $6::bigint[], "
+    "$7::float8[], $8::json[], $9::uuid[], $10::bigint[]) " + _LATEST_CONFLICT
+)
+_PG_STAGE = "CREATE TEMP TABLE IF NOT EXISTS ts_kv_stage (LIKE ts_kv) ON COMMIT DELETE ROWS"
+_PG_FROM_STAGE = (
+    f"INSERT INTO ts_kv ({_COLUMN_LIST}) SELECT {_COLUMN_LIST} FROM ts_kv_stage "
+    f'ORDER BY entity_id, "key", ts ON CONFLICT (entity_id, "key", ts) DO UPDATE SET {_VALUES_SET}'
+)
+
+
+@dataclass(slots=True)
+class PreparedBatch:
+    """A batch ready for the database: rows in ``TS_COLUMNS`` order, sorted by primary key."""
+
+    rows: list[tuple[Any, ...]]
+    latest: list[tuple[Any, ...]]
+    """One row per series in ``TS_LATEST_COLUMNS`` order: its newest point in the batch."""
+    min_ts: int
+    max_ts: int
+
+
+class BatchSink(Protocol):
+    """Writes one prepared batch in one transaction."""
+
+    async def write(self, batch: PreparedBatch) -> None:
+        """Store the rows and move the latest values forward, atomically."""
+
+
+class SqliteSink:
+    """``executemany`` upserts on the raw aiosqlite connection."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+
+    async def write(self, batch: PreparedBatch) -> None:
+        """Store one batch in one ``BEGIN IMMEDIATE`` transaction."""
+        async with self._engine.connect() as conn:
+            raw = await conn.get_raw_connection()
+            db = raw.driver_connection
+            assert db is not None
+            await db.execute("BEGIN IMMEDIATE")
+            try:
+                await db.executemany(_SQLITE_TS, batch.rows)
+                await db.executemany(_SQLITE_LATEST, batch.latest)
+            except BaseException:
+                await db.rollback()
+                raise
+            await db.commit()
+
+
+class PgSink:
+    """COPY into the partitioned ``ts_kv``; upsert fallback for rewritten points."""
+
+    def __init__(self, engine: AsyncEngine, partitions: PgPartitions) -> None:
+        self._engine = engine
+        self._partitions = partitions
+
+    async def write(self, batch: PreparedBatch) -> None:
+        """Store one batch, creating missing partitions first."""
+        await self._partitions.ensure(batch.min_ts, batch.max_ts, (r[2] for r in batch.rows))
+        try:
+            await self._write(batch)
+        except asyncpg.CheckViolationError:
+            # "no partition found for row": another node dropped or re-created partitions
+            # since our cache was filled. Reload and retry once.
+            await self._partitions.refresh()
+            await self._partitions.ensure(batch.min_ts, batch.max_ts, (r[2] for r in batch.rows))
+            await self._write(batch)
+
+    async def _write(self, batch: PreparedBatch) -> None:
+        latest_columns = list(zip(*batch.latest, strict=True))
+        async with self._engine.connect() as conn:
+            raw = await conn.get_raw_connection()
+            pg: asyncpg.Connection = raw.driver_connection
+            try:
+                async with pg.transaction():
+                    await pg.copy_records_to_table("ts_kv", records=batch.rows, columns=TS_COLUMNS)
+                    await pg.execute(_PG_LATEST, *latest_columns)
+                return
+            except asyncpg.UniqueViolationError:
+                pass
+            unique = {row[:3]: row for row in batch.rows}  # last write of a point wins
+            async with pg.transaction():
+                await pg.execute(_PG_STAGE)
+                await pg.copy_records_to_table(
+                    "ts_kv_stage", records=unique.values(), columns=TS_COLUMNS
+                )
+                await pg.execute(_PG_FROM_STAGE)
+                await pg.execute(_PG_LATEST, *latest_columns)
