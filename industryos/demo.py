@@ -7,12 +7,24 @@ the advice to change their passwords.
 from __future__ import annotations
 
 import logging
+import uuid
 from dataclasses import dataclass
 
 from industryos.entities.access import Caller
+from industryos.entities.asset_service import AssetService
 from industryos.entities.device_service import DeviceService
-from industryos.entities.ids import NULL_UUID, new_id
-from industryos.entities.models import Authority, Customer, Device, Tenant, User
+from industryos.entities.ids import NULL_UUID, EntityType, new_id
+from industryos.entities.models import (
+    Asset,
+    Authority,
+    Customer,
+    Device,
+    EntityRelation,
+    Tenant,
+    User,
+)
+from industryos.entities.models.relation import EntityRef
+from industryos.entities.relation_service import RelationService
 from industryos.entities.tenant_service import TenantService
 from industryos.entities.user_service import UserService
 from industryos.storage.database import Database
@@ -24,6 +36,7 @@ SYSADMIN_EMAIL = "sysadmin@industryos.local"
 TENANT_ADMIN_EMAIL = "tenant@industryos.local"
 CUSTOMER_USER_EMAIL = "customer@industryos.local"
 DEMO_DEVICES = ("Thermostat A", "Thermostat B", "Pump 1")
+DEMO_ASSET = "Building 1"
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +48,8 @@ class Bootstrap:
     users: UserService
     tenants: TenantService
     devices: DeviceService
+    assets: AssetService | None = None
+    relations: RelationService | None = None
 
     async def run(self, *, demo: bool) -> None:
         """Create the sysadmin (and the demo tenant) when the database has no users."""
@@ -87,6 +102,7 @@ class Bootstrap:
             "customer",
         )
         as_admin = Caller(admin.id, admin.email, Authority.TENANT_ADMIN, tenant.id, NULL_UUID)
+        device_ids = []
         for index, name in enumerate(DEMO_DEVICES):
             device = await self.devices.save(
                 as_admin,
@@ -96,6 +112,25 @@ class Bootstrap:
                     label=f"Demo device {index + 1}",
                 ),
             )
-            if index == 0 and device.id is not None:
+            assert device.id is not None
+            device_ids.append(device.id)
+            if index == 0:
                 await self.devices.assign_to_customer(as_admin, device.id, customer.id)
+        await self._demo_building(as_admin, device_ids)
         log.info("created demo tenant with %d devices", len(DEMO_DEVICES))
+
+    async def _demo_building(self, as_admin: Caller, device_ids: list[uuid.UUID]) -> None:
+        """An asset that ``Contains`` every demo device, so relation views have a tree."""
+        if self.assets is None or self.relations is None:
+            return
+        building = await self.assets.save(as_admin, Asset(name=DEMO_ASSET, type="building"))
+        assert building.id is not None
+        for device_id in device_ids:
+            await self.relations.save(
+                as_admin,
+                EntityRelation(
+                    from_=EntityRef(entity_type=EntityType.ASSET, id=building.id),
+                    to=EntityRef(entity_type=EntityType.DEVICE, id=device_id),
+                    type="Contains",
+                ),
+            )

@@ -149,9 +149,15 @@ class Node:
         core = build_core(self._db, settings, QueuePublisher(self._queue, RULE_ENGINE_TOPIC))
         self.core = core
         await core.sessions.load()
-        await Bootstrap(core.db, core.repos, core.users, core.tenants, core.devices).run(
-            demo=settings.demo
-        )
+        await Bootstrap(
+            core.db,
+            core.repos,
+            core.users,
+            core.tenants,
+            core.devices,
+            assets=core.assets,
+            relations=core.relations,
+        ).run(demo=settings.demo)
         tokens = TokenIssuer(
             resolve_jwt_secret(settings),
             settings.jwt_issuer,

@@ -7,6 +7,7 @@ from typing import Any
 
 import httpx
 
+from industryos.demo import DEMO_ASSET, DEMO_DEVICES, TENANT_ADMIN_EMAIL, Bootstrap
 from industryos.entities.access import Caller
 from industryos.entities.models import Authority
 from industryos.entities.paging import PageLink
@@ -252,3 +253,26 @@ async def audit_actions(platform: Platform, tenant_id: str, entity_id: str) -> l
         caller, PageLink(page_size=1000), entity_id=uuid.UUID(entity_id)
     )
     return [entry.action_type.value for entry in page.data]
+
+
+async def test_demo_building_contains_the_demo_devices(platform: Platform) -> None:
+    core = platform.core
+    sysadmin = await core.users.find_by_email("sysadmin@test.local")
+    assert sysadmin is not None
+    bootstrap = Bootstrap(
+        core.db,
+        core.repos,
+        core.users,
+        core.tenants,
+        core.devices,
+        assets=core.assets,
+        relations=core.relations,
+    )
+    await bootstrap._demo_tenant(sysadmin)
+    admin = await platform.login(TENANT_ADMIN_EMAIL, "tenant")
+    building = (await admin.get("/api/tenant/asset", params={"assetName": DEMO_ASSET})).json()
+    infos = await admin.get(f"/api/relations/info/from/ASSET/{building['id']['id']}")
+    assert infos.status_code == 200
+    assert {(i["fromName"], i["type"], i["toName"]) for i in infos.json()} == {
+        (DEMO_ASSET, "Contains", name) for name in DEMO_DEVICES
+    }
