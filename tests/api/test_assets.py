@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import uuid
 
+from tb_rest_client.models import Asset, AssetProfile, CustomerId, DeviceProfile
+
 from tests.api import accounts
-from tests.api.checks import JSON, NULL_UUID, PAGE, assert_error, create, total
+from tests.api.checks import JSON, NULL_UUID, PAGE, assert_error, create, tb_rest_client, total
 from tests.api.conftest import Platform
 
 
@@ -193,3 +195,52 @@ async def test_asset_profiles(platform: Platform) -> None:
         response = await admin.post("/api/assetProfile", content=body, headers=JSON)
         assert_error(response, 400, 31)
     assert await total(admin, "/api/assetProfiles") == 1
+
+
+async def test_tb_rest_client_assets_and_profiles(platform: Platform) -> None:
+    a = await accounts.tenant(platform, "A")
+    async with tb_rest_client(platform, a.admin) as tb:
+        profile = await tb("save_asset_profile", AssetProfile(name="pump station"))
+        assert profile.id.entity_type == "ASSET_PROFILE"
+        assert profile.default is False
+        asset = await tb("save_asset", Asset(name="Station 1", type="pump station", label="L"))
+        assert asset.id.entity_type == "ASSET"
+        assert asset.asset_profile_id.id == profile.id.id
+        page = await tb("get_tenant_assets", 10, 0)
+        assert [x.name for x in page.data] == ["Station 1"]
+        assert page.has_next is False
+        # The client's AssetInfo model is the PE one (owner name, groups): CE fields are extra.
+        info = await tb("get_asset_info_by_id", asset.id)
+        assert info.name == "Station 1"
+        assert info.asset_profile_id.id == profile.id.id
+        assert [t.type for t in await tb("get_asset_types")] == ["pump station"]
+        # The client's assign/unassign go through the PE owner API (/api/owner/...), which
+        # is not served; the CE customer lists work.
+        infos = await tb("get_customer_asset_infos", CustomerId(a.customer_id, "CUSTOMER"), 10, 0)
+        assert infos.data == []
+        profiles = await tb("get_asset_profile_infos", 10, 0)
+        assert sorted(p.name for p in profiles.data) == ["default", "pump station"]
+        assert (await tb("get_default_asset_profile_info")).name == "default"
+        device_profile = await tb(
+            "save_device_profile",
+            DeviceProfile(
+                name="mqtt devices",
+                type="DEFAULT",
+                transport_type="MQTT",
+                provision_type="DISABLED",
+                profile_data={
+                    "configuration": {"type": "DEFAULT"},
+                    "transportConfiguration": {"type": "MQTT"},
+                },
+            ),
+        )
+        assert device_profile.transport_type == "MQTT"
+        device_infos = await tb("get_device_profile_infos", 10, 0)
+        assert sorted(p.name for p in device_infos.data) == ["default", "mqtt devices"]
+        assert (await tb("get_default_device_profile_info")).name == "default"
+        names = await tb("get_device_profile_names", False)
+        assert sorted(n.name for n in names) == ["default", "mqtt devices"]
+        logs = await tb("get_audit_logs", 50, 0, action_types="ADDED")
+        assert {x.entity_name for x in logs.data} >= {"Station 1", "pump station", "mqtt devices"}
+        await tb("delete_asset", asset.id)
+        assert (await tb("get_tenant_assets", 10, 0)).total_elements == 0

@@ -6,9 +6,10 @@ import uuid
 from urllib.parse import parse_qs, urlparse
 
 import jwt
+from tb_rest_client.models import CustomerId, TenantId, TenantProfile, User
 
 from tests.api import accounts
-from tests.api.checks import JSON, NULL_UUID, PAGE, assert_error, create, total
+from tests.api.checks import JSON, NULL_UUID, PAGE, assert_error, create, tb_rest_client, total
 from tests.api.conftest import Platform
 
 
@@ -243,3 +244,39 @@ async def test_malformed_users_are_400_and_write_nothing(platform: Platform) -> 
         400,
         31,
     )
+
+
+async def test_tb_rest_client_users_and_tenant_profiles(platform: Platform) -> None:
+    a = await accounts.tenant(platform, "A")
+    async with tb_rest_client(platform, a.admin) as tb:
+        user = await tb(
+            "save_user",
+            User(
+                email="client@a.test",
+                authority="CUSTOMER_USER",
+                customer_id=CustomerId(a.customer_id, "CUSTOMER"),
+                first_name="Client",
+            ),
+            send_activation_mail=False,
+        )
+        assert user.id.entity_type == "USER"
+        assert user.tenant_id.id == a.tenant_id
+        link = await tb("get_activation_link", user.id)
+        assert "/api/noauth/activate?activateToken=" in link
+        assert (await tb("get_user_by_id", user.id)).email == "client@a.test"
+        customer_users = await tb(
+            "get_customer_users", CustomerId(a.customer_id, "CUSTOMER"), 10, 0
+        )
+        assert "client@a.test" in [u.email for u in customer_users.data]
+        assert (await tb("get_users", 10, 0)).total_elements == 3
+        await tb("set_user_credentials_enabled", user.id, False)
+    sysadmin = await accounts.sysadmin(platform)
+    async with tb_rest_client(platform, sysadmin) as tb:
+        saved = await tb("save_tenant_profile", TenantProfile(name="Client Profile"))
+        assert saved.id.entity_type == "TENANT_PROFILE"
+        profiles = await tb("get_tenant_profiles", 10, 0)
+        assert sorted(p.name for p in profiles.data) == ["Client Profile", "Default"]
+        infos = await tb("get_tenant_profile_infos", 10, 0)
+        assert sorted(p.name for p in infos.data) == ["Client Profile", "Default"]
+        admins = await tb("get_tenant_admins", TenantId(a.tenant_id, "TENANT"), 10, 0)
+        assert [u.authority for u in admins.data] == ["TENANT_ADMIN"]

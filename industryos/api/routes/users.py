@@ -25,8 +25,9 @@ class ActivateRequest(BaseModel):
 
 
 @router.get("/users")
+@router.get("/user/users")
 async def users(caller: CurrentCaller, context: Context, link: Page) -> Json:
-    """A page of the users the caller may see."""
+    """A page of the users the caller may see (``/user/users`` is tb-rest-client's path)."""
     return (await context.user_admin.page_visible(caller, link)).to_wire(User.to_wire)
 
 
