@@ -69,8 +69,9 @@ REST = ParseOptions(skip_nulls=False)
 _NEEDS_EXACT = re.compile(rb"\d{17}|\d[eE][-+]?\d")
 _PARSABLE = re.compile(r"-?(?:[0-9]+(?:\.[0-9]+)?|\.[0-9]+)")
 _LONG_TEXT = re.compile(r"[-+]?[0-9]+")
-_MAX_EXPONENT = 400
-"""Beyond this exponent a number's plain text is absurdly long; it is kept as written."""
+_MAX_DIGITS = 400
+"""A number with more digits or a larger exponent is kept as written: expanding it would
+cost time and memory for nothing."""
 
 
 class _Number(str):
@@ -95,11 +96,24 @@ def loads(payload: bytes | str) -> Any:
     try:
         data = orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
-        raise KvParseError(f"Invalid JSON: {exc}") from None
+        if not _NEEDS_EXACT.search(raw):
+            raise KvParseError(f"Invalid JSON: {exc}") from None
+        # orjson refuses numbers beyond double range (1E400); ThingsBoard keeps them.
+        return _exact_loads(raw)
     if _NEEDS_EXACT.search(raw):
-        return json.loads(
+        return _exact_loads(raw)
+    return data
+
+
+def _exact_loads(raw: bytes) -> Any:
+    """The standard library parser keeping number lexemes, as strict as orjson on text."""
+    try:
+        data = json.loads(
             raw, parse_int=_Number, parse_float=_Number, parse_constant=_refuse_constant
         )
+        _json_text(data)  # orjson refuses what it would not have parsed: lone surrogates
+    except (ValueError, TypeError) as exc:
+        raise KvParseError(f"Invalid JSON: {exc}") from None
     return data
 
 
@@ -114,7 +128,7 @@ def _from_number_text(text: str, type_cast: bool) -> tuple[Value, DataType]:
     number = Decimal(text)
     _sign, digits, exponent = number.as_tuple()
     assert isinstance(exponent, int)
-    if abs(exponent) > _MAX_EXPONENT:
+    if abs(exponent) > _MAX_DIGITS or len(digits) > _MAX_DIGITS:
         if type_cast:
             return text, DataType.STRING
         raise KvParseError(f"Can't parse value: {text}")

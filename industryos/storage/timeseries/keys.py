@@ -83,7 +83,7 @@ class KeyDictionary:
                         key_dictionary.c.key_id.in_(sorted(missing))
                     )
                 )
-                self._remember(dict(rows.tuples().all()))
+                self._remember({key: key_id for key, key_id in rows})
         return {key_id: self._names[key_id] for key_id in wanted if key_id in self._names}
 
     async def _select(self, conn: AsyncConnection, keys: set[str]) -> dict[str, int]:
@@ -92,7 +92,7 @@ class KeyDictionary:
                 key_dictionary.c.key.in_(sorted(keys))
             )
         )
-        return dict(rows.tuples().all())
+        return {key: key_id for key, key_id in rows}
 
     def _remember(self, found: dict[str, int]) -> None:
         self._ids.update(found)

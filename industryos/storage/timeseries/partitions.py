@@ -22,11 +22,18 @@ import logging
 import re
 from collections.abc import Iterable
 from datetime import UTC, datetime
+from typing import Any
 
 import asyncpg
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-__all__ = ["PARTITION_NAME", "Partition", "PgPartitions", "is_partition_table"]
+__all__ = [
+    "PARTITION_NAME",
+    "Partition",
+    "PgPartitions",
+    "include_in_migrations",
+    "is_partition_table",
+]
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +50,14 @@ WHERE i.inhparent = 'ts_kv'::regclass
 def is_partition_table(name: str) -> bool:
     """True for the name of a ``ts_kv`` partition (not declared in the metadata)."""
     return PARTITION_NAME.fullmatch(name) is not None
+
+
+def include_in_migrations(
+    obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any
+) -> bool:
+    """Alembic ``include_object`` hook: leave out the partitions (and their indexes)."""
+    table_name = name if type_ == "table" else getattr(getattr(obj, "table", None), "name", None)
+    return not (reflected and table_name is not None and is_partition_table(table_name))
 
 
 def partition_name(start_ms: int) -> str:

@@ -1,0 +1,222 @@
+"""Device and REST key/value JSON parsing (device-api §1.1-1.3, platform-api §3.5)."""
+
+from __future__ import annotations
+
+import json
+
+import orjson
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from industryos.telemetry.errors import KvParseError
+from industryos.telemetry.kv import DataType, KvEntry, TsKvEntry
+from industryos.telemetry.parse import (
+    REST,
+    ParseOptions,
+    loads,
+    parse_attributes,
+    parse_telemetry,
+    telemetry_from_json,
+)
+
+NOW = 1_700_000_000_123
+L, D, S, B, J = DataType.LONG, DataType.DOUBLE, DataType.STRING, DataType.BOOLEAN, DataType.JSON
+
+
+def typed(payload: str, options: ParseOptions | None = None) -> dict[str, tuple[object, DataType]]:
+    """key -> (value, type) of a flat telemetry payload."""
+    points = parse_telemetry(payload, NOW, options or ParseOptions())
+    assert all(point.ts == NOW for point in points)
+    return {point.key: (point.value, point.data_type) for point in points}
+
+
+def test_flat_object_uses_server_ts_and_long_type() -> None:
+    """Checklist 8: {"a":1} is stored with the server ts as LONG."""
+    assert parse_telemetry(b'{"a":1}', NOW) == [TsKvEntry(NOW, "a", 1, L)]
+
+
+def test_ts_values_objects_and_float_ts_truncated() -> None:
+    """Checklist 9: each {ts, values} keeps its ts; a float ts is truncated."""
+    payload = (
+        b'[{"ts":1700000000000,"values":{"a":1.5}},'
+        b'{"ts":1795727784823.7168,"values":{"a":2}, "metadata": {"x": 1}}]'
+    )
+    assert parse_telemetry(payload, NOW) == [
+        TsKvEntry(1700000000000, "a", 1.5, D),
+        TsKvEntry(1795727784823, "a", 2, L),
+    ]
+
+
+def test_string_cast_json_object_and_null_skipped() -> None:
+    """Checklist 10: "42" is LONG 42, an object is JSON, null is ignored."""
+    assert typed('{"s":"42","o":{"x":1},"n":null}') == {"s": (42, L), "o": ('{"x":1}', J)}
+
+
+@pytest.mark.parametrize("payload", [b"{}", b"[]", b"[{}]", b'{"ts": 1, "values": {}}'])
+def test_empty_payloads_store_nothing(payload: bytes) -> None:
+    """Checklist 11: {} and [] are valid and store nothing."""
+    assert parse_telemetry(payload, NOW) == []
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ('"25"', (25, L)),
+        ('"1.5"', (1.5, D)),
+        ('"-.5"', (-0.5, D)),
+        ('"007"', (7, L)),
+        ('"5."', ("5.", S)),
+        ('"1e5"', ("1e5", S)),
+        ('"+5"', ("+5", S)),
+        ('"-"', ("-", S)),
+        ('""', ("", S)),
+        ('"abc"', ("abc", S)),
+        ('"9223372036854775808"', ("9223372036854775808", S)),
+        ('"00099999999999999999999"', ("99999999999999999999", S)),
+        ('"0.12345678901234567"', ("0.12345678901234567", S)),
+        ("1e3", (1000, L)),
+        ("1.0e3", (1000, L)),
+        ("1.5E-3", (0.0015, D)),
+        ("1.0", (1.0, D)),
+        ("-0.0", (-0.0, D)),
+        ("12", (12, L)),
+        ("9223372036854775807", (9223372036854775807, L)),
+        ("-9223372036854775808", (-9223372036854775808, L)),
+        ("9223372036854775808", ("9223372036854775808", S)),
+        ("123456789012345678901234", ("123456789012345678901234", S)),
+        ("0.1234567890123456", (0.1234567890123456, D)),
+        ("0.12345678901234567", ("0.12345678901234567", S)),
+        ("1.10000000000000000", ("1.10000000000000000", S)),
+        ("1E20", ("100000000000000000000", S)),
+        ("1E401", ("1E401", S)),
+        ("true", (True, B)),
+        ("[1, 2.50, {}]", ("[1,2.5,{}]", J)),
+    ],
+)
+def test_value_typing(raw: str, expected: tuple[object, DataType]) -> None:
+    """§1.1: strings cast to numbers, int64 overflow and >16 decimals kept as strings."""
+    assert typed(f'{{"k": {raw}}}') == {"k": expected}
+
+
+def test_nested_json_keeps_exact_numbers() -> None:
+    """A payload parsed on the exact path keeps each nested number as written."""
+    assert typed('{"o": {"big": 123456789012345678901, "e": 1.5e3}}') == {
+        "o": ('{"big":123456789012345678901,"e":1.5e3}', J)
+    }
+
+
+def test_big_numbers_without_type_cast_are_refused() -> None:
+    """With type cast off an int64 overflow is an error, and strings stay strings."""
+    options = ParseOptions(type_cast=False)
+    assert typed('{"s": "42"}', options) == {"s": ("42", S)}
+    with pytest.raises(KvParseError, match="Big integer"):
+        typed('{"k": 9223372036854775808}', options)
+
+
+def test_ts_without_values_is_a_flat_key() -> None:
+    """Without ``values`` the object is flat, so ``ts`` becomes a telemetry key."""
+    assert typed('{"ts": 5, "a": 1}') == {"ts": (5, L), "a": (1, L)}
+
+
+@pytest.mark.parametrize(
+    ("payload", "ts"),
+    [
+        ('{"ts": "1700000000000", "values": {"a": 1}}', 1700000000000),
+        ('{"ts": 1.9e3, "values": {"a": 1}}', 1900),
+    ],
+)
+def test_ts_forms(payload: str, ts: int) -> None:
+    """A ts is read like Java's getAsLong: numeric strings and exponents are accepted."""
+    assert [point.ts for point in parse_telemetry(payload, NOW)] == [ts]
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        b"{",
+        b"5",
+        b'"text"',
+        b"null",
+        b"[1]",
+        b"[[]]",
+        b'{"ts": 1, "values": 5}',
+        b'{"ts": true, "values": {"a": 1}}',
+        b'{"ts": "1.5", "values": {"a": 1}}',
+        b'{"ts": 1e30, "values": {"a": 1}}',
+        b'{"": 1}',
+        b'{"  ": 1}',
+        ('{"%s": 1}' % ("k" * 256)).encode(),
+        b'{"a": NaN}',
+        b"\xff",
+    ],
+)
+def test_malformed_telemetry_is_a_parse_error(payload: bytes) -> None:
+    """Bad input gets a clear error type, never another exception."""
+    with pytest.raises(KvParseError):
+        parse_telemetry(payload, NOW)
+
+
+def test_rest_refuses_nulls_devices_skip_them() -> None:
+    """The REST converter refuses null values; the device converter skips them."""
+    assert parse_attributes(b'{"a": null, "b": 1}') == [KvEntry("b", 1, L)]
+    with pytest.raises(KvParseError):
+        parse_attributes(b'{"a": null, "b": 1}', REST)
+    with pytest.raises(KvParseError):
+        parse_telemetry(b'{"a": null}', NOW, REST)
+
+
+def test_attributes_must_be_a_flat_object() -> None:
+    """§1.3: attribute uploads are a flat object; an array is a parse error."""
+    assert parse_attributes('{"fw": "1.2", "on": false}') == [
+        KvEntry("fw", 1.2, D),
+        KvEntry("on", False, B),
+    ]
+    with pytest.raises(KvParseError):
+        parse_attributes(b'[{"a": 1}]')
+
+
+def test_max_string_length() -> None:
+    """An over-long string is a parse error when a maximum is configured."""
+    options = ParseOptions(max_string_length=3)
+    assert typed('{"s": "abc"}', options) == {"s": ("abc", S)}
+    with pytest.raises(KvParseError, match="greater than maximum"):
+        typed('{"s": "abcd"}', options)
+
+
+def test_gateway_bodies_compose_from_loads() -> None:
+    """A gateway payload is loaded once and each device's part converted."""
+    data = loads(b'{"Dev A": [{"ts": 1, "values": {"t": 1e1}}], "Dev B": [{"h": "7"}]}')
+    assert {name: telemetry_from_json(part, NOW) for name, part in data.items()} == {
+        "Dev A": [TsKvEntry(1, "t", 10, L)],
+        "Dev B": [TsKvEntry(NOW, "h", 7, L)],
+    }
+
+
+json_values = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(),
+    lambda children: (
+        st.lists(children, max_size=3) | st.dictionaries(st.text(), children, max_size=3)
+    ),
+    max_leaves=10,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(json_values)
+def test_any_json_parses_or_fails_cleanly(value: object) -> None:
+    """Whatever JSON a device sends, the parser returns points or raises KvParseError."""
+    payload = json.dumps(value).encode()
+    try:
+        points = parse_telemetry(payload, NOW)
+    except KvParseError:
+        return
+    for point in points:
+        assert point.key.strip()
+        assert isinstance(point.value, bool | int | float | str)
+        if point.data_type is J:
+            orjson.loads(point.value)  # type: ignore[arg-type]
