@@ -24,8 +24,9 @@ import statistics
 import tempfile
 import time
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from pathlib import Path
+from typing import Any
 
 from industryos.entities.ids import EntityType
 from industryos.msg import EntityRef, Msg, MsgType
@@ -33,7 +34,7 @@ from industryos.queue.embedded import EmbeddedQueue, EmbeddedQueueConfig
 
 TENANT = uuid.uuid4()
 
-Device = Callable[[EmbeddedQueue, EntityRef, asyncio.Event, list[float]], Awaitable[None]]
+Device = Callable[[EmbeddedQueue, EntityRef, asyncio.Event, list[float]], Coroutine[Any, Any, None]]
 
 
 def telemetry(originator: EntityRef, seq: int) -> Msg:

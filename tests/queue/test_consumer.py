@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import shutil
+import uuid
 from pathlib import Path
 
 import pytest
@@ -20,7 +21,7 @@ async def test_unacked_messages_are_replayed_after_reopen(open_queue: OpenQueue)
     batches = await drain(consumer)
     assert sorted(m.id for m in messages(batches)) == sorted(m.id for m in sent)
     # ack only the first half of each partition's batch
-    acked = set()
+    acked: set[uuid.UUID] = set()
     for batch in batches:
         half = batch.records[: len(batch.records) // 2]
         if half:

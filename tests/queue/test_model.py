@@ -39,7 +39,7 @@ class QueueModel(RuleBasedStateMachine):
         self.stored: list[list[uuid.UUID]] = [[] for _ in range(PARTITIONS)]
         self.committed = [0] * PARTITIONS
         self.queue: EmbeddedQueue = self.run(EmbeddedQueue.open(self.config))
-        self.rules: EmbeddedConsumer = self.run(self.queue.subscribe("Main", "rules"))
+        self.group: EmbeddedConsumer = self.run(self.queue.subscribe("Main", "rules"))
         self.run(self.queue.subscribe("Main", "all"))  # never acks: keeps every segment
 
     def run(self, coro: Coroutine[Any, Any, T]) -> T:
@@ -62,7 +62,7 @@ class QueueModel(RuleBasedStateMachine):
 
     @rule(fraction=st.floats(0, 1))
     def consume_and_ack_some(self, fraction: float) -> None:
-        batches = self.run(drain(self.rules, max_wait=0.01))
+        batches = self.run(drain(self.group, max_wait=0.01))
         for batch in batches:
             expected = self.stored[batch.partition]
             assert [r.msg.id for r in batch.records] == expected[
@@ -71,14 +71,14 @@ class QueueModel(RuleBasedStateMachine):
             keep = int(len(batch.records) * fraction)
             if keep:
                 offset = batch.records[keep - 1].offset
-                self.run(self.rules.ack(batch.partition, offset))
+                self.run(self.group.ack(batch.partition, offset))
                 self.committed[batch.partition] = max(self.committed[batch.partition], offset + 1)
 
     @rule()
     def reopen(self) -> None:
         self.run(self.queue.close())
         self.queue = self.run(EmbeddedQueue.open(self.config))
-        self.rules = self.run(self.queue.subscribe("Main", "rules"))
+        self.group = self.run(self.queue.subscribe("Main", "rules"))
         self.check_replay()
 
     @precondition(lambda self: any(self.stored))
@@ -90,7 +90,7 @@ class QueueModel(RuleBasedStateMachine):
             f.write(garbage)
         self.queue = self.run(EmbeddedQueue.open(self.config))
         assert self.queue.recovered_bytes == len(garbage)
-        self.rules = self.run(self.queue.subscribe("Main", "rules"))
+        self.group = self.run(self.queue.subscribe("Main", "rules"))
         self.check_replay()
 
     def check_replay(self) -> None:
@@ -103,7 +103,7 @@ class QueueModel(RuleBasedStateMachine):
         self.run(everything.close())
         for partition in range(PARTITIONS):
             lag = self.stored[partition][self.committed[partition] :]
-            assert self.rules.lag()[partition] == len(lag)
+            assert self.group.lag()[partition] == len(lag)
 
     @invariant()
     def positions_match_the_model(self) -> None:
