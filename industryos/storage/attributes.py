@@ -3,8 +3,9 @@
 Saving many attributes is one upsert statement (``executemany``) in one transaction; the
 row's ``last_update_ts`` is the save time and ``version`` counts its writes. Keys are ids
 from the shared :class:`KeyDictionary`. JSON values are bound as text and cast to the
-column's JSON type, then read back as text and re-serialised compactly, so a JSON value
-round-trips as the same compact text on both engines.
+column's JSON type, then read back as text and re-serialised compactly. On PostgreSQL the
+column is ``jsonb``, which reorders object keys: a JSON value comes back equal as JSON,
+not always as the same text.
 
 Scope rules (CLIENT_SCOPE is device-reported, REST writes only SERVER/SHARED) are the
 callers' concern; this repository stores any scope it is given.

@@ -1,0 +1,105 @@
+"""The attribute repository on attribute_kv, on both engines."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from industryos.storage.attributes import AttributeRepository
+from industryos.storage.timeseries import KeyDictionary
+from industryos.telemetry.errors import InvalidEntryError
+from industryos.telemetry.kv import AttributeKvEntry, AttributeScope, DataType, KvEntry, kv_entry
+
+CLIENT, SERVER, SHARED = (
+    AttributeScope.CLIENT_SCOPE,
+    AttributeScope.SERVER_SCOPE,
+    AttributeScope.SHARED_SCOPE,
+)
+
+
+@pytest.fixture
+def repo(engine: AsyncEngine) -> AttributeRepository:
+    """A repository with its own key dictionary."""
+    return AttributeRepository(engine, KeyDictionary(engine))
+
+
+async def test_every_value_type_round_trips(repo: AttributeRepository) -> None:
+    """Each type comes back with its value, type and lastUpdateTs; JSON stays compact."""
+    entity = uuid.uuid4()
+    entries = [
+        kv_entry("b", False),
+        kv_entry("l", 2**62),
+        kv_entry("d", -1.25),
+        kv_entry("s", 'é "quoted"'),
+        KvEntry("j", '{"nested":{"list":[1,2.5,null]},"t":true}', DataType.JSON),
+    ]
+    saved = await repo.save(entity, SERVER, entries, ts=1000)
+    assert saved == [AttributeKvEntry(*entry, 1000) for entry in entries]
+    found = (await repo.find(entity, SERVER))[SERVER]
+    # jsonb (the shared column type) may reorder object keys: compare JSON as values.
+    assert [(a.key, a.native_value(), a.data_type, a.last_update_ts) for a in found] == [
+        (a.key, a.native_value(), a.data_type, a.last_update_ts)
+        for a in sorted(saved, key=lambda a: a.key)
+    ]
+    assert next(a.value for a in found if a.key == "j").count(" ") == 0  # compact text
+
+
+async def test_upsert_updates_value_type_and_time(repo: AttributeRepository) -> None:
+    """Saving a key again replaces its value (even with another type) and lastUpdateTs."""
+    entity = uuid.uuid4()
+    await repo.save(entity, SHARED, [kv_entry("mode", "eco"), kv_entry("target", 21)], ts=1000)
+    await repo.save(entity, SHARED, [kv_entry("target", 22.5)], ts=2000)
+    assert (await repo.find(entity, SHARED))[SHARED] == [
+        AttributeKvEntry("mode", "eco", DataType.STRING, 1000),
+        AttributeKvEntry("target", 22.5, DataType.DOUBLE, 2000),
+    ]
+
+
+async def test_repeated_key_in_one_save_keeps_the_last(repo: AttributeRepository) -> None:
+    """Like a JSON object with a repeated key, the last value of a key wins."""
+    entity = uuid.uuid4()
+    saved = await repo.save(entity, CLIENT, [kv_entry("k", 1), kv_entry("k", 2)], ts=5)
+    assert saved == [AttributeKvEntry("k", 2, DataType.LONG, 5)]
+    assert (await repo.find(entity, CLIENT))[CLIENT] == saved
+
+
+async def test_scopes_are_separate(repo: AttributeRepository) -> None:
+    """The same key in two scopes is two attributes; reads filter by scope and keys."""
+    entity = uuid.uuid4()
+    await repo.save(entity, CLIENT, [kv_entry("fw", "1.0"), kv_entry("x", 1)], ts=1)
+    await repo.save(entity, SHARED, [kv_entry("fw", "2.0")], ts=2)
+    everything = await repo.find(entity)
+    assert set(everything) == {CLIENT, SHARED}
+    assert await repo.find(entity, SERVER) == {}
+    assert await repo.find(entity, keys=["fw"]) == {
+        CLIENT: [AttributeKvEntry("fw", "1.0", DataType.STRING, 1)],
+        SHARED: [AttributeKvEntry("fw", "2.0", DataType.STRING, 2)],
+    }
+    assert await repo.find(entity, keys=["unknown"]) == {}
+    assert await repo.keys(entity) == ["fw", "x"]
+    assert await repo.keys(entity, SHARED) == ["fw"]
+    assert await repo.find(uuid.uuid4()) == {}
+
+
+async def test_delete(repo: AttributeRepository) -> None:
+    """Deleting returns the keys that existed in that scope and removes only those."""
+    entity = uuid.uuid4()
+    await repo.save(entity, SHARED, [kv_entry("a", 1), kv_entry("b", 2)])
+    await repo.save(entity, SERVER, [kv_entry("a", 1)])
+    assert await repo.delete(entity, SHARED, ["a", "nope"]) == ["a"]
+    assert await repo.delete(entity, SHARED, ["never-seen"]) == []
+    assert await repo.keys(entity, SHARED) == ["b"]
+    assert await repo.keys(entity, SERVER) == ["a"]
+
+
+async def test_bad_entries_are_refused(repo: AttributeRepository) -> None:
+    """Blank keys and mistyped values never reach the database."""
+    entity = uuid.uuid4()
+    with pytest.raises(InvalidEntryError):
+        await repo.save(entity, SERVER, [KvEntry(" ", 1, DataType.LONG)])
+    with pytest.raises(InvalidEntryError):
+        await repo.save(entity, SERVER, [KvEntry("k", "1", DataType.LONG)])
+    assert await repo.save(entity, SERVER, []) == []
+    assert await repo.find(entity) == {}
