@@ -24,12 +24,17 @@ class CoreWithTenant:
     publisher: RecordingPublisher
     admin: Caller
 
+    async def close(self) -> None:
+        """Flush and stop the time-series writer."""
+        await self.core.timeseries.writer.stop()
+
 
 async def core_with_tenant(engine: AsyncEngine, data_dir: Path) -> CoreWithTenant:
     """A fresh tenant on ``engine`` and its admin as a :class:`Caller`."""
     settings = load_settings(data_dir=data_dir, jwt_secret="t" * 64, demo=False)
     publisher = RecordingPublisher()
     core = build_core(Database(engine), settings, publisher)
+    await core.timeseries.writer.start()
     sysadmin = await core.users.create(
         User(email="root@test.local", authority=Authority.SYS_ADMIN), "sysadmin"
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import orjson
@@ -14,8 +15,10 @@ from tests.support.core import CoreWithTenant, core_with_tenant
 
 
 @pytest.fixture
-async def env(engine: AsyncEngine, tmp_path: Path) -> CoreWithTenant:
-    return await core_with_tenant(engine, tmp_path)
+async def env(engine: AsyncEngine, tmp_path: Path) -> AsyncIterator[CoreWithTenant]:
+    env = await core_with_tenant(engine, tmp_path)
+    yield env
+    await env.close()
 
 
 def _basic(client_id: str | None, user: str | None, password: str | None) -> DeviceCredentials:
