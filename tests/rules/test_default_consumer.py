@@ -56,7 +56,13 @@ async def test_stores_telemetry_and_client_attributes(env: CoreWithTenant, tmp_p
             [
                 _msg(tenant, device, MsgType.POST_TELEMETRY_REQUEST, {"t": 21.5, "n": 3}, 1000),
                 _msg(tenant, device, MsgType.POST_TELEMETRY_REQUEST, {"t": 22.5}, 2000),
-                _msg(tenant, device, MsgType.POST_ATTRIBUTES_REQUEST, {"fw": "v1.0", "rev": "7"}, 2000),
+                _msg(
+                    tenant,
+                    device,
+                    MsgType.POST_ATTRIBUTES_REQUEST,
+                    {"fw": "v1.0", "rev": "7"},
+                    2000,
+                ),
                 _msg(tenant, device, MsgType.ENTITY_CREATED, {"name": "x"}, 2000),
             ],
         )
