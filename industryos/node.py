@@ -28,16 +28,20 @@ from industryos.entities.device_service import DeviceService
 from industryos.entities.entity_lookup import EntityLookup
 from industryos.entities.events import MsgPublisher, QueuePublisher
 from industryos.entities.relation_service import RelationService
+from industryos.entities.telemetry_access import TelemetryAccess
 from industryos.entities.tenant_profile_service import TenantProfileService
 from industryos.entities.tenant_service import TenantService
 from industryos.entities.user_admin_service import UserAdminService
 from industryos.entities.user_service import LoginPolicy, UserService
 from industryos.queue.embedded import EmbeddedQueue, EmbeddedQueueConfig
+from industryos.storage.attributes import AttributeRepository
 from industryos.storage.database import Database
 from industryos.storage.engine import create_engine
 from industryos.storage.migrate import upgrade
 from industryos.storage.relations import RelationRepository
 from industryos.storage.repositories import Repositories
+from industryos.storage.timeseries import TimeseriesStorage
+from industryos.telemetry.service import TelemetryService
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +68,9 @@ class Core:
     user_admin: UserAdminService
     lookup: EntityLookup
     relations: RelationService
+    timeseries: TimeseriesStorage
+    telemetry: TelemetryService
+    telemetry_access: TelemetryAccess
 
     def api_context(self, tokens: TokenIssuer, max_page_size: int) -> ApiContext:
         """What the REST layer gets to see."""
@@ -81,6 +88,7 @@ class Core:
             tenant_profiles=self.tenant_profiles,
             user_admin=self.user_admin,
             relations=self.relations,
+            telemetry_access=self.telemetry_access,
             max_page_size=max_page_size,
         )
 
@@ -95,6 +103,18 @@ def build_core(db: Database, settings: Settings, publisher: MsgPublisher) -> Cor
     users = UserService(db, repos, policy)
     tenants = TenantService(db, repos, device_profiles)
     lookup = EntityLookup(db)
+    timeseries = TimeseriesStorage.create(
+        db.engine,
+        partition_days=settings.ts_partition_days,
+        flush_interval_ms=settings.ts_flush_interval_ms,
+        batch_max_points=settings.ts_batch_max_points,
+        default_ttl_days=settings.ts_default_ttl_days,
+    )
+    telemetry = TelemetryService(
+        writer=timeseries.writer,
+        timeseries=timeseries.store,
+        attributes=AttributeRepository(db.engine, timeseries.keys),
+    )
     return Core(
         db=db,
         repos=repos,
@@ -111,6 +131,9 @@ def build_core(db: Database, settings: Settings, publisher: MsgPublisher) -> Cor
         user_admin=UserAdminService(db, repos, users, audit),
         lookup=lookup,
         relations=RelationService(db, RelationRepository(), lookup, audit, publisher),
+        timeseries=timeseries,
+        telemetry=telemetry,
+        telemetry_access=TelemetryAccess(lookup, telemetry, audit, publisher),
     )
 
 
@@ -149,6 +172,7 @@ class Node:
         core = build_core(self._db, settings, QueuePublisher(self._queue, RULE_ENGINE_TOPIC))
         self.core = core
         await core.sessions.load()
+        await core.timeseries.writer.start()
         await Bootstrap(
             core.db,
             core.repos,
@@ -178,6 +202,8 @@ class Node:
         if self._http is not None:
             await self._http.stop()
             self._http = None
+        if self.core is not None:
+            await self.core.timeseries.writer.stop()
         if self._queue is not None:
             await self._queue.close()
             self._queue = None

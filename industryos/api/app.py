@@ -16,7 +16,7 @@ from industryos import __version__
 from industryos.api.context import ApiContext
 from industryos.api.errors import install_error_handlers
 from industryos.api.responses import JsonResponse
-from industryos.api.routes import auth, customers, devices, relations, tenants
+from industryos.api.routes import auth, customers, devices, relations, telemetry, tenants
 from industryos.api.routes.asset_profiles import router as asset_profiles_router
 from industryos.api.routes.assets import router as assets_router
 from industryos.api.routes.audit import router as audit_router
@@ -24,7 +24,13 @@ from industryos.api.routes.device_profiles import router as device_profiles_rout
 from industryos.api.routes.tenant_profiles import router as tenant_profiles_router
 from industryos.api.routes.users import router as users_router
 
-ROUTERS: list[APIRouter] = [auth.router, customers.router, devices.router, relations.router]
+ROUTERS: list[APIRouter] = [
+    auth.router,
+    customers.router,
+    devices.router,
+    relations.router,
+    telemetry.router,
+]
 """Every REST router, in the order they are mounted (other layers append theirs)."""
 ROUTERS += [
     device_profiles_router,

@@ -15,6 +15,7 @@ from industryos.entities.customer_service import CustomerService
 from industryos.entities.device_profile_service import DeviceProfileService
 from industryos.entities.device_service import DeviceService
 from industryos.entities.relation_service import RelationService
+from industryos.entities.telemetry_access import TelemetryAccess
 from industryos.entities.tenant_profile_service import TenantProfileService
 from industryos.entities.tenant_service import TenantService
 from industryos.entities.user_admin_service import UserAdminService
@@ -34,6 +35,7 @@ class ApiContext:
     device_profiles: DeviceProfileService
     devices: DeviceService
     relations: RelationService
+    telemetry_access: TelemetryAccess
     asset_profiles: AssetProfileService
     assets: AssetService
     tenant_profiles: TenantProfileService

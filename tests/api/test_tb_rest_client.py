@@ -40,8 +40,11 @@ class Served:
 
 @pytest.fixture
 async def served(platform: Platform) -> AsyncIterator[Served]:
+    writer = platform.core.timeseries.writer  # running as in a node; `platform` leaves it off
+    await writer.start()
     server = HttpServer(platform.app, "127.0.0.1", 0)
     await server.start()
+    client = RestClient(f"http://127.0.0.1:{server.port}")
     try:
         sysadmin = await platform.sysadmin()
         tenant = (await sysadmin.post("/api/tenant", json={"title": "Client Tenant"})).json()
@@ -54,12 +57,14 @@ async def served(platform: Platform) -> AsyncIterator[Served]:
             ),
             ADMIN_PASSWORD,
         )
-        client = RestClient(f"http://127.0.0.1:{server.port}")
         served = Served(client, email)
         await served.call(client.login, email, ADMIN_PASSWORD)
         yield served
     finally:
+        if client.api_client is not None:
+            client.api_client.rest_client.pool_manager.clear()  # close keep-alive sockets first
         await server.stop()
+        await writer.stop()
 
 
 async def _new_device(served: Served, name: str) -> Device:
@@ -148,3 +153,26 @@ async def test_client_assign_device_to_customer_uses_owner_api(served: Served) -
     except ApiException as exc:
         pytest.fail(f"owner API refused: {exc.status}")
     assert assigned.customer_id.id == customer.id.id
+
+
+async def test_telemetry_and_attributes_through_the_client(served: Served) -> None:
+    client = served.client
+    device = await _new_device(served, "Telemetry Device")
+    ref = EntityId(id=device.id.id, entity_type="DEVICE")
+    points = [{"ts": ts, "values": {"temperature": value}} for ts, value in ((0, 20), (30_000, 22))]
+    await served.call(client.save_entity_telemetry, ref, "ANY", points)
+    latest = await served.call(client.get_latest_timeseries, ref, "temperature")
+    assert latest["temperature"][0].ts == 30_000
+    assert latest["temperature"][0].value == "22"
+    averaged = await served.call(
+        client.get_timeseries, ref, 0, 60_000, "temperature", agg="AVG", interval=60_000
+    )
+    assert [(p.ts, float(p.value)) for p in averaged["temperature"]] == [(30_000, 21.0)]
+
+    await served.call(client.save_device_attributes, device.id, "SERVER_SCOPE", {"floor": 3})
+    await served.call(client.save_entity_attributes_v2, ref, "SHARED_SCOPE", {"target": 21.5})
+    server = await served.call(client.get_attributes_by_scope, ref, "SERVER_SCOPE", "floor")
+    assert [(a.key, a.value) for a in server] == [("floor", 3)]
+    shared = await served.call(client.get_attributes_by_scope, ref, "SHARED_SCOPE")
+    assert [(a.key, a.value) for a in shared] == [("target", 21.5)]
+    assert sorted(await served.call(client.get_attribute_keys, ref)) == ["floor", "target"]
