@@ -301,6 +301,8 @@ class DeviceService:
             if customer_id is not None and customer_id != caller.customer_id:
                 raise PermissionDenied()
             customer_id = caller.customer_id
+        elif customer_id is not None:
+            await self._check_customer_of_tenant(caller, customer_id)
         if customer_id is not None:
             where.append(table.c.customer_id == customer_id)
         if device_type:
@@ -309,6 +311,14 @@ class DeviceService:
             where.append(table.c.device_profile_id == profile_id)
         async with self._db.read() as conn:
             return await self._devices.page(conn, link, *where)
+
+    async def _check_customer_of_tenant(self, caller: Caller, customer_id: uuid.UUID) -> None:
+        """A customer id in a path must name a customer of the caller's tenant."""
+        async with self._db.read() as conn:
+            customer = await self._repos.customers.get(conn, customer_id)
+        if customer is None:
+            raise NotFound()
+        caller.check_tenant(customer.tenant_id)
 
     async def find_by_ids(self, caller: Caller, ids: Sequence[uuid.UUID]) -> list[Device]:
         """The devices among ``ids`` the caller may see."""

@@ -41,7 +41,7 @@ class UserAdminService:
     async def get(self, caller: Caller, user_id: uuid.UUID) -> User:
         """A user the caller may manage (everyone may read themselves)."""
         user = await self._users.get(user_id)
-        UserService._check_may_manage(caller, user)
+        UserService.check_may_manage(caller, user)
         return user
 
     async def save(self, caller: Caller, user: User) -> User:
@@ -64,7 +64,7 @@ class UserAdminService:
             user = user.model_copy(update={"tenant_id": NULL_UUID, "customer_id": NULL_UUID})
         elif user.authority is Authority.TENANT_ADMIN:
             user = user.model_copy(update={"customer_id": NULL_UUID})
-        UserService._check_may_manage(caller, user)
+        UserService.check_may_manage(caller, user)
         async with self._db.read() as conn:
             needs_tenant = user.authority is not Authority.SYS_ADMIN
             if needs_tenant and await self._repos.tenants.get(conn, user.tenant_id) is None:
@@ -81,7 +81,7 @@ class UserAdminService:
             stored = await self._repos.users.get(conn, user.id)
             if stored is None:
                 raise NotFound()
-            UserService._check_may_manage(caller, stored)
+            UserService.check_may_manage(caller, stored)
             clash = await self._repos.users.find_one(
                 conn, sa.func.lower(schema.user.c.email) == user.email.lower()
             )

@@ -90,29 +90,6 @@ class UserService:
             )
         return saved
 
-    async def save(self, caller: Caller, user: User) -> User:
-        """Create or update a user the caller may manage."""
-        self._check_may_manage(caller, user)
-        if user.id is None:
-            return await self.create(user, password=None, enabled=False)
-        async with self._db.transaction() as conn:
-            stored = await self._users.get(conn, user.id)
-            if stored is None:
-                raise NotFound()
-            self._check_may_manage(caller, stored)
-            return await self._users.update(
-                conn, user.model_copy(update={"email": user.email or stored.email})
-            )
-
-    async def delete(self, caller: Caller, user_id: uuid.UUID) -> None:
-        """Delete a user the caller may manage (never the caller itself)."""
-        user = await self.get(user_id)
-        self._check_may_manage(caller, user)
-        if user.id == caller.user_id:
-            raise InvalidArgument("It is not allowed to delete its own user!")
-        async with self._db.transaction() as conn:
-            await self._users.delete(conn, user_id)
-
     async def page_visible(self, caller: Caller, link: PageLink) -> PageData[User]:
         """Users the caller may see: tenant admins see their tenant, customers their customer."""
         table = schema.user
@@ -199,7 +176,7 @@ class UserService:
             )
 
     @staticmethod
-    def _check_may_manage(caller: Caller, user: User) -> None:
+    def check_may_manage(caller: Caller, user: User) -> None:
         """Sysadmins manage tenant admins, tenant admins their tenant, others only themselves."""
         if caller.is_sys_admin:
             allowed = user.authority is Authority.TENANT_ADMIN or user.id == caller.user_id

@@ -281,3 +281,13 @@ async def test_malformed_device_is_400_and_writes_nothing(platform: Platform) ->
         assert_error(response, 400, 31)
     assert await device_count(admin) == 0
     assert "ENTITY_CREATED" not in platform.publisher.types()
+
+
+async def test_other_tenants_customer_devices_are_refused(platform: Platform) -> None:
+    a = await platform.new_tenant("TenantA")
+    b = await platform.new_tenant("TenantB")
+    response = await b.admin.get(
+        f"/api/customer/{a.customer_id}/devices", params={"pageSize": 10, "page": 0}
+    )
+    assert response.status_code == 403
+    assert response.json()["errorCode"] == 20
