@@ -37,6 +37,10 @@ class Settings(BaseSettings):
     http_port: int = Field(8080, ge=0, le=65535)
     mqtt_port: int = Field(1883, ge=0, le=65535)
     mqtt_tls_port: int = Field(8883, ge=0, le=65535)
+    mqtt_tls_cert: Path | None = None
+    mqtt_tls_key: Path | None = None
+    max_payload_bytes: int = Field(65536, ge=1024, le=268_435_455)
+    client_rpc_timeout_s: float = Field(60.0, gt=0)
     coap_port: int = Field(5683, ge=0, le=65535)
     db_url: str = ""
     jwt_secret: str = ""

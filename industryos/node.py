@@ -42,6 +42,7 @@ from industryos.storage.relations import RelationRepository
 from industryos.storage.repositories import Repositories
 from industryos.storage.timeseries import TimeseriesStorage
 from industryos.telemetry.service import TelemetryService
+from industryos.transport.stack import DeviceTransports
 
 log = logging.getLogger(__name__)
 
@@ -146,6 +147,7 @@ class Node:
         self._queue: EmbeddedQueue | None = None
         self._db: Database | None = None
         self._http: HttpServer | None = None
+        self.devices: DeviceTransports | None = None
         self.core: Core | None = None
 
     @property
@@ -193,12 +195,17 @@ class Node:
         )
         self._http = HttpServer(app, settings.http_host, settings.http_port)
         await self._http.start()
+        self.devices = DeviceTransports.build(settings, core, self._queue, RULE_ENGINE_TOPIC)
+        await self.devices.start()
         self._ready = True
         log.info("node ready (HTTP port %d)", self.http_port)
 
     async def stop(self) -> None:
         """Close listeners first, then flush and release storage."""
         self._ready = False
+        if self.devices is not None:
+            await self.devices.stop()
+            self.devices = None
         if self._http is not None:
             await self._http.stop()
             self._http = None

@@ -1,0 +1,116 @@
+"""The device-facing half of a node: shared device services and the transport listeners.
+
+``node.py`` builds one :class:`DeviceTransports` over the core services and the queue,
+starts it after the HTTP API and stops it first. The pieces every transport shares
+(authentication, the device API, the session registry, RPC, device state) are built
+once here, so the HTTP and CoAP listeners and the gateway API plug into the same ones.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from industryos.devices.claims import DeviceClaims
+from industryos.devices.rpc import ClientRpcReplies, ServerRpc
+from industryos.devices.sessions import SessionRegistry
+from industryos.devices.state import DeviceStateTracker
+from industryos.entities.models.device_profile import DeviceProfile
+from industryos.queue.interface import QueueProducer
+from industryos.transport.auth import DeviceAuthenticator
+from industryos.transport.device_api import DeviceApi
+from industryos.transport.mqtt.config import MqttConfig
+from industryos.transport.mqtt.device.adapter import MqttDeviceApplication, SessionLimits
+from industryos.transport.mqtt.device.context import MqttDeviceSession
+from industryos.transport.mqtt.device.profiles import ProfileCache
+from industryos.transport.mqtt.server import MqttServer
+
+if TYPE_CHECKING:
+    from industryos.config import Settings
+    from industryos.node import Core
+
+__all__ = ["DeviceTransports"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(slots=True)
+class DeviceTransports:
+    """Shared device services plus the MQTT listener."""
+
+    auth: DeviceAuthenticator
+    sessions: SessionRegistry
+    state: DeviceStateTracker
+    server_rpc: ServerRpc
+    client_rpc: ClientRpcReplies
+    claims: DeviceClaims
+    api: DeviceApi
+    mqtt_app: MqttDeviceApplication
+    mqtt: MqttServer[MqttDeviceSession]
+
+    @classmethod
+    def build(
+        cls, settings: Settings, core: Core, queue: QueueProducer, topic: str
+    ) -> DeviceTransports:
+        """Wire the device services over ``core`` and the rule engine's queue ``topic``."""
+        auth = DeviceAuthenticator(core.devices)
+        core.devices.on_credentials_changed(auth.invalidate)
+        sessions = SessionRegistry(core.telemetry)
+        state = DeviceStateTracker(core.telemetry)
+        server_rpc = ServerRpc(sessions)
+        client_rpc = ClientRpcReplies(settings.client_rpc_timeout_s)
+        claims = DeviceClaims(core.telemetry)
+        api = DeviceApi(
+            queue,
+            topic,
+            core.telemetry,
+            state=state,
+            server_rpc=server_rpc,
+            client_rpc=client_rpc,
+            claims=claims,
+        )
+
+        async def load_profile(profile_id: uuid.UUID) -> DeviceProfile | None:
+            async with core.db.read() as conn:
+                return await core.repos.device_profiles.get(conn, profile_id)
+
+        config = MqttConfig(
+            host=settings.http_host,
+            port=settings.mqtt_port,
+            tls_port=settings.mqtt_tls_port,
+            tls_cert_file=settings.mqtt_tls_cert,
+            tls_key_file=settings.mqtt_tls_key,
+            data_dir=settings.data_dir,
+            max_payload_size=settings.max_payload_bytes,
+        )
+        app = MqttDeviceApplication(
+            auth,
+            api,
+            sessions,
+            ProfileCache(load_profile),
+            SessionLimits(config.max_payload_size, config.receive_maximum),
+        )
+        return cls(
+            auth=auth,
+            sessions=sessions,
+            state=state,
+            server_rpc=server_rpc,
+            client_rpc=client_rpc,
+            claims=claims,
+            api=api,
+            mqtt_app=app,
+            mqtt=MqttServer(config, app),
+        )
+
+    async def start(self) -> None:
+        """Start the state flush, then open the listeners."""
+        await self.state.start()
+        await self.mqtt.start()
+
+    async def stop(self) -> None:
+        """Close the listeners (sessions end, disconnects recorded), then flush the state."""
+        await self.mqtt.close()
+        await self.sessions.close()
+        await self.state.stop()
