@@ -45,6 +45,9 @@ def start_once(data_dir: str, idle_s: float) -> tuple[float, float]:
         "INDUSTRYOS_HTTP_PORT": str(port),
         "INDUSTRYOS_HTTP_HOST": "127.0.0.1",
         "INDUSTRYOS_LOG_LEVEL": "WARNING",
+        "INDUSTRYOS_MQTT_PORT": str(free_port()),
+        "INDUSTRYOS_MQTT_TLS_PORT": str(free_port()),
+        "INDUSTRYOS_COAP_PORT": str(free_port()),
     }
     started = time.monotonic()
     process = subprocess.Popen([sys.executable, "-m", "industryos.cli", "run"], env=env)

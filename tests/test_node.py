@@ -33,6 +33,9 @@ async def test_node_starts_with_demo_data_and_restarts(tmp_path: Path, db_url: s
         http_host="127.0.0.1",
         db_url=db_url,
         jwt_secret=TEST_SECRET,
+        mqtt_port=0,
+        mqtt_tls_port=0,
+        coap_port=0,
     )
     for _ in range(2):  # the second start finds its data and adds nothing
         node = Node(settings)
@@ -88,6 +91,9 @@ def test_cli_run_serves_and_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
         "INDUSTRYOS_DATA_DIR": str(tmp_path),
         "INDUSTRYOS_HTTP_PORT": str(port),
         "INDUSTRYOS_HTTP_HOST": "127.0.0.1",
+        "INDUSTRYOS_MQTT_PORT": "0",
+        "INDUSTRYOS_MQTT_TLS_PORT": "0",
+        "INDUSTRYOS_COAP_PORT": "0",
     }
     env.pop("INDUSTRYOS_DB_URL", None)
     started = time.monotonic()

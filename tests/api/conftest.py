@@ -107,9 +107,11 @@ async def platform(engine: AsyncEngine, tmp_path: Any) -> AsyncIterator[Platform
     publisher = RecordingPublisher()
     core = build_core(Database(engine), settings, publisher)
     await core.sessions.load()
+    await core.timeseries.writer.start()
     await core.users.create(User(email=SYSADMIN[0], authority=Authority.SYS_ADMIN), SYSADMIN[1])
     tokens = TokenIssuer(TEST_SECRET, settings.jwt_issuer, 9000, 604800)
     app = create_app(core.api_context(tokens, settings.max_page_size))
     platform = Platform(core, app, publisher)
     yield platform
     await platform.close()
+    await core.timeseries.writer.stop()

@@ -15,12 +15,11 @@ import httpx
 import pytest
 
 from tests.api.conftest import Platform
-from tests.api.test_isolation import (  # ts_writer is a fixture
+from tests.api.test_isolation import (
     ERROR_KEYS,
     is_mounted,
     mounted_routes,
     snapshot,
-    ts_writer,  # noqa: F401
 )
 
 NOT_JSON = b'{"name": "half'
@@ -186,7 +185,6 @@ async def _send(client: httpx.AsyncClient, case: Case, ids: dict[str, str]) -> h
     return await client.request(case.method, path)
 
 
-@pytest.mark.usefixtures("ts_writer")
 @pytest.mark.parametrize("category", sorted(CASES))
 async def test_bad_input_is_400_with_error_body_and_writes_nothing(
     platform: Platform, category: str

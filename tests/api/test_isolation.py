@@ -14,7 +14,7 @@ fails when a route taking an id appears that no probe covers, so new routes cann
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -255,14 +255,6 @@ EXEMPT_ROUTES = {
 """Routes with an id that this matrix deliberately does not probe, and why."""
 
 
-@pytest.fixture
-async def ts_writer(platform: Platform) -> AsyncIterator[None]:
-    """The time-series batch writer running, as in a node (``platform`` does not start it)."""
-    await platform.core.timeseries.writer.start()
-    yield
-    await platform.core.timeseries.writer.stop()
-
-
 def mounted_routes() -> set[tuple[str, str]]:
     """(method, path) of every REST route the app mounts (FastAPI nests included routers)."""
     from industryos.api import app
@@ -400,7 +392,6 @@ def _refused(response: httpx.Response, listing: bool) -> str | None:
     return f"{response.status_code}: {response.text[:200]}"
 
 
-@pytest.mark.usefixtures("ts_writer")
 async def test_other_tenant_and_other_customer_are_refused(platform: Platform) -> None:
     """The whole matrix on one world (building it costs a dozen password hashes)."""
     world = await _world(platform)

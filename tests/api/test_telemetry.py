@@ -6,17 +6,14 @@ import uuid
 from typing import Any
 
 import httpx
-import pytest
 
 from industryos.entities.access import Caller
 from industryos.entities.models import Authority
 from industryos.entities.paging import PageLink
 from tests.api.conftest import Platform
-from tests.api.test_isolation import ts_writer  # noqa: F401  (fixture)
 
 Json = dict[str, Any]
 T = "/api/plugins/telemetry"
-pytestmark = pytest.mark.usefixtures("ts_writer")
 
 
 async def _device(admin: httpx.AsyncClient, name: str = "meter") -> str:
