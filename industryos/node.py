@@ -34,6 +34,7 @@ from industryos.entities.tenant_service import TenantService
 from industryos.entities.user_admin_service import UserAdminService
 from industryos.entities.user_service import LoginPolicy, UserService
 from industryos.queue.embedded import EmbeddedQueue, EmbeddedQueueConfig
+from industryos.rules.default_consumer import DefaultConsumer
 from industryos.storage.attributes import AttributeRepository
 from industryos.storage.database import Database
 from industryos.storage.engine import create_engine
@@ -145,6 +146,7 @@ class Node:
         self.settings = settings
         self._ready = False
         self._queue: EmbeddedQueue | None = None
+        self._consumer: DefaultConsumer | None = None
         self._db: Database | None = None
         self._http: HttpServer | None = None
         self.devices: DeviceTransports | None = None
@@ -184,6 +186,8 @@ class Node:
             assets=core.assets,
             relations=core.relations,
         ).run(demo=settings.demo)
+        self._consumer = DefaultConsumer(self._queue, RULE_ENGINE_TOPIC, core.telemetry)
+        await self._consumer.start()
         tokens = TokenIssuer(
             resolve_jwt_secret(settings),
             settings.jwt_issuer,
@@ -209,6 +213,9 @@ class Node:
         if self._http is not None:
             await self._http.stop()
             self._http = None
+        if self._consumer is not None:
+            await self._consumer.stop()
+            self._consumer = None
         if self.core is not None:
             await self.core.timeseries.writer.stop()
         if self._queue is not None:
