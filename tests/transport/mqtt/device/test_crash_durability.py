@@ -1,0 +1,181 @@
+"""Kill -9 mid-stream: every telemetry message that got a PUBACK survives (design contract).
+
+A node runs as its own process (``python -m industryos.cli run``, uvloop, env settings).
+A paho MQTT 5 client publishes QoS 1 telemetry as fast as it can; the test SIGKILLs the
+node mid-stream, opens the node's durable queue itself and checks that every message
+acknowledged so far, in this cycle and all earlier ones, is in it; then starts the node
+again on the same data. Ten short cycles.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import orjson
+import paho.mqtt.client as mqtt
+from paho.mqtt.enums import CallbackAPIVersion
+
+from industryos.msg import MsgType
+from industryos.queue.embedded import EmbeddedQueue, EmbeddedQueueConfig
+from tests.transport.mqtt.device.livenode import SECRET, start_live_node
+
+CYCLES = 10
+STREAM_SECONDS = 0.6
+TOKEN = "crash-test-token"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _start_node(data_dir: Path, mqtt_port: int) -> subprocess.Popen[bytes]:
+    env = {
+        **os.environ,
+        "INDUSTRYOS_DATA_DIR": str(data_dir),
+        "INDUSTRYOS_HTTP_HOST": "127.0.0.1",
+        "INDUSTRYOS_HTTP_PORT": str(_free_port()),
+        "INDUSTRYOS_MQTT_PORT": str(mqtt_port),
+        "INDUSTRYOS_MQTT_TLS_PORT": "0",
+        "INDUSTRYOS_COAP_PORT": "0",
+        "INDUSTRYOS_DEMO": "false",
+        "INDUSTRYOS_JWT_SECRET": SECRET,
+        "INDUSTRYOS_LOG_LEVEL": "WARNING",
+    }
+    env.pop("INDUSTRYOS_DB_URL", None)
+    with (data_dir / "node.log").open("ab") as log:
+        return subprocess.Popen(
+            [sys.executable, "-m", "industryos.cli", "run"],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=log,
+        )
+
+
+class Streamer:
+    """A paho MQTT 5 client publishing ``{"seq": n}`` at QoS 1 as fast as it can."""
+
+    def __init__(self, port: int, first_seq: int) -> None:
+        self.client = mqtt.Client(
+            CallbackAPIVersion.VERSION2, protocol=mqtt.MQTTv5, reconnect_on_failure=False
+        )
+        self.client.username_pw_set(TOKEN)
+        self.client.max_inflight_messages_set(100)
+        self.connected = threading.Event()
+        self.acked_mids: list[int] = []
+        self.seq_of_mid: dict[int, int] = {}
+        self.next_seq = first_seq
+        self.stop = threading.Event()
+        self.client.on_connect = self._on_connect
+        self.client.on_publish = self._on_publish
+        self.client.connect("127.0.0.1", port)
+        self.client.loop_start()
+        assert self.connected.wait(10), "no CONNACK"
+
+    def _on_connect(self, client: Any, userdata: Any, flags: Any, rc: Any, props: Any) -> None:
+        assert rc == 0
+        self.connected.set()
+
+    def _on_publish(self, client: Any, userdata: Any, mid: int, rc: Any, props: Any) -> None:
+        if not rc.is_failure:
+            self.acked_mids.append(mid)
+
+    def run(self) -> None:
+        """Publish until stopped (or 60000 messages, before packet ids could repeat)."""
+        while not self.stop.is_set() and len(self.seq_of_mid) < 60_000:
+            info = self.client.publish(
+                "v1/devices/me/telemetry", orjson.dumps({"seq": self.next_seq}), qos=1
+            )
+            if info.rc != mqtt.MQTT_ERR_SUCCESS and info.rc != mqtt.MQTT_ERR_QUEUE_SIZE:
+                return  # the connection is gone
+            self.seq_of_mid[info.mid] = self.next_seq
+            self.next_seq += 1
+            if len(self.seq_of_mid) - len(self.acked_mids) > 500:
+                time.sleep(0.001)  # keep paho's own queue short
+
+    def acked(self) -> set[int]:
+        return {self.seq_of_mid[mid] for mid in list(self.acked_mids)}
+
+    def close(self) -> None:
+        self.client.loop_stop()
+        sock = self.client.socket()
+        if sock is not None:
+            sock.close()
+
+
+async def _queued_seqs(data_dir: Path, group: str) -> set[int]:
+    """Every ``seq`` of POST_TELEMETRY_REQUEST messages on disk (node not running)."""
+    queue = await EmbeddedQueue.open(EmbeddedQueueConfig(data_dir=data_dir / "queue"))
+    seqs: set[int] = set()
+    try:
+        consumer = await queue.subscribe("Main", group)
+        while batches := await consumer.fetch(max_records=10_000, max_wait=0.2):
+            for batch in batches:
+                for record in batch.records:
+                    if record.msg.type == MsgType.POST_TELEMETRY_REQUEST:
+                        seqs.add(orjson.loads(record.msg.data)["seq"])
+        await consumer.close()
+    finally:
+        await queue.close()
+    return seqs
+
+
+def _wait_for_port(port: int, process: subprocess.Popen[bytes], timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        assert process.poll() is None, "node exited, see node.log in the test's tmp dir"
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return
+        except OSError:
+            time.sleep(0.05)
+    raise AssertionError("node did not open its MQTT port")
+
+
+def test_acknowledged_telemetry_survives_sigkill(tmp_path: Path) -> None:
+    db_url = f"sqlite+aiosqlite:///{tmp_path / 'industryos.db'}"
+    setup = start_live_node(tmp_path, db_url)
+    try:
+        setup.create_device("crash device", token=TOKEN)
+    finally:
+        setup.stop()
+
+    acked_total: set[int] = set()
+    next_seq = 0
+    for cycle in range(CYCLES):
+        port = _free_port()
+        process = _start_node(tmp_path, port)
+        try:
+            _wait_for_port(port, process)
+            streamer = Streamer(port, next_seq)
+            thread = threading.Thread(target=streamer.run)
+            thread.start()
+            time.sleep(STREAM_SECONDS)
+            process.send_signal(signal.SIGKILL)
+            process.wait(10)
+            streamer.stop.set()
+            thread.join(10)
+            streamer.close()
+        finally:
+            if process.poll() is None:
+                process.kill()
+                process.wait(10)
+        acked = streamer.acked()
+        assert acked, f"cycle {cycle}: nothing was acknowledged before the kill"
+        assert len(acked) < len(streamer.seq_of_mid), f"cycle {cycle}: killed after the stream"
+        acked_total |= acked
+        next_seq = streamer.next_seq
+        queued = asyncio.run(_queued_seqs(tmp_path, f"check{cycle}"))
+        missing = acked_total - queued
+        assert not missing, f"cycle {cycle}: {len(missing)} acknowledged messages lost"
+    print(f"{CYCLES} kill -9 cycles, {len(acked_total)} acknowledged messages, none lost")
