@@ -1,6 +1,6 @@
 """The MQTT device adapter: ThingsBoard's device topics on top of the MQTT core.
 
-Design notes: docs/mqtt-devices.md. The protocol core (``transport/mqtt/``) knows no
+The protocol core (``transport/mqtt/``) knows no
 topics; this package routes them (``topics.py``), keeps per-session device state
 (``context.py``), reads the MQTT settings of device profiles (``profiles.py``) and
 implements :class:`~industryos.transport.mqtt.MqttApplication` (``adapter.py``).

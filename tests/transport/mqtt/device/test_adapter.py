@@ -274,3 +274,28 @@ def test_custom_profile_topics(live: LiveNode) -> None:
     )
     push = _next_publish(client)
     assert (push.topic, orjson.loads(push.payload)) == ("v1/devices/me/attributes", {"k": 1})
+
+
+@pytest.mark.parametrize(("v5", "code"), [(True, 0x86), (False, 0x05)])
+def test_wrong_token_is_refused(live: LiveNode, v5: bool, code: int) -> None:
+    """Checklist 2: wrong token → v5 0x86, v3.1.1 0x05, connection closed."""
+    client = RawClient(live.mqtt_port, v5=v5)
+    assert client.connect(username="no-such-token", client_id="").reason_code == code
+    client.wait_closed()
+
+
+def test_token_device_ignores_password_and_client_id(live: LiveNode) -> None:
+    """Checklist 4: an ACCESS_TOKEN device authenticates whatever clientId it sends."""
+    _, token = _device(live)
+    client = RawClient(live.mqtt_port)
+    assert client.connect(username=token, client_id="anything").reason_code == 0
+
+
+def test_second_session_takes_over(live: LiveNode) -> None:
+    """Checklist 6: a second session with the same token evicts the first (0x8E)."""
+    _, token = _device(live)
+    first = _client(live, token)
+    second = _client(live, token)
+    packets = first.wait_closed()
+    assert any(isinstance(p, Disconnect) and p.reason_code == 0x8E for p in packets)
+    assert _publish(second, "v1/devices/me/telemetry", b'{"a":1}').reason_code == 0
