@@ -43,6 +43,7 @@ from industryos.storage.relations import RelationRepository
 from industryos.storage.repositories import Repositories
 from industryos.storage.timeseries import TimeseriesStorage
 from industryos.telemetry.service import TelemetryService
+from industryos.transport import http as device_http
 from industryos.transport.stack import DeviceTransports
 
 log = logging.getLogger(__name__)
@@ -197,9 +198,11 @@ class Node:
         app = create_app(
             core.api_context(tokens, settings.max_page_size), ready=lambda: self._ready
         )
+        app.include_router(device_http.router)
         self._http = HttpServer(app, settings.http_host, settings.http_port)
         await self._http.start()
         self.devices = DeviceTransports.build(settings, core, self._queue, RULE_ENGINE_TOPIC)
+        setattr(app.state, device_http.STATE_ATTRIBUTE, self.devices.http)
         await self.devices.start()
         self._ready = True
         log.info("node ready (HTTP port %d)", self.http_port)

@@ -21,6 +21,7 @@ from industryos.entities.models.device_profile import DeviceProfile
 from industryos.queue.interface import QueueProducer
 from industryos.transport.auth import DeviceAuthenticator
 from industryos.transport.device_api import DeviceApi
+from industryos.transport.http import HttpDeviceApi, HttpDeviceConfig
 from industryos.transport.mqtt.config import MqttConfig
 from industryos.transport.mqtt.device.adapter import MqttDeviceApplication, SessionLimits
 from industryos.transport.mqtt.device.context import MqttDeviceSession
@@ -38,7 +39,7 @@ log = logging.getLogger(__name__)
 
 @dataclass(slots=True)
 class DeviceTransports:
-    """Shared device services plus the MQTT listener."""
+    """Shared device services plus the MQTT listener and the HTTP device API."""
 
     auth: DeviceAuthenticator
     sessions: SessionRegistry
@@ -49,6 +50,8 @@ class DeviceTransports:
     api: DeviceApi
     mqtt_app: MqttDeviceApplication
     mqtt: MqttServer[MqttDeviceSession]
+    http: HttpDeviceApi
+    """Served by the node's HTTP listener (``transport/http/routes.py``)."""
 
     @classmethod
     def build(
@@ -102,6 +105,9 @@ class DeviceTransports:
             api=api,
             mqtt_app=app,
             mqtt=MqttServer(config, app),
+            http=HttpDeviceApi(
+                auth, api, sessions, HttpDeviceConfig(max_payload_bytes=settings.max_payload_bytes)
+            ),
         )
 
     async def start(self) -> None:
@@ -111,6 +117,7 @@ class DeviceTransports:
 
     async def stop(self) -> None:
         """Close the listeners (sessions end, disconnects recorded), then flush the state."""
+        self.http.close()
         await self.mqtt.close()
         await self.sessions.close()
         await self.state.stop()
