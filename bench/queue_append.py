@@ -13,6 +13,9 @@ Each message is a telemetry ``Msg`` built the way a transport builds it (its ``d
 ~150 bytes of JSON), then appended to the ``Main`` topic.
 
     .venv/bin/python bench/queue_append.py [--scenario both] [--rate 15000] [--seconds 5]
+
+``--ids python-v1`` builds the same version-1 ids without libuuid (see ``ID_MAKERS``), to
+show what the transports would gain from it.
 """
 
 from __future__ import annotations
@@ -28,13 +31,21 @@ from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any
 
-from industryos.entities.ids import EntityType
+from industryos.entities.ids import EntityType, new_id
 from industryos.msg import EntityRef, Msg, MsgType
 from industryos.queue.embedded import EmbeddedQueue, EmbeddedQueueConfig
 
 TENANT = uuid.uuid4()
 
 Device = Callable[[EmbeddedQueue, EntityRef, asyncio.Event, list[float]], Coroutine[Any, Any, None]]
+
+
+NODE = uuid.getnode()
+ID_MAKERS: dict[str, Callable[[], uuid.UUID]] = {
+    "msg-default": new_id,  # what Msg uses today: libuuid, which tries uuidd on every call
+    "python-v1": lambda: uuid.uuid1(node=NODE),  # same v1 ids, made in Python, no syscalls
+}
+make_id = new_id
 
 
 def telemetry(originator: EntityRef, seq: int) -> Msg:
@@ -50,6 +61,7 @@ def telemetry(originator: EntityRef, seq: int) -> Msg:
         TENANT,
         data=data,
         metadata={"deviceType": "default", "deviceName": f"dev-{originator.id.hex[:8]}"},
+        id=make_id(),
     )
 
 
@@ -147,7 +159,7 @@ async def run(args: argparse.Namespace) -> None:
     build_us = (time.process_time() - cpu_started) / 20000 * 1e6
     cpu_started = time.process_time()
     for _ in range(20000):
-        uuid.uuid1()
+        make_id()
     uuid_us = (time.process_time() - cpu_started) / 20000 * 1e6
     print(
         f"event loop {args.loop}; topic Main with {args.partitions} partitions; "
@@ -157,7 +169,7 @@ async def run(args: argparse.Namespace) -> None:
     )
     print(
         f"building one telemetry Msg costs {build_us:.1f} us CPU, {uuid_us:.1f} us of it "
-        "uuid.uuid1() for Msg.id; the rest of 'CPU us per append' is the queue and event loop"
+        f"making Msg.id ({args.ids}); the rest of 'CPU us per append' is queue and event loop"
     )
     if args.scenario in ("saturate", "both"):
         title = f"saturate: {args.producers} devices, one message in flight each"
@@ -179,7 +191,10 @@ def main() -> None:
     parser.add_argument("--partitions", type=int, default=4)
     parser.add_argument("--dir", default=None, help="parent of the temporary data dir")
     parser.add_argument("--loop", choices=["uvloop", "asyncio"], default="uvloop")
+    parser.add_argument("--ids", choices=list(ID_MAKERS), default="msg-default")
     args = parser.parse_args()
+    global make_id
+    make_id = ID_MAKERS[args.ids]
     if args.loop == "uvloop":
         try:
             import uvloop
