@@ -24,6 +24,7 @@ consumer): it returns the batch's future. ``write`` adds back-pressure: when mor
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 import uuid
@@ -54,6 +55,10 @@ log = logging.getLogger(__name__)
 
 _PRIMARY_KEY = itemgetter(0, 1, 2)
 _TS = itemgetter(2)
+
+
+_TIMER_SLACK_S = 0.002
+"""A batch due within this much is flushed now rather than after another timer."""
 
 
 class WriterStats:
@@ -139,7 +144,8 @@ class TsBatchWriter:
         while self._pending_points >= self._max_pending and not self._closing:
             self._drained.clear()
             await self._drained.wait()
-        await self.submit(tenant_id, entity_id, entries, ttl_s)
+        # Shielded: one caller giving up must not cancel the batch everyone else awaits.
+        await asyncio.shield(self.submit(tenant_id, entity_id, entries, ttl_s))
 
     def submit(
         self,
@@ -190,15 +196,21 @@ class TsBatchWriter:
             return self._sealed.popleft()
         batch = self._open
         if batch is not None and (
-            self._closing or batch.deadline <= asyncio.get_running_loop().time()
+            self._closing or batch.deadline <= asyncio.get_running_loop().time() + _TIMER_SLACK_S
         ):
             self._open = None
             return batch
         return None
 
     async def _run(self) -> None:
+        loop = asyncio.get_running_loop()
         while True:
-            await self._wakeup.wait()
+            # Timers may fire a little early (uvloop rounds to the millisecond): an open
+            # batch that is not due yet bounds the wait, so no batch is ever left behind.
+            wait_s = None if self._open is None else max(0.0, self._open.deadline - loop.time())
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(wait_s):
+                    await self._wakeup.wait()
             self._wakeup.clear()
             while (batch := self._next_due()) is not None:
                 await self._flush(batch)
@@ -214,12 +226,14 @@ class TsBatchWriter:
         except Exception as exc:
             self.stats.failed_batches += 1
             log.error("time-series batch of %d points failed: %r", batch.points, exc)
-            batch.future.set_exception(exc)
-            batch.future.add_done_callback(_retrieve)
+            if not batch.future.done():
+                batch.future.set_exception(exc)
+                batch.future.add_done_callback(_retrieve)
         else:
             self.stats.batches += 1
             self.stats.points += batch.points
-            batch.future.set_result(None)
+            if not batch.future.done():
+                batch.future.set_result(None)
             log.debug(
                 "committed %d points in %.1f ms",
                 batch.points,
