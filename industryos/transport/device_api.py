@@ -51,6 +51,7 @@ __all__ = [
     "DeviceApiError",
     "PayloadError",
     "attribute_keys_from_json",
+    "attribute_keys_from_query",
 ]
 
 log = logging.getLogger(__name__)
@@ -104,6 +105,20 @@ def attribute_keys_from_json(payload: bytes) -> AttributeKeys:
     if not isinstance(body, dict):
         raise PayloadError("an attribute request must be a JSON object")
     return AttributeKeys(_key_list(body.get("clientKeys")), _key_list(body.get("sharedKeys")))
+
+
+def _query_keys(values: Iterable[str]) -> list[str] | None:
+    keys = [key.strip() for value in values for key in value.split(",") if key.strip()]
+    return keys or None
+
+
+def attribute_keys_from_query(client: Iterable[str], shared: Iterable[str]) -> AttributeKeys:
+    """The keys of an HTTP/CoAP query: ``clientKeys=a,b`` and/or repeated ``sharedKeys=c``.
+
+    Repeated parameters are joined with commas, as Spring does (spec §3); a scope with no
+    keys counts as not asked for.
+    """
+    return AttributeKeys(_query_keys(client), _query_keys(shared))
 
 
 def _json_fragment(value: Any, data_type: DataType) -> Any:

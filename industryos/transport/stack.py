@@ -20,12 +20,19 @@ from industryos.devices.state import DeviceStateTracker
 from industryos.entities.models.device_profile import DeviceProfile
 from industryos.queue.interface import QueueProducer
 from industryos.transport.auth import DeviceAuthenticator
+from industryos.transport.coap import CoapDeviceResource, CoapServer
 from industryos.transport.device_api import DeviceApi
 from industryos.transport.http import HttpDeviceApi, HttpDeviceConfig
 from industryos.transport.mqtt.config import MqttConfig
 from industryos.transport.mqtt.device.adapter import MqttDeviceApplication, SessionLimits
 from industryos.transport.mqtt.device.context import MqttDeviceSession
 from industryos.transport.mqtt.device.profiles import ProfileCache
+from industryos.transport.mqtt.gateway import (
+    ChildDirectory,
+    GatewayHandler,
+    GatewayNotices,
+    GatewayRegistry,
+)
 from industryos.transport.mqtt.server import MqttServer
 
 if TYPE_CHECKING:
@@ -39,7 +46,7 @@ log = logging.getLogger(__name__)
 
 @dataclass(slots=True)
 class DeviceTransports:
-    """Shared device services plus the MQTT listener and the HTTP device API."""
+    """Shared device services plus the MQTT and CoAP listeners and the HTTP device API."""
 
     auth: DeviceAuthenticator
     sessions: SessionRegistry
@@ -49,9 +56,13 @@ class DeviceTransports:
     claims: DeviceClaims
     api: DeviceApi
     mqtt_app: MqttDeviceApplication
+    gateway: GatewayHandler
+    """The gateway API (spec §5) behind the MQTT adapter's ``v1/gateway/*`` dispatch."""
+    gateway_notices: GatewayNotices
     mqtt: MqttServer[MqttDeviceSession]
     http: HttpDeviceApi
     """Served by the node's HTTP listener (``transport/http/routes.py``)."""
+    coap: CoapServer
 
     @classmethod
     def build(
@@ -88,12 +99,17 @@ class DeviceTransports:
             data_dir=settings.data_dir,
             max_payload_size=settings.max_payload_bytes,
         )
+        gateways = GatewayRegistry(sessions, state)
+        gateway = GatewayHandler(api, ChildDirectory(core.devices, core.relations), gateways)
+        notices = GatewayNotices(gateways, server_rpc, core.devices.find_device)
+        core.devices.on_credentials_changed(notices.credentials_changed)
         app = MqttDeviceApplication(
             auth,
             api,
             sessions,
             ProfileCache(load_profile),
             SessionLimits(config.max_payload_size, config.receive_maximum),
+            gateway=gateway,
         )
         return cls(
             auth=auth,
@@ -104,9 +120,18 @@ class DeviceTransports:
             claims=claims,
             api=api,
             mqtt_app=app,
+            gateway=gateway,
+            gateway_notices=notices,
             mqtt=MqttServer(config, app),
             http=HttpDeviceApi(
                 auth, api, sessions, HttpDeviceConfig(max_payload_bytes=settings.max_payload_bytes)
+            ),
+            coap=CoapServer(
+                CoapDeviceResource(
+                    auth, api, sessions, max_payload_bytes=settings.max_payload_bytes
+                ),
+                settings.http_host,
+                settings.coap_port,
             ),
         )
 
@@ -114,10 +139,13 @@ class DeviceTransports:
         """Start the state flush, then open the listeners."""
         await self.state.start()
         await self.mqtt.start()
+        await self.coap.start()
 
     async def stop(self) -> None:
         """Close the listeners (sessions end, disconnects recorded), then flush the state."""
         self.http.close()
+        await self.coap.close()
         await self.mqtt.close()
+        await self.gateway_notices.close()
         await self.sessions.close()
         await self.state.stop()

@@ -17,10 +17,10 @@ from fastapi.routing import APIRoute
 from starlette.requests import Request
 from starlette.responses import Response
 
-from industryos.transport.device_api import AttributeKeys
+from industryos.transport.device_api import attribute_keys_from_query
 from industryos.transport.http.errors import HttpDeviceError, ServiceUnavailable
 from industryos.transport.http.longpoll import LongPollKind
-from industryos.transport.http.service import HttpDeviceApi, keys_from_query
+from industryos.transport.http.service import HttpDeviceApi
 
 __all__ = ["STATE_ATTRIBUTE", "router"]
 
@@ -90,7 +90,7 @@ async def get_attributes(
 ) -> Response:
     """Client and shared attributes §1.4 (snake-case keys are ignored, as in ThingsBoard)."""
     device = await api.device(token)
-    keys = AttributeKeys(keys_from_query(client_keys), keys_from_query(shared_keys))
+    keys = attribute_keys_from_query(client_keys or (), shared_keys or ())
     return _ok(await api.get_attributes(device, keys), _JSON)
 
 

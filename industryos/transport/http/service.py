@@ -30,20 +30,12 @@ from industryos.transport.http.errors import (
 )
 from industryos.transport.http.longpoll import LongPollKind, LongPolls, PollClosed
 
-__all__ = ["HttpDeviceApi", "keys_from_query"]
+__all__ = ["HttpDeviceApi"]
 
 log = logging.getLogger(__name__)
 
 _CLIENT_RPC_REQUEST_ID = 1
 """Each HTTP client RPC is its own session, so one request id per session suffices."""
-
-
-def keys_from_query(values: list[str] | None) -> list[str] | None:
-    """``a,b`` or repeated ``k=a&k=b`` (joined with commas, as Spring does); None if absent."""
-    if not values:
-        return None
-    keys = [key.strip() for value in values for key in value.split(",") if key.strip()]
-    return keys or None
 
 
 class HttpDeviceApi:
