@@ -89,6 +89,14 @@ Handler = Callable[[MqttDeviceSession, Route, Publish], Awaitable[PublishResult]
 class GatewayApi(Protocol):
     """The gateway API (spec §5): handles ``v1/gateway/*`` publishes of gateway devices."""
 
+    async def on_connect(self, session: MqttDeviceSession) -> None:
+        """A gateway device's session is live (its children become reachable)."""
+        ...
+
+    async def on_disconnect(self, session: MqttDeviceSession) -> None:
+        """A gateway device's session ended (its children go offline)."""
+        ...
+
     async def on_publish(self, session: MqttDeviceSession, publish: Publish) -> PublishResult:
         """Handle one gateway publish; return after its messages are durable."""
         ...
@@ -174,6 +182,8 @@ class MqttDeviceApplication:
             identity.device_id, identity.tenant_id, context
         )
         self._api.state.connected(identity.device_id, identity.tenant_id)
+        if identity.is_gateway and self.gateway is not None:
+            await self.gateway.on_connect(context)
         log.debug("%r connected", context)
 
     async def on_disconnect(self, session: DeviceSessionT, reason: ReasonCode) -> None:
@@ -185,6 +195,8 @@ class MqttDeviceApplication:
         context.close()
         self._api.client_rpc_replies.cancel_session(str(context.session_id))
         identity = context.identity
+        if identity.is_gateway and self.gateway is not None:
+            await self.gateway.on_disconnect(context)
         self._api.state.disconnected(identity.device_id, identity.tenant_id)
         log.debug("%r disconnected (0x%02X)", context, reason)
 
