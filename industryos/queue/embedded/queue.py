@@ -12,12 +12,17 @@ it would move originators between partitions and break their order.
 
 Design limits, on purpose for now:
 
-* one fsync per *touched partition file* per commit: few partitions (the default config
-  has a handful per topic) keep that cheap; a shared write-ahead log with per-partition
-  indexes (RocketMQ's commit log) would make it one fsync per commit whatever the count.
+* one fsync per *touched partition file* per commit, issued concurrently (on ext4 they
+  share a journal commit, so four cost little more than one). Few partitions (the default
+  config has a handful per topic) keep that cheap; a shared write-ahead log with
+  per-partition indexes (RocketMQ's commit log) would make it one fsync per commit
+  whatever the count.
 * one process per data directory. Several worker processes on one node would each open
-  their own data directory (or hand appends to the owner over a local socket); the lock
-  makes a mistake here an error instead of a corruption.
+  their own data directory (each worker's log holds the devices connected to it, and the
+  rule engine subscribes to every worker's log), or hand appends to one owner process over
+  a local socket; the lock makes a mistake here an error instead of a corruption.
+* consumers read fsync'd records back from the files (the page cache, in practice);
+  nothing is delivered before it is durable.
 * segments are deleted when every group known for the topic has acked past them; a topic
   with no group keeps everything, and a group that never comes back keeps its segments.
 """
