@@ -24,7 +24,6 @@ consumer): it returns the batch's future. ``write`` adds back-pressure: when mor
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 import uuid
@@ -57,10 +56,6 @@ _PRIMARY_KEY = itemgetter(0, 1, 2)
 _TS = itemgetter(2)
 
 
-_TIMER_SLACK_S = 0.002
-"""A batch due within this much is flushed now rather than after another timer."""
-
-
 class WriterStats:
     """Counters of what the writer committed (for metrics and the benchmark)."""
 
@@ -73,9 +68,9 @@ class WriterStats:
 
 
 class _Batch:
-    __slots__ = ("deadline", "future", "new_keys", "points", "rows", "series", "unresolved")
+    __slots__ = ("due", "future", "new_keys", "points", "rows", "series", "timer", "unresolved")
 
-    def __init__(self, future: asyncio.Future[None], deadline: float) -> None:
+    def __init__(self, future: asyncio.Future[None]) -> None:
         self.rows: list[tuple[Any, ...]] = []
         self.series: dict[str, tuple[str, int]] = {}
         """entity hex -> (tenant hex, ttl_s) of its latest rows"""
@@ -84,7 +79,9 @@ class _Batch:
         self.new_keys: set[str] = set()
         self.points = 0
         self.future = future
-        self.deadline = deadline
+        self.due = False
+        """set by the batch's own timer: no clock comparison can disagree with it"""
+        self.timer: asyncio.TimerHandle | None = None
 
 
 class TsBatchWriter:
@@ -156,6 +153,9 @@ class TsBatchWriter:
     ) -> asyncio.Future[None]:
         """Buffer ``entries`` without waiting; the returned future resolves at commit.
 
+        The future is shared by every call in the batch: a caller that may be cancelled
+        awaits it through ``asyncio.shield``, as :meth:`write` does.
+
         Raises :class:`InvalidEntryError` at once for an entry the store cannot take.
         ``ttl_s`` (seconds, 0 = the tenant's default) becomes the TTL of the entity's series.
         """
@@ -187,35 +187,42 @@ class TsBatchWriter:
 
     def _new_batch(self) -> _Batch:
         loop = asyncio.get_running_loop()
-        deadline = loop.time() + self._interval
-        loop.call_at(deadline, self._wakeup.set)
-        return _Batch(loop.create_future(), deadline)
+        batch = _Batch(loop.create_future())
+        batch.timer = loop.call_later(self._interval, self._expire, batch)
+        return batch
+
+    def _expire(self, batch: _Batch) -> None:
+        batch.due = True
+        self._wakeup.set()
 
     def _next_due(self) -> _Batch | None:
         if self._sealed:
-            return self._sealed.popleft()
-        batch = self._open
-        if batch is not None and (
-            self._closing or batch.deadline <= asyncio.get_running_loop().time() + _TIMER_SLACK_S
-        ):
-            self._open = None
-            return batch
-        return None
+            batch = self._sealed.popleft()
+        elif self._open is not None and (self._open.due or self._closing):
+            batch, self._open = self._open, None
+        else:
+            return None
+        if batch.timer is not None:
+            batch.timer.cancel()
+        return batch
 
     async def _run(self) -> None:
-        loop = asyncio.get_running_loop()
-        while True:
-            # Timers may fire a little early (uvloop rounds to the millisecond): an open
-            # batch that is not due yet bounds the wait, so no batch is ever left behind.
-            wait_s = None if self._open is None else max(0.0, self._open.deadline - loop.time())
-            with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(wait_s):
-                    await self._wakeup.wait()
-            self._wakeup.clear()
-            while (batch := self._next_due()) is not None:
-                await self._flush(batch)
-            if self._closing and self._open is None and not self._sealed:
-                return
+        batch: _Batch | None = None
+        try:
+            while True:
+                await self._wakeup.wait()
+                self._wakeup.clear()
+                while (batch := self._next_due()) is not None:
+                    await self._flush(batch)
+                batch = None
+                if self._closing and self._open is None and not self._sealed:
+                    return
+        except asyncio.CancelledError:
+            # Killed without stop() (loop shutdown): release every caller still waiting.
+            for pending in (batch, *self._sealed, self._open):
+                if pending is not None and not pending.future.done():
+                    pending.future.cancel()
+            raise
 
     async def _flush(self, batch: _Batch) -> None:
         started = time.perf_counter()
