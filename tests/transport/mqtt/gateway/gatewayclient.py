@@ -140,6 +140,17 @@ class GatewayClient:
             self.messages.remove(message)
         return orjson.loads(message.payload)
 
+    def next_message_prefix(self, prefix: str, timeout: float = 10.0) -> Any:
+        """The first not yet taken message whose topic starts with ``prefix``, as JSON."""
+
+        def find() -> mqtt.MQTTMessage | None:
+            return next((m for m in self.messages if m.topic.startswith(prefix)), None)
+
+        message = self.wait(find, timeout, what=f"message on {prefix}...")
+        with self._cond:
+            self.messages.remove(message)
+        return orjson.loads(message.payload)
+
     def wait_closed(self, timeout: float = 10.0) -> None:
         self.wait(lambda: not self.connected and self.disconnects, timeout, what="close")
 
