@@ -13,6 +13,9 @@ $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	# tb-mqtt-client's tb-paho-mqtt-client writes its own fork over the `paho` package;
+	# the tests drive devices with upstream paho-mqtt, so reinstall it last, explicitly.
+	$(BIN)/python -m pip install --quiet --force-reinstall --no-deps "paho-mqtt==$$($(BIN)/python -c 'import importlib.metadata as m; print(m.version("paho-mqtt"))')"
 	touch $(STAMP)
 
 run: setup

@@ -77,12 +77,12 @@ class Msg:
         """Compact binary form for the durable queue."""
         return orjson.dumps(
             [
-                str(self.id),
+                self.id,
                 self.type,
                 self.originator.entity_type.value,
-                str(self.originator.id),
-                str(self.tenant_id),
-                str(self.customer_id),
+                self.originator.id,
+                self.tenant_id,
+                self.customer_id,
                 self.metadata,
                 self.data,
                 self.ts,

@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
+import uvloop
+
 from industryos.config import load_settings
 from industryos.entities.access import Caller
 from industryos.entities.ids import NULL_UUID
@@ -150,15 +152,13 @@ def start_live_node(data_dir: Path, db_url: str, **overrides: Any) -> LiveNode:
         http_port=0,
         mqtt_port=0,
         mqtt_tls_port=0,
+        coap_port=0,
         jwt_secret=SECRET,
         demo=False,
         **overrides,
     )
-    # The standard loop, not uvloop: uvloop's millisecond timers can fire just before the
-    # time-series writer's batch deadline, and the writer (storage/timeseries/writer.py)
-    # does not re-arm its timer then, so a lone batch is never flushed. Back to uvloop
-    # once the writer re-arms.
-    loop = asyncio.new_event_loop()
+    # uvloop, as `industryos run` uses it.
+    loop = uvloop.new_event_loop()
     thread = threading.Thread(target=loop.run_forever, name="live-node", daemon=True)
     thread.start()
     live = LiveNode(Node(settings), loop, thread)
