@@ -129,6 +129,7 @@ class TsBatchWriter:
         if self._task is not None:
             await self._task
             self._task = None
+            await self._sink.close()
 
     async def write(
         self,
