@@ -23,6 +23,7 @@ from industryos.api.routes.audit import router as audit_router
 from industryos.api.routes.device_profiles import router as device_profiles_router
 from industryos.api.routes.tenant_profiles import router as tenant_profiles_router
 from industryos.api.routes.users import router as users_router
+from industryos.api.static import mount_ui
 
 ROUTERS: list[APIRouter] = [
     auth.router,
@@ -73,4 +74,5 @@ def create_app(context: ApiContext, *, ready: Callable[[], bool] = lambda: True)
 
     for router in [*ROUTERS, *LAST_ROUTERS]:
         app.include_router(router)
+    mount_ui(app)  # last: its fallback answers every non-API GET with the UI's index.html
     return app
