@@ -178,7 +178,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=300, help="messages per device")
     parser.add_argument("--producers", type=int, default=4)
     parser.add_argument(
-        "--window", type=int, default=2000, help="uncommitted messages per producer"
+        "--window", type=int, default=10_000, help="uncommitted messages per producer"
     )
     parser.add_argument("--mode", choices=["submit", "write"], default="submit")
     parser.add_argument("--flush-ms", type=int, default=0, help="override ts_flush_interval_ms")
