@@ -86,7 +86,8 @@ class Msg:
                 self.metadata,
                 self.data,
                 self.ts,
-            ]
+            ],
+            default=str,  # UUID subclasses (asyncpg's) that orjson does not know natively
         )
 
     @classmethod

@@ -12,6 +12,7 @@ Errors (one root; transports map them to their own codes)::
 
     DeviceApiError
     ├── PayloadError    the device sent something unparsable (MQTT 0x99, HTTP 400, CoAP 4.00)
+    ├── RateLimited     over its tenant profile's rate limits (MQTT 0x97, HTTP 429, CoAP 4.29)
     └── BackendError    the queue could not take the message (MQTT 0x83, HTTP 500, CoAP 5.00)
 """
 
@@ -30,6 +31,7 @@ from industryos.devices.claims import DeviceClaims
 from industryos.devices.rpc import ClientRpcReplies, ServerRpc
 from industryos.devices.state import DeviceStateTracker
 from industryos.entities.ids import EntityType, now_ms
+from industryos.entities.models.rate_limit import TenantLimits
 from industryos.msg import EntityRef, Msg, MsgType
 from industryos.queue.interface import QueueError, QueueProducer, RecordTooLargeError
 from industryos.telemetry.errors import KvParseError
@@ -43,6 +45,7 @@ from industryos.telemetry.parse import (
 )
 from industryos.telemetry.service import TelemetryService
 from industryos.transport.auth import DeviceIdentity
+from industryos.transport.rate_limits import RateLimiter, RateLimitExceeded
 
 __all__ = [
     "AttributeKeys",
@@ -50,6 +53,7 @@ __all__ = [
     "DeviceApi",
     "DeviceApiError",
     "PayloadError",
+    "RateLimited",
     "attribute_keys_from_json",
     "attribute_keys_from_query",
 ]
@@ -63,6 +67,10 @@ class DeviceApiError(Exception):
 
 class PayloadError(DeviceApiError):
     """The payload cannot be read: bad JSON, wrong shape, bad request id."""
+
+
+class RateLimited(DeviceApiError):
+    """The device or its tenant is over a rate limit of the tenant profile; nothing queued."""
 
 
 class BackendError(DeviceApiError):
@@ -154,6 +162,7 @@ class DeviceApi:
         claims: DeviceClaims,
         service_id: str = "industryos",
         parse_options: ParseOptions = DEVICE,
+        limiter: RateLimiter | None = None,
     ) -> None:
         self._queue = queue
         self._topic = topic
@@ -164,6 +173,25 @@ class DeviceApi:
         self._claims = claims
         self._service_id = service_id
         self._options = parse_options
+        self._limiter = limiter
+
+    async def admit(self, device: DeviceIdentity, telemetry_points: int | None = None) -> None:
+        """Count one uplink against the rate limits, or raise :class:`RateLimited`."""
+        if self._limiter is None:
+            return
+        try:
+            await self._limiter.admit(
+                device.tenant_id, device.device_id, telemetry_points=telemetry_points
+            )
+        except RateLimitExceeded as exc:
+            log.warning("device %s rate limited: %s", device.device_id, exc)
+            raise RateLimited(str(exc)) from None
+
+    async def session_rate_limits(self, device: DeviceIdentity) -> dict[str, str | None]:
+        """The ``rateLimits`` object getSessionLimits reports for this device's tenant."""
+        if self._limiter is None:
+            return TenantLimits().as_session_limits()
+        return (await self._limiter.limits(device.tenant_id)).as_session_limits()
 
     request_id = staticmethod(_request_id)
 
@@ -213,6 +241,7 @@ class DeviceApi:
         except KvParseError as exc:
             raise PayloadError(str(exc)) from None
         self.state.activity(device.device_id, device.tenant_id)
+        await self.admit(device, len(points))
         if not points:
             return 0
         by_ts: dict[int, list[TsKvEntry]] = {}
@@ -234,6 +263,7 @@ class DeviceApi:
         except KvParseError as exc:
             raise PayloadError(str(exc)) from None
         self.state.activity(device.device_id, device.tenant_id)
+        await self.admit(device)
         if not entries:
             return 0
         data = orjson.dumps(

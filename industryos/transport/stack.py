@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -18,6 +19,7 @@ from industryos.devices.rpc import ClientRpcReplies, ServerRpc
 from industryos.devices.sessions import SessionRegistry
 from industryos.devices.state import DeviceStateTracker
 from industryos.entities.models.device_profile import DeviceProfile
+from industryos.entities.models.rate_limit import TenantLimits
 from industryos.queue.interface import QueueProducer
 from industryos.transport.auth import DeviceAuthenticator
 from industryos.transport.coap import CoapDeviceResource, CoapServer
@@ -34,6 +36,7 @@ from industryos.transport.mqtt.gateway import (
     GatewayRegistry,
 )
 from industryos.transport.mqtt.server import MqttServer
+from industryos.transport.rate_limits import RateLimiter
 
 if TYPE_CHECKING:
     from industryos.config import Settings
@@ -42,6 +45,22 @@ if TYPE_CHECKING:
 __all__ = ["DeviceTransports"]
 
 log = logging.getLogger(__name__)
+
+
+def tenant_limits_source(core: Core) -> Callable[[uuid.UUID], Awaitable[TenantLimits]]:
+    """Reads a tenant's rate limits from its tenant profile (the limiter caches them)."""
+
+    async def limits(tenant_id: uuid.UUID) -> TenantLimits:
+        async with core.db.read() as conn:
+            tenant = await core.repos.tenants.get(conn, tenant_id)
+            if tenant is None or tenant.tenant_profile_id is None:
+                return TenantLimits()
+            profile = await core.repos.tenant_profiles.get(conn, tenant.tenant_profile_id)
+        if profile is None:
+            return TenantLimits()
+        return TenantLimits.from_configuration(profile.profile_data.get("configuration"))
+
+    return limits
 
 
 @dataclass(slots=True)
@@ -84,6 +103,7 @@ class DeviceTransports:
             server_rpc=server_rpc,
             client_rpc=client_rpc,
             claims=claims,
+            limiter=RateLimiter(tenant_limits_source(core)),
         )
 
         async def load_profile(profile_id: uuid.UUID) -> DeviceProfile | None:

@@ -131,3 +131,14 @@ async def test_tenant_profiles(platform: Platform) -> None:
     for body in ('{"name": ', "[]", '{"name": 3}', '{"name": "x", "profileData": 1}'):
         assert_error(await sysadmin.post("/api/tenantProfile", content=body, headers=JSON), 400, 31)
     assert await total(sysadmin, "/api/tenantProfiles") == 2
+
+
+async def test_tenant_profile_rate_limits_are_validated(platform: Platform) -> None:
+    sysadmin = await accounts.sysadmin(platform)
+    bad = {"configuration": {"type": "DEFAULT", "transportDeviceMsgRateLimit": "ten per second"}}
+    response = await sysadmin.post("/api/tenantProfile", json={"name": "Bad", "profileData": bad})
+    assert_error(response, 400, 31)
+    assert "rate limit" in response.json()["message"]
+    good = {"configuration": {"type": "DEFAULT", "transportDeviceMsgRateLimit": "10:1,300:60"}}
+    saved = await create(sysadmin, "/api/tenantProfile", name="Limited", profileData=good)
+    assert saved["profileData"]["configuration"]["transportDeviceMsgRateLimit"] == "10:1,300:60"

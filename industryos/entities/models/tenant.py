@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from industryos.entities.fields import EntityRow, JsonObject, TenantId, TenantProfileId
+from industryos.entities.models.rate_limit import TenantLimits
 
 
 class ContactInfo(EntityRow):
@@ -48,6 +49,13 @@ class TenantProfile(EntityRow):
     isolated_rule_engine: bool = Field(False, alias="isolatedTbRuleEngine")
     profile_data: JsonObject = Field(default_factory=default_tenant_profile_data)
     version: int | None = None
+
+    @field_validator("profile_data")
+    @classmethod
+    def _readable_limits(cls, value: JsonObject) -> JsonObject:
+        """Refuse rate limits the transports could not enforce (``capacity:seconds``)."""
+        TenantLimits.from_configuration(value.get("configuration"))
+        return value
 
 
 class Tenant(ContactInfo):

@@ -17,7 +17,12 @@ from __future__ import annotations
 from aiocoap import Message
 from aiocoap.numbers.codes import Code
 
-from industryos.transport.device_api import BackendError, DeviceApiError, PayloadError
+from industryos.transport.device_api import (
+    BackendError,
+    DeviceApiError,
+    PayloadError,
+    RateLimited,
+)
 
 __all__ = [
     "BadRequest",
@@ -72,6 +77,12 @@ class RequestEntityTooLarge(CoapDeviceError):
     code = Code.REQUEST_ENTITY_TOO_LARGE
 
 
+class TooManyRequests(CoapDeviceError):
+    """The device or its tenant is over a rate limit of the tenant profile (RFC 8516)."""
+
+    code = Code.TOO_MANY_REQUESTS
+
+
 class InternalServerError(CoapDeviceError):
     """The message could not be made durable; the device should retry."""
 
@@ -86,6 +97,7 @@ class ServiceUnavailable(CoapDeviceError):
 
 _FROM_DEVICE_API: tuple[tuple[type[DeviceApiError], type[CoapDeviceError]], ...] = (
     (PayloadError, BadRequest),
+    (RateLimited, TooManyRequests),
     (BackendError, InternalServerError),
 )
 

@@ -16,7 +16,12 @@ from __future__ import annotations
 
 from starlette.responses import Response
 
-from industryos.transport.device_api import BackendError, DeviceApiError, PayloadError
+from industryos.transport.device_api import (
+    BackendError,
+    DeviceApiError,
+    PayloadError,
+    RateLimited,
+)
 
 __all__ = [
     "BadRequest",
@@ -68,6 +73,12 @@ class PayloadTooLarge(HttpDeviceError):
     status = 413
 
 
+class TooManyRequests(HttpDeviceError):
+    """The device or its tenant is over a rate limit of the tenant profile."""
+
+    status = 429
+
+
 class ProcessingFailed(HttpDeviceError):
     """The message could not be made durable; the device should retry."""
 
@@ -82,6 +93,7 @@ class ServiceUnavailable(HttpDeviceError):
 
 _FROM_DEVICE_API: tuple[tuple[type[DeviceApiError], type[HttpDeviceError]], ...] = (
     (PayloadError, BadRequest),
+    (RateLimited, TooManyRequests),
     (BackendError, ProcessingFailed),
 )
 

@@ -46,6 +46,7 @@ from industryos.transport.device_api import (
     BackendError,
     DeviceApi,
     PayloadError,
+    RateLimited,
     attribute_keys_from_json,
 )
 from industryos.transport.mqtt.application import (
@@ -81,6 +82,8 @@ SESSION_LIMITS_METHOD = "getSessionLimits"
 _NOT_A_GATEWAY = PublishResult(ack=ReasonCode.NOT_AUTHORIZED)
 _UNKNOWN_TOPIC = PublishResult(ack=ReasonCode.TOPIC_NAME_INVALID)
 _BACKEND_ERROR = PublishResult(ack=None, disconnect=ReasonCode.IMPLEMENTATION_SPECIFIC_ERROR)
+_RATE_LIMITED = PublishResult(ack=ReasonCode.QUOTA_EXCEEDED)
+"""Over a rate limit: PUBACK 0x97 on MQTT 5 (the SDK backs off on it); 3.1.1 is closed."""
 
 DeviceSessionT = Session[MqttDeviceSession]
 Handler = Callable[[MqttDeviceSession, Route, Publish], Awaitable[PublishResult]]
@@ -106,14 +109,21 @@ class SessionLimits:
     """The ``getSessionLimits`` answer (§2.10); ``None`` limits mean unlimited."""
 
     def __init__(self, max_payload_size: int, max_inflight_messages: int) -> None:
-        limits = {"messages": None, "telemetryMessages": None, "telemetryDataPoints": None}
-        body = {
+        self._body = {
             "maxPayloadSize": max_payload_size,
             "maxInflightMessages": max_inflight_messages,
-            "rateLimits": limits,
         }
-        self.device = orjson.dumps(body)
-        self.gateway = orjson.dumps({**body, "gatewayRateLimits": limits})
+
+    def render(self, rate_limits: dict[str, str | None], *, gateway: bool) -> bytes:
+        """The answer for a device (or gateway) under its tenant profile's rate limits.
+
+        A gateway gets the same per-device limits for itself (``rateLimits``) and for the
+        devices behind it (``gatewayRateLimits``), the meaning the SDK and the docs use.
+        """
+        body: dict[str, object] = {**self._body, "rateLimits": rate_limits}
+        if gateway:
+            body["gatewayRateLimits"] = rate_limits
+        return orjson.dumps(body)
 
 
 class MqttDeviceApplication:
@@ -253,6 +263,10 @@ class MqttDeviceApplication:
             if session.v5 or context.profile.send_ack_on_validation_exception:
                 return PublishResult(ack=ReasonCode.PAYLOAD_FORMAT_INVALID)
             return PublishResult(ack=None, disconnect=ReasonCode.PAYLOAD_FORMAT_INVALID)
+        except RateLimited:
+            if session.v5:
+                return _RATE_LIMITED
+            return PublishResult(ack=None, disconnect=ReasonCode.QUOTA_EXCEEDED)
         except BackendError:
             return _BACKEND_ERROR
 
@@ -290,8 +304,9 @@ class MqttDeviceApplication:
         request_id = self._api.request_id(routed.suffix)
         topic = RPC_RESPONSE[routed.family] + str(request_id)
         if routed.family is Family.V1 and _is_session_limits(publish.payload):
-            limits = self._limits.gateway if context.identity.is_gateway else self._limits.device
-            context.publish_later(topic, limits)
+            rate_limits = await self._api.session_rate_limits(context.identity)
+            gateway = context.identity.is_gateway
+            context.publish_later(topic, self._limits.render(rate_limits, gateway=gateway))
             return ACCEPTED
         answer = await self._api.client_rpc(
             context.identity, str(context.session_id), request_id, publish.payload
