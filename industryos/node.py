@@ -33,7 +33,7 @@ from industryos.entities.tenant_profile_service import TenantProfileService
 from industryos.entities.tenant_service import TenantService
 from industryos.entities.user_admin_service import UserAdminService
 from industryos.entities.user_service import LoginPolicy, UserService
-from industryos.queue.embedded import EmbeddedQueue, EmbeddedQueueConfig
+from industryos.queue.embedded import EmbeddedQueue, EmbeddedQueueConfig, QueueStats
 from industryos.rules.default_consumer import DefaultConsumer
 from industryos.storage.attributes import AttributeRepository
 from industryos.storage.database import Database
@@ -157,6 +157,10 @@ class Node:
     def ready(self) -> bool:
         """True once every listener accepts connections."""
         return self._ready
+
+    def queue_stats(self) -> QueueStats | None:
+        """Counters of the durable queue (appends, group commits, fsyncs, lag)."""
+        return None if self._queue is None else self._queue.stats()
 
     @property
     def http_port(self) -> int:
