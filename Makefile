@@ -33,7 +33,11 @@ test: check
 	$(BIN)/pytest -q
 
 bench: setup
+	$(BIN)/python bench/node_start.py
 	$(BIN)/python bench/ts_write.py
+	$(BIN)/python bench/queue_append.py
+	$(BIN)/python bench/mqtt_publish.py
+	$(BIN)/python bench/device_publish.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache
