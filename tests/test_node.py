@@ -74,7 +74,12 @@ async def test_openapi_and_swagger_are_served(tmp_path: Path) -> None:
         spec = await client.get("/v3/api-docs")
         assert spec.status_code == 200
         assert "/api/auth/login" in spec.json()["paths"]
-        assert (await client.get("/swagger-ui")).status_code == 200
+        page = await client.get("/swagger-ui")
+        assert page.status_code == 200
+        assert "/swagger-ui/assets/swagger-ui-bundle.js" in page.text  # served locally, no CDN
+        script = await client.get("/swagger-ui/assets/swagger-ui-bundle.js")
+        assert script.status_code == 200
+        assert len(script.content) > 100_000
 
 
 def _free_port() -> int:

@@ -9,11 +9,10 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from fastapi import APIRouter, FastAPI
-from fastapi.openapi.docs import get_swagger_ui_html
-from fastapi.responses import HTMLResponse
 
 from industryos import __version__
 from industryos.api.context import ApiContext
+from industryos.api.docs import install_swagger_ui
 from industryos.api.errors import install_error_handlers
 from industryos.api.responses import JsonResponse
 from industryos.api.routes import auth, customers, devices, relations, telemetry, tenants
@@ -42,6 +41,8 @@ ROUTERS += [
     audit_router,
 ]
 
+OPENAPI_URL = "/v3/api-docs"
+
 LAST_ROUTERS: list[APIRouter] = [tenants.router]
 """Mounted after every other router: ``/api/tenant/{tenantId}`` would otherwise shadow
 fixed paths such as ``/api/tenant/devices`` (ids are validated as UUIDs *after* matching,
@@ -54,7 +55,7 @@ def create_app(context: ApiContext, *, ready: Callable[[], bool] = lambda: True)
         title="IndustryOS REST API",
         version=__version__,
         default_response_class=JsonResponse,
-        openapi_url="/v3/api-docs",
+        openapi_url=OPENAPI_URL,
         docs_url=None,
         redoc_url=None,
     )
@@ -68,9 +69,7 @@ def create_app(context: ApiContext, *, ready: Callable[[], bool] = lambda: True)
             return JsonResponse({"status": "UP"})
         return JsonResponse({"status": "STARTING"}, status_code=503)
 
-    @app.get("/swagger-ui", include_in_schema=False)
-    async def swagger_ui() -> HTMLResponse:
-        return get_swagger_ui_html(openapi_url="/v3/api-docs", title="IndustryOS REST API")
+    install_swagger_ui(app, OPENAPI_URL)
 
     for router in [*ROUTERS, *LAST_ROUTERS]:
         app.include_router(router)
