@@ -6,9 +6,11 @@ epoch, so boundaries fall on UTC midnight and a partition is named after its fir
 catalog) is cached: the writer checks a batch's ts range against the cache, a dict lookup,
 and touches the catalog only when a batch reaches a day no partition covers yet.
 
-A changed partition width keeps working: a new partition is clipped so it never overlaps
-existing ones. Several nodes may create the same partition at once; the loser's "already
-exists" error just triggers a reload of the catalog.
+A partition is created as a plain table and then attached: ``ATTACH PARTITION`` takes a
+lock on ``ts_kv`` that neither reads nor writes wait for, where ``CREATE TABLE … PARTITION
+OF`` would take an exclusive one. A changed partition width keeps working: a new
+partition is clipped so it never overlaps existing ones. Several nodes may create the same
+partition at once; the loser's "already a partition" error just means it exists.
 
 Design limit: a device sending timestamps scattered over centuries creates one partition
 per distinct period it reaches; retention drops the old ones, far-future ones stay.
@@ -18,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import bisect
+import contextlib
 import logging
 import re
 from collections.abc import Iterable
@@ -179,17 +182,27 @@ class PgPartitions:
         # Names are derived from the start day: clipped starts are still UTC midnights
         # because every width is a whole number of days.
         name = partition_name(start)
+        # CREATE TABLE … PARTITION OF would lock ts_kv exclusively and queue every reader
+        # and writer behind any long query; ATTACH takes SHARE UPDATE EXCLUSIVE, which
+        # neither reads nor writes conflict with. The primary key comes with LIKE, and
+        # ATTACH adopts it as the partition's index of the parent's key.
+        with contextlib.suppress(asyncpg.UniqueViolationError, asyncpg.DuplicateTableError):
+            # IF NOT EXISTS still races in the catalog when two nodes create at once.
+            await pg.execute(f'CREATE TABLE IF NOT EXISTS "{name}" (LIKE ts_kv INCLUDING ALL)')
         try:
             await pg.execute(
-                f'CREATE TABLE IF NOT EXISTS "{name}" PARTITION OF ts_kv '
-                f"FOR VALUES FROM ({start}) TO ({end})"
+                f'ALTER TABLE ts_kv ATTACH PARTITION "{name}" FOR VALUES FROM ({start}) TO ({end})'
             )
-        except (asyncpg.DuplicateTableError, asyncpg.UniqueViolationError):
-            pass  # another node created it a moment ago
+        except asyncpg.WrongObjectTypeError:
+            pass  # "already a partition": another node attached it a moment ago
         except asyncpg.InvalidObjectDefinitionError:
-            # Overlaps a partition another node created with other bounds: the caller
-            # reloads the catalog and retries the batch's ts against the real bounds.
+            # Overlaps a partition another node made with other bounds: drop our unused
+            # table; the caller reloads the catalog and retries against the real bounds.
             log.info("partition %s overlaps one created elsewhere; reloading", name)
+            await pg.execute(
+                f"DO $$ BEGIN IF NOT (SELECT relispartition FROM pg_class WHERE oid = "
+                f'\'"{name}"\'::regclass) THEN DROP TABLE "{name}"; END IF; END $$'
+            )
         else:
             log.info("created partition %s [%d, %d)", name, start, end)
             self._insert(Partition(name, start, end))
