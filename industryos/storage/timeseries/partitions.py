@@ -151,9 +151,10 @@ class PgPartitions:
                     break
                 try:
                     async with pg.transaction():
-                        # Dropping a child locks the parent; never queue writers behind a
-                        # long read for more than a moment: the next run retries.
-                        await pg.execute("SET LOCAL lock_timeout = '5s'")
+                        # Dropping a child locks ts_kv exclusively: writers queue behind
+                        # the drop while it waits for a long read, so it gives up after a
+                        # second and the next run retries.
+                        await pg.execute("SET LOCAL lock_timeout = '1s'")
                         await pg.execute(f'DROP TABLE IF EXISTS "{partition.name}"')
                 except asyncpg.LockNotAvailableError:
                     log.warning("partition %s is busy; retention retries later", partition.name)
