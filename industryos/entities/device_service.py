@@ -37,6 +37,7 @@ from industryos.storage.database import Database
 from industryos.storage.repositories import Repositories
 
 CredentialsListener = Callable[[DeviceCredentials], None]
+DeviceListener = Callable[[Device, Device | None], None]
 
 
 class DeviceService:
@@ -58,10 +59,18 @@ class DeviceService:
         self._audit = audit
         self._publisher = publisher
         self._credentials_listeners: list[CredentialsListener] = []
+        self._device_listeners: list[DeviceListener] = []
 
     def on_credentials_changed(self, listener: CredentialsListener) -> None:
         """Call ``listener`` whenever a device's credentials change (cache invalidation)."""
         self._credentials_listeners.append(listener)
+
+    def on_device_changed(self, listener: DeviceListener) -> None:
+        """Call ``listener(before, after)`` when a device changes; ``after`` is None on delete.
+
+        Caches of device identity (transports) and gateways' child names listen here.
+        """
+        self._device_listeners.append(listener)
 
     async def get(self, caller: Caller, device_id: uuid.UUID) -> Device:
         """A device the caller may see."""
@@ -146,7 +155,7 @@ class DeviceService:
             caller.check_owner(stored.tenant_id, stored.customer_id)
             await self._check_unique_name(conn, stored.tenant_id, device.name, stored.id)
             profile_id, profile_name = await self._resolve_profile(conn, caller.tenant_id, device)
-            return await self._devices.update(
+            saved = await self._devices.update(
                 conn,
                 device.model_copy(
                     update={
@@ -158,6 +167,8 @@ class DeviceService:
                     }
                 ),
             )
+        self._notify_device(stored, saved)
+        return saved
 
     async def delete(self, caller: Caller, device_id: uuid.UUID) -> None:
         """Delete a device with its credentials, attributes and relations."""
@@ -180,6 +191,7 @@ class DeviceService:
             await self._devices.delete(conn, device_id)
         if creds is not None:
             self._notify_credentials(creds)
+        self._notify_device(device, None)
         await self._announce(caller, device, ActionType.DELETED, MsgType.ENTITY_DELETED)
 
     async def assign_to_customer(
@@ -223,9 +235,11 @@ class DeviceService:
     async def _set_customer(
         self, conn: AsyncConnection, device: Device, customer_id: uuid.UUID
     ) -> Device:
-        return await self._devices.update(
+        saved = await self._devices.update(
             conn, device.model_copy(update={"customer_id": customer_id, "version": None})
         )
+        self._notify_device(device, saved)
+        return saved
 
     async def get_credentials(self, caller: Caller, device_id: uuid.UUID) -> DeviceCredentials:
         """The device's credentials (the read is audited)."""
@@ -418,6 +432,10 @@ class DeviceService:
             conn,
             creds.model_copy(update={"id": existing.id, "created_time": existing.created_time}),
         )
+
+    def _notify_device(self, before: Device, after: Device | None) -> None:
+        for listener in self._device_listeners:
+            listener(before, after)
 
     def _notify_credentials(self, credentials: DeviceCredentials) -> None:
         for listener in self._credentials_listeners:

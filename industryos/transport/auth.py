@@ -82,11 +82,23 @@ class DeviceAuthenticator:
         self._lookup = lookup
         self._cache: OrderedDict[str, tuple[DeviceCredentials, DeviceIdentity]] = OrderedDict()
         self._cache_size = cache_size
+        self._by_device: dict[uuid.UUID, set[str]] = {}
 
     def invalidate(self, credentials: DeviceCredentials) -> None:
         """Forget cached credentials (they changed, or their device is gone)."""
         if credentials.credentials_id is not None:
-            self._cache.pop(credentials.credentials_id, None)
+            self._forget(credentials.credentials_id)
+
+    def device_changed(self, before: Device, after: Device | None) -> None:
+        """Forget the cached identity of a renamed, re-typed, reassigned or deleted device."""
+        if before.id is not None:
+            for credentials_id in self._by_device.pop(before.id, set()):
+                self._cache.pop(credentials_id, None)
+
+    def _forget(self, credentials_id: str) -> None:
+        entry = self._cache.pop(credentials_id, None)
+        if entry is not None:
+            self._by_device.get(entry[1].device_id, set()).discard(credentials_id)
 
     async def by_access_token(self, token: str) -> DeviceIdentity | None:
         """The device whose access token is ``token`` (HTTP, CoAP and MQTT username)."""
@@ -143,8 +155,10 @@ class DeviceAuthenticator:
             return None
         entry = (credentials, _identity(device, credentials_id))
         self._cache[credentials_id] = entry
+        self._by_device.setdefault(entry[1].device_id, set()).add(credentials_id)
         if len(self._cache) > self._cache_size:
-            self._cache.popitem(last=False)
+            oldest = next(iter(self._cache))
+            self._forget(oldest)
         return entry
 
 

@@ -90,6 +90,7 @@ class DeviceTransports:
         """Wire the device services over ``core`` and the rule engine's queue ``topic``."""
         auth = DeviceAuthenticator(core.devices)
         core.devices.on_credentials_changed(auth.invalidate)
+        core.devices.on_device_changed(auth.device_changed)
         sessions = SessionRegistry(core.telemetry)
         state = DeviceStateTracker(core.telemetry)
         server_rpc = ServerRpc(sessions)
@@ -121,8 +122,8 @@ class DeviceTransports:
         )
         gateways = GatewayRegistry(sessions, state)
         gateway = GatewayHandler(api, ChildDirectory(core.devices, core.relations), gateways)
-        notices = GatewayNotices(gateways, server_rpc, core.devices.find_device)
-        core.devices.on_credentials_changed(notices.credentials_changed)
+        notices = GatewayNotices(gateways, server_rpc)
+        core.devices.on_device_changed(notices.device_changed)
         app = MqttDeviceApplication(
             auth,
             api,

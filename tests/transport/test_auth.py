@@ -9,7 +9,7 @@ import orjson
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from industryos.entities.models import CredentialsType, Device, DeviceCredentials
+from industryos.entities.models import CredentialsType, Customer, Device, DeviceCredentials
 from industryos.transport.auth import AuthFailure, DeviceAuthenticator
 from tests.support.core import CoreWithTenant, core_with_tenant
 
@@ -112,3 +112,23 @@ async def test_x509_certificate(env: CoreWithTenant) -> None:
     assert identity is not None
     assert identity.device_name == "x1"
     assert await auth.by_certificate(self_signed_pem("other")) is None
+
+
+async def test_renamed_or_reassigned_device_is_not_served_stale(env: CoreWithTenant) -> None:
+    devices = env.core.devices
+    auth = DeviceAuthenticator(devices)
+    devices.on_device_changed(auth.device_changed)
+    device = await devices.save(env.admin, Device(name="before"), access_token="RENAME_ME")
+    identity = await auth.by_access_token("RENAME_ME")
+    assert identity is not None
+    assert identity.device_name == "before"
+    await devices.save(env.admin, device.model_copy(update={"name": "after"}))
+    identity = await auth.by_access_token("RENAME_ME")
+    assert identity is not None
+    assert identity.device_name == "after"
+    customer = await env.core.customers.save(env.admin, Customer(title="Owner"))
+    assert device.id is not None and customer.id is not None
+    await devices.assign_to_customer(env.admin, device.id, customer.id)
+    identity = await auth.by_access_token("RENAME_ME")
+    assert identity is not None
+    assert identity.customer_id == customer.id

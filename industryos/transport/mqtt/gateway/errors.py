@@ -4,6 +4,7 @@
 
     GatewayError                     PUBACK 0x80, then close (backend failure)
     ├── GatewayPayloadError          v5: PUBACK 0x99, session kept; v3: close
+    ├── GatewayRateLimited           v5: PUBACK 0x97, session kept; v3: close
     └── GatewayRequestError          PUBACK 0x83, then close (not an object, no usable
                                      device entries, empty device name)
 
@@ -16,7 +17,7 @@ from __future__ import annotations
 from industryos.transport.mqtt.application import PublishResult
 from industryos.transport.mqtt.reason_codes import ReasonCode
 
-__all__ = ["GatewayError", "GatewayPayloadError", "GatewayRequestError"]
+__all__ = ["GatewayError", "GatewayPayloadError", "GatewayRateLimited", "GatewayRequestError"]
 
 
 class GatewayError(Exception):
@@ -39,6 +40,12 @@ class GatewayPayloadError(GatewayError):
         if v5:
             return PublishResult(ack=self.reason)
         return PublishResult(ack=None, disconnect=self.reason)
+
+
+class GatewayRateLimited(GatewayPayloadError):
+    """A child or the tenant is over a tenant-profile rate limit; nothing was queued."""
+
+    reason = ReasonCode.QUOTA_EXCEEDED
 
 
 class GatewayRequestError(GatewayError):

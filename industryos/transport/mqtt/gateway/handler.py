@@ -15,6 +15,7 @@ situation                                  answer
 accepted                                   PUBACK 0x00
 unknown ``v1/gateway/...`` topic           PUBACK 0x90, session kept
 body not JSON, a child part unreadable     v5: PUBACK 0x99, session kept; v3: close
+a child or the tenant over a rate limit    v5: PUBACK 0x97, session kept; v3: close
 not an object, nothing usable, empty name  PUBACK 0x83, then close
 queue or database failure                  PUBACK 0x80, then close
 =========================================  ==============================================
@@ -35,7 +36,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from industryos.entities.errors import EntityError
 from industryos.transport.auth import DeviceIdentity
-from industryos.transport.device_api import BackendError, DeviceApi, PayloadError
+from industryos.transport.device_api import BackendError, DeviceApi, PayloadError, RateLimited
 from industryos.transport.mqtt.application import ACCEPTED, PublishResult
 from industryos.transport.mqtt.device.context import MqttDeviceSession
 from industryos.transport.mqtt.gateway import payloads
@@ -43,6 +44,7 @@ from industryos.transport.mqtt.gateway.children import ChildDirectory
 from industryos.transport.mqtt.gateway.errors import (
     GatewayError,
     GatewayPayloadError,
+    GatewayRateLimited,
 )
 from industryos.transport.mqtt.gateway.session import Gateway, GatewayRegistry
 from industryos.transport.mqtt.gateway.topics import Downlink, Uplink
@@ -116,6 +118,8 @@ class GatewayHandler:
         except PayloadError as exc:
             log.warning("%r: bad payload on %r: %s", connection, publish.topic, exc)
             return GatewayPayloadError(str(exc)).result(v5)
+        except RateLimited as exc:
+            return GatewayRateLimited(str(exc)).result(v5)
         except GatewayError as exc:
             log.warning("%r: refused %r: %s", connection, publish.topic, exc)
             return exc.result(v5)

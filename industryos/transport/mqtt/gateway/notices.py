@@ -5,10 +5,8 @@ ThingsBoard tells the gateway that last connected a child when the child is rena
 (``gateway_device_deleted``, params ``"name"``), as one-way RPCs on the gateway's own
 ``v1/devices/me/rpc/request/{id}`` topic, so the gateway can fix its local mapping.
 
-Deletions are heard through the device service's credentials listener (a deleted device's
-credentials are dropped). Renames need the device service to report them:
-:meth:`GatewayNotices.device_renamed` is the hook, not yet called by
-``entities/device_service.py``.
+Both are heard through the device service's device listener
+(:meth:`GatewayNotices.device_changed`, registered by ``transport/stack.py``).
 
 Design limits: only children known to a gateway of this node are covered, and a notice to
 an offline gateway is not kept (ThingsBoard queues it as a persistent RPC for a day).
@@ -19,21 +17,19 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Awaitable, Coroutine
 from typing import Any
 
 import orjson
 
 from industryos.devices.rpc import RpcOutcome, ServerRpc
-from industryos.entities.models import Device, DeviceCredentials
+from industryos.entities.models import Device
 from industryos.transport.mqtt.gateway.session import Gateway, GatewayRegistry
 from industryos.transport.mqtt.gateway.topics import GatewayMethod
 
 __all__ = ["GatewayNotices"]
 
 log = logging.getLogger(__name__)
-
-DeviceFinder = Callable[[uuid.UUID], Awaitable[Device | None]]
 
 
 class GatewayNotices:
@@ -43,13 +39,11 @@ class GatewayNotices:
         self,
         gateways: GatewayRegistry,
         rpc: ServerRpc,
-        find_device: DeviceFinder,
         *,
         timeout_s: float = 10.0,
     ) -> None:
         self._gateways = gateways
         self._rpc = rpc
-        self._find_device = find_device
         self._timeout_s = timeout_s
         self._tasks: set[asyncio.Task[None]] = set()
 
@@ -81,15 +75,18 @@ class GatewayNotices:
         self._gateways.remove_child(gateway, name)
         return await self._send(gateway, GatewayMethod.DEVICE_DELETED, orjson.dumps(name).decode())
 
-    def credentials_changed(self, credentials: DeviceCredentials) -> None:
-        """The device service's credentials listener: a deletion drops credentials too."""
-        device_id = credentials.device_id
-        if device_id is not None and self._gateway_of(device_id) is not None:
-            self._spawn(self._deleted_if_gone(device_id))
+    def device_changed(self, before: Device, after: Device | None) -> None:
+        """The device service's listener: announce deletions and renames of children."""
+        if before.id is None or self._gateway_of(before.id) is None:
+            return
+        if after is None:
+            self._spawn(self._announce(self.device_deleted(before.id)))
+        elif after.name != before.name:
+            self._spawn(self._announce(self.device_renamed(before.id, after.name)))
 
-    async def _deleted_if_gone(self, device_id: uuid.UUID) -> None:
-        if await self._find_device(device_id) is None:
-            await self.device_deleted(device_id)
+    @staticmethod
+    async def _announce(notice: Awaitable[bool]) -> None:
+        await notice
 
     async def _send(self, gateway: Gateway, method: GatewayMethod, params: str) -> bool:
         result = await self._rpc.call(

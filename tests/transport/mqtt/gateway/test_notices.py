@@ -33,8 +33,6 @@ def test_renamed_child_is_announced(live: LiveNode, gateway: GatewayFactory) -> 
     old, new = f"old-{uuid.uuid4().hex[:8]}", f"new-{uuid.uuid4().hex[:8]}"
     child = _child(live, client, old)
     live.run(live.core.devices.save(live.admin, child.model_copy(update={"name": new})))
-    notices = live.node.devices.gateway_notices  # type: ignore[union-attr]
-    assert live.run(notices.device_renamed(child.id, new))
     request = client.next_message_prefix("v1/devices/me/rpc/request/")
     assert request == {"method": "gateway_device_renamed", "params": {old: new}}
     assert client.publish("v1/gateway/telemetry", {new: [{"t": 1}]}) == 0
