@@ -12,8 +12,11 @@ import logging
 import signal
 from dataclasses import dataclass
 
+from industryos.api import ws
 from industryos.api.app import create_app
 from industryos.api.context import ApiContext
+from industryos.api.routes import entity_query
+from industryos.api.routes import rule_chains as rule_chain_routes
 from industryos.api.server import HttpServer
 from industryos.api.sessions import SessionRevocations
 from industryos.api.tokens import TokenIssuer
@@ -27,6 +30,7 @@ from industryos.entities.device_profile_service import DeviceProfileService
 from industryos.entities.device_service import DeviceService
 from industryos.entities.entity_lookup import EntityLookup
 from industryos.entities.events import MsgPublisher, QueuePublisher
+from industryos.entities.query import EntityQueryService
 from industryos.entities.relation_service import RelationService
 from industryos.entities.telemetry_access import TelemetryAccess
 from industryos.entities.tenant_profile_service import TenantProfileService
@@ -34,7 +38,10 @@ from industryos.entities.tenant_service import TenantService
 from industryos.entities.user_admin_service import UserAdminService
 from industryos.entities.user_service import LoginPolicy, UserService
 from industryos.queue.embedded import EmbeddedQueue, EmbeddedQueueConfig, QueueStats
-from industryos.rules.default_consumer import DefaultConsumer
+from industryos.rules.engine import RuleEngine
+from industryos.rules.entities import EntityFields
+from industryos.rules.nodes.base import ServiceSet
+from industryos.rules.service import RuleChainService
 from industryos.storage.attributes import AttributeRepository
 from industryos.storage.database import Database
 from industryos.storage.engine import create_engine
@@ -147,7 +154,7 @@ class Node:
         self.settings = settings
         self._ready = False
         self._queue: EmbeddedQueue | None = None
-        self._consumer: DefaultConsumer | None = None
+        self.rules: RuleEngine | None = None
         self._db: Database | None = None
         self._http: HttpServer | None = None
         self.devices: DeviceTransports | None = None
@@ -182,6 +189,11 @@ class Node:
         self.core = core
         await core.sessions.load()
         await core.timeseries.writer.start()
+        chains = RuleChainService(core.db)
+        core.tenants.on_tenant_created(chains.on_tenant_created)
+        core.tenants.on_tenant_deleted(chains.on_tenant_deleted)
+        services = ServiceSet(telemetry=core.telemetry)
+        self.rules = RuleEngine(self._queue, chains, services, EntityFields(core.db))
         await Bootstrap(
             core.db,
             core.repos,
@@ -191,8 +203,7 @@ class Node:
             assets=core.assets,
             relations=core.relations,
         ).run(demo=settings.demo)
-        self._consumer = DefaultConsumer(self._queue, RULE_ENGINE_TOPIC, core.telemetry)
-        await self._consumer.start()
+        await chains.ensure_root_chains()  # tenants created before the rule engine existed
         tokens = TokenIssuer(
             resolve_jwt_secret(settings),
             settings.jwt_issuer,
@@ -203,10 +214,17 @@ class Node:
             core.api_context(tokens, settings.max_page_size), ready=lambda: self._ready
         )
         app.include_router(device_http.router)
+        rule_chain_routes.install(app, rule_chain_routes.RuleChainApi(chains, self.rules))
+        queries = EntityQueryService(core.db, core.timeseries.keys)
+        entity_query.install(app, queries)
+        ws.install(app, ws.WsServices(core.lookup, core.telemetry, queries))
         self._http = HttpServer(app, settings.http_host, settings.http_port)
         await self._http.start()
         self.devices = DeviceTransports.build(settings, core, self._queue, RULE_ENGINE_TOPIC)
         setattr(app.state, device_http.STATE_ATTRIBUTE, self.devices.http)
+        services.server_rpc = self.devices.server_rpc
+        services.client_rpc = self.devices.client_rpc
+        await self.rules.start()
         await self.devices.start()
         self._ready = True
         log.info("node ready (HTTP port %d)", self.http_port)
@@ -220,9 +238,9 @@ class Node:
         if self._http is not None:
             await self._http.stop()
             self._http = None
-        if self._consumer is not None:
-            await self._consumer.stop()
-            self._consumer = None
+        if self.rules is not None:
+            await self.rules.stop()
+            self.rules = None
         if self.core is not None:
             await self.core.timeseries.writer.stop()
         if self._queue is not None:

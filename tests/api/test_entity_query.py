@@ -19,9 +19,9 @@ Q = "/api/entitiesQuery"
 @pytest.fixture
 def queries(platform: Platform) -> Platform:
     """The platform with the entity query routes mounted."""
-    platform.app.include_router(entity_query.router)
-    service = EntityQueryService(platform.core.db, platform.core.timeseries.keys)
-    setattr(platform.app.state, entity_query.STATE_ATTRIBUTE, service)
+    entity_query.install(
+        platform.app, EntityQueryService(platform.core.db, platform.core.timeseries.keys)
+    )
     return platform
 
 

@@ -11,19 +11,25 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import orjson
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, FastAPI, Query, Request
 
 from industryos.api.deps import CurrentCaller
 from industryos.entities.errors import InvalidArgument
 from industryos.entities.query import EntityQueryService, parse_count_query, parse_data_query
 from industryos.telemetry.kv import AttributeScope
 
-__all__ = ["STATE_ATTRIBUTE", "router"]
+__all__ = ["STATE_ATTRIBUTE", "install", "router"]
 
 STATE_ATTRIBUTE = "entity_query"
 """The ``app.state`` attribute holding the :class:`EntityQueryService`."""
 
 router = APIRouter(prefix="/api/entitiesQuery", tags=["entity-query"])
+
+
+def install(app: FastAPI, service: EntityQueryService) -> None:
+    """Mount the routes on ``app`` and hand them ``service``."""
+    setattr(app.state, STATE_ATTRIBUTE, service)
+    app.include_router(router)
 
 
 def _service(request: Request) -> EntityQueryService:

@@ -12,7 +12,7 @@ NULL (a missing key) never matches a predicate, as in ThingsBoard.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -171,7 +171,7 @@ def _first_scope(key: EntityKey, aliases: list[sa.FromClause]) -> KeyColumns:
     return KeyColumns(key, ts=pick("last_update_ts"), values=tuple(pick(c) for c in VALUE_COLUMNS))
 
 
-_NUMERIC = {
+_NUMERIC: dict[NumericOperation, Callable[[Col, float], Col]] = {
     NumericOperation.EQUAL: lambda v, x: v == x,
     NumericOperation.NOT_EQUAL: lambda v, x: v != x,
     NumericOperation.GREATER: lambda v, x: v > x,
@@ -199,7 +199,7 @@ def _csv(text: str) -> list[str]:
     return [part.strip() for part in text.split(",") if part.strip()]
 
 
-_STRING = {
+_STRING: dict[StringOperation, Callable[[Col, str], Col]] = {
     StringOperation.EQUAL: lambda v, x: v == x,
     StringOperation.NOT_EQUAL: lambda v, x: v != x,
     StringOperation.STARTS_WITH: _starts,
@@ -213,7 +213,7 @@ _STRING = {
 
 def _predicate(columns: KeyColumns, predicate: Predicate) -> sa.ColumnElement[bool]:
     if isinstance(predicate, NumericPredicate):
-        return _NUMERIC[predicate.operation](columns.numeric(), predicate.value)  # type: ignore[no-any-return]
+        return _NUMERIC[predicate.operation](columns.numeric(), predicate.value)
     if isinstance(predicate, StringPredicate):
         value, wanted = columns.text(), predicate.value
         if predicate.ignore_case:

@@ -1,0 +1,27 @@
+"""The default command table: every command type this node serves, and its handler.
+
+Types missing here (alarm and notification commands until those services exist) are
+answered with a BAD_REQUEST error naming the type, on the command's own ``cmdId``.
+"""
+
+from __future__ import annotations
+
+from industryos.api.ws.codes import CmdType
+from industryos.api.ws.entity_data import entity_count, entity_data, unsubscribe
+from industryos.api.ws.services import Handler
+from industryos.api.ws.telemetry import attributes, history, timeseries
+
+__all__ = ["default_handlers"]
+
+
+def default_handlers() -> dict[CmdType, Handler]:
+    """A fresh table (callers may add their own entries)."""
+    return {
+        CmdType.TIMESERIES: timeseries,
+        CmdType.ATTRIBUTES: attributes,
+        CmdType.TIMESERIES_HISTORY: history,
+        CmdType.ENTITY_DATA: entity_data,
+        CmdType.ENTITY_DATA_UNSUBSCRIBE: unsubscribe,
+        CmdType.ENTITY_COUNT: entity_count,
+        CmdType.ENTITY_COUNT_UNSUBSCRIBE: unsubscribe,
+    }
