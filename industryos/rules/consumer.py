@@ -1,0 +1,180 @@
+"""One rule-engine queue: fetch, run each message through its chain, ack what is finished.
+
+A single fetch loop reads the queue (fetches never overlap). Each record joins the lane
+of its key (the originator, by default: see :mod:`industryos.rules.strategy`); a lane
+runs its messages one after another, lanes run concurrently up to ``max_in_flight``.
+When a message is finished (success, or failure the strategy gives up on, after retries
+with backoff) its offset is marked in the partition's :class:`OffsetTracker`, and the
+ack task acknowledges the highest offset below which everything is finished.
+
+Stop cancels what is in chains: those messages are not acked and come back on the next
+start (at-least-once; the nodes that store data overwrite with equal values).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections import deque
+from collections.abc import Awaitable, Callable, Hashable
+from typing import Any, Protocol, runtime_checkable
+
+from industryos.msg import Msg
+from industryos.queue.interface import Queue, QueueClosedError, QueueConsumer, Record
+from industryos.rules.offsets import OffsetTracker
+from industryos.rules.runtime import ChainRun
+from industryos.rules.stats import QueueStats
+from industryos.rules.strategy import LANE_KEYS, Outcome, QueueSettings
+
+__all__ = ["QueueRunner"]
+
+log = logging.getLogger(__name__)
+
+Process = Callable[[Msg], Awaitable[ChainRun]]
+
+
+@runtime_checkable
+class _HasLag(Protocol):
+    def lag(self) -> dict[int, int]: ...
+
+
+class QueueRunner:
+    """Consumes one topic for the rule engine under one consumer group."""
+
+    def __init__(self, queue: Queue, settings: QueueSettings, group: str, process: Process) -> None:
+        self.settings = settings
+        self.stats = QueueStats(settings.name)
+        self._queue = queue
+        self._group = group
+        self._process = process
+        self._lane_key = LANE_KEYS[settings.submit]
+        self._slots = asyncio.Semaphore(settings.max_in_flight)
+        self._consumer: QueueConsumer | None = None
+        self._fetcher: asyncio.Task[None] | None = None
+        self._lanes: dict[Hashable, deque[tuple[int, Record]]] = {}
+        self._workers: set[asyncio.Task[None]] = set()
+        self._trackers: dict[int, OffsetTracker] = {}
+        self._ack_to: dict[int, int] = {}
+        self._acked: dict[int, int] = {}
+        self._ack_wakeup = asyncio.Event()
+        self._acker: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        """Subscribe and start fetching."""
+        self._consumer = await self._queue.subscribe(self.settings.name, self._group)
+        self._fetcher = asyncio.create_task(self._fetch_loop(self._consumer))
+        self._fetcher.add_done_callback(self._report_crash)
+        self._acker = asyncio.create_task(self._ack_loop(self._consumer))
+        self._acker.add_done_callback(self._report_crash)
+
+    async def stop(self) -> None:
+        """Stop fetching, cancel what is in chains, flush acks of what finished, close."""
+        tasks = [t for t in (self._fetcher, *self._workers) if t is not None]
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        if self._acker is not None:
+            self._acker.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._acker
+        if self._consumer is not None:
+            with contextlib.suppress(QueueClosedError):
+                await self._flush_acks(self._consumer)
+            await self._consumer.close()
+            self._consumer = None
+
+    def lag(self) -> int:
+        """Records of this queue not yet acknowledged by the rule engine."""
+        if isinstance(self._consumer, _HasLag):
+            return sum(self._consumer.lag().values())
+        return sum(t.pending for t in self._trackers.values())
+
+    def to_wire(self) -> dict[str, Any]:
+        """Counters plus lag, for the stats endpoint."""
+        return {**self.stats.to_wire(), "lag": self.lag()}
+
+    async def _fetch_loop(self, consumer: QueueConsumer) -> None:
+        while True:
+            for batch in await consumer.fetch(max_records=1000, max_wait=1.0):
+                tracker = self._trackers.setdefault(batch.partition, OffsetTracker())
+                for record in batch.records:
+                    tracker.delivered(record.offset)
+                    key = self._lane_key(record.msg)
+                    lane = self._lanes.get(key)
+                    if lane is None:
+                        lane = self._lanes[key] = deque()
+                        worker = asyncio.create_task(self._drain(key, lane))
+                        self._workers.add(worker)
+                        worker.add_done_callback(self._workers.discard)
+                    lane.append((batch.partition, record))
+
+    async def _drain(self, key: Hashable, lane: deque[tuple[int, Record]]) -> None:
+        try:
+            while lane:
+                partition, record = lane[0]
+                await self._handle(record.msg)
+                lane.popleft()
+                self._finished(partition, record.offset)
+        finally:
+            if self._lanes.get(key) is lane:
+                del self._lanes[key]
+
+    async def _handle(self, msg: Msg) -> None:
+        """Attempts under the processing strategy, with backoff between them."""
+        settings, stats = self.settings, self.stats
+        attempt = 0
+        while True:
+            outcome, run = await self._attempt(msg)
+            if outcome is Outcome.SUCCESS or run.acked:
+                stats.successful += 1
+                return
+            if settings.gives_up(outcome, attempt):
+                if outcome is Outcome.TIMEOUT:
+                    stats.timed_out += 1
+                else:
+                    stats.failed += 1
+                log.debug("%s: message %s %s: %s", settings.name, msg.id, outcome, run.error)
+                return
+            attempt += 1
+            stats.retried += 1
+            await asyncio.sleep(settings.pause(attempt))
+
+    async def _attempt(self, msg: Msg) -> tuple[Outcome, ChainRun]:
+        async with self._slots:
+            self.stats.in_flight += 1
+            started = time.perf_counter()
+            try:
+                run = await asyncio.wait_for(self._process(msg), self.settings.timeout_s)
+            except TimeoutError:
+                return Outcome.TIMEOUT, ChainRun(error="timeout")
+            finally:
+                self.stats.in_flight -= 1
+                self.stats.record_time((time.perf_counter() - started) * 1000)
+        return (Outcome.FAILURE if run.error is not None else Outcome.SUCCESS), run
+
+    def _finished(self, partition: int, offset: int) -> None:
+        ackable = self._trackers[partition].finished(offset)
+        if ackable is not None:
+            self._ack_to[partition] = ackable
+            self._ack_wakeup.set()
+
+    async def _ack_loop(self, consumer: QueueConsumer) -> None:
+        while True:
+            await self._ack_wakeup.wait()
+            self._ack_wakeup.clear()
+            await self._flush_acks(consumer)
+
+    async def _flush_acks(self, consumer: QueueConsumer) -> None:
+        for partition, offset in list(self._ack_to.items()):
+            if self._acked.get(partition, -1) < offset:
+                await consumer.ack(partition, offset)
+                self._acked[partition] = offset
+
+    def _report_crash(self, task: asyncio.Task[None]) -> None:
+        """A runner that stops by itself stops the rule engine for its queue: say so."""
+        if not task.cancelled() and task.exception() is not None:
+            log.error("rule engine queue %s stopped", self.settings.name, exc_info=task.exception())

@@ -1,0 +1,243 @@
+"""The rule engine: queues in, chains run, nodes' services out.
+
+:class:`RuleEngine` owns one :class:`QueueRunner` per configured queue, the compiled
+chains (built on first use, swapped when :class:`RuleChainService` reports a change, so
+new messages see a saved chain without a restart), and the tenant's V8 isolates. A
+message runs through, in order of preference: the chain a checkpoint resumes, the default
+chain of the device's profile (metadata ``deviceType``, cached for ``profile_cache_s``),
+or the tenant's root chain. A message whose tenant has no chain is acknowledged.
+
+Extension points for later tasks: alarm nodes register in :mod:`industryos.rules.nodes`
+(see ``nodes/profile.py``); device-state events (ACTIVITY_EVENT…) only need to be
+appended to the ``Main`` queue to flow through the root chain's ``Other`` branch.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import contextvars
+import logging
+import time
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from industryos.entities.ids import EntityType
+from industryos.msg import Msg
+from industryos.queue.interface import Queue, QueueConfigError
+from industryos.rules.consumer import QueueRunner
+from industryos.rules.entities import EntityFields
+from industryos.rules.errors import ChainLoopError, NodeFailure
+from industryos.rules.nodes.base import Emit, NestedChains, ServiceSet
+from industryos.rules.nodes.flow import RESUME_KEY
+from industryos.rules.runtime import ChainRun, CompiledChain, compile_chain
+from industryos.rules.scripts.engine import ScriptEngine, ScriptLimits
+from industryos.rules.service import RuleChainService
+from industryos.rules.strategy import DEFAULT_QUEUES, QueueSettings
+
+__all__ = ["RuleEngine", "RuleEngineConfig"]
+
+log = logging.getLogger(__name__)
+
+_depth: contextvars.ContextVar[int] = contextvars.ContextVar("rule_chain_depth", default=0)
+
+
+@dataclass(frozen=True, slots=True)
+class RuleEngineConfig:
+    """Queues, consumer group, script limits and caches of the rule engine."""
+
+    queues: tuple[QueueSettings, ...] = DEFAULT_QUEUES
+    group: str = "rule-engine"
+    scripts: ScriptLimits = field(default_factory=ScriptLimits)
+    max_nesting: int = 8
+    profile_cache_s: float = 10.0
+
+
+class _Nested(NestedChains):
+    """What the "rule chain" node sees: run another chain of the same tenant."""
+
+    def __init__(self, engine: RuleEngine) -> None:
+        self._engine = engine
+
+    async def run(self, tenant_id: uuid.UUID, chain_id: uuid.UUID, msg: Msg) -> list[Emit]:
+        """Outputs of the nested chain; its unconnected failure fails this node."""
+        depth = _depth.get()
+        if depth >= self._engine.config.max_nesting:
+            raise ChainLoopError(f"Rule chains nested deeper than {depth} levels")
+        chain = await self._engine.compiled(tenant_id, chain_id)
+        if chain is None:
+            raise NodeFailure(f"Rule chain {chain_id} not found")
+        run = ChainRun()
+        token = _depth.set(depth + 1)
+        try:
+            await chain.run(msg, run)
+        finally:
+            _depth.reset(token)
+        if run.error is not None and not run.outputs:
+            raise NodeFailure(run.error)
+        return run.outputs
+
+
+class RuleEngine:
+    """Runs every queued message through its tenant's chain."""
+
+    def __init__(
+        self,
+        queue: Queue,
+        chains: RuleChainService,
+        services: ServiceSet,
+        entities: EntityFields,
+        config: RuleEngineConfig | None = None,
+    ) -> None:
+        self.config = config or RuleEngineConfig()
+        self.chains = chains
+        self.scripts = ScriptEngine(self.config.scripts)
+        self._queue = queue
+        self._entities = entities
+        services.scripts = self.scripts.for_node
+        services.chains = _Nested(self)
+        services.queue = queue
+        services.entities = entities
+        self.services = services
+        self.runners: list[QueueRunner] = []
+        self._compiled: dict[uuid.UUID, CompiledChain] = {}
+        self._building: dict[uuid.UUID, asyncio.Future[CompiledChain | None]] = {}
+        self._generation: dict[uuid.UUID, int] = {}
+        self._roots: dict[uuid.UUID, uuid.UUID | None] = {}
+        self._profiles: dict[uuid.UUID, tuple[float, dict[str, uuid.UUID]]] = {}
+        self._cleanup: set[asyncio.Task[None]] = set()
+        chains.on_changed(self._chain_changed)
+
+    # -- lifecycle -------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Consume every configured queue the durable queue has."""
+        for settings in self.config.queues:
+            try:
+                self._queue.partition_count(settings.name)
+            except QueueConfigError:
+                log.warning("rule engine queue %s has no topic; not consumed", settings.name)
+                continue
+            runner = QueueRunner(self._queue, settings, self.config.group, self.process)
+            await runner.start()
+            self.runners.append(runner)
+
+    async def stop(self) -> None:
+        """Stop the queues (unfinished messages replay later), then the nodes and isolates."""
+        for runner in self.runners:
+            await runner.stop()
+        self.runners.clear()
+        for chain in list(self._compiled.values()):
+            await chain.destroy()
+        self._compiled.clear()
+        for task in list(self._cleanup):
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self.scripts.close()
+
+    # -- one message -----------------------------------------------------------------------
+
+    async def process(self, msg: Msg) -> ChainRun:
+        """Run ``msg`` through the chain it belongs to."""
+        run = ChainRun()
+        resume = msg.metadata.get(RESUME_KEY)
+        if resume is not None:
+            metadata = {k: v for k, v in msg.metadata.items() if k != RESUME_KEY}
+            msg = msg.with_changes(metadata=metadata)
+            chain_text, _, node_text = resume.partition(":")
+            chain = await self.compiled(msg.tenant_id, uuid.UUID(chain_text))
+            if chain is not None:
+                await chain.resume_after(uuid.UUID(node_text), msg, run)
+            return run
+        chain_id = await self._chain_for(msg)
+        if chain_id is None:
+            return run
+        chain = await self.compiled(msg.tenant_id, chain_id)
+        if chain is not None:
+            await chain.run(msg, run)
+        return run
+
+    async def _chain_for(self, msg: Msg) -> uuid.UUID | None:
+        tenant_id = msg.tenant_id
+        device_type = msg.metadata.get("deviceType")
+        if device_type and msg.originator.entity_type is EntityType.DEVICE:
+            now = time.monotonic()
+            cached = self._profiles.get(tenant_id)
+            if cached is None or now - cached[0] > self.config.profile_cache_s:
+                cached = (now, await self._entities.profile_chains(tenant_id))
+                self._profiles[tenant_id] = cached
+            profile_chain = cached[1].get(device_type)
+            if profile_chain is not None:
+                return profile_chain
+        if tenant_id not in self._roots:
+            self._roots[tenant_id] = await self.chains.root_id(tenant_id)
+        return self._roots[tenant_id]
+
+    async def compiled(self, tenant_id: uuid.UUID, chain_id: uuid.UUID) -> CompiledChain | None:
+        """The runnable chain (built once per saved version)."""
+        chain = self._compiled.get(chain_id)
+        if chain is not None:
+            return chain if chain.tenant_id == tenant_id else None
+        building = self._building.get(chain_id)
+        if building is not None:
+            return await asyncio.shield(building)
+        future: asyncio.Future[CompiledChain | None] = asyncio.get_running_loop().create_future()
+        self._building[chain_id] = future
+        generation = self._generation.get(chain_id, 0)
+        try:
+            loaded = await self.chains.load(tenant_id, chain_id)
+            built = None
+            if loaded is not None:
+                built = compile_chain(loaded[0], loaded[1], self.services, self._emit_later)
+                if self._generation.get(chain_id, 0) == generation:
+                    self._compiled[chain_id] = built
+            future.set_result(built)
+            return built
+        except BaseException as exc:
+            future.set_exception(exc)
+            future.exception()  # retrieved: waiters re-raise it
+            raise
+        finally:
+            del self._building[chain_id]
+
+    async def _emit_later(
+        self, chain_id: uuid.UUID, node_id: uuid.UUID, emits: Sequence[Emit]
+    ) -> None:
+        chain = self._compiled.get(chain_id)
+        if chain is not None:
+            await chain.emit_from(node_id, emits)
+
+    def _chain_changed(self, tenant_id: uuid.UUID, chain_id: uuid.UUID | None) -> None:
+        """Forget what a change made stale; in-flight messages finish on the old chain."""
+        self._roots.pop(tenant_id, None)
+        self._profiles.pop(tenant_id, None)
+        doomed = [chain_id] if chain_id is not None else []
+        if chain_id is None:
+            doomed = [cid for cid, c in self._compiled.items() if c.tenant_id == tenant_id]
+        for cid in doomed:
+            self._generation[cid] = self._generation.get(cid, 0) + 1
+            chain = self._compiled.pop(cid, None)
+            if chain is not None:
+                task = asyncio.get_running_loop().create_task(chain.destroy())
+                self._cleanup.add(task)
+                task.add_done_callback(self._cleanup.discard)
+
+    # -- observability ---------------------------------------------------------------------
+
+    def queue_stats(self) -> list[dict[str, Any]]:
+        """Per queue: counters, lag and p99 time in chain."""
+        return [runner.to_wire() for runner in self.runners]
+
+    async def chain_stats(self, tenant_id: uuid.UUID, chain_id: uuid.UUID) -> list[dict[str, Any]]:
+        """Per node of a chain: counters, and why its script is disabled, if it is."""
+        chain = await self.compiled(tenant_id, chain_id)
+        if chain is None:
+            return []
+        stats = chain.node_stats()
+        for entry in stats:
+            entry["scriptDisabledReason"] = self.scripts.disabled.get(
+                uuid.UUID(str(entry["ruleNodeId"]))
+            )
+        return stats

@@ -1,0 +1,33 @@
+"""Rule nodes by category, and the one table that maps ThingsBoard class names to them."""
+
+from __future__ import annotations
+
+from industryos.rules.errors import ChainDefinitionError
+from industryos.rules.nodes import (
+    action,
+    enrichment,
+    external,
+    filter,
+    flow,
+    profile,
+    rpc,
+    transform,
+)
+from industryos.rules.nodes.base import RuleNode
+
+__all__ = ["NODE_CLASSES", "node_class"]
+
+NODE_CLASSES: dict[str, type[RuleNode]] = {
+    node.clazz: node
+    for module in (filter, enrichment, transform, action, rpc, profile, flow, external)
+    for node in module.NODES
+}
+"""Every node the engine can run, by ThingsBoard class name (the chain JSON ``type``)."""
+
+
+def node_class(clazz: str) -> type[RuleNode]:
+    """The node for a class name; an unknown one fails the import with its name."""
+    node = NODE_CLASSES.get(clazz)
+    if node is None:
+        raise ChainDefinitionError(f"Unknown rule node type: {clazz}")
+    return node

@@ -1,0 +1,270 @@
+"""The rule-node interface: four methods, self-describing metadata, a narrow context.
+
+A node is a small class with ThingsBoard's class name (``clazz``), a :class:`Descriptor`
+for the editor (``/api/components``), and the set of services it ``requires``. It is
+built with its configuration and a :class:`NodeContext` that hands out *only* the services
+the class declared; asking for another one is a programming error caught in tests, not a
+way to reach into the node (ThingsBoard's TbContext has 56 getters, this has what you ask
+for). The four methods mirror TbNode: ``__init__`` (init: read and check configuration),
+``on_msg`` (return the emitted ``(label, msg)`` pairs, or raise :class:`NodeFailure`),
+``destroy`` and the classmethod ``upgrade`` (configuration versions).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
+
+from industryos.msg import Msg
+from industryos.rules.errors import NodeConfigError, NotAvailable
+from industryos.rules.labels import Label
+
+if TYPE_CHECKING:
+    from industryos.devices.rpc import ClientRpcReplies, ServerRpc
+    from industryos.queue.interface import QueueProducer
+    from industryos.rules.entities import EntityFields
+    from industryos.rules.scripts.engine import TenantScripts
+    from industryos.telemetry.service import TelemetryService
+
+__all__ = [
+    "ComponentType",
+    "Descriptor",
+    "Emit",
+    "NestedChains",
+    "NodeConfig",
+    "NodeContext",
+    "RuleNode",
+    "Service",
+    "ServiceSet",
+]
+
+T = TypeVar("T")
+
+
+class ComponentType(StrEnum):
+    """Node families of the editor palette (ThingsBoard's ``ComponentType``)."""
+
+    FILTER = "FILTER"
+    ENRICHMENT = "ENRICHMENT"
+    TRANSFORMATION = "TRANSFORMATION"
+    ACTION = "ACTION"
+    EXTERNAL = "EXTERNAL"
+    FLOW = "FLOW"
+
+
+class Service(StrEnum):
+    """What a node may ask its context for."""
+
+    TELEMETRY = "telemetry"
+    SCRIPTS = "scripts"
+    ENTITIES = "entities"
+    SERVER_RPC = "server_rpc"
+    CLIENT_RPC = "client_rpc"
+    QUEUE = "queue"
+    CHAINS = "chains"
+
+
+@dataclass(frozen=True, slots=True)
+class Emit:
+    """One output of a node: the message goes to every connection labelled ``label``."""
+
+    label: str
+    msg: Msg
+
+
+@dataclass(frozen=True, slots=True)
+class Descriptor:
+    """What the editor needs to know about a node class."""
+
+    type: ComponentType
+    name: str
+    description: str
+    relation_types: tuple[str, ...] = (Label.SUCCESS, Label.FAILURE)
+    default_configuration: Mapping[str, Any] = field(default_factory=dict)
+    custom_relations: bool = False
+    configuration_version: int = 0
+    in_enabled: bool = True
+    out_enabled: bool = True
+
+
+class NestedChains:
+    """Runs another chain of the same tenant for the "rule chain" node (set by the engine)."""
+
+    async def run(
+        self, tenant_id: uuid.UUID, chain_id: uuid.UUID, msg: Msg
+    ) -> list[Emit]:  # pragma: no cover - replaced by the engine
+        """The messages the nested chain's output nodes returned, labelled by output name."""
+        raise NotAvailable("nested rule chains are not wired")
+
+
+@dataclass(slots=True)
+class ServiceSet:
+    """Every service a node could declare; the node only ever sees its own subset."""
+
+    telemetry: TelemetryService | None = None
+    scripts: Callable[[uuid.UUID, uuid.UUID], TenantScripts] | None = None
+    """(tenant id, node id) → that tenant's script isolate, bound to the node."""
+    entities: EntityFields | None = None
+    server_rpc: ServerRpc | None = None
+    client_rpc: ClientRpcReplies | None = None
+    queue: QueueProducer | None = None
+    chains: NestedChains | None = None
+
+
+class NodeContext:
+    """A node's view of the platform: its identity and the services it declared."""
+
+    def __init__(
+        self,
+        node_id: uuid.UUID,
+        node_name: str,
+        tenant_id: uuid.UUID,
+        chain_id: uuid.UUID,
+        declared: frozenset[Service],
+        services: ServiceSet,
+        emit_later: Callable[[Sequence[Emit]], Awaitable[None]],
+    ) -> None:
+        self.node_id = node_id
+        self.node_name = node_name
+        self.tenant_id = tenant_id
+        self.chain_id = chain_id
+        self._declared = declared
+        self._services = services
+        self.emit_later = emit_later
+        """Send messages to this node's successors outside of any incoming message
+        (generator, message count); failures are logged, nothing is acknowledged."""
+
+    def _get(self, service: Service, value: T | None) -> T:
+        if service not in self._declared:
+            raise NodeConfigError(f"node {self.node_id} did not declare service {service}")
+        if value is None:
+            raise NotAvailable(f"service {service} is not available on this node")
+        return value
+
+    def telemetry(self) -> TelemetryService:
+        """Time series and attributes."""
+        return self._get(Service.TELEMETRY, self._services.telemetry)
+
+    def scripts(self) -> TenantScripts:
+        """This tenant's script isolate."""
+        factory = self._get(Service.SCRIPTS, self._services.scripts)
+        return factory(self.tenant_id, self.node_id)
+
+    def entities(self) -> EntityFields:
+        """Entity fields and names (read-only)."""
+        return self._get(Service.ENTITIES, self._services.entities)
+
+    def server_rpc(self) -> ServerRpc:
+        """RPC to devices."""
+        return self._get(Service.SERVER_RPC, self._services.server_rpc)
+
+    def client_rpc(self) -> ClientRpcReplies:
+        """Replies to devices' RPC requests."""
+        return self._get(Service.CLIENT_RPC, self._services.client_rpc)
+
+    def queue(self) -> QueueProducer:
+        """The rule engine's queues (checkpoint)."""
+        return self._get(Service.QUEUE, self._services.queue)
+
+    def chains(self) -> NestedChains:
+        """Other chains of this tenant (rule chain node)."""
+        return self._get(Service.CHAINS, self._services.chains)
+
+
+class NodeConfig:
+    """Typed reads of a node's JSON configuration, with errors that name the field."""
+
+    def __init__(self, clazz: str, raw: Mapping[str, Any]) -> None:
+        self._clazz = clazz
+        self.raw = raw
+
+    def _fail(self, key: str, expected: str) -> NodeConfigError:
+        return NodeConfigError(f"{self._clazz}: configuration field '{key}' must be {expected}")
+
+    def text(self, key: str, default: str = "") -> str:
+        """A string field."""
+        value = self.raw.get(key, default)
+        if value is None:
+            return default
+        if not isinstance(value, str):
+            raise self._fail(key, "a string")
+        return value
+
+    def optional_str(self, key: str) -> str | None:
+        """A string field that may be missing."""
+        value = self.raw.get(key)
+        if value is not None and not isinstance(value, str):
+            raise self._fail(key, "a string")
+        return value
+
+    def integer(self, key: str, default: int = 0) -> int:
+        """An integer field (numeric strings accepted, as ThingsBoard's Jackson does)."""
+        value = self.raw.get(key, default)
+        if value is None:
+            return default
+        if isinstance(value, bool):
+            raise self._fail(key, "an integer")
+        try:
+            return int(value)
+        except (TypeError, ValueError):
+            raise self._fail(key, "an integer") from None
+
+    def flag(self, key: str, default: bool = False) -> bool:
+        """A boolean field."""
+        value = self.raw.get(key, default)
+        if value is None:
+            return default
+        if isinstance(value, str) and value.lower() in ("true", "false"):
+            return value.lower() == "true"
+        if not isinstance(value, bool):
+            raise self._fail(key, "a boolean")
+        return value
+
+    def str_list(self, key: str) -> list[str]:
+        """A list of strings (missing → empty)."""
+        value = self.raw.get(key) or []
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise self._fail(key, "a list of strings")
+        return list(value)
+
+    def str_map(self, key: str) -> dict[str, str]:
+        """A string → string object (missing → empty)."""
+        value = self.raw.get(key) or {}
+        if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
+            raise self._fail(key, "an object of strings")
+        return dict(value)
+
+    def choice(self, key: str, allowed: Sequence[str], default: str) -> str:
+        """A string that must be one of ``allowed``."""
+        value = self.text(key, default) or default
+        if value not in allowed:
+            raise self._fail(key, "one of " + ", ".join(allowed))
+        return value
+
+
+class RuleNode:
+    """Base of every node: subclasses set the class attributes and implement ``on_msg``."""
+
+    clazz: ClassVar[str]
+    descriptor: ClassVar[Descriptor]
+    requires: ClassVar[frozenset[Service]] = frozenset()
+    acknowledges: ClassVar[bool] = False
+    """True for nodes after which a failure no longer makes the queue retry (TbAckNode)."""
+
+    def __init__(self, config: NodeConfig, ctx: NodeContext) -> None:
+        self.ctx = ctx
+
+    async def on_msg(self, msg: Msg) -> list[Emit]:
+        """Process one message; raise :class:`NodeFailure` to emit on ``Failure``."""
+        raise NotImplementedError
+
+    async def destroy(self) -> None:
+        """Release timers and connections (the chain was changed or the node stops)."""
+
+    @classmethod
+    def upgrade(cls, from_version: int, configuration: dict[str, Any]) -> dict[str, Any]:
+        """Bring an older configuration to ``descriptor.configuration_version``."""
+        return configuration

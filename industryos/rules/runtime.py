@@ -1,0 +1,219 @@
+"""A compiled rule chain and how one message walks it.
+
+Compiling turns stored metadata into node instances and a route table
+``(node index, label) → [target indices]``. Running a message starts at the first node;
+each emitted ``(label, msg)`` goes to every connection with that label, branches running
+concurrently. A branch ends when its label has no connection: fine for any label but
+``Failure``, which marks the message failed (the queue's strategy decides what then).
+Output nodes' labels are collected for the calling chain (nested chains).
+
+A node that cannot be built (bad configuration) does not take the chain down: it becomes
+a :class:`BrokenNode` that fails every message with the configuration error.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+import uuid
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from industryos.msg import Msg
+from industryos.rules.errors import NodeFailure, RuleEngineError
+from industryos.rules.labels import Label
+from industryos.rules.model import ChainMetadata, RuleChain
+from industryos.rules.nodes import node_class
+from industryos.rules.nodes.base import (
+    Emit,
+    NodeConfig,
+    NodeContext,
+    RuleNode,
+    ServiceSet,
+)
+from industryos.rules.nodes.flow import RuleChainOutputNode
+from industryos.rules.stats import NodeStats
+
+__all__ = ["BrokenNode", "ChainRun", "CompiledChain", "EmitLater", "compile_chain"]
+
+EmitLater = Callable[[uuid.UUID, uuid.UUID, Sequence[Emit]], Awaitable[None]]
+"""(chain id, node id, emits) → run the node's successors outside any queued message."""
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(slots=True)
+class ChainRun:
+    """What one message's walk through a chain produced."""
+
+    error: str | None = None
+    """Set when some branch ended on an unconnected ``Failure``."""
+    acked: bool = False
+    """An acknowledge node was passed: no retry whatever happens next."""
+    outputs: list[Emit] = field(default_factory=list)
+    """Messages that reached output nodes (for the calling chain)."""
+
+
+class BrokenNode(RuleNode):
+    """Stands in for a node whose configuration could not be used."""
+
+    clazz = "industryos.BrokenNode"
+
+    def __init__(self, reason: str, ctx: NodeContext) -> None:
+        self.ctx = ctx
+        self.reason = reason
+
+    async def on_msg(self, msg: Msg) -> list[Emit]:
+        """Always the configuration error."""
+        raise NodeFailure(self.reason)
+
+
+@dataclass(slots=True)
+class _Slot:
+    id: uuid.UUID
+    name: str
+    node: RuleNode
+    stats: NodeStats
+    is_output: bool
+
+
+class CompiledChain:
+    """A runnable chain: node instances, their counters and the route table."""
+
+    def __init__(
+        self,
+        chain: RuleChain,
+        slots: list[_Slot],
+        routes: dict[tuple[int, str], list[int]],
+        first: int | None,
+    ) -> None:
+        assert chain.id is not None and chain.tenant_id is not None
+        self.id = chain.id
+        self.tenant_id = chain.tenant_id
+        self.name = chain.name
+        self._slots = slots
+        self._routes = routes
+        self._first = first
+        self._index = {slot.id: i for i, slot in enumerate(slots)}
+
+    async def run(self, msg: Msg, run: ChainRun) -> None:
+        """Walk ``msg`` from the first node."""
+        if self._first is not None:
+            await self._visit(self._first, msg, run)
+
+    async def resume_after(self, node_id: uuid.UUID, msg: Msg, run: ChainRun) -> None:
+        """Continue with the ``Success`` successors of ``node_id`` (checkpoint)."""
+        index = self._index.get(node_id)
+        if index is None:
+            run.error = f"checkpoint node {node_id} is no longer in chain {self.id}"
+            return
+        await self._forward(index, [Emit(Label.SUCCESS, msg)], run)
+
+    async def emit_from(self, node_id: uuid.UUID, emits: Sequence[Emit]) -> None:
+        """Messages a node produced on its own (timers): run its successors."""
+        run = ChainRun()
+        await self._forward(self._index[node_id], emits, run)
+        if run.error is not None:
+            log.debug("timer message of node %s failed: %s", node_id, run.error)
+
+    async def _visit(self, index: int, msg: Msg, run: ChainRun) -> None:
+        slot = self._slots[index]
+        started = time.perf_counter()
+        failed = False
+        try:
+            emits = await slot.node.on_msg(msg)
+        except NodeFailure as exc:
+            failed = True
+            emits = [Emit(Label.FAILURE, _with_error(exc.msg or msg, str(exc)))]
+        except RuleEngineError as exc:
+            failed = True
+            emits = [Emit(Label.FAILURE, _with_error(msg, str(exc)))]
+        except Exception as exc:  # a storage outage or a bug: the queue strategy retries
+            log.error("rule node %s (%s) raised", slot.name, slot.node.clazz, exc_info=True)
+            failed = True
+            emits = [Emit(Label.FAILURE, _with_error(msg, f"{type(exc).__name__}: {exc}"))]
+        slot.stats.record(time.perf_counter() - started, failed)
+        if slot.node.acknowledges:
+            run.acked = True
+        if slot.is_output:
+            run.outputs.extend(emits)
+            return
+        await self._forward(index, emits, run)
+
+    async def _forward(self, index: int, emits: Sequence[Emit], run: ChainRun) -> None:
+        branches: list[Coroutine[Any, Any, None]] = []
+        for emit in emits:
+            targets = self._routes.get((index, emit.label))
+            if not targets:
+                if emit.label == Label.FAILURE and run.error is None:
+                    run.error = emit.msg.metadata.get("error", "Failure")
+                continue
+            branches.extend(self._visit(target, emit.msg, run) for target in targets)
+        if len(branches) == 1:
+            await branches[0]
+        elif branches:
+            await asyncio.gather(*branches)
+
+    def node_stats(self) -> list[dict[str, object]]:
+        """Per node: id, name, class and counters."""
+        return [
+            {
+                "ruleNodeId": str(slot.id),
+                "name": slot.name,
+                "type": slot.node.clazz,
+                **slot.stats.to_wire(),
+            }
+            for slot in self._slots
+        ]
+
+    async def destroy(self) -> None:
+        """Destroy every node (timers, connections)."""
+        for slot in self._slots:
+            try:
+                await slot.node.destroy()
+            except Exception:
+                log.error("destroying rule node %s failed", slot.id, exc_info=True)
+
+
+def _with_error(msg: Msg, error: str) -> Msg:
+    return msg.with_changes(metadata={**msg.metadata, "error": error})
+
+
+def compile_chain(
+    chain: RuleChain,
+    meta: ChainMetadata,
+    services: ServiceSet,
+    emit_later: EmitLater,
+) -> CompiledChain:
+    """Build node instances and the route table of a stored chain."""
+    assert chain.id is not None and chain.tenant_id is not None
+    chain_id = chain.id
+    slots: list[_Slot] = []
+    for node_def in meta.nodes:
+        assert node_def.id is not None
+        node_id = node_def.id
+        cls = node_class(node_def.type)
+
+        async def later(emits: Sequence[Emit], node_id: uuid.UUID = node_id) -> None:
+            await emit_later(chain_id, node_id, emits)
+
+        ctx = NodeContext(
+            node_id, node_def.name, chain.tenant_id, chain.id, cls.requires, services, later
+        )
+        try:
+            configuration = cls.upgrade(
+                node_def.configuration_version, dict(node_def.configuration)
+            )
+            node: RuleNode = cls(NodeConfig(cls.clazz, configuration), ctx)
+        except RuleEngineError as exc:
+            log.warning("rule node %s (%s) cannot be built: %s", node_def.name, node_def.type, exc)
+            node = BrokenNode(str(exc), ctx)
+        slots.append(
+            _Slot(node_id, node_def.name, node, NodeStats(), isinstance(node, RuleChainOutputNode))
+        )
+    routes: dict[tuple[int, str], list[int]] = {}
+    for conn in meta.connections:
+        routes.setdefault((conn.from_index, conn.type), []).append(conn.to_index)
+    return CompiledChain(chain, slots, routes, meta.first_node_index)
