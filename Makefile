@@ -7,7 +7,24 @@ STAMP := $(VENV)/.installed
 
 .PHONY: setup run test lint typecheck check bench clean
 
-setup: $(STAMP)
+# The web UI (ui/): dependencies when the lock file changes, a build when a source changes;
+# Debian's Chromium for the browser tests (installed once, as root).
+UI_SOURCES := $(shell find ui/src ui/public -type f 2>/dev/null) ui/index.html ui/package.json ui/vite.config.ts $(wildcard ui/tsconfig*.json)
+UI_MODULES := ui/node_modules/.package-lock.json
+UI_BUILD := ui/dist/index.html
+CHROMIUM := /usr/bin/chromium
+
+setup: $(STAMP) $(UI_BUILD) $(CHROMIUM)
+
+$(UI_MODULES): ui/package-lock.json
+	cd ui && npm ci --no-audit --no-fund
+	touch $@
+
+$(UI_BUILD): $(UI_MODULES) $(UI_SOURCES)
+	cd ui && npm run build
+
+$(CHROMIUM):
+	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -30,6 +47,7 @@ typecheck: setup
 check: lint typecheck
 
 test: check
+	cd ui && npx vitest run
 	$(BIN)/pytest -q
 
 bench: setup

@@ -1,0 +1,147 @@
+"""A node started as `industryos run` on free ports, and Debian's Chromium driven by Playwright.
+
+The node runs as its own process with the demo data, exactly as a user starts it, and serves
+the UI built by `make setup` (``ui/dist``). One node and one browser serve a whole module;
+every test opens its own browser context (fresh storage, so a fresh sign-in).
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
+
+ROOT = Path(__file__).resolve().parents[2]
+UI_DIST = ROOT / "ui" / "dist"
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+SCREENSHOTS = ROOT / "test-artifacts" / "ui"
+DESKTOP = {"width": 1280, "height": 800}
+PHONE = {"width": 390, "height": 844}
+
+
+def _free_port(kind: int = socket.SOCK_STREAM) -> int:
+    with socket.socket(socket.AF_INET, kind) as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@dataclass(frozen=True)
+class UiNode:
+    """A running node: where its HTTP and MQTT listeners are."""
+
+    base_url: str
+    mqtt_port: int
+
+    def login(self, username: str, password: str) -> dict[str, str]:
+        """REST headers of a signed-in user, for arranging data behind the UI's back."""
+        response = httpx.post(
+            f"{self.base_url}/api/auth/login", json={"username": username, "password": password}
+        )
+        response.raise_for_status()
+        return {"X-Authorization": f"Bearer {response.json()['token']}"}
+
+
+@pytest.fixture(scope="module")
+def ui_node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[UiNode]:
+    if not (UI_DIST / "index.html").is_file():
+        pytest.fail("ui/dist is missing: run `make setup` (it builds the UI)")
+    http_port, mqtt_port = _free_port(), _free_port()
+    data_dir = tmp_path_factory.mktemp("ui-node")
+    env = {
+        **os.environ,
+        "INDUSTRYOS_DATA_DIR": str(data_dir),
+        "INDUSTRYOS_HTTP_HOST": "127.0.0.1",
+        "INDUSTRYOS_HTTP_PORT": str(http_port),
+        "INDUSTRYOS_MQTT_PORT": str(mqtt_port),
+        "INDUSTRYOS_MQTT_TLS_PORT": str(_free_port()),
+        "INDUSTRYOS_COAP_PORT": str(_free_port(socket.SOCK_DGRAM)),
+        "INDUSTRYOS_DEMO": "true",
+        "INDUSTRYOS_LOG_LEVEL": "WARNING",
+    }
+    env.pop("INDUSTRYOS_DB_URL", None)
+    log_path = data_dir / "node.log"
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "industryos.cli", "run"],
+            env=env,
+            cwd=data_dir,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        base_url = f"http://127.0.0.1:{http_port}"
+        try:
+            _wait_ready(base_url, process, log_path)
+            yield UiNode(base_url, mqtt_port)
+        finally:
+            process.terminate()
+            try:
+                process.wait(15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+def _wait_ready(base_url: str, process: subprocess.Popen[bytes], log_path: Path) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"node exited with {process.returncode}:\n{log_path.read_text()[-3000:]}")
+        try:
+            if httpx.get(f"{base_url}/api/health", timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass  # not listening yet
+        time.sleep(0.1)
+    pytest.fail(f"node not ready within 60 s:\n{log_path.read_text()[-3000:]}")
+
+
+@pytest.fixture(scope="module")
+def playwright() -> Iterator[Playwright]:
+    with sync_playwright() as driver:
+        yield driver
+
+
+@pytest.fixture(scope="module")
+def browser(playwright: Playwright) -> Iterator[Browser]:
+    if not CHROMIUM.exists():
+        pytest.fail(f"{CHROMIUM} is missing: run `make setup` (it installs Debian's chromium)")
+    browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS)
+    yield browser
+    browser.close()
+
+
+@pytest.fixture
+def context(browser: Browser, ui_node: UiNode) -> Iterator[BrowserContext]:
+    context = browser.new_context(base_url=ui_node.base_url, viewport=DESKTOP)  # type: ignore[arg-type]
+    context.set_default_timeout(15_000)
+    yield context
+    context.close()
+
+
+@pytest.fixture
+def page(context: BrowserContext, request: pytest.FixtureRequest) -> Iterator[Page]:
+    """A page whose final state is saved as ``test-artifacts/ui/<test>.png``, pass or fail."""
+    page = context.new_page()
+    yield page
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=SCREENSHOTS / f"{request.node.name}.png", full_page=True)
+
+
+def sign_in(page: Page, username: str, password: str) -> None:
+    """Sign in through the login form and wait for the shell."""
+    page.goto("/")
+    page.get_by_label("E-mail").fill(username)
+    page.locator("input[autocomplete=current-password]").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_test_id("user-menu").wait_for()

@@ -1,0 +1,43 @@
+/**
+ * Routes, each page its own chunk: the login page loads only itself, the shell and the
+ * entity pages load after sign-in.
+ */
+
+import { createBrowserRouter } from 'react-router';
+import { RequireAuth } from './auth/RequireAuth';
+
+export const router = createBrowserRouter([
+  {
+    path: '/login',
+    lazy: async () => ({ Component: (await import('./pages/LoginPage')).LoginPage }),
+  },
+  {
+    path: '/',
+    element: <RequireAuth />,
+    children: [
+      {
+        lazy: async () => ({ Component: (await import('./layout/Shell')).Shell }),
+        children: [
+          {
+            index: true,
+            lazy: async () => ({ Component: (await import('./pages/HomePage')).HomePage }),
+          },
+          {
+            path: 'devices',
+            lazy: async () => ({ Component: (await import('./pages/devices/DevicesPage')).DevicesPage }),
+          },
+          {
+            path: 'devices/:deviceId/:tab?',
+            lazy: async () => ({ Component: (await import('./pages/devices/DevicePage')).DevicePage }),
+          },
+          {
+            path: ':section',
+            lazy: async () => ({
+              Component: (await import('./pages/EntityListPage')).EntityListPage,
+            }),
+          },
+        ],
+      },
+    ],
+  },
+]);
