@@ -81,6 +81,8 @@ def test_create_device_copy_token_and_see_telemetry_live(
 
     page.get_by_role("tab", name="Latest telemetry").click()
     expect(page.get_by_text("No telemetry yet")).to_be_visible()
+    # The node offers the WebSocket API, so the tab subscribes there rather than polling.
+    expect(page.get_by_test_id("live-mode")).to_have_text(re.compile(r"^live$", re.IGNORECASE))
     _publish(ui_node.mqtt_port, token, {"temperature": 21.5, "pressure": 1013})
     expect(page.get_by_test_id("value-temperature")).to_have_text("21.5")
     expect(page.get_by_test_id("value-pressure")).to_have_text("1013")
