@@ -31,7 +31,7 @@ export function AttributesTab({ entity }: { entity: EntityId }) {
         setError(null);
       })
       .catch((e: unknown) => setError(describeError(e)));
-  }, [entity.entityType, entity.id, scope]); // eslint-disable-line react-hooks/exhaustive-deps
+  }, [entity.entityType, entity.id, scope]);
   useEffect(load, [load]);
 
   async function save(event: FormEvent) {

@@ -23,7 +23,7 @@ const columns: Column<AuditLog>[] = [
 ];
 
 export function AuditTab({ entity }: { entity: EntityId }) {
-  const load = useCallback((link: PageLink) => auditLogsOf(entity, link), [entity.entityType, entity.id]); // eslint-disable-line react-hooks/exhaustive-deps
+  const load = useCallback((link: PageLink) => auditLogsOf(entity, link), [entity.entityType, entity.id]);
   const paged = usePaged<AuditLog>(load);
   return <DataTable paged={paged} columns={columns} rowKey={(a) => a.id.id} emptyText="No audit records" />;
 }

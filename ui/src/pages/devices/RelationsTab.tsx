@@ -11,7 +11,7 @@ export function RelationsTab({ entity }: { entity: EntityId }) {
     relationsOf(entity)
       .then(setRows)
       .catch((e: unknown) => setError(describeError(e)));
-  }, [entity.entityType, entity.id]); // eslint-disable-line react-hooks/exhaustive-deps
+  }, [entity.entityType, entity.id]);
 
   if (error) return <Alert color="red">{error}</Alert>;
   if (rows && rows.length === 0) return <Text c="dimmed">No relations</Text>;

@@ -35,7 +35,7 @@ export function TelemetryTab({ entity }: { entity: EntityId }) {
       onError: setError,
     });
     return () => subscription.close();
-  }, [entity.entityType, entity.id]); // eslint-disable-line react-hooks/exhaustive-deps
+  }, [entity.entityType, entity.id]);
 
   const keys = Object.keys(latest).sort();
   return (
