@@ -8,13 +8,13 @@ STAMP := $(VENV)/.installed
 .PHONY: setup run test lint typecheck check bench clean
 
 # The web UI (ui/): dependencies when the lock file changes, a build when a source changes;
-# Debian's Chromium for the browser tests (installed once, as root).
+# Debian's Chromium for the browser tests (installed once, as root, by `make test` only).
 UI_SOURCES := $(shell find ui/src ui/public -type f 2>/dev/null) ui/index.html ui/package.json ui/vite.config.ts $(wildcard ui/tsconfig*.json)
 UI_MODULES := ui/node_modules/.package-lock.json
 UI_BUILD := ui/dist/index.html
 CHROMIUM := /usr/bin/chromium
 
-setup: $(STAMP) $(UI_BUILD) $(CHROMIUM)
+setup: $(STAMP) $(UI_BUILD)
 
 $(UI_MODULES): ui/package-lock.json
 	cd ui && npm ci --no-audit --no-fund
@@ -46,7 +46,7 @@ typecheck: setup
 
 check: lint typecheck
 
-test: check
+test: check $(CHROMIUM)
 	cd ui && npx vitest run
 	$(BIN)/pytest -q
 
