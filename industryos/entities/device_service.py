@@ -358,7 +358,7 @@ class DeviceService:
             return [row[0] for row in await conn.execute(query)]
 
     async def to_infos(self, devices: Sequence[Device]) -> list[DeviceInfo]:
-        """Add owner and profile names to devices with two queries, not one per device."""
+        """Add owner and profile names and the activity flag with a query each, not per device."""
         customer_ids = {d.customer_id for d in devices if d.customer_id != NULL_UUID}
         profile_ids = {d.device_profile_id for d in devices}
         customers: dict[uuid.UUID, tuple[str, bool]] = {}
@@ -372,6 +372,7 @@ class DeviceService:
                 p = schema.device_profile
                 query = sa.select(p.c.id, p.c.name).where(p.c.id.in_(profile_ids))
                 profiles = {r[0]: r[1] for r in await conn.execute(query)}
+            active = await self._active_flags(conn, [d.id for d in devices if d.id is not None])
         infos = []
         for device in devices:
             title, public = customers.get(device.customer_id, (None, False))
@@ -381,9 +382,29 @@ class DeviceService:
                     customer_title=title,
                     customer_is_public=public,
                     device_profile_name=profiles.get(device.device_profile_id),  # type: ignore[arg-type]
+                    active=active.get(device.id, False),  # type: ignore[arg-type]
                 )
             )
         return infos
+
+    @staticmethod
+    async def _active_flags(
+        conn: AsyncConnection, device_ids: list[uuid.UUID]
+    ) -> dict[uuid.UUID, bool]:
+        """The ``active`` server attribute the device-state tracker keeps (spec §8)."""
+        if not device_ids:
+            return {}
+        attrs, keys = schema.attribute_kv, schema.key_dictionary
+        query = (
+            sa.select(attrs.c.entity_id, attrs.c.bool_v)
+            .join(keys, keys.c.key_id == attrs.c.attribute_key)
+            .where(
+                attrs.c.entity_id.in_(device_ids),
+                attrs.c.attribute_type == "SERVER_SCOPE",
+                keys.c.key == "active",
+            )
+        )
+        return {row[0]: bool(row[1]) for row in await conn.execute(query)}
 
     async def _resolve_profile(
         self, conn: AsyncConnection, tenant_id: uuid.UUID, device: Device

@@ -291,3 +291,22 @@ async def test_other_tenants_customer_devices_are_refused(platform: Platform) ->
     )
     assert response.status_code == 403
     assert response.json()["errorCode"] == 20
+
+
+async def test_device_info_reports_the_activity_flag(platform: Platform) -> None:
+    from industryos.telemetry.kv import AttributeScope, kv_entry
+
+    a = await platform.new_tenant("Active")
+    device = await create_device(a.admin, "Busy")
+    info = (await a.admin.get(f"/api/device/info/{device['id']['id']}")).json()
+    assert info["active"] is False
+    await platform.core.telemetry.save_attributes(
+        uuid.UUID(a.tenant_id),
+        uuid.UUID(device["id"]["id"]),
+        AttributeScope.SERVER_SCOPE,
+        [kv_entry("active", True)],
+    )
+    info = (await a.admin.get(f"/api/device/info/{device['id']['id']}")).json()
+    assert info["active"] is True
+    page = await a.admin.get("/api/tenant/deviceInfos", params={"pageSize": 10, "page": 0})
+    assert [d["active"] for d in page.json()["data"]] == [True]
