@@ -49,6 +49,7 @@ from industryos.storage.migrate import upgrade
 from industryos.storage.relations import RelationRepository
 from industryos.storage.repositories import Repositories
 from industryos.storage.timeseries import TimeseriesStorage
+from industryos.telemetry.retention_job import RetentionJob
 from industryos.telemetry.service import TelemetryService
 from industryos.transport import http as device_http
 from industryos.transport.stack import DeviceTransports
@@ -159,6 +160,7 @@ class Node:
         self._http: HttpServer | None = None
         self.devices: DeviceTransports | None = None
         self.core: Core | None = None
+        self._retention: RetentionJob | None = None
 
     @property
     def ready(self) -> bool:
@@ -189,6 +191,8 @@ class Node:
         self.core = core
         await core.sessions.load()
         await core.timeseries.writer.start()
+        self._retention = RetentionJob(core.timeseries.retention, core.tenants.storage_ttl_days)
+        self._retention.start()
         chains = RuleChainService(core.db)
         core.tenants.on_tenant_created(chains.on_tenant_created)
         core.tenants.on_tenant_deleted(chains.on_tenant_deleted)
@@ -241,6 +245,9 @@ class Node:
         if self.rules is not None:
             await self.rules.stop()
             self.rules = None
+        if self._retention is not None:
+            await self._retention.stop()
+            self._retention = None
         if self.core is not None:
             await self.core.timeseries.writer.stop()
         if self._queue is not None:

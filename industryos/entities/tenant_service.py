@@ -146,3 +146,18 @@ class TenantService:
         async with self._db.read() as conn:
             profile = await self._repos.tenant_profiles.get(conn, tenant.tenant_profile_id)
         return None if profile is None else profile.name
+
+    async def storage_ttl_days(self) -> dict[uuid.UUID, int]:
+        """Tenants whose profile sets ``defaultStorageTtlDays`` (time-series retention)."""
+        query = sa.select(schema.tenant.c.id, schema.tenant_profile.c.profile_data).join(
+            schema.tenant_profile,
+            schema.tenant_profile.c.id == schema.tenant.c.tenant_profile_id,
+        )
+        ttls: dict[uuid.UUID, int] = {}
+        async with self._db.read() as conn:
+            for tenant_id, profile_data in await conn.execute(query):
+                configuration = (profile_data or {}).get("configuration") or {}
+                days = configuration.get("defaultStorageTtlDays")
+                if isinstance(days, int) and not isinstance(days, bool) and days >= 0:
+                    ttls[tenant_id] = days
+        return ttls
