@@ -57,7 +57,6 @@ class _Isolate:
         self.racer = MiniRacer()
         self.racer.set_hard_memory_limit(limits.max_memory_bytes)
         self.defined: set[str] = set()
-        self.lock = asyncio.Lock()
 
     def close(self) -> None:
         self.racer.close()
@@ -69,14 +68,15 @@ class TenantIsolate:
     def __init__(self, limits: ScriptLimits) -> None:
         self._limits = limits
         self._isolate: _Isolate | None = None
+        self._lock = asyncio.Lock()
 
     async def run(self, name: str, source: str, args_js: str) -> Any:
         """Define ``name`` if needed and call it; JSON result parsed, limits enforced."""
-        if self._isolate is None:
-            self._isolate = _Isolate(self._limits)
-        isolate = self._isolate
         timeout = self._limits.timeout_s
-        async with isolate.lock:
+        async with self._lock:
+            if self._isolate is None:
+                self._isolate = _Isolate(self._limits)
+            isolate = self._isolate
             try:
                 if name not in isolate.defined:
                     await asyncio.wait_for(isolate.racer.eval_cancelable(source), timeout)
