@@ -53,9 +53,9 @@ class Live:
         """A websockets client connection (async context manager)."""
         return connect(self.url + path, open_timeout=RECV_TIMEOUT_S, **kwargs)
 
-    async def authed(self, client: httpx.AsyncClient) -> ClientConnection:
+    async def authed(self, client: httpx.AsyncClient, **kwargs: Any) -> ClientConnection:
         """An ``/api/ws`` connection authenticated with ``client``'s token via ``?token=``."""
-        return await connect(f"{self.url}/api/ws?token={token_of(client)}")
+        return await connect(f"{self.url}/api/ws?token={token_of(client)}", **kwargs)
 
 
 @pytest.fixture
