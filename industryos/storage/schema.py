@@ -261,7 +261,9 @@ attribute_kv = sa.Table(
     sa.Column("str_v", sa.Text()),
     sa.Column("long_v", sa.BigInteger()),
     sa.Column("dbl_v", sa.Float(precision=53)),
-    sa.Column("json_v", Json),
+    # ``json``, not ``jsonb``: a JSON attribute comes back as the text it was written as
+    # (jsonb would reorder keys), as ThingsBoard stores it.
+    sa.Column("json_v", sa.JSON().with_variant(sa.Text(), "sqlite")),
     sa.Column("last_update_ts", sa.BigInteger(), nullable=False),
     _version(),
 )

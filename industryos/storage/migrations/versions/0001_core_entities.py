@@ -49,11 +49,7 @@ def upgrade() -> None:
         sa.Column("str_v", sa.Text(), nullable=True),
         sa.Column("long_v", sa.BigInteger(), nullable=True),
         sa.Column("dbl_v", sa.Float(precision=53), nullable=True),
-        sa.Column(
-            "json_v",
-            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
-            nullable=True,
-        ),
+        sa.Column("json_v", sa.JSON().with_variant(sa.Text(), "sqlite"), nullable=True),
         sa.Column("last_update_ts", sa.BigInteger(), nullable=False),
         sa.Column("version", sa.BigInteger(), server_default="1", nullable=False),
         sa.PrimaryKeyConstraint(
