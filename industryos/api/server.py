@@ -29,6 +29,9 @@ class HttpServer:
             loop="none",
             http="httptools",
             ws="websockets-sansio",
+            # Compression costs CPU on every pushed update and hides a slow reader (frames
+            # shrink in the socket buffer); telemetry updates are small anyway.
+            ws_per_message_deflate=False,
         )
         self._server = uvicorn.Server(self._config)
         self._task: asyncio.Task[None] | None = None
