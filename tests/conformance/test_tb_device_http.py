@@ -10,7 +10,7 @@ import concurrent.futures
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import Any
 
@@ -19,7 +19,20 @@ from tb_device_http import TBHTTPDevice
 
 from industryos.devices.rpc import RpcOutcome
 from industryos.telemetry.kv import AttributeScope, kv_entry
-from tests.transport.mqtt.device.livenode import LiveNode
+from tests.conftest import DatabaseFactory
+from tests.transport.mqtt.device.livenode import LiveNode, start_live_node
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def live(
+    request: pytest.FixtureRequest,
+    database_factory: DatabaseFactory,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[LiveNode]:
+    """A started node (both engines) with a tenant admin; stopped after the module."""
+    node = start_live_node(tmp_path_factory.mktemp("node"), database_factory.new_url(request.param))
+    yield node
+    node.stop()
 
 
 @pytest.fixture
