@@ -19,9 +19,7 @@ def live(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[LiveNode]:
     """A started node (both engines) with a tenant admin; stopped after the module."""
-    node = start_live_node(
-        tmp_path_factory.mktemp("node"), database_factory.new_url(request.param), coap_port=0
-    )
+    node = start_live_node(tmp_path_factory.mktemp("node"), database_factory.new_url(request.param))
     yield node
     node.stop()
 
