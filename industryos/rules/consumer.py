@@ -23,6 +23,7 @@ from typing import Any, Protocol, runtime_checkable
 
 from industryos.msg import Msg
 from industryos.queue.interface import Queue, QueueClosedError, QueueConsumer, Record
+from industryos.rules.errors import is_outage
 from industryos.rules.offsets import OffsetTracker
 from industryos.rules.runtime import ChainRun
 from industryos.rules.stats import QueueStats
@@ -132,6 +133,20 @@ class QueueRunner:
             if outcome is Outcome.SUCCESS or run.acked:
                 stats.successful += 1
                 return
+            if run.outage:
+                # Storage was down: never skip (the device was acknowledged); retry until
+                # it is back, whatever the strategy says. The lane waits, order is kept.
+                attempt += 1
+                stats.retried += 1
+                log.warning(
+                    "%s: message %s hit an outage (attempt %d), retrying: %s",
+                    settings.name,
+                    msg.id,
+                    attempt,
+                    run.error,
+                )
+                await asyncio.sleep(settings.pause(attempt))
+                continue
             if settings.gives_up(outcome, attempt):
                 if outcome is Outcome.TIMEOUT:
                     stats.timed_out += 1
@@ -151,6 +166,13 @@ class QueueRunner:
                 run = await asyncio.wait_for(self._process(msg), self.settings.timeout_s)
             except TimeoutError:
                 return Outcome.TIMEOUT, ChainRun(error="timeout")
+            except Exception as exc:
+                # Outside any node (loading the chain, the originator's fields): an outage
+                # is retried like a node's; anything else fails the message, never the lane.
+                log.error(
+                    "%s: message %s could not be routed", self.settings.name, msg.id, exc_info=True
+                )
+                run = ChainRun(error=f"{type(exc).__name__}: {exc}", outage=is_outage(exc))
             finally:
                 self.stats.in_flight -= 1
                 self.stats.record_time((time.perf_counter() - started) * 1000)

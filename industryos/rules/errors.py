@@ -19,7 +19,7 @@ names the offending class or field); ``NodeFailure`` never leaves the engine: it
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from industryos.entities.errors import InvalidArgument
 
@@ -69,3 +69,39 @@ class NotAvailable(NodeFailure):
 
 class ChainLoopError(NodeFailure):
     """Rule chains nested deeper than the engine allows (a chain calling itself)."""
+
+
+def is_outage(exc: BaseException) -> bool:
+    """True for errors of an unavailable dependency (database, disk, network), not of data.
+
+    A message that failed because storage was down must not be skipped by the queue's
+    processing strategy (it was acknowledged to its device): the engine retries it until
+    the dependency is back. Constraint and data errors are not outages.
+    """
+    from sqlalchemy import exc as sa_exc
+
+    from industryos.queue.interface import QueueError
+
+    if isinstance(exc, sa_exc.IntegrityError | sa_exc.DataError | sa_exc.ProgrammingError):
+        return False
+    return isinstance(
+        exc,
+        OSError
+        | TimeoutError
+        | QueueError
+        | sa_exc.OperationalError
+        | sa_exc.InterfaceError
+        | sa_exc.DisconnectionError
+        | sa_exc.TimeoutError,
+    ) or (isinstance(exc, sa_exc.DBAPIError) and _unavailable_database(exc))
+
+
+_OUTAGE_SQLSTATE_CLASSES = ("08", "53", "57P", "58")
+"""PostgreSQL SQLSTATEs of connection loss, resource shortage, shutdown and I/O errors."""
+
+
+def _unavailable_database(exc: Any) -> bool:
+    if exc.connection_invalidated or exc.statement is None:  # lost, or failed to connect
+        return True
+    sqlstate = str(getattr(exc.orig, "sqlstate", "") or getattr(exc.orig, "pgcode", "") or "")
+    return sqlstate.startswith(_OUTAGE_SQLSTATE_CLASSES)

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from industryos.msg import Msg
-from industryos.rules.errors import NodeFailure, RuleEngineError
+from industryos.rules.errors import NodeFailure, RuleEngineError, is_outage
 from industryos.rules.labels import Label
 from industryos.rules.model import ChainMetadata, RuleChain
 from industryos.rules.nodes import node_class
@@ -52,6 +52,8 @@ class ChainRun:
     """Set when some branch ended on an unconnected ``Failure``."""
     acked: bool = False
     """An acknowledge node was passed: no retry whatever happens next."""
+    outage: bool = False
+    """A node failed because a dependency (database, disk) was unavailable."""
     outputs: list[Emit] = field(default_factory=list)
     """Messages that reached output nodes (for the calling chain)."""
 
@@ -130,8 +132,10 @@ class CompiledChain:
         except RuleEngineError as exc:
             failed = True
             emits = [Emit(Label.FAILURE, _with_error(msg, str(exc)))]
-        except Exception as exc:  # a storage outage or a bug: the queue strategy retries
+        except Exception as exc:  # a storage outage or a bug
             log.error("rule node %s (%s) raised", slot.name, slot.node.clazz, exc_info=True)
+            if is_outage(exc):
+                run.outage = True
             failed = True
             emits = [Emit(Label.FAILURE, _with_error(msg, f"{type(exc).__name__}: {exc}"))]
         slot.stats.record(time.perf_counter() - started, failed)
