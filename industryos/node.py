@@ -12,6 +12,7 @@ import logging
 import signal
 from dataclasses import dataclass
 
+from industryos.alarms.services import Alarms
 from industryos.api import ws
 from industryos.api.app import create_app
 from industryos.api.context import ApiContext
@@ -82,6 +83,7 @@ class Core:
     timeseries: TimeseriesStorage
     telemetry: TelemetryService
     telemetry_access: TelemetryAccess
+    alarms: Alarms
 
     def api_context(self, tokens: TokenIssuer, max_page_size: int) -> ApiContext:
         """What the REST layer gets to see."""
@@ -101,6 +103,7 @@ class Core:
             relations=self.relations,
             telemetry_access=self.telemetry_access,
             max_page_size=max_page_size,
+            alarms=self.alarms,
         )
 
 
@@ -145,6 +148,7 @@ def build_core(db: Database, settings: Settings, publisher: MsgPublisher) -> Cor
         timeseries=timeseries,
         telemetry=telemetry,
         telemetry_access=TelemetryAccess(lookup, telemetry, audit, publisher),
+        alarms=Alarms.build(db, lookup, audit, publisher),
     )
 
 

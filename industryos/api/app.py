@@ -16,6 +16,7 @@ from industryos.api.docs import install_swagger_ui
 from industryos.api.errors import install_error_handlers
 from industryos.api.responses import JsonResponse
 from industryos.api.routes import auth, customers, devices, relations, telemetry, tenants
+from industryos.api.routes.alarms import router as alarms_router
 from industryos.api.routes.asset_profiles import router as asset_profiles_router
 from industryos.api.routes.assets import router as assets_router
 from industryos.api.routes.audit import router as audit_router
@@ -39,6 +40,7 @@ ROUTERS += [
     users_router,
     tenant_profiles_router,
     audit_router,
+    alarms_router,
 ]
 
 OPENAPI_URL = "/v3/api-docs"

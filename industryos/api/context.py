@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from fastapi import Request
 
+from industryos.alarms.services import Alarms
 from industryos.api.sessions import SessionRevocations
 from industryos.api.tokens import TokenIssuer
 from industryos.entities.asset_profile_service import AssetProfileService
@@ -41,6 +42,7 @@ class ApiContext:
     tenant_profiles: TenantProfileService
     user_admin: UserAdminService
     max_page_size: int = 1000
+    alarms: Alarms | None = None
 
 
 def api_context(request: Request) -> ApiContext:
