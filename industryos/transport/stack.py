@@ -15,9 +15,11 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from industryos.devices.claims import DeviceClaims
+from industryos.devices.provisioning import Provisioner
 from industryos.devices.rpc import ClientRpcReplies, ServerRpc
 from industryos.devices.sessions import SessionRegistry
 from industryos.devices.state import DeviceStateTracker
+from industryos.entities.events import QueuePublisher
 from industryos.entities.models.device_profile import DeviceProfile
 from industryos.entities.models.rate_limit import TenantLimits
 from industryos.queue.interface import QueueProducer
@@ -27,8 +29,8 @@ from industryos.transport.device_api import DeviceApi
 from industryos.transport.http import HttpDeviceApi, HttpDeviceConfig
 from industryos.transport.mqtt.config import MqttConfig
 from industryos.transport.mqtt.device.adapter import MqttDeviceApplication, SessionLimits
-from industryos.transport.mqtt.device.context import MqttDeviceSession
 from industryos.transport.mqtt.device.profiles import ProfileCache
+from industryos.transport.mqtt.device.provision import AnyContext, ProvisioningMqttApplication
 from industryos.transport.mqtt.gateway import (
     ChildDirectory,
     GatewayHandler,
@@ -78,7 +80,10 @@ class DeviceTransports:
     gateway: GatewayHandler
     """The gateway API (spec §5) behind the MQTT adapter's ``v1/gateway/*`` dispatch."""
     gateway_notices: GatewayNotices
-    mqtt: MqttServer[MqttDeviceSession]
+    provisioner: Provisioner
+    mqtt_provisioning: ProvisioningMqttApplication
+    """Provision-only MQTT sessions in front of ``mqtt_app`` (spec §2.12)."""
+    mqtt: MqttServer[AnyContext]
     http: HttpDeviceApi
     """Served by the node's HTTP listener (``transport/http/routes.py``)."""
     coap: CoapServer
@@ -132,6 +137,15 @@ class DeviceTransports:
             SessionLimits(config.max_payload_size, config.receive_maximum),
             gateway=gateway,
         )
+        provisioner = Provisioner(
+            core.db,
+            core.repos,
+            core.devices,
+            core.telemetry,
+            core.audit,
+            QueuePublisher(queue, topic),
+        )
+        mqtt_provisioning = ProvisioningMqttApplication(app, provisioner)
         return cls(
             auth=auth,
             sessions=sessions,
@@ -143,13 +157,23 @@ class DeviceTransports:
             mqtt_app=app,
             gateway=gateway,
             gateway_notices=notices,
-            mqtt=MqttServer(config, app),
+            provisioner=provisioner,
+            mqtt_provisioning=mqtt_provisioning,
+            mqtt=MqttServer(config, mqtt_provisioning),
             http=HttpDeviceApi(
-                auth, api, sessions, HttpDeviceConfig(max_payload_bytes=settings.max_payload_bytes)
+                auth,
+                api,
+                sessions,
+                HttpDeviceConfig(max_payload_bytes=settings.max_payload_bytes),
+                provisioner=provisioner,
             ),
             coap=CoapServer(
                 CoapDeviceResource(
-                    auth, api, sessions, max_payload_bytes=settings.max_payload_bytes
+                    auth,
+                    api,
+                    sessions,
+                    max_payload_bytes=settings.max_payload_bytes,
+                    provisioner=provisioner,
                 ),
                 settings.http_host,
                 settings.coap_port,

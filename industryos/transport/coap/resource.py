@@ -27,6 +27,8 @@ from aiocoap import Message
 from aiocoap.blockwise import Block1Spool, Block2Cache
 from aiocoap.numbers.codes import Code
 
+from industryos.devices.provision_wire import ProvisionRequestError, parse_request
+from industryos.devices.provisioning import Provisioner
 from industryos.devices.sessions import SessionRegistry
 from industryos.transport.auth import DeviceAuthenticator, DeviceIdentity
 from industryos.transport.coap.errors import (
@@ -54,6 +56,7 @@ __all__ = ["CoapDeviceResource"]
 log = logging.getLogger(__name__)
 
 _CLIENT_RPC_REQUEST_ID = 1
+PROVISION_PATH = (*API_PREFIX, "provision")
 _OBSERVABLE = {Feature.ATTRIBUTES: ObservationKind.ATTRIBUTES, Feature.RPC: ObservationKind.RPC}
 
 Handler = Callable[["CoapDeviceResource", DeviceIdentity, Message, str | None], Awaitable[Message]]
@@ -98,8 +101,10 @@ class CoapDeviceResource:
         *,
         max_payload_bytes: int = 65536,
         client_rpc_wait_s: float = 60.0,
+        provisioner: Provisioner | None = None,
     ) -> None:
         self._auth = auth
+        self._provisioner = provisioner
         self._api = api
         self._sessions = sessions
         self._max_payload = max_payload_bytes
@@ -127,6 +132,9 @@ class CoapDeviceResource:
         if not self._running:
             raise ServiceUnavailable("the CoAP transport is stopping")
         request: Message = pipe.request
+        if tuple(request.opt.uri_path) == PROVISION_PATH:
+            pipe.add_response(await self._provision(request), is_last=True)
+            return
         token, feature, request_id = _route(tuple(request.opt.uri_path))
         kind = _OBSERVABLE.get(feature)
         if request.code == Code.GET and kind is not None and request.opt.observe is not None:
@@ -174,6 +182,23 @@ class CoapDeviceResource:
         request: Message, device: DeviceIdentity, kind: ObservationKind
     ) -> tuple[str, uuid.UUID, ObservationKind]:
         return (str(request.remote.hostinfo), device.device_id, kind)
+
+    async def _provision(self, request: Message) -> Message:
+        """POST ``/api/v1/provision``: 2.01 + JSON on SUCCESS, 4.00 + JSON otherwise (§4)."""
+        if request.code != Code.POST:
+            raise MethodNotAllowed("provisioning takes POST")
+        if self._provisioner is None:
+            raise ServiceUnavailable("provisioning is not available")
+        request = self._reassemble(request)
+        try:
+            parsed = parse_request(request.payload)
+        except ProvisionRequestError as exc:
+            log.warning("unreadable CoAP provisioning request: %s", exc)
+            raise BadRequest(str(exc)) from None
+        response = await self._provisioner.provision(parsed)
+        answer = _json(Code.CREATED if response.ok else Code.BAD_REQUEST, response.to_json())
+        answer.opt.block1 = request.opt.block1
+        return answer
 
     # --- observations --------------------------------------------------------------------
 

@@ -65,6 +65,12 @@ def _ok(body: bytes = b"", media_type: str | None = None) -> Response:
     return Response(body, status_code=200, media_type=media_type)
 
 
+@router.post("/provision")
+async def provision(request: Request, api: Api) -> Response:
+    """Provisioning §2.12/§8.2: 200 with the status in the body (SUCCESS, NOT_FOUND, FAILURE)."""
+    return _ok(await api.provision(await api.body(request)), _JSON)
+
+
 @router.post("/{token}/telemetry")
 async def post_telemetry(token: str, request: Request, api: Api) -> Response:
     """Telemetry §1.2; 200 with an empty body once durable."""

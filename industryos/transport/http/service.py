@@ -16,6 +16,8 @@ import logging
 
 from starlette.requests import Request
 
+from industryos.devices.provision_wire import ProvisionRequestError, parse_request
+from industryos.devices.provisioning import Provisioner
 from industryos.devices.sessions import SessionRegistry
 from industryos.transport.auth import DeviceAuthenticator, DeviceIdentity
 from industryos.transport.device_api import AttributeKeys, DeviceApi, DeviceApiError
@@ -47,8 +49,11 @@ class HttpDeviceApi:
         api: DeviceApi,
         sessions: SessionRegistry,
         config: HttpDeviceConfig | None = None,
+        *,
+        provisioner: Provisioner | None = None,
     ) -> None:
         self._auth = auth
+        self._provisioner = provisioner
         self._api = api
         self._sessions = sessions
         self.config = config or HttpDeviceConfig()
@@ -160,6 +165,21 @@ class HttpDeviceApi:
             await self._api.claim(device, payload)
         except DeviceApiError as exc:
             raise from_device_api(exc) from None
+
+    async def provision(self, payload: bytes) -> bytes:
+        """Answer a provisioning request: 200 whatever the status, 400 when unreadable.
+
+        ThingsBoard answers an unreadable request with 500; 400 says whose fault it is,
+        and the clients only tell success from failure (spec §3).
+        """
+        if self._provisioner is None:
+            raise ServiceUnavailable("provisioning is not available")
+        try:
+            request = parse_request(payload)
+        except ProvisionRequestError as exc:
+            log.warning("unreadable provisioning request: %s", exc)
+            raise BadRequest(str(exc)) from None
+        return (await self._provisioner.provision(request)).to_json()
 
     async def long_poll(
         self, device: DeviceIdentity, kind: LongPollKind, timeout_s: float
