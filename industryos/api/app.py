@@ -20,6 +20,7 @@ from industryos.api.routes.alarms import router as alarms_router
 from industryos.api.routes.asset_profiles import router as asset_profiles_router
 from industryos.api.routes.assets import router as assets_router
 from industryos.api.routes.audit import router as audit_router
+from industryos.api.routes.claims import router as claims_router
 from industryos.api.routes.device_profiles import router as device_profiles_router
 from industryos.api.routes.tenant_profiles import router as tenant_profiles_router
 from industryos.api.routes.users import router as users_router
@@ -41,6 +42,7 @@ ROUTERS += [
     tenant_profiles_router,
     audit_router,
     alarms_router,
+    claims_router,
 ]
 
 OPENAPI_URL = "/v3/api-docs"
