@@ -12,6 +12,7 @@ import logging
 import signal
 from dataclasses import dataclass
 
+from industryos.alarms.rules.loader import AlarmRuleServices
 from industryos.alarms.services import Alarms
 from industryos.api import ws
 from industryos.api.app import create_app
@@ -200,7 +201,10 @@ class Node:
         chains = RuleChainService(core.db)
         core.tenants.on_tenant_created(chains.on_tenant_created)
         core.tenants.on_tenant_deleted(chains.on_tenant_deleted)
-        services = ServiceSet(telemetry=core.telemetry)
+        services = ServiceSet(
+            telemetry=core.telemetry,
+            alarms=AlarmRuleServices(core.db, core.alarms.service, core.telemetry),
+        )
         self.rules = RuleEngine(self._queue, chains, services, EntityFields(core.db))
         await Bootstrap(
             core.db,

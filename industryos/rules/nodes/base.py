@@ -23,6 +23,7 @@ from industryos.rules.errors import NodeConfigError, NotAvailable
 from industryos.rules.labels import Label
 
 if TYPE_CHECKING:
+    from industryos.alarms.rules.loader import AlarmRuleServices
     from industryos.devices.rpc import ClientRpcReplies, ServerRpc
     from industryos.queue.interface import QueueProducer
     from industryos.rules.entities import EntityFields
@@ -65,6 +66,7 @@ class Service(StrEnum):
     CLIENT_RPC = "client_rpc"
     QUEUE = "queue"
     CHAINS = "chains"
+    ALARMS = "alarms"
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,6 +114,7 @@ class ServiceSet:
     client_rpc: ClientRpcReplies | None = None
     queue: QueueProducer | None = None
     chains: NestedChains | None = None
+    alarms: AlarmRuleServices | None = None
 
 
 class NodeContext:
@@ -172,6 +175,10 @@ class NodeContext:
     def chains(self) -> NestedChains:
         """Other chains of this tenant (rule chain node)."""
         return self._get(Service.CHAINS, self._services.chains)
+
+    def alarms(self) -> AlarmRuleServices:
+        """Alarms and the device-profile alarm rules' loader."""
+        return self._get(Service.ALARMS, self._services.alarms)
 
 
 class NodeConfig:

@@ -1,25 +1,133 @@
-"""The device profile node (action category): the alarms task's extension point.
+"""The device profile node (action category): device-profile alarm rules (spec §6.2).
 
-ThingsBoard ≤ 4.2 evaluates device-profile alarm rules here (spec §6.2), and the default
-root chain starts with it (§5.4). Until the alarm service exists this node passes every
-message on ``Success`` unchanged, so the ≤ 4.2 root chain and chains exported from it run
-today; the alarms task replaces :meth:`DeviceProfileNode.on_msg` with rule evaluation
-(outputs ``Alarm Created``/``Alarm Updated``/``Alarm Severity Updated``/``Alarm Cleared``).
+Every input goes on ``Success`` unchanged; alarm changes additionally go out as ``ALARM``
+messages on ``Alarm Created``/``Alarm Updated``/``Alarm Severity Updated``/``Alarm
+Cleared``. Per-device state (latest values of the rule keys, counters, the active alarm)
+lives in memory, loaded on a device's first message (``alarms/rules/loader.py``); a timer
+re-checks DURATION rules without new data. ``persistAlarmRulesState`` is accepted but the
+counters are not persisted (design limit: a restart restarts DURATION/REPEATING counts).
 """
 
 from __future__ import annotations
 
-from industryos.msg import Msg
+import asyncio
+import contextlib
+import logging
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+import orjson
+
+from industryos.alarms.enums import AlarmMsgType
+from industryos.alarms.model import Alarm, alarm_from_wire
+from industryos.alarms.rules.evaluator import AlarmEvent, DeviceRules
+from industryos.alarms.rules.loader import AlarmRuleServices
+from industryos.alarms.service import alarm_msg
+from industryos.entities.errors import EntityError
+from industryos.entities.ids import EntityType, now_ms
+from industryos.msg import Msg, MsgType
 from industryos.rules.labels import Label
-from industryos.rules.nodes.base import ComponentType, Descriptor, Emit, RuleNode
+from industryos.rules.nodes.base import (
+    ComponentType,
+    Descriptor,
+    Emit,
+    NodeConfig,
+    NodeContext,
+    RuleNode,
+    Service,
+)
 
 PREFIX = "org.thingsboard.rule.engine."
 
 ALARM_LABELS = ("Alarm Created", "Alarm Updated", "Alarm Severity Updated", "Alarm Cleared")
 
+TIMER_INTERVAL_S = 60.0
+"""How often DURATION rules are re-checked without new data (ThingsBoard: 60 s)."""
+
+log = logging.getLogger(__name__)
+
+Json = dict[str, Any]
+
+
+def _ts(msg: Msg) -> int:
+    try:
+        return int(msg.metadata.get("ts") or msg.ts)
+    except ValueError:
+        return msg.ts
+
+
+def _telemetry(rules: DeviceRules, msg: Msg, data: Any) -> tuple[set[str], int]:
+    ts = _ts(msg)
+    items = data if isinstance(data, list) else [data]
+    touched: set[str] = set()
+    for item in items:
+        if not isinstance(item, dict):
+            continue
+        nested = item.get("values")
+        values: Json = nested if isinstance(nested, dict) else item
+        if "values" in item and "ts" in item:
+            ts = int(item["ts"])
+        for key, value in values.items():
+            rules.snapshot.timeseries[key] = value
+            touched.add(key)
+    return touched, ts
+
+
+def _timeseries_updated(rules: DeviceRules, msg: Msg, data: Any) -> tuple[set[str], int]:
+    points = data.get("timeseries") if isinstance(data, dict) else None
+    return _telemetry(rules, msg, points or [])
+
+
+def _attributes(scope: str) -> Callable[[DeviceRules, Msg, Any], tuple[set[str], int]]:
+    def update(rules: DeviceRules, msg: Msg, data: Any) -> tuple[set[str], int]:
+        target = rules.snapshot.attributes[msg.metadata.get("scope") or scope]
+        if not isinstance(data, dict):
+            return set(), _ts(msg)
+        target.update(data)
+        return set(data), _ts(msg)
+
+    return update
+
+
+def _attributes_deleted(rules: DeviceRules, msg: Msg, data: Any) -> tuple[set[str], int]:
+    keys = data.get("attributes") if isinstance(data, dict) else None
+    target = rules.snapshot.attributes[msg.metadata.get("scope") or "SERVER_SCOPE"]
+    for key in keys or []:
+        target.pop(key, None)
+    return set(keys or []), _ts(msg)
+
+
+def _activity(rules: DeviceRules, msg: Msg, data: Any) -> tuple[set[str], int]:
+    if isinstance(data, dict) and "active" in data:
+        rules.snapshot.attributes["SERVER_SCOPE"]["active"] = data["active"]
+        return {"active"}, _ts(msg)
+    return set(), _ts(msg)
+
+
+UPDATES: dict[str, Callable[[DeviceRules, Msg, Any], tuple[set[str], int]]] = {
+    MsgType.POST_TELEMETRY_REQUEST: _telemetry,
+    MsgType.TIMESERIES_UPDATED: _timeseries_updated,
+    MsgType.POST_ATTRIBUTES_REQUEST: _attributes("CLIENT_SCOPE"),
+    MsgType.ATTRIBUTES_UPDATED: _attributes("SERVER_SCOPE"),
+    MsgType.ATTRIBUTES_DELETED: _attributes_deleted,
+    MsgType.ACTIVITY_EVENT: _activity,
+    MsgType.INACTIVITY_EVENT: _activity,
+}
+"""Inputs that change a device's snapshot, by message type."""
+
+ALARM_INPUTS = {AlarmMsgType.ALARM_ACK, AlarmMsgType.ALARM_CLEAR, AlarmMsgType.ALARM_DELETE}
+
+RELOAD_INPUTS = {
+    MsgType.ENTITY_UPDATED,
+    MsgType.ENTITY_ASSIGNED,
+    MsgType.ENTITY_UNASSIGNED,
+    MsgType.ENTITY_DELETED,
+}
+
 
 class DeviceProfileNode(RuleNode):
-    """Alarm rules of the device profile (pass-through until alarms exist)."""
+    """Evaluates the alarm rules of the originator device's profile."""
 
     clazz = PREFIX + "profile.TbDeviceProfileNode"
     descriptor = Descriptor(
@@ -33,10 +141,113 @@ class DeviceProfileNode(RuleNode):
         },
         configuration_version=1,
     )
+    requires = frozenset({Service.ALARMS})
+
+    def __init__(self, config: NodeConfig, ctx: NodeContext) -> None:
+        super().__init__(config, ctx)
+        self._devices: dict[uuid.UUID, DeviceRules] = {}
+        self._timer: asyncio.Task[None] | None = None
+        self.timer_interval = TIMER_INTERVAL_S
 
     async def on_msg(self, msg: Msg) -> list[Emit]:
-        """No alarm rules are evaluated yet: the message goes on."""
-        return [Emit(Label.SUCCESS, msg)]
+        """Update the originator's state, evaluate the touched rules, pass the message on."""
+        services = self.ctx.alarms()
+        emits = await self._process(services, msg)
+        emits.append(Emit(Label.SUCCESS, msg))
+        return emits
+
+    async def _process(self, services: AlarmRuleServices, msg: Msg) -> list[Emit]:
+        origin = msg.originator
+        if origin.entity_type is EntityType.DEVICE_PROFILE and msg.type in RELOAD_INPUTS:
+            services.forget_profile(origin.id)
+            for device_id in [d for d, r in self._devices.items() if r.profile_id == origin.id]:
+                del self._devices[device_id]
+            return []
+        if origin.entity_type is not EntityType.DEVICE:
+            return []
+        if msg.type in RELOAD_INPUTS:
+            self._devices.pop(origin.id, None)
+            return []
+        if msg.type in ALARM_INPUTS:
+            rules = self._devices.get(origin.id)
+            if rules is not None:
+                alarm = _alarm_of(msg)
+                if alarm is not None:
+                    deleted = msg.type == AlarmMsgType.ALARM_DELETE
+                    rules.alarm_changed(alarm.id, None if deleted else alarm)
+            return []
+        update = UPDATES.get(msg.type)
+        if update is None:
+            return []
+        rules = await self._rules(services, msg)
+        if rules is None or not rules.definitions:
+            return []
+        try:
+            data = orjson.loads(msg.data)
+        except orjson.JSONDecodeError:
+            return []
+        touched, ts = update(rules, msg, data)
+        rules.last_metadata = dict(msg.metadata)
+        events = await rules.evaluate(services.alarms, touched, ts)
+        return [self._emit(event, msg.metadata) for event in events]
+
+    async def _rules(self, services: AlarmRuleServices, msg: Msg) -> DeviceRules | None:
+        rules = self._devices.get(msg.originator.id)
+        if rules is None:
+            rules = await services.load(msg.tenant_id, msg.originator.id)
+            if rules is None:
+                return None
+            self._devices[msg.originator.id] = rules
+            if self._timer is None and any(d.definition.has_timers for d in rules.definitions):
+                self._timer = asyncio.create_task(self._tick(), name="device-profile-timer")
+        return rules
+
+    def _emit(self, event: AlarmEvent, metadata: dict[str, str]) -> Emit:
+        msg = alarm_msg(event.alarm, AlarmMsgType.ALARM, {**metadata, **event.metadata})
+        return Emit(event.label, msg)
+
+    async def check_timers(self, now: int | None = None) -> list[Emit]:
+        """Re-check DURATION rules of every known device at ``now`` (the timer's work)."""
+        services = self.ctx.alarms()
+        emits: list[Emit] = []
+        for rules in list(self._devices.values()):
+            events = await rules.evaluate(services.alarms, set(), now or now_ms(), timer=True)
+            emits.extend(self._emit(e, rules.last_metadata) for e in events)
+        return emits
+
+    async def _tick(self) -> None:
+        while True:
+            await asyncio.sleep(self.timer_interval)
+            try:
+                emits = await self.check_timers()
+                if emits:
+                    await self.ctx.emit_later(emits)
+            except Exception:
+                log.exception("device profile timer failed")
+
+    async def destroy(self) -> None:
+        """Stop the timer; the in-memory state goes with the node."""
+        if self._timer is not None:
+            self._timer.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._timer
+            self._timer = None
+
+
+def _alarm_of(msg: Msg) -> Alarm | None:
+    try:
+        data = orjson.loads(msg.data)
+        alarm_id = uuid.UUID(data["id"]["id"])
+        cleared = bool(data.get("cleared"))
+    except (orjson.JSONDecodeError, KeyError, TypeError, ValueError):
+        return None
+    try:
+        _, parsed = alarm_from_wire(data, msg.tenant_id)
+    except EntityError:
+        return None
+    return parsed.with_changes(
+        id=alarm_id, cleared=cleared, acknowledged=bool(data.get("acknowledged"))
+    )
 
 
 NODES: tuple[type[RuleNode], ...] = (DeviceProfileNode,)
