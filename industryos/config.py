@@ -41,6 +41,7 @@ class Settings(BaseSettings):
     mqtt_tls_key: Path | None = None
     max_payload_bytes: int = Field(65536, ge=1024, le=268_435_455)
     client_rpc_timeout_s: float = Field(60.0, gt=0)
+    rpc_min_timeout_ms: int = Field(5000, ge=0)
     coap_port: int = Field(5683, ge=0, le=65535)
     db_url: str = ""
     jwt_secret: str = ""

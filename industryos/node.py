@@ -18,12 +18,14 @@ from industryos.api import ws
 from industryos.api.app import create_app
 from industryos.api.context import ApiContext
 from industryos.api.routes import entity_query
+from industryos.api.routes import rpc as rpc_routes
 from industryos.api.routes import rule_chains as rule_chain_routes
 from industryos.api.server import HttpServer
 from industryos.api.sessions import SessionRevocations
 from industryos.api.tokens import TokenIssuer
 from industryos.config import Settings, resolve_jwt_secret
 from industryos.demo import Bootstrap
+from industryos.devices.rpc_stack import DeviceRpc
 from industryos.entities.asset_profile_service import AssetProfileService
 from industryos.entities.asset_service import AssetService
 from industryos.entities.audit_service import AuditService
@@ -164,6 +166,7 @@ class Node:
         self._db: Database | None = None
         self._http: HttpServer | None = None
         self.devices: DeviceTransports | None = None
+        self.rpc: DeviceRpc | None = None
         self.core: Core | None = None
         self._retention: RetentionJob | None = None
 
@@ -236,7 +239,19 @@ class Node:
         setattr(app.state, device_http.STATE_ATTRIBUTE, self.devices.http)
         services.server_rpc = self.devices.server_rpc
         services.client_rpc = self.devices.client_rpc
+        self.rpc = DeviceRpc.build(
+            core.db,
+            core.devices,
+            core.audit,
+            self.devices.sessions,
+            self.devices.server_rpc,
+            QueuePublisher(self._queue, RULE_ENGINE_TOPIC),
+            min_timeout_ms=settings.rpc_min_timeout_ms,
+        )
+        rpc_routes.install(app, self.rpc.rest)
+        services.device_rpc = self.rpc.calls
         await self.rules.start()
+        await self.rpc.start()
         await self.devices.start()
         self._ready = True
         log.info("node ready (HTTP port %d)", self.http_port)
@@ -247,6 +262,9 @@ class Node:
         if self.devices is not None:
             await self.devices.stop()
             self.devices = None
+        if self.rpc is not None:
+            await self.rpc.stop()
+            self.rpc = None
         if self._http is not None:
             await self._http.stop()
             self._http = None

@@ -12,8 +12,8 @@ queue and registers the call here; the rule engine answers through
 :meth:`ClientRpcReplies.reply` with the ``sessionId`` and ``requestId`` of the message's
 metadata, or the caller gets ``{"error":"timeout"}`` after the configured timeout.
 
-Design limits: in-process and not persistent. A call is lost when its node stops;
-persistent RPCs (queued while the device is offline) are not implemented.
+Design limits: in-process. A call is lost when its node stops; persistent RPCs (stored,
+queued while the device is offline) are built on top of this in ``persistent_rpc.py``.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -62,6 +63,8 @@ class RpcResult:
     request_id: int | None = None
     response: str | None = None
     """The reply as the device sent it (raw text, usually JSON)."""
+    delivered: bool = False
+    """True when the device acknowledged the call (also for a two-way TIMEOUT)."""
 
 
 class ServerRpc:
@@ -86,8 +89,13 @@ class ServerRpc:
         *,
         oneway: bool = False,
         timeout_s: float = 10.0,
+        on_delivered: Callable[[], Awaitable[None]] | None = None,
     ) -> RpcResult:
-        """Send ``method(params)`` (params as JSON text) and wait for the outcome."""
+        """Send ``method(params)`` (params as JSON text) and wait for the outcome.
+
+        ``on_delivered`` runs once the device acknowledged a two-way call, before its
+        reply is awaited (persistent RPC records DELIVERED there).
+        """
         session = next(
             (s for s in reversed(self._sessions.sessions_of(device_id)) if s.wants_rpc), None
         )
@@ -108,13 +116,15 @@ class ServerRpc:
                 log.debug("RPC %s to %s not delivered: %r", request.request_id, device_id, exc)
                 return RpcResult(RpcOutcome.TIMEOUT, request.request_id)
             if reply is None:
-                return RpcResult(RpcOutcome.DELIVERED, request.request_id)
+                return RpcResult(RpcOutcome.DELIVERED, request.request_id, delivered=True)
+            if on_delivered is not None:
+                await on_delivered()
             try:
                 async with asyncio.timeout_at(deadline):
                     response = await reply
             except TimeoutError:
-                return RpcResult(RpcOutcome.TIMEOUT, request.request_id)
-            return RpcResult(RpcOutcome.RESPONSE, request.request_id, response)
+                return RpcResult(RpcOutcome.TIMEOUT, request.request_id, delivered=True)
+            return RpcResult(RpcOutcome.RESPONSE, request.request_id, response, delivered=True)
         finally:
             self._pending.pop(key, None)
 

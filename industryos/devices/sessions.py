@@ -118,6 +118,12 @@ class SessionRegistry:
         self._telemetry = telemetry
         self._devices: dict[uuid.UUID, _DeviceEntry] = {}
         self._tasks: set[asyncio.Task[None]] = set()
+        self._added: list[Callable[[uuid.UUID], None]] = []
+
+    def on_session_added(self, listener: Callable[[uuid.UUID], None]) -> None:
+        """Call ``listener(device_id)`` after every :meth:`register` (persistent RPC
+        delivers what waited for the device; a listener must not await)."""
+        self._added.append(listener)
 
     def register(
         self, device_id: uuid.UUID, tenant_id: uuid.UUID, session: DeviceSession
@@ -128,6 +134,8 @@ class SessionRegistry:
             unsubscribe = self._telemetry.subscribe(self._on_telemetry_event, device_id)
             entry = self._devices[device_id] = _DeviceEntry(tenant_id, [], unsubscribe)
         entry.sessions.append(session)
+        for listener in self._added:
+            listener(device_id)
 
         def unregister() -> None:
             current = self._devices.get(device_id)

@@ -25,6 +25,7 @@ from industryos.rules.labels import Label
 if TYPE_CHECKING:
     from industryos.alarms.rules.loader import AlarmRuleServices
     from industryos.devices.rpc import ClientRpcReplies, ServerRpc
+    from industryos.devices.rpc_calls import DeviceRpcCalls
     from industryos.queue.interface import QueueProducer
     from industryos.rules.entities import EntityFields
     from industryos.rules.scripts.engine import TenantScripts
@@ -63,6 +64,7 @@ class Service(StrEnum):
     SCRIPTS = "scripts"
     ENTITIES = "entities"
     SERVER_RPC = "server_rpc"
+    DEVICE_RPC = "device_rpc"
     CLIENT_RPC = "client_rpc"
     QUEUE = "queue"
     CHAINS = "chains"
@@ -111,6 +113,9 @@ class ServiceSet:
     """(tenant id, node id) → that tenant's script isolate, bound to the node."""
     entities: EntityFields | None = None
     server_rpc: ServerRpc | None = None
+    device_rpc: DeviceRpcCalls | None = None
+    """REST-originated calls: plain ones report back to the caller, persistent ones are
+    delivered when they can."""
     client_rpc: ClientRpcReplies | None = None
     queue: QueueProducer | None = None
     chains: NestedChains | None = None
@@ -163,6 +168,10 @@ class NodeContext:
     def server_rpc(self) -> ServerRpc:
         """RPC to devices."""
         return self._get(Service.SERVER_RPC, self._services.server_rpc)
+
+    def device_rpc(self) -> DeviceRpcCalls:
+        """RPC to devices as RPC_CALL_FROM_SERVER_TO_DEVICE carries it."""
+        return self._get(Service.DEVICE_RPC, self._services.device_rpc)
 
     def client_rpc(self) -> ClientRpcReplies:
         """Replies to devices' RPC requests."""

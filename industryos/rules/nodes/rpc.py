@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from industryos.devices.rpc import RpcOutcome
+from industryos.devices.rpc_request import BadRpcMessage, ToDeviceRpc
 from industryos.entities.ids import EntityType
 from industryos.msg import Msg
 from industryos.rules.errors import NodeFailure
@@ -15,17 +17,21 @@ from industryos.rules.nodes.base import (
     RuleNode,
     Service,
 )
-from industryos.rules.nodes.templates import json_text
-from industryos.telemetry.parse import loads
 
 PREFIX = "org.thingsboard.rule.engine."
 
 
 class SendRpcRequestNode(RuleNode):
-    """Send ``{method, params}`` to the device; its reply becomes the body on ``Success``."""
+    """Send ``{method, params}`` to the device; its reply becomes the body on ``Success``.
+
+    The call's ``requestUUID``, ``expirationTime``, ``oneway`` and ``persistent`` come from
+    the metadata REST sets (spec platform-api §3.7); without them the call gets a new id
+    and ``timeoutInSeconds``. The outcome also goes back to the REST request waiting for
+    it. A persistent call is handed over and passes on ``Success`` at once.
+    """
 
     clazz = PREFIX + "rpc.TbSendRPCRequestNode"
-    requires = frozenset({Service.SERVER_RPC})
+    requires = frozenset({Service.DEVICE_RPC})
     descriptor = Descriptor(
         ComponentType.ACTION,
         "rpc call request",
@@ -35,27 +41,21 @@ class SendRpcRequestNode(RuleNode):
 
     def __init__(self, config: NodeConfig, ctx: NodeContext) -> None:
         super().__init__(config, ctx)
-        self._rpc = ctx.server_rpc()
-        self._timeout = max(1, config.integer("timeoutInSeconds", 60))
+        self._rpc = ctx.device_rpc()
+        self._timeout_ms = max(1, config.integer("timeoutInSeconds", 60)) * 1000
 
     async def on_msg(self, msg: Msg) -> list[Emit]:
         """Only devices take RPC; the outcome decides the label."""
-        if msg.originator.entity_type is not EntityType.DEVICE:
-            raise NodeFailure("RPC call request is only supported for DEVICE originators")
-        body = loads(msg.data) if msg.data else None
-        if not isinstance(body, dict) or not isinstance(body.get("method"), str):
-            raise NodeFailure('Message body must be {"method": ..., "params": ...}')
-        params = body.get("params", {})
-        result = await self._rpc.call(
-            msg.originator.id,
-            body["method"],
-            params if isinstance(params, str) else json_text(params),
-            oneway=msg.metadata.get("oneway") == "true",
-            timeout_s=float(self._timeout),
-        )
+        try:
+            request = ToDeviceRpc.from_msg(msg, self._timeout_ms)
+        except BadRpcMessage as exc:
+            raise NodeFailure(str(exc)) from None
+        result = await self._rpc.execute(request)
+        if result is None:
+            return [Emit(Label.SUCCESS, msg)]
         if result.response is not None:
             return [Emit(Label.SUCCESS, msg.with_changes(data=result.response))]
-        if result.outcome.value == "DELIVERED":
+        if result.outcome is RpcOutcome.DELIVERED:
             return [Emit(Label.SUCCESS, msg)]
         raise NodeFailure(result.outcome.value)
 
