@@ -9,15 +9,14 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
-from typing import Any
 
 import pytest
 from tb_device_http import TBHTTPDevice, TBProvisionFailure
 from tb_device_mqtt import TBDeviceMqttClient
 
-from industryos.entities.models import DeviceProfile
 from industryos.telemetry.kv import AttributeScope
 from tests.conftest import DatabaseFactory
+from tests.devices.provision_profiles import find_device, provision_profile, secret_of
 from tests.transport.mqtt.device.livenode import LiveNode, start_live_node
 
 SDK_PAHO_V1 = pytest.mark.filterwarnings(
@@ -36,34 +35,6 @@ def live(
     node = start_live_node(tmp_path_factory.mktemp("node"), database_factory.new_url(request.param))
     yield node
     node.stop()
-
-
-def provision_profile(live: LiveNode, strategy: str = "ALLOW_CREATE_NEW_DEVICES") -> DeviceProfile:
-    """A profile with a fresh provisioning key and secret."""
-    assert live.admin is not None
-    suffix = uuid.uuid4().hex[:10]
-    profile = DeviceProfile(
-        name=f"prov-{suffix}",
-        provision_type=strategy,
-        provision_device_key=f"key-{suffix}",
-    )
-    profile.profile_data["provisionConfiguration"] = {
-        "type": strategy,
-        "provisionDeviceKey": f"key-{suffix}",
-        "provisionDeviceSecret": f"secret-{suffix}",
-    }
-    saved: DeviceProfile = live.run(live.core.device_profiles.save(live.admin, profile))
-    return saved
-
-
-def secret_of(profile: DeviceProfile) -> str:
-    secret: str = profile.profile_data["provisionConfiguration"]["provisionDeviceSecret"]
-    return secret
-
-
-def find_device(live: LiveNode, name: str) -> Any:
-    assert live.admin is not None
-    return live.run(live.core.devices.find_by_name(live.admin, name))
 
 
 @SDK_PAHO_V1
