@@ -159,8 +159,9 @@ class Provisioner:
     ) -> tuple[Device, DeviceCredentials]:
         name = _device_name(request.device_name)
         assert profile.tenant_id is not None
-        if await self._find_device(profile.tenant_id, name) is not None:
-            raise _Failed(f"a device named {name!r} already exists")
+        existing = await self._find_device(profile.tenant_id, name)
+        if existing is not None:
+            raise _Failed(f"a device named {name!r} already exists", existing)
         device = Device(
             name=name, device_profile_id=profile.id, additional_info={"gateway": request.gateway}
         )
