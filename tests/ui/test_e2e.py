@@ -132,3 +132,137 @@ def test_phone_layout_collapses_navigation(page: Page) -> None:
     expect(nav_link).not_to_be_in_viewport()
     # The table scrolls inside its container; the page itself does not widen.
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+
+
+FILTER_CLASS = "org.thingsboard.rule.engine.filter.TbJsFilterNode"
+
+
+def _root_chain(ui_node: UiNode, admin: dict[str, str]) -> tuple[str, dict[str, object]]:
+    """The tenant's root chain id and its metadata as stored."""
+    chains = httpx.get(
+        f"{ui_node.base_url}/api/ruleChains", params={"pageSize": 50, "page": 0}, headers=admin
+    ).json()["data"]
+    root_id: str = next(c for c in chains if c["root"])["id"]["id"]
+    meta = httpx.get(f"{ui_node.base_url}/api/ruleChain/{root_id}/metadata", headers=admin)
+    return root_id, meta.json()
+
+
+def _connect(page: Page, source: str, target: str, label: str) -> None:
+    """Draw a relation on the canvas from one node's output handle to another's input."""
+    nodes = page.get_by_test_id("canvas").get_by_test_id("rule-node")
+    handle = nodes.and_(page.locator(f'[data-name="{source}"]')).locator(
+        ".react-flow__handle.source"
+    )
+    goal = nodes.and_(page.locator(f'[data-name="{target}"]')).locator(".react-flow__handle.target")
+    handle.drag_to(goal)
+    dialog = page.get_by_role("dialog", name="Add relation")
+    dialog.get_by_text(label, exact=True).click()
+    dialog.get_by_role("button", name="Add", exact=True).click()
+    expect(dialog).to_have_count(0)
+
+
+def test_rule_chain_filter_added_in_editor_takes_effect(page: Page, ui_node: UiNode) -> None:
+    admin = ui_node.login(*TENANT)
+    root_id, original = _root_chain(ui_node, admin)
+    device = httpx.post(
+        f"{ui_node.base_url}/api/device", json={"name": "E2E Furnace"}, headers=admin
+    ).json()
+    device_id = device["id"]["id"]
+    token = httpx.get(
+        f"{ui_node.base_url}/api/device/{device_id}/credentials", headers=admin
+    ).json()["credentialsId"]
+    try:
+        sign_in(page, *TENANT)
+        page.get_by_role("navigation", name="Main").get_by_role("link", name="Rule chains").click()
+        page.get_by_text("Root Rule Chain", exact=True).click()
+        expect(page.get_by_test_id("chain-name")).to_have_text("Root Rule Chain")
+        canvas = page.get_by_test_id("canvas")
+        expect(canvas.get_by_test_id("rule-node")).to_have_count(7)
+
+        # Drag the script filter from the palette to an empty spot below the chain's entry.
+        box = canvas.bounding_box()
+        assert box is not None
+        page.locator(f'[data-clazz="{FILTER_CLASS}"]').drag_to(
+            canvas, target_position={"x": box["width"] * 0.3, "y": box["height"] * 0.85}
+        )
+        panel = page.get_by_test_id("node-panel")
+        expect(panel).to_contain_text(FILTER_CLASS)
+        panel.get_by_role("textbox", name="Name").fill("Hot enough")
+        panel.locator(".cm-content").click()
+        page.keyboard.press("ControlOrMeta+a")
+        page.keyboard.type("return msg.temperature > 20;")
+        panel.get_by_role("button", name="Test script").click()
+        expect(panel.get_by_test_id("script-output")).to_have_text("true")
+
+        # Route "Post telemetry" through the filter instead of straight to Save Timeseries.
+        page.get_by_role("button", name="Fit View").click()
+        canvas.get_by_test_id("rule-node").and_(
+            page.locator('[data-name="Message Type Switch"]')
+        ).click()
+        panel.get_by_role("button", name="Remove relation Post telemetry").click()
+        _connect(page, "Message Type Switch", "Hot enough", "Post telemetry")
+        _connect(page, "Hot enough", "Save Timeseries", "True")
+        page.get_by_role("button", name="Save", exact=True).click()
+        expect(page.get_by_test_id("unsaved")).to_have_count(0)
+
+        saved = httpx.get(
+            f"{ui_node.base_url}/api/ruleChain/{root_id}/metadata", headers=admin
+        ).json()
+        names = [n["name"] for n in saved["nodes"]]
+        hot = names.index("Hot enough")
+        links = {(c["fromIndex"], c["toIndex"], c["type"]) for c in saved["connections"]}
+        switch, store = names.index("Message Type Switch"), names.index("Save Timeseries")
+        assert (switch, hot, "Post telemetry") in links
+        assert (hot, store, "True") in links
+        assert (switch, store, "Post telemetry") not in links
+        assert saved["firstNodeIndex"] == original["firstNodeIndex"]
+
+        # The next messages go through the new chain: only the hot one is stored.
+        for value in (15, 25):
+            sent = httpx.post(
+                f"{ui_node.base_url}/api/v1/{token}/telemetry", json={"temperature": value}
+            )
+            assert sent.status_code == 200, sent.text
+        history: list[dict[str, str]] = []
+        for _ in range(100):
+            history = (
+                httpx.get(
+                    f"{ui_node.base_url}/api/plugins/telemetry/DEVICE/{device_id}/values/timeseries",
+                    params={"keys": "temperature", "startTs": 0, "endTs": 2**42, "limit": 10},
+                    headers=admin,
+                )
+                .json()
+                .get("temperature", [])
+            )
+            if history:
+                break
+            page.wait_for_timeout(100)
+        assert [float(p["value"]) for p in history] == [25.0]
+
+        # The debug panel shows what the new node did (per-node counters).
+        canvas.get_by_test_id("rule-node").and_(page.locator('[data-name="Hot enough"]')).click()
+        page.get_by_role("button", name="Debug").click()
+        expect(page.get_by_test_id("stats-Hot enough").get_by_test_id("processed")).to_have_text(
+            "2"
+        )
+    finally:
+        restored = httpx.post(
+            f"{ui_node.base_url}/api/ruleChain/metadata", json=original, headers=admin
+        )
+        assert restored.status_code == 200, restored.text
+
+
+def test_rule_chain_editor_on_a_phone(page: Page) -> None:
+    page.set_viewport_size(PHONE)
+    sign_in(page, *TENANT)
+    page.get_by_role("button", name="Toggle navigation").click()
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Rule chains").click()
+    page.get_by_text("Root Rule Chain", exact=True).click()
+    expect(page.get_by_test_id("canvas").get_by_test_id("rule-node")).to_have_count(7)
+    # No room for a palette beside the canvas: it opens as a drawer, a tap adds the node.
+    page.get_by_role("button", name="Nodes").click()
+    page.locator(f'[data-clazz="{FILTER_CLASS}"]').click()
+    expect(page.get_by_test_id("node-panel")).to_contain_text(FILTER_CLASS)
+    expect(page.get_by_test_id("unsaved")).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    page.wait_for_timeout(400)  # let the drawer finish sliding in before the screenshot

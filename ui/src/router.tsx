@@ -31,6 +31,16 @@ export const router = createBrowserRouter([
             lazy: async () => ({ Component: (await import('./pages/devices/DevicePage')).DevicePage }),
           },
           {
+            path: 'rule-chains',
+            lazy: async () => ({ Component: (await import('./pages/ruleChains/RuleChainsPage')).RuleChainsPage }),
+          },
+          {
+            path: 'rule-chains/:chainId',
+            lazy: async () => ({
+              Component: (await import('./pages/ruleChains/RuleChainEditorPage')).RuleChainEditorPage,
+            }),
+          },
+          {
             path: ':section',
             lazy: async () => ({
               Component: (await import('./pages/EntityListPage')).EntityListPage,

@@ -6,6 +6,7 @@ import {
   IconCpu,
   IconHome,
   IconSettings,
+  IconSitemap,
   IconTemplate,
   IconUsers,
   IconUsersGroup,
@@ -27,6 +28,7 @@ const ICONS: Record<Section, Icon> = {
   assetProfiles: IconTemplate,
   customers: IconUsersGroup,
   users: IconUsers,
+  ruleChains: IconSitemap,
 };
 
 function isActive(current: string, path: string): boolean {

@@ -40,6 +40,9 @@ describe('navigation', () => {
     expect(sections('TENANT_ADMIN')).not.toContain('tenants');
     expect(sections('CUSTOMER_USER')).toEqual(['home', 'devices', 'assets']);
     expect(canOpen('CUSTOMER_USER', 'customers')).toBe(false);
+    expect(sections('TENANT_ADMIN')).toContain('ruleChains');
+    expect(canOpen('CUSTOMER_USER', 'ruleChains')).toBe(false);
+    expect(canOpen('SYS_ADMIN', 'ruleChains')).toBe(false);
   });
   it('lets only tenant admins create, delete and assign devices', () => {
     expect(devicePermissions('TENANT_ADMIN')).toMatchObject({ create: true, delete: true, assign: true });

@@ -14,7 +14,8 @@ export type Section =
   | 'deviceProfiles'
   | 'assetProfiles'
   | 'customers'
-  | 'users';
+  | 'users'
+  | 'ruleChains';
 
 export interface NavItem {
   section: Section;
@@ -32,6 +33,7 @@ const ITEMS: Record<Section, NavItem> = {
   assetProfiles: { section: 'assetProfiles', label: 'Asset profiles', path: '/asset-profiles' },
   customers: { section: 'customers', label: 'Customers', path: '/customers' },
   users: { section: 'users', label: 'Users', path: '/users' },
+  ruleChains: { section: 'ruleChains', label: 'Rule chains', path: '/rule-chains' },
 };
 
 const SECTIONS: Record<Authority, Section[]> = {
@@ -44,6 +46,7 @@ const SECTIONS: Record<Authority, Section[]> = {
     'users',
     'deviceProfiles',
     'assetProfiles',
+    'ruleChains',
   ],
   CUSTOMER_USER: ['home', 'devices', 'assets'],
 };
