@@ -145,18 +145,18 @@ async def _create_tenant(node: Node) -> Caller:
 
 def start_live_node(data_dir: Path, db_url: str, **overrides: Any) -> LiveNode:
     """Start a node on free ports in a uvloop thread, with a fresh tenant admin."""
-    settings = load_settings(
-        data_dir=data_dir,
-        db_url=db_url,
-        http_host="127.0.0.1",
-        http_port=0,
-        mqtt_port=0,
-        mqtt_tls_port=0,
-        coap_port=0,
-        jwt_secret=SECRET,
-        demo=False,
-        **overrides,
-    )
+    options: dict[str, Any] = {
+        "data_dir": data_dir,
+        "db_url": db_url,
+        "http_host": "127.0.0.1",
+        "http_port": 0,
+        "mqtt_port": 0,
+        "mqtt_tls_port": 0,
+        "coap_port": 0,
+        "jwt_secret": SECRET,
+        "demo": False,
+    }
+    settings = load_settings(**{**options, **overrides})
     # uvloop, as `industryos run` uses it.
     loop = uvloop.new_event_loop()
     thread = threading.Thread(target=loop.run_forever, name="live-node", daemon=True)
