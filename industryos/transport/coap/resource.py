@@ -2,10 +2,12 @@
 
 One resource serves the whole tree because the token sits in the middle of the path;
 requests are routed by ``(method, feature)`` through the table at the bottom, and every
-operation is :class:`DeviceApi`'s. A POST of telemetry or attributes is answered 2.01 only
-after the device API made the message durable (design: "Durable acknowledgement"); if
-that takes longer than aiocoap's empty-ACK delay, the CON request gets an empty ACK
-(receipt, not success) and the 2.01 follows as a separate response.
+operation is :class:`DeviceApi`'s. ``POST /api/v1/provision`` (no token) goes to the
+:class:`Provisioner`: 2.01 on SUCCESS, 4.00 with the JSON status otherwise.
+A POST of telemetry or attributes is answered 2.01 only after the device API made the
+message durable (design: "Durable acknowledgement"); if that takes longer than aiocoap's
+empty-ACK delay, the CON request gets an empty ACK (receipt, not success) and the 2.01
+follows as a separate response.
 
 Block-wise transfer: uploads (Block1) are reassembled and refused with 4.13 as soon as
 they pass ``max_payload_bytes``; attribute reads (Block2) are served block by block.
