@@ -12,6 +12,8 @@ import logging
 import signal
 from dataclasses import dataclass
 
+from industryos.alarms.comments import AlarmComments
+from industryos.alarms.queries import AlarmQueries
 from industryos.alarms.rules.loader import AlarmRuleServices
 from industryos.alarms.services import Alarms
 from industryos.api import ws
@@ -41,6 +43,7 @@ from industryos.entities.tenant_profile_service import TenantProfileService
 from industryos.entities.tenant_service import TenantService
 from industryos.entities.user_admin_service import UserAdminService
 from industryos.entities.user_service import LoginPolicy, UserService
+from industryos.notify import Notifications, NotifyingAlarmService, TriggerPublisher
 from industryos.queue.embedded import EmbeddedQueue, EmbeddedQueueConfig, QueueStats
 from industryos.rules.engine import RuleEngine
 from industryos.rules.entities import EntityFields
@@ -87,6 +90,7 @@ class Core:
     telemetry: TelemetryService
     telemetry_access: TelemetryAccess
     alarms: Alarms
+    notifications: Notifications
 
     def api_context(self, tokens: TokenIssuer, max_page_size: int) -> ApiContext:
         """What the REST layer gets to see."""
@@ -107,11 +111,14 @@ class Core:
             telemetry_access=self.telemetry_access,
             max_page_size=max_page_size,
             alarms=self.alarms,
+            notifications=self.notifications,
         )
 
 
 def build_core(db: Database, settings: Settings, publisher: MsgPublisher) -> Core:
     """Construct every core service over ``db``; rule-engine messages go to ``publisher``."""
+    tap = TriggerPublisher(publisher)  # notification rules see what services announce
+    publisher = tap
     repos = Repositories.create()
     audit = AuditService(db, repos)
     device_profiles = DeviceProfileService(db, repos, audit)
@@ -132,6 +139,9 @@ def build_core(db: Database, settings: Settings, publisher: MsgPublisher) -> Cor
         timeseries=timeseries.store,
         attributes=AttributeRepository(db.engine, timeseries.keys),
     )
+    notifications = Notifications.build(db, lookup)
+    alarm_service = NotifyingAlarmService(db, lookup, audit, publisher)
+    alarm_service.triggers = tap.triggers = notifications.triggers
     return Core(
         db=db,
         repos=repos,
@@ -151,7 +161,8 @@ def build_core(db: Database, settings: Settings, publisher: MsgPublisher) -> Cor
         timeseries=timeseries,
         telemetry=telemetry,
         telemetry_access=TelemetryAccess(lookup, telemetry, audit, publisher),
-        alarms=Alarms.build(db, lookup, audit, publisher),
+        alarms=Alarms(alarm_service, AlarmQueries(db, lookup), AlarmComments(alarm_service)),
+        notifications=notifications,
     )
 
 
@@ -275,6 +286,7 @@ class Node:
             await self._retention.stop()
             self._retention = None
         if self.core is not None:
+            await self.core.notifications.stop()
             await self.core.timeseries.writer.stop()
         if self._queue is not None:
             await self._queue.close()

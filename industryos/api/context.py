@@ -21,6 +21,7 @@ from industryos.entities.tenant_profile_service import TenantProfileService
 from industryos.entities.tenant_service import TenantService
 from industryos.entities.user_admin_service import UserAdminService
 from industryos.entities.user_service import UserService
+from industryos.notify import Notifications
 
 
 @dataclass(slots=True)
@@ -43,6 +44,7 @@ class ApiContext:
     user_admin: UserAdminService
     max_page_size: int = 1000
     alarms: Alarms | None = None
+    notifications: Notifications | None = None
 
 
 def api_context(request: Request) -> ApiContext:
