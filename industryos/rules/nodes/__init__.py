@@ -5,6 +5,7 @@ from __future__ import annotations
 from industryos.rules.errors import ChainDefinitionError
 from industryos.rules.nodes import (
     action,
+    alarm,
     enrichment,
     external,
     filter,
@@ -19,7 +20,7 @@ __all__ = ["NODE_CLASSES", "node_class"]
 
 NODE_CLASSES: dict[str, type[RuleNode]] = {
     node.clazz: node
-    for module in (filter, enrichment, transform, action, rpc, profile, flow, external)
+    for module in (filter, enrichment, transform, action, alarm, rpc, profile, flow, external)
     for node in module.NODES
 }
 """Every node the engine can run, by ThingsBoard class name (the chain JSON ``type``)."""
