@@ -22,6 +22,7 @@ from industryos.api.routes.assets import router as assets_router
 from industryos.api.routes.audit import router as audit_router
 from industryos.api.routes.claims import router as claims_router
 from industryos.api.routes.device_profiles import router as device_profiles_router
+from industryos.api.routes.notifications import router as notifications_router
 from industryos.api.routes.tenant_profiles import router as tenant_profiles_router
 from industryos.api.routes.users import router as users_router
 from industryos.api.static import mount_ui
@@ -43,6 +44,7 @@ ROUTERS += [
     audit_router,
     alarms_router,
     claims_router,
+    notifications_router,
 ]
 
 OPENAPI_URL = "/v3/api-docs"
