@@ -243,7 +243,15 @@ class Node:
         rule_chain_routes.install(app, rule_chain_routes.RuleChainApi(chains, self.rules))
         queries = EntityQueryService(core.db, core.timeseries.keys)
         entity_query.install(app, queries)
-        ws.install(app, ws.WsServices(core.lookup, core.telemetry, queries))
+        ws.install(
+            app,
+            ws.WsServices(
+                core.lookup,
+                core.telemetry,
+                queries,
+                notifications=core.notifications.center.inbox,
+            ),
+        )
         self._http = HttpServer(app, settings.http_host, settings.http_port)
         await self._http.start()
         self.devices = DeviceTransports.build(settings, core, self._queue, RULE_ENGINE_TOPIC)

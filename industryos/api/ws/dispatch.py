@@ -1,11 +1,12 @@
 """The default command table: every command type this node serves, and its handler.
 
-Types missing here (alarm and notification commands until those services exist) are
+Types missing here (alarm commands until that service plugs in) are
 answered with a BAD_REQUEST error naming the type, on the command's own ``cmdId``.
 """
 
 from __future__ import annotations
 
+from industryos.api.ws import notifications as notify
 from industryos.api.ws.codes import CmdType
 from industryos.api.ws.entity_data import entity_count, entity_data, unsubscribe
 from industryos.api.ws.services import Handler
@@ -24,4 +25,9 @@ def default_handlers() -> dict[CmdType, Handler]:
         CmdType.ENTITY_DATA_UNSUBSCRIBE: unsubscribe,
         CmdType.ENTITY_COUNT: entity_count,
         CmdType.ENTITY_COUNT_UNSUBSCRIBE: unsubscribe,
+        CmdType.NOTIFICATIONS: notify.notifications,
+        CmdType.NOTIFICATIONS_COUNT: notify.notifications_count,
+        CmdType.MARK_NOTIFICATIONS_AS_READ: notify.mark_read,
+        CmdType.MARK_ALL_NOTIFICATIONS_AS_READ: notify.mark_all_read,
+        CmdType.NOTIFICATIONS_UNSUBSCRIBE: notify.unsubscribe,
     }

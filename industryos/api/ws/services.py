@@ -17,6 +17,7 @@ from fastapi import FastAPI
 from industryos.api.ws.codes import CmdType
 from industryos.entities.entity_lookup import EntityLookup
 from industryos.entities.query import EntityQueryService
+from industryos.notify.inbox import Inbox
 from industryos.telemetry.service import TelemetryService
 
 if TYPE_CHECKING:
@@ -72,6 +73,8 @@ class WsServices:
     limits: WsLimits = field(default_factory=WsLimits)
     handlers: dict[CmdType, Handler] = field(default_factory=dict)
     stats: WsStats = field(default_factory=WsStats)
+    notifications: Inbox | None = None
+    """The WEB notification inbox (NOTIFICATIONS commands); None on a node without it."""
 
     def __post_init__(self) -> None:
         if not self.handlers:
