@@ -238,6 +238,38 @@ PROBES: dict[str, list[Probe]] = {
         Probe("DELETE", DEV + "/SERVER_SCOPE?keys=firmware"),
         Probe("DELETE", "/api/plugins/telemetry/{device}/SERVER_SCOPE?keys=firmware"),
     ],
+    "alarms": [
+        Probe("GET", "/api/alarm/{alarm}", needs=("alarm",)),
+        Probe("GET", "/api/alarm/info/{alarm}", needs=("alarm",)),
+        Probe("POST", "/api/alarm/{alarm}/ack", needs=("alarm",)),
+        Probe("POST", "/api/alarm/{alarm}/clear", needs=("alarm",)),
+        Probe("DELETE", "/api/alarm/{alarm}", needs=("alarm",)),
+        Probe("POST", "/api/alarm/{alarm}/assign/{admin_user}", needs=("alarm",)),
+        Probe("DELETE", "/api/alarm/{alarm}/assign", needs=("alarm",)),
+        Probe("GET", "/api/alarm/{alarm}/comment?" + PAGE, needs=("alarm",)),
+        Probe(
+            "POST",
+            "/api/alarm/{alarm}/comment",
+            lambda i: {"comment": {"text": "hacked"}},
+            needs=("alarm",),
+        ),
+        Probe("DELETE", "/api/alarm/{alarm}/comment/{alarm_comment}", needs=("alarm_comment",)),
+        Probe("GET", "/api/alarm/highestSeverity/DEVICE/{device}", listing=True),
+        Probe("GET", "/api/alarm/DEVICE/{device}?" + PAGE, listing=True),
+        Probe("GET", "/api/v2/alarm/DEVICE/{device}?" + PAGE, listing=True),
+    ],
+    "claims": [
+        # Claiming is done by customer users by device name inside their tenant (the
+        # device's secret is the proof, tests/api/test_claims.py); another tenant's admin
+        # must not reach the device at all, nor take it back from its customer.
+        Probe(
+            "POST",
+            "/api/customer/device/A%20device/claim",
+            lambda i: {"secretKey": "x"},
+            attackers=("tenant_b_admin",),
+        ),
+        Probe("DELETE", "/api/customer/device/A%20device/claim"),
+    ],
     "audit_logs": [
         Probe("GET", "/api/audit/logs/entity/DEVICE/{device}?" + PAGE, listing=True),
         Probe("GET", "/api/audit/logs/customer/{customer}?" + PAGE, listing=True),
@@ -358,6 +390,22 @@ async def _world(platform: Platform) -> World:
         assert saved.status_code == 200, saved.text
         saved = await a.admin.post(f"{base}/attributes/SERVER_SCOPE", json={"firmware": "1.0"})
         assert saved.status_code == 200, saved.text
+    if ("POST", "/api/alarm") in mounted:
+        alarm = await a.admin.post(
+            "/api/alarm",
+            json={
+                "type": "Overheat",
+                "originator": {"entityType": "DEVICE", "id": ids["device"]},
+                "severity": "CRITICAL",
+            },
+        )
+        assert alarm.status_code == 200, alarm.text
+        ids["alarm"] = alarm.json()["id"]["id"]
+        comment = await a.admin.post(
+            f"/api/alarm/{ids['alarm']}/comment", json={"comment": {"text": "seen"}}
+        )
+        assert comment.status_code == 200, comment.text
+        ids["alarm_comment"] = comment.json()["id"]["id"]
     # Attackers' own device, for relation probes that point from/to something they own.
     own = await b.admin.post("/api/device", json={"name": "B device"})
     ids["own"] = own.json()["id"]["id"]
