@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections import OrderedDict
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from enum import IntEnum
 from typing import Protocol
@@ -42,6 +43,10 @@ class CredentialsLookup(Protocol):
     async def find_device(self, device_id: uuid.UUID) -> Device | None:
         """A device by id."""
         ...
+
+
+ChainProvisioner = Callable[[str], Awaitable[bool]]
+"""Provisions the device of a certificate a profile CA signed; True when it now has it."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,8 +83,15 @@ class AuthOutcome:
 class DeviceAuthenticator:
     """Resolves what a device presents to a :class:`DeviceIdentity`."""
 
-    def __init__(self, lookup: CredentialsLookup, cache_size: int = 100_000) -> None:
+    def __init__(
+        self,
+        lookup: CredentialsLookup,
+        cache_size: int = 100_000,
+        *,
+        chain_provisioner: ChainProvisioner | None = None,
+    ) -> None:
         self._lookup = lookup
+        self.chain_provisioner = chain_provisioner
         self._cache: OrderedDict[str, tuple[DeviceCredentials, DeviceIdentity]] = OrderedDict()
         self._cache_size = cache_size
         self._by_device: dict[uuid.UUID, set[str]] = {}
@@ -108,8 +120,16 @@ class DeviceAuthenticator:
         return found[1]
 
     async def by_certificate(self, certificate: str) -> DeviceIdentity | None:
-        """The device whose X.509 credentials are this certificate (PEM or base64 DER)."""
-        found = await self._find(sha3_hex(normalize_certificate(certificate)))
+        """The device whose X.509 credentials are this certificate (PEM or base64 DER).
+
+        An unknown certificate signed by a device profile's CA provisions (or re-keys) its
+        device first, when a chain provisioner is configured (spec §8.2).
+        """
+        credentials_id = sha3_hex(normalize_certificate(certificate))
+        found = await self._find(credentials_id)
+        provisioner = self.chain_provisioner
+        if found is None and provisioner is not None and await provisioner(certificate):
+            found = await self._find(credentials_id)
         if found is None or found[0].credentials_type is not CredentialsType.X509_CERTIFICATE:
             return None
         return found[1]

@@ -18,6 +18,7 @@ from industryos.devices.claims import DeviceClaims
 from industryos.devices.provisioning import Provisioner
 from industryos.devices.rpc import ClientRpcReplies, ServerRpc
 from industryos.devices.sessions import SessionRegistry
+from industryos.devices.x509_chain import X509ChainProvisioner
 from industryos.devices.state import DeviceStateTracker
 from industryos.entities.events import QueuePublisher
 from industryos.entities.models.device_profile import DeviceProfile
@@ -93,7 +94,12 @@ class DeviceTransports:
         cls, settings: Settings, core: Core, queue: QueueProducer, topic: str
     ) -> DeviceTransports:
         """Wire the device services over ``core`` and the rule engine's queue ``topic``."""
-        auth = DeviceAuthenticator(core.devices)
+        auth = DeviceAuthenticator(
+            core.devices,
+            chain_provisioner=X509ChainProvisioner(
+                core.db, core.repos, core.devices, core.audit
+            ).provision,
+        )
         core.devices.on_credentials_changed(auth.invalidate)
         core.devices.on_device_changed(auth.device_changed)
         sessions = SessionRegistry(core.telemetry)
