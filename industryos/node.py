@@ -218,6 +218,7 @@ class Node:
         services = ServiceSet(
             telemetry=core.telemetry,
             alarms=AlarmRuleServices(core.db, core.alarms.service, core.telemetry),
+            notify=core.notifications.center,
         )
         self.rules = RuleEngine(self._queue, chains, services, EntityFields(core.db))
         await Bootstrap(

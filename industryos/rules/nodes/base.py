@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from industryos.alarms.rules.loader import AlarmRuleServices
     from industryos.devices.rpc import ClientRpcReplies, ServerRpc
     from industryos.devices.rpc_calls import DeviceRpcCalls
+    from industryos.notify.center import NotificationCenter
     from industryos.queue.interface import QueueProducer
     from industryos.rules.entities import EntityFields
     from industryos.rules.scripts.engine import TenantScripts
@@ -69,6 +70,7 @@ class Service(StrEnum):
     QUEUE = "queue"
     CHAINS = "chains"
     ALARMS = "alarms"
+    NOTIFY = "notify"
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,6 +122,7 @@ class ServiceSet:
     queue: QueueProducer | None = None
     chains: NestedChains | None = None
     alarms: AlarmRuleServices | None = None
+    notify: NotificationCenter | None = None
 
 
 class NodeContext:
@@ -188,6 +191,10 @@ class NodeContext:
     def alarms(self) -> AlarmRuleServices:
         """Alarms and the device-profile alarm rules' loader."""
         return self._get(Service.ALARMS, self._services.alarms)
+
+    def notify(self) -> NotificationCenter:
+        """The notification layer: channels, settings, templates and targets."""
+        return self._get(Service.NOTIFY, self._services.notify)
 
 
 class NodeConfig:

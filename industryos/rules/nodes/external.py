@@ -1,20 +1,30 @@
-"""External nodes: REST calls (httpx), and the notification senders that wait for notify/.
+"""External nodes: REST calls (httpx), and the senders that deliver through ``notify/``.
 
-The email, SMS, Slack and notification nodes import and validate like any other node, so
-ThingsBoard chains that use them load unchanged; until the notification layer exists,
-every message they get goes to ``Failure`` with an error that says so.
+Send email, send SMS, Slack and send notification use the notification layer's channels
+and settings (declared as the NOTIFY service); a delivery failure goes to ``Failure`` with
+its reason (a temporary one is the queue strategy's to retry, as for any node failure).
 """
 
 from __future__ import annotations
 
 import asyncio
 import base64
+import uuid
 from typing import Any
 
 import httpx
 
+from industryos.entities.errors import EntityError
 from industryos.msg import Msg
-from industryos.rules.errors import NodeFailure, NotAvailable
+from industryos.notify.catalog import TEMPLATES
+from industryos.notify.center import SendSpec
+from industryos.notify.channels.email import Mail, SmtpConfig, send_mail
+from industryos.notify.channels.slack import post_message
+from industryos.notify.channels.sms import send_sms
+from industryos.notify.enums import SettingsKey
+from industryos.notify.errors import DeliveryFailed
+from industryos.notify.targets import Audience, SlackRecipient
+from industryos.rules.errors import NodeConfigError, NodeFailure
 from industryos.rules.labels import Label
 from industryos.rules.nodes.base import (
     ComponentType,
@@ -23,10 +33,13 @@ from industryos.rules.nodes.base import (
     NodeConfig,
     NodeContext,
     RuleNode,
+    Service,
 )
-from industryos.rules.nodes.templates import fill
+from industryos.rules.nodes.templates import body_of, fill, json_text
 
 PREFIX = "org.thingsboard.rule.engine."
+SEND_EMAIL = "SEND_EMAIL"
+"""The message type "to email" produces and "send email" consumes."""
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 _NO_BODY = frozenset({"GET", "DELETE"})
 
@@ -100,52 +113,161 @@ class RestApiCallNode(RuleNode):
         await self._client.aclose()
 
 
-class _NotificationNode(RuleNode):
-    """A sender whose delivery layer (``industryos.notify``) does not exist yet."""
-
-    async def on_msg(self, msg: Msg) -> list[Emit]:
-        """Always a Failure, naming what is missing."""
-        raise NotAvailable(f"{self.descriptor.name}: the notification layer is not available yet")
+def _failure(exc: DeliveryFailed | EntityError) -> NodeFailure:
+    return NodeFailure(str(exc))
 
 
-class SendEmailNode(_NotificationNode):
-    """Send a SEND_EMAIL message (``mail.TbSendEmailNode``)."""
+class SendEmailNode(RuleNode):
+    """Send a SEND_EMAIL message (``mail.TbSendEmailNode``) over the system or node SMTP."""
 
     clazz = PREFIX + "mail.TbSendEmailNode"
     descriptor = Descriptor(
         ComponentType.EXTERNAL,
         "send email",
         "Sends email message via SMTP server",
-        default_configuration={"useSystemSmtpSettings": True},
+        default_configuration={
+            "useSystemSmtpSettings": True,
+            "smtpProtocol": "smtp",
+            "smtpHost": "localhost",
+            "smtpPort": 25,
+            "timeout": 10000,
+            "enableTls": False,
+        },
     )
+    requires = frozenset({Service.NOTIFY})
+
+    def __init__(self, config: NodeConfig, ctx: NodeContext) -> None:
+        super().__init__(config, ctx)
+        self._system = config.flag("useSystemSmtpSettings", True)
+        try:
+            self._own = None if self._system else SmtpConfig.from_wire(config.raw)
+        except EntityError as exc:
+            raise NodeConfigError(f"send email: {exc}") from None
+
+    async def on_msg(self, msg: Msg) -> list[Emit]:
+        """Mail the message's ``{from, to, cc, bcc, subject, body, html}``."""
+        if msg.type != SEND_EMAIL:
+            raise NodeFailure(f"Invalid message type: {msg.type}, expected SEND_EMAIL")
+        data = body_of(msg)
+        if not isinstance(data, dict) or not data.get("to"):
+            raise NodeFailure("SEND_EMAIL message needs 'to'")
+        try:
+            smtp = self._own or await self.ctx.notify().email.config(msg.tenant_id)
+            await send_mail(
+                smtp,
+                Mail(
+                    to=_addresses(data.get("to")),
+                    cc=_addresses(data.get("cc")),
+                    bcc=_addresses(data.get("bcc")),
+                    subject=str(data.get("subject") or ""),
+                    body=str(data.get("body") or ""),
+                    html=bool(data.get("html")),
+                    sender=data.get("from") or None,
+                ),
+            )
+        except DeliveryFailed as exc:
+            raise _failure(exc) from None
+        return [Emit(Label.SUCCESS, msg)]
 
 
-class SendSmsNode(_NotificationNode):
-    """Send an SMS (``sms.TbSendSmsNode``)."""
+def _addresses(value: Any) -> list[str]:
+    if not value:
+        return []
+    return [a.strip() for a in str(value).split(",") if a.strip()]
+
+
+class SendSmsNode(RuleNode):
+    """Send an SMS (``sms.TbSendSmsNode``) through the system or node SMS provider."""
 
     clazz = PREFIX + "sms.TbSendSmsNode"
     descriptor = Descriptor(
         ComponentType.EXTERNAL,
         "send sms",
         "Sends SMS message via SMS provider",
-        default_configuration={"numbersToTemplate": "${userPhone}", "smsMessageTemplate": ""},
+        default_configuration={
+            "numbersToTemplate": "${userPhone}",
+            "smsMessageTemplate": "Device ${deviceName} has high temperature $[temp]",
+            "useSystemSmsSettings": True,
+        },
     )
+    requires = frozenset({Service.NOTIFY})
+
+    def __init__(self, config: NodeConfig, ctx: NodeContext) -> None:
+        super().__init__(config, ctx)
+        self._numbers = config.text("numbersToTemplate")
+        self._text = config.text("smsMessageTemplate")
+        self._system = config.flag("useSystemSmsSettings", True)
+        provider = config.raw.get("smsProviderConfiguration")
+        self._provider = provider if isinstance(provider, dict) else None
+        if not self._system and self._provider is None:
+            raise NodeConfigError("send sms: smsProviderConfiguration is required")
+
+    async def on_msg(self, msg: Msg) -> list[Emit]:
+        """Send the templated text to every templated number."""
+        center = self.ctx.notify()
+        numbers = [n.strip() for n in fill(self._numbers, msg).split(",") if n.strip()]
+        text = fill(self._text, msg)
+        try:
+            provider = self._provider
+            if provider is None:
+                provider = await center.settings.effective(msg.tenant_id, SettingsKey.SMS)
+                if provider is None:
+                    raise DeliveryFailed("SMS settings are not configured")
+            for number in numbers:
+                await send_sms(center.http, provider, number, text)
+        except DeliveryFailed as exc:
+            raise _failure(exc) from None
+        return [Emit(Label.SUCCESS, msg)]
 
 
-class SlackNode(_NotificationNode):
-    """Post to Slack (``notification.TbSlackNode``)."""
+class SlackNode(RuleNode):
+    """Post to Slack (``notification.TbSlackNode``) with the node's or the system bot token."""
 
     clazz = PREFIX + "notification.TbSlackNode"
     descriptor = Descriptor(
         ComponentType.EXTERNAL,
         "send to slack",
         "Send message via Slack",
-        default_configuration={"messageTemplate": "", "conversationType": "PUBLIC_CHANNEL"},
+        default_configuration={
+            "botToken": "xoxb-",
+            "useSystemSettings": False,
+            "messageTemplate": "",
+            "conversationType": "PUBLIC_CHANNEL",
+            "conversation": None,
+        },
     )
+    requires = frozenset({Service.NOTIFY})
+
+    def __init__(self, config: NodeConfig, ctx: NodeContext) -> None:
+        super().__init__(config, ctx)
+        self._template = config.text("messageTemplate")
+        self._system = config.flag("useSystemSettings")
+        self._token = config.text("botToken")
+        conversation: Any = config.raw.get("conversation") or {}
+        if not isinstance(conversation, dict):
+            raise NodeConfigError("send to slack: conversation must be an object")
+        self._recipient = SlackRecipient(
+            conversation_id=conversation.get("id") or None,
+            conversation_name=conversation.get("name") or None,
+        )
+
+    async def on_msg(self, msg: Msg) -> list[Emit]:
+        """Post the templated message to the conversation."""
+        center = self.ctx.notify()
+        text = fill(self._template, msg)
+        try:
+            if self._system:
+                await center.slack.send(msg.tenant_id, self._recipient, text)
+            else:
+                channel = self._recipient.conversation_id or self._recipient.conversation_name
+                await post_message(center.http, self._token, channel or "", text)
+        except DeliveryFailed as exc:
+            raise _failure(exc) from None
+        return [Emit(Label.SUCCESS, msg)]
 
 
-class NotificationNode(_NotificationNode):
-    """Send a notification (``notification.TbNotificationNode``)."""
+class NotificationNode(RuleNode):
+    """Send a notification (``notification.TbNotificationNode``): a RULE_NODE request."""
 
     clazz = PREFIX + "notification.TbNotificationNode"
     descriptor = Descriptor(
@@ -154,6 +276,44 @@ class NotificationNode(_NotificationNode):
         "Sends notification to targets using the template",
         default_configuration={"templateId": None, "targets": []},
     )
+    requires = frozenset({Service.NOTIFY})
+
+    def __init__(self, config: NodeConfig, ctx: NodeContext) -> None:
+        super().__init__(config, ctx)
+        try:
+            self._template_id = uuid.UUID(config.text("templateId"))
+            self._targets = [uuid.UUID(t) for t in config.str_list("targets")]
+        except ValueError:
+            raise NodeConfigError("send notification: templateId and targets must be ids") from None
+        if not self._targets:
+            raise NodeConfigError("send notification: targets must not be empty")
+
+    async def on_msg(self, msg: Msg) -> list[Emit]:
+        """Start the request; its id goes to metadata ``requestId``."""
+        center = self.ctx.notify()
+        data = body_of(msg)
+        context = {**msg.metadata, "originatorType": msg.originator.entity_type.value}
+        context["originatorId"] = str(msg.originator.id)
+        context["msgType"] = msg.type
+        if isinstance(data, dict):
+            context.update({k: v if isinstance(v, str) else json_text(v) for k, v in data.items()})
+        try:
+            template = await center.catalog.get(TEMPLATES, msg.tenant_id, self._template_id)
+            request = await center.send(
+                SendSpec(
+                    tenant_id=msg.tenant_id,
+                    target_ids=self._targets,
+                    template=template,
+                    template_id=self._template_id,
+                    context=context,
+                    audience=Audience(msg.tenant_id, msg.customer_id),
+                    originator=(msg.originator.entity_type, msg.originator.id),
+                )
+            )
+        except EntityError as exc:
+            raise _failure(exc) from None
+        metadata = {**msg.metadata, "requestId": str(request["id"]["id"])}
+        return [Emit(Label.SUCCESS, msg.with_changes(metadata=metadata))]
 
 
 NODES: tuple[type[RuleNode], ...] = (
