@@ -57,6 +57,8 @@ class Settings(BaseSettings):
     ts_partition_days: int = Field(7, ge=1)
     ts_flush_interval_ms: int = Field(50, ge=1)
     ts_batch_max_points: int = Field(20000, ge=1)
+    state_default_inactivity_timeout_s: float = Field(600.0, gt=0)
+    state_check_interval_s: float = Field(60.0, gt=0)
 
     @field_validator("db_url")
     @classmethod

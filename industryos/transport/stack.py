@@ -18,8 +18,9 @@ from industryos.devices.claims import DeviceClaims
 from industryos.devices.provisioning import Provisioner
 from industryos.devices.rpc import ClientRpcReplies, ServerRpc
 from industryos.devices.sessions import SessionRegistry
+from industryos.devices.state import DeviceStateTracker, StateEventSink
+from industryos.devices.state_events import StateDirectory
 from industryos.devices.x509_chain import X509ChainProvisioner
-from industryos.devices.state import DeviceStateTracker
 from industryos.entities.events import QueuePublisher
 from industryos.entities.models.device_profile import DeviceProfile
 from industryos.entities.models.rate_limit import TenantLimits
@@ -103,7 +104,14 @@ class DeviceTransports:
         core.devices.on_credentials_changed(auth.invalidate)
         core.devices.on_device_changed(auth.device_changed)
         sessions = SessionRegistry(core.telemetry)
-        state = DeviceStateTracker(core.telemetry)
+        state = DeviceStateTracker(
+            core.telemetry,
+            inactivity_timeout=settings.state_default_inactivity_timeout_s,
+            check_interval=settings.state_check_interval_s,
+            events=StateEventSink(queue, topic, StateDirectory(core.db, core.telemetry)),
+        )
+        core.telemetry.subscribe(state.attributes_changed)
+        core.devices.on_device_changed(state.device_changed)
         server_rpc = ServerRpc(sessions)
         client_rpc = ClientRpcReplies(settings.client_rpc_timeout_s)
         claims = DeviceClaims(core.telemetry)

@@ -1,54 +1,207 @@
-"""Device state: in-memory tracking, flushed as SERVER_SCOPE attributes in batches."""
+"""Device state: in-memory tracking, flushed as SERVER_SCOPE attributes in batches, and the
+ACTIVITY/INACTIVITY/CONNECT/DISCONNECT events on the rule engine's queue (spec §8)."""
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+import orjson
+import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from industryos.devices.state import DeviceStateTracker
-from industryos.telemetry.kv import AttributeScope
-from tests.support.core import core_with_tenant
+from industryos.devices.state import DeviceStateTracker, StateEventSink
+from industryos.devices.state_events import StateDirectory
+from industryos.entities.models import Device
+from industryos.msg import Msg
+from industryos.queue.embedded import EmbeddedQueue, EmbeddedQueueConfig
+from industryos.queue.interface import QueueConsumer
+from industryos.telemetry.kv import AttributeScope, DataType, KvEntry
+from tests.support.core import CoreWithTenant, core_with_tenant
+
+TOPIC = "Main"
+SERVER = AttributeScope.SERVER_SCOPE
 
 
-async def test_connect_activity_disconnect_are_flushed_once(
-    engine: AsyncEngine, tmp_path: Path
-) -> None:
-    setup = await core_with_tenant(engine, tmp_path)
-    telemetry = setup.core.telemetry
-    try:
-        tracker = DeviceStateTracker(telemetry, flush_interval=3600)
-        tenant = setup.admin.tenant_id
-        device = uuid.uuid4()
-        tracker.connected(device, tenant)
-        for _ in range(1000):
-            tracker.activity(device, tenant)
-        assert await telemetry.get_attributes(tenant, device) == {}  # nothing written yet
-        assert await tracker.flush() == 1
-        stored = await telemetry.get_attributes(tenant, device, AttributeScope.SERVER_SCOPE)
-        values = {e.key: e.value for e in stored[AttributeScope.SERVER_SCOPE]}
-        assert values["active"] is True
-        assert values["lastConnectTime"] > 0 and values["lastActivityTime"] > 0
-        assert values["lastDisconnectTime"] == 0
-        assert await tracker.flush() == 0  # unchanged state is not written again
-        tracker.disconnected(device, tenant)
-        await tracker.stop()  # the last flush happens at stop
-        stored = await telemetry.get_attributes(tenant, device, AttributeScope.SERVER_SCOPE)
-        values = {e.key: e.value for e in stored[AttributeScope.SERVER_SCOPE]}
-        assert values["active"] is False and values["lastDisconnectTime"] > 0
-    finally:
-        await setup.close()
+@dataclass
+class Env:
+    base: CoreWithTenant
+    queue: EmbeddedQueue
+    consumer: QueueConsumer
+
+    @property
+    def tenant(self) -> uuid.UUID:
+        return self.base.admin.tenant_id
+
+    def tracker(self, **kwargs: Any) -> DeviceStateTracker:
+        core = self.base.core
+        sink = StateEventSink(self.queue, TOPIC, StateDirectory(core.db, core.telemetry))
+        tracker = DeviceStateTracker(core.telemetry, events=sink, **kwargs)
+        core.telemetry.subscribe(tracker.attributes_changed)
+        return tracker
+
+    async def device(self, name: str) -> uuid.UUID:
+        saved = await self.base.core.devices.save(self.base.admin, Device(name=name, label="L"))
+        assert saved.id is not None
+        return saved.id
+
+    async def events(self) -> list[Msg]:
+        msgs: list[Msg] = []
+        for batch in await self.consumer.fetch(max_wait=0.2):
+            msgs.extend(r.msg for r in batch.records if r.msg.type.endswith("_EVENT"))
+            await self.consumer.ack(batch.partition, batch.last_offset)
+        return msgs
+
+    async def server_attributes(self, device: uuid.UUID) -> dict[str, Any]:
+        found = await self.base.core.telemetry.get_attributes(self.tenant, device, SERVER)
+        return {e.key: e.native_value() for e in found.get(SERVER, [])}
 
 
-async def test_sessionless_activity_expires(engine: AsyncEngine, tmp_path: Path) -> None:
-    setup = await core_with_tenant(engine, tmp_path)
-    tracker = DeviceStateTracker(setup.core.telemetry, inactivity_timeout=0)
-    device, tenant = uuid.uuid4(), setup.admin.tenant_id
-    try:
-        tracker.activity(device, tenant)
-        await tracker.flush()
-        state = tracker.state(device)
-        assert state is not None and state.active is False  # HTTP-style activity timed out
-    finally:
-        await setup.close()
+@pytest.fixture
+async def env(engine: AsyncEngine, tmp_path: Path) -> AsyncIterator[Env]:
+    base = await core_with_tenant(engine, tmp_path / "core")
+    queue = await EmbeddedQueue.open(EmbeddedQueueConfig(data_dir=tmp_path / "queue"))
+    consumer = await queue.subscribe(TOPIC, "test")
+    yield Env(base, queue, consumer)
+    await consumer.close()
+    await queue.close()
+    await base.close()
+
+
+async def test_connect_activity_disconnect_are_flushed_once(env: Env) -> None:
+    telemetry = env.base.core.telemetry
+    tracker = DeviceStateTracker(telemetry, flush_interval=3600)
+    device = uuid.uuid4()
+    tracker.connected(device, env.tenant)
+    for _ in range(1000):
+        tracker.activity(device, env.tenant)
+    assert await telemetry.get_attributes(env.tenant, device) == {}  # nothing written yet
+    assert await tracker.flush() == 1
+    values = await env.server_attributes(device)
+    assert values["active"] is True
+    assert values["lastConnectTime"] > 0 and values["lastActivityTime"] > 0
+    assert values["lastDisconnectTime"] == 0 and values["inactivityAlarmTime"] == 0
+    assert await tracker.flush() == 0  # unchanged state is not written again
+    tracker.disconnected(device, env.tenant)
+    await tracker.stop()  # the last flush happens at stop
+    values = await env.server_attributes(device)
+    assert values["lastDisconnectTime"] > 0
+    assert values["active"] is False  # the last session closed
+
+
+async def test_sessionless_activity_expires(env: Env) -> None:
+    tracker = DeviceStateTracker(env.base.core.telemetry, inactivity_timeout=0.001)
+    device = uuid.uuid4()
+    tracker.activity(device, env.tenant)
+    state = tracker.state(device)
+    assert state is not None and state.active
+    assert tracker.check_inactivity(now=state.last_activity + 1000) == 1
+    assert state.active is False and state.inactivity_alarm == state.last_activity + 1000
+    tracker.activity(device, env.tenant)
+    assert state.active and state.inactivity_alarm == 0  # reset on reactivation
+
+
+async def test_traffic_then_silence_emit_one_activity_then_inactivity(env: Env) -> None:
+    """Checklist 39 against the tracker, with the per-device timeout attribute."""
+    device = await env.device("thermo-1")
+    await env.base.core.telemetry.save_attributes(
+        env.tenant, device, SERVER, [KvEntry("inactivityTimeout", 2000, DataType.LONG)]
+    )
+    tracker = env.tracker(inactivity_timeout=3600)
+    for _ in range(50):
+        tracker.activity(device, env.tenant)
+    assert await tracker.publish_events() == 1
+    [activity] = await env.events()
+    assert activity.type == "ACTIVITY_EVENT"
+    assert activity.metadata == {
+        "deviceName": "thermo-1",
+        "deviceLabel": "L",
+        "deviceType": "default",
+        "scope": "SERVER_SCOPE",
+    }
+    data = orjson.loads(activity.data)
+    assert data["active"] is True and data["inactivityTimeout"] == 2000
+    assert set(data) == {
+        "active",
+        "lastConnectTime",
+        "lastActivityTime",
+        "lastDisconnectTime",
+        "lastInactivityAlarmTime",
+        "inactivityTimeout",
+    }
+    values = await env.server_attributes(device)
+    assert values["active"] is True and values["lastActivityTime"] == data["lastActivityTime"]
+    state = tracker.state(device)
+    assert state is not None
+    assert tracker.check_inactivity(now=state.last_activity + 1999) == 0  # device timeout
+    silent_at = state.last_activity + 2001
+    assert tracker.check_inactivity(now=silent_at) == 1
+    assert await tracker.publish_events() == 1
+    [inactivity] = await env.events()
+    assert inactivity.type == "INACTIVITY_EVENT"
+    assert orjson.loads(inactivity.data)["active"] is False
+    assert orjson.loads(inactivity.data)["lastInactivityAlarmTime"] == silent_at
+    values = await env.server_attributes(device)
+    assert values["active"] is False and values["inactivityAlarmTime"] == silent_at
+    assert tracker.check_inactivity(now=silent_at + 10_000) == 0  # once only
+    await tracker.stop()
+
+
+async def test_timeout_attribute_change_applies_at_once(env: Env) -> None:
+    device = await env.device("thermo-2")
+    tracker = env.tracker(inactivity_timeout=10)
+    tracker.activity(device, env.tenant)
+    await tracker.publish_events()
+    state = tracker.state(device)
+    assert state is not None
+    last = state.last_activity
+    assert tracker.check_inactivity(now=last + 5000) == 0  # global default 10 s
+    telemetry = env.base.core.telemetry
+    await telemetry.save_attributes(
+        env.tenant, device, SERVER, [KvEntry("inactivityTimeout", 1000, DataType.LONG)]
+    )
+    assert tracker.check_inactivity(now=last + 1001) == 1
+    tracker.activity(device, env.tenant)
+    last = state.last_activity
+    await telemetry.save_attributes(
+        env.tenant, device, SERVER, [KvEntry("inactivityTimeout", 0, DataType.LONG)]
+    )  # ≤ 0 → the default again
+    assert tracker.check_inactivity(now=last + 5000) == 0
+    assert tracker.check_inactivity(now=last + 10_001) == 1
+    await tracker.stop()
+
+
+async def test_connect_and_disconnect_events(env: Env) -> None:
+    device = await env.device("gw-child")
+    tracker = env.tracker()
+    tracker.connected(device, env.tenant)
+    tracker.activity(device, env.tenant)
+    await tracker.publish_events()
+    tracker.disconnected(device, env.tenant)
+    await tracker.publish_events()
+    events = await env.events()
+    assert [m.type for m in events] == [
+        "CONNECT_EVENT",
+        "ACTIVITY_EVENT",
+        "DISCONNECT_EVENT",
+        "INACTIVITY_EVENT",
+    ]
+    assert "active" not in orjson.loads(events[0].data)
+    assert orjson.loads(events[2].data)["lastDisconnectTime"] > 0
+    state = tracker.state(device)
+    assert state is not None and state.sessions == 0 and not state.active
+    assert tracker.check_inactivity(now=state.last_activity + 10**9) == 0  # already inactive
+    await tracker.stop()
+
+
+async def test_unknown_device_is_forgotten(env: Env) -> None:
+    tracker = env.tracker()
+    stranger = uuid.uuid4()
+    tracker.activity(stranger, env.tenant)
+    assert await tracker.publish_events() == 0
+    assert tracker.state(stranger) is None
+    assert await env.events() == []
+    await tracker.stop()
