@@ -51,3 +51,16 @@ async def test_unreachable_endpoint_is_retried_and_logged(notify: Fixture) -> No
     [log] = await notify.deliveries(request_id)
     assert (log["status"], log["attempts"]) == ("FAILED", 3)
     assert log["error"].startswith("Webhook: Connect")
+
+
+async def test_rate_limited_tenant_deliveries_are_skipped(notify: Fixture) -> None:
+    from industryos.notify.ratelimit import RateLimit, TenantRateLimits
+
+    notify.center.limits = TenantRateLimits(RateLimit(capacity=1, period_s=3600))
+    async with recording_server((200, b"{}")) as hook:
+        first = await notify.send({"type": "WEBHOOK", "url": hook.url}, HOOK, CONTEXT)
+        second = await notify.send({"type": "WEBHOOK", "url": hook.url}, HOOK, CONTEXT)
+    assert len(hook.requests) == 1
+    assert [d["status"] for d in await notify.deliveries(first)] == ["SENT"]
+    [skipped] = await notify.deliveries(second)
+    assert (skipped["status"], skipped["error"]) == ("SKIPPED", "Rate limit exceeded")
