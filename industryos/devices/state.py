@@ -177,11 +177,11 @@ class DeviceStateTracker:
         self.activity(device_id, tenant_id)
 
     def disconnected(self, device_id: uuid.UUID, tenant_id: uuid.UUID) -> None:
-        """A session of the device closed; the last one closing makes the device inactive.
+        """A session of the device closed: ``lastDisconnectTime`` and a DISCONNECT_EVENT.
 
-        Deviation kept on purpose: spec §8 says closing a session does not make a device
-        inactive, but the transports' session tests rely on it; the INACTIVITY_EVENT that
-        follows keeps the active/inactive events paired.
+        As spec §8 says, closing a session does not make the device inactive: only silence
+        past its inactivity timeout does (a device may reconnect at once, or keep talking
+        over another transport).
         """
         state = self._get(device_id, tenant_id)
         now = _now_ms()
@@ -189,10 +189,6 @@ class DeviceStateTracker:
         state.last_disconnect = now
         state.dirty = True
         self._event(MsgType.DISCONNECT_EVENT, device_id, now)
-        if not state.sessions and state.active:
-            state.active = False
-            state.inactivity_alarm = now
-            self._event(MsgType.INACTIVITY_EVENT, device_id, now)
 
     def activity(self, device_id: uuid.UUID, tenant_id: uuid.UUID) -> None:
         """The device sent something (the hot path: one dict lookup and two stores)."""

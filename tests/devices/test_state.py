@@ -89,7 +89,7 @@ async def test_connect_activity_disconnect_are_flushed_once(env: Env) -> None:
     await tracker.stop()  # the last flush happens at stop
     values = await env.server_attributes(device)
     assert values["lastDisconnectTime"] > 0
-    assert values["active"] is False  # the last session closed
+    assert values["active"] is True  # spec §8: closing a session does not deactivate
 
 
 async def test_sessionless_activity_expires(env: Env) -> None:
@@ -183,17 +183,16 @@ async def test_connect_and_disconnect_events(env: Env) -> None:
     tracker.disconnected(device, env.tenant)
     await tracker.publish_events()
     events = await env.events()
-    assert [m.type for m in events] == [
-        "CONNECT_EVENT",
-        "ACTIVITY_EVENT",
-        "DISCONNECT_EVENT",
-        "INACTIVITY_EVENT",
-    ]
+    # Spec §8: closing the session does not make the device inactive; silence does.
+    assert [m.type for m in events] == ["CONNECT_EVENT", "ACTIVITY_EVENT", "DISCONNECT_EVENT"]
     assert "active" not in orjson.loads(events[0].data)
     assert orjson.loads(events[2].data)["lastDisconnectTime"] > 0
     state = tracker.state(device)
-    assert state is not None and state.sessions == 0 and not state.active
-    assert tracker.check_inactivity(now=state.last_activity + 10**9) == 0  # already inactive
+    assert state is not None and state.sessions == 0 and state.active
+    assert tracker.check_inactivity(now=state.last_activity + 10**9) == 1
+    await tracker.publish_events()
+    assert [m.type for m in await env.events()][-1] == "INACTIVITY_EVENT"
+    assert not state.active
     await tracker.stop()
 
 

@@ -250,7 +250,9 @@ def test_disconnect_ends_the_child_session(live: LiveNode, gateway: GatewayFacto
     state = live.node.devices.state  # type: ignore[union-attr]
     assert live.call(lambda: state.state(child.id).active)
     assert client.publish("v1/gateway/disconnect", {"device": name}) == 0
-    assert live.call(lambda: not state.state(child.id).active)
+    assert live.call(lambda: state.state(child.id).last_disconnect) > 0
+    sessions = live.node.devices.sessions  # type: ignore[union-attr]
+    assert live.call(lambda: not sessions.is_connected(child.id))
     result = _rpc(live, child, "ping", {}, timeout_s=2)
     assert result.outcome is RpcOutcome.NO_ACTIVE_CONNECTION
 
