@@ -179,6 +179,16 @@ class Inbox:
             self._tell(InboxChange(user_id))
         return changed
 
+    async def mark_one_read(self, user_id: uuid.UUID, notification_id: uuid.UUID) -> None:
+        """Mark one of the user's notifications read; another user's is not found."""
+        if await self.mark_read(user_id, [notification_id]):
+            return
+        t = schema.notification
+        query = sa.select(t.c.id).where(t.c.id == notification_id, t.c.recipient_id == user_id)
+        async with self._db.read() as conn:
+            if (await conn.execute(query)).first() is None:
+                raise NotFound(f"Notification with id [{notification_id}] is not found")
+
     async def delete(self, user_id: uuid.UUID, notification_id: uuid.UUID) -> None:
         """Delete one of the user's notifications."""
         t = schema.notification

@@ -270,6 +270,43 @@ PROBES: dict[str, list[Probe]] = {
         ),
         Probe("DELETE", "/api/customer/device/A%20device/claim"),
     ],
+    "notifications": [
+        Probe(
+            "GET", "/api/notification/target/{notification_target}", needs=("notification_target",)
+        ),
+        Probe(
+            "DELETE",
+            "/api/notification/target/{notification_target}",
+            needs=("notification_target",),
+        ),
+        Probe(
+            "POST",
+            "/api/notification/target",
+            lambda i: {
+                "id": {"id": i["notification_target"]},
+                "name": "hacked",
+                "configuration": {
+                    "type": "PLATFORM_USERS",
+                    "usersFilter": {"type": "TENANT_ADMINISTRATORS"},
+                },
+            },
+            attackers=("tenant_b_admin",),  # a customer user may not manage targets at all
+            needs=("notification_target",),
+        ),
+        Probe("GET", "/api/notification/targets?" + PAGE, listing=True),
+        Probe(
+            "GET",
+            "/api/notification/request/{notification_request}",
+            needs=("notification_request",),
+        ),
+        Probe(
+            "DELETE",
+            "/api/notification/request/{notification_request}",
+            needs=("notification_request",),
+        ),
+        Probe("PUT", "/api/notification/{notification}/read", needs=("notification",)),
+        Probe("DELETE", "/api/notification/{notification}", needs=("notification",)),
+    ],
     "audit_logs": [
         Probe("GET", "/api/audit/logs/entity/DEVICE/{device}?" + PAGE, listing=True),
         Probe("GET", "/api/audit/logs/customer/{customer}?" + PAGE, listing=True),
@@ -279,6 +316,8 @@ PROBES: dict[str, list[Probe]] = {
 
 EXEMPT_ROUTES = {
     ("GET", "/api/tenant/{tenant_id}/users"): "listed under users",
+    ("GET", "/api/admin/settings/{key}"): "names a settings kind, not an entity: each caller "
+    "reads its own tenant's (or the system's) settings (tests/api/test_notifications.py)",
     ("POST", "/api/tenantProfile/{profile_id}/default"): "system-level: no tenant owns it",
     ("GET", "/api/tenantProfile/{profile_id}"): "system-level: no tenant owns it",
     ("DELETE", "/api/tenantProfile/{profile_id}"): "system-level: no tenant owns it",
@@ -406,6 +445,34 @@ async def _world(platform: Platform) -> World:
         )
         assert comment.status_code == 200, comment.text
         ids["alarm_comment"] = comment.json()["id"]["id"]
+    if ("POST", "/api/notification/{kind}") in mounted:
+        target = await a.admin.post(
+            "/api/notification/target",
+            json={
+                "name": "A customer users",
+                "configuration": {
+                    "type": "PLATFORM_USERS",
+                    "usersFilter": {"type": "CUSTOMER_USERS", "customerId": a.customer_id},
+                },
+            },
+        )
+        assert target.status_code == 200, target.text
+        ids["notification_target"] = target.json()["id"]["id"]
+        template = {
+            "notificationType": "GENERAL",
+            "configuration": {
+                "deliveryMethodsTemplates": {"WEB": {"method": "WEB", "subject": "s", "body": "b"}}
+            },
+        }
+        request = await a.admin.post(
+            "/api/notification/request",
+            json={"targets": [ids["notification_target"]], "template": template},
+        )
+        assert request.status_code == 200, request.text
+        ids["notification_request"] = request.json()["id"]["id"]
+        await platform.core.notifications.center.wait_idle()
+        inbox = await a.customer_user.get("/api/notifications?" + PAGE)
+        ids["notification"] = inbox.json()["data"][0]["id"]["id"]
     # Attackers' own device, for relation probes that point from/to something they own.
     own = await b.admin.post("/api/device", json={"name": "B device"})
     ids["own"] = own.json()["id"]["id"]

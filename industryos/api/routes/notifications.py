@@ -86,7 +86,7 @@ async def mark_read(
     notification_id: uuid.UUID, caller: CurrentCaller, context: Context
 ) -> Response:
     """Mark one notification read."""
-    await _notify(context).center.inbox.mark_read(caller.user_id, [notification_id])
+    await _notify(context).center.inbox.mark_one_read(caller.user_id, notification_id)
     return Response(status_code=200)
 
 
