@@ -10,7 +10,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+from collections.abc import Coroutine
 from dataclasses import dataclass
+from typing import Any
 
 from industryos.alarms.comments import AlarmComments
 from industryos.alarms.queries import AlarmQueries
@@ -166,6 +168,18 @@ def build_core(db: Database, settings: Settings, publisher: MsgPublisher) -> Cor
     )
 
 
+STOP_LIMIT_S = 5.0
+"""How long one peer-facing part may take to stop before shutdown moves on without it."""
+
+
+async def _stop_within(name: str, stop: Coroutine[Any, Any, None], limit_s: float) -> None:
+    try:
+        async with asyncio.timeout(limit_s):
+            await stop
+    except TimeoutError:
+        log.error("%s did not stop within %.0f s; shutdown continues without it", name, limit_s)
+
+
 class Node:
     """One IndustryOS node: start, serve, stop."""
 
@@ -279,23 +293,26 @@ class Node:
     async def stop(self) -> None:
         """Close listeners first, then flush and release storage."""
         self._ready = False
+        # Parts that wait on peers (sessions, deliveries, chains) get a bounded stop: a
+        # stuck one is logged and left behind (what it had not finished is replayed from the
+        # queue); the writer, queue and database below are always flushed and closed.
         if self.devices is not None:
-            await self.devices.stop()
+            await _stop_within("device transports", self.devices.stop(), STOP_LIMIT_S)
             self.devices = None
         if self.rpc is not None:
-            await self.rpc.stop()
+            await _stop_within("persistent RPC", self.rpc.stop(), STOP_LIMIT_S)
             self.rpc = None
         if self._http is not None:
-            await self._http.stop()
+            await _stop_within("HTTP API", self._http.stop(), STOP_LIMIT_S)
             self._http = None
         if self.rules is not None:
-            await self.rules.stop()
+            await _stop_within("rule engine", self.rules.stop(), STOP_LIMIT_S)
             self.rules = None
         if self._retention is not None:
             await self._retention.stop()
             self._retention = None
         if self.core is not None:
-            await self.core.notifications.stop()
+            await _stop_within("notifications", self.core.notifications.stop(), STOP_LIMIT_S)
             await self.core.timeseries.writer.stop()
         if self._queue is not None:
             await self._queue.close()
