@@ -23,6 +23,7 @@ from industryos.api.routes.audit import router as audit_router
 from industryos.api.routes.claims import router as claims_router
 from industryos.api.routes.device_profiles import router as device_profiles_router
 from industryos.api.routes.notifications import router as notifications_router
+from industryos.api.routes.owner import router as owner_router
 from industryos.api.routes.tenant_profiles import router as tenant_profiles_router
 from industryos.api.routes.users import router as users_router
 from industryos.api.static import mount_ui
@@ -45,6 +46,7 @@ ROUTERS += [
     alarms_router,
     claims_router,
     notifications_router,
+    owner_router,
 ]
 
 OPENAPI_URL = "/v3/api-docs"

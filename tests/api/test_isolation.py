@@ -270,6 +270,11 @@ PROBES: dict[str, list[Probe]] = {
         ),
         Probe("DELETE", "/api/customer/device/A%20device/claim"),
     ],
+    "owner": [
+        Probe("POST", "/api/owner/CUSTOMER/{customer2}/DEVICE/{device}"),
+        Probe("POST", "/api/owner/CUSTOMER/{customer_b}/DEVICE/{device}"),
+        Probe("POST", "/api/owner/TENANT/{tenant}/DEVICE/{device}"),
+    ],
     "notifications": [
         Probe(
             "GET", "/api/notification/target/{notification_target}", needs=("notification_target",)

@@ -14,7 +14,6 @@ from typing import Any, TypeVar
 
 import pytest
 from tb_rest_client.models import Customer, Device, EntityId, EntityRelation
-from tb_rest_client.rest import ApiException
 from tb_rest_client.rest_client import RestClient
 
 from industryos.api.server import HttpServer
@@ -116,8 +115,8 @@ async def test_customer_assignment_and_token_refresh(served: Served) -> None:
     device = await _new_device(served, "Assigned")
     customer = await served.call(client.save_customer, Customer(title="Client Customer"))
     assert customer.title == "Client Customer"
-    # 4.4's assign_device_to_customer goes through the PE owner API (see the xfail below);
-    # the CE path is reached through the client's own generic call_api, unchanged.
+    # The classic CE path, through the client's own generic call_api (4.4's
+    # assign_device_to_customer uses the owner API, tested below).
     await served.call(
         client.api_client.call_api,
         "/api/customer/{customerId}/device/{deviceId}",
@@ -139,20 +138,14 @@ async def test_customer_assignment_and_token_refresh(served: Served) -> None:
     assert page.total_elements == 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="tb-rest-client 4.4 assigns through POST /api/owner/CUSTOMER/{ownerId}/DEVICE/{id}, "
-    "which the device REST does not serve yet",
-)
 async def test_client_assign_device_to_customer_uses_owner_api(served: Served) -> None:
     client = served.client
     device = await _new_device(served, "Owner API")
     customer = await served.call(client.save_customer, Customer(title="Owner Customer"))
-    try:
-        assigned = await served.call(client.assign_device_to_customer, customer.id, device.id)
-    except ApiException as exc:
-        pytest.fail(f"owner API refused: {exc.status}")
+    assigned = await served.call(client.assign_device_to_customer, customer.id, device.id)
     assert assigned.customer_id.id == customer.id.id
+    back = await served.call(client.unassign_device_from_customer, device.id)
+    assert back.customer_id.id == "13814000-1dd2-11b2-8080-808080808080"
 
 
 async def test_telemetry_and_attributes_through_the_client(served: Served) -> None:
