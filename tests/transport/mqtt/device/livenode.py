@@ -121,7 +121,7 @@ class LiveNode:
 
     def stop(self) -> None:
         try:
-            self.run(self.node.stop())
+            self.run(self.node.stop(), timeout=90)
         finally:
             self.loop.call_soon_threadsafe(self.loop.stop)
             self.thread.join(10)
