@@ -75,8 +75,14 @@ class MqttServer(Generic[ContextT]):
                     await asyncio.gather(*(c.wait_closed() for c in connections))
             except TimeoutError:
                 log.warning("MQTT sessions still closing at shutdown")
-        for listener in self._listeners:
-            await listener.wait_closed()
+        # some loops' wait_closed also waits for accepted sockets that never became a
+        # Connection (a TLS handshake in progress): bounded, since a peer must not hold it
+        try:
+            async with asyncio.timeout(self._config.close_timeout):
+                for listener in self._listeners:
+                    await listener.wait_closed()
+        except TimeoutError:
+            log.warning("MQTT listener sockets still open at shutdown; leaving them")
         self._listeners.clear()
 
     @property
