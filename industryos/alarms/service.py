@@ -12,7 +12,9 @@ originator's messages in order (one lane per originator).
 
 from __future__ import annotations
 
+import logging
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import orjson
@@ -31,7 +33,12 @@ from industryos.entities.models import ActionType, Authority
 from industryos.msg import Msg
 from industryos.storage.database import Database
 
-__all__ = ["AlarmChange", "AlarmService", "alarm_msg"]
+__all__ = ["AlarmChange", "AlarmListener", "AlarmService", "alarm_msg"]
+
+log = logging.getLogger(__name__)
+
+AlarmListener = Callable[[Alarm, bool], None]
+"""Told ``(alarm, deleted)`` after every committed change (WebSocket ALARM_DATA pushes)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +61,19 @@ class AlarmService:
         self._lookup = lookup
         self._audit = audit
         self._publisher = publisher
+        self._listeners: list[AlarmListener] = []
+
+    def listen(self, listener: AlarmListener) -> Callable[[], None]:
+        """Hear about committed alarm changes (quick, synchronous); returns the remover."""
+        self._listeners.append(listener)
+        return lambda: self._listeners.remove(listener)
+
+    def _changed(self, alarm: Alarm, deleted: bool = False) -> None:
+        for listener in tuple(self._listeners):
+            try:
+                listener(alarm, deleted)
+            except Exception:
+                log.exception("alarm listener %r failed", listener)
 
     @property
     def db(self) -> Database:
@@ -81,6 +101,11 @@ class AlarmService:
         An update keeps the existing id, ``startTs`` and flags and takes severity, details,
         ``endTs`` and propagation settings from ``alarm``.
         """
+        change = await self._raise(alarm)
+        self._changed(change.alarm)
+        return change
+
+    async def _raise(self, alarm: Alarm) -> AlarmChange:
         async with self._db.transaction() as conn:
             active = await store.find_active(conn, alarm.tenant_id, alarm.originator.id, alarm.type)
             if active is None:
@@ -121,6 +146,7 @@ class AlarmService:
             )
             await store.update_alarm(conn, cleared)
             await store.insert_comment(conn, _system_comment(alarm_id, None, "Alarm was cleared"))
+        self._changed(cleared)
         return cleared
 
     # REST API
@@ -157,6 +183,7 @@ class AlarmService:
             async with self._db.transaction() as conn:
                 await store.update_alarm(conn, alarm)
                 await store_propagation(conn, alarm)
+            self._changed(alarm)
             saved, action = alarm, ActionType.UPDATED
         else:
             change = await self.raise_alarm(alarm)
@@ -171,6 +198,7 @@ class AlarmService:
         found = await self.get(caller, alarm_id)
         async with self._db.transaction() as conn:
             await store.delete_alarm(conn, alarm_id)
+        self._changed(found, deleted=True)
         await self._announce(caller, found, ActionType.ALARM_DELETE, AlarmMsgType.ALARM_DELETE)
 
     async def ack(self, caller: Caller, alarm_id: uuid.UUID) -> Alarm:
@@ -222,6 +250,7 @@ class AlarmService:
             await store.update_alarm(conn, alarm)
             comment = _system_comment(alarm.id, caller.user_id, text, sub_type)
             await store.insert_comment(conn, comment)
+        self._changed(alarm)
 
     async def _announce(
         self, caller: Caller, alarm: Alarm, action: ActionType, msg_type: AlarmMsgType
