@@ -34,6 +34,7 @@ from industryos.entities.asset_profile_service import AssetProfileService
 from industryos.entities.asset_service import AssetService
 from industryos.entities.audit_service import AuditService
 from industryos.entities.customer_service import CustomerService
+from industryos.entities.dashboard_service import DashboardService
 from industryos.entities.device_profile_service import DeviceProfileService
 from industryos.entities.device_service import DeviceService
 from industryos.entities.entity_lookup import EntityLookup
@@ -93,6 +94,7 @@ class Core:
     telemetry_access: TelemetryAccess
     alarms: Alarms
     notifications: Notifications
+    dashboards: DashboardService
 
     def api_context(self, tokens: TokenIssuer, max_page_size: int) -> ApiContext:
         """What the REST layer gets to see."""
@@ -114,6 +116,7 @@ class Core:
             max_page_size=max_page_size,
             alarms=self.alarms,
             notifications=self.notifications,
+            dashboards=self.dashboards,
         )
 
 
@@ -165,6 +168,7 @@ def build_core(db: Database, settings: Settings, publisher: MsgPublisher) -> Cor
         telemetry_access=TelemetryAccess(lookup, telemetry, audit, publisher),
         alarms=Alarms(alarm_service, AlarmQueries(db, lookup), AlarmComments(alarm_service)),
         notifications=notifications,
+        dashboards=DashboardService(db, repos, audit, publisher),
     )
 
 

@@ -21,6 +21,7 @@ from industryos.api.routes.asset_profiles import router as asset_profiles_router
 from industryos.api.routes.assets import router as assets_router
 from industryos.api.routes.audit import router as audit_router
 from industryos.api.routes.claims import router as claims_router
+from industryos.api.routes.dashboards import router as dashboards_router
 from industryos.api.routes.device_profiles import router as device_profiles_router
 from industryos.api.routes.notifications import router as notifications_router
 from industryos.api.routes.owner import router as owner_router
@@ -47,6 +48,7 @@ ROUTERS += [
     claims_router,
     notifications_router,
     owner_router,
+    dashboards_router,
 ]
 
 OPENAPI_URL = "/v3/api-docs"

@@ -13,6 +13,7 @@ from industryos.entities.asset_profile_service import AssetProfileService
 from industryos.entities.asset_service import AssetService
 from industryos.entities.audit_service import AuditService
 from industryos.entities.customer_service import CustomerService
+from industryos.entities.dashboard_service import DashboardService
 from industryos.entities.device_profile_service import DeviceProfileService
 from industryos.entities.device_service import DeviceService
 from industryos.entities.relation_service import RelationService
@@ -45,6 +46,7 @@ class ApiContext:
     max_page_size: int = 1000
     alarms: Alarms | None = None
     notifications: Notifications | None = None
+    dashboards: DashboardService | None = None
 
 
 def api_context(request: Request) -> ApiContext:

@@ -312,6 +312,31 @@ PROBES: dict[str, list[Probe]] = {
         Probe("PUT", "/api/notification/{notification}/read", needs=("notification",)),
         Probe("DELETE", "/api/notification/{notification}", needs=("notification",)),
     ],
+    "dashboards": [
+        Probe("GET", "/api/dashboard/{dashboard}", needs=("dashboard",)),
+        Probe("GET", "/api/dashboard/info/{dashboard}", needs=("dashboard",)),
+        Probe("DELETE", "/api/dashboard/{dashboard}", needs=("dashboard",)),
+        Probe(
+            "POST",
+            "/api/dashboard",
+            lambda i: {"id": {"id": i["dashboard"]}, "title": "hijacked"},
+            needs=("dashboard",),
+        ),
+        Probe("GET", "/api/customer/{customer}/dashboards?" + PAGE, listing=True),
+        Probe(
+            "POST",
+            "/api/customer/{customer2}/dashboard/{dashboard}",
+            attackers=B_ONLY,
+            needs=("dashboard",),
+        ),
+        Probe(
+            "POST",
+            "/api/customer/{customer_b}/dashboard/{dashboard}",
+            attackers=B_ONLY,
+            needs=("dashboard",),
+        ),
+        Probe("DELETE", "/api/customer/{customer}/dashboard/{dashboard}", needs=("dashboard",)),
+    ],
     "audit_logs": [
         Probe("GET", "/api/audit/logs/entity/DEVICE/{device}?" + PAGE, listing=True),
         Probe("GET", "/api/audit/logs/customer/{customer}?" + PAGE, listing=True),
@@ -478,6 +503,12 @@ async def _world(platform: Platform) -> World:
         await platform.core.notifications.center.wait_idle()
         inbox = await a.customer_user.get("/api/notifications?" + PAGE)
         ids["notification"] = inbox.json()["data"][0]["id"]["id"]
+    if ("POST", "/api/dashboard") in mounted:
+        dashboard = await a.admin.post("/api/dashboard", json={"title": "A dashboard"})
+        assert dashboard.status_code == 200, dashboard.text
+        ids["dashboard"] = dashboard.json()["id"]["id"]
+        shared = await a.admin.post(f"/api/customer/{a.customer_id}/dashboard/{ids['dashboard']}")
+        assert shared.status_code == 200, shared.text
     # Attackers' own device, for relation probes that point from/to something they own.
     own = await b.admin.post("/api/device", json={"name": "B device"})
     ids["own"] = own.json()["id"]["id"]

@@ -1,0 +1,104 @@
+"""Dashboard REST (spec platform-api §3.3): CRUD, infos, tenant and customer lists, sharing.
+
+Lists return pages of ``DashboardInfo`` (no configuration), as ThingsBoard does; the full
+configuration is read one dashboard at a time.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from fastapi import APIRouter
+
+from industryos.api.context import ApiContext
+from industryos.api.deps import Context, CurrentCaller, Page
+from industryos.entities.dashboard_model import Dashboard
+from industryos.entities.dashboard_service import DashboardService
+from industryos.entities.errors import NotFound
+from industryos.entities.ids import now_ms
+
+router = APIRouter(prefix="/api", tags=["dashboard"])
+
+Json = dict[str, Any]
+
+MAX_DATAPOINTS_LIMIT = 50_000
+"""What ``/api/dashboard/maxDatapointsLimit`` reports: the most points one query returns."""
+
+
+def _service(context: ApiContext) -> DashboardService:
+    if context.dashboards is None:
+        raise NotFound("Dashboards are not available on this node")
+    return context.dashboards
+
+
+@router.get("/dashboard/serverTime")
+async def server_time(caller: CurrentCaller) -> int:
+    """The server clock in epoch ms (widgets align their time windows with it)."""
+    return now_ms()
+
+
+@router.get("/dashboard/maxDatapointsLimit")
+async def max_datapoints_limit(caller: CurrentCaller) -> int:
+    """The most data points a widget may ask for in one query."""
+    return MAX_DATAPOINTS_LIMIT
+
+
+@router.get("/dashboard/{dashboard_id}")
+async def get_dashboard(dashboard_id: uuid.UUID, caller: CurrentCaller, context: Context) -> Json:
+    """One dashboard with its configuration."""
+    return (await _service(context).get(caller, dashboard_id)).to_wire()
+
+
+@router.get("/dashboard/info/{dashboard_id}")
+async def get_dashboard_info(
+    dashboard_id: uuid.UUID, caller: CurrentCaller, context: Context
+) -> Json:
+    """One dashboard without its configuration."""
+    return (await _service(context).get(caller, dashboard_id)).to_info_wire()
+
+
+@router.post("/dashboard")
+async def save_dashboard(dashboard: Dashboard, caller: CurrentCaller, context: Context) -> Json:
+    """Create or update a dashboard."""
+    return (await _service(context).save(caller, dashboard)).to_wire()
+
+
+@router.delete("/dashboard/{dashboard_id}")
+async def delete_dashboard(
+    dashboard_id: uuid.UUID, caller: CurrentCaller, context: Context
+) -> None:
+    """Delete a dashboard."""
+    await _service(context).delete(caller, dashboard_id)
+
+
+@router.get("/tenant/dashboards")
+async def tenant_dashboards(caller: CurrentCaller, context: Context, link: Page) -> Json:
+    """A page of the tenant's dashboards (infos)."""
+    page = await _service(context).page(caller, link)
+    return page.to_wire(Dashboard.to_info_wire)
+
+
+@router.get("/customer/{customer_id}/dashboards")
+async def customer_dashboards(
+    customer_id: uuid.UUID, caller: CurrentCaller, context: Context, link: Page
+) -> Json:
+    """A page of the dashboards shared with one customer (infos)."""
+    page = await _service(context).page(caller, link, customer_id=customer_id)
+    return page.to_wire(Dashboard.to_info_wire)
+
+
+@router.post("/customer/{customer_id}/dashboard/{dashboard_id}")
+async def assign_dashboard(
+    customer_id: uuid.UUID, dashboard_id: uuid.UUID, caller: CurrentCaller, context: Context
+) -> Json:
+    """Share a dashboard with a customer."""
+    return (await _service(context).assign(caller, customer_id, dashboard_id)).to_wire()
+
+
+@router.delete("/customer/{customer_id}/dashboard/{dashboard_id}")
+async def unassign_dashboard(
+    customer_id: uuid.UUID, dashboard_id: uuid.UUID, caller: CurrentCaller, context: Context
+) -> Json:
+    """Stop sharing a dashboard with a customer."""
+    return (await _service(context).unassign(caller, customer_id, dashboard_id)).to_wire()
