@@ -41,6 +41,10 @@ export const router = createBrowserRouter([
             }),
           },
           {
+            path: 'alarms',
+            lazy: async () => ({ Component: (await import('./pages/alarms/AlarmsPage')).AlarmsPage }),
+          },
+          {
             path: ':section',
             lazy: async () => ({
               Component: (await import('./pages/EntityListPage')).EntityListPage,

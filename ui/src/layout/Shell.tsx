@@ -1,6 +1,8 @@
 import { AppShell, Badge, Burger, Group, NavLink, ScrollArea, Text } from '@mantine/core';
 import { useDisclosure } from '@mantine/hooks';
 import {
+  IconAlertTriangle,
+  IconBell,
   IconBuilding,
   IconBuildingFactory2,
   IconCpu,
@@ -29,6 +31,8 @@ const ICONS: Record<Section, Icon> = {
   customers: IconUsersGroup,
   users: IconUsers,
   ruleChains: IconSitemap,
+  alarms: IconAlertTriangle,
+  notifications: IconBell,
 };
 
 function isActive(current: string, path: string): boolean {

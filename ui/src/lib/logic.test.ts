@@ -35,10 +35,10 @@ describe('pageLink', () => {
 describe('navigation', () => {
   it('follows the authority', () => {
     const sections = (a: Parameters<typeof navigationFor>[0]) => navigationFor(a).map((i) => i.section);
-    expect(sections('SYS_ADMIN')).toEqual(['home', 'tenants', 'tenantProfiles']);
+    expect(sections('SYS_ADMIN')).toEqual(['home', 'tenants', 'tenantProfiles', 'notifications']);
     expect(sections('TENANT_ADMIN')).toContain('customers');
     expect(sections('TENANT_ADMIN')).not.toContain('tenants');
-    expect(sections('CUSTOMER_USER')).toEqual(['home', 'devices', 'assets']);
+    expect(sections('CUSTOMER_USER')).toEqual(['home', 'alarms', 'devices', 'assets', 'notifications']);
     expect(canOpen('CUSTOMER_USER', 'customers')).toBe(false);
     expect(sections('TENANT_ADMIN')).toContain('ruleChains');
     expect(canOpen('CUSTOMER_USER', 'ruleChains')).toBe(false);

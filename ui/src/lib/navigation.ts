@@ -15,7 +15,9 @@ export type Section =
   | 'assetProfiles'
   | 'customers'
   | 'users'
-  | 'ruleChains';
+  | 'ruleChains'
+  | 'alarms'
+  | 'notifications';
 
 export interface NavItem {
   section: Section;
@@ -34,12 +36,15 @@ const ITEMS: Record<Section, NavItem> = {
   customers: { section: 'customers', label: 'Customers', path: '/customers' },
   users: { section: 'users', label: 'Users', path: '/users' },
   ruleChains: { section: 'ruleChains', label: 'Rule chains', path: '/rule-chains' },
+  alarms: { section: 'alarms', label: 'Alarms', path: '/alarms' },
+  notifications: { section: 'notifications', label: 'Notifications', path: '/notifications' },
 };
 
 const SECTIONS: Record<Authority, Section[]> = {
-  SYS_ADMIN: ['home', 'tenants', 'tenantProfiles'],
+  SYS_ADMIN: ['home', 'tenants', 'tenantProfiles', 'notifications'],
   TENANT_ADMIN: [
     'home',
+    'alarms',
     'devices',
     'assets',
     'customers',
@@ -47,8 +52,9 @@ const SECTIONS: Record<Authority, Section[]> = {
     'deviceProfiles',
     'assetProfiles',
     'ruleChains',
+    'notifications',
   ],
-  CUSTOMER_USER: ['home', 'devices', 'assets'],
+  CUSTOMER_USER: ['home', 'alarms', 'devices', 'assets', 'notifications'],
 };
 
 /** The navigation of `authority`, in display order. */

@@ -6,6 +6,7 @@ import { describeError } from '../../api/errors';
 import type { DeviceInfo, EntityId } from '../../api/types';
 import { useUser } from '../../auth/session';
 import { PageHeader } from '../../components/PageHeader';
+import { AlarmTable } from '../alarms/AlarmTable';
 import { AttributesTab } from './AttributesTab';
 import { AuditTab } from './AuditTab';
 import { CredentialsTab } from './CredentialsTab';
@@ -18,6 +19,7 @@ const TABS = [
   { value: 'credentials', label: 'Credentials' },
   { value: 'attributes', label: 'Attributes' },
   { value: 'telemetry', label: 'Latest telemetry' },
+  { value: 'alarms', label: 'Alarms' },
   { value: 'relations', label: 'Relations' },
   { value: 'audit', label: 'Audit log' },
 ] as const;
@@ -81,6 +83,9 @@ export function DevicePage() {
           </Tabs.Panel>
           <Tabs.Panel value="telemetry" p="md">
             <TelemetryTab entity={entity} />
+          </Tabs.Panel>
+          <Tabs.Panel value="alarms" p="md">
+            <AlarmTable entity={entity} showOriginator={false} />
           </Tabs.Panel>
           <Tabs.Panel value="relations" p="md">
             <RelationsTab entity={entity} />
