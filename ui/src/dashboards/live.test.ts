@@ -1,0 +1,71 @@
+import { describe, expect, it } from 'vitest';
+import type { EntityId } from '../api/types';
+import type { LatestListener, LatestSource } from '../live/latest';
+import { LiveHub, type LiveFrame } from './live';
+
+const DEVICE: EntityId = { entityType: 'DEVICE', id: 'd1' };
+
+function fakeSource() {
+  const listeners = new Map<string, LatestListener>();
+  let opened = 0;
+  let closed = 0;
+  const source: LatestSource = {
+    subscribe(entity, listener) {
+      opened += 1;
+      listeners.set(entity.id, listener);
+      return { close: () => void (closed += 1) };
+    },
+  };
+  return { source, push: (id: string, data: Record<string, { ts: number; value: unknown }>) => listeners.get(id)!.onData(data), counts: () => ({ opened, closed }) };
+}
+
+function manualFrames() {
+  const queue: (() => void)[] = [];
+  return { schedule: (cb: () => void) => void queue.push(cb), run: () => queue.splice(0).forEach((cb) => cb()), size: () => queue.length };
+}
+
+describe('live hub', () => {
+  it('shares one subscription per entity and closes it with the last widget', () => {
+    const { source, counts } = fakeSource();
+    const hub = new LiveHub(source, manualFrames().schedule);
+    const stopA = hub.watch(DEVICE, () => {});
+    const stopB = hub.watch(DEVICE, () => {});
+    expect(counts()).toEqual({ opened: 1, closed: 0 });
+    stopA();
+    expect(counts().closed).toBe(0);
+    stopB();
+    expect(counts()).toEqual({ opened: 1, closed: 1 });
+  });
+
+  it('delivers many updates as one frame, with every new point in order', () => {
+    const { source, push } = fakeSource();
+    const frames = manualFrames();
+    const hub = new LiveHub(source, frames.schedule);
+    const seen: LiveFrame[] = [];
+    hub.watch(DEVICE, (frame) => seen.push(frame));
+    push('d1', { temperature: { ts: 1, value: 20 } });
+    push('d1', { temperature: { ts: 2, value: 21 } });
+    push('d1', { humidity: { ts: 2, value: 50 } });
+    push('d1', { temperature: { ts: 2, value: 21 } }); // a repeat changes nothing
+    expect(seen).toEqual([]);
+    expect(frames.size()).toBe(1);
+    frames.run();
+    expect(seen).toHaveLength(1);
+    expect(seen[0]!.latest).toEqual({ temperature: { ts: 2, value: 21 }, humidity: { ts: 2, value: 50 } });
+    expect(seen[0]!.points.temperature).toEqual([{ ts: 1, value: 20 }, { ts: 2, value: 21 }]);
+    expect(hub.frames).toBe(1);
+  });
+
+  it('gives a late widget the values already known', () => {
+    const { source, push } = fakeSource();
+    const frames = manualFrames();
+    const hub = new LiveHub(source, frames.schedule);
+    hub.watch(DEVICE, () => {});
+    push('d1', { temperature: { ts: 5, value: 22 } });
+    frames.run();
+    const late: LiveFrame[] = [];
+    hub.watch(DEVICE, (frame) => late.push(frame));
+    expect(late[0]!.latest.temperature!.value).toBe(22);
+    hub.close();
+  });
+});
