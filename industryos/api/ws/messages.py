@@ -16,6 +16,9 @@ from industryos.api.ws.codes import CmdUpdateType, ErrorCode
 
 __all__ = [
     "Points",
+    "alarm_count_update",
+    "alarm_data_page",
+    "alarm_data_update",
     "cmd_error",
     "count_update",
     "entity_data_page",
@@ -109,6 +112,55 @@ def count_update(cmd_id: int, count: int) -> str:
         {
             "cmdId": cmd_id,
             "cmdUpdateType": CmdUpdateType.COUNT_DATA.value,
+            "errorCode": 0,
+            "errorMsg": None,
+            "count": count,
+        }
+    )
+
+
+def alarm_data_page(
+    cmd_id: int, page: dict[str, Any], allowed_entities: int, total_entities: int
+) -> str:
+    """An ALARM_DATA reply with the full page in ``data`` (first, or the page changed)."""
+    return _dumps(
+        {
+            "cmdId": cmd_id,
+            "cmdUpdateType": CmdUpdateType.ALARM_DATA.value,
+            "errorCode": 0,
+            "errorMsg": None,
+            "data": page,
+            "update": None,
+            "allowedEntities": allowed_entities,
+            "totalEntities": total_entities,
+        }
+    )
+
+
+def alarm_data_update(
+    cmd_id: int, update: Iterable[dict[str, Any]], allowed_entities: int, total_entities: int
+) -> str:
+    """An ALARM_DATA push: only the changed ``AlarmData`` in ``update``."""
+    return _dumps(
+        {
+            "cmdId": cmd_id,
+            "cmdUpdateType": CmdUpdateType.ALARM_DATA.value,
+            "errorCode": 0,
+            "errorMsg": None,
+            "data": None,
+            "update": list(update),
+            "allowedEntities": allowed_entities,
+            "totalEntities": total_entities,
+        }
+    )
+
+
+def alarm_count_update(cmd_id: int, count: int) -> str:
+    """An ALARM_COUNT reply."""
+    return _dumps(
+        {
+            "cmdId": cmd_id,
+            "cmdUpdateType": CmdUpdateType.ALARM_COUNT_DATA.value,
             "errorCode": 0,
             "errorMsg": None,
             "count": count,

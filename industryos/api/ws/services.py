@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING
 
 from fastapi import FastAPI
 
+from industryos.alarms.data_query import AlarmDataQueries
+from industryos.api.ws.changes import AlarmChanged, EntityChanged, TenantFeed
 from industryos.api.ws.codes import CmdType
 from industryos.entities.entity_lookup import EntityLookup
 from industryos.entities.query import EntityQueryService
@@ -47,6 +49,10 @@ class WsLimits:
     """Page size an ENTITY_DATA subscription may follow (``allowedEntities``)."""
     close_timeout_s: float = 5.0
     """How long a close frame may wait for a stuck client before the socket is dropped."""
+    max_entities_per_alarm_sub: int = 1000
+    """Entities an ALARM_DATA/ALARM_COUNT subscription searches alarms of."""
+    refresh_interval_s: float = 1.0
+    """Live counts, dynamic pages and alarm pages are re-queried at most this often."""
 
 
 @dataclass(slots=True)
@@ -75,6 +81,12 @@ class WsServices:
     stats: WsStats = field(default_factory=WsStats)
     notifications: Inbox | None = None
     """The WEB notification inbox (NOTIFICATIONS commands); None on a node without it."""
+    alarm_queries: AlarmDataQueries | None = None
+    """ALARM_DATA / ALARM_COUNT; None on a node without alarms."""
+    alarm_changes: TenantFeed[AlarmChanged] | None = None
+    """Committed alarm changes (alarm subscriptions are one-shot without it)."""
+    entity_changes: TenantFeed[EntityChanged] | None = None
+    """Entity lifecycle changes (counts and dynamic pages are one-shot without it)."""
 
     def __post_init__(self) -> None:
         if not self.handlers:

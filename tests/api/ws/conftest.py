@@ -1,4 +1,9 @@
-"""A real uvicorn server on a free port over the test platform, and a WebSocket client."""
+"""A real uvicorn server on a free port over the test platform, and a WebSocket client.
+
+The platform here is the one of ``tests/api/conftest.py`` with its rule-engine publisher
+tapped for entity changes (as the node wires it), so live counts, dynamic pages and alarm
+subscriptions hear about created and deleted entities.
+"""
 
 from __future__ import annotations
 
@@ -10,13 +15,25 @@ from typing import Any
 import httpx
 import orjson
 import pytest
+from sqlalchemy.ext.asyncio import AsyncEngine
 from websockets.asyncio.client import ClientConnection, connect
 
+from industryos.alarms.data_query import AlarmDataQueries
 from industryos.api import ws
+from industryos.api.app import create_app
 from industryos.api.routes import entity_query
 from industryos.api.server import HttpServer
+from industryos.api.tokens import TokenIssuer
+from industryos.config import load_settings
+from industryos.entities.models import Authority, User
 from industryos.entities.query import EntityQueryService
-from tests.api.conftest import Platform
+from industryos.node import build_core
+from industryos.storage.database import Database
+from tests.api.conftest import SYSADMIN, TEST_SECRET, Platform
+from tests.support.recording import RecordingPublisher
+
+REFRESH_INTERVAL_S = 0.05
+"""Live re-queries run at most this often in tests (1 s on a node)."""
 
 RECV_TIMEOUT_S = 10.0
 """Safety net so a missing message fails the test instead of hanging it."""
@@ -59,10 +76,49 @@ class Live:
 
 
 @pytest.fixture
-async def live(platform: Platform) -> AsyncIterator[Live]:
-    queries = EntityQueryService(platform.core.db, platform.core.timeseries.keys)
+def recording() -> RecordingPublisher:
+    return RecordingPublisher()
+
+
+@pytest.fixture
+def entity_tap(recording: RecordingPublisher) -> ws.EntityChangeTap:
+    return ws.EntityChangeTap(recording)
+
+
+@pytest.fixture
+async def platform(
+    engine: AsyncEngine,
+    tmp_path: Any,
+    recording: RecordingPublisher,
+    entity_tap: ws.EntityChangeTap,
+) -> AsyncIterator[Platform]:
+    settings = load_settings(data_dir=tmp_path, jwt_secret=TEST_SECRET, demo=False)
+    core = build_core(Database(engine), settings, entity_tap)
+    await core.sessions.load()
+    await core.timeseries.writer.start()
+    await core.users.create(User(email=SYSADMIN[0], authority=Authority.SYS_ADMIN), SYSADMIN[1])
+    tokens = TokenIssuer(TEST_SECRET, settings.jwt_issuer, 9000, 604800)
+    app = create_app(core.api_context(tokens, settings.max_page_size))
+    platform = Platform(core, app, recording)
+    yield platform
+    await platform.close()
+    await core.timeseries.writer.stop()
+
+
+@pytest.fixture
+async def live(platform: Platform, entity_tap: ws.EntityChangeTap) -> AsyncIterator[Live]:
+    core = platform.core
+    queries = EntityQueryService(core.db, core.timeseries.keys)
     entity_query.install(platform.app, queries)
-    services = ws.WsServices(platform.core.lookup, platform.core.telemetry, queries)
+    services = ws.WsServices(
+        core.lookup,
+        core.telemetry,
+        queries,
+        limits=ws.WsLimits(refresh_interval_s=REFRESH_INTERVAL_S),
+        alarm_queries=AlarmDataQueries(core.db, queries, core.alarms.queries),
+        alarm_changes=ws.alarm_feed(core.alarms.service),
+        entity_changes=entity_tap.feed,
+    )
     ws.install(platform.app, services)
     server = HttpServer(platform.app, "127.0.0.1", 0)
     await server.start()

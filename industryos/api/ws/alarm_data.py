@@ -1,0 +1,205 @@
+"""v2 alarm subscriptions: ALARM_DATA (first page, then changes) and ALARM_COUNT (§4.4, §4.5).
+
+ALARM_DATA answers with ``PageData<AlarmData>`` in ``data`` plus ``allowedEntities`` and
+``totalEntities``. Then every committed alarm change of the caller's tenant is matched
+against the subscription (another customer's alarm, or an alarm of an entity outside the
+query, is ignored without I/O) and a match re-runs the query, throttled to one run per
+``refresh_interval_s``: when the page still lists the same alarms, ``update`` carries only
+the alarms that changed (ack, clear, severity, assignment…); when alarms appeared, left or
+moved (created, deleted, no longer matching the status filter), the whole page is resent
+in ``data``. Entity lifecycle changes re-run it too, since they change which entities the
+filter selects. ALARM_COUNT follows the count the same way and pushes it when it changes.
+
+Design limit (named debt): ``latest`` values of the alarms' entities are those read with
+the page; telemetry writes do not push them (ENTITY_DATA does that).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from industryos.alarms.data_query import (
+    AlarmCountQuery,
+    AlarmDataPage,
+    AlarmDataQueries,
+    AlarmDataQuery,
+    parse_alarm_count_query,
+    parse_alarm_data_query,
+)
+from industryos.api.ws.changes import AlarmChanged
+from industryos.api.ws.errors import BadCommand
+from industryos.api.ws.live_query import LiveQuery
+from industryos.api.ws.messages import alarm_count_update, alarm_data_page, alarm_data_update
+
+if TYPE_CHECKING:
+    from industryos.api.ws.commands import Command
+    from industryos.api.ws.session import WsSession
+
+__all__ = ["AlarmCountSubscription", "AlarmDataSubscription", "alarm_count", "alarm_data"]
+
+
+def _queries(session: WsSession) -> AlarmDataQueries:
+    queries = session.services.alarm_queries
+    if queries is None:
+        raise BadCommand("Alarm queries are not available on this node")
+    return queries
+
+
+def _may_see(session: WsSession, event: AlarmChanged) -> bool:
+    """The feed is per tenant already; a customer user sees its customer's alarms only."""
+    caller = session.caller
+    return not caller.is_customer_user or event.alarm.customer_id == caller.customer_id
+
+
+def _could_match(
+    query: AlarmCountQuery, page_entities: frozenset[Any], event: AlarmChanged
+) -> bool:
+    alarm = event.alarm
+    if alarm.originator.id in page_entities:
+        return True
+    return query.link.search_propagated and (
+        alarm.propagate or alarm.propagate_to_owner or alarm.propagate_to_tenant
+    )
+
+
+def _comparable(item: dict[str, Any]) -> dict[str, Any]:
+    """An AlarmData without ``latest`` (entity fields carry the query time as ts)."""
+    return {key: value for key, value in item.items() if key != "latest"}
+
+
+class AlarmDataSubscription:
+    """One ALARM_DATA command: its current page, re-read on matching alarm changes."""
+
+    def __init__(self, session: WsSession, cmd_id: int, query: AlarmDataQuery) -> None:
+        self.session = session
+        self.cmd_id = cmd_id
+        self.query = query
+        self.page: AlarmDataPage | None = None
+        self._alarm_ids: frozenset[str] = frozenset()
+        self.live = LiveQuery(session, self._refresh)
+
+    @property
+    def allowed_entities(self) -> int:
+        """``allowedEntities``: how many entities the alarms are searched for."""
+        return self.session.services.limits.max_entities_per_alarm_sub
+
+    async def _find(self) -> AlarmDataPage:
+        return await _queries(self.session).find(
+            self.session.caller, self.query, self.allowed_entities
+        )
+
+    async def open(self) -> None:
+        """Listen, send the first page, then follow changes."""
+        self.live.on_alarms(self._matches)
+        self.live.on_entities()
+        page = await self._find()
+        self._keep(page)
+        self.session.send(
+            alarm_data_page(self.cmd_id, page.to_wire(), self.allowed_entities, page.total_entities)
+        )
+        self.live.start()
+
+    def _keep(self, page: AlarmDataPage) -> None:
+        self.page = page
+        self._alarm_ids = frozenset(page.alarm_ids)
+
+    def _matches(self, event: AlarmChanged) -> bool:
+        if not _may_see(self.session, event):
+            return False
+        page = self.page
+        if page is None:
+            return True  # the first page is being read; read again right after it
+        if str(event.alarm.id) in self._alarm_ids:
+            return True
+        return _could_match(self.query, page.entity_ids, event)
+
+    async def _refresh(self) -> None:
+        old = self.page
+        page = await self._find()
+        self._keep(page)
+        if old is None:
+            return
+        same = (
+            old.alarm_ids == page.alarm_ids
+            and old.total_elements == page.total_elements
+            and old.total_entities == page.total_entities
+        )
+        if not same:
+            self.session.send(
+                alarm_data_page(
+                    self.cmd_id, page.to_wire(), self.allowed_entities, page.total_entities
+                )
+            )
+            return
+        changed = [
+            new
+            for new, before in zip(page.data, old.data, strict=True)
+            if _comparable(new) != _comparable(before)
+        ]
+        if changed:
+            self.session.send(
+                alarm_data_update(self.cmd_id, changed, self.allowed_entities, page.total_entities)
+            )
+
+    def close(self) -> None:
+        """Stop following alarm changes."""
+        self.live.close()
+
+
+class AlarmCountSubscription:
+    """One ALARM_COUNT command: the count, pushed again when it changes."""
+
+    def __init__(self, session: WsSession, cmd_id: int, query: AlarmCountQuery) -> None:
+        self.session = session
+        self.cmd_id = cmd_id
+        self.query = query
+        self.count: int | None = None
+        self.live = LiveQuery(session, self._refresh)
+
+    async def _count(self) -> int:
+        limit = self.session.services.limits.max_entities_per_alarm_sub
+        return await _queries(self.session).count(self.session.caller, self.query, limit)
+
+    async def open(self) -> None:
+        """Listen, send the count, then follow changes."""
+        self.live.on_alarms(lambda event: _may_see(self.session, event))
+        self.live.on_entities()
+        self.count = await self._count()
+        self.session.send(alarm_count_update(self.cmd_id, self.count))
+        self.live.start()
+
+    async def _refresh(self) -> None:
+        count = await self._count()
+        if count != self.count:
+            self.count = count
+            self.session.send(alarm_count_update(self.cmd_id, count))
+
+    def close(self) -> None:
+        """Stop following alarm changes."""
+        self.live.close()
+
+
+async def alarm_data(session: WsSession, command: Command) -> None:
+    """ALARM_DATA ``{cmdId, query: AlarmDataQuery}``."""
+    _queries(session)
+    query = parse_alarm_data_query(command.body.get("query"))
+    subscription = AlarmDataSubscription(session, command.cmd_id, query)
+    session.add(command.cmd_id, subscription)
+    try:
+        await subscription.open()
+    except BaseException:
+        session.remove(command.cmd_id)
+        raise
+
+
+async def alarm_count(session: WsSession, command: Command) -> None:
+    """ALARM_COUNT ``{cmdId, query: AlarmCountQuery}``."""
+    _queries(session)
+    query = parse_alarm_count_query(command.body.get("query"))
+    subscription = AlarmCountSubscription(session, command.cmd_id, query)
+    session.add(command.cmd_id, subscription)
+    try:
+        await subscription.open()
+    except BaseException:
+        session.remove(command.cmd_id)
+        raise
