@@ -59,6 +59,7 @@ class Settings(BaseSettings):
     ts_batch_max_points: int = Field(20000, ge=1)
     state_default_inactivity_timeout_s: float = Field(600.0, gt=0)
     state_check_interval_s: float = Field(60.0, gt=0)
+    rule_events_ttl_s: int = Field(604800, ge=1)  # debug/lifecycle/error/stats events
 
     @field_validator("db_url")
     @classmethod

@@ -22,6 +22,7 @@ from industryos.api import ws
 from industryos.api.app import create_app
 from industryos.api.context import ApiContext
 from industryos.api.routes import entity_query
+from industryos.api.routes import events as event_routes
 from industryos.api.routes import rpc as rpc_routes
 from industryos.api.routes import rule_chains as rule_chain_routes
 from industryos.api.server import HttpServer
@@ -50,6 +51,7 @@ from industryos.notify import Notifications, NotifyingAlarmService, TriggerPubli
 from industryos.queue.embedded import EmbeddedQueue, EmbeddedQueueConfig, QueueStats
 from industryos.rules.engine import RuleEngine
 from industryos.rules.entities import EntityFields
+from industryos.rules.events import EventQueries, EventWriter, RuleEvents
 from industryos.rules.nodes.base import ServiceSet
 from industryos.rules.service import RuleChainService
 from industryos.storage.attributes import AttributeRepository
@@ -199,6 +201,7 @@ class Node:
         self._ready = False
         self._queue: EmbeddedQueue | None = None
         self.rules: RuleEngine | None = None
+        self._rule_events: RuleEvents | None = None
         self._db: Database | None = None
         self._http: HttpServer | None = None
         self.devices: DeviceTransports | None = None
@@ -240,10 +243,14 @@ class Node:
         chains = RuleChainService(core.db)
         core.tenants.on_tenant_created(chains.on_tenant_created)
         core.tenants.on_tenant_deleted(chains.on_tenant_deleted)
+        self._rule_events = RuleEvents(core.db, EventWriter(core.db, settings.rule_events_ttl_s))
+        chains.on_changed(self._rule_events.chain_changed)  # debug settings follow saves
+        await self._rule_events.start()
         services = ServiceSet(
             telemetry=core.telemetry,
             alarms=AlarmRuleServices(core.db, core.alarms.service, core.telemetry),
             notify=core.notifications.center,
+            debug=self._rule_events,
         )
         self.rules = RuleEngine(self._queue, chains, services, EntityFields(core.db))
         await Bootstrap(
@@ -267,6 +274,7 @@ class Node:
         )
         app.include_router(device_http.router)
         rule_chain_routes.install(app, rule_chain_routes.RuleChainApi(chains, self.rules))
+        event_routes.install(app, EventQueries(core.db, core.lookup))
         queries = EntityQueryService(core.db, core.timeseries.keys)
         entity_query.install(app, queries)
         ws.install(
@@ -319,6 +327,9 @@ class Node:
         if self.rules is not None:
             await _stop_within("rule engine", self.rules.stop(), STOP_LIMIT_S)
             self.rules = None
+        if self._rule_events is not None:
+            await self._rule_events.stop()  # the last buffered events are written
+            self._rule_events = None
         if self._retention is not None:
             await self._retention.stop()
             self._retention = None

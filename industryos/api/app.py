@@ -23,6 +23,7 @@ from industryos.api.routes.audit import router as audit_router
 from industryos.api.routes.claims import router as claims_router
 from industryos.api.routes.dashboards import router as dashboards_router
 from industryos.api.routes.device_profiles import router as device_profiles_router
+from industryos.api.routes.events import router as events_router
 from industryos.api.routes.notifications import router as notifications_router
 from industryos.api.routes.owner import router as owner_router
 from industryos.api.routes.tenant_profiles import router as tenant_profiles_router
@@ -49,6 +50,7 @@ ROUTERS += [
     notifications_router,
     owner_router,
     dashboards_router,
+    events_router,
 ]
 
 OPENAPI_URL = "/v3/api-docs"

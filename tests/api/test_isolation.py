@@ -337,6 +337,12 @@ PROBES: dict[str, list[Probe]] = {
         ),
         Probe("DELETE", "/api/customer/{customer}/dashboard/{dashboard}", needs=("dashboard",)),
     ],
+    "events": [
+        Probe("GET", "/api/events/DEVICE/{device}/DEBUG_RULE_NODE?" + PAGE),
+        Probe("GET", "/api/events/DEVICE/{device}?" + PAGE),
+        Probe("POST", "/api/events/DEVICE/{device}?" + PAGE, lambda i: {"eventType": "ERROR"}),
+        Probe("POST", "/api/events/DEVICE/{device}/clear", lambda i: {"eventType": "ERROR"}),
+    ],
     "audit_logs": [
         Probe("GET", "/api/audit/logs/entity/DEVICE/{device}?" + PAGE, listing=True),
         Probe("GET", "/api/audit/logs/customer/{customer}?" + PAGE, listing=True),

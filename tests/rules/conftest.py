@@ -18,6 +18,7 @@ from industryos.msg import EntityRef, Msg, MsgType
 from industryos.queue.embedded import EmbeddedQueue, EmbeddedQueueConfig
 from industryos.rules.engine import RuleEngine, RuleEngineConfig
 from industryos.rules.entities import EntityFields
+from industryos.rules.events import EventQueries, EventWriter, RuleEvents
 from industryos.rules.model import ChainMetadata, RuleChain
 from industryos.rules.nodes.base import ServiceSet
 from industryos.rules.scripts.engine import ScriptLimits
@@ -36,6 +37,13 @@ class RuleEnv:
     chains: RuleChainService
     engine: RuleEngine
     queue: EmbeddedQueue
+    events: RuleEvents
+    """The engine's debug hook (events flushed every 50 ms)."""
+
+    @property
+    def event_queries(self) -> EventQueries:
+        """The read side of the events REST."""
+        return EventQueries(self.base.core.db, self.base.core.lookup)
 
     @property
     def tenant_id(self) -> uuid.UUID:
@@ -86,6 +94,11 @@ def node(clazz: str, name: str = "n", **configuration: Any) -> dict[str, Any]:
     return {"type": P + clazz, "name": name, "configuration": configuration}
 
 
+def debugged(node_json: dict[str, Any]) -> dict[str, Any]:
+    """The node with legacy ``debugMode`` on."""
+    return {**node_json, "debugMode": True}
+
+
 def script_node(clazz: str, script: str, name: str = "s") -> dict[str, Any]:
     """A JS script node."""
     return node(clazz, name, scriptLang="JS", jsScript=script)
@@ -125,12 +138,19 @@ async def rules(engine: AsyncEngine, tmp_path: Path) -> AsyncIterator[RuleEnv]:
         queues=TEST_QUEUES,
         scripts=ScriptLimits(timeout_s=0.5, max_memory_bytes=32 * 1024 * 1024, max_errors=0),
     )
-    rule_engine = RuleEngine(
-        queue, chains, ServiceSet(telemetry=base.core.telemetry), EntityFields(base.core.db), config
+    events = RuleEvents(
+        base.core.db,
+        EventWriter(base.core.db, ttl_s=3600, flush_interval_s=0.05),
+        server="test-node",
     )
+    chains.on_changed(events.chain_changed)
+    await events.start()
+    services = ServiceSet(telemetry=base.core.telemetry, debug=events)
+    rule_engine = RuleEngine(queue, chains, services, EntityFields(base.core.db), config)
     await rule_engine.start()
-    env = RuleEnv(base, chains, rule_engine, queue)
+    env = RuleEnv(base, chains, rule_engine, queue, events)
     yield env
     await rule_engine.stop()
+    await events.stop()
     await queue.close()
     await base.close()

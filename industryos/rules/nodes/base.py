@@ -8,15 +8,22 @@ way to reach into the node (ThingsBoard's TbContext has 56 getters, this has wha
 for). The four methods mirror TbNode: ``__init__`` (init: read and check configuration),
 ``on_msg`` (return the emitted ``(label, msg)`` pairs, or raise :class:`NodeFailure`),
 ``destroy`` and the classmethod ``upgrade`` (configuration versions).
+
+Every subclass's ``on_msg`` is wrapped once, when the class is defined
+(``RuleNode.__init_subclass__``), so that it passes through the :class:`DebugHook` when the
+engine has one: that is where debug IN/OUT events, lifecycle and error events and the
+per-node counters of the events REST come from, without the runtime knowing about them.
+With no hook the wrapper is one attribute read.
 """
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol, TypeVar
 
 from industryos.msg import Msg
 from industryos.rules.errors import NodeConfigError, NotAvailable
@@ -34,6 +41,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "ComponentType",
+    "DebugHook",
     "Descriptor",
     "Emit",
     "NestedChains",
@@ -106,6 +114,23 @@ class NestedChains:
         raise NotAvailable("nested rule chains are not wired")
 
 
+class DebugHook(Protocol):
+    """Sees every node call: debug events, lifecycle and error events, counters."""
+
+    async def run(
+        self,
+        node: RuleNode,
+        msg: Msg,
+        call: Callable[[RuleNode, Msg], Awaitable[list[Emit]]],
+    ) -> list[Emit]:
+        """Run ``call(node, msg)`` and record what it did."""
+        ...
+
+    def emitted_later(self, ctx: NodeContext, emits: Sequence[Emit]) -> None:
+        """Record messages a node sent on its own (timers)."""
+        ...
+
+
 @dataclass(slots=True)
 class ServiceSet:
     """Every service a node could declare; the node only ever sees its own subset."""
@@ -123,6 +148,8 @@ class ServiceSet:
     chains: NestedChains | None = None
     alarms: AlarmRuleServices | None = None
     notify: NotificationCenter | None = None
+    debug: DebugHook | None = None
+    """Debug and node events (not a service nodes declare: every node passes through it)."""
 
 
 class NodeContext:
@@ -144,9 +171,21 @@ class NodeContext:
         self.chain_id = chain_id
         self._declared = declared
         self._services = services
-        self.emit_later = emit_later
+
+        async def later(emits: Sequence[Emit]) -> None:
+            hook = services.debug
+            if hook is not None:
+                hook.emitted_later(self, emits)
+            await emit_later(emits)
+
+        self.emit_later = later
         """Send messages to this node's successors outside of any incoming message
         (generator, message count); failures are logged, nothing is acknowledged."""
+
+    @property
+    def debug_hook(self) -> DebugHook | None:
+        """The engine's debug hook, if it has one."""
+        return self._services.debug
 
     def _get(self, service: Service, value: T | None) -> T:
         if service not in self._declared:
@@ -277,6 +316,12 @@ class RuleNode:
     acknowledges: ClassVar[bool] = False
     """True for nodes after which a failure no longer makes the queue retry (TbAckNode)."""
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        own = cls.__dict__.get("on_msg")
+        if own is not None and not getattr(own, "_observed", False):
+            cls.on_msg = _observed(own)  # type: ignore[method-assign,assignment]
+
     def __init__(self, config: NodeConfig, ctx: NodeContext) -> None:
         self.ctx = ctx
 
@@ -291,3 +336,19 @@ class RuleNode:
     def upgrade(cls, from_version: int, configuration: dict[str, Any]) -> dict[str, Any]:
         """Bring an older configuration to ``descriptor.configuration_version``."""
         return configuration
+
+
+def _observed(
+    call: Callable[[RuleNode, Msg], Awaitable[list[Emit]]],
+) -> Callable[[RuleNode, Msg], Awaitable[list[Emit]]]:
+    """``on_msg`` that goes through the context's debug hook when there is one."""
+
+    @functools.wraps(call)
+    async def on_msg(self: RuleNode, msg: Msg) -> list[Emit]:
+        hook = self.ctx.debug_hook
+        if hook is None:
+            return await call(self, msg)
+        return await hook.run(self, msg, call)
+
+    on_msg._observed = True  # type: ignore[attr-defined]
+    return on_msg

@@ -1,0 +1,305 @@
+"""What rule nodes did, as events: debug IN/OUT, lifecycle, errors and statistics.
+
+:class:`RuleEvents` is the debug hook every node's ``on_msg`` passes through (see
+``nodes/base.py``). Per message it does a dictionary lookup of the node's debug settings
+(loaded once per chain version from ``rule_node``, forgotten when the chain changes) and
+bumps two counters; only a node in debug mode builds events, and those go to the
+:class:`EventWriter` buffer, never straight to the database.
+
+Debug settings follow ThingsBoard: legacy ``debugMode: true`` or ``debugSettings.allEnabled``
+or ``allEnabledUntil`` in the future → every IN and OUT event; ``failuresEnabled`` only →
+the OUT events on ``Failure``. Independently of debug mode a node records LC_EVENT
+``STARTED`` when it handles its first message (failed, with the reason, for a node whose
+configuration could not be used), ERROR events for unexpected exceptions, and STATS events
+(messages processed, errors) every ``stats_interval_s``.
+
+Known gap: an IN event does not carry the relation the message arrived on (the runtime does
+not tell the node); ThingsBoard fills ``relationType`` there.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import socket
+import uuid
+import weakref
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from enum import IntEnum
+from typing import Any
+
+import orjson
+import sqlalchemy as sa
+
+from industryos.entities.ids import EntityType, new_id, now_ms
+from industryos.msg import Msg
+from industryos.rules.errors import NodeFailure, RuleEngineError
+from industryos.rules.events.model import DebugDirection, Event, EventType
+from industryos.rules.events.writer import EventWriter
+from industryos.rules.labels import Label
+from industryos.rules.nodes.base import Emit, NodeContext, RuleNode
+from industryos.rules.schema import rule_node
+from industryos.storage.database import Database
+
+__all__ = ["DebugMode", "RuleEvents", "debug_mode"]
+
+log = logging.getLogger(__name__)
+
+MAX_TEXT = 65_536
+"""Longest data/metadata/error text kept in an event (characters)."""
+
+Call = Callable[[RuleNode, Msg], Awaitable[list[Emit]]]
+
+
+class DebugMode(IntEnum):
+    """How much of a node's traffic becomes debug events."""
+
+    OFF = 0
+    FAILURES = 1
+    ALL = 2
+
+
+@dataclass(frozen=True, slots=True)
+class _NodeDebug:
+    base: DebugMode
+    all_until: int
+
+    def mode(self, now: int) -> DebugMode:
+        return DebugMode.ALL if self.all_until > now else self.base
+
+
+def debug_mode(legacy: bool, settings: Any) -> tuple[DebugMode, int]:
+    """(mode, all-enabled-until ms) from ``debugMode`` and ``debugSettings``."""
+    if legacy:
+        return DebugMode.ALL, 0
+    if not isinstance(settings, dict):
+        return DebugMode.OFF, 0
+    until = settings.get("allEnabledUntil")
+    until_ms = int(until) if isinstance(until, int | float) and not isinstance(until, bool) else 0
+    if settings.get("allEnabled") is True:
+        return DebugMode.ALL, until_ms
+    base = DebugMode.FAILURES if settings.get("failuresEnabled") is True else DebugMode.OFF
+    return base, until_ms
+
+
+def _cut(text: str | None) -> str | None:
+    if text is None or len(text) <= MAX_TEXT:
+        return text
+    return text[:MAX_TEXT]
+
+
+class RuleEvents:
+    """The debug hook of the rule engine and the source of its node events."""
+
+    def __init__(
+        self,
+        db: Database,
+        writer: EventWriter,
+        *,
+        server: str | None = None,
+        stats_interval_s: float = 3600.0,
+    ) -> None:
+        self._db = db
+        self.writer = writer
+        self.server = server or socket.gethostname()
+        self._stats_interval_s = stats_interval_s
+        self._chains: dict[uuid.UUID, dict[uuid.UUID, _NodeDebug]] = {}
+        self._loading: dict[uuid.UUID, asyncio.Future[dict[uuid.UUID, _NodeDebug]]] = {}
+        self._generation = 0
+        self._counters: dict[tuple[uuid.UUID, uuid.UUID], list[int]] = {}
+        self._started: weakref.WeakSet[RuleNode] = weakref.WeakSet()
+        self._task: asyncio.Task[None] | None = None
+
+    # -- settings ------------------------------------------------------------------------
+
+    def chain_changed(self, tenant_id: uuid.UUID, chain_id: uuid.UUID | None) -> None:
+        """Chain listener: forget the debug settings of a saved (or every) chain."""
+        self._generation += 1
+        if chain_id is None:
+            self._chains.clear()
+        else:
+            self._chains.pop(chain_id, None)
+
+    async def _settings(self, chain_id: uuid.UUID) -> dict[uuid.UUID, _NodeDebug]:
+        found = self._chains.get(chain_id)
+        if found is not None:
+            return found
+        loading = self._loading.get(chain_id)
+        if loading is not None:
+            return await asyncio.shield(loading)
+        future: asyncio.Future[dict[uuid.UUID, _NodeDebug]] = (
+            asyncio.get_running_loop().create_future()
+        )
+        self._loading[chain_id] = future
+        generation = self._generation
+        try:
+            query = sa.select(rule_node.c.id, rule_node.c.debug_mode, rule_node.c.debug_settings)
+            async with self._db.read() as conn:
+                rows = (
+                    await conn.execute(query.where(rule_node.c.rule_chain_id == chain_id))
+                ).all()
+            settings = {}
+            for node_id, legacy, raw in rows:
+                mode, until = debug_mode(bool(legacy), raw)
+                if mode is not DebugMode.OFF or until:
+                    settings[node_id] = _NodeDebug(mode, until)
+            if generation == self._generation:
+                self._chains[chain_id] = settings
+            future.set_result(settings)
+            return settings
+        except BaseException as exc:
+            future.set_exception(exc)
+            future.exception()
+            raise
+        finally:
+            del self._loading[chain_id]
+
+    # -- the hook ------------------------------------------------------------------------
+
+    async def run(self, node: RuleNode, msg: Msg, call: Call) -> list[Emit]:
+        """Run one node on one message, recording what debug mode and counters ask for."""
+        ctx = node.ctx
+        if node not in self._started:
+            self._started.add(node)
+            self._lifecycle(ctx, "STARTED", getattr(node, "reason", None))
+        counters = self._counters.get((ctx.tenant_id, ctx.node_id))
+        if counters is None:
+            counters = self._counters[(ctx.tenant_id, ctx.node_id)] = [0, 0]
+        counters[0] += 1
+        entry = (await self._settings(ctx.chain_id)).get(ctx.node_id)
+        mode = DebugMode.OFF if entry is None else entry.mode(now_ms())
+        if mode is DebugMode.ALL:
+            self._debug(ctx, DebugDirection.IN, msg, None, None)
+        try:
+            emits = await call(node, msg)
+        except NodeFailure as exc:
+            counters[1] += 1
+            if mode is not DebugMode.OFF:
+                self._debug(ctx, DebugDirection.OUT, exc.msg or msg, Label.FAILURE, str(exc))
+            raise
+        except RuleEngineError as exc:
+            counters[1] += 1
+            if mode is not DebugMode.OFF:
+                self._debug(ctx, DebugDirection.OUT, msg, Label.FAILURE, str(exc))
+            raise
+        except Exception as exc:
+            counters[1] += 1
+            error = f"{type(exc).__name__}: {exc}"
+            self._error(ctx, "onMsg", error)
+            if mode is not DebugMode.OFF:
+                self._debug(ctx, DebugDirection.OUT, msg, Label.FAILURE, error)
+            raise
+        if mode is not DebugMode.OFF:
+            self._outputs(ctx, emits, mode)
+        return emits
+
+    def emitted_later(self, ctx: NodeContext, emits: Sequence[Emit]) -> None:
+        """Messages a node sent on its own (timers): OUT events when it is debugged."""
+        entry = self._chains.get(ctx.chain_id, {}).get(ctx.node_id)
+        if entry is not None:
+            mode = entry.mode(now_ms())
+            if mode is not DebugMode.OFF:
+                self._outputs(ctx, emits, mode)
+
+    def _outputs(self, ctx: NodeContext, emits: Sequence[Emit], mode: DebugMode) -> None:
+        for emit in emits:
+            failed = emit.label == Label.FAILURE
+            if mode is DebugMode.ALL or failed:
+                error = emit.msg.metadata.get("error") if failed else None
+                self._debug(ctx, DebugDirection.OUT, emit.msg, emit.label, error)
+
+    # -- events --------------------------------------------------------------------------
+
+    def _event(self, ctx: NodeContext, event_type: EventType, **fields: Any) -> Event:
+        return Event(
+            id=new_id(),
+            created_time=now_ms(),
+            tenant_id=ctx.tenant_id,
+            entity_type=EntityType.RULE_NODE.value,
+            entity_id=ctx.node_id,
+            event_type=event_type.value,
+            server=self.server,
+            **fields,
+        )
+
+    def _debug(
+        self,
+        ctx: NodeContext,
+        direction: DebugDirection,
+        msg: Msg,
+        relation: str | None,
+        error: str | None,
+    ) -> None:
+        metadata = dict(msg.metadata)
+        if error is not None:
+            metadata["error"] = error
+        self.writer.add(
+            self._event(
+                ctx,
+                EventType.DEBUG_RULE_NODE,
+                kind=direction.value,
+                msg_id=msg.id,
+                msg_type=msg.type,
+                data_type="JSON",
+                relation_type=relation,
+                originator_type=msg.originator.entity_type.value,
+                originator_id=msg.originator.id,
+                data=_cut(msg.data),
+                metadata=_cut(orjson.dumps(metadata).decode()),
+                error=_cut(error),
+            )
+        )
+
+    def _lifecycle(self, ctx: NodeContext, event: str, error: str | None) -> None:
+        self.writer.add(
+            self._event(
+                ctx, EventType.LC_EVENT, kind=event, success=error is None, error=_cut(error)
+            )
+        )
+
+    def _error(self, ctx: NodeContext, method: str, error: str) -> None:
+        self.writer.add(self._event(ctx, EventType.ERROR, kind=method, error=_cut(error)))
+
+    def flush_stats(self) -> int:
+        """One STATS event per node that handled messages since the last call."""
+        counters, self._counters = self._counters, {}
+        now = now_ms()
+        for (tenant_id, node_id), (processed, errors) in counters.items():
+            self.writer.add(
+                Event(
+                    id=new_id(),
+                    created_time=now,
+                    tenant_id=tenant_id,
+                    entity_type=EntityType.RULE_NODE.value,
+                    entity_id=node_id,
+                    event_type=EventType.STATS.value,
+                    server=self.server,
+                    messages_processed=processed,
+                    errors_occurred=errors,
+                )
+            )
+        return len(counters)
+
+    # -- lifecycle -----------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Start the writer and the statistics timer."""
+        await self.writer.start()
+        self._task = asyncio.get_running_loop().create_task(self._stats_loop())
+
+    async def stop(self) -> None:
+        """Record the last statistics and write every buffered event."""
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+        self.flush_stats()
+        await self.writer.stop()
+
+    async def _stats_loop(self) -> None:
+        while True:
+            await asyncio.sleep(self._stats_interval_s)
+            self.flush_stats()

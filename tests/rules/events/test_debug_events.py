@@ -1,0 +1,223 @@
+"""Debug, lifecycle, error and statistics events of rule nodes, over a real queue and database."""
+
+from __future__ import annotations
+
+import uuid
+
+import orjson
+
+from industryos.entities.ids import EntityType
+from industryos.entities.paging import PageLink
+from industryos.rules.events import Event, EventType
+from industryos.rules.events.queries import filter_conditions
+from industryos.rules.events.recorder import DebugMode, debug_mode
+from tests.rules.conftest import RuleEnv, debugged, node, script_node, wait_for
+
+LINK = PageLink(page_size=100)
+
+
+async def _node_ids(env: RuleEnv, chain_id: uuid.UUID) -> list[uuid.UUID]:
+    meta = await env.chains.get_metadata(env.base.admin, chain_id)
+    return [n.id for n in meta.nodes if n.id is not None]
+
+
+async def _events(
+    env: RuleEnv, node_id: uuid.UUID, kind: EventType = EventType.DEBUG_RULE_NODE
+) -> list[Event]:
+    page = await env.event_queries.page(env.base.admin, EntityType.RULE_NODE, node_id, kind, LINK)
+    return page.data
+
+
+def test_debug_settings_follow_thingsboard() -> None:
+    assert debug_mode(True, None) == (DebugMode.ALL, 0)
+    assert debug_mode(False, {"allEnabled": True, "allEnabledUntil": 5}) == (DebugMode.ALL, 5)
+    assert debug_mode(False, {"failuresEnabled": True, "allEnabledUntil": 0}) == (
+        DebugMode.FAILURES,
+        0,
+    )
+    assert debug_mode(False, {"failuresEnabled": False, "allEnabledUntil": 9}) == (
+        DebugMode.OFF,
+        9,
+    )
+    assert debug_mode(False, None) == (DebugMode.OFF, 0)
+
+
+async def test_debug_node_records_in_and_out_with_thingsboard_shape(rules: RuleEnv) -> None:
+    chain_id = await rules.install_root(
+        [
+            debugged(script_node("filter.TbJsFilterNode", "return msg.t > 20;", "hot")),
+            node("telemetry.TbMsgTimeseriesNode", "save"),
+        ],
+        [(0, 1, "True")],
+    )
+    filter_id, save_id = await _node_ids(rules, chain_id)
+    device = uuid.uuid4()
+    msg = rules.msg(device, {"t": 25})
+    await rules.queue.append("Main", msg)
+
+    async def recorded() -> bool:
+        return len(await _events(rules, filter_id)) == 2
+
+    await wait_for(recorded)
+    events = await _events(rules, filter_id)
+    out, inbound = (e.to_wire() for e in events)  # newest first
+    assert inbound["type"] == "DEBUG_RULE_NODE"
+    assert inbound["entityId"] == {"entityType": "RULE_NODE", "id": str(filter_id)}
+    assert inbound["tenantId"] == {"entityType": "TENANT", "id": str(rules.tenant_id)}
+    assert inbound["uid"] == inbound["id"]["id"]
+    assert inbound["body"] == {
+        "server": "test-node",
+        "type": "IN",
+        "entityId": str(device),
+        "entityType": "DEVICE",
+        "msgId": str(msg.id),
+        "msgType": "POST_TELEMETRY_REQUEST",
+        "dataType": "JSON",
+        "data": '{"t":25}',
+        "metadata": orjson.dumps(msg.metadata).decode(),
+    }
+    assert out["body"]["type"] == "OUT"
+    assert out["body"]["relationType"] == "True"
+    assert "error" not in out["body"]
+    assert out["createdTime"] >= inbound["createdTime"]
+    # a node without debug mode records nothing
+    assert await _events(rules, save_id) == []
+    # both nodes started
+    started = await _events(rules, save_id, EventType.LC_EVENT)
+    assert [e.to_wire()["body"] for e in started] == [
+        {"server": "test-node", "event": "STARTED", "success": True}
+    ]
+
+
+async def test_failures_only_mode_and_filters(rules: RuleEnv) -> None:
+    failing = script_node("transform.TbTransformMsgNode", "return msg.nope.deeper;", "boom")
+    failing["debugSettings"] = {"failuresEnabled": True, "allEnabled": False, "allEnabledUntil": 0}
+    chain_id = await rules.install_root(
+        [failing, node("telemetry.TbMsgTimeseriesNode", "save")], [(0, 1, "Success")]
+    )
+    (boom_id, _) = await _node_ids(rules, chain_id)
+    device = uuid.uuid4()
+    await rules.queue.append("Main", rules.msg(device, {"t": 1}))
+
+    async def recorded() -> bool:
+        return len(await _events(rules, boom_id)) == 1
+
+    await wait_for(recorded)
+    (event,) = (e.to_wire()["body"] for e in await _events(rules, boom_id))
+    assert event["type"] == "OUT"
+    assert event["relationType"] == "Failure"
+    assert "TypeError" in event["error"]
+    assert "TypeError" in orjson.loads(event["metadata"])["error"]
+
+    async def matching(body: dict[str, object]) -> int:
+        kind, conditions = filter_conditions(body)
+        page = await rules.event_queries.page(
+            rules.base.admin, EntityType.RULE_NODE, boom_id, kind, LINK, conditions
+        )
+        return page.total_elements
+
+    assert await matching({"eventType": "DEBUG_RULE_NODE", "isError": True}) == 1
+    assert await matching({"eventType": "DEBUG_RULE_NODE", "errorStr": "typeerror"}) == 1
+    assert await matching({"eventType": "DEBUG_RULE_NODE", "msgDirectionType": "IN"}) == 0
+    assert await matching({"eventType": "DEBUG_RULE_NODE", "entityId": str(device)}) == 1
+    assert await matching({"eventType": "DEBUG_RULE_NODE", "dataSearch": '"t":1'}) == 1
+    assert await matching({"eventType": "DEBUG_RULE_NODE", "relationType": "Success"}) == 0
+    cleared = await rules.event_queries.clear(
+        rules.base.admin,
+        EntityType.RULE_NODE,
+        boom_id,
+        {"eventType": "DEBUG_RULE_NODE"},
+        None,
+        None,
+    )
+    assert cleared == 1
+    assert await _events(rules, boom_id) == []
+
+
+async def test_saving_the_chain_turns_debug_on_without_restart(rules: RuleEnv) -> None:
+    nodes = [script_node("filter.TbJsFilterNode", "return true;", "f")]
+    chain_id = await rules.install_root(nodes, [])
+    device = uuid.uuid4()
+    await rules.queue.append("Main", rules.msg(device, {"n": 1}))
+    (filter_id,) = await _node_ids(rules, chain_id)
+
+    async def started() -> bool:
+        return len(await _events(rules, filter_id, EventType.LC_EVENT)) == 1
+
+    await wait_for(started)
+    meta = (await rules.chains.get_metadata(rules.base.admin, chain_id)).to_wire()
+    meta["nodes"][0]["debugMode"] = True
+    from industryos.rules.model import ChainMetadata
+
+    await rules.chains.save_metadata(rules.base.admin, ChainMetadata.from_wire(meta))
+    await rules.queue.append("Main", rules.msg(device, {"n": 2}))
+
+    async def debugged_now() -> bool:
+        return len(await _events(rules, filter_id)) == 2
+
+    await wait_for(debugged_now)
+    assert {e.data for e in await _events(rules, filter_id)} == {'{"n":2}'}
+
+
+async def test_statistics_and_purge(rules: RuleEnv) -> None:
+    chain_id = await rules.install_root([node("telemetry.TbMsgTimeseriesNode", "save")], [])
+    (save_id,) = await _node_ids(rules, chain_id)
+    device = uuid.uuid4()
+    await rules.queue.append_many("Main", [rules.msg(device, {"k": i}) for i in range(3)])
+
+    async def processed() -> bool:
+        stats = await rules.engine.chain_stats(rules.tenant_id, chain_id)
+        return stats[0]["processed"] == 3
+
+    await wait_for(processed)
+    assert rules.events.flush_stats() >= 1
+    await rules.events.writer.flush()
+    (stats,) = await _events(rules, save_id, EventType.STATS)
+    assert stats.to_wire()["body"] == {
+        "server": "test-node",
+        "messagesProcessed": 3,
+        "errorsOccurred": 0,
+    }
+    assert await rules.events.writer.purge(now=stats.created_time + 1) == 0
+    far_future = stats.created_time + int(rules.events.writer.ttl_s * 1000) + 1
+    assert await rules.events.writer.purge(now=far_future) >= 2  # STATS + LC_EVENT
+    assert await _events(rules, save_id, EventType.STATS) == []
+
+
+async def test_runaway_script_failure_is_visible_while_others_flow(rules: RuleEnv) -> None:
+    spin = "if (msg.spin) { while (true) {} } return true;"
+    chain_id = await rules.install_root(
+        [
+            debugged(script_node("filter.TbJsFilterNode", spin, "spin")),
+            node("telemetry.TbMsgTimeseriesNode", "save"),
+        ],
+        [(0, 1, "True")],
+    )
+    (spin_id, _) = await _node_ids(rules, chain_id)
+    bad, good = uuid.uuid4(), uuid.uuid4()
+    await rules.queue.append("Main", rules.msg(bad, {"spin": 1}))
+    await rules.queue.append_many("Main", [rules.msg(good, {"k": i}) for i in range(20)])
+
+    async def good_done() -> bool:
+        latest = await rules.base.core.telemetry.get_latest(rules.tenant_id, good)
+        return any(e.key == "k" and e.native_value() == 19 for e in latest)
+
+    await wait_for(good_done)
+
+    async def failure_seen() -> bool:
+        kind, conditions = filter_conditions(
+            {"eventType": "DEBUG_RULE_NODE", "isError": True, "entityId": str(bad)}
+        )
+        page = await rules.event_queries.page(
+            rules.base.admin, EntityType.RULE_NODE, spin_id, kind, LINK, conditions
+        )
+        return page.total_elements == 1
+
+    await wait_for(failure_seen)
+    kind, conditions = filter_conditions({"eventType": "DEBUG_RULE_NODE", "isError": True})
+    page = await rules.event_queries.page(
+        rules.base.admin, EntityType.RULE_NODE, spin_id, kind, LINK, conditions
+    )
+    (failure,) = page.data
+    assert failure.relation_type == "Failure"
+    assert failure.error is not None and "time" in failure.error.lower()
