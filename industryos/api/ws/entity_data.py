@@ -6,10 +6,14 @@ pushing ``update`` = only the entities and keys a write changed (and only values
 than the last one pushed, so a late point never replaces a newer latest value). A later
 ENTITY_DATA with the same ``cmdId`` and no ``query`` changes the followed keys.
 
-Design limits (named debt): ``pageLink.dynamic`` queries are not re-run when entities
-appear or disappear, and ``tsCmd``/``historyCmd``/``aggHistoryCmd`` are not served yet
-(answered with BAD_REQUEST); ENTITY_COUNT answers once. The periodic re-evaluation these
-need is the extension point for the alarm/notification work.
+With ``pageLink.dynamic = true`` the page is live too: when an entity of the tenant is
+created, updated, deleted, (un)assigned or related, or a key the query filters or sorts by
+is written, the query is re-run (throttled, see :mod:`.refresh`) and, when the page lists
+other entities or in another order, resent whole in ``data``; the followed keys move to
+the new page's entities. ENTITY_COUNT is followed the same way and pushed when it changes.
+
+Design limits (named debt): ``tsCmd``/``historyCmd``/``aggHistoryCmd`` are not served yet
+(answered with BAD_REQUEST).
 """
 
 from __future__ import annotations
@@ -21,9 +25,11 @@ from typing import TYPE_CHECKING, Any
 
 from industryos.api.ws.errors import BadCommand
 from industryos.api.ws.live import LiveListener
+from industryos.api.ws.live_query import LiveQuery
 from industryos.api.ws.messages import count_update, entity_data_page, entity_data_update
 from industryos.entities.ids import EntityType, entity_id_json
 from industryos.entities.query import (
+    EntityCountQuery,
     EntityDataQuery,
     EntityKey,
     parse_count_query,
@@ -37,7 +43,25 @@ if TYPE_CHECKING:
     from industryos.api.ws.commands import Command
     from industryos.api.ws.session import WsSession
 
-__all__ = ["EntityDataSubscription", "entity_count", "entity_data", "unsubscribe"]
+__all__ = [
+    "EntityCountSubscription",
+    "EntityDataSubscription",
+    "entity_count",
+    "entity_data",
+    "unsubscribe",
+]
+
+
+def _live_keys(keys: Any) -> frozenset[str]:
+    """Names of the keys whose writes can change a query's result (not entity fields)."""
+    return frozenset(k.key for k in keys if k.type is not EntityKeyType.ENTITY_FIELD)
+
+
+def _watch(live: LiveQuery, query: EntityCountQuery, extra: tuple[EntityKey, ...] = ()) -> None:
+    """Poke ``live`` on entity changes and on writes of the filtered (or sorted) keys."""
+    live.on_entities()
+    live.on_telemetry(_live_keys([*(f.key for f in query.key_filters), *extra]))
+
 
 _UNSERVED = ("tsCmd", "historyCmd", "aggHistoryCmd", "aggTsCmd")
 
@@ -46,13 +70,21 @@ class EntityDataSubscription:
     """The page of one ENTITY_DATA command and the listeners following its entities."""
 
     def __init__(
-        self, session: WsSession, cmd_id: int, query: EntityDataQuery, entities: list[Any]
+        self,
+        session: WsSession,
+        cmd_id: int,
+        query: EntityDataQuery,
+        entities: list[Any],
+        total: int = -1,
     ) -> None:
         self.session = session
         self.cmd_id = cmd_id
         self.query = query
         self.entities: list[tuple[EntityType, uuid.UUID]] = entities
+        self._total = total
         self._listeners: list[LiveListener] = []
+        self._keys: tuple[EntityKey, ...] = ()
+        self.live: LiveQuery | None = None
         self._ts_keys: frozenset[str] = frozenset()
         self._attr_keys: list[EntityKey] = []
         self._last_ts: dict[tuple[uuid.UUID, str, str], int] = {}
@@ -64,7 +96,8 @@ class EntityDataSubscription:
 
     def follow(self, keys: tuple[EntityKey, ...]) -> list[LiveListener]:
         """Listen to ``keys`` of every entity on the page (replacing earlier keys)."""
-        self.close()
+        self._unfollow()
+        self._keys = keys
         self._ts_keys = frozenset(k.key for k in keys if k.type is EntityKeyType.TIME_SERIES)
         self._attr_keys = [k for k in keys if k.type in ATTRIBUTE_SCOPES]
         services = self.session.services
@@ -127,11 +160,34 @@ class EntityDataSubscription:
         self._last_ts[slot] = ts
         latest.setdefault(group, {})[key] = {"ts": ts, "value": entry.value_as_string()}
 
-    def close(self) -> None:
-        """Stop following the page."""
+    def go_live(self) -> None:
+        """Re-run a dynamic query when the entities it selects may have changed."""
+        self.live = LiveQuery(self.session, self._refresh)
+        sort_key = self.query.page_link.sort_key
+        _watch(self.live, self.query, (sort_key,) if sort_key is not None else ())
+        self.live.start()
+
+    async def _refresh(self) -> None:
+        page = await self.session.services.entity_query.find(self.session.caller, self.query)
+        entities = [(item.entity_type, item.entity_id) for item in page.data]
+        if entities == self.entities and page.total_elements == self._total:
+            return
+        self.entities, self._total = entities, page.total_elements
+        self.session.send(entity_data_page(self.cmd_id, page.to_wire(), self.allowed_entities))
+        if self._keys:
+            for listener in self.follow(self._keys):
+                listener.start()
+
+    def _unfollow(self) -> None:
         for listener in self._listeners:
             listener.close()
         self._listeners = []
+
+    def close(self) -> None:
+        """Stop following the page."""
+        self._unfollow()
+        if self.live is not None:
+            self.live.close()
 
 
 async def entity_data(session: WsSession, command: Command) -> None:
@@ -149,11 +205,15 @@ async def entity_data(session: WsSession, command: Command) -> None:
             query = replace(query, page_link=replace(query.page_link, page_size=limit))
         page = await session.services.entity_query.find(session.caller, query)
         entities = [(item.entity_type, item.entity_id) for item in page.data]
-        subscription = EntityDataSubscription(session, command.cmd_id, query, entities)
+        subscription = EntityDataSubscription(
+            session, command.cmd_id, query, entities, page.total_elements
+        )
         session.add(command.cmd_id, subscription)
         session.send(
             entity_data_page(command.cmd_id, page.to_wire(), subscription.allowed_entities)
         )
+        if query.page_link.dynamic:
+            subscription.go_live()
     elif not isinstance(subscription, EntityDataSubscription):
         raise BadCommand("Query is missing")
     latest_cmd = body.get("latestCmd")
@@ -192,8 +252,41 @@ async def unsubscribe(session: WsSession, command: Command) -> None:
     session.remove(command.cmd_id)
 
 
+class EntityCountSubscription:
+    """One ENTITY_COUNT command: the count, pushed again whenever it changes."""
+
+    def __init__(self, session: WsSession, cmd_id: int, query: EntityCountQuery) -> None:
+        self.session = session
+        self.cmd_id = cmd_id
+        self.query = query
+        self.count: int | None = None
+        self.live = LiveQuery(session, self._refresh)
+
+    async def open(self) -> None:
+        """Listen, send the count, then follow changes."""
+        _watch(self.live, self.query)
+        self.count = await self.session.services.entity_query.count(self.session.caller, self.query)
+        self.session.send(count_update(self.cmd_id, self.count))
+        self.live.start()
+
+    async def _refresh(self) -> None:
+        count = await self.session.services.entity_query.count(self.session.caller, self.query)
+        if count != self.count:
+            self.count = count
+            self.session.send(count_update(self.cmd_id, count))
+
+    def close(self) -> None:
+        """Stop following."""
+        self.live.close()
+
+
 async def entity_count(session: WsSession, command: Command) -> None:
-    """ENTITY_COUNT: how many entities the query matches (answered once)."""
+    """ENTITY_COUNT: how many entities the query matches, then each change of that count."""
     query = parse_count_query(command.body.get("query"))
-    count = await session.services.entity_query.count(session.caller, query)
-    session.send(count_update(command.cmd_id, count))
+    subscription = EntityCountSubscription(session, command.cmd_id, query)
+    session.add(command.cmd_id, subscription)
+    try:
+        await subscription.open()
+    except BaseException:
+        session.remove(command.cmd_id)
+        raise
