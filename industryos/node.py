@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from industryos.alarms.comments import AlarmComments
+from industryos.alarms.data_query import AlarmDataQueries
 from industryos.alarms.queries import AlarmQueries
 from industryos.alarms.rules.loader import AlarmRuleServices
 from industryos.alarms.services import Alarms
@@ -234,7 +235,9 @@ class Node:
         self._queue = await EmbeddedQueue.open(
             EmbeddedQueueConfig(data_dir=settings.data_dir / "queue")
         )
-        core = build_core(self._db, settings, QueuePublisher(self._queue, RULE_ENGINE_TOPIC))
+        # WebSocket live queries hear about entity changes where every service announces them
+        entity_changes = ws.EntityChangeTap(QueuePublisher(self._queue, RULE_ENGINE_TOPIC))
+        core = build_core(self._db, settings, entity_changes)
         self.core = core
         await core.sessions.load()
         await core.timeseries.writer.start()
@@ -284,6 +287,9 @@ class Node:
                 core.telemetry,
                 queries,
                 notifications=core.notifications.center.inbox,
+                alarm_queries=AlarmDataQueries(core.db, queries, core.alarms.queries),
+                alarm_changes=ws.alarm_feed(core.alarms.service),
+                entity_changes=entity_changes.feed,
             ),
         )
         self._http = HttpServer(app, settings.http_host, settings.http_port)
