@@ -45,6 +45,18 @@ export const router = createBrowserRouter([
             lazy: async () => ({ Component: (await import('./pages/alarms/AlarmsPage')).AlarmsPage }),
           },
           {
+            path: 'device-profiles',
+            lazy: async () => ({
+              Component: (await import('./pages/deviceProfiles/DeviceProfilesPage')).DeviceProfilesPage,
+            }),
+          },
+          {
+            path: 'device-profiles/:profileId/:tab?',
+            lazy: async () => ({
+              Component: (await import('./pages/deviceProfiles/DeviceProfilePage')).DeviceProfilePage,
+            }),
+          },
+          {
             path: ':section',
             lazy: async () => ({
               Component: (await import('./pages/EntityListPage')).EntityListPage,
