@@ -22,7 +22,7 @@ from industryos.alarms.services import Alarms
 from industryos.api import ws
 from industryos.api.app import create_app
 from industryos.api.context import ApiContext
-from industryos.api.routes import entity_query
+from industryos.api.routes import alarms_query, entity_query
 from industryos.api.routes import events as event_routes
 from industryos.api.routes import rpc as rpc_routes
 from industryos.api.routes import rule_chains as rule_chain_routes
@@ -280,6 +280,7 @@ class Node:
         event_routes.install(app, EventQueries(core.db, core.lookup))
         queries = EntityQueryService(core.db, core.timeseries.keys)
         entity_query.install(app, queries)
+        alarms_query.install(app, AlarmDataQueries(core.db, queries, core.alarms.queries))
         ws.install(
             app,
             ws.WsServices(

@@ -17,6 +17,7 @@ from industryos.api.errors import install_error_handlers
 from industryos.api.responses import JsonResponse
 from industryos.api.routes import auth, customers, devices, relations, telemetry, tenants
 from industryos.api.routes.alarms import router as alarms_router
+from industryos.api.routes.alarms_query import router as alarms_query_router
 from industryos.api.routes.asset_profiles import router as asset_profiles_router
 from industryos.api.routes.assets import router as assets_router
 from industryos.api.routes.audit import router as audit_router
@@ -51,6 +52,7 @@ ROUTERS += [
     owner_router,
     dashboards_router,
     events_router,
+    alarms_query_router,
 ]
 
 OPENAPI_URL = "/v3/api-docs"

@@ -257,6 +257,18 @@ PROBES: dict[str, list[Probe]] = {
         Probe("GET", "/api/alarm/highestSeverity/DEVICE/{device}", listing=True),
         Probe("GET", "/api/alarm/DEVICE/{device}?" + PAGE, listing=True),
         Probe("GET", "/api/v2/alarm/DEVICE/{device}?" + PAGE, listing=True),
+        Probe(
+            "POST",
+            "/api/alarmsQuery/find",
+            lambda i: {
+                "entityFilter": {
+                    "type": "singleEntity",
+                    "singleEntity": {"entityType": "DEVICE", "id": i["device"]},
+                },
+                "pageLink": {"pageSize": 10, "page": 0, "searchPropagatedAlarms": True},
+            },
+            listing=True,
+        ),
     ],
     "claims": [
         # Claiming is done by customer users by device name inside their tenant (the

@@ -1,0 +1,143 @@
+"""``/api/alarmsQuery/find`` and ``/count``: filters, propagation, latest values, isolation."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import pytest
+
+from industryos.alarms.data_query import AlarmDataQueries
+from industryos.api.routes import alarms_query
+from industryos.entities.query import EntityQueryService
+from tests.api import accounts
+from tests.api.checks import create, create_device
+from tests.api.conftest import Platform
+
+Json = dict[str, Any]
+
+
+@pytest.fixture
+def queried(platform: Platform) -> Platform:
+    core = platform.core
+    entities = EntityQueryService(core.db, core.timeseries.keys)
+    alarms_query.install(platform.app, AlarmDataQueries(core.db, entities, core.alarms.queries))
+    return platform
+
+
+async def _alarm(client: httpx.AsyncClient, device: Json, **fields: Any) -> Json:
+    body = {"originator": device["id"], "type": "High Temperature", "severity": "CRITICAL"}
+    return await create(client, "/api/alarm", **{**body, **fields})
+
+
+def _query(entity_filter: Json, **link: Any) -> Json:
+    return {
+        "entityFilter": entity_filter,
+        "pageLink": {"pageSize": 10, "page": 0, **link},
+        "entityFields": [{"type": "ENTITY_FIELD", "key": "name"}],
+        "latestValues": [],
+        "alarmFields": [
+            {"type": "ALARM_FIELD", "key": "createdTime"},
+            {"type": "ALARM_FIELD", "key": "type"},
+        ],
+    }
+
+
+DEVICES = {"type": "entityType", "entityType": "DEVICE"}
+
+
+async def _find(client: httpx.AsyncClient, query: Json) -> Json:
+    response = await client.post("/api/alarmsQuery/find", json=query)
+    assert response.status_code == 200, response.text
+    body: Json = response.json()
+    return body
+
+
+async def _count(client: httpx.AsyncClient, query: Json) -> int:
+    response = await client.post("/api/alarmsQuery/count", json=query)
+    assert response.status_code == 200, response.text
+    count: int = response.json()
+    return count
+
+
+async def test_find_and_count_with_page_link_filters(queried: Platform) -> None:
+    a = await accounts.tenant(queried, "A")
+    pump = await create_device(a.admin, "pump")
+    fan = await create_device(a.admin, "fan")
+    hot = await _alarm(a.admin, pump)
+    battery = await _alarm(a.admin, fan, type="Low Battery", severity="WARNING")
+    await a.admin.post(f"/api/alarm/{battery['id']['id']}/ack")
+
+    page = await _find(a.admin, _query(DEVICES))
+    assert page["totalElements"] == 2 and page["hasNext"] is False
+    by_type = {item["type"]: item for item in page["data"]}
+    item = by_type["High Temperature"]
+    assert item["id"] == hot["id"]
+    assert item["entityId"] == pump["id"]
+    assert item["status"] == "ACTIVE_UNACK" and item["name"] == "High Temperature"
+    assert item["originatorName"] == "pump"
+    assert item["latest"]["ENTITY_FIELD"]["name"]["value"] == "pump"
+
+    unack = _query(DEVICES, statusList=["ACTIVE", "UNACK"])
+    assert [x["type"] for x in (await _find(a.admin, unack))["data"]] == ["High Temperature"]
+    warning = _query(DEVICES, severityList=["WARNING"])
+    assert [x["type"] for x in (await _find(a.admin, warning))["data"]] == ["Low Battery"]
+    typed = _query(DEVICES, typeList=["Low Battery", "Other"])
+    assert (await _find(a.admin, typed))["totalElements"] == 1
+    single = {"type": "singleEntity", "singleEntity": pump["id"]}
+    assert [x["id"] for x in (await _find(a.admin, _query(single)))["data"]] == [hot["id"]]
+    assert await _count(a.admin, _query(DEVICES)) == 2
+    assert await _count(a.admin, _query(DEVICES, statusList=["ACK"])) == 1
+    # ThingsBoard's count query carries its filters at the top level
+    top_level = {"entityFilter": DEVICES, "severityList": ["CRITICAL"]}
+    assert await _count(a.admin, top_level) == 1
+
+    paged = _query(
+        DEVICES,
+        pageSize=1,
+        sortOrder={"key": {"type": "ALARM_FIELD", "key": "type"}, "direction": "ASC"},
+    )
+    first = await _find(a.admin, paged)
+    assert first["hasNext"] is True and first["totalPages"] == 2
+    assert [x["type"] for x in first["data"]] == ["High Temperature"]
+
+    bad = await a.admin.post("/api/alarmsQuery/find", json=_query(DEVICES, statusList=["NOPE"]))
+    assert bad.status_code == 400
+
+
+async def test_propagated_alarms_are_found_under_the_asset(queried: Platform) -> None:
+    a = await accounts.tenant(queried, "A")
+    device = await create_device(a.admin, "pump")
+    building = await create(a.admin, "/api/asset", name="Building")
+    relation = {"from": building["id"], "to": device["id"], "type": "Contains"}
+    assert (await a.admin.post("/api/v2/relation", json=relation)).status_code == 200
+    alarm = await _alarm(a.admin, device, propagate=True)
+    assets = {"type": "singleEntity", "singleEntity": building["id"]}
+    assert (await _find(a.admin, _query(assets)))["data"] == []
+    found = await _find(a.admin, _query(assets, searchPropagatedAlarms=True))
+    assert [x["id"] for x in found["data"]] == [alarm["id"]]
+    assert found["data"][0]["entityId"] == building["id"]
+    assert await _count(a.admin, _query(assets, searchPropagatedAlarms=True)) == 1
+
+
+async def test_other_tenant_and_other_customer_see_nothing(queried: Platform) -> None:
+    a = await accounts.tenant(queried, "A")
+    b = await accounts.tenant(queried, "B")
+    mine = await create_device(a.admin, "assigned")
+    other = await create_device(a.admin, "not assigned")
+    assigned = await a.admin.post(f"/api/customer/{a.customer_id}/device/{mine['id']['id']}")
+    assert assigned.status_code == 200, assigned.text
+    visible = await _alarm(a.admin, mine)
+    await _alarm(a.admin, other)
+
+    for device in (mine, other):
+        single = {"type": "singleEntity", "singleEntity": device["id"]}
+        foreign = await b.admin.post("/api/alarmsQuery/find", json=_query(single))
+        assert foreign.status_code in (403, 404) or foreign.json()["data"] == []
+    assert (await _find(b.admin, _query(DEVICES)))["data"] == []
+    assert await _count(b.admin, _query(DEVICES)) == 0
+
+    customer_page = await _find(a.customer_user, _query(DEVICES))
+    assert [x["id"] for x in customer_page["data"]] == [visible["id"]]
+    assert await _count(a.customer_user, _query(DEVICES)) == 1
+    assert await _count(a.admin, _query(DEVICES)) == 2
