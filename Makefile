@@ -56,6 +56,7 @@ bench: setup
 	$(BIN)/python bench/queue_append.py
 	$(BIN)/python bench/mqtt_publish.py
 	$(BIN)/python bench/device_publish.py
+	$(BIN)/python bench/ws_fanout.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

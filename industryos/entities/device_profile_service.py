@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -19,6 +20,8 @@ from industryos.storage.repositories import Repositories
 
 DEFAULT_PROFILE_NAME = "default"
 
+ProfileListener = Callable[[DeviceProfile | None, DeviceProfile], None]
+
 
 class DeviceProfileService:
     """Reads and writes device profiles inside one tenant."""
@@ -28,6 +31,11 @@ class DeviceProfileService:
         self._profiles = repos.device_profiles
         self._devices = repos.devices
         self._audit = audit
+        self._listeners: list[ProfileListener] = []
+
+    def on_profile_changed(self, listener: ProfileListener) -> None:
+        """Call ``listener(before, after)`` after a save (``before`` None on create; OTA)."""
+        self._listeners.append(listener)
 
     async def get(self, caller: Caller, profile_id: uuid.UUID) -> DeviceProfile:
         """A profile of the caller's tenant."""
@@ -81,6 +89,7 @@ class DeviceProfileService:
             if clash is not None and clash.id != profile.id:
                 raise InvalidArgument("Device profile with such name already exists!")
             renamed = False
+            stored: DeviceProfile | None = None
             if profile.id is None:
                 saved = await self._profiles.insert(
                     conn,
@@ -107,6 +116,8 @@ class DeviceProfileService:
                     .values(type=saved.name)
                 )
         await self._record(caller, saved, action)
+        for listener in self._listeners:
+            listener(stored, saved)
         return saved
 
     async def set_default(self, caller: Caller, profile_id: uuid.UUID) -> DeviceProfile:

@@ -22,7 +22,7 @@ import asyncio
 import logging
 import uuid
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 from aiocoap import Message
@@ -52,6 +52,10 @@ from industryos.transport.device_api import (
     DeviceApiError,
     attribute_keys_from_query,
 )
+from industryos.transport.ota_chunks import coap_path_kind
+
+if TYPE_CHECKING:
+    from industryos.transport.ota_chunks import CoapOta
 
 __all__ = ["CoapDeviceResource"]
 
@@ -115,6 +119,8 @@ class CoapDeviceResource:
         self._block2 = Block2Cache()
         self.observations = Observations()
         self._running = True
+        self.ota: CoapOta | None = None
+        """Set by the node: ``/fw/{token}`` and ``/sw/{token}`` downloads (spec §4)."""
 
     def close(self) -> None:
         """Refuse new requests and end every observation."""
@@ -136,6 +142,14 @@ class CoapDeviceResource:
         request: Message = pipe.request
         if tuple(request.opt.uri_path) == PROVISION_PATH:
             pipe.add_response(await self._provision(request), is_last=True)
+            return
+        ota_kind = coap_path_kind(tuple(request.opt.uri_path))
+        if ota_kind is not None and self.ota is not None:
+            device, ota = await self._device(request.opt.uri_path[1]), self.ota
+            response = await self._block2.extract_or_insert(
+                request, lambda: ota.get(device, ota_kind, request)
+            )
+            pipe.add_response(response, is_last=True)
             return
         token, feature, request_id = _route(tuple(request.opt.uri_path))
         kind = _OBSERVABLE.get(feature)

@@ -17,10 +17,12 @@ from fastapi.routing import APIRoute
 from starlette.requests import Request
 from starlette.responses import Response
 
+from industryos.devices.ota.wire import OtaPackageType
 from industryos.transport.device_api import attribute_keys_from_query
 from industryos.transport.http.errors import HttpDeviceError, ServiceUnavailable
 from industryos.transport.http.longpoll import LongPollKind
 from industryos.transport.http.service import HttpDeviceApi
+from industryos.transport.ota_chunks import http_download
 
 __all__ = ["STATE_ATTRIBUTE", "router"]
 
@@ -139,3 +141,15 @@ async def claim(token: str, request: Request, api: Api) -> Response:
     payload = await api.body(request)
     await api.claim(await api.device(token), payload)
     return _ok()
+
+
+@router.get("/{token}/firmware")
+async def firmware(token: str, request: Request, api: Api) -> Response:
+    """A chunk of the assigned firmware (``title``, ``version``, ``size``, ``chunk``)."""
+    return await http_download(request, await api.device(token), OtaPackageType.FIRMWARE)
+
+
+@router.get("/{token}/software")
+async def software(token: str, request: Request, api: Api) -> Response:
+    """A chunk of the assigned software (``title``, ``version``, ``size``, ``chunk``)."""
+    return await http_download(request, await api.device(token), OtaPackageType.SOFTWARE)

@@ -35,11 +35,12 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import orjson
 from cryptography import x509
 
+from industryos.devices.ota.wire import OtaPackageType
 from industryos.devices.sessions import SessionRegistry
 from industryos.transport.auth import DeviceAuthenticator, DeviceIdentity
 from industryos.transport.device_api import (
@@ -72,6 +73,9 @@ from industryos.transport.mqtt.device.topics import (
 from industryos.transport.mqtt.packets import Connect, Publish, Subscription
 from industryos.transport.mqtt.reason_codes import ReasonCode
 from industryos.transport.mqtt.session import Session
+
+if TYPE_CHECKING:
+    from industryos.transport.ota_chunks import MqttOta
 
 __all__ = ["GatewayApi", "MqttDeviceApplication", "SessionLimits"]
 
@@ -146,6 +150,8 @@ class MqttDeviceApplication:
         self._limits = limits
         self.gateway = gateway
         """Set by the gateway API when it exists; until then gateways get 0x90."""
+        self.ota: MqttOta | None = None
+        """Set by the node: OTA chunk downloads (spec §2.13); until then 0x90."""
         self._unregister: dict[MqttDeviceSession, Callable[[], None]] = {}
         self._handlers: dict[Uplink, Handler] = {
             Uplink.TELEMETRY: self._telemetry,
@@ -155,6 +161,8 @@ class MqttDeviceApplication:
             Uplink.CLIENT_RPC: self._client_rpc,
             Uplink.CLAIM: self._claim,
             Uplink.GATEWAY: self._gateway,
+            Uplink.FIRMWARE_CHUNK: self._ota_chunk,
+            Uplink.SOFTWARE_CHUNK: self._ota_chunk,
         }
 
     # --- CONNECT -------------------------------------------------------------------------
@@ -334,6 +342,20 @@ class MqttDeviceApplication:
             log.warning("%r: gateway API not available, %r refused", context, publish.topic)
             return _UNKNOWN_TOPIC
         return await self.gateway.on_publish(context, publish)
+
+    async def _ota_chunk(
+        self, context: MqttDeviceSession, routed: Route, publish: Publish
+    ) -> PublishResult:
+        if self.ota is None:
+            return _UNKNOWN_TOPIC
+        kind = _OTA_KINDS[routed.uplink]
+        return await self.ota.on_chunk_request(context, kind, routed, publish)
+
+
+_OTA_KINDS = {
+    Uplink.FIRMWARE_CHUNK: OtaPackageType.FIRMWARE,
+    Uplink.SOFTWARE_CHUNK: OtaPackageType.SOFTWARE,
+}
 
 
 def _is_session_limits(payload: bytes) -> bool:

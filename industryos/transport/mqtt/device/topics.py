@@ -44,6 +44,8 @@ class Uplink(StrEnum):
     CLIENT_RPC = "client rpc"
     CLAIM = "claim"
     GATEWAY = "gateway"
+    FIRMWARE_CHUNK = "firmware chunk"
+    SOFTWARE_CHUNK = "software chunk"
 
 
 class Family(Enum):
@@ -100,6 +102,8 @@ _PREFIXES: tuple[tuple[str, Uplink, Family], ...] = (
     ("v2/r/req/p/", Uplink.CLIENT_RPC, Family.V2_PROTO),
     ("v2/r/req/", Uplink.CLIENT_RPC, Family.V2),
     ("v1/gateway/", Uplink.GATEWAY, Family.V1),
+    ("v2/fw/request/", Uplink.FIRMWARE_CHUNK, Family.V2),
+    ("v2/sw/request/", Uplink.SOFTWARE_CHUNK, Family.V2),
 )
 
 ATTRIBUTE_RESPONSE = {

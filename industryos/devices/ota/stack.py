@@ -1,0 +1,57 @@
+"""Builds the OTA services over the core and wires them to the entity services' events."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from industryos.devices.ota.assignments import OtaAssignments
+from industryos.devices.ota.content import ContentStore
+from industryos.devices.ota.downloads import OtaDownloads
+from industryos.devices.ota.packages import OtaPackages
+from industryos.devices.ota.resolve import PackageResolver
+from industryos.devices.ota.status import OtaStatus
+from industryos.entities.audit_service import AuditService
+from industryos.entities.device_profile_service import DeviceProfileService
+from industryos.entities.device_service import DeviceService
+from industryos.storage.database import Database
+from industryos.telemetry.service import TelemetryService
+
+__all__ = ["Ota"]
+
+
+@dataclass(frozen=True, slots=True)
+class Ota:
+    """Every OTA service of one node."""
+
+    packages: OtaPackages
+    resolver: PackageResolver
+    assignments: OtaAssignments
+    downloads: OtaDownloads
+    status: OtaStatus
+
+    @classmethod
+    def build(
+        cls,
+        db: Database,
+        telemetry: TelemetryService,
+        audit: AuditService,
+        devices: DeviceService,
+        profiles: DeviceProfileService,
+        data_dir: Path,
+    ) -> Ota:
+        """Content under ``data_dir/ota``; listens to device, profile and package changes."""
+        content = ContentStore(data_dir / "ota")
+        packages = OtaPackages(db, content, audit)
+        resolver = PackageResolver(db, packages)
+        assignments = OtaAssignments(db, telemetry, resolver)
+        devices.on_device_changed(assignments.device_changed)
+        profiles.on_profile_changed(assignments.profile_changed)
+        packages.on_package_changed(assignments.package_changed)
+        return cls(
+            packages=packages,
+            resolver=resolver,
+            assignments=assignments,
+            downloads=OtaDownloads(resolver, content),
+            status=OtaStatus(db, telemetry, resolver, devices, profiles),
+        )
