@@ -24,6 +24,7 @@ from industryos.api.app import create_app
 from industryos.api.context import ApiContext
 from industryos.api.routes import alarms_query, entity_query
 from industryos.api.routes import events as event_routes
+from industryos.api.routes import ota as ota_routes
 from industryos.api.routes import rpc as rpc_routes
 from industryos.api.routes import rule_chains as rule_chain_routes
 from industryos.api.server import HttpServer
@@ -31,6 +32,7 @@ from industryos.api.sessions import SessionRevocations
 from industryos.api.tokens import TokenIssuer
 from industryos.config import Settings, resolve_jwt_secret
 from industryos.demo import Bootstrap
+from industryos.devices.ota.stack import Ota
 from industryos.devices.rpc_stack import DeviceRpc
 from industryos.entities.asset_profile_service import AssetProfileService
 from industryos.entities.asset_service import AssetService
@@ -65,6 +67,8 @@ from industryos.storage.timeseries import TimeseriesStorage
 from industryos.telemetry.retention_job import RetentionJob
 from industryos.telemetry.service import TelemetryService
 from industryos.transport import http as device_http
+from industryos.transport.ota_chunks import HTTP_STATE_ATTRIBUTE as OTA_HTTP_STATE
+from industryos.transport.ota_chunks import CoapOta, MqttOta
 from industryos.transport.stack import DeviceTransports
 
 log = logging.getLogger(__name__)
@@ -98,6 +102,7 @@ class Core:
     alarms: Alarms
     notifications: Notifications
     dashboards: DashboardService
+    ota: Ota
 
     def api_context(self, tokens: TokenIssuer, max_page_size: int) -> ApiContext:
         """What the REST layer gets to see."""
@@ -150,13 +155,14 @@ def build_core(db: Database, settings: Settings, publisher: MsgPublisher) -> Cor
     notifications = Notifications.build(db, lookup)
     alarm_service = NotifyingAlarmService(db, lookup, audit, publisher)
     alarm_service.triggers = tap.triggers = notifications.triggers
+    devices = DeviceService(db, repos, device_profiles, audit, publisher)
     return Core(
         db=db,
         repos=repos,
         audit=audit,
         users=users,
         device_profiles=device_profiles,
-        devices=DeviceService(db, repos, device_profiles, audit, publisher),
+        devices=devices,
         tenants=tenants,
         customers=CustomerService(db, repos, audit),
         sessions=SessionRevocations(db),
@@ -172,6 +178,7 @@ def build_core(db: Database, settings: Settings, publisher: MsgPublisher) -> Cor
         alarms=Alarms(alarm_service, AlarmQueries(db, lookup), AlarmComments(alarm_service)),
         notifications=notifications,
         dashboards=DashboardService(db, repos, audit, publisher),
+        ota=Ota.build(db, telemetry, audit, devices, device_profiles, settings.data_dir),
     )
 
 
@@ -297,6 +304,10 @@ class Node:
         await self._http.start()
         self.devices = DeviceTransports.build(settings, core, self._queue, RULE_ENGINE_TOPIC)
         setattr(app.state, device_http.STATE_ATTRIBUTE, self.devices.http)
+        ota_routes.install(app, core.ota)
+        setattr(app.state, OTA_HTTP_STATE, core.ota.downloads)
+        self.devices.mqtt_app.ota = MqttOta(core.ota.downloads, settings.max_payload_bytes)
+        self.devices.coap.resource.ota = CoapOta(core.ota.downloads)
         services.server_rpc = self.devices.server_rpc
         services.client_rpc = self.devices.client_rpc
         self.rpc = DeviceRpc.build(
@@ -342,6 +353,7 @@ class Node:
             self._retention = None
         if self.core is not None:
             await _stop_within("notifications", self.core.notifications.stop(), STOP_LIMIT_S)
+            await self.core.ota.assignments.close()
             await self.core.timeseries.writer.stop()
         if self._queue is not None:
             await self._queue.close()

@@ -26,6 +26,7 @@ from industryos.api.routes.dashboards import router as dashboards_router
 from industryos.api.routes.device_profiles import router as device_profiles_router
 from industryos.api.routes.events import router as events_router
 from industryos.api.routes.notifications import router as notifications_router
+from industryos.api.routes.ota import router as ota_router
 from industryos.api.routes.owner import router as owner_router
 from industryos.api.routes.tenant_profiles import router as tenant_profiles_router
 from industryos.api.routes.users import router as users_router
@@ -50,6 +51,7 @@ ROUTERS += [
     claims_router,
     notifications_router,
     owner_router,
+    ota_router,
     dashboards_router,
     events_router,
     alarms_query_router,

@@ -355,6 +355,38 @@ PROBES: dict[str, list[Probe]] = {
         Probe("POST", "/api/events/DEVICE/{device}?" + PAGE, lambda i: {"eventType": "ERROR"}),
         Probe("POST", "/api/events/DEVICE/{device}/clear", lambda i: {"eventType": "ERROR"}),
     ],
+    "ota": [
+        Probe("GET", "/api/otaPackage/{ota_package}", needs=("ota_package",)),
+        Probe(
+            "GET", "/api/otaPackage/info/{ota_package}", attackers=B_ONLY, needs=("ota_package",)
+        ),
+        Probe("GET", "/api/otaPackage/{ota_package}/download", needs=("ota_package",)),
+        Probe(
+            "POST", "/api/otaPackage/{ota_package}?checksumAlgorithm=SHA256", needs=("ota_package",)
+        ),
+        Probe("DELETE", "/api/otaPackage/{ota_package}", needs=("ota_package",)),
+        Probe(
+            "POST",
+            "/api/otaPackage",
+            lambda i: {
+                "id": {"id": i["ota_package"]},
+                "title": "hijacked",
+                "version": "1",
+                "type": "FIRMWARE",
+                "deviceProfileId": {"id": i["device_profile"]},
+            },
+            needs=("ota_package",),
+        ),
+        Probe("GET", "/api/otaPackages?" + PAGE, listing=True, attackers=B_ONLY),
+        Probe(
+            "GET",
+            "/api/otaPackages/{device_profile}/FIRMWARE?" + PAGE,
+            listing=True,
+            attackers=B_ONLY,
+        ),
+        Probe("GET", "/api/ota/device/{device}/status"),
+        Probe("GET", "/api/ota/deviceProfile/{device_profile}/status", attackers=B_ONLY),
+    ],
     "audit_logs": [
         Probe("GET", "/api/audit/logs/entity/DEVICE/{device}?" + PAGE, listing=True),
         Probe("GET", "/api/audit/logs/customer/{customer}?" + PAGE, listing=True),
@@ -527,6 +559,26 @@ async def _world(platform: Platform) -> World:
         ids["dashboard"] = dashboard.json()["id"]["id"]
         shared = await a.admin.post(f"/api/customer/{a.customer_id}/dashboard/{ids['dashboard']}")
         assert shared.status_code == 200, shared.text
+    if ("POST", "/api/otaPackage") in mounted:
+        from industryos.api.routes import ota as ota_routes
+
+        ota_routes.install(platform.app, platform.core.ota)
+        package = await a.admin.post(
+            "/api/otaPackage",
+            json={
+                "title": "A firmware",
+                "version": "1.0",
+                "type": "FIRMWARE",
+                "deviceProfileId": {"id": ids["device_profile"]},
+            },
+        )
+        assert package.status_code == 200, package.text
+        ids["ota_package"] = package.json()["id"]["id"]
+        stored = await a.admin.post(
+            f"/api/otaPackage/{ids['ota_package']}?checksumAlgorithm=SHA256",
+            files={"file": ("fw.bin", b"firmware of A", "application/octet-stream")},
+        )
+        assert stored.status_code == 200, stored.text
     # Attackers' own device, for relation probes that point from/to something they own.
     own = await b.admin.post("/api/device", json={"name": "B device"})
     ids["own"] = own.json()["id"]["id"]

@@ -120,13 +120,19 @@ class OtaPackages:
         if not request.uses_url:
             info = info.model_copy(update={"url": None})
         async with self._db.transaction() as conn:
+            stored = None
+            if info.id is not None:  # ownership first: another tenant's id is 403, not 400
+                stored = await self._repo.get(conn, info.id)
+                if stored is None:
+                    raise NotFound()
+                caller.check_tenant(stored.tenant_id)
             await self._check_profile(conn, caller, info.device_profile_id)
             await self._check_unique(conn, caller.tenant_id, info)
-            if info.id is None:
+            if stored is None:
                 saved = await self._insert(conn, caller, info, uses_url=request.uses_url)
                 action = ActionType.ADDED
             else:
-                saved = await self._update(conn, caller, info)
+                saved = await self._update(conn, stored, info)
                 action = ActionType.UPDATED
         await self._record(caller, saved, action)
         return saved
@@ -236,13 +242,9 @@ class OtaPackages:
         return self._repo.from_row(values)
 
     async def _update(
-        self, conn: AsyncConnection, caller: Caller, info: OtaPackageInfo
+        self, conn: AsyncConnection, stored: OtaPackageInfo, info: OtaPackageInfo
     ) -> OtaPackageInfo:
         assert info.id is not None
-        stored = await self._repo.get(conn, info.id)
-        if stored is None:
-            raise NotFound()
-        caller.check_tenant(stored.tenant_id)
         if stored.has_data:
             for field in _FIXED_ONCE_STORED:
                 if getattr(stored, field) != getattr(info, field):
