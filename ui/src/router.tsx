@@ -41,6 +41,14 @@ export const router = createBrowserRouter([
             }),
           },
           {
+            path: 'dashboards',
+            lazy: async () => ({ Component: (await import('./pages/dashboards/DashboardsPage')).DashboardsPage }),
+          },
+          {
+            path: 'dashboards/:dashboardId',
+            lazy: async () => ({ Component: (await import('./pages/dashboards/DashboardPage')).DashboardPage }),
+          },
+          {
             path: 'alarms',
             lazy: async () => ({ Component: (await import('./pages/alarms/AlarmsPage')).AlarmsPage }),
           },
@@ -54,6 +62,12 @@ export const router = createBrowserRouter([
             path: 'device-profiles/:profileId/:tab?',
             lazy: async () => ({
               Component: (await import('./pages/deviceProfiles/DeviceProfilePage')).DeviceProfilePage,
+            }),
+          },
+          {
+            path: 'notifications/:tab?',
+            lazy: async () => ({
+              Component: (await import('./pages/notifications/NotificationsPage')).NotificationsPage,
             }),
           },
           {

@@ -7,6 +7,7 @@ import {
   IconBuildingFactory2,
   IconCpu,
   IconHome,
+  IconLayoutDashboard,
   IconSettings,
   IconSitemap,
   IconTemplate,
@@ -32,6 +33,7 @@ const ICONS: Record<Section, Icon> = {
   users: IconUsers,
   ruleChains: IconSitemap,
   alarms: IconAlertTriangle,
+  dashboards: IconLayoutDashboard,
   notifications: IconBell,
 };
 

@@ -38,7 +38,7 @@ describe('navigation', () => {
     expect(sections('SYS_ADMIN')).toEqual(['home', 'tenants', 'tenantProfiles', 'notifications']);
     expect(sections('TENANT_ADMIN')).toContain('customers');
     expect(sections('TENANT_ADMIN')).not.toContain('tenants');
-    expect(sections('CUSTOMER_USER')).toEqual(['home', 'alarms', 'devices', 'assets', 'notifications']);
+    expect(sections('CUSTOMER_USER')).toEqual(['home', 'alarms', 'dashboards', 'devices', 'assets', 'notifications']);
     expect(canOpen('CUSTOMER_USER', 'customers')).toBe(false);
     expect(sections('TENANT_ADMIN')).toContain('ruleChains');
     expect(canOpen('CUSTOMER_USER', 'ruleChains')).toBe(false);

@@ -17,6 +17,7 @@ export type Section =
   | 'users'
   | 'ruleChains'
   | 'alarms'
+  | 'dashboards'
   | 'notifications';
 
 export interface NavItem {
@@ -37,6 +38,7 @@ const ITEMS: Record<Section, NavItem> = {
   users: { section: 'users', label: 'Users', path: '/users' },
   ruleChains: { section: 'ruleChains', label: 'Rule chains', path: '/rule-chains' },
   alarms: { section: 'alarms', label: 'Alarms', path: '/alarms' },
+  dashboards: { section: 'dashboards', label: 'Dashboards', path: '/dashboards' },
   notifications: { section: 'notifications', label: 'Notifications', path: '/notifications' },
 };
 
@@ -45,6 +47,7 @@ const SECTIONS: Record<Authority, Section[]> = {
   TENANT_ADMIN: [
     'home',
     'alarms',
+    'dashboards',
     'devices',
     'assets',
     'customers',
@@ -54,7 +57,7 @@ const SECTIONS: Record<Authority, Section[]> = {
     'ruleChains',
     'notifications',
   ],
-  CUSTOMER_USER: ['home', 'alarms', 'devices', 'assets', 'notifications'],
+  CUSTOMER_USER: ['home', 'alarms', 'dashboards', 'devices', 'assets', 'notifications'],
 };
 
 /** The navigation of `authority`, in display order. */

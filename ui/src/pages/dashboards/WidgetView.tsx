@@ -1,0 +1,97 @@
+import { ActionIcon, Center, Group, Loader, Paper, Text, Tooltip } from '@mantine/core';
+import { IconGripVertical, IconSettings, IconTrash } from '@tabler/icons-react';
+import { Component, lazy, Suspense, type ComponentType, type ReactNode } from 'react';
+import { describeWidget, type WidgetKind } from '../../dashboards/library';
+import type { Widget } from '../../dashboards/types';
+import { AlarmTableWidget } from './widgets/AlarmTableWidget';
+import { CardWidget } from './widgets/CardWidget';
+import { AttributesFormWidget, RpcButtonWidget, RpcSwitchWidget } from './widgets/ControlWidgets';
+import type { WidgetProps } from './widgets/props';
+import { TableWidget } from './widgets/TableWidget';
+
+// Charts and maps carry ECharts and Leaflet: loaded only when a dashboard shows one.
+const ChartWidget = lazy(async () => ({ default: (await import('./widgets/ChartWidget')).ChartWidget }));
+const GaugeWidget = lazy(async () => ({ default: (await import('./widgets/GaugeWidget')).GaugeWidget }));
+const MapWidget = lazy(async () => ({ default: (await import('./widgets/MapWidget')).MapWidget }));
+
+const RENDERERS: Record<WidgetKind, ComponentType<WidgetProps>> = {
+  lineChart: ChartWidget,
+  barChart: ChartWidget,
+  card: CardWidget,
+  gauge: GaugeWidget,
+  entitiesTable: TableWidget,
+  alarmTable: AlarmTableWidget,
+  map: MapWidget,
+  rpcButton: RpcButtonWidget,
+  rpcSwitch: RpcSwitchWidget,
+  attributesForm: AttributesFormWidget,
+};
+
+/** Keeps one broken widget from taking the dashboard down. */
+class WidgetBoundary extends Component<{ children: ReactNode }, { error: string | null }> {
+  state = { error: null as string | null };
+  static getDerivedStateFromError(error: unknown) {
+    return { error: error instanceof Error ? error.message : String(error) };
+  }
+  render() {
+    if (this.state.error) return <Center h="100%"><Text c="red" size="sm">Widget failed: {this.state.error}</Text></Center>;
+    return this.props.children;
+  }
+}
+
+interface Props {
+  widget: Widget;
+  editing: boolean;
+  onConfigure: () => void;
+  onRemove: () => void;
+}
+
+/** A widget's frame (title, edit buttons) around the renderer of its type. */
+export function WidgetView({ widget, editing, onConfigure, onRemove }: Props) {
+  const descriptor = describeWidget(widget.typeFullFqn);
+  const Renderer = descriptor ? RENDERERS[descriptor.kind] : undefined;
+  const title = widget.config.showTitle === false ? '' : widget.config.title ?? descriptor?.name ?? '';
+  return (
+    <Paper withBorder radius="md" h="100%" p="xs" style={{ display: 'flex', flexDirection: 'column', overflow: 'hidden' }} data-testid="widget" data-widget-title={widget.config.title ?? ''}>
+      {(title || editing) && (
+        <Group justify="space-between" gap={4} wrap="nowrap" mb={4} className={editing ? 'widget-drag' : undefined} style={editing ? { cursor: 'move' } : undefined}>
+          <Group gap={4} wrap="nowrap" style={{ minWidth: 0 }}>
+            {editing && <IconGripVertical size={14} color="gray" />}
+            <Text fw={600} size="sm" truncate>
+              {title}
+            </Text>
+          </Group>
+          {editing && (
+            <Group gap={2} wrap="nowrap" className="widget-actions">
+              <Tooltip label="Configure">
+                <ActionIcon variant="subtle" size="sm" aria-label={`Configure ${widget.config.title ?? 'widget'}`} onClick={onConfigure}>
+                  <IconSettings size={14} />
+                </ActionIcon>
+              </Tooltip>
+              <Tooltip label="Remove">
+                <ActionIcon variant="subtle" size="sm" color="red" aria-label={`Remove ${widget.config.title ?? 'widget'}`} onClick={onRemove}>
+                  <IconTrash size={14} />
+                </ActionIcon>
+              </Tooltip>
+            </Group>
+          )}
+        </Group>
+      )}
+      <div style={{ flex: 1, minHeight: 0, position: 'relative' }}>
+        {Renderer && descriptor ? (
+          <WidgetBoundary>
+            <Suspense fallback={<Center h="100%"><Loader size="sm" /></Center>}>
+              <Renderer widget={widget} kind={descriptor.kind} />
+            </Suspense>
+          </WidgetBoundary>
+        ) : (
+          <Center h="100%">
+            <Text c="dimmed" size="sm">
+              Widget type {widget.typeFullFqn} is not supported here
+            </Text>
+          </Center>
+        )}
+      </div>
+    </Paper>
+  );
+}

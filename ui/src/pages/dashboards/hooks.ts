@@ -1,0 +1,133 @@
+/** Hooks that turn a widget's configuration into data: resolved entities, live values, series. */
+
+import { useEffect, useMemo, useState } from 'react';
+import { entityName, history } from '../../dashboards/api';
+import { entityKey, resolveWidget, type ResolvedEntity, type ResolvedSource } from '../../dashboards/datasource';
+import type { Point } from '../../dashboards/live';
+import { historyQuery, isRealtime, rangeOf } from '../../dashboards/timewindow';
+import type { Datasource } from '../../dashboards/types';
+import type { LatestTelemetry } from '../../api/types';
+import { useRuntime } from './runtime';
+
+export interface Resolved {
+  sources: ResolvedSource[];
+  entities: ResolvedEntity[];
+  loading: boolean;
+  problem: string | null;
+}
+
+/** The entities and keys of a widget's datasources (re-resolved when they or the aliases change). */
+export function useResolved(datasources: Datasource[]): Resolved {
+  const { aliases, lookup } = useRuntime();
+  const signature = JSON.stringify([datasources, datasources.map((d) => (d.entityAliasId ? aliases[d.entityAliasId] : null))]);
+  const [state, setState] = useState<Resolved>({ sources: [], entities: [], loading: true, problem: null });
+  useEffect(() => {
+    let current = true;
+    void resolveWidget(datasources, aliases, lookup).then((sources) => {
+      if (!current) return;
+      const seen = new Map<string, ResolvedEntity>();
+      for (const s of sources) for (const e of s.entities) if (!seen.has(entityKey(e))) seen.set(entityKey(e), e);
+      const problem = sources.find((s) => s.problem)?.problem ?? (datasources.length ? null : 'No data source configured');
+      setState({ sources, entities: [...seen.values()], loading: false, problem });
+    });
+    return () => {
+      current = false;
+    };
+  }, [signature]);
+  return state;
+}
+
+/** Names of entities, fetched once per dashboard. */
+export function useEntityNames(entities: ResolvedEntity[]): Record<string, string> {
+  const { names } = useRuntime();
+  const [known, setKnown] = useState<Record<string, string>>({});
+  const signature = entities.map(entityKey).join('|');
+  useEffect(() => {
+    let current = true;
+    for (const e of entities) {
+      const key = entityKey(e);
+      if (e.name) {
+        names.set(key, Promise.resolve(e.name));
+      } else if (!names.has(key)) {
+        names.set(key, entityName(e).catch(() => e.id));
+      }
+      void names.get(key)!.then((name) => current && setKnown((k) => (k[key] === name ? k : { ...k, [key]: name })));
+    }
+    return () => {
+      current = false;
+    };
+  }, [signature]);
+  return known;
+}
+
+/** Latest values of every entity, updated live (at most once per animation frame). */
+export function useLatest(entities: ResolvedEntity[]): Record<string, LatestTelemetry> {
+  const { hub } = useRuntime();
+  const [latest, setLatest] = useState<Record<string, LatestTelemetry>>({});
+  const signature = entities.map(entityKey).join('|');
+  useEffect(() => {
+    const stops = entities.map((e) =>
+      hub.watch(e, (frame) => setLatest((all) => ({ ...all, [entityKey(e)]: frame.latest }))),
+    );
+    return () => stops.forEach((stop) => stop());
+  }, [hub, signature]);
+  return latest;
+}
+
+export interface SeriesState {
+  /** entity key → data key → points, oldest first. */
+  data: Record<string, Record<string, Point[]>>;
+  loading: boolean;
+  error: string | null;
+  range: { startTs: number; endTs: number };
+}
+
+/**
+ * History of `keys` for each entity over the dashboard's time window (aggregated for long
+ * ranges), then — in real-time mode — live points appended and old ones dropped.
+ */
+export function useSeries(entities: ResolvedEntity[], keys: string[]): SeriesState {
+  const { hub, timewindow } = useRuntime();
+  const [state, setState] = useState<SeriesState>(() => ({ data: {}, loading: true, error: null, range: rangeOf(timewindow, Date.now()) }));
+  const signature = `${entities.map(entityKey).join('|')}#${keys.join(',')}#${JSON.stringify(timewindow)}`;
+  const realtime = useMemo(() => isRealtime(timewindow), [timewindow]);
+
+  useEffect(() => {
+    let current = true;
+    const query = historyQuery(timewindow, Date.now());
+    const span = query.endTs - query.startTs;
+    setState((s) => ({ ...s, loading: true, range: { startTs: query.startTs, endTs: query.endTs } }));
+    void Promise.all(entities.map((e) => history(e, keys, query).then((d) => [entityKey(e), d] as const)))
+      .then((loaded) => current && setState({ data: Object.fromEntries(loaded), loading: false, error: null, range: { startTs: query.startTs, endTs: query.endTs } }))
+      .catch((e: unknown) => current && setState((s) => ({ ...s, loading: false, error: e instanceof Error ? e.message : String(e) })));
+    if (!realtime) return () => void (current = false);
+    const stops = entities.map((e) =>
+      hub.watch(e, (frame) => {
+        const id = entityKey(e);
+        setState((s) => {
+          const now = Date.now();
+          const startTs = now - span;
+          const mine = { ...(s.data[id] ?? {}) };
+          let changed = false;
+          for (const key of keys) {
+            const fresh = frame.points[key];
+            if (!fresh?.length) continue;
+            const known = mine[key] ?? [];
+            const lastTs = known.length ? known[known.length - 1]!.ts : -Infinity;
+            const added = fresh.filter((p) => p.ts > lastTs);
+            if (!added.length) continue;
+            mine[key] = [...known, ...added].filter((p) => p.ts >= startTs);
+            changed = true;
+          }
+          if (!changed) return s;
+          return { ...s, data: { ...s.data, [id]: mine }, range: { startTs, endTs: now } };
+        });
+      }),
+    );
+    return () => {
+      current = false;
+      stops.forEach((stop) => stop());
+    };
+  }, [hub, signature]);
+  return state;
+}
