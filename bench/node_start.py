@@ -21,6 +21,8 @@ import time
 import urllib.error
 import urllib.request
 
+from _common import result_line
+
 
 def free_port() -> int:
     with socket.socket() as sock:
@@ -95,6 +97,12 @@ def main() -> None:
     print(
         f"idle RSS after {args.idle:.0f} s          : median {statistics.median(rss):.1f} MiB "
         f"(max {max(rss):.1f})"
+    )
+    result_line(
+        "node_start",
+        cold_s=statistics.median(cold),
+        warm_s=statistics.median(warm),
+        idle_rss_mib=statistics.median(rss),
     )
 
 

@@ -1,0 +1,161 @@
+"""Run the node benchmark suite and print one table against the targets of issue 7.
+
+    .venv/bin/python bench/summary.py [--quick]
+
+Runs each benchmark as its own process (their output passes through), collects the one
+``BENCH-RESULT {json}`` line each prints, and prints a summary table with the targets.
+Defaults are modest so the whole run takes a few minutes; the full-size runs are the
+benchmarks' own options (``mqtt_ingest.py --seconds 300``, ``connections.py
+--connections 100000``). The machine's load average is printed with the table: figures
+from a shared machine are only comparable under similar load.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+HERE = Path(__file__).parent
+
+Result = dict[str, float | str]
+
+
+@dataclass(frozen=True)
+class Row:
+    """One line of the table: a figure of one run, and its target."""
+
+    run: str
+    label: str
+    key: str
+    unit: str
+    target: str = ""
+    ok: Callable[[float], bool] | None = None
+
+
+RUNS: dict[str, list[str]] = {
+    "start": ["node_start.py", "--runs", "1", "--idle", "5"],
+    "ingest": ["mqtt_ingest.py", "--devices", "200", "--seconds", "10"],
+    "ingest@5k": ["mqtt_ingest.py", "--devices", "500", "--rate", "5000", "--seconds", "10"],
+    "connections": ["connections.py", "--connections", "1000"],
+    "crash": ["crash.py", "--cycles", "10", "--devices", "20"],
+}
+
+ROWS = [
+    Row("start", "start to ready (fresh)", "cold_s", "s", "≤ 3", lambda v: v <= 3),
+    Row("start", "start to ready (existing data)", "warm_s", "s", "≤ 3", lambda v: v <= 3),
+    Row("start", "idle RSS", "idle_rss_mib", "MiB", "≤ 150", lambda v: v <= 150),
+    Row("ingest", "ingest, max rate", "msg_s", "msg/s", "≥ 15000", lambda v: v >= 15000),
+    Row("ingest", "  data points", "dp_s", "dp/s", "≥ 45000", lambda v: v >= 45000),
+    Row("ingest", "  PUBACK p50", "puback_p50_ms", "ms"),
+    Row("ingest", "  PUBACK p99", "puback_p99_ms", "ms"),
+    Row("ingest", "  device→stored p99", "stored_p99_ms", "ms"),
+    Row("ingest", "  device→WebSocket p99", "ws_p99_ms", "ms"),
+    Row("ingest", "  node CPU", "cpu_percent", "% core"),
+    Row("ingest", "  node RSS", "rss_mib", "MiB"),
+    Row("ingest", "  storage behind after load", "drain_s", "s"),
+    Row("ingest", "  acknowledged but not stored", "missing", "msgs", "0", lambda v: v == 0),
+    Row("ingest", "  Mosquitto, same load", "mosquitto_msg_s", "msg/s"),
+    Row("ingest", "  IndustryOS / Mosquitto", "ratio", "x", "≥ 0.3", lambda v: v >= 0.3),
+    Row("ingest@5k", "ingest at 5000 msg/s", "msg_s", "msg/s", "≈ 5000", lambda v: v >= 4750),
+    Row("ingest@5k", "  PUBACK p99", "puback_p99_ms", "ms", "≤ 50", lambda v: v <= 50),
+    Row("ingest@5k", "  device→stored p99", "stored_p99_ms", "ms"),
+    Row("ingest@5k", "  device→WebSocket p99", "ws_p99_ms", "ms", "≤ 100", lambda v: v <= 100),
+    Row("ingest@5k", "  node CPU", "cpu_percent", "% core"),
+    Row("ingest@5k", "  acknowledged but not stored", "missing", "msgs", "0", lambda v: v == 0),
+    Row("connections", "idle connections", "connections", "conns"),
+    Row("connections", "  connect rate", "connect_per_s", "conn/s"),
+    Row(
+        "connections",
+        "  node RSS per connection",
+        "kib_per_connection",
+        "KiB",
+        "≤ 10",
+        lambda v: v <= 10,
+    ),
+    Row("crash", "kill -9 cycles", "cycles", ""),
+    Row("crash", "  acknowledged messages", "acked", "msgs"),
+    Row("crash", "  lost (queue)", "lost", "msgs", "0", lambda v: v == 0),
+    Row("crash", "  lost (storage, after replay)", "not_stored", "msgs", "0", lambda v: v == 0),
+    Row("crash", "  recovery kill→ready, median", "recovery_median_s", "s"),
+]
+
+
+def run(name: str, argv: list[str]) -> Result | None:
+    """One benchmark; its result line (None when it failed)."""
+    print(f"\n=== {name}: {' '.join(argv)}", flush=True)
+    process = subprocess.Popen(
+        [sys.executable, str(HERE / argv[0]), *argv[1:]],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stdout is not None
+    result: Result | None = None
+    for line in process.stdout:
+        sys.stdout.write(line)
+        if line.startswith("BENCH-RESULT "):
+            result = json.loads(line.removeprefix("BENCH-RESULT "))
+    if process.wait() != 0:
+        print(f"=== {name} failed (exit {process.returncode})")
+        return None
+    return result
+
+
+def _format(value: float | str | None) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, str):
+        return value
+    if math.isnan(value):
+        return "n/a"
+    return f"{value:,.0f}" if abs(value) >= 100 else f"{value:.2f}"
+
+
+def table(results: dict[str, Result | None]) -> str:
+    """The summary table (plain text, fixed columns)."""
+    lines = [f"{'figure':<34} {'value':>12} {'unit':<7} {'target':<9} met", "-" * 70]
+    for row in ROWS:
+        result = results.get(row.run)
+        value = None if result is None else result.get(row.key)
+        met = ""
+        if row.ok is not None:
+            ok = isinstance(value, int | float) and not math.isnan(value) and row.ok(value)
+            met = "yes" if ok else "NO"
+        lines.append(f"{row.label:<34} {_format(value):>12} {row.unit:<7} {row.target:<9} {met}")
+    loads = [f"{r['run']}={r['load']:.1f}" for r in _loads(results)]
+    lines.append("-" * 70)
+    lines.append("1-min load at the end of each run: " + ", ".join(loads))
+    return "\n".join(lines)
+
+
+def _loads(results: dict[str, Result | None]) -> list[dict[str, float | str]]:
+    return [
+        {"run": name, "load": float(result["load"])}
+        for name, result in results.items()
+        if result is not None
+    ]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--only", nargs="*", default=list(RUNS), choices=list(RUNS))
+    args = parser.parse_args()
+    started = time.monotonic()
+    one, five, fifteen = os.getloadavg()
+    results = {name: run(name, RUNS[name]) for name in args.only}
+    print(
+        f"\n=== summary ({time.monotonic() - started:.0f} s; load at start "
+        f"{one:.2f} {five:.2f} {fifteen:.2f}; {os.cpu_count()} CPUs, shared machine)"
+    )
+    print(table(results))
+
+
+if __name__ == "__main__":
+    main()
