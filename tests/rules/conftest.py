@@ -21,6 +21,7 @@ from industryos.rules.entities import EntityFields
 from industryos.rules.events import EventQueries, EventWriter, RuleEvents
 from industryos.rules.model import ChainMetadata, RuleChain
 from industryos.rules.nodes.base import ServiceSet
+from industryos.rules.nodes.relation_access import RuleRelations
 from industryos.rules.scripts.engine import ScriptLimits
 from industryos.rules.service import RuleChainService
 from industryos.rules.strategy import ProcessingStrategy, QueueSettings, SubmitStrategy
@@ -145,7 +146,9 @@ async def rules(engine: AsyncEngine, tmp_path: Path) -> AsyncIterator[RuleEnv]:
     )
     chains.on_changed(events.chain_changed)
     await events.start()
-    services = ServiceSet(telemetry=base.core.telemetry, debug=events)
+    services = ServiceSet(
+        telemetry=base.core.telemetry, debug=events, relations=RuleRelations(base.core.db)
+    )
     rule_engine = RuleEngine(queue, chains, services, EntityFields(base.core.db), config)
     await rule_engine.start()
     env = RuleEnv(base, chains, rule_engine, queue, events)

@@ -6,13 +6,21 @@ from industryos.rules.errors import ChainDefinitionError
 from industryos.rules.nodes import (
     action,
     alarm,
+    dedup,
     enrichment,
     external,
     filter,
     flow,
+    jsonpath,
+    mail,
+    mapped,
+    math,
     profile,
+    relation,
     rpc,
+    telemetry_fetch,
     transform,
+    type_switch,
 )
 from industryos.rules.nodes.base import RuleNode
 
@@ -20,7 +28,25 @@ __all__ = ["NODE_CLASSES", "node_class"]
 
 NODE_CLASSES: dict[str, type[RuleNode]] = {
     node.clazz: node
-    for module in (filter, enrichment, transform, action, alarm, rpc, profile, flow, external)
+    for module in (
+        filter,
+        type_switch,
+        enrichment,
+        mapped,
+        telemetry_fetch,
+        transform,
+        jsonpath,
+        mail,
+        dedup,
+        action,
+        math,
+        relation,
+        alarm,
+        rpc,
+        profile,
+        flow,
+        external,
+    )
     for node in module.NODES
 }
 """Every node the engine can run, by ThingsBoard class name (the chain JSON ``type``)."""

@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from industryos.notify.center import NotificationCenter
     from industryos.queue.interface import QueueProducer
     from industryos.rules.entities import EntityFields
+    from industryos.rules.nodes.relation_access import RuleRelations
     from industryos.rules.scripts.engine import TenantScripts
     from industryos.telemetry.service import TelemetryService
 
@@ -79,6 +80,7 @@ class Service(StrEnum):
     CHAINS = "chains"
     ALARMS = "alarms"
     NOTIFY = "notify"
+    RELATIONS = "relations"
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,6 +150,7 @@ class ServiceSet:
     chains: NestedChains | None = None
     alarms: AlarmRuleServices | None = None
     notify: NotificationCenter | None = None
+    relations: RuleRelations | None = None
     debug: DebugHook | None = None
     """Debug and node events (not a service nodes declare: every node passes through it)."""
 
@@ -234,6 +237,10 @@ class NodeContext:
     def notify(self) -> NotificationCenter:
         """The notification layer: channels, settings, templates and targets."""
         return self._get(Service.NOTIFY, self._services.notify)
+
+    def relations(self) -> RuleRelations:
+        """Relations of the tenant's entities: follow, create, delete."""
+        return self._get(Service.RELATIONS, self._services.relations)
 
 
 class NodeConfig:
