@@ -19,6 +19,7 @@ import { Link, Outlet, useLocation } from 'react-router';
 import { useSession, useUser } from '../auth/session';
 import { Brand } from '../components/Brand';
 import { navigationFor, type Section } from '../lib/navigation';
+import { NotificationBell } from './NotificationBell';
 import { UserMenu } from './UserMenu';
 
 const ICONS: Record<Section, Icon> = {
@@ -74,7 +75,10 @@ export function Shell() {
               </Badge>
             )}
           </Group>
-          <UserMenu user={user} owner={owner} />
+          <Group gap="xs" wrap="nowrap">
+            <NotificationBell />
+            <UserMenu user={user} owner={owner} />
+          </Group>
         </Group>
       </AppShell.Header>
       <AppShell.Navbar p="xs">
