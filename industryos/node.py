@@ -23,6 +23,7 @@ from industryos.api import ws
 from industryos.api.app import create_app
 from industryos.api.context import ApiContext
 from industryos.api.routes import alarms_query, entity_query
+from industryos.api.routes import bulk_import as bulk_routes
 from industryos.api.routes import events as event_routes
 from industryos.api.routes import ota as ota_routes
 from industryos.api.routes import rpc as rpc_routes
@@ -37,6 +38,7 @@ from industryos.devices.rpc_stack import DeviceRpc
 from industryos.entities.asset_profile_service import AssetProfileService
 from industryos.entities.asset_service import AssetService
 from industryos.entities.audit_service import AuditService
+from industryos.entities.bulk_import import BulkImport
 from industryos.entities.customer_service import CustomerService
 from industryos.entities.dashboard_service import DashboardService
 from industryos.entities.device_profile_service import DeviceProfileService
@@ -307,6 +309,18 @@ class Node:
         self.devices = DeviceTransports.build(settings, core, self._queue, RULE_ENGINE_TOPIC)
         setattr(app.state, device_http.STATE_ATTRIBUTE, self.devices.http)
         ota_routes.install(app, core.ota)
+        bulk = BulkImport(
+            core.db,
+            core.repos,
+            core.devices,
+            core.device_profiles,
+            core.assets,
+            core.telemetry,
+            core.timeseries.keys,
+            QueuePublisher(self._queue, RULE_ENGINE_TOPIC),
+        )
+        bulk.on_devices_created(core.ota.assignments.devices_created)
+        bulk_routes.install(app, bulk)
         setattr(app.state, OTA_HTTP_STATE, core.ota.downloads)
         self.devices.mqtt_app.ota = MqttOta(core.ota.downloads, settings.max_payload_bytes)
         self.devices.coap.resource.ota = CoapOta(core.ota.downloads)

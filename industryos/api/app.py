@@ -21,6 +21,7 @@ from industryos.api.routes.alarms_query import router as alarms_query_router
 from industryos.api.routes.asset_profiles import router as asset_profiles_router
 from industryos.api.routes.assets import router as assets_router
 from industryos.api.routes.audit import router as audit_router
+from industryos.api.routes.bulk_import import router as bulk_import_router
 from industryos.api.routes.claims import router as claims_router
 from industryos.api.routes.dashboards import router as dashboards_router
 from industryos.api.routes.device_profiles import router as device_profiles_router
@@ -52,6 +53,7 @@ ROUTERS += [
     notifications_router,
     owner_router,
     ota_router,
+    bulk_import_router,
     dashboards_router,
     events_router,
     alarms_query_router,
