@@ -15,6 +15,7 @@ from industryos.rules.nodes import (
     mail,
     mapped,
     math,
+    mqtt,
     profile,
     relation,
     rpc,
@@ -46,6 +47,7 @@ NODE_CLASSES: dict[str, type[RuleNode]] = {
         profile,
         flow,
         external,
+        mqtt,
     )
     for node in module.NODES
 }
