@@ -217,3 +217,35 @@ async def test_profile_assignment_reaches_devices_without_their_own(
     assert counts["total"] == 2
     assert counts["states"] == {"INITIATED": 1, "NONE": 1}
     assert (await shared(platform, pinned)).get("fw_title") in (None, "own")
+
+
+async def test_bulk_imported_devices_get_their_profile_firmware(
+    admin: httpx.AsyncClient, platform: Platform
+) -> None:
+    from industryos.api.routes import bulk_import as bulk_routes
+    from industryos.entities.bulk_import import BulkImport
+
+    core = platform.core
+    bulk = BulkImport(
+        core.db,
+        core.repos,
+        core.devices,
+        core.device_profiles,
+        core.assets,
+        core.telemetry,
+        core.timeseries.keys,
+        platform.publisher,
+    )
+    bulk.on_devices_created(core.ota.assignments.devices_created)
+    bulk_routes.install(platform.app, bulk)
+    profile_id = await default_profile(admin)
+    package = await new_package(admin, profile_id, title="fleet", version="3")
+    await upload(admin, package["id"]["id"])
+    profile = (await admin.get(f"/api/deviceProfile/{profile_id}")).json()
+    profile["firmwareId"] = {"id": package["id"]["id"]}
+    assert (await admin.post("/api/deviceProfile", json=profile)).status_code == 200
+    body = {"file": "name\nImported\n", "mapping": {"columns": [{"type": "NAME"}]}}
+    imported = await admin.post("/api/device/bulk_import", json=body)
+    assert imported.json()["created"] == 1
+    device = (await admin.get("/api/tenant/device", params={"deviceName": "Imported"})).json()
+    assert (await shared(platform, device))["fw_title"] == "fleet"

@@ -108,9 +108,9 @@ class OtaAssignments:
 
     def devices_created(self, devices: Iterable[tuple[uuid.UUID, uuid.UUID]]) -> None:
         """New devices (tenant id, device id): give them their profile's packages."""
-        created = list(devices)
+        created = [device_id for _, device_id in devices]
         if created:
-            self._spawn(self._refresh_devices(created, list(OtaPackageType)))
+            self._spawn(self._refresh_created(created))
 
     async def wait_idle(self) -> None:
         """Return once every change heard so far has been applied."""
@@ -142,6 +142,22 @@ class OtaAssignments:
                 device.c.device_profile_id == profile_id, device.c[_COLUMNS[kind]].is_(None)
             )
             await self._refresh_query(query, [kind])
+
+    async def _refresh_created(self, device_ids: list[uuid.UUID]) -> None:
+        """Only devices whose profile has a package need attributes (one query per page)."""
+        device, profile = schema.device, schema.device_profile
+        for start in range(0, len(device_ids), _PAGE):
+            query = (
+                sa.select(device.c.tenant_id, device.c.id)
+                .join(profile, profile.c.id == device.c.device_profile_id)
+                .where(
+                    device.c.id.in_(device_ids[start : start + _PAGE]),
+                    sa.or_(profile.c.firmware_id.is_not(None), profile.c.software_id.is_not(None)),
+                )
+            )
+            async with self._db.read() as conn:
+                rows = [(row[0], row[1]) for row in await conn.execute(query)]
+            await self._refresh_devices(rows, list(OtaPackageType))
 
     async def _refresh_users_of(self, package_id: uuid.UUID, kind: OtaPackageType) -> None:
         device, profile = schema.device, schema.device_profile
