@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { addWidget, applyGrid, deviceAlias, emptyConfiguration, gridItems, importBody, layoutOf, normalizeConfiguration, removeWidget } from './config';
+import { addWidget, applyGrid, deviceAlias, emptyConfiguration, freeSpot, gridItems, importBody, layoutOf, normalizeConfiguration, removeWidget } from './config';
 
 describe('dashboard configuration', () => {
   it('adds widgets keyed by id with their layout in the default state', () => {
@@ -9,9 +9,19 @@ describe('dashboard configuration', () => {
     expect(two.widgets.a!.typeFullFqn).toBe('system.charts.basic_timeseries');
     expect(layoutOf(two)).toEqual({
       a: { sizeX: 12, sizeY: 6, row: 0, col: 0 },
-      b: { sizeX: 6, sizeY: 4, row: 6, col: 0 },
+      b: { sizeX: 6, sizeY: 4, row: 0, col: 12 },
     });
     expect(two.states.default!.layouts.main.widgets).toBe(layoutOf(two));
+  });
+
+  it('places new widgets in the first free spot', () => {
+    expect(freeSpot([], 12, 6)).toEqual({ row: 0, col: 0 });
+    const taken = [
+      { sizeX: 12, sizeY: 6, row: 0, col: 0 },
+      { sizeX: 12, sizeY: 4, row: 0, col: 12 },
+    ];
+    expect(freeSpot(taken, 12, 2)).toEqual({ row: 4, col: 12 });
+    expect(freeSpot(taken, 24, 2)).toEqual({ row: 6, col: 0 });
   });
 
   it('writes grid moves back and removes widgets with their layout', () => {

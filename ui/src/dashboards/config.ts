@@ -111,15 +111,27 @@ export function newId(): string {
     : `${Date.now().toString(16)}-${Math.random().toString(16).slice(2)}`;
 }
 
-/** Add a widget of `kind` below everything else; returns the new configuration and its id. */
+/** The first free place (top to bottom, left to right) for a `w`×`h` widget. */
+export function freeSpot(taken: WidgetLayout[], w: number, h: number, columns = GRID_COLUMNS): { row: number; col: number } {
+  const width = Math.min(w, columns);
+  const overlaps = (row: number, col: number) =>
+    taken.some((l) => col < l.col + l.sizeX && l.col < col + width && row < l.row + l.sizeY && l.row < row + h);
+  const bottom = taken.reduce((m, l) => Math.max(m, l.row + l.sizeY), 0);
+  for (let row = 0; row <= bottom; row++) {
+    for (let col = 0; col + width <= columns; col++) if (!overlaps(row, col)) return { row, col };
+  }
+  return { row: bottom, col: 0 };
+}
+
+/** Add a widget of `kind` at the first free place; returns the new configuration and its id. */
 export function addWidget(config: DashboardConfiguration, kind: WidgetKind, id = newId()): [DashboardConfiguration, string] {
   const d = descriptor(kind);
   const layout = layoutOf(config);
-  const row = Object.values(layout).reduce((m, l) => Math.max(m, l.row + l.sizeY), 0);
-  const widget: Widget = { id, typeFullFqn: d.typeFullFqn, type: d.type, sizeX: d.sizeX, sizeY: d.sizeY, row, col: 0, config: defaultConfig(kind) };
+  const { row, col } = freeSpot(Object.values(layout), d.sizeX, d.sizeY);
+  const widget: Widget = { id, typeFullFqn: d.typeFullFqn, type: d.type, sizeX: d.sizeX, sizeY: d.sizeY, row, col, config: defaultConfig(kind) };
   const next = withLayout({ ...config, widgets: { ...config.widgets, [id]: widget } }, {
     ...layout,
-    [id]: { sizeX: d.sizeX, sizeY: d.sizeY, row, col: 0 },
+    [id]: { sizeX: d.sizeX, sizeY: d.sizeY, row, col },
   });
   return [next, id];
 }

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { EntityId } from '../api/types';
 import type { LatestListener, LatestSource } from '../live/latest';
 import { LiveHub, type LiveFrame } from './live';
@@ -27,7 +27,7 @@ function manualFrames() {
 describe('live hub', () => {
   it('shares one subscription per entity and closes it with the last widget', () => {
     const { source, counts } = fakeSource();
-    const hub = new LiveHub(source, manualFrames().schedule);
+    const hub = new LiveHub(source, manualFrames().schedule, 0);
     const stopA = hub.watch(DEVICE, () => {});
     const stopB = hub.watch(DEVICE, () => {});
     expect(counts()).toEqual({ opened: 1, closed: 0 });
@@ -35,6 +35,21 @@ describe('live hub', () => {
     expect(counts().closed).toBe(0);
     stopB();
     expect(counts()).toEqual({ opened: 1, closed: 1 });
+  });
+
+  it('keeps a subscription through a remount within the grace period', () => {
+    vi.useFakeTimers();
+    try {
+      const { source, counts } = fakeSource();
+      const hub = new LiveHub(source, manualFrames().schedule, 1000);
+      hub.watch(DEVICE, () => {})();
+      hub.watch(DEVICE, () => {})();
+      expect(counts()).toEqual({ opened: 1, closed: 0 });
+      vi.advanceTimersByTime(1000);
+      expect(counts()).toEqual({ opened: 1, closed: 1 });
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('delivers many updates as one frame, with every new point in order', () => {

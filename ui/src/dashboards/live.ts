@@ -29,6 +29,7 @@ export const animationFrame: FrameScheduler = (callback) => {
 
 interface Channel {
   subscription: Subscription;
+  closing?: ReturnType<typeof setTimeout>;
   listeners: Set<LiveListener>;
   latest: LatestTelemetry;
   pending: Record<string, Point[]>;
@@ -41,9 +42,14 @@ export class LiveHub {
   /** How many frames were delivered (for tests and diagnostics). */
   frames = 0;
 
+  /**
+   * @param graceMs how long a subscription outlives its last widget, so that widgets that
+   *   remount (layout switch, edit mode) find their values at once instead of resubscribing.
+   */
   constructor(
     private readonly source: LatestSource,
     private readonly schedule: FrameScheduler = animationFrame,
+    private readonly graceMs = 5000,
   ) {}
 
   /** Follow `entity`; the listener gets the current values at once when known. */
@@ -58,23 +64,31 @@ export class LiveHub {
       });
       channel = created;
     }
+    clearTimeout(channel.closing);
+    channel.closing = undefined;
     channel.listeners.add(listener);
     if (Object.keys(channel.latest).length) listener({ latest: channel.latest, points: {} });
     return () => {
       const current = this.channels.get(key);
       if (!current) return;
       current.listeners.delete(listener);
-      if (current.listeners.size === 0) {
+      if (current.listeners.size > 0) return;
+      const drop = () => {
         current.subscription.close();
         this.channels.delete(key);
         this.dirty.delete(key);
-      }
+      };
+      if (this.graceMs <= 0) drop();
+      else current.closing = setTimeout(drop, this.graceMs);
     };
   }
 
   /** Close every subscription (the dashboard is left). */
   close(): void {
-    for (const channel of this.channels.values()) channel.subscription.close();
+    for (const channel of this.channels.values()) {
+      clearTimeout(channel.closing);
+      channel.subscription.close();
+    }
     this.channels.clear();
     this.dirty.clear();
   }

@@ -94,33 +94,36 @@ export function useSeries(entities: ResolvedEntity[], keys: string[]): SeriesSta
 
   useEffect(() => {
     let current = true;
+    let loaded = false;
     const query = historyQuery(timewindow, Date.now());
     const span = query.endTs - query.startTs;
+    // Live points that arrive before the history answer are kept and merged after it.
+    const early: Record<string, Record<string, Point[]>> = {};
     setState((s) => ({ ...s, loading: true, range: { startTs: query.startTs, endTs: query.endTs } }));
     void Promise.all(entities.map((e) => history(e, keys, query).then((d) => [entityKey(e), d] as const)))
-      .then((loaded) => current && setState({ data: Object.fromEntries(loaded), loading: false, error: null, range: { startTs: query.startTs, endTs: query.endTs } }))
+      .then((answers) => {
+        if (!current) return;
+        loaded = true;
+        const data: Record<string, Record<string, Point[]>> = {};
+        for (const [id, series] of answers) data[id] = appendPoints(series, early[id] ?? {}, keys, -Infinity);
+        setState({ data, loading: false, error: null, range: { startTs: query.startTs, endTs: query.endTs } });
+      })
       .catch((e: unknown) => current && setState((s) => ({ ...s, loading: false, error: e instanceof Error ? e.message : String(e) })));
     if (!realtime) return () => void (current = false);
     const stops = entities.map((e) =>
       hub.watch(e, (frame) => {
         const id = entityKey(e);
+        if (!loaded) {
+          early[id] = appendPoints(early[id] ?? {}, frame.points, keys, -Infinity);
+          return;
+        }
         setState((s) => {
           const now = Date.now();
           const startTs = now - span;
-          const mine = { ...(s.data[id] ?? {}) };
-          let changed = false;
-          for (const key of keys) {
-            const fresh = frame.points[key];
-            if (!fresh?.length) continue;
-            const known = mine[key] ?? [];
-            const lastTs = known.length ? known[known.length - 1]!.ts : -Infinity;
-            const added = fresh.filter((p) => p.ts > lastTs);
-            if (!added.length) continue;
-            mine[key] = [...known, ...added].filter((p) => p.ts >= startTs);
-            changed = true;
-          }
-          if (!changed) return s;
-          return { ...s, data: { ...s.data, [id]: mine }, range: { startTs, endTs: now } };
+          const mine = s.data[id] ?? {};
+          const next = appendPoints(mine, frame.points, keys, startTs);
+          if (next === mine) return s;
+          return { ...s, data: { ...s.data, [id]: next }, range: { startTs, endTs: now } };
         });
       }),
     );
@@ -130,4 +133,25 @@ export function useSeries(entities: ResolvedEntity[], keys: string[]): SeriesSta
     };
   }, [hub, signature]);
   return state;
+}
+
+/** `known` with the `fresh` points newer than each key's last one; points before `startTs` dropped. */
+function appendPoints(
+  known: Record<string, Point[]>,
+  fresh: Record<string, Point[]>,
+  keys: string[],
+  startTs: number,
+): Record<string, Point[]> {
+  let next = known;
+  for (const key of keys) {
+    const incoming = fresh[key];
+    if (!incoming?.length) continue;
+    const current = known[key] ?? [];
+    const lastTs = current.length ? current[current.length - 1]!.ts : -Infinity;
+    const added = incoming.filter((p) => p.ts > lastTs);
+    if (!added.length) continue;
+    if (next === known) next = { ...known };
+    next[key] = [...current, ...added].filter((p) => p.ts >= startTs);
+  }
+  return next;
 }

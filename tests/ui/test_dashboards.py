@@ -1,0 +1,150 @@
+"""Dashboards end to end: a chart and a card for a device, live MQTT values, save, reload."""
+
+from __future__ import annotations
+
+import json
+import uuid
+
+import httpx
+import paho.mqtt.client as mqtt
+from paho.mqtt.enums import CallbackAPIVersion
+from playwright.sync_api import Page, expect
+
+from tests.ui.conftest import DESKTOP, PHONE, SCREENSHOTS, UiNode, sign_in
+
+TENANT = ("tenant@industryos.local", "tenant")
+
+
+def _publish(port: int, token: str, values: dict[str, float]) -> None:
+    """Publish one telemetry message with QoS 1 and wait for the node's PUBACK."""
+    client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=f"dash-{uuid.uuid4().hex[:8]}")
+    client.username_pw_set(token)
+    client.connect("127.0.0.1", port)
+    client.loop_start()
+    try:
+        info = client.publish("v1/devices/me/telemetry", json.dumps(values), qos=1)
+        info.wait_for_publish(10)
+        assert info.is_published()
+    finally:
+        client.disconnect()
+        client.loop_stop()
+
+
+def _device_with_token(node: UiNode, name: str) -> str:
+    admin = node.login(*TENANT)
+    device = httpx.post(f"{node.base_url}/api/device", json={"name": name}, headers=admin)
+    assert device.status_code == 200, device.text
+    device_id = device.json()["id"]["id"]
+    creds = httpx.get(f"{node.base_url}/api/device/{device_id}/credentials", headers=admin)
+    token: str = creds.json()["credentialsId"]
+    return token
+
+
+def _add_widget(page: Page, kind: str, title: str, device: str, key: str, units: str = "") -> None:
+    page.get_by_test_id("add-widget").click()
+    page.get_by_test_id(f"library-{kind}").click()
+    dialog = page.get_by_role("dialog", name="Configure widget")
+    dialog.get_by_test_id("widget-title").fill(title)
+    if units:
+        dialog.get_by_label("Units").fill(units)
+        dialog.get_by_label("Decimals").fill("1")
+    dialog.get_by_test_id("device-select").fill(device)
+    page.get_by_role("option", name=device, exact=True).click()
+    keys = dialog.get_by_test_id("ts-keys")
+    keys.fill(key)
+    keys.press("Enter")
+    dialog.get_by_test_id("widget-apply").click()
+    expect(dialog).to_have_count(0)
+
+
+def test_login_page_loads_no_dashboard_code(page: Page) -> None:
+    requested: list[str] = []
+    page.on("request", lambda request: requested.append(request.url))
+    page.goto("/login")
+    page.get_by_role("button", name="Sign in").wait_for()
+    scripts = [url for url in requested if url.endswith(".js")]
+    assert scripts, "the login page loaded no script at all"
+    heavy = [u for u in scripts if any(n in u for n in ("Dashboard", "echarts", "MapWidget"))]
+    assert heavy == []
+
+
+def test_build_dashboard_see_live_values_save_and_reload(page: Page, ui_node: UiNode) -> None:
+    device = f"Dash Boiler {uuid.uuid4().hex[:4]}"
+    token = _device_with_token(ui_node, device)
+    sign_in(page, *TENANT)
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Dashboards").click()
+    page.get_by_test_id("add-dashboard").click()
+    page.get_by_test_id("dashboard-title-input").fill("E2E Plant")
+    page.get_by_role("dialog").get_by_role("button", name="Add").click()
+    expect(page.get_by_test_id("dashboard-title")).to_have_text("E2E Plant")
+
+    page.get_by_test_id("edit-dashboard").click()
+    _add_widget(page, "lineChart", "Temperature trend", device, "temperature")
+    _add_widget(page, "card", "Temperature now", device, "temperature", units="°C")
+    expect(page.get_by_test_id("widget")).to_have_count(2)
+    # Five minutes load raw points (longer windows are aggregated; see timewindow.test.ts).
+    page.get_by_test_id("timewindow-button").click()
+    page.get_by_role("combobox", name="Show").click()
+    page.get_by_role("option", name="Last 5 minutes").click()
+    page.get_by_role("button", name="Close").click()
+    expect(page.get_by_test_id("timewindow-button")).to_have_text("Last 5 minutes")
+    page.get_by_test_id("save-dashboard").click()
+    expect(page.get_by_text("Dashboard saved")).to_be_visible()
+    expect(page.get_by_test_id("edit-dashboard")).to_be_visible()
+
+    card = page.locator("[data-widget-title='Temperature now']").get_by_test_id("card-value")
+    chart = page.get_by_test_id("chart")
+    expect(card).to_have_text("\u2013")  # no value yet
+    _publish(ui_node.mqtt_port, token, {"temperature": 21.46})
+    expect(card).to_have_text("21.5 °C")
+    expect(chart).to_have_attribute("data-points", "1")
+    _publish(ui_node.mqtt_port, token, {"temperature": 23.04})
+    expect(card).to_have_text("23.0 °C")
+    expect(chart).to_have_attribute("data-points", "2")
+
+    page.reload()
+    expect(page.get_by_test_id("dashboard-title")).to_have_text("E2E Plant")
+    expect(card).to_have_text("23.0 °C")
+    expect(chart).to_have_attribute("data-points", "2")  # history from REST this time
+    expect(page.locator("[data-widget-title='Temperature trend']")).to_be_visible()
+
+    # The stored configuration is ThingsBoard's shape.
+    admin = ui_node.login(*TENANT)
+    listed = httpx.get(
+        f"{ui_node.base_url}/api/tenant/dashboards",
+        params={"pageSize": 10, "page": 0, "textSearch": "E2E Plant"},
+        headers=admin,
+    ).json()
+    stored = httpx.get(
+        f"{ui_node.base_url}/api/dashboard/{listed['data'][0]['id']['id']}", headers=admin
+    ).json()
+    configuration = stored["configuration"]
+    layout = configuration["states"]["default"]["layouts"]["main"]["widgets"]
+    assert set(layout) == set(configuration["widgets"]) and len(layout) == 2
+    assert configuration["timewindow"]["realtime"]["timewindowMs"] == 5 * 60_000
+    kinds = sorted(w["typeFullFqn"] for w in configuration["widgets"].values())
+    assert kinds == ["system.cards.value_card", "system.charts.basic_timeseries"]
+
+    # Desktop layout: the two widgets side by side on one row.
+    page.set_viewport_size(DESKTOP)
+    expect(card).to_have_text("23.0 °C")
+    expect(chart).to_have_attribute("data-points", "2")
+    boxes = [
+        page.locator(f"[data-widget-title='{t}']").bounding_box()
+        for t in ("Temperature trend", "Temperature now")
+    ]
+    assert boxes[0] and boxes[1] and abs(boxes[0]["y"] - boxes[1]["y"]) < 2
+    assert boxes[0]["x"] + boxes[0]["width"] <= boxes[1]["x"] + 1
+
+    # Phone: one column, nothing wider than the screen.
+    page.set_viewport_size(PHONE)
+    expect(page.get_by_test_id("dashboard-grid")).to_have_attribute("data-narrow", "true")
+    expect(card).to_have_text("23.0 °C")
+    for title in ("Temperature trend", "Temperature now"):
+        box = page.locator(f"[data-widget-title='{title}']").bounding_box()
+        assert box and box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"]
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=SCREENSHOTS / "dashboard_phone.png", full_page=True)
+    page.set_viewport_size(DESKTOP)
+    expect(card).to_have_text("23.0 °C")
+    expect(chart).to_have_attribute("data-points", "2")
