@@ -28,6 +28,7 @@ from industryos.api.routes import events as event_routes
 from industryos.api.routes import ota as ota_routes
 from industryos.api.routes import rpc as rpc_routes
 from industryos.api.routes import rule_chains as rule_chain_routes
+from industryos.api.routes import rule_engine as rule_engine_routes
 from industryos.api.server import HttpServer
 from industryos.api.sessions import SessionRevocations
 from industryos.api.tokens import TokenIssuer
@@ -59,6 +60,7 @@ from industryos.rules.entities import EntityFields
 from industryos.rules.events import EventQueries, EventWriter, RuleEvents
 from industryos.rules.nodes.base import ServiceSet
 from industryos.rules.nodes.relation_access import RuleRelations
+from industryos.rules.nodes.rest_reply import RestApiCalls
 from industryos.rules.service import RuleChainService
 from industryos.storage.attributes import AttributeRepository
 from industryos.storage.database import Database
@@ -265,6 +267,7 @@ class Node:
             notify=core.notifications.center,
             debug=self._rule_events,
             relations=RuleRelations(core.db),
+            rest_calls=RestApiCalls(),
         )
         self.rules = RuleEngine(self._queue, chains, services, EntityFields(core.db))
         await Bootstrap(
@@ -289,6 +292,10 @@ class Node:
         app.include_router(device_http.router)
         rule_chain_routes.install(app, rule_chain_routes.RuleChainApi(chains, self.rules))
         event_routes.install(app, EventQueries(core.db, core.lookup))
+        assert services.rest_calls is not None
+        rule_engine_routes.install(
+            app, rule_engine_routes.RuleEngineCalls(services.rest_calls, self._queue, core.lookup)
+        )
         queries = EntityQueryService(core.db, core.timeseries.keys)
         entity_query.install(app, queries)
         alarms_query.install(app, AlarmDataQueries(core.db, queries, core.alarms.queries))

@@ -29,6 +29,7 @@ from industryos.api.routes.events import router as events_router
 from industryos.api.routes.notifications import router as notifications_router
 from industryos.api.routes.ota import router as ota_router
 from industryos.api.routes.owner import router as owner_router
+from industryos.api.routes.rule_engine import router as rule_engine_router
 from industryos.api.routes.tenant_profiles import router as tenant_profiles_router
 from industryos.api.routes.users import router as users_router
 from industryos.api.static import mount_ui
@@ -57,6 +58,7 @@ ROUTERS += [
     dashboards_router,
     events_router,
     alarms_query_router,
+    rule_engine_router,
 ]
 
 OPENAPI_URL = "/v3/api-docs"

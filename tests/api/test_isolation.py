@@ -355,6 +355,11 @@ PROBES: dict[str, list[Probe]] = {
         Probe("POST", "/api/events/DEVICE/{device}?" + PAGE, lambda i: {"eventType": "ERROR"}),
         Probe("POST", "/api/events/DEVICE/{device}/clear", lambda i: {"eventType": "ERROR"}),
     ],
+    "rule_engine_calls": [
+        Probe("POST", "/api/rule-engine/DEVICE/{device}", lambda i: {"x": 1}),
+        Probe("POST", "/api/rule-engine/DEVICE/{device}/100", lambda i: {"x": 1}),
+        Probe("POST", "/api/rule-engine/DEVICE/{device}/Main/100", lambda i: {"x": 1}),
+    ],
     "ota": [
         Probe("GET", "/api/otaPackage/{ota_package}", needs=("ota_package",)),
         Probe(

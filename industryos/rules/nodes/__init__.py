@@ -18,6 +18,7 @@ from industryos.rules.nodes import (
     mqtt,
     profile,
     relation,
+    rest_reply,
     rpc,
     telemetry_fetch,
     transform,
@@ -48,6 +49,7 @@ NODE_CLASSES: dict[str, type[RuleNode]] = {
         flow,
         external,
         mqtt,
+        rest_reply,
     )
     for node in module.NODES
 }

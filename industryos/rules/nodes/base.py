@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from industryos.queue.interface import QueueProducer
     from industryos.rules.entities import EntityFields
     from industryos.rules.nodes.relation_access import RuleRelations
+    from industryos.rules.nodes.rest_reply import RestApiCalls
     from industryos.rules.scripts.engine import TenantScripts
     from industryos.telemetry.service import TelemetryService
 
@@ -81,6 +82,7 @@ class Service(StrEnum):
     ALARMS = "alarms"
     NOTIFY = "notify"
     RELATIONS = "relations"
+    REST_CALLS = "rest_calls"
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,6 +153,7 @@ class ServiceSet:
     alarms: AlarmRuleServices | None = None
     notify: NotificationCenter | None = None
     relations: RuleRelations | None = None
+    rest_calls: RestApiCalls | None = None
     debug: DebugHook | None = None
     """Debug and node events (not a service nodes declare: every node passes through it)."""
 
@@ -241,6 +244,10 @@ class NodeContext:
     def relations(self) -> RuleRelations:
         """Relations of the tenant's entities: follow, create, delete."""
         return self._get(Service.RELATIONS, self._services.relations)
+
+    def rest_calls(self) -> RestApiCalls:
+        """REST calls into the rule engine waiting for their reply."""
+        return self._get(Service.REST_CALLS, self._services.rest_calls)
 
 
 class NodeConfig:

@@ -1,0 +1,104 @@
+"""``/api/rule-engine``: a REST call answered by a chain's "rest call reply" node."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from industryos.api.routes import rule_chains as chain_routes
+from industryos.api.routes import rule_engine as routes
+from industryos.queue.embedded import EmbeddedQueue, EmbeddedQueueConfig
+from industryos.rules.engine import RuleEngine
+from industryos.rules.entities import EntityFields
+from industryos.rules.nodes.base import ServiceSet
+from industryos.rules.nodes.rest_reply import RestApiCalls
+from industryos.rules.service import RuleChainService
+from tests.api import accounts
+from tests.api.checks import create_device
+from tests.api.conftest import Platform
+
+P = "org.thingsboard.rule.engine."
+
+
+@pytest.fixture
+async def engine_api(platform: Platform, tmp_path: Path) -> AsyncIterator[Platform]:
+    service = RuleChainService(platform.core.db)
+    platform.core.tenants.on_tenant_created(service.on_tenant_created)
+    queue = await EmbeddedQueue.open(EmbeddedQueueConfig(data_dir=tmp_path / "q"))
+    calls = RestApiCalls()
+    engine = RuleEngine(
+        queue, service, ServiceSet(rest_calls=calls), EntityFields(platform.core.db)
+    )
+    await engine.start()
+    chain_routes.install(platform.app, chain_routes.RuleChainApi(service, engine))
+    routes.install(platform.app, routes.RuleEngineCalls(calls, queue, platform.core.lookup))
+    yield platform
+    await engine.stop()
+    await queue.close()
+
+
+async def _root(admin: httpx.AsyncClient, nodes: list[dict[str, object]]) -> None:
+    chain = (await admin.post("/api/ruleChain", json={"name": "rest"})).json()
+    meta = {
+        "ruleChainId": chain["id"],
+        "firstNodeIndex": 0,
+        "nodes": nodes,
+        "connections": [
+            {"fromIndex": i, "toIndex": i + 1, "type": "Success"} for i in range(len(nodes) - 1)
+        ],
+    }
+    assert (await admin.post("/api/ruleChain/metadata", json=meta)).status_code == 200
+    assert (await admin.post(f"/api/ruleChain/{chain['id']['id']}/root")).status_code == 200
+
+
+TRANSFORM = {
+    "type": P + "transform.TbTransformMsgNode",
+    "name": "double",
+    "configuration": {
+        "scriptLang": "JS",
+        "jsScript": "msg.doubled = msg.x * 2; msg.type = msgType;"
+        " msg.originator = metadata.requestUUID ? 'ok' : 'no';"
+        " return {msg: msg, metadata: metadata, msgType: msgType};",
+    },
+}
+REPLY = {"type": P + "rest.TbSendRestApiCallReplyNode", "name": "reply", "configuration": {}}
+
+
+async def test_call_is_answered_by_the_chain(engine_api: Platform) -> None:
+    a = await accounts.tenant(engine_api, "A")
+    b = await accounts.tenant(engine_api, "B")
+    await _root(a.admin, [TRANSFORM, REPLY])
+    device = await create_device(a.admin, "valve")
+    answered = await a.admin.post(f"/api/rule-engine/DEVICE/{device['id']['id']}", json={"x": 21})
+    assert answered.status_code == 200, answered.text
+    assert answered.json() == {
+        "x": 21,
+        "doubled": 42,
+        "type": "REST_API_REQUEST",
+        "originator": "ok",
+    }
+    as_user = await a.admin.post("/api/rule-engine/", json={"x": 1})
+    assert as_user.json()["doubled"] == 2
+    on_queue = await a.admin.post(
+        f"/api/rule-engine/DEVICE/{device['id']['id']}/Main/5000", json={"x": 2}
+    )
+    assert on_queue.json()["doubled"] == 4
+    foreign = await b.admin.post(f"/api/rule-engine/DEVICE/{device['id']['id']}", json={"x": 1})
+    assert foreign.status_code in (403, 404)
+    bad = await a.admin.post(f"/api/rule-engine/DEVICE/{device['id']['id']}", content=b"{nope")
+    assert bad.status_code == 400
+    unknown = await a.admin.post(f"/api/rule-engine/DEVICE/{uuid.uuid4()}", json={})
+    assert unknown.status_code == 404
+
+
+async def test_no_reply_is_408(engine_api: Platform) -> None:
+    a = await accounts.tenant(engine_api, "A")
+    await _root(a.admin, [TRANSFORM])
+    device = await create_device(a.admin, "valve")
+    late = await a.admin.post(f"/api/rule-engine/DEVICE/{device['id']['id']}/300", json={"x": 1})
+    assert late.status_code == 408
+    assert late.content == b""
