@@ -71,6 +71,26 @@ export const router = createBrowserRouter([
             }),
           },
           {
+            path: 'assets',
+            lazy: async () => ({ Component: (await import('./pages/assets/AssetsPage')).AssetsPage }),
+          },
+          {
+            path: 'assets/:assetId/:tab?',
+            lazy: async () => ({ Component: (await import('./pages/assets/AssetPage')).AssetPage }),
+          },
+          {
+            path: 'customers',
+            lazy: async () => ({ Component: (await import('./pages/customers/CustomersPage')).CustomersPage }),
+          },
+          {
+            path: 'customers/:customerId/:tab?',
+            lazy: async () => ({ Component: (await import('./pages/customers/CustomerPage')).CustomerPage }),
+          },
+          {
+            path: 'users',
+            lazy: async () => ({ Component: (await import('./pages/users/UsersPage')).UsersPage }),
+          },
+          {
             path: ':section',
             lazy: async () => ({
               Component: (await import('./pages/EntityListPage')).EntityListPage,

@@ -20,19 +20,10 @@ interface ListConfig {
 
 const text = (field: string) => (row: Named) => <Text size="sm">{String(row[field] ?? '')}</Text>;
 
-/** Read-only lists of the entities that have no page of their own yet. */
+/** Read-only lists of the entities that have no page of their own (tenants and profiles). */
 const LISTS: Partial<Record<Section, ListConfig>> = {
   tenants: { path: () => '/api/tenantInfos', subtitle: 'Organisations on this platform', nameField: 'title', extra: { key: 'profile', label: 'Tenant profile', render: text('tenantProfileName') } },
   tenantProfiles: { path: () => '/api/tenantProfiles', subtitle: 'Limits and defaults for tenants', nameField: 'name', extra: { key: 'default', label: 'Default', render: (r) => (r.default ? <Badge variant="light">default</Badge> : null) } },
-  customers: { path: () => '/api/customers', subtitle: 'Who your devices are shared with', nameField: 'title', extra: { key: 'email', label: 'E-mail', sort: 'email', render: text('email') } },
-  users: { path: () => '/api/users', subtitle: 'People who sign in', nameField: 'email', extra: { key: 'authority', label: 'Authority', render: (r) => <Badge variant="light" color="gray">{String(r.authority)}</Badge> } },
-  assets: {
-    path: (u) => (u.authority === 'CUSTOMER_USER' && u.customerId ? `/api/customer/${u.customerId.id}/assetInfos` : '/api/tenant/assetInfos'),
-    subtitle: 'Buildings, lines and machines',
-    nameField: 'name',
-    extra: { key: 'type', label: 'Type', sort: 'type', render: text('type') },
-  },
-  deviceProfiles: { path: () => '/api/deviceProfileInfos', subtitle: 'Transport and alarm settings of device types', nameField: 'name', extra: { key: 'transport', label: 'Transport', render: text('transportType') } },
   assetProfiles: { path: () => '/api/assetProfileInfos', subtitle: 'Defaults of asset types', nameField: 'name' },
 };
 

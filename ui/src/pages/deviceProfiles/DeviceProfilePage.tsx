@@ -8,6 +8,7 @@ import { PageHeader } from '../../components/PageHeader';
 import { formToRules, rulesToForm, validateAlarms, type AlarmForm, type AlarmWire } from '../../lib/alarmRules';
 import { AlarmRulesEditor } from './AlarmRulesEditor';
 import { TransportEditor } from './TransportEditor';
+import { SectionGuard } from '../../layout/SectionGuard';
 
 const TABS = ['details', 'transport', 'alarms', 'json'] as const;
 const TAB_LABEL: Record<(typeof TABS)[number], string> = {
@@ -19,6 +20,14 @@ const TAB_LABEL: Record<(typeof TABS)[number], string> = {
 
 /** One device profile: details, transport settings and the alarm-rules editor, saved together. */
 export function DeviceProfilePage() {
+  return (
+    <SectionGuard section="deviceProfiles">
+      <DeviceProfilePageContent />
+    </SectionGuard>
+  );
+}
+
+function DeviceProfilePageContent() {
   const { profileId = '', tab = 'details' } = useParams();
   const navigate = useNavigate();
   const [profile, setProfile] = useState<DeviceProfile | null>(null);

@@ -17,6 +17,7 @@ import { DataTable, type Column } from '../../components/DataTable';
 import { PageHeader } from '../../components/PageHeader';
 import { usePaged } from '../../components/usePaged';
 import { formatTime } from '../../lib/format';
+import { SectionGuard } from '../../layout/SectionGuard';
 
 function CreateModal({ opened, onClose, onCreated }: { opened: boolean; onClose: () => void; onCreated: (p: DeviceProfile) => void }) {
   const [name, setName] = useState('');
@@ -55,6 +56,14 @@ function CreateModal({ opened, onClose, onCreated }: { opened: boolean; onClose:
 }
 
 export function DeviceProfilesPage() {
+  return (
+    <SectionGuard section="deviceProfiles">
+      <DeviceProfilesPageContent />
+    </SectionGuard>
+  );
+}
+
+function DeviceProfilesPageContent() {
   const navigate = useNavigate();
   const paged = usePaged<DeviceProfile>(deviceProfiles, { sortProperty: 'name', sortOrder: 'ASC' });
   const [creating, setCreating] = useState(false);

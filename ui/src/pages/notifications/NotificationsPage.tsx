@@ -9,6 +9,7 @@ import { InboxTab } from './InboxTab';
 import { RuleFormModal } from './RuleFormModal';
 import { TargetFormModal } from './TargetFormModal';
 import { TemplateFormModal } from './TemplateFormModal';
+import { SectionGuard } from '../../layout/SectionGuard';
 
 const field = (row: CatalogObject, ...path: string[]): string => {
   let value: unknown = row;
@@ -46,6 +47,14 @@ const ADMIN_TABS = [
 
 /** The inbox; for administrators also the targets, templates and rules of the tenant. */
 export function NotificationsPage() {
+  return (
+    <SectionGuard section="notifications">
+      <NotificationsPageContent />
+    </SectionGuard>
+  );
+}
+
+function NotificationsPageContent() {
   const { tab = 'inbox' } = useParams();
   const navigate = useNavigate();
   const user = useUser();

@@ -1,0 +1,112 @@
+import { ActionIcon, Badge, Button, Group, Menu, Text } from '@mantine/core';
+import { notifications } from '@mantine/notifications';
+import { IconDots, IconLink, IconLock, IconLockOpen, IconPencil, IconPlus, IconTrash } from '@tabler/icons-react';
+import { useState } from 'react';
+import { describeError } from '../../api/errors';
+import type { PageData } from '../../api/types';
+import { deleteUser, setUserEnabled, type UserRow } from '../../api/users';
+import { useUser } from '../../auth/session';
+import { confirmAction } from '../../components/confirm';
+import { DataTable, type Column } from '../../components/DataTable';
+import { usePaged } from '../../components/usePaged';
+import { displayName, formatTime } from '../../lib/format';
+import { AUTHORITY_LABEL } from '../../lib/navigation';
+import type { PageLink } from '../../lib/pageLink';
+import { ActivationModal } from './ActivationModal';
+import { UserFormModal } from './UserFormModal';
+
+interface Props {
+  load: (link: PageLink) => Promise<PageData<UserRow>>;
+  /** New users belong to this customer. */
+  customerId?: string;
+}
+
+/** Users with add, edit, activation link, enable/disable login and delete. */
+export function UserTable({ load, customerId }: Props) {
+  const me = useUser();
+  const paged = usePaged<UserRow>(load, { sortProperty: 'email', sortOrder: 'ASC' });
+  const [editing, setEditing] = useState<UserRow | null | undefined>(undefined);
+  const [activating, setActivating] = useState<UserRow | null>(null);
+
+  async function run(action: () => Promise<unknown>, done: string) {
+    try {
+      await action();
+      notifications.show({ color: 'green', message: done });
+      paged.reload();
+    } catch (e) {
+      notifications.show({ color: 'red', message: describeError(e) });
+    }
+  }
+
+  const columns: Column<UserRow>[] = [
+    { key: 'email', label: 'E-mail', sort: 'email', render: (u) => <Text size="sm" fw={600}>{u.email}</Text> },
+    { key: 'name', label: 'Name', sort: 'firstName', render: (u) => <Text size="sm">{displayName(u) === u.email ? '' : displayName(u)}</Text> },
+    { key: 'role', label: 'Role', render: (u) => <Badge variant="light" color={u.authority === 'TENANT_ADMIN' ? 'indigo' : 'teal'}>{AUTHORITY_LABEL[u.authority]}</Badge> },
+    { key: 'created', label: 'Created', sort: 'createdTime', render: (u) => <Text size="sm" c="dimmed">{formatTime(u.createdTime)}</Text> },
+  ];
+
+  return (
+    <>
+      <DataTable
+        paged={paged}
+        columns={columns}
+        rowKey={(u) => u.id.id}
+        searchPlaceholder="Search by e-mail or name"
+        emptyText="No users"
+        minWidth={640}
+        toolbar={
+          <Button leftSection={<IconPlus size={16} />} onClick={() => setEditing(null)}>
+            Add user
+          </Button>
+        }
+        actions={(u) => (
+          <Group gap={4} wrap="nowrap">
+            <ActionIcon variant="subtle" aria-label={`Edit ${u.email}`} onClick={() => setEditing(u)}>
+              <IconPencil size={16} />
+            </ActionIcon>
+            <Menu position="bottom-end" withinPortal>
+              <Menu.Target>
+                <ActionIcon variant="subtle" color="gray" aria-label={`More for ${u.email}`}>
+                  <IconDots size={16} />
+                </ActionIcon>
+              </Menu.Target>
+              <Menu.Dropdown>
+                <Menu.Item leftSection={<IconLink size={14} />} onClick={() => setActivating(u)}>
+                  Activation link
+                </Menu.Item>
+                <Menu.Item leftSection={<IconLock size={14} />} disabled={u.id.id === me.id.id} onClick={() => run(() => setUserEnabled(u.id.id, false), `${u.email} cannot sign in`)}>
+                  Disable sign-in
+                </Menu.Item>
+                <Menu.Item leftSection={<IconLockOpen size={14} />} onClick={() => run(() => setUserEnabled(u.id.id, true), `${u.email} can sign in`)}>
+                  Enable sign-in
+                </Menu.Item>
+                <Menu.Divider />
+                <Menu.Item
+                  color="red"
+                  leftSection={<IconTrash size={14} />}
+                  disabled={u.id.id === me.id.id}
+                  onClick={() => confirmAction(`Delete user ${u.email}?`) && run(() => deleteUser(u.id.id), `Deleted ${u.email}`)}
+                >
+                  Delete
+                </Menu.Item>
+              </Menu.Dropdown>
+            </Menu>
+          </Group>
+        )}
+      />
+      <UserFormModal
+        opened={editing !== undefined}
+        user={editing}
+        customerId={customerId}
+        onClose={() => setEditing(undefined)}
+        onSaved={(saved, created) => {
+          setEditing(undefined);
+          paged.reload();
+          if (created) setActivating(saved);
+          else notifications.show({ color: 'green', message: `Saved ${saved.email}` });
+        }}
+      />
+      <ActivationModal user={activating} onClose={() => setActivating(null)} />
+    </>
+  );
+}
