@@ -1,4 +1,5 @@
-"""v2 alarm subscriptions: ALARM_DATA (first page, then changes) and ALARM_COUNT (§4.4, §4.5).
+"""v2 alarm subscriptions: ALARM_DATA (first page, then changes), ALARM_COUNT and
+ALARM_STATUS (§4.4, §4.5).
 
 ALARM_DATA answers with ``PageData<AlarmData>`` in ``data`` plus ``allowedEntities`` and
 ``totalEntities``. Then every committed alarm change of the caller's tenant is matched
@@ -8,7 +9,9 @@ query, is ignored without I/O) and a match re-runs the query, throttled to one r
 the alarms that changed (ack, clear, severity, assignment…); when alarms appeared, left or
 moved (created, deleted, no longer matching the status filter), the whole page is resent
 in ``data``. Entity lifecycle changes re-run it too, since they change which entities the
-filter selects. ALARM_COUNT follows the count the same way and pushes it when it changes.
+filter selects. ALARM_COUNT follows the count the same way and pushes it when it changes;
+ALARM_STATUS follows whether one entity has an active alarm (of the given types and
+severities) and pushes ``active`` when that flips.
 
 Design limit (named debt): ``latest`` values of the alarms' entities are those read with
 the page; telemetry writes do not push them (ENTITY_DATA does that).
@@ -16,6 +19,8 @@ the page; telemetry writes do not push them (ENTITY_DATA does that).
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from industryos.alarms.data_query import (
@@ -26,16 +31,31 @@ from industryos.alarms.data_query import (
     parse_alarm_count_query,
     parse_alarm_data_query,
 )
+from industryos.alarms.enums import AlarmSearchStatus
 from industryos.api.ws.changes import AlarmChanged
-from industryos.api.ws.errors import BadCommand
+from industryos.api.ws.errors import AccessDenied, BadCommand
 from industryos.api.ws.live_query import LiveQuery
-from industryos.api.ws.messages import alarm_count_update, alarm_data_page, alarm_data_update
+from industryos.api.ws.messages import (
+    alarm_count_update,
+    alarm_data_page,
+    alarm_data_update,
+    alarm_status_update,
+)
+from industryos.entities.errors import InvalidArgument, NotFound, PermissionDenied
+from industryos.entities.ids import EntityType
 
 if TYPE_CHECKING:
     from industryos.api.ws.commands import Command
     from industryos.api.ws.session import WsSession
 
-__all__ = ["AlarmCountSubscription", "AlarmDataSubscription", "alarm_count", "alarm_data"]
+__all__ = [
+    "AlarmCountSubscription",
+    "AlarmDataSubscription",
+    "AlarmStatusSubscription",
+    "alarm_count",
+    "alarm_data",
+    "alarm_status",
+]
 
 
 def _queries(session: WsSession) -> AlarmDataQueries:
@@ -197,6 +217,71 @@ async def alarm_count(session: WsSession, command: Command) -> None:
     _queries(session)
     query = parse_alarm_count_query(command.body.get("query"))
     subscription = AlarmCountSubscription(session, command.cmd_id, query)
+    session.add(command.cmd_id, subscription)
+    try:
+        await subscription.open()
+    except BaseException:
+        session.remove(command.cmd_id)
+        raise
+
+
+class AlarmStatusSubscription(AlarmCountSubscription):
+    """One ALARM_STATUS command: does the originator have an active alarm? Pushed on flips."""
+
+    def __init__(
+        self, session: WsSession, cmd_id: int, query: AlarmCountQuery, originator: uuid.UUID
+    ) -> None:
+        super().__init__(session, cmd_id, query)
+        self.originator = originator
+
+    async def open(self) -> None:
+        """Listen to the originator's alarms, send ``active``, then follow changes."""
+        self.live.on_alarms(lambda event: event.alarm.originator.id == self.originator)
+        self.count = await self._count()
+        self.session.send(alarm_status_update(self.cmd_id, self.count > 0))
+        self.live.start()
+
+    async def _refresh(self) -> None:
+        count = await self._count()
+        if (count > 0) != (self.count is not None and self.count > 0):
+            self.session.send(alarm_status_update(self.cmd_id, count > 0))
+        self.count = count
+
+
+async def _status_query(
+    session: WsSession, body: Mapping[str, Any]
+) -> tuple[AlarmCountQuery, uuid.UUID]:
+    raw = body.get("originatorId")
+    if not isinstance(raw, Mapping):
+        raise BadCommand("originatorId must be an entity id object")
+    try:
+        entity_type = EntityType(str(raw.get("entityType")))
+        entity_id = uuid.UUID(str(raw.get("id")))
+    except ValueError:
+        raise BadCommand("Invalid originatorId") from None
+    try:
+        await session.services.lookup.check(session.caller, entity_type, entity_id)
+    except (PermissionDenied, NotFound, InvalidArgument):
+        raise AccessDenied() from None
+    query = parse_alarm_count_query(
+        {
+            "entityFilter": {
+                "type": "singleEntity",
+                "singleEntity": {"entityType": entity_type.value, "id": str(entity_id)},
+            },
+            "typeList": body.get("typeList"),
+            "severityList": body.get("severityList"),
+            "statusList": [AlarmSearchStatus.ACTIVE.value],
+        }
+    )
+    return query, entity_id
+
+
+async def alarm_status(session: WsSession, command: Command) -> None:
+    """ALARM_STATUS ``{cmdId, originatorId, typeList, severityList}``."""
+    _queries(session)
+    query, originator = await _status_query(session, command.body)
+    subscription = AlarmStatusSubscription(session, command.cmd_id, query, originator)
     session.add(command.cmd_id, subscription)
     try:
         await subscription.open()

@@ -1,13 +1,13 @@
 """The default command table: every command type this node serves, and its handler.
 
-Types missing here (ALARM_STATUS) are answered with a BAD_REQUEST error naming the
-type, on the command's own ``cmdId``.
+A type missing here would be answered with a BAD_REQUEST error naming the type, on the
+command's own ``cmdId``.
 """
 
 from __future__ import annotations
 
 from industryos.api.ws import notifications as notify
-from industryos.api.ws.alarm_data import alarm_count, alarm_data
+from industryos.api.ws.alarm_data import alarm_count, alarm_data, alarm_status
 from industryos.api.ws.codes import CmdType
 from industryos.api.ws.entity_data import entity_count, entity_data, unsubscribe
 from industryos.api.ws.services import Handler
@@ -30,6 +30,8 @@ def default_handlers() -> dict[CmdType, Handler]:
         CmdType.ALARM_DATA_UNSUBSCRIBE: unsubscribe,
         CmdType.ALARM_COUNT: alarm_count,
         CmdType.ALARM_COUNT_UNSUBSCRIBE: unsubscribe,
+        CmdType.ALARM_STATUS: alarm_status,
+        CmdType.ALARM_STATUS_UNSUBSCRIBE: unsubscribe,
         CmdType.NOTIFICATIONS: notify.notifications,
         CmdType.NOTIFICATIONS_COUNT: notify.notifications_count,
         CmdType.MARK_NOTIFICATIONS_AS_READ: notify.mark_read,

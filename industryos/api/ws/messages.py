@@ -19,6 +19,7 @@ __all__ = [
     "alarm_count_update",
     "alarm_data_page",
     "alarm_data_update",
+    "alarm_status_update",
     "cmd_error",
     "count_update",
     "entity_data_page",
@@ -164,5 +165,18 @@ def alarm_count_update(cmd_id: int, count: int) -> str:
             "errorCode": 0,
             "errorMsg": None,
             "count": count,
+        }
+    )
+
+
+def alarm_status_update(cmd_id: int, active: bool) -> str:
+    """An ALARM_STATUS reply: whether the originator has a matching active alarm."""
+    return _dumps(
+        {
+            "cmdId": cmd_id,
+            "cmdUpdateType": CmdUpdateType.ALARM_STATUS.value,
+            "errorCode": 0,
+            "errorMsg": None,
+            "active": active,
         }
     )

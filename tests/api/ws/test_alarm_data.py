@@ -197,3 +197,40 @@ async def test_bad_alarm_query_and_sysadmin(live: Live) -> None:
         await send_json(admin_conn, {"cmds": [cmd]})
         denied = await recv_json(admin_conn)
         assert (denied["cmdUpdateType"], denied["errorCode"]) == ("ALARM_COUNT_DATA", 3)
+
+
+async def test_alarm_status_flips_with_the_originators_active_alarms(live: Live) -> None:
+    a = await live.platform.new_tenant("A")
+    b = await live.platform.new_tenant("B")
+    t1 = await _device(a.admin, "t1", "thermostat")
+    t2 = await _device(a.admin, "t2", "thermostat")
+    connection = await live.authed(a.admin)
+    other = await live.authed(b.admin)
+    async with connection, other:
+        cmd = {
+            "type": "ALARM_STATUS",
+            "cmdId": 9,
+            "originatorId": {"entityType": "DEVICE", "id": t1},
+            "severityList": ["CRITICAL"],
+        }
+        await send_json(connection, {"cmds": [cmd]})
+        assert await recv_json(connection) == {
+            "cmdId": 9,
+            "cmdUpdateType": "ALARM_STATUS",
+            "errorCode": 0,
+            "errorMsg": None,
+            "active": False,
+        }
+        await send_json(other, {"cmds": [cmd]})
+        denied = await recv_json(other)
+        assert (denied["cmdUpdateType"], denied["errorCode"]) == ("ALARM_STATUS", 3)
+
+        await _alarm(a.admin, t1, "Noise", "MINOR")  # not CRITICAL: still inactive
+        await _alarm(a.admin, t2, "Overheat", "CRITICAL")  # another originator
+        critical = await _alarm(a.admin, t1, "Overheat", "CRITICAL")
+        assert (await recv_json(connection))["active"] is True
+        await _post(a.admin, f"/api/alarm/{critical}/clear")
+        assert (await recv_json(connection))["active"] is False
+        await send_json(connection, {"cmds": [{"type": "ALARM_STATUS_UNSUBSCRIBE", "cmdId": 9}]})
+        await _alarm(a.admin, t1, "Fire", "CRITICAL")
+        assert await _count_now(connection, 10, _query("thermostat", statusList=["ACTIVE"])) == 3
