@@ -43,6 +43,8 @@ from industryos.transport.mqtt.packet_types import ProtocolLevel
 from industryos.transport.mqtt.packets import Connack, Connect, Puback, Publish
 
 KEY = "sent_us"
+OPENING = 20
+"""Sessions subscribing at once (dashboards open over time, not all in one instant)."""
 TOPIC = "v1/devices/me/telemetry"
 
 
@@ -195,11 +197,18 @@ async def _sessions(
     counted = 0
     dropped = 0
     subscribed = 0
+    failed = 0
+    opening = asyncio.Semaphore(OPENING)
     bounds = [float("inf"), float("-inf")]
     stop = asyncio.Event()
+    settled = asyncio.Event()
+
+    def settle() -> None:
+        if subscribed + failed == len(plans):
+            settled.set()
 
     async def session(devices: list[str]) -> None:
-        nonlocal counted, dropped, subscribed
+        nonlocal counted, dropped, subscribed, failed
         cmds = [
             {
                 "type": "TIMESERIES",
@@ -210,11 +219,24 @@ async def _sessions(
             }
             for n, d in enumerate(devices)
         ]
-        async with connect(url, compression=None, max_queue=None, open_timeout=60) as ws:
+        await opening.acquire()
+        try:
+            ws = await connect(url, compression=None, max_queue=None, open_timeout=120)
             await ws.send(orjson.dumps({"authCmd": {"cmdId": 0, "token": token}, "cmds": cmds}))
             for _ in cmds:
-                await ws.recv()  # the (empty) snapshots: subscribed
-            subscribed += 1
+                reply = orjson.loads(await ws.recv())  # the (empty) snapshots: subscribed
+                if reply["errorCode"] != 0:
+                    raise RuntimeError(reply["errorMsg"])
+        except Exception as exc:
+            failed += 1
+            print(f"session not subscribed: {exc!r}", file=sys.stderr)
+            settle()
+            return
+        finally:
+            opening.release()
+        subscribed += 1
+        settle()
+        async with ws:
             receive = ws.recv
             try:
                 while not stop.is_set():
@@ -228,17 +250,9 @@ async def _sessions(
                 if not stop.is_set():
                     dropped += 1
 
-    tasks = []
-    for plan in plans:
-        tasks.append(asyncio.create_task(session(plan)))
-        await asyncio.sleep(0.002)  # do not open 1,000 handshakes at once
-    while subscribed < len(plans):
-        if any(t.done() for t in tasks):
-            for t in tasks:
-                if t.done() and t.exception() is not None:
-                    raise RuntimeError(f"session failed: {t.exception()!r}")
-        await asyncio.sleep(0.1)
-    ready.put(subscribed)
+    tasks = [asyncio.create_task(session(plan)) for plan in plans]
+    await settled.wait()
+    ready.put((subscribed, failed))
     start, end = await asyncio.get_running_loop().run_in_executor(None, window.get)
     bounds[0], bounds[1] = start, end
     await asyncio.sleep(max(0.0, end + 1.0 - time.time()))
@@ -287,7 +301,7 @@ def main() -> None:
                 target=ws_clients, args=(url, jwt, plans, ready, window, client_out)
             )
             clients.start()
-            opened = ready.get(timeout=300)
+            opened, failed = ready.get(timeout=900)
             start = time.time() + 3.0 + args.warmup
             end = start + args.seconds
             window.put((start, end))
@@ -305,8 +319,9 @@ def main() -> None:
             node.stop()
     fanout = args.sessions * args.per_session / args.devices
     print(
-        f"sessions {opened} x {args.per_session} devices ({args.devices} devices, fan-out"
-        f" {fanout:.0f}); publishing {args.rate:.0f} msg/s QoS 1 for {args.warmup:.0f}+"
+        f"sessions {opened} x {args.per_session} devices ({failed} failed to subscribe;"
+        f" {args.devices} devices, fan-out {fanout:.0f});"
+        f" publishing {args.rate:.0f} msg/s QoS 1 for {args.warmup:.0f}+"
         f"{args.seconds:.0f} s: {sent} sent, {acked} acked"
     )
     expected = args.rate * fanout
