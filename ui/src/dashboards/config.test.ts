@@ -46,7 +46,10 @@ describe('dashboard configuration', () => {
     const text = JSON.stringify({
       title: 'Imported',
       configuration: {
-        widgets: { x: { id: 'x', typeFullFqn: 'system.cards.value_card', sizeX: 4, sizeY: 3, config: {} } },
+        widgets: {
+          x: { id: 'x', typeFullFqn: 'system.cards.value_card', sizeX: 4, sizeY: 3, config: {} },
+          y: { typeFullFqn: 'system.cards.value_card', sizeX: 4, sizeY: 3, config: {} },
+        },
         states: { main: { name: 'Main', root: true, layouts: { main: { widgets: {} } } } },
         extra: { kept: true },
       },
@@ -54,7 +57,11 @@ describe('dashboard configuration', () => {
     const body = importBody(text);
     expect(body.title).toBe('Imported');
     expect(body.configuration.extra).toEqual({ kept: true });
-    expect(layoutOf(body.configuration)).toEqual({ x: { sizeX: 4, sizeY: 3, row: 0, col: 0 } });
+    expect(layoutOf(body.configuration)).toEqual({
+      x: { sizeX: 4, sizeY: 3, row: 0, col: 0 },
+      y: { sizeX: 4, sizeY: 3, row: 0, col: 4 },
+    });
+    expect(body.configuration.widgets.y!.id).toBe('y');
     expect(body.configuration.widgets.x!.config.datasources).toEqual([]);
     expect(() => importBody('{"configuration": {}}')).toThrow('title');
     expect(normalizeConfiguration(null).states.default!.root).toBe(true);

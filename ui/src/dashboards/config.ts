@@ -51,13 +51,14 @@ export function normalizeConfiguration(raw: unknown): DashboardConfiguration {
   const state = rootStateId(config);
   const current = config.states[state] ?? emptyState();
   const layout = { ...(current.layouts?.main?.widgets ?? {}) };
-  let nextRow = Object.values(layout).reduce((m, l) => Math.max(m, (l.row ?? 0) + (l.sizeY ?? 1)), 0);
+  for (const [id, widget] of Object.entries(config.widgets)) {
+    config.widgets[id] = { ...widget, id: widget.id ?? id, config: { ...widget.config, datasources: widget.config?.datasources ?? [] } };
+  }
   for (const widget of Object.values(config.widgets)) {
-    widget.config = { ...widget.config, datasources: widget.config?.datasources ?? [] };
-    if (!layout[widget.id]) {
-      layout[widget.id] = { sizeX: widget.sizeX ?? 8, sizeY: widget.sizeY ?? 6, row: nextRow, col: 0 };
-      nextRow += layout[widget.id]!.sizeY;
-    }
+    if (layout[widget.id]) continue;
+    const sizeX = widget.sizeX ?? 8;
+    const sizeY = widget.sizeY ?? 6;
+    layout[widget.id] = { sizeX, sizeY, ...freeSpot(Object.values(layout), sizeX, sizeY) };
   }
   config.states[state] = { ...current, layouts: { ...current.layouts, main: { ...current.layouts?.main, widgets: layout } } };
   return config;
