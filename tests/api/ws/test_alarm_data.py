@@ -8,7 +8,7 @@ from typing import Any
 import httpx
 from websockets.asyncio.client import ClientConnection
 
-from tests.api.ws.conftest import Live, recv_json, send_json
+from tests.api.ws.conftest import Live, recv_json, send_json, token_of
 
 
 async def _device(admin: httpx.AsyncClient, name: str, type_: str) -> str:
@@ -234,3 +234,26 @@ async def test_alarm_status_flips_with_the_originators_active_alarms(live: Live)
         await send_json(connection, {"cmds": [{"type": "ALARM_STATUS_UNSUBSCRIBE", "cmdId": 9}]})
         await _alarm(a.admin, t1, "Fire", "CRITICAL")
         assert await _count_now(connection, 10, _query("thermostat", statusList=["ACTIVE"])) == 3
+
+
+async def test_legacy_envelope_serves_alarm_commands(live: Live) -> None:
+    a = await live.platform.new_tenant("A")
+    t1 = await _device(a.admin, "t1", "thermostat")
+    await _alarm(a.admin, t1, "Overheat", "CRITICAL")
+    async with live.connect(f"/api/ws/plugins/telemetry?token={token_of(a.admin)}") as legacy:
+        frame = {
+            "alarmDataCmds": [{"cmdId": 1, "query": _query("thermostat")}],
+            "alarmCountCmds": [{"cmdId": 2, "query": _query("thermostat")}],
+        }
+        await send_json(legacy, frame)
+        data, count = await recv_json(legacy), await recv_json(legacy)
+        assert (data["cmdUpdateType"], data["data"]["totalElements"]) == ("ALARM_DATA", 1)
+        assert (count["cmdUpdateType"], count["count"]) == ("ALARM_COUNT_DATA", 1)
+        unsubscribe = {
+            "alarmDataUnsubscribeCmds": [{"cmdId": 1}],
+            "alarmCountUnsubscribeCmds": [{"cmdId": 2}],
+        }
+        await send_json(legacy, unsubscribe)
+        await _alarm(a.admin, t1, "Smoke", "MAJOR")
+        await send_json(legacy, {"alarmCountCmds": [{"cmdId": 3, "query": _query("thermostat")}]})
+        assert (await recv_json(legacy))["cmdId"] == 3  # nothing was pushed on 1 or 2
