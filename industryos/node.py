@@ -58,6 +58,7 @@ from industryos.queue.embedded import EmbeddedQueue, EmbeddedQueueConfig, QueueS
 from industryos.rules.engine import RuleEngine
 from industryos.rules.entities import EntityFields
 from industryos.rules.events import EventQueries, EventWriter, RuleEvents
+from industryos.rules.nodes.assign import CustomerAssignments
 from industryos.rules.nodes.base import ServiceSet
 from industryos.rules.nodes.relation_access import RuleRelations
 from industryos.rules.nodes.rest_reply import RestApiCalls
@@ -268,6 +269,9 @@ class Node:
             debug=self._rule_events,
             relations=RuleRelations(core.db),
             rest_calls=RestApiCalls(),
+            assignments=CustomerAssignments(
+                core.devices, core.assets, core.customers, EntityFields(core.db)
+            ),
         )
         self.rules = RuleEngine(self._queue, chains, services, EntityFields(core.db))
         await Bootstrap(

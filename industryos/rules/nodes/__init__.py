@@ -6,6 +6,7 @@ from industryos.rules.errors import ChainDefinitionError
 from industryos.rules.nodes import (
     action,
     alarm,
+    assign,
     dedup,
     enrichment,
     external,
@@ -43,6 +44,7 @@ NODE_CLASSES: dict[str, type[RuleNode]] = {
         action,
         math,
         relation,
+        assign,
         alarm,
         rpc,
         profile,

@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from industryos.notify.center import NotificationCenter
     from industryos.queue.interface import QueueProducer
     from industryos.rules.entities import EntityFields
+    from industryos.rules.nodes.assign import CustomerAssignments
     from industryos.rules.nodes.relation_access import RuleRelations
     from industryos.rules.nodes.rest_reply import RestApiCalls
     from industryos.rules.scripts.engine import TenantScripts
@@ -83,6 +84,7 @@ class Service(StrEnum):
     NOTIFY = "notify"
     RELATIONS = "relations"
     REST_CALLS = "rest_calls"
+    ASSIGNMENTS = "assignments"
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,6 +156,7 @@ class ServiceSet:
     notify: NotificationCenter | None = None
     relations: RuleRelations | None = None
     rest_calls: RestApiCalls | None = None
+    assignments: CustomerAssignments | None = None
     debug: DebugHook | None = None
     """Debug and node events (not a service nodes declare: every node passes through it)."""
 
@@ -248,6 +251,10 @@ class NodeContext:
     def rest_calls(self) -> RestApiCalls:
         """REST calls into the rule engine waiting for their reply."""
         return self._get(Service.REST_CALLS, self._services.rest_calls)
+
+    def assignments(self) -> CustomerAssignments:
+        """Assign entities to customers and back, as the tenant's rule engine."""
+        return self._get(Service.ASSIGNMENTS, self._services.assignments)
 
 
 class NodeConfig:

@@ -17,6 +17,7 @@ from industryos.entities.ids import EntityType
 from industryos.entities.models import Asset, Customer, Device
 from industryos.msg import EntityRef, Msg, MsgType
 from industryos.rules.entities import EntityFields
+from industryos.rules.nodes.assign import CustomerAssignments
 from industryos.rules.nodes.base import Emit, NodeConfig, NodeContext, RuleNode, ServiceSet
 from industryos.rules.nodes.relation_access import RuleRelations
 from tests.support.core import CoreWithTenant, core_with_tenant
@@ -95,8 +96,13 @@ class NodeEnv:
 async def node_env(engine: AsyncEngine, tmp_path: Path) -> AsyncIterator[NodeEnv]:
     base = await core_with_tenant(engine, tmp_path)
     db = base.core.db
+    entities = EntityFields(db)
+    core = base.core
     services = ServiceSet(
-        telemetry=base.core.telemetry, entities=EntityFields(db), relations=RuleRelations(db)
+        telemetry=core.telemetry,
+        entities=entities,
+        relations=RuleRelations(db),
+        assignments=CustomerAssignments(core.devices, core.assets, core.customers, entities),
     )
     yield NodeEnv(base, services)
     await base.close()
