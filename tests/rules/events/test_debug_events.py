@@ -184,8 +184,14 @@ async def test_statistics_and_purge(rules: RuleEnv) -> None:
     assert await _events(rules, save_id, EventType.STATS) == []
 
 
-async def test_runaway_script_failure_is_visible_while_others_flow(rules: RuleEnv) -> None:
-    spin = "if (msg.spin) { while (true) {} } return true;"
+async def test_runaway_and_memory_bomb_failures_are_visible_while_others_flow(
+    rules: RuleEnv,
+) -> None:
+    spin = (
+        "if (msg.spin) { while (true) {} }"
+        " if (msg.bomb) { var a = []; while (true) { a.push(new Array(100000).fill(1)); } }"
+        " return true;"
+    )
     chain_id = await rules.install_root(
         [
             debugged(script_node("filter.TbJsFilterNode", spin, "spin")),
@@ -195,7 +201,9 @@ async def test_runaway_script_failure_is_visible_while_others_flow(rules: RuleEn
     )
     (spin_id, _) = await _node_ids(rules, chain_id)
     bad, good = uuid.uuid4(), uuid.uuid4()
-    await rules.queue.append("Main", rules.msg(bad, {"spin": 1}))
+    await rules.queue.append_many(
+        "Main", [rules.msg(bad, {"spin": 1}), rules.msg(bad, {"bomb": 1})]
+    )
     await rules.queue.append_many("Main", [rules.msg(good, {"k": i}) for i in range(20)])
 
     async def good_done() -> bool:
@@ -211,13 +219,15 @@ async def test_runaway_script_failure_is_visible_while_others_flow(rules: RuleEn
         page = await rules.event_queries.page(
             rules.base.admin, EntityType.RULE_NODE, spin_id, kind, LINK, conditions
         )
-        return page.total_elements == 1
+        return page.total_elements == 2
 
     await wait_for(failure_seen)
     kind, conditions = filter_conditions({"eventType": "DEBUG_RULE_NODE", "isError": True})
     page = await rules.event_queries.page(
         rules.base.admin, EntityType.RULE_NODE, spin_id, kind, LINK, conditions
     )
-    (failure,) = page.data
-    assert failure.relation_type == "Failure"
-    assert failure.error is not None and "time" in failure.error.lower()
+    by_body = {orjson.loads(e.data or "{}").get("spin", 0): e for e in page.data}
+    assert all(e.relation_type == "Failure" and e.error for e in page.data)
+    spun, bombed = by_body[1], by_body[0]
+    assert spun.error is not None and "time" in spun.error.lower()
+    assert bombed.error is not None and "memory" in bombed.error.lower()
