@@ -249,3 +249,25 @@ async def test_bulk_imported_devices_get_their_profile_firmware(
     assert imported.json()["created"] == 1
     device = (await admin.get("/api/tenant/device", params={"deviceName": "Imported"})).json()
     assert (await shared(platform, device))["fw_title"] == "fleet"
+
+
+async def test_another_tenants_package_id_gives_a_device_nothing(
+    admin: httpx.AsyncClient, platform: Platform
+) -> None:
+    from industryos.devices.ota.errors import PackageNotAssigned
+    from industryos.devices.ota.wire import OtaPackageType
+
+    package = await new_package(admin, await default_profile(admin), title="secret")
+    await upload(admin, package["id"]["id"])
+    other = (await accounts.tenant(platform, "B")).admin
+    thief = await create_device(other, "Thief", firmwareId={"id": package["id"]["id"]})
+    thief = (await other.post("/api/device", json={**thief, "label": "x"})).json()
+    assert await shared(platform, thief) == {}
+    with pytest.raises(PackageNotAssigned):
+        await platform.core.ota.downloads.package(
+            uuid.UUID(thief["id"]["id"]), OtaPackageType.FIRMWARE
+        )
+    status = (await other.get(f"/api/ota/device/{thief['id']['id']}/status")).json()
+    assert status["FIRMWARE"]["package"] is None
+    stolen = await other.get(f"/api/otaPackage/{package['id']['id']}/download")
+    assert stolen.status_code == 403

@@ -148,3 +148,33 @@ def test_chunk_over_the_payload_limit_is_refused(live: LiveNode, paho: list[Paho
     client.client.publish("v2/fw/request/1/chunk/0", str(10 * MIB).encode(), 1)
     message = client.wait(lambda: client.messages and client.messages[0])
     assert (message.topic, message.payload) == ("v2/fw/error", b"PAYLOAD_TOO_LARGE")
+
+
+def test_assigning_while_connected_pushes_and_the_sdk_updates(
+    live: LiveNode, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The fw_* push alone (one message, size included) starts the SDK's download."""
+    monkeypatch.chdir(tmp_path)
+    data = firmware_bytes(300_000)
+    package = create_package(live, data, title="pushed", version="v7")
+    token, device = _device(live)
+    client = TBDeviceMqttClient("127.0.0.1", live.mqtt_port, username=token)
+    client.connect()
+    try:
+        sessions = live.node.devices.sessions  # type: ignore[union-attr]
+        live.wait_for(  # the SDK has subscribed to attribute updates
+            lambda: live.call(
+                lambda: any(s.wants_attribute_updates for s in sessions.sessions_of(device.id))  # type: ignore[attr-defined]
+            )
+        )
+        assign(live, device, package, "firmware_id")  # type: ignore[arg-type]
+        live.wait_for(
+            lambda: (
+                (point := live.latest(device).get("fw_state"))  # type: ignore[arg-type]
+                and point.value == "UPDATED"
+            ),
+            timeout=60,
+        )
+    finally:
+        client.disconnect()
+    assert (tmp_path / "pushed").read_bytes() == data
