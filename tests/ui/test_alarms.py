@@ -78,4 +78,12 @@ def test_acknowledge_and_clear_an_alarm(page: Page, ui_node: UiNode) -> None:
 
     # The device's own alarms tab lists the other one.
     page.goto(f"/devices/{device_id}/alarms")
-    expect(page.get_by_role("row").filter(has_text="Kiln Door Open")).to_be_visible()
+    door = page.get_by_role("row").filter(has_text="Kiln Door Open")
+    expect(door).to_be_visible()
+
+    # Live: alarms raised and acknowledged elsewhere show up without a reload (ALARM_DATA).
+    flame_id = _raise(ui_node, admin, device_id, "Kiln Flame Out", "MAJOR")
+    flame = page.get_by_role("row").filter(has_text="Kiln Flame Out")
+    expect(flame).to_contain_text("MAJOR")
+    httpx.post(f"{ui_node.base_url}/api/alarm/{flame_id}/ack", headers=admin).raise_for_status()
+    expect(flame.get_by_test_id("alarm-status")).to_have_text("Active, acknowledged")

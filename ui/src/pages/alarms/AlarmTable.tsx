@@ -16,6 +16,7 @@ import {
   type AlarmSearchStatus,
   type AlarmSeverity,
 } from '../../api/alarms';
+import { followAlarms } from '../../api/alarmFeed';
 import { describeError } from '../../api/errors';
 import type { EntityId } from '../../api/types';
 import { DataTable, type Column } from '../../components/DataTable';
@@ -49,6 +50,9 @@ export function AlarmTable({ entity, showOriginator = true }: { entity?: EntityI
     [filter, entity?.entityType, entity?.id],
   );
   const paged = usePaged<AlarmInfo>(load);
+  const { link, reload } = paged;
+  // Pushes of the ALARM_DATA subscription (alarms raised, acknowledged, cleared elsewhere) reload the page.
+  useEffect(() => followAlarms(entity, link, filter, reload), [entity?.entityType, entity?.id, link, filter, reload]);
 
   useEffect(() => {
     alarmTypes()

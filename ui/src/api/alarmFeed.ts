@@ -1,0 +1,102 @@
+/**
+ * Live alarm lists over the WebSocket ALARM_DATA subscription (spec §4.4, §4.5). The REST
+ * page stays what the table shows; the subscription mirrors that page (same filters, page
+ * and sort) and every push after the first reply tells the table to reload it. A list of
+ * one entity follows that entity (including alarms propagated to it); the list of every
+ * alarm follows the tenant's devices and assets, which originate all rule-engine alarms.
+ * When the socket cannot be opened, the table simply refreshes after its own actions.
+ */
+
+import type { PageLink } from '../lib/pageLink';
+import type { AlarmFilter } from './alarms';
+import { api } from './instance';
+import type { EntityId } from './types';
+
+type Json = Record<string, unknown>;
+
+/** Entity filters of the subscriptions behind one list. */
+export function alarmEntityFilters(entity?: EntityId<string>): Json[] {
+  if (entity) return [{ type: 'singleEntity', singleEntity: { entityType: entity.entityType, id: entity.id } }];
+  return ['DEVICE', 'ASSET'].map((entityType) => ({ type: 'entityType', entityType }));
+}
+
+/** The first message: authentication and one ALARM_DATA command per entity filter. */
+export function alarmDataCommands(
+  token: string,
+  firstCmdId: number,
+  filters: Json[],
+  link: PageLink,
+  filter: AlarmFilter,
+  now: number,
+): string {
+  const pageLink: Json = {
+    page: link.page,
+    pageSize: link.pageSize,
+    textSearch: link.textSearch.trim() || null,
+    sortOrder: { key: { type: 'ALARM_FIELD', key: link.sortProperty || 'createdTime' }, direction: link.sortOrder },
+    statusList: filter.statuses,
+    severityList: filter.severities,
+    typeList: filter.types,
+    searchPropagatedAlarms: true,
+  };
+  if (filter.window > 0) {
+    pageLink.startTs = now - filter.window;
+    pageLink.endTs = now;
+  }
+  return JSON.stringify({
+    authCmd: { cmdId: 0, token },
+    cmds: filters.map((entityFilter, i) => ({
+      type: 'ALARM_DATA',
+      cmdId: firstCmdId + i,
+      query: { entityFilter, pageLink, alarmFields: [{ type: 'ALARM_FIELD', key: 'createdTime' }] },
+    })),
+  });
+}
+
+/** The command id a reply answers, when it is an error-free ALARM_DATA reply. */
+export function alarmReplyId(text: string): number | null {
+  try {
+    const message = JSON.parse(text) as Json;
+    if (message.cmdUpdateType !== 'ALARM_DATA') return null;
+    if (typeof message.errorCode === 'number' && message.errorCode !== 0) return null;
+    return typeof message.cmdId === 'number' ? message.cmdId : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Follow the alarms behind a list; `onChange` runs on every push after each command's first
+ * reply. Returns the close function.
+ */
+export function followAlarms(
+  entity: EntityId<string> | undefined,
+  link: PageLink,
+  filter: AlarmFilter,
+  onChange: () => void,
+): () => void {
+  let closed = false;
+  let socket: WebSocket | null = null;
+  const answered = new Set<number>();
+  void api.freshToken().then((token) => {
+    if (closed || !token || typeof WebSocket === 'undefined') return;
+    const scheme = window.location.protocol === 'https:' ? 'wss:' : 'ws:';
+    try {
+      socket = new WebSocket(`${scheme}//${window.location.host}/api/ws`);
+    } catch {
+      return;
+    }
+    const filters = alarmEntityFilters(entity);
+    socket.onopen = () => socket?.send(alarmDataCommands(token, 1, filters, link, filter, Date.now()));
+    socket.onmessage = (event: MessageEvent<string>) => {
+      const id = alarmReplyId(event.data);
+      if (id === null) return;
+      if (answered.has(id)) onChange();
+      else answered.add(id);
+    };
+  });
+  return () => {
+    closed = true;
+    socket?.close();
+  };
+}
