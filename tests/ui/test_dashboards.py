@@ -8,11 +8,12 @@ import uuid
 import httpx
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Browser, Page, expect
 
 from tests.ui.conftest import DESKTOP, PHONE, SCREENSHOTS, UiNode, sign_in
 
 TENANT = ("tenant@industryos.local", "tenant")
+CUSTOMER = ("customer@industryos.local", "customer")
 
 
 def _publish(port: int, token: str, values: dict[str, float]) -> None:
@@ -148,3 +149,87 @@ def test_build_dashboard_see_live_values_save_and_reload(page: Page, ui_node: Ui
     page.set_viewport_size(DESKTOP)
     expect(card).to_have_text("23.0 °C")
     expect(chart).to_have_attribute("data-points", "2")
+
+
+def _card(wid: str, title: str, col: int) -> dict[str, object]:
+    return {
+        "id": wid,
+        "typeFullFqn": "system.cards.value_card",
+        "sizeX": 6,
+        "sizeY": 4,
+        "config": {"title": title, "datasources": []},
+    }
+
+
+def test_drag_resize_save_and_share_with_a_customer(
+    page: Page, browser: Browser, ui_node: UiNode
+) -> None:
+    admin = ui_node.login(*TENANT)
+    title = f"Layout {uuid.uuid4().hex[:4]}"
+    layout = {"a": {"sizeX": 6, "sizeY": 4, "row": 0, "col": 0}}
+    layout["b"] = {"sizeX": 6, "sizeY": 4, "row": 0, "col": 6}
+    body = {
+        "title": title,
+        "configuration": {
+            "widgets": {"a": _card("a", "Card A", 0), "b": _card("b", "Card B", 6)},
+            "states": {
+                "default": {"name": title, "root": True, "layouts": {"main": {"widgets": layout}}}
+            },
+        },
+    }
+    created = httpx.post(f"{ui_node.base_url}/api/dashboard", json=body, headers=admin).json()
+    dashboard_id = created["id"]["id"]
+
+    sign_in(page, *TENANT)
+    page.goto(f"/dashboards/{dashboard_id}")
+    page.get_by_test_id("edit-dashboard").click()
+    card_a = page.locator(".react-grid-item", has=page.locator("[data-widget-title='Card A']"))
+    card_b = page.locator(".react-grid-item", has=page.locator("[data-widget-title='Card B']"))
+    before_a = card_a.bounding_box()
+    assert before_a is not None
+    # Resize A by its corner handle: about four columns wider and two rows taller.
+    handle = card_a.locator(".react-resizable-handle").bounding_box()
+    assert handle is not None
+    page.mouse.move(handle["x"] + handle["width"] / 2, handle["y"] + handle["height"] / 2)
+    page.mouse.down()
+    page.mouse.move(handle["x"] + 100, handle["y"] + 60, steps=10)
+    page.mouse.move(handle["x"] + 180, handle["y"] + 100, steps=10)
+    page.mouse.up()
+    # Drag B by its title bar below A.
+    grip = card_b.locator(".widget-drag").bounding_box()
+    assert grip is not None
+    page.mouse.move(grip["x"] + 20, grip["y"] + 8)
+    page.mouse.down()
+    page.mouse.move(grip["x"] + 10, grip["y"] + 200, steps=10)
+    page.mouse.move(before_a["x"] + 20, before_a["y"] + before_a["height"] + 200, steps=10)
+    page.mouse.up()
+    page.get_by_test_id("save-dashboard").click()
+    expect(page.get_by_text("Dashboard saved")).to_be_visible()
+
+    stored = httpx.get(f"{ui_node.base_url}/api/dashboard/{dashboard_id}", headers=admin).json()
+    saved = stored["configuration"]["states"]["default"]["layouts"]["main"]["widgets"]
+    assert saved["a"]["sizeX"] > 6 and saved["a"]["sizeY"] > 4
+    assert saved["b"]["row"] >= saved["a"]["row"] + saved["a"]["sizeY"]
+    assert stored["configuration"]["widgets"]["a"]["sizeX"] == saved["a"]["sizeX"]
+
+    # Share with the demo customer from the list; its user then sees it, read only.
+    page.goto("/dashboards")
+    page.get_by_role("button", name=f"Share {title}").click()
+    dialog = page.get_by_role("dialog")
+    dialog.get_by_role("combobox", name="Customer").click()
+    page.get_by_role("option", name="Demo Customer").click()
+    dialog.get_by_role("button", name="Share", exact=True).click()
+    expect(dialog.get_by_text("Demo Customer")).to_be_visible()
+
+    customer = browser.new_context(base_url=ui_node.base_url, viewport=DESKTOP)  # type: ignore[arg-type]
+    try:
+        other = customer.new_page()
+        sign_in(other, *CUSTOMER)
+        other.get_by_role("navigation", name="Main").get_by_role("link", name="Dashboards").click()
+        other.get_by_role("cell", name=title, exact=True).click()
+        expect(other.get_by_test_id("dashboard-title")).to_have_text(title)
+        expect(other.locator("[data-widget-title='Card B']")).to_be_visible()
+        expect(other.get_by_test_id("edit-dashboard")).to_have_count(0)
+        other.screenshot(path=SCREENSHOTS / "dashboard_customer_view.png")
+    finally:
+        customer.close()
