@@ -240,3 +240,35 @@ async def test_specific_time_outside_window_is_false(env: Env) -> None:
     assert await env.send(device, weekend, t=60) == []
     [created] = await env.send(device, _utc(10), t=60)
     assert created.label == "Alarm Created"
+
+
+def less(key: str, value: float) -> Json:
+    """A NUMERIC LESS filter on a time-series key."""
+    found = greater(key, value)
+    found["predicate"]["operation"] = "LESS"
+    return found
+
+
+async def test_simple_create_update_then_clear_rule_and_a_new_alarm(env: Env) -> None:
+    """Checklist 31 and 33 through the profile node: Created, Updated (same id), Cleared."""
+    device = await env.device(
+        definition({"CRITICAL": rule([greater("t", 50)])}, clear=rule([less("t", 30)]))
+    )
+    (created,) = await env.send(device, 1000, t=60)
+    assert created.label == "Alarm Created"
+    assert _alarm(created)["status"] == "ACTIVE_UNACK"
+    assert created.msg.metadata.get("isNewAlarm") == "true"
+    (updated,) = await env.send(device, 2000, t=61)
+    assert updated.label == "Alarm Updated"
+    assert _alarm(updated)["id"] == _alarm(created)["id"]
+    assert await env.send(device, 3000, t=40) == []  # neither rule holds
+    (cleared,) = await env.send(device, 4000, t=20)
+    assert cleared.label == "Alarm Cleared"
+    alarm = _alarm(cleared)
+    assert alarm["status"] == "CLEARED_UNACK" and alarm["clearTs"] > 0
+    assert alarm["id"] == _alarm(created)["id"]
+    assert cleared.msg.metadata.get("isClearedAlarm") == "true"
+    assert await env.send(device, 4500, t=10) == []  # nothing left to clear
+    (again,) = await env.send(device, 5000, t=70)
+    assert again.label == "Alarm Created"
+    assert _alarm(again)["id"] != _alarm(created)["id"]
