@@ -12,6 +12,7 @@ from industryos.rules.nodes import (
     external,
     filter,
     flow,
+    geo,
     jsonpath,
     mail,
     mapped,
@@ -34,6 +35,7 @@ NODE_CLASSES: dict[str, type[RuleNode]] = {
     for module in (
         filter,
         type_switch,
+        geo,
         enrichment,
         mapped,
         telemetry_fetch,
