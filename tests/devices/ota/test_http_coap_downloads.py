@@ -9,11 +9,13 @@ from __future__ import annotations
 import hashlib
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import pytest
 from aiocoap import GET, Context, Message
 from aiocoap.numbers.codes import Code
+from tb_device_http import TBHTTPDevice
 
 from tests.conftest import DatabaseFactory
 from tests.devices.ota.livepackages import assign, create_package, firmware_bytes
@@ -113,3 +115,30 @@ async def test_coap_chunks_with_block2(live: LiveNode, assigned: tuple[str, byte
         assert unknown.code == Code.UNAUTHORIZED
     finally:
         await context.shutdown()
+
+
+def test_http_sdk_get_firmware_update(
+    live: LiveNode, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``TBHTTPDevice.get_firmware_update()``: repeated ``sharedKeys``, chunks, one past the end."""
+    monkeypatch.chdir(tmp_path)  # the SDK saves the image as ./<fw_title>
+    data = firmware_bytes(150_000)
+    package = create_package(live, data, title="http-sdk-fw", version="v3")
+    token = f"sdk-{uuid.uuid4().hex[:10]}"
+    device = live.create_device(f"dev-{token}", token=token)
+    assign(live, device, package, "firmware_id")
+    client = TBHTTPDevice(f"http://127.0.0.1:{live.node.http_port}", token, chunk_size=65536)
+    assert client.connect()  # also starts the thread that sends its queued fw_state telemetry
+    try:
+        client.get_firmware_update()
+        assert (tmp_path / "http-sdk-fw").read_bytes() == data
+        latest = live.wait_for(
+            lambda: (
+                (points := live.latest(device)).get("fw_state")
+                and points["fw_state"].value == "UPDATED"
+                and points
+            )
+        )
+    finally:
+        client.stop_publish_worker()
+    assert latest["current_fw_version"].value == "v3"
