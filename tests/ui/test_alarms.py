@@ -87,3 +87,9 @@ def test_acknowledge_and_clear_an_alarm(page: Page, ui_node: UiNode) -> None:
     expect(flame).to_contain_text("MAJOR")
     httpx.post(f"{ui_node.base_url}/api/alarm/{flame_id}/ack", headers=admin).raise_for_status()
     expect(flame.get_by_test_id("alarm-status")).to_have_text("Active, acknowledged")
+
+    # The events tab reads the events REST of the device (none are recorded for it here).
+    page.get_by_role("tab", name="Events").click()
+    expect(page.get_by_text("No events of this type")).to_be_visible()
+    page.get_by_text("Lifecycle", exact=True).click()
+    expect(page.get_by_role("columnheader", name="Event", exact=True)).to_be_visible()

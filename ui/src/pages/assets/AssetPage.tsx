@@ -15,6 +15,7 @@ import { RelationsTab } from '../devices/RelationsTab';
 import { TelemetryTab } from '../devices/TelemetryTab';
 import { AssetFormModal } from './AssetFormModal';
 import { AssignOwnerModal } from './AssignOwnerModal';
+import { EventsTab } from './EventsTab';
 import { SectionGuard } from '../../layout/SectionGuard';
 
 const TABS = [
@@ -23,6 +24,7 @@ const TABS = [
   { value: 'telemetry', label: 'Latest telemetry' },
   { value: 'alarms', label: 'Alarms' },
   { value: 'relations', label: 'Relations' },
+  { value: 'events', label: 'Events' },
   { value: 'audit', label: 'Audit log' },
 ] as const;
 
@@ -132,6 +134,9 @@ function AssetPageContent() {
           </Tabs.Panel>
           <Tabs.Panel value="relations" p="md">
             <RelationsTab entity={entity} />
+          </Tabs.Panel>
+          <Tabs.Panel value="events" p="md">
+            <EventsTab entity={entity} />
           </Tabs.Panel>
           {admin && (
             <Tabs.Panel value="audit" p="md">

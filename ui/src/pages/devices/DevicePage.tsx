@@ -7,6 +7,7 @@ import type { DeviceInfo, EntityId } from '../../api/types';
 import { useUser } from '../../auth/session';
 import { PageHeader } from '../../components/PageHeader';
 import { AlarmTable } from '../alarms/AlarmTable';
+import { EventsTab } from '../assets/EventsTab';
 import { AttributesTab } from './AttributesTab';
 import { AuditTab } from './AuditTab';
 import { CredentialsTab } from './CredentialsTab';
@@ -21,6 +22,7 @@ const TABS = [
   { value: 'telemetry', label: 'Latest telemetry' },
   { value: 'alarms', label: 'Alarms' },
   { value: 'relations', label: 'Relations' },
+  { value: 'events', label: 'Events' },
   { value: 'audit', label: 'Audit log' },
 ] as const;
 
@@ -89,6 +91,9 @@ export function DevicePage() {
           </Tabs.Panel>
           <Tabs.Panel value="relations" p="md">
             <RelationsTab entity={entity} />
+          </Tabs.Panel>
+          <Tabs.Panel value="events" p="md">
+            <EventsTab entity={entity} />
           </Tabs.Panel>
           {user.authority === 'TENANT_ADMIN' && (
             <Tabs.Panel value="audit" p="md">
