@@ -8,7 +8,8 @@ engine as the other entity services do.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from enum import StrEnum
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -29,7 +30,22 @@ from industryos.storage.database import Database
 from industryos.storage.repositories import Repositories
 from industryos.storage.repository import Repository
 
-__all__ = ["DashboardService"]
+__all__ = ["DashboardService", "ShareMode"]
+
+
+class ShareMode(StrEnum):
+    """How ``/api/dashboard/{id}/customers[/add|/remove]`` changes the shared set."""
+
+    REPLACE = "replace"
+    ADD = "add"
+    REMOVE = "remove"
+
+
+_SHARE_MODES: dict[ShareMode, Callable[[set[uuid.UUID], set[uuid.UUID]], set[uuid.UUID]]] = {
+    ShareMode.REPLACE: lambda current, wanted: wanted,
+    ShareMode.ADD: lambda current, wanted: current | wanted,
+    ShareMode.REMOVE: lambda current, wanted: current - wanted,
+}
 
 
 class DashboardService:
@@ -148,6 +164,59 @@ class DashboardService:
             customer_id=customer_id,
             extra={"unassignedCustomerId": str(customer_id)},
         )
+        return saved
+
+    async def update_customers(
+        self,
+        caller: Caller,
+        dashboard_id: uuid.UUID,
+        customer_ids: Sequence[uuid.UUID],
+        mode: ShareMode,
+    ) -> Dashboard:
+        """Replace the set of customers (or add/remove some) in one transaction."""
+        caller.require(Authority.TENANT_ADMIN)
+        found = await self.get(caller, dashboard_id)
+        current = {c.customer_id for c in found.assigned_customers}
+        wanted = set(customer_ids)
+        target = _SHARE_MODES[mode](current, wanted)
+        added, removed = target - current, current - target
+        async with self._db.transaction() as conn:
+            for customer_id in added:
+                customer = await self._repos.customers.get(conn, customer_id)
+                if customer is None:
+                    raise NotFound()
+                caller.check_tenant(customer.tenant_id)
+            if removed:
+                await conn.execute(
+                    sa.delete(dashboard_customer).where(
+                        dashboard_customer.c.dashboard_id == dashboard_id,
+                        dashboard_customer.c.customer_id.in_(removed),
+                    )
+                )
+            if added:
+                await conn.execute(
+                    sa.insert(dashboard_customer),
+                    [{"dashboard_id": dashboard_id, "customer_id": c} for c in sorted(added)],
+                )
+            (saved,) = await self._with_customers(conn, [found])
+        for customer_id in sorted(added):
+            await self._announce(
+                caller,
+                saved,
+                ActionType.ASSIGNED_TO_CUSTOMER,
+                MsgType.ENTITY_ASSIGNED,
+                customer_id=customer_id,
+                extra={"assignedCustomerId": str(customer_id)},
+            )
+        for customer_id in sorted(removed):
+            await self._announce(
+                caller,
+                saved,
+                ActionType.UNASSIGNED_FROM_CUSTOMER,
+                MsgType.ENTITY_UNASSIGNED,
+                customer_id=customer_id,
+                extra={"unassignedCustomerId": str(customer_id)},
+            )
         return saved
 
     async def page(

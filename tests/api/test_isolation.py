@@ -348,6 +348,24 @@ PROBES: dict[str, list[Probe]] = {
             needs=("dashboard",),
         ),
         Probe("DELETE", "/api/customer/{customer}/dashboard/{dashboard}", needs=("dashboard",)),
+        Probe(
+            "POST",
+            "/api/dashboard/{dashboard}/customers",
+            lambda i: [i["customer2"]],
+            needs=("dashboard",),
+        ),
+        Probe(
+            "POST",
+            "/api/dashboard/{dashboard}/customers/add",
+            lambda i: [i["customer_b"]],
+            needs=("dashboard",),
+        ),
+        Probe(
+            "POST",
+            "/api/dashboard/{dashboard}/customers/remove",
+            lambda i: [i["customer"]],
+            needs=("dashboard",),
+        ),
     ],
     "events": [
         Probe("GET", "/api/events/DEVICE/{device}/DEBUG_RULE_NODE?" + PAGE),

@@ -7,15 +7,15 @@ configuration is read one dashboard at a time.
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Body
 
 from industryos.api.context import ApiContext
 from industryos.api.deps import Context, CurrentCaller, Page
 from industryos.entities.dashboard_model import Dashboard
-from industryos.entities.dashboard_service import DashboardService
-from industryos.entities.errors import NotFound
+from industryos.entities.dashboard_service import DashboardService, ShareMode
+from industryos.entities.errors import InvalidArgument, NotFound
 from industryos.entities.ids import now_ms
 
 router = APIRouter(prefix="/api", tags=["dashboard"])
@@ -102,3 +102,48 @@ async def unassign_dashboard(
 ) -> Json:
     """Stop sharing a dashboard with a customer."""
     return (await _service(context).unassign(caller, customer_id, dashboard_id)).to_wire()
+
+
+def _customer_ids(body: Any) -> list[uuid.UUID]:
+    if not isinstance(body, list) or not all(isinstance(item, str) for item in body):
+        raise InvalidArgument("Body must be a list of customer ids")
+    try:
+        return [uuid.UUID(item) for item in body]
+    except ValueError:
+        raise InvalidArgument("Invalid customer id") from None
+
+
+CustomerIds = Annotated[Any, Body()]
+
+
+@router.post("/dashboard/{dashboard_id}/customers")
+async def set_dashboard_customers(
+    dashboard_id: uuid.UUID, body: CustomerIds, caller: CurrentCaller, context: Context
+) -> Json:
+    """Share a dashboard with exactly these customers."""
+    ids = _customer_ids(body)
+    return (
+        await _service(context).update_customers(caller, dashboard_id, ids, ShareMode.REPLACE)
+    ).to_wire()
+
+
+@router.post("/dashboard/{dashboard_id}/customers/add")
+async def add_dashboard_customers(
+    dashboard_id: uuid.UUID, body: CustomerIds, caller: CurrentCaller, context: Context
+) -> Json:
+    """Share a dashboard with these customers too."""
+    ids = _customer_ids(body)
+    return (
+        await _service(context).update_customers(caller, dashboard_id, ids, ShareMode.ADD)
+    ).to_wire()
+
+
+@router.post("/dashboard/{dashboard_id}/customers/remove")
+async def remove_dashboard_customers(
+    dashboard_id: uuid.UUID, body: CustomerIds, caller: CurrentCaller, context: Context
+) -> Json:
+    """Stop sharing a dashboard with these customers."""
+    ids = _customer_ids(body)
+    return (
+        await _service(context).update_customers(caller, dashboard_id, ids, ShareMode.REMOVE)
+    ).to_wire()

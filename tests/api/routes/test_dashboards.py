@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 import httpx
@@ -172,3 +173,29 @@ async def test_server_time_and_audit(platform: Platform) -> None:
         )
     ).json()
     assert [entry["actionType"] for entry in logs["data"]] == ["ADDED"]
+
+
+async def test_customer_set_replace_add_and_remove(platform: Platform) -> None:
+    a = await platform.new_tenant("A")
+    second = (await a.admin.post("/api/customer", json={"title": "B Second"})).json()["id"]["id"]
+    dashboard_id = (await _create(a.admin, "Shared set"))["id"]["id"]
+    base = f"/api/dashboard/{dashboard_id}/customers"
+
+    def shared(response: httpx.Response) -> list[str]:
+        assert response.status_code == 200, response.text
+        return [c["title"] for c in response.json()["assignedCustomers"]]
+
+    assert shared(await a.admin.post(base, json=[a.customer_id, second])) == [
+        "A Customer",
+        "B Second",
+    ]
+    assert shared(await a.admin.post(f"{base}/remove", json=[a.customer_id])) == ["B Second"]
+    assert shared(await a.admin.post(f"{base}/add", json=[a.customer_id, second])) == [
+        "A Customer",
+        "B Second",
+    ]
+    assert shared(await a.admin.post(base, json=[])) == []
+    bad = await a.admin.post(base, json=["not-a-uuid"])
+    assert bad.status_code == 400
+    missing = await a.admin.post(base, json=[str(uuid.uuid4())])
+    assert missing.status_code == 404
