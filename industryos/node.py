@@ -60,6 +60,7 @@ from industryos.rules.entities import EntityFields
 from industryos.rules.events import EventQueries, EventWriter, RuleEvents
 from industryos.rules.nodes.assign import CustomerAssignments
 from industryos.rules.nodes.base import ServiceSet
+from industryos.rules.nodes.details import EntityDetails
 from industryos.rules.nodes.relation_access import RuleRelations
 from industryos.rules.nodes.rest_reply import RestApiCalls
 from industryos.rules.service import RuleChainService
@@ -269,6 +270,7 @@ class Node:
             debug=self._rule_events,
             relations=RuleRelations(core.db),
             rest_calls=RestApiCalls(),
+            details=EntityDetails(core.db),
             assignments=CustomerAssignments(
                 core.devices, core.assets, core.customers, EntityFields(core.db)
             ),

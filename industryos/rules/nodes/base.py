@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from industryos.queue.interface import QueueProducer
     from industryos.rules.entities import EntityFields
     from industryos.rules.nodes.assign import CustomerAssignments
+    from industryos.rules.nodes.details import EntityDetails
     from industryos.rules.nodes.relation_access import RuleRelations
     from industryos.rules.nodes.rest_reply import RestApiCalls
     from industryos.rules.scripts.engine import TenantScripts
@@ -85,6 +86,7 @@ class Service(StrEnum):
     RELATIONS = "relations"
     REST_CALLS = "rest_calls"
     ASSIGNMENTS = "assignments"
+    DETAILS = "details"
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,6 +159,7 @@ class ServiceSet:
     relations: RuleRelations | None = None
     rest_calls: RestApiCalls | None = None
     assignments: CustomerAssignments | None = None
+    details: EntityDetails | None = None
     debug: DebugHook | None = None
     """Debug and node events (not a service nodes declare: every node passes through it)."""
 
@@ -255,6 +258,10 @@ class NodeContext:
     def assignments(self) -> CustomerAssignments:
         """Assign entities to customers and back, as the tenant's rule engine."""
         return self._get(Service.ASSIGNMENTS, self._services.assignments)
+
+    def details(self) -> EntityDetails:
+        """Contact details of the tenant and its customers."""
+        return self._get(Service.DETAILS, self._services.details)
 
 
 class NodeConfig:

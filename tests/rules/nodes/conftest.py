@@ -19,6 +19,7 @@ from industryos.msg import EntityRef, Msg, MsgType
 from industryos.rules.entities import EntityFields
 from industryos.rules.nodes.assign import CustomerAssignments
 from industryos.rules.nodes.base import Emit, NodeConfig, NodeContext, RuleNode, ServiceSet
+from industryos.rules.nodes.details import EntityDetails
 from industryos.rules.nodes.relation_access import RuleRelations
 from tests.support.core import CoreWithTenant, core_with_tenant
 
@@ -103,6 +104,7 @@ async def node_env(engine: AsyncEngine, tmp_path: Path) -> AsyncIterator[NodeEnv
         entities=entities,
         relations=RuleRelations(db),
         assignments=CustomerAssignments(core.devices, core.assets, core.customers, entities),
+        details=EntityDetails(db),
     )
     yield NodeEnv(base, services)
     await base.close()
