@@ -144,8 +144,14 @@ def test_build_dashboard_see_live_values_save_and_reload(page: Page, ui_node: Ui
     for title in ("Temperature trend", "Temperature now"):
         box = page.locator(f"[data-widget-title='{title}']").bounding_box()
         assert box and box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"]
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=SCREENSHOTS / "dashboard_phone.png", full_page=True)
+    page.goto("/dashboards")
+    expect(page.get_by_role("cell", name="E2E Plant", exact=True)).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    page.screenshot(path=SCREENSHOTS / "dashboards_list_phone.png", full_page=True)
+    page.goto(f"/dashboards/{stored['id']['id']}")
     page.set_viewport_size(DESKTOP)
     expect(card).to_have_text("23.0 °C")
     expect(chart).to_have_attribute("data-points", "2")
