@@ -12,6 +12,10 @@ export const router = createBrowserRouter([
     lazy: async () => ({ Component: (await import('./pages/LoginPage')).LoginPage }),
   },
   {
+    path: '/login/createPassword',
+    lazy: async () => ({ Component: (await import('./pages/users/CreatePasswordPage')).CreatePasswordPage }),
+  },
+  {
     path: '/',
     element: <RequireAuth />,
     children: [
@@ -69,6 +73,10 @@ export const router = createBrowserRouter([
             lazy: async () => ({
               Component: (await import('./pages/notifications/NotificationsPage')).NotificationsPage,
             }),
+          },
+          {
+            path: 'ota-packages',
+            lazy: async () => ({ Component: (await import('./pages/ota/OtaPackagesPage')).OtaPackagesPage }),
           },
           {
             path: 'assets',

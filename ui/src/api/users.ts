@@ -3,7 +3,7 @@
 import type { PageLink } from '../lib/pageLink';
 import { pageParams } from '../lib/pageLink';
 import { api } from './instance';
-import type { Authority, EntityId, PageData, User } from './types';
+import type { Authority, EntityId, JwtPair, PageData, User } from './types';
 
 export interface UserBody {
   id?: EntityId<'USER'>;
@@ -40,3 +40,25 @@ export const activationLink = (id: string): Promise<string> => api.get(`/api/use
 
 export const setUserEnabled = (id: string, enabled: boolean): Promise<void> =>
   api.post(`/api/user/${id}/userCredentialsEnabled`, undefined, { userCredentialsEnabled: enabled });
+
+/** Sets the first password of a new account; the answer signs the user in. */
+export async function activate(activateToken: string, password: string): Promise<void> {
+  const pair = await api.request<JwtPair>('POST', '/api/noauth/activate', {
+    body: { activateToken, password },
+    anonymous: true,
+  });
+  api.tokens.set(pair);
+}
+
+/**
+ * The UI page a new user opens to set a password (ThingsBoard's `/login/createPassword`),
+ * made from the link the API hands out (which points at its POST-only activate endpoint).
+ */
+export function createPasswordLink(apiLink: string, origin: string): string | null {
+  try {
+    const token = new URL(apiLink, origin).searchParams.get('activateToken');
+    return token ? `${origin}/login/createPassword?activateToken=${encodeURIComponent(token)}` : null;
+  } catch {
+    return null;
+  }
+}

@@ -1,7 +1,7 @@
 import { Alert, Button, CopyButton, Group, Loader, Modal, Stack, Text, TextInput } from '@mantine/core';
 import { useEffect, useState } from 'react';
 import { describeError } from '../../api/errors';
-import { activationLink, type UserRow } from '../../api/users';
+import { activationLink, createPasswordLink, type UserRow } from '../../api/users';
 
 /** The link a new user sets a first password with (no mail is sent by this node). */
 export function ActivationModal({ user, onClose }: { user: UserRow | null; onClose: () => void }) {
@@ -12,7 +12,7 @@ export function ActivationModal({ user, onClose }: { user: UserRow | null; onClo
     setError(null);
     if (!user) return;
     activationLink(user.id.id)
-      .then((l) => setLink(String(l)))
+      .then((l) => setLink(createPasswordLink(String(l), window.location.origin) ?? String(l)))
       .catch((e: unknown) => setError(describeError(e)));
   }, [user]);
   return (
