@@ -12,6 +12,7 @@ export type Section =
   | 'devices'
   | 'assets'
   | 'deviceProfiles'
+  | 'otaPackages'
   | 'assetProfiles'
   | 'customers'
   | 'users'
@@ -33,6 +34,7 @@ const ITEMS: Record<Section, NavItem> = {
   devices: { section: 'devices', label: 'Devices', path: '/devices' },
   assets: { section: 'assets', label: 'Assets', path: '/assets' },
   deviceProfiles: { section: 'deviceProfiles', label: 'Device profiles', path: '/device-profiles' },
+  otaPackages: { section: 'otaPackages', label: 'OTA packages', path: '/ota-packages' },
   assetProfiles: { section: 'assetProfiles', label: 'Asset profiles', path: '/asset-profiles' },
   customers: { section: 'customers', label: 'Customers', path: '/customers' },
   users: { section: 'users', label: 'Users', path: '/users' },
@@ -53,6 +55,7 @@ const SECTIONS: Record<Authority, Section[]> = {
     'customers',
     'users',
     'deviceProfiles',
+    'otaPackages',
     'assetProfiles',
     'ruleChains',
     'notifications',

@@ -1,6 +1,6 @@
 import { ActionIcon, Badge, Button, Group, Text, Tooltip } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
-import { IconPencil, IconPlus, IconTrash, IconUserShare } from '@tabler/icons-react';
+import { IconFileImport, IconPencil, IconPlus, IconTrash, IconUserShare } from '@tabler/icons-react';
 import { useCallback, useState } from 'react';
 import { useNavigate } from 'react-router';
 import { deleteDevice, deviceInfos } from '../../api/devices';
@@ -15,6 +15,7 @@ import { formatTime } from '../../lib/format';
 import { devicePermissions } from '../../lib/navigation';
 import type { PageLink } from '../../lib/pageLink';
 import { AssignModal } from './AssignModal';
+import { BulkImportModal } from './BulkImportModal';
 import { DeviceFormModal } from './DeviceFormModal';
 
 export function DevicesPage() {
@@ -25,6 +26,7 @@ export function DevicesPage() {
   const paged = usePaged<DeviceInfo>(load);
   const [editing, setEditing] = useState<Device | null | undefined>(undefined);
   const [assigning, setAssigning] = useState<DeviceInfo | null>(null);
+  const [importing, setImporting] = useState(false);
 
   async function remove(device: DeviceInfo) {
     if (!confirmAction(`Delete device "${device.name}"? Its telemetry and credentials go too.`)) return;
@@ -61,9 +63,14 @@ export function DevicesPage() {
         minWidth={760}
         toolbar={
           can.create && (
-            <Button leftSection={<IconPlus size={16} />} onClick={() => setEditing(null)}>
-              Add device
-            </Button>
+            <Group gap="xs">
+              <Button variant="default" leftSection={<IconFileImport size={16} />} onClick={() => setImporting(true)}>
+                Import CSV
+              </Button>
+              <Button leftSection={<IconPlus size={16} />} onClick={() => setEditing(null)}>
+                Add device
+              </Button>
+            </Group>
           )
         }
         actions={
@@ -106,6 +113,7 @@ export function DevicesPage() {
           else paged.reload();
         }}
       />
+      <BulkImportModal opened={importing} onClose={() => setImporting(false)} onImported={paged.reload} />
       <AssignModal
         device={assigning}
         onClose={() => setAssigning(null)}
