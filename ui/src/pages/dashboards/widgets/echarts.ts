@@ -30,7 +30,7 @@ export function useEChart(option: ChartOption) {
   }, []);
 
   useEffect(() => {
-    chart.current?.setOption(option, { notMerge: false, lazyUpdate: true });
+    chart.current?.setOption(option, { replaceMerge: ['series'], lazyUpdate: true });
   }, [option]);
 
   return ref;
