@@ -79,10 +79,6 @@ export const router = createBrowserRouter([
             lazy: async () => ({ Component: (await import('./pages/ota/OtaPackagesPage')).OtaPackagesPage }),
           },
           {
-            path: 'ota-packages',
-            lazy: async () => ({ Component: (await import('./pages/ota/OtaPackagesPage')).OtaPackagesPage }),
-          },
-          {
             path: 'assets',
             lazy: async () => ({ Component: (await import('./pages/assets/AssetsPage')).AssetsPage }),
           },
