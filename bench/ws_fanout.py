@@ -93,7 +93,12 @@ class NodeProcess:
 
     def stop(self) -> None:
         self.process.send_signal(signal.SIGTERM)
-        self.process.wait(timeout=60)
+        try:
+            self.process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            print("node did not stop within 60 s: killed", file=sys.stderr)
+            self.process.kill()
+            self.process.wait()
 
 
 async def create_devices(http_port: int, count: int) -> tuple[str, list[tuple[str, str]]]:
