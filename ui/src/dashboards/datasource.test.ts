@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { entityKey, keyNames, resolveDatasource, resolveWidget, staticEntities, type EntityLookup } from './datasource';
+import { cachedLookup, entityKey, keyNames, resolveDatasource, resolveWidget, staticEntities, type EntityLookup } from './datasource';
 import type { EntityAlias } from './types';
 
 const DEV = 'd1d1d1d1-0000-0000-0000-000000000001';
@@ -75,5 +75,30 @@ describe('data-source resolution', () => {
     ];
     expect(keyNames(sources, 'timeseries')).toEqual(['temperature', 'humidity']);
     expect(keyNames(sources, 'attribute')).toEqual(['mode']);
+  });
+});
+
+describe('cached lookup', () => {
+  it('asks the API once per alias question, again after a failure', async () => {
+    let asked = 0;
+    let fail = true;
+    const cached = cachedLookup({
+      async byNamePrefix() {
+        asked += 1;
+        if (fail) throw new Error('down');
+        return [{ entityType: 'DEVICE', id: 'x' }];
+      },
+      async byDeviceTypes() {
+        asked += 1;
+        return [];
+      },
+    });
+    await expect(cached.byNamePrefix('DEVICE', 'P')).rejects.toThrow('down');
+    fail = false;
+    const [a, b] = await Promise.all([cached.byNamePrefix('DEVICE', 'P'), cached.byNamePrefix('DEVICE', 'P')]);
+    expect(a).toBe(b);
+    await cached.byDeviceTypes(['s'], '');
+    await cached.byDeviceTypes(['s'], '');
+    expect(asked).toBe(3);
   });
 });

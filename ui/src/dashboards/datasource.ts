@@ -97,3 +97,21 @@ export function keyNames(sources: ResolvedSource[], type: DataKey['type']): stri
 
 /** A key's label, falling back to its name. */
 export const keyLabel = (key: DataKey): string => key.label?.trim() || key.name;
+
+/** A lookup that asks once per question while a dashboard is open (many widgets, one alias). */
+export function cachedLookup(lookup: EntityLookup): EntityLookup {
+  const cache = new Map<string, Promise<ResolvedEntity[]>>();
+  const once = (key: string, ask: () => Promise<ResolvedEntity[]>): Promise<ResolvedEntity[]> => {
+    let found = cache.get(key);
+    if (!found) {
+      found = ask();
+      cache.set(key, found);
+      found.catch(() => cache.delete(key)); // a failure is asked again next time
+    }
+    return found;
+  };
+  return {
+    byNamePrefix: (type, prefix) => once(`name|${type}|${prefix}`, () => lookup.byNamePrefix(type, prefix)),
+    byDeviceTypes: (types, prefix) => once(`types|${types.join(',')}|${prefix}`, () => lookup.byDeviceTypes(types, prefix)),
+  };
+}

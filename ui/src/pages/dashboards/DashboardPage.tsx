@@ -8,6 +8,7 @@ import { Link, useBlocker, useParams } from 'react-router';
 import { describeError } from '../../api/errors';
 import { useUser } from '../../auth/session';
 import { apiLookup, dashboard as loadDashboard, saveDashboard } from '../../dashboards/api';
+import { cachedLookup } from '../../dashboards/datasource';
 import { addWidget, applyGrid, GRID_COLUMNS, gridItems, normalizeConfiguration, removeWidget, setTimewindow, type GridItem } from '../../dashboards/config';
 import { LIBRARY, type WidgetKind } from '../../dashboards/library';
 import { LiveHub } from '../../dashboards/live';
@@ -55,7 +56,7 @@ export function DashboardPage() {
   const hub = useMemo(() => new LiveHub(liveLatest), []);
   useEffect(() => () => hub.close(), [hub]);
   const names = useRef(new Map<string, Promise<string>>());
-  const lookup = useMemo(() => apiLookup(user.authority === 'CUSTOMER_USER' ? user.customerId?.id : undefined), [user]);
+  const lookup = useMemo(() => cachedLookup(apiLookup(user.authority === 'CUSTOMER_USER' ? user.customerId?.id : undefined)), [user]);
   const runtime: DashboardRuntime | null = useMemo(
     () => (config ? { hub, timewindow: config.timewindow, aliases: config.entityAliases, lookup, names: names.current, interactive: !editing } : null),
     [hub, config?.timewindow, config?.entityAliases, lookup, editing], // the runtime follows only these parts

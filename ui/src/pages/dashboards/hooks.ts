@@ -4,7 +4,7 @@ import { useEffect, useMemo, useState } from 'react';
 import { entityName, history } from '../../dashboards/api';
 import { entityKey, resolveWidget, type ResolvedEntity, type ResolvedSource } from '../../dashboards/datasource';
 import type { Point } from '../../dashboards/live';
-import { historyQuery, isRealtime, rangeOf } from '../../dashboards/timewindow';
+import { historyQuery, isRealtime, rangeOf, type HistoryQuery } from '../../dashboards/timewindow';
 import type { Datasource } from '../../dashboards/types';
 import type { LatestTelemetry } from '../../api/types';
 import { useRuntime } from './runtime';
@@ -82,9 +82,13 @@ export interface SeriesState {
   range: { startTs: number; endTs: number };
 }
 
+/** Aggregated real-time windows are re-queried at this pace at the fastest. */
+const MIN_REFRESH_MS = 5000;
+
 /**
- * History of `keys` for each entity over the dashboard's time window (aggregated for long
- * ranges), then — in real-time mode — live points appended and old ones dropped.
+ * History of `keys` for each entity over the dashboard's time window. A raw real-time
+ * window then grows with the live points (old ones dropped); an aggregated one is
+ * re-queried once per aggregation interval, so its points stay aggregates.
  */
 export function useSeries(entities: ResolvedEntity[], keys: string[]): SeriesState {
   const { hub, timewindow } = useRuntime();
@@ -95,21 +99,30 @@ export function useSeries(entities: ResolvedEntity[], keys: string[]): SeriesSta
   useEffect(() => {
     let current = true;
     let loaded = false;
-    const query = historyQuery(timewindow, Date.now());
-    const span = query.endTs - query.startTs;
+    const first = historyQuery(timewindow, Date.now());
+    const span = first.endTs - first.startTs;
     // Live points that arrive before the history answer are kept and merged after it.
     const early: Record<string, Record<string, Point[]>> = {};
-    setState((s) => ({ ...s, loading: true, range: { startTs: query.startTs, endTs: query.endTs } }));
-    void Promise.all(entities.map((e) => history(e, keys, query).then((d) => [entityKey(e), d] as const)))
-      .then((answers) => {
-        if (!current) return;
-        loaded = true;
-        const data: Record<string, Record<string, Point[]>> = {};
-        for (const [id, series] of answers) data[id] = appendPoints(series, early[id] ?? {}, keys, -Infinity);
-        setState({ data, loading: false, error: null, range: { startTs: query.startTs, endTs: query.endTs } });
-      })
-      .catch((e: unknown) => current && setState((s) => ({ ...s, loading: false, error: e instanceof Error ? e.message : String(e) })));
+    const load = (query: HistoryQuery) =>
+      Promise.all(entities.map((e) => history(e, keys, query).then((d) => [entityKey(e), d] as const)))
+        .then((answers) => {
+          if (!current) return;
+          loaded = true;
+          const data: Record<string, Record<string, Point[]>> = {};
+          for (const [id, series] of answers) data[id] = appendPoints(series, early[id] ?? {}, keys, -Infinity);
+          setState({ data, loading: false, error: null, range: { startTs: query.startTs, endTs: query.endTs } });
+        })
+        .catch((e: unknown) => current && setState((s) => ({ ...s, loading: false, error: e instanceof Error ? e.message : String(e) })));
+    setState((s) => ({ ...s, loading: true, range: { startTs: first.startTs, endTs: first.endTs } }));
+    void load(first);
     if (!realtime) return () => void (current = false);
+    if (first.agg !== 'NONE') {
+      const timer = setInterval(() => void load(historyQuery(timewindow, Date.now())), Math.max(first.interval, MIN_REFRESH_MS));
+      return () => {
+        current = false;
+        clearInterval(timer);
+      };
+    }
     const stops = entities.map((e) =>
       hub.watch(e, (frame) => {
         const id = entityKey(e);
