@@ -54,6 +54,8 @@ def _add_widget(page: Page, kind: str, title: str, device: str, key: str, units:
     keys = dialog.get_by_test_id("ts-keys")
     keys.fill(key)
     keys.press("Enter")
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=SCREENSHOTS / f"dashboard_widget_config_{kind}.png")
     dialog.get_by_test_id("widget-apply").click()
     expect(dialog).to_have_count(0)
 
@@ -89,6 +91,7 @@ def test_build_dashboard_see_live_values_save_and_reload(page: Page, ui_node: Ui
     page.get_by_role("option", name="Last 5 minutes").click()
     page.get_by_role("button", name="Close").click()
     expect(page.get_by_test_id("timewindow-button")).to_have_text("Last 5 minutes")
+    page.screenshot(path=SCREENSHOTS / "dashboard_builder.png")
     page.get_by_test_id("save-dashboard").click()
     expect(page.get_by_text("Dashboard saved")).to_be_visible()
     expect(page.get_by_test_id("edit-dashboard")).to_be_visible()
