@@ -181,7 +181,7 @@ def _publish(port: int, token: str, payloads: list[dict[str, Any]]) -> None:
         client.loop_stop()
 
 
-async def _eventually(check: Any, limit_s: float = 20.0) -> Any:
+async def _eventually(check: Any, limit_s: float = 60.0) -> Any:
     deadline = asyncio.get_running_loop().time() + limit_s
     while True:
         result = await check()
@@ -207,7 +207,9 @@ async def test_imported_chain_processes_mqtt_telemetry(tmp_path: Path, db_url: s
     try:
         async with (
             recording_server() as server,
-            httpx.AsyncClient(base_url=f"http://127.0.0.1:{node.http_port}") as client,
+            httpx.AsyncClient(
+                base_url=f"http://127.0.0.1:{node.http_port}", timeout=60.0
+            ) as client,
         ):
             login = await client.post(
                 "/api/auth/login", json={"username": TENANT_ADMIN_EMAIL, "password": "tenant"}

@@ -2,8 +2,9 @@
 
 The rule engine's hot path only appends to an in-memory list (:meth:`EventWriter.add`); a
 background task inserts whatever accumulated every ``flush_interval_s`` in one multi-row
-``INSERT``. The buffer is bounded: past ``max_pending`` events, new ones are dropped and
-counted (debugging must never cost the node its memory). Another task deletes events older
+``INSERT`` (a failed batch is retried with the next one). The buffer is bounded: past
+``max_pending`` events, new ones are dropped and counted (debugging must never cost the
+node its memory). Another task deletes events older
 than the TTL every ``purge_interval_s``. Design limit: events still buffered when the
 process is killed are lost; they are diagnostics, not data.
 """
@@ -66,8 +67,16 @@ class EventWriter:
             async with self._db.transaction() as conn:
                 await conn.execute(sa.insert(rule_event), [e.to_row() for e in batch])
         except Exception:
-            log.error("writing %d rule events failed; they are dropped", len(batch), exc_info=True)
-            self.dropped += len(batch)
+            room = self._max_pending - len(self._pending)
+            kept = batch[: max(0, room)]
+            self._pending[:0] = kept  # retried with the next flush, oldest first
+            self.dropped += len(batch) - len(kept)
+            log.error(
+                "writing %d rule events failed; %d kept for the next attempt",
+                len(batch),
+                len(kept),
+                exc_info=True,
+            )
             return 0
         self.written += len(batch)
         return len(batch)
