@@ -44,8 +44,32 @@ export const LIBRARY: WidgetDescriptor[] = [
   { kind: 'attributesForm', typeFullFqn: 'system.input_widgets.update_multiple_attributes', type: 'static', name: 'Attributes form', description: 'Updates shared attributes', sizeX: 6, sizeY: 5, keyTypes: ['attribute'], settings: {} },
 ];
 
-const BY_FQN = new Map(LIBRARY.map((d) => [d.typeFullFqn, d]));
 const BY_KIND = new Map(LIBRARY.map((d) => [d.kind, d]));
+
+/** Other ThingsBoard widget types an imported dashboard may use, drawn by the nearest kind. */
+const SIMILAR: Record<string, WidgetKind> = {
+  'system.time_series_chart': 'lineChart',
+  'system.charts.timeseries_lines_flot': 'lineChart',
+  'system.bar_chart_with_labels': 'barChart',
+  'system.charts.bars': 'barChart',
+  'system.value_card': 'card',
+  'system.cards.simple_card': 'card',
+  'system.analogue_gauges.radial_gauge_canvas_gauges': 'gauge',
+  'system.analogue_gauges.speed_gauge_canvas_gauges': 'gauge',
+  'system.digital_gauges.simple_gauge_justgage': 'gauge',
+  'system.entities_table': 'entitiesTable',
+  'system.alarms_table': 'alarmTable',
+  'system.map': 'map',
+  'system.maps_v2.tencent_map': 'map',
+  'system.control_widgets.round_switch': 'rpcSwitch',
+  'system.control_widgets.command_button': 'rpcButton',
+  'system.input_widgets.update_shared_attribute': 'attributesForm',
+};
+
+const BY_FQN = new Map<string, WidgetDescriptor>([
+  ...Object.entries(SIMILAR).map(([fqn, kind]) => [fqn, BY_KIND.get(kind)!] as const),
+  ...LIBRARY.map((d) => [d.typeFullFqn, d] as const),
+]);
 
 /** The library entry of a stored widget, or undefined for a type this UI does not render. */
 export const describeWidget = (typeFullFqn: string): WidgetDescriptor | undefined => BY_FQN.get(typeFullFqn);
