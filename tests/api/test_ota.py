@@ -271,3 +271,38 @@ async def test_another_tenants_package_id_gives_a_device_nothing(
     assert status["FIRMWARE"]["package"] is None
     stolen = await other.get(f"/api/otaPackage/{package['id']['id']}/download")
     assert stolen.status_code == 403
+
+
+async def test_url_package_sets_fw_url_instead_of_size_and_checksum(
+    admin: httpx.AsyncClient, platform: Platform
+) -> None:
+    profile_id = await default_profile(admin)
+    missing_url = await admin.post(
+        "/api/otaPackage",
+        json={
+            "title": "remote",
+            "version": "1",
+            "type": "FIRMWARE",
+            "usesUrl": True,
+            "deviceProfileId": {"id": profile_id},
+        },
+    )
+    assert_error(missing_url, 400, 31)
+    package = await new_package(
+        admin, profile_id, title="remote", version="1", usesUrl=True, url="https://x.test/fw.bin"
+    )
+    assert package["url"] == "https://x.test/fw.bin"
+    refused = await upload(admin, package["id"]["id"])
+    assert_error(refused, 400, 31)
+    device = await create_device(admin, "Remote", firmwareId={"id": package["id"]["id"]})
+    device = (await admin.post("/api/device", json={**device, "label": "x"})).json()
+    assert await shared(platform, device) == {}  # device's own id was set at creation
+    device = (await admin.post("/api/device", json={**device, "firmwareId": None})).json()
+    device = (
+        await admin.post("/api/device", json={**device, "firmwareId": {"id": package["id"]["id"]}})
+    ).json()
+    assert await shared(platform, device) == {
+        "fw_title": "remote",
+        "fw_version": "1",
+        "fw_url": "https://x.test/fw.bin",
+    }

@@ -2,8 +2,9 @@
 
 One file per package, ``<data_dir>/ota/<package id>.bin``, in every storage mode (also
 with PostgreSQL: the content never passes through the database driver, and a download
-is a ``pread`` at an offset). An upload is written to ``<id>.part`` while its checksum
-runs, then renamed into place, so a failed or refused upload leaves nothing behind.
+is a ``pread`` at an offset). An upload is written to its own ``<id>.<random>.part``
+while its checksum runs, then renamed into place, so a failed or refused upload leaves
+nothing behind.
 Disk I/O runs in worker threads so the event loop keeps serving devices.
 
 Debt: in a cluster every node needs the same data dir (a shared volume); content in
@@ -30,10 +31,11 @@ STREAM_BLOCK = 256 * 1024
 
 @dataclass(frozen=True, slots=True)
 class StoredContent:
-    """What an upload produced."""
+    """What an upload produced: its size, checksum and the part file holding it."""
 
     size: int
     checksum: str
+    part: Path
 
 
 class ContentStore:
@@ -52,9 +54,12 @@ class ContentStore:
         chunks: AsyncIterator[bytes],
         algorithm: ChecksumAlgorithm,
     ) -> StoredContent:
-        """Stream ``chunks`` to a part file with its checksum; :meth:`commit` keeps it."""
+        """Stream ``chunks`` to a part file with its checksum; :meth:`commit` keeps it.
+
+        Each upload has its own part file, so two racing uploads cannot mix their bytes.
+        """
         await asyncio.to_thread(self._root.mkdir, parents=True, exist_ok=True)
-        part = self._part(package_id)
+        part = self._root / f"{package_id}.{uuid.uuid4().hex}.part"
         digest = new_digest(algorithm)
         size = 0
         handle = await asyncio.to_thread(part.open, "wb")
@@ -69,15 +74,15 @@ class ContentStore:
             await asyncio.to_thread(part.unlink, True)
             raise
         handle.close()
-        return StoredContent(size, digest.hexdigest())
+        return StoredContent(size, digest.hexdigest(), part)
 
-    async def commit(self, package_id: uuid.UUID) -> None:
+    async def commit(self, package_id: uuid.UUID, stored: StoredContent) -> None:
         """Make the written part file the package's content."""
-        await asyncio.to_thread(os.replace, self._part(package_id), self.path(package_id))
+        await asyncio.to_thread(os.replace, stored.part, self.path(package_id))
 
-    async def discard(self, package_id: uuid.UUID) -> None:
+    async def discard(self, stored: StoredContent) -> None:
         """Forget a written part file (refused upload)."""
-        await asyncio.to_thread(self._part(package_id).unlink, True)
+        await asyncio.to_thread(stored.part.unlink, True)
 
     async def delete(self, package_id: uuid.UUID) -> None:
         """Remove the content of a deleted package (nothing if it had none)."""
@@ -98,9 +103,6 @@ class ContentStore:
                 return
             offset += len(block)
             yield block
-
-    def _part(self, package_id: uuid.UUID) -> Path:
-        return self._root / f"{package_id}.part"
 
 
 def _flush(fileno: int) -> None:

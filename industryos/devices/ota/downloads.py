@@ -8,6 +8,7 @@ own codes.
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import AsyncIterator
 
@@ -18,6 +19,8 @@ from industryos.devices.ota.resolve import PackageResolver
 from industryos.devices.ota.wire import OtaPackageType
 
 __all__ = ["OtaDownloads"]
+
+log = logging.getLogger(__name__)
 
 
 class OtaDownloads:
@@ -64,7 +67,11 @@ class OtaDownloads:
             raise ChunkTooLarge(f"chunk size {size} is over {max_size}")
         offset, length = self.span(package, size, index)
         assert package.id is not None
-        return await self._content.read(package.id, offset, length)
+        try:
+            return await self._content.read(package.id, offset, length)
+        except FileNotFoundError:
+            log.error("content of package %s is missing from the data dir", package.id)
+            raise PackageNotAssigned("the package's content is missing") from None
 
     def stream(self, package: OtaPackageInfo, size: int, index: int) -> AsyncIterator[bytes]:
         """Chunk ``index`` as blocks (HTTP answers a whole image without holding it)."""

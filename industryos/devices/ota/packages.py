@@ -153,12 +153,11 @@ class OtaPackages:
             raise InvalidArgument("A package with a URL takes no content")
         stored = await self.content.write(package_id, upload.chunks, algorithm)
         if checksum and normalize(checksum) != stored.checksum:
-            await self.content.discard(package_id)
+            await self.content.discard(stored)
             raise ChecksumMismatch(
                 f"Wrong {algorithm.value} checksum: the uploaded file's is {stored.checksum},"
                 f" not {normalize(checksum)}"
             )
-        await self.content.commit(package_id)
         values = {
             "has_data": True,
             "file_name": upload.file_name,
@@ -167,11 +166,22 @@ class OtaPackages:
             "checksum": stored.checksum,
             "data_size": stored.size,
         }
-        async with self._db.transaction() as conn:
-            await conn.execute(
-                sa.update(ota_package).where(ota_package.c.id == package_id).values(**values)
-            )
-            saved = await self._repo.get(conn, package_id)
+        try:
+            async with self._db.transaction() as conn:
+                # Claim the package (one upload wins a race), then put the file in place
+                # before the claim commits: whoever sees has_data finds the file.
+                claimed = await conn.execute(
+                    sa.update(ota_package)
+                    .where(ota_package.c.id == package_id, ota_package.c.has_data.is_(False))
+                    .values(**values)
+                )
+                if not claimed.rowcount:
+                    raise InvalidArgument("Updating otaPackage data is prohibited!")
+                await self.content.commit(package_id, stored)
+                saved = await self._repo.get(conn, package_id)
+        except BaseException:
+            await self.content.discard(stored)
+            raise
         assert saved is not None
         log.debug("package %s stored: %d bytes", package_id, stored.size)
         await self._record(caller, saved, ActionType.UPDATED)

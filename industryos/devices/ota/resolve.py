@@ -38,9 +38,12 @@ class PackageResolver:
         self._db = db
         self._packages = packages
         self._cache: dict[tuple[uuid.UUID, OtaPackageType], OtaPackageInfo | None] = {}
+        self._generation = 0
+        """Bumped by :meth:`invalidate`: a lookup that overlapped a change is not cached."""
 
     def invalidate(self) -> None:
         """Forget every cached answer (a device, profile or package changed)."""
+        self._generation += 1
         self._cache.clear()
 
     async def effective(self, device_id: uuid.UUID, kind: OtaPackageType) -> OtaPackageInfo | None:
@@ -48,7 +51,10 @@ class PackageResolver:
         key = (device_id, kind)
         if key in self._cache:
             return self._cache[key]
+        generation = self._generation
         package = await self._lookup(device_id, kind)
+        if generation != self._generation:
+            return package  # read while something changed: maybe stale, so not kept
         if len(self._cache) >= _CACHE_LIMIT:
             self._cache.clear()
         self._cache[key] = package
