@@ -99,6 +99,10 @@ export const router = createBrowserRouter([
             lazy: async () => ({ Component: (await import('./pages/users/UsersPage')).UsersPage }),
           },
           {
+            path: 'asset-profiles',
+            lazy: async () => ({ Component: (await import('./pages/assets/AssetProfilesPage')).AssetProfilesPage }),
+          },
+          {
             path: ':section',
             lazy: async () => ({
               Component: (await import('./pages/EntityListPage')).EntityListPage,

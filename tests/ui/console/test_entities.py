@@ -45,6 +45,13 @@ def test_customer_user_made_in_the_ui_sees_only_its_customer(page: Page, ui_node
     dialog.get_by_label("Asset profile").fill("bakery")
     dialog.get_by_role("button", name="Add").click()
     expect(page.get_by_role("cell", name="E2E Oven Hall", exact=True)).to_be_visible()
+    # The asset's new profile is listed among the asset profiles, and editable there.
+    nav.get_by_role("link", name="Asset profiles").click()
+    page.get_by_role("button", name="Edit bakery").click()
+    dialog.get_by_label("Description").fill("Ovens and mixers")
+    dialog.get_by_role("button", name="Save").click()
+    expect(page.get_by_role("row").filter(has_text="bakery")).to_contain_text("Ovens and mixers")
+    nav.get_by_role("link", name="Assets").click()
     page.get_by_role("button", name="Assign E2E Oven Hall").click()
     dialog.get_by_role("textbox", name="Customer").or_(
         dialog.get_by_role("combobox", name="Customer")

@@ -55,3 +55,22 @@ export async function assetProfiles(): Promise<AssetProfileInfo[]> {
   });
   return page.data;
 }
+
+export interface AssetProfile {
+  id?: EntityId<'ASSET_PROFILE'>;
+  createdTime?: number;
+  name: string;
+  description?: string | null;
+  default?: boolean;
+  version?: number | null;
+  [field: string]: unknown;
+}
+
+export const assetProfilePage = (link: PageLink): Promise<PageData<AssetProfile>> =>
+  api.get('/api/assetProfiles', pageParams(link));
+
+export const saveAssetProfile = (profile: AssetProfile): Promise<AssetProfile> => api.post('/api/assetProfile', profile);
+
+export const deleteAssetProfile = (id: string): Promise<void> => api.delete(`/api/assetProfile/${id}`);
+
+export const makeDefaultAssetProfile = (id: string): Promise<AssetProfile> => api.post(`/api/assetProfile/${id}/default`);

@@ -20,11 +20,10 @@ interface ListConfig {
 
 const text = (field: string) => (row: Named) => <Text size="sm">{String(row[field] ?? '')}</Text>;
 
-/** Read-only lists of the entities that have no page of their own (tenants and profiles). */
+/** Read-only lists of the entities that have no page of their own (tenants and tenant profiles). */
 const LISTS: Partial<Record<Section, ListConfig>> = {
   tenants: { path: () => '/api/tenantInfos', subtitle: 'Organisations on this platform', nameField: 'title', extra: { key: 'profile', label: 'Tenant profile', render: text('tenantProfileName') } },
   tenantProfiles: { path: () => '/api/tenantProfiles', subtitle: 'Limits and defaults for tenants', nameField: 'name', extra: { key: 'default', label: 'Default', render: (r) => (r.default ? <Badge variant="light">default</Badge> : null) } },
-  assetProfiles: { path: () => '/api/assetProfileInfos', subtitle: 'Defaults of asset types', nameField: 'name' },
 };
 
 const SECTION_BY_PATH: Record<string, Section> = Object.fromEntries(
