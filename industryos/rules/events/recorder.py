@@ -195,9 +195,9 @@ class RuleEvents:
             self._outputs(ctx, emits, mode)
         return emits
 
-    def emitted_later(self, ctx: NodeContext, emits: Sequence[Emit]) -> None:
+    async def emitted_later(self, ctx: NodeContext, emits: Sequence[Emit]) -> None:
         """Messages a node sent on its own (timers): OUT events when it is debugged."""
-        entry = self._chains.get(ctx.chain_id, {}).get(ctx.node_id)
+        entry = (await self._settings(ctx.chain_id)).get(ctx.node_id)
         if entry is not None:
             mode = entry.mode(now_ms())
             if mode is not DebugMode.OFF:

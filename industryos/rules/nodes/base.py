@@ -134,7 +134,7 @@ class DebugHook(Protocol):
         """Run ``call(node, msg)`` and record what it did."""
         ...
 
-    def emitted_later(self, ctx: NodeContext, emits: Sequence[Emit]) -> None:
+    async def emitted_later(self, ctx: NodeContext, emits: Sequence[Emit]) -> None:
         """Record messages a node sent on its own (timers)."""
         ...
 
@@ -187,7 +187,7 @@ class NodeContext:
         async def later(emits: Sequence[Emit]) -> None:
             hook = services.debug
             if hook is not None:
-                hook.emitted_later(self, emits)
+                await hook.emitted_later(self, emits)
             await emit_later(emits)
 
         self.emit_later = later

@@ -271,3 +271,31 @@ async def test_a_failed_batch_is_retried_and_the_buffer_is_bounded(rules: RuleEn
     async with rules.base.core.db.read() as conn:
         kinds = set((await conn.execute(query)).scalars())
     assert kinds == {"A", "B", "C", "E"}
+
+
+async def test_messages_a_node_sends_on_its_own_are_out_events(rules: RuleEnv) -> None:
+    generator = debugged(
+        node(
+            "debug.TbMsgGeneratorNode",
+            "gen",
+            msgCount=1,
+            periodInSeconds=1,
+            scriptLang="JS",
+            jsScript="return {msg: {v: 1}, metadata: {ts: '1000'},"
+            " msgType: 'POST_TELEMETRY_REQUEST'};",
+        )
+    )
+    chain_id = await rules.install_root(
+        [generator, node("telemetry.TbMsgTimeseriesNode", "save")], [(0, 1, "Success")]
+    )
+    (gen_id, _) = await _node_ids(rules, chain_id)
+    # the engine builds a chain on its first message; any message will do
+    await rules.queue.append("Main", rules.msg(uuid.uuid4(), {"x": 1}))
+
+    async def generated() -> bool:
+        return any(e.data == '{"v":1}' for e in await _events(rules, gen_id))
+
+    await wait_for(generated)
+    out = next(e for e in await _events(rules, gen_id) if e.data == '{"v":1}')
+    assert out.kind == "OUT" and out.relation_type == "Success"
+    assert out.msg_type == "POST_TELEMETRY_REQUEST"
