@@ -107,3 +107,17 @@ def test_alarm_rule_from_the_editor_raises_an_alarm(page: Page, ui_node: UiNode)
     expect(page.get_by_test_id("create-CRITICAL").get_by_label("Value", exact=True)).to_have_value(
         "30"
     )
+
+    # The JSON view shows the stored rules; an edit there comes back into the form and is saved.
+    page.get_by_role("tab", name="Alarm rules JSON").click()
+    editor = page.get_by_role("textbox", name="Alarm rules JSON")
+    expect(editor).to_have_value(re.compile(r'"alarmType": "Oven Hot"'))
+    editor.fill(editor.input_value().replace('"defaultValue": 30', '"defaultValue": 35'))
+    page.get_by_role("tab", name="Alarm rules", exact=True).click()
+    critical_value = page.get_by_test_id("create-CRITICAL").get_by_label("Value", exact=True)
+    expect(critical_value).to_have_value("35")
+    page.get_by_role("button", name="Save profile").click()
+    expect(page.get_by_text("Saved E2E Oven").last).to_be_visible()
+    saved = httpx.get(f"{ui_node.base_url}/api/deviceProfile/{profile_id}", headers=admin).json()
+    predicate = saved["profileData"]["alarms"][0]["createRules"]["CRITICAL"]["condition"]
+    assert predicate["condition"][0]["predicate"]["value"]["defaultValue"] == 35
