@@ -64,6 +64,12 @@ def test_acknowledge_and_clear_an_alarm(page: Page, ui_node: UiNode) -> None:
     drawer.get_by_label("Add a comment").fill("Operator on the way")
     drawer.get_by_role("button", name="Post comment").click()
     expect(drawer.get_by_test_id("alarm-comments")).to_contain_text("Operator on the way")
+    assignee = drawer.get_by_role("textbox", name="Assignee").or_(
+        drawer.get_by_role("combobox", name="Assignee")
+    )
+    assignee.first.click()
+    page.get_by_role("option", name="Demo Admin").click()
+    expect(assignee.first).to_have_value("Demo Admin")
     drawer.get_by_role("button", name="Clear", exact=True).click()
     expect(drawer.get_by_test_id("drawer-status")).to_have_text("Cleared, acknowledged")
     page.keyboard.press("Escape")
@@ -75,6 +81,9 @@ def test_acknowledge_and_clear_an_alarm(page: Page, ui_node: UiNode) -> None:
         headers=admin,
     ).json()["data"]
     assert any(c["comment"]["text"] == "Operator on the way" for c in comments)
+    me = httpx.get(f"{ui_node.base_url}/api/auth/user", headers=admin).json()
+    stored = httpx.get(f"{ui_node.base_url}/api/alarm/{alarm_id}", headers=admin).json()
+    assert stored["assigneeId"]["id"] == me["id"]["id"]
 
     # The device's own alarms tab lists the other one.
     page.goto(f"/devices/{device_id}/alarms")

@@ -30,6 +30,7 @@ export interface AlarmInfo {
   ackTs: number;
   clearTs: number;
   details?: Record<string, unknown> | null;
+  assigneeId?: EntityId<'USER'> | null;
   assignee?: { email: string; firstName?: string | null; lastName?: string | null } | null;
 }
 
@@ -123,3 +124,8 @@ export const STATUS_LABEL: Record<AlarmStatus, string> = {
   CLEARED_UNACK: 'Cleared, unacknowledged',
   CLEARED_ACK: 'Cleared, acknowledged',
 };
+
+export const assignAlarm = (id: string, userId: string): Promise<AlarmInfo> =>
+  api.post(`/api/alarm/${id}/assign/${userId}`);
+
+export const unassignAlarm = (id: string): Promise<AlarmInfo> => api.delete(`/api/alarm/${id}/assign`);

@@ -1,18 +1,24 @@
-import { Alert, Button, Divider, Drawer, Group, Loader, Paper, SimpleGrid, Stack, Text, Textarea } from '@mantine/core';
+import { ActionIcon, Alert, Button, Divider, Drawer, Group, Loader, Paper, Select, SimpleGrid, Stack, Text, Textarea } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
+import { IconTrash } from '@tabler/icons-react';
 import { useCallback, useEffect, useState, type FormEvent, type ReactNode } from 'react';
 import {
   ackAlarm,
   addComment,
   alarmInfo,
+  assignAlarm,
   clearAlarm,
   comments as loadComments,
+  deleteComment,
+  unassignAlarm,
   STATUS_LABEL,
   type AlarmComment,
   type AlarmInfo,
 } from '../../api/alarms';
 import { describeError } from '../../api/errors';
-import { formatTime, formatValue } from '../../lib/format';
+import { allUsers } from '../../api/users';
+import { useUser } from '../../auth/session';
+import { displayName, formatTime, formatValue } from '../../lib/format';
 import { SeverityBadge } from './SeverityBadge';
 
 function Field({ label, children }: { label: string; children: ReactNode }) {
@@ -40,6 +46,16 @@ export function AlarmDrawer({ alarmId, onClose, onChanged }: Props) {
   const [thread, setThread] = useState<AlarmComment[]>([]);
   const [text, setText] = useState('');
   const [error, setError] = useState<string | null>(null);
+  const me = useUser();
+  const admin = me.authority === 'TENANT_ADMIN';
+  const [users, setUsers] = useState<{ value: string; label: string }[]>([]);
+
+  useEffect(() => {
+    if (!admin || alarmId === null) return;
+    allUsers()
+      .then((us) => setUsers(us.map((u) => ({ value: u.id.id, label: displayName(u) }))))
+      .catch(() => setUsers([]));
+  }, [admin, alarmId]);
 
   const load = useCallback(() => {
     if (!alarmId) return;
@@ -102,6 +118,19 @@ export function AlarmDrawer({ alarmId, onClose, onChanged }: Props) {
               <span className="mono">{typeof details.data === 'string' ? details.data : formatValue(details)}</span>
             </Field>
           )}
+          {admin ? (
+            <Select
+              label="Assignee"
+              placeholder="Nobody"
+              clearable
+              searchable
+              data={users}
+              value={alarm.assigneeId?.id ?? null}
+              onChange={(v) => run(() => (v ? assignAlarm(alarm.id.id, v) : unassignAlarm(alarm.id.id)))}
+            />
+          ) : (
+            <Field label="Assignee">{alarm.assignee ? displayName(alarm.assignee) : ''}</Field>
+          )}
           <Group>
             <Button disabled={alarm.acknowledged} onClick={() => run(() => ackAlarm(alarm.id.id))}>
               Acknowledge
@@ -119,9 +148,16 @@ export function AlarmDrawer({ alarmId, onClose, onChanged }: Props) {
             )}
             {thread.map((c) => (
               <Paper key={c.id.id} withBorder p="xs" radius="sm" bg={c.type === 'SYSTEM' ? 'gray.0' : undefined}>
-                <Text size="xs" c="dimmed">
-                  {formatTime(c.createdTime)} · {c.type === 'SYSTEM' ? 'system' : 'comment'}
-                </Text>
+                <Group justify="space-between" wrap="nowrap">
+                  <Text size="xs" c="dimmed">
+                    {formatTime(c.createdTime)} · {c.type === 'SYSTEM' ? 'system' : 'comment'}
+                  </Text>
+                  {c.type === 'OTHER' && c.userId?.id === me.id.id && (
+                    <ActionIcon size="sm" variant="subtle" color="red" aria-label="Delete comment" onClick={() => run(() => deleteComment(c.alarmId.id, c.id.id))}>
+                      <IconTrash size={14} />
+                    </ActionIcon>
+                  )}
+                </Group>
                 <Text size="sm">{c.comment.text}</Text>
               </Paper>
             ))}
