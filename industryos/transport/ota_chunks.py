@@ -64,6 +64,8 @@ HTTP_STATE_ATTRIBUTE = "device_ota"
 """The ``app.state`` attribute the node sets to the :class:`OtaDownloads` for HTTP."""
 
 _PREFIX = {kind.prefix: kind for kind in OtaPackageType}
+_REMEMBERED = 16
+"""Request ids remembered per session (their chunk size and package)."""
 _ERROR_TEXT: tuple[tuple[type[OtaError], bytes], ...] = (
     (PackageNotAssigned, b"NOT_FOUND"),
     (ChunkTooLarge, b"PAYLOAD_TOO_LARGE"),
@@ -94,6 +96,12 @@ class _Requests:
     sizes: dict[str, int] = field(default_factory=dict)
     packages: dict[str, OtaPackageInfo] = field(default_factory=dict)
 
+    def forget_old(self) -> None:
+        """Keep the newest request ids only (a device reuses one per download)."""
+        for remembered in (self.sizes, self.packages):
+            while len(remembered) > _REMEMBERED:
+                del remembered[next(iter(remembered))]
+
 
 class MqttOta:
     """Answers ``v2/fw|sw/request/{id}/chunk/{n}`` for the MQTT device adapter."""
@@ -122,6 +130,7 @@ class MqttOta:
             size = requests.sizes[request_id] = _int(payload, "chunk size")
         else:
             size = requests.sizes.get(request_id, 0)
+        requests.forget_old()
         prefix = kind.prefix
         try:
             package = requests.packages.get(request_id)
@@ -165,7 +174,7 @@ async def http_download(request: Request, device: DeviceIdentity, kind: OtaPacka
     except (PackageMismatch, PayloadError) as exc:
         log.warning("device %s: bad OTA request: %s", device.device_id, exc)
         return _plain(400, str(exc))
-    name = package.file_name or f"{package.title}-{package.version}"
+    name = package.download_name
     headers = {"Content-Disposition": f"attachment;filename={name}", "x-filename": name}
     _, length = downloads.span(package, size, index)
     headers["Content-Length"] = str(length)

@@ -306,3 +306,16 @@ async def test_url_package_sets_fw_url_instead_of_size_and_checksum(
         "fw_version": "1",
         "fw_url": "https://x.test/fw.bin",
     }
+
+
+async def test_a_non_ascii_file_name_downloads_under_a_safe_name(admin: httpx.AsyncClient) -> None:
+    package = await new_package(admin, await default_profile(admin), title="named")
+    stored = await admin.post(
+        f"/api/otaPackage/{package['id']['id']}",
+        params={"checksumAlgorithm": "MD5"},
+        files={"file": ("fïrmware;v2.bin", b"abc", "application/octet-stream")},
+    )
+    assert stored.json()["fileName"] == "fïrmware;v2.bin"
+    download = await admin.get(f"/api/otaPackage/{package['id']['id']}/download")
+    assert download.status_code == 200 and download.content == b"abc"
+    assert download.headers["x-filename"] == "f_rmware_v2.bin"

@@ -106,7 +106,7 @@ async def download_package(package_id: uuid.UUID, caller: CurrentCaller, ota: Se
     package = await ota.packages.get_for_admin(caller, package_id)
     if package.url or not package.has_data:
         raise InvalidArgument("The package has no content to download")
-    name = package.file_name or f"{package.title}-{package.version}"
+    name = package.download_name
     return StreamingResponse(
         ota.downloads.stream(package, 0, 0),
         media_type=package.content_type or "application/octet-stream",

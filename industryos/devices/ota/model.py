@@ -37,6 +37,12 @@ class OtaPackageInfo(EntityRow):
         """A device can fetch it from us (content stored, not a URL package)."""
         return self.has_data and not self.url
 
+    @property
+    def download_name(self) -> str:
+        """The file name for download headers: printable ASCII only (headers are latin-1)."""
+        name = self.file_name or f"{self.title}-{self.version}"
+        return "".join(c if " " <= c <= "~" and c not in '";\\' else "_" for c in name)
+
     def to_wire(self) -> dict[str, Any]:
         """The info with ``name`` (= title), as ThingsBoard's ``getName`` adds it."""
         wire = super().to_wire()
