@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+from tb_rest_client.models import EntityId, RuleNodeDebugEventFilter, TenantId
+from tb_rest_client.rest_client import RestClient
 
 from industryos.api.routes import events as event_routes
 from industryos.api.routes import rule_chains as chain_routes
+from industryos.api.server import HttpServer
 from industryos.entities.ids import EntityType, new_id, now_ms
+from industryos.entities.models import Authority, User
 from industryos.queue.embedded import EmbeddedQueue, EmbeddedQueueConfig
 from industryos.rules.engine import RuleEngine
 from industryos.rules.entities import EntityFields
@@ -162,3 +167,39 @@ async def test_other_tenants_and_customers_cannot_read_or_clear(platform_events:
     assert own.status_code == 200 and own.json()["data"] == []
     still = await a.admin.get(f"{base}/DEBUG_RULE_NODE", params=PAGE)
     assert still.json()["totalElements"] == 2
+
+
+async def test_tb_rest_client_reads_filters_and_clears(platform_events: Platform) -> None:
+    a = await platform_events.new_tenant("A")
+    node_id = await _node(a)
+    await _store(platform_events, a.tenant_id, node_id)
+    email = f"rest-{uuid.uuid4().hex[:8]}@a.test"
+    await platform_events.core.users.create(
+        User(email=email, authority=Authority.TENANT_ADMIN, tenant_id=uuid.UUID(a.tenant_id)),
+        "client-pw-1",
+    )
+    server = HttpServer(platform_events.app, "127.0.0.1", 0)
+    await server.start()
+    client = RestClient(f"http://127.0.0.1:{server.port}")
+    try:
+        await asyncio.to_thread(client.login, email, "client-pw-1")
+        entity = EntityId(id=node_id, entity_type="RULE_NODE")
+        tenant = TenantId(id=a.tenant_id, entity_type="TENANT")
+        page = await asyncio.to_thread(
+            client.get_events_v1_get1, entity, "DEBUG_RULE_NODE", tenant, 10, 0
+        )
+        assert page.total_elements == 2
+        assert {e.body["type"] for e in page.data} == {"IN", "OUT"}
+        assert page.data[0].entity_id.id == node_id and page.data[0].type == "DEBUG_RULE_NODE"
+        only_in = RuleNodeDebugEventFilter(event_type="DEBUG_RULE_NODE", msg_direction_type="IN")
+        filtered = await asyncio.to_thread(client.get_events_post, tenant, 10, 0, entity, only_in)
+        assert [e.body["type"] for e in filtered.data] == ["IN"]
+        await asyncio.to_thread(client.clear_events_post, entity, only_in)
+        left = await asyncio.to_thread(
+            client.get_events_v1_get1, entity, "DEBUG_RULE_NODE", tenant, 10, 0
+        )
+        assert [e.body["type"] for e in left.data] == ["OUT"]
+    finally:
+        if client.api_client is not None:
+            client.api_client.rest_client.pool_manager.clear()
+        await server.stop()
