@@ -24,7 +24,6 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from industryos.entities.access import Caller
 from industryos.entities.asset_service import AssetService
@@ -35,26 +34,21 @@ from industryos.entities.bulk_import_model import (
     RowResult,
 )
 from industryos.entities.bulk_import_rows import Draft, parse_rows
-from industryos.entities.credentials import normalize
+from industryos.entities.bulk_import_writes import device_rows, insert_rows
 from industryos.entities.device_profile_service import DeviceProfileService
 from industryos.entities.device_service import DeviceService
 from industryos.entities.errors import EntityError
 from industryos.entities.events import MsgPublisher, entity_msg
-from industryos.entities.ids import NULL_UUID, EntityType, new_id, now_ms
+from industryos.entities.ids import NULL_UUID, EntityType, now_ms
 from industryos.entities.models import (
-    ActionType,
     Asset,
-    AuditLog,
     Authority,
     Device,
-    DeviceCredentials,
 )
-from industryos.entities.models.device import default_device_data
 from industryos.msg import MsgType
 from industryos.storage import schema
 from industryos.storage.database import Database
 from industryos.storage.repositories import Repositories
-from industryos.storage.timeseries.columns import value_columns
 from industryos.storage.timeseries.keys import KeyDictionary
 from industryos.telemetry.kv import KvEntry, TsKvEntry
 from industryos.telemetry.service import TelemetryService
@@ -209,17 +203,27 @@ class BulkImport:
         outcomes: list[RowResult] = []
         created: list[tuple[Draft, Device]] = []
         for batch in _chunks(drafts, BATCH):
-            rows = [self._device_rows(caller, d, profiles, customers, keys) for d in batch]
+            rows = [
+                device_rows(
+                    self._repos,
+                    caller,
+                    d,
+                    profiles[d.type],
+                    customers[d.customer] if d.customer else NULL_UUID,
+                    keys,
+                )
+                for d in batch
+            ]
             try:
                 async with self._db.transaction() as conn:
-                    await self._insert(conn, rows)
+                    await insert_rows(conn, rows)
                 created += [(d, device) for d, (device, _) in zip(batch, rows, strict=True)]
             except IntegrityError:
                 log.warning("bulk import batch raced another writer; writing it row by row")
                 for draft, row in zip(batch, rows, strict=True):
                     try:
                         async with self._db.transaction() as conn:
-                            await self._insert(conn, [row])
+                            await insert_rows(conn, [row])
                         created.append((draft, row[0]))
                     except IntegrityError:
                         outcomes.append(_error(draft, "Device name or credentials already taken"))
@@ -243,73 +247,6 @@ class BulkImport:
                 assert profile.id is not None
                 found[name] = (profile.id, profile.name)
         return found
-
-    def _device_rows(
-        self,
-        caller: Caller,
-        draft: Draft,
-        profiles: dict[str | None, tuple[uuid.UUID, str]],
-        customers: dict[str, uuid.UUID],
-        keys: dict[str, int],
-    ) -> tuple[Device, dict[str, list[dict[str, Any]]]]:
-        now = now_ms()
-        profile_id, profile_name = profiles[draft.type]
-        customer_id = customers[draft.customer] if draft.customer else NULL_UUID
-        device = Device(
-            id=new_id(),
-            created_time=now,
-            tenant_id=caller.tenant_id,
-            customer_id=customer_id,
-            device_profile_id=profile_id,
-            name=draft.name,
-            type=profile_name,
-            label=draft.label,
-            device_data=default_device_data(),
-            additional_info=draft.additional_info({"gateway": False}),
-            version=1,
-        )
-        creds = draft.credentials or normalize(DeviceCredentials())
-        creds = creds.model_copy(
-            update={"id": new_id(), "created_time": now, "device_id": device.id, "version": 1}
-        )
-        audit = AuditLog(
-            id=new_id(),
-            created_time=now,
-            tenant_id=caller.tenant_id,
-            customer_id=customer_id,
-            entity_type=EntityType.DEVICE,
-            entity_id=device.id,
-            entity_name=device.name,
-            user_id=caller.user_id,
-            user_name=caller.email,
-            action_type=ActionType.ADDED,
-        )
-        attributes = [
-            {
-                "entity_id": device.id,
-                "attribute_type": scope.value,
-                "attribute_key": keys[entry.key],
-                **value_columns(entry.data_type, entry.value),
-                "last_update_ts": now,
-            }
-            for scope, entries in draft.attributes.items()
-            for entry in {e.key: e for e in entries}.values()
-        ]
-        return device, {
-            "device": [self._repos.devices.to_row(device)],
-            "device_credentials": [self._repos.device_credentials.to_row(creds)],
-            "audit_log": [self._repos.audit_logs.to_row(audit)],
-            "attribute_kv": attributes,
-        }
-
-    @staticmethod
-    async def _insert(
-        conn: AsyncConnection, rows: list[tuple[Device, dict[str, list[dict[str, Any]]]]]
-    ) -> None:
-        for name in ("device", "device_credentials", "attribute_kv", "audit_log"):
-            values = [row for _, tables in rows for row in tables[name]]
-            if values:
-                await conn.execute(sa.insert(schema.metadata.tables[name]), values)
 
     async def _after_create(self, caller: Caller, created: list[tuple[Draft, Device]]) -> None:
         metadata = {"userId": str(caller.user_id), "userName": caller.email}
