@@ -37,6 +37,8 @@ def test_customer_user_made_in_the_ui_sees_only_its_customer(page: Page, ui_node
     activation = shown.input_value()
     page.keyboard.press("Escape")
     expect(page.get_by_role("cell", name=NEW_USER[0], exact=True)).to_be_visible()
+    nav.get_by_role("link", name="Users").click()
+    expect(page.get_by_role("row").filter(has_text=NEW_USER[0])).to_contain_text("E2E Bakery")
 
     # An asset made and assigned in the UI; a device assigned behind its back.
     nav.get_by_role("link", name="Assets").click()

@@ -1,9 +1,10 @@
 import { ActionIcon, Badge, Button, Group, Menu, Text } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { IconDots, IconLink, IconLock, IconLockOpen, IconPencil, IconPlus, IconTrash } from '@tabler/icons-react';
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
+import { allCustomers } from '../../api/customers';
 import { describeError } from '../../api/errors';
-import type { PageData } from '../../api/types';
+import { NULL_UUID, type PageData } from '../../api/types';
 import { deleteUser, setUserEnabled, type UserRow } from '../../api/users';
 import { useUser } from '../../auth/session';
 import { confirmAction } from '../../components/confirm';
@@ -27,6 +28,14 @@ export function UserTable({ load, customerId }: Props) {
   const paged = usePaged<UserRow>(load, { sortProperty: 'email', sortOrder: 'ASC' });
   const [editing, setEditing] = useState<UserRow | null | undefined>(undefined);
   const [activating, setActivating] = useState<UserRow | null>(null);
+  const [titles, setTitles] = useState<Map<string, string>>(new Map());
+
+  useEffect(() => {
+    if (customerId) return;
+    allCustomers()
+      .then((cs) => setTitles(new Map(cs.map((c) => [c.id!.id, c.title]))))
+      .catch(() => setTitles(new Map()));
+  }, [customerId]);
 
   async function run(action: () => Promise<unknown>, done: string) {
     try {
@@ -42,6 +51,15 @@ export function UserTable({ load, customerId }: Props) {
     { key: 'email', label: 'E-mail', sort: 'email', render: (u) => <Text size="sm" fw={600}>{u.email}</Text> },
     { key: 'name', label: 'Name', sort: 'firstName', render: (u) => <Text size="sm">{displayName(u) === u.email ? '' : displayName(u)}</Text> },
     { key: 'role', label: 'Role', render: (u) => <Badge variant="light" color={u.authority === 'TENANT_ADMIN' ? 'indigo' : 'teal'}>{AUTHORITY_LABEL[u.authority]}</Badge> },
+    ...(customerId
+      ? []
+      : [
+          {
+            key: 'customer',
+            label: 'Customer',
+            render: (u: UserRow) => <Text size="sm">{u.customerId && u.customerId.id !== NULL_UUID ? (titles.get(u.customerId.id) ?? '') : ''}</Text>,
+          },
+        ]),
     { key: 'created', label: 'Created', sort: 'createdTime', render: (u) => <Text size="sm" c="dimmed">{formatTime(u.createdTime)}</Text> },
   ];
 
