@@ -220,6 +220,7 @@ def run_node(args: argparse.Namespace) -> dict[str, float]:
         if watcher.watch.error is not None:
             raise RuntimeError("watcher failed") from watcher.watch.error
         before = node.queue_stats()
+        cpu_started = cpu_seconds(node.pid)
         load_started = time.monotonic()
         result = run_load(
             "127.0.0.1",
@@ -235,6 +236,7 @@ def run_node(args: argparse.Namespace) -> dict[str, float]:
         after = node.queue_stats()
         acked_total = sum(result.acked.values())
         stored, drain_s = _drain(Store(node.data_dir, pg_url), acked_total, patience=30.0)
+        cpu_used = cpu_seconds(node.pid) - cpu_started
         time.sleep(0.5)
         watcher.finished.set()
         watcher.join(30)
@@ -258,6 +260,11 @@ def run_node(args: argparse.Namespace) -> dict[str, float]:
             f" ms p99 {percentile(watch.ws_ms, 0.99):6.1f} ms ({len(watch.ws_ms)} samples)"
         )
         stored_rate = stored / (load_ended - load_started + drain_s)
+        cpu_us = 1e6 * cpu_used / max(stored, 1)
+        print(
+            f"  node CPU per message, ingest to stored: {cpu_us:.0f} µs "
+            f"(one core at 100 % would carry {1e6 / cpu_us:.0f} msg/s)"
+        )
         print(
             f"  {acked_total} acknowledged, {stored} stored; missing {missing}; storage caught "
             f"up {drain_s:.1f} s after the load (stored {stored_rate:.0f} msg/s over the run)"
@@ -275,6 +282,7 @@ def run_node(args: argparse.Namespace) -> dict[str, float]:
             "rss_mib": watch.rss_mib,
             "missing": missing,
             "drain_s": drain_s,
+            "cpu_us_per_msg": cpu_us,
             "errors": result.errors,
         }
     finally:

@@ -60,6 +60,14 @@ ROWS = [
     Row("ingest", "  device→WebSocket p99", "ws_p99_ms", "ms"),
     Row("ingest", "  node CPU", "cpu_percent", "% core"),
     Row("ingest", "  node RSS", "rss_mib", "MiB"),
+    Row(
+        "ingest",
+        "  node CPU per message (all stages)",
+        "cpu_us_per_msg",
+        "µs",
+        "≤ 66",
+        lambda v: v <= 66,
+    ),
     Row("ingest", "  storage behind after load", "drain_s", "s"),
     Row("ingest", "  acknowledged but not stored", "missing", "msgs", "0", lambda v: v == 0),
     Row("ingest", "  Mosquitto, same load", "mosquitto_msg_s", "msg/s"),
@@ -115,6 +123,8 @@ def _format(value: float | str | None) -> str:
         return value
     if math.isnan(value):
         return "n/a"
+    if float(value).is_integer() and abs(value) < 1e15:
+        return f"{int(value):,}"
     return f"{value:,.0f}" if abs(value) >= 100 else f"{value:.2f}"
 
 
@@ -125,7 +135,7 @@ def table(results: dict[str, Result | None]) -> str:
         result = results.get(row.run)
         value = None if result is None else result.get(row.key)
         met = ""
-        if row.ok is not None:
+        if row.ok is not None and value is not None:
             ok = isinstance(value, int | float) and not math.isnan(value) and row.ok(value)
             met = "yes" if ok else "NO"
         lines.append(f"{row.label:<34} {_format(value):>12} {row.unit:<7} {row.target:<9} {met}")

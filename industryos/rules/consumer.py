@@ -1,8 +1,17 @@
 """One rule-engine queue: fetch, run each message through its chain, ack what is finished.
 
 A single fetch loop reads the queue (fetches never overlap). Each record joins the lane
-of its key (the originator, by default: see :mod:`industryos.rules.strategy`); a lane
-runs its messages one after another, lanes run concurrently up to ``max_in_flight``.
+of its key (the originator, by default: see :mod:`industryos.rules.strategy`); lanes run
+concurrently, up to ``max_in_flight`` messages in chains at once.
+
+A lane keeps its messages in order but pipelines them: it starts the next message once the
+current one has reached an ordered point (:mod:`industryos.queue.ordering`: a leaf node on
+a linear path, such as "save time series", has put its writes in the storage batch and
+only waits for the commit) or has finished. So one originator's effects happen in queue
+order, while its messages share storage batches instead of waiting ~one flush interval
+each. A message that fails after its point is retried after later ones may have
+finished; the stored effects are idempotent (same keys, same values).
+
 When a message is finished (success, or failure the strategy gives up on, after retries
 with backoff) its offset is marked in the partition's :class:`OffsetTracker`, and the
 ack task acknowledges the highest offset below which everything is finished.
@@ -23,6 +32,7 @@ from typing import Any, Protocol, runtime_checkable
 
 from industryos.msg import Msg
 from industryos.queue.interface import Queue, QueueClosedError, QueueConsumer, Record
+from industryos.queue.ordering import pipelined
 from industryos.rules.errors import is_outage
 from industryos.rules.offsets import OffsetTracker
 from industryos.rules.runtime import ChainRun
@@ -41,6 +51,46 @@ class _HasLag(Protocol):
     def lag(self) -> dict[int, int]: ...
 
 
+class _Slots:
+    """A FIFO counting limiter: O(1) per acquire and release.
+
+    (Python 3.11's ``asyncio.Semaphore.acquire`` scans every waiter each time, which
+    turns quadratic when hundreds of pipelined messages wait for a slot.)
+    """
+
+    __slots__ = ("_free", "_waiters")
+
+    def __init__(self, size: int) -> None:
+        self._free = size
+        self._waiters: deque[asyncio.Future[None]] = deque()
+
+    async def __aenter__(self) -> None:
+        if self._free > 0 and not self._waiters:
+            self._free -= 1
+            return
+        waiter = asyncio.get_running_loop().create_future()
+        self._waiters.append(waiter)
+        try:
+            await waiter
+        except BaseException:
+            if waiter.done() and not waiter.cancelled():
+                self._release()  # handed a slot while being cancelled: pass it on
+            else:
+                self._waiters.remove(waiter)
+            raise
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        self._release()
+
+    def _release(self) -> None:
+        while self._waiters:
+            waiter = self._waiters.popleft()
+            if not waiter.done():
+                waiter.set_result(None)  # the slot passes straight to the next waiter
+                return
+        self._free += 1
+
+
 class QueueRunner:
     """Consumes one topic for the rule engine under one consumer group."""
 
@@ -51,7 +101,7 @@ class QueueRunner:
         self._group = group
         self._process = process
         self._lane_key = LANE_KEYS[settings.submit]
-        self._slots = asyncio.Semaphore(settings.max_in_flight)
+        self._slots = _Slots(settings.max_in_flight)
         self._consumer: QueueConsumer | None = None
         self._fetcher: asyncio.Task[None] | None = None
         self._lanes: dict[Hashable, deque[tuple[int, Record]]] = {}
@@ -114,15 +164,31 @@ class QueueRunner:
                     lane.append((batch.partition, record))
 
     async def _drain(self, key: Hashable, lane: deque[tuple[int, Record]]) -> None:
+        """Start the lane's messages in order, each once the previous reached its point."""
+        loop = asyncio.get_running_loop()
         try:
             while lane:
-                partition, record = lane[0]
-                await self._handle(record.msg)
-                lane.popleft()
-                self._finished(partition, record.offset)
+                partition, record = lane.popleft()
+                point = loop.create_future()
+
+                def reached(point: asyncio.Future[None] = point) -> None:
+                    if not point.done():
+                        point.set_result(None)
+
+                task = loop.create_task(
+                    self._run_one(partition, record), context=pipelined(reached)
+                )
+                self._workers.add(task)
+                task.add_done_callback(self._workers.discard)
+                task.add_done_callback(lambda _: reached())
+                await point
         finally:
             if self._lanes.get(key) is lane:
                 del self._lanes[key]
+
+    async def _run_one(self, partition: int, record: Record) -> None:
+        await self._handle(record.msg)
+        self._finished(partition, record.offset)
 
     async def _handle(self, msg: Msg) -> None:
         """Attempts under the processing strategy, with backoff between them."""

@@ -107,6 +107,7 @@ class RuleEngine:
         self._generation: dict[uuid.UUID, int] = {}
         self._roots: dict[uuid.UUID, uuid.UUID | None] = {}
         self._profiles: dict[uuid.UUID, tuple[float, dict[str, uuid.UUID]]] = {}
+        self._profiles_loading: dict[uuid.UUID, asyncio.Future[dict[str, uuid.UUID]]] = {}
         self._cleanup: set[asyncio.Task[None]] = set()
         chains.on_changed(self._chain_changed)
 
@@ -166,14 +167,32 @@ class RuleEngine:
             now = time.monotonic()
             cached = self._profiles.get(tenant_id)
             if cached is None or now - cached[0] > self.config.profile_cache_s:
-                cached = (now, await self._entities.profile_chains(tenant_id))
-                self._profiles[tenant_id] = cached
+                cached = (now, await self._profile_chains(tenant_id))
             profile_chain = cached[1].get(device_type)
             if profile_chain is not None:
                 return profile_chain
         if tenant_id not in self._roots:
             self._roots[tenant_id] = await self.chains.root_id(tenant_id)
         return self._roots[tenant_id]
+
+    async def _profile_chains(self, tenant_id: uuid.UUID) -> dict[str, uuid.UUID]:
+        """Load a tenant's profile → chain map once, however many messages ask at once."""
+        loading = self._profiles_loading.get(tenant_id)
+        if loading is not None:
+            return await asyncio.shield(loading)
+        future: asyncio.Future[dict[str, uuid.UUID]] = asyncio.get_running_loop().create_future()
+        self._profiles_loading[tenant_id] = future
+        try:
+            chains = await self._entities.profile_chains(tenant_id)
+            self._profiles[tenant_id] = (time.monotonic(), chains)
+            future.set_result(chains)
+            return chains
+        except BaseException as exc:
+            future.set_exception(exc)
+            future.exception()  # retrieved: waiters re-raise it
+            raise
+        finally:
+            del self._profiles_loading[tenant_id]
 
     async def compiled(self, tenant_id: uuid.UUID, chain_id: uuid.UUID) -> CompiledChain | None:
         """The runnable chain (built once per saved version)."""

@@ -7,6 +7,11 @@ concurrently. A branch ends when its label has no connection: fine for any label
 ``Failure``, which marks the message failed (the queue's strategy decides what then).
 Output nodes' labels are collected for the calling chain (nested chains).
 
+Pipelining (:mod:`industryos.queue.ordering`): only a leaf node (no outgoing connection)
+on a linear path may signal that the message reached its ordered point; inside any other
+node and inside concurrent branches the signal is suspended, so the next message of the
+same originator never starts while this one still has effects to come.
+
 A node that cannot be built (bad configuration) does not take the chain down: it becomes
 a :class:`BrokenNode` that fails every message with the configuration error.
 """
@@ -22,6 +27,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from industryos.msg import Msg
+from industryos.queue.ordering import suspended
 from industryos.rules.errors import NodeFailure, RuleEngineError, is_outage
 from industryos.rules.labels import Label
 from industryos.rules.model import ChainMetadata, RuleChain
@@ -79,6 +85,7 @@ class _Slot:
     node: RuleNode
     stats: NodeStats
     is_output: bool
+    is_leaf: bool = False
 
 
 class CompiledChain:
@@ -99,6 +106,9 @@ class CompiledChain:
         self._routes = routes
         self._first = first
         self._index = {slot.id: i for i, slot in enumerate(slots)}
+        sources = {index for index, _ in routes}
+        for i, slot in enumerate(slots):
+            slot.is_leaf = i not in sources and not slot.is_output
 
     async def run(self, msg: Msg, run: ChainRun) -> None:
         """Walk ``msg`` from the first node."""
@@ -125,7 +135,11 @@ class CompiledChain:
         started = time.perf_counter()
         failed = False
         try:
-            emits = await slot.node.on_msg(msg)
+            if slot.is_leaf:
+                emits = await slot.node.on_msg(msg)
+            else:
+                with suspended():
+                    emits = await slot.node.on_msg(msg)
         except NodeFailure as exc:
             failed = True
             emits = [Emit(Label.FAILURE, _with_error(exc.msg or msg, str(exc)))]
@@ -158,7 +172,8 @@ class CompiledChain:
         if len(branches) == 1:
             await branches[0]
         elif branches:
-            await asyncio.gather(*branches)
+            with suspended():
+                await asyncio.gather(*branches)
 
     def node_stats(self) -> list[dict[str, object]]:
         """Per node: id, name, class and counters."""

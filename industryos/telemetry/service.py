@@ -15,6 +15,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Iterable, Sequence
 
+from industryos.queue.ordering import ordered
 from industryos.telemetry.backends import (
     AttributeStore,
     LatestChanges,
@@ -72,6 +73,9 @@ class TelemetryService:
         """
         if not entries:
             return
+        # the writer adds the points synchronously (or, when full, waits for room in FIFO
+        # order before adding): from here a pipelining caller may start its next item
+        ordered()
         await self._writer.write(tenant_id, entity_id, entries, ttl_s)
         self.listeners.publish(TimeseriesUpdated(tenant_id, entity_id, tuple(entries)))
 

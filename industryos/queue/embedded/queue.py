@@ -51,6 +51,7 @@ from industryos.queue.interface import (
     RecordTooLargeError,
     partition_for,
 )
+from industryos.queue.ordering import ordered
 
 logger = logging.getLogger(__name__)
 
@@ -124,12 +125,16 @@ class EmbeddedQueue:
     async def append(self, topic: str, msg: Msg) -> None:
         """Append ``msg`` to its originator's partition; returns once it is fsync'd."""
         log, payload = self._record(self._topic_logs(topic), msg)
-        await self._writer.add(log, payload)
+        durable = self._writer.add(log, payload)
+        ordered()
+        await durable
 
     async def append_many(self, topic: str, msgs: Sequence[Msg]) -> None:
         """Append several messages in one group commit; returns once all are fsync'd."""
         logs = self._topic_logs(topic)
-        await self._writer.add_many([self._record(logs, msg) for msg in msgs])
+        durable = self._writer.add_many([self._record(logs, msg) for msg in msgs])
+        ordered()
+        await durable
 
     def _record(self, logs: list[PartitionLog], msg: Msg) -> tuple[PartitionLog, bytes]:
         """The partition ``msg`` belongs to, and its bytes (checked against the size limit)."""

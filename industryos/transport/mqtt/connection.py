@@ -6,9 +6,17 @@ one cleanup block. Protocol-level packets (PINGREQ, the QoS handshakes) are answ
 inline by the reader; packets that need the application (PUBLISH, SUBSCRIBE,
 UNSUBSCRIBE) go, in arrival order, to one worker task per connection. So a slow
 ``on_publish`` (waiting for the durable queue) never delays PINGRESP or the client's
-acknowledgements of our publishes, while publishes are still handled and acknowledged in
-order. Once ``max_pending_packets`` wait for the worker, the reader stops reading and TCP
-flow control pushes back on the client.
+acknowledgements of our publishes. Once ``max_pending_packets`` wait for the worker, the
+reader stops reading and TCP flow control pushes back on the client.
+
+Publishes pipeline: the worker runs each ``on_publish`` as a task and starts the next one
+as soon as the previous has reached an ordered point (:mod:`industryos.queue.ordering`:
+its messages have their place in the durable queue and it only waits for the group
+commit) or has finished. So the queue sees one client's messages in arrival order, and
+a client with many publishes in flight has them made durable by the same group commit
+instead of one commit each. Each delivery waits for the one before it before it answers,
+so PUBACK/PUBREC also go out in arrival order. At most the session's Receive Maximum
+deliveries are in flight; SUBSCRIBE and UNSUBSCRIBE wait until they have all finished.
 
 Everything written during one event-loop iteration goes out in one ``transport.write``.
 """
@@ -22,6 +30,7 @@ from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, 
 from functools import partial
 from typing import Any, Generic, Protocol
 
+from industryos.queue.ordering import pipelined
 from industryos.transport.mqtt.application import (
     Accepted,
     ContextT,
@@ -62,6 +71,7 @@ log = logging.getLogger(__name__)
 _READ_SIZE = 65_536
 _PINGRESP = encode(Pingresp(), False)
 _CLOSED_BY_PEER = ReasonCode.UNSPECIFIED_ERROR
+_HOOK_FAILED = PublishResult(ack=None, disconnect=ReasonCode.IMPLEMENTATION_SPECIFIC_ERROR)
 Job = Callable[[], Awaitable[None]]
 
 
@@ -100,8 +110,10 @@ class Connection(Generic[ContextT]):
         self._closing = False
         self._app_closed = False
         self._v5 = False
-        self._jobs: asyncio.Queue[Job | None] = asyncio.Queue(config.max_pending_packets)
+        self._jobs: asyncio.Queue[Job | Publish | None] = asyncio.Queue(config.max_pending_packets)
         self._worker: asyncio.Task[None] | None = None
+        self._deliveries: set[asyncio.Task[None]] = set()
+        self._room: asyncio.Future[None] | None = None
         self._done = asyncio.Event()
         self.session: Session[ContextT] | None = None
         self.peer = writer.get_extra_info("peername")
@@ -274,7 +286,7 @@ class Connection(Generic[ContextT]):
 
     async def _run(self, session: Session[ContextT], packets: AsyncIterator[Packet]) -> None:
         self._jobs.put_nowait(partial(self._app.on_connect, session))
-        self._worker = asyncio.create_task(self._work())
+        self._worker = asyncio.create_task(self._work(session))
         table = self._dispatch_table(session)
         async for packet in packets:
             handler = table.get(type(packet))
@@ -308,7 +320,7 @@ class Connection(Generic[ContextT]):
 
     def _on_publish(self, session: Session[ContextT], publish: Publish) -> Awaitable[None] | None:
         if session.accept_publish(publish):
-            return self._enqueue(partial(self._deliver, session, publish))
+            return self._enqueue(publish)
         return None
 
     def _on_pingreq(self, packet: Pingreq) -> None:
@@ -327,7 +339,7 @@ class Connection(Generic[ContextT]):
     def _on_auth(self, packet: Auth) -> None:
         raise MqttProtocolError(ReasonCode.PROTOCOL_ERROR, "AUTH without an auth method")
 
-    def _enqueue(self, job: Job) -> Awaitable[None] | None:
+    def _enqueue(self, job: Job | Publish) -> Awaitable[None] | None:
         if self._jobs.full():
             return self._jobs.put(job)
         self._jobs.put_nowait(job)
@@ -335,24 +347,81 @@ class Connection(Generic[ContextT]):
 
     # --- the ordered worker ------------------------------------------------------------
 
-    async def _work(self) -> None:
-        """Run application hooks one at a time, in arrival order."""
-        while (job := await self._jobs.get()) is not None:
-            if self._app_closed:
-                continue
-            try:
-                await job()
-            except Exception:
-                log.exception("%r: application hook failed", self)
-                self._app_close(ReasonCode.IMPLEMENTATION_SPECIFIC_ERROR)
+    async def _work(self, session: Session[ContextT]) -> None:
+        """Run application hooks in arrival order, publishes pipelined (module docstring)."""
+        tail: asyncio.Task[None] | None = None
+        try:
+            while (job := await self._jobs.get()) is not None:
+                if self._app_closed:
+                    continue
+                if type(job) is Publish:
+                    tail = await self._start_delivery(session, job, tail)
+                    continue
+                assert not isinstance(job, Publish)
+                if tail is not None:
+                    await self._settled()
+                    tail = None
+                try:
+                    await job()
+                except Exception:
+                    log.exception("%r: application hook failed", self)
+                    self._app_close(ReasonCode.IMPLEMENTATION_SPECIFIC_ERROR)
+            await self._settled()
+        finally:
+            for task in self._deliveries:
+                task.cancel()
+
+    async def _start_delivery(
+        self, session: Session[ContextT], publish: Publish, previous: asyncio.Task[None] | None
+    ) -> asyncio.Task[None]:
+        """Start ``on_publish``; return once it reached its ordered point or finished."""
+        while len(self._deliveries) >= session.receive_maximum:
+            self._room = self._loop.create_future()
+            await self._room
+        point = self._loop.create_future()
+
+        def reached() -> None:
+            if not point.done():
+                point.set_result(None)
+
+        task = self._loop.create_task(
+            self._deliver(session, publish, previous), context=pipelined(reached)
+        )
+        self._deliveries.add(task)
+        task.add_done_callback(partial(self._delivered, reached))
+        await point
+        return task
+
+    def _delivered(self, reached: Callable[[], None], task: asyncio.Task[None]) -> None:
+        self._deliveries.discard(task)
+        reached()
+        room = self._room
+        if room is not None and not room.done():
+            room.set_result(None)
+
+    async def _settled(self) -> None:
+        """Wait until every delivery in flight has finished."""
+        while self._deliveries:
+            await asyncio.wait(list(self._deliveries))
 
     def _app_close(self, reason: ReasonCode) -> None:
         """The application ends the session: its remaining packets are not handled."""
         self._app_closed = True
         self.close(reason)
 
-    async def _deliver(self, session: Session[ContextT], publish: Publish) -> None:
-        result: PublishResult = await self._app.on_publish(session, publish)
+    async def _deliver(
+        self, session: Session[ContextT], publish: Publish, previous: asyncio.Task[None] | None
+    ) -> None:
+        """One publish through the application; answered after the one before it."""
+        try:
+            result: PublishResult = await self._app.on_publish(session, publish)
+        except Exception:
+            log.exception("%r: application hook failed", self)
+            result = _HOOK_FAILED
+        if previous is not None and not previous.done():
+            await asyncio.wait((previous,))
+        if self._app_closed:
+            return
         if publish.qos and result.ack is not None:
             session.acknowledge(publish, result.ack)
         if result.disconnect is not None:

@@ -192,6 +192,11 @@ class Session(Generic[ContextT]):
         self._link.close(reason)
 
     @property
+    def receive_maximum(self) -> int:
+        """Our Receive Maximum: client→server QoS 1/2 publishes handled at once."""
+        return self._limits.receive_maximum
+
+    @property
     def inflight_out(self) -> int:
         """Server→client QoS 1/2 publishes awaiting their acknowledgement."""
         return len(self._outbound)

@@ -1,0 +1,55 @@
+"""Ordered points: where a task's writes have their place and only durability is awaited.
+
+The durable queue and the time-series batch writer both fix the order of a write when it
+is *added* to the pending batch (synchronously, in call order) and then wait for the group
+commit. A caller that must keep the order of its work items but not wait for each one's
+commit (the MQTT connection for one client's publishes, a rule-engine lane for one
+originator's messages) runs each item as a task with a callback in its context; the
+writer calls :func:`ordered` right after adding, before waiting, and the caller may then
+start the next item: whatever that item writes lands behind.
+
+Contract for the writers: call :func:`ordered` only when every write the task does before
+its wait has its place (a write that waits for room first must wake in FIFO order, so a
+later item cannot overtake it). Contract for the callers: nothing after the point may
+depend on being before the next item (see :func:`suspended` for code that must not let
+the next item start, e.g. concurrent branches of a rule chain).
+"""
+
+from __future__ import annotations
+
+import contextvars
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+__all__ = ["ordered", "pipelined", "suspended"]
+
+_point: contextvars.ContextVar[Callable[[], None] | None] = contextvars.ContextVar(
+    "industryos_ordered_point", default=None
+)
+
+
+def ordered() -> None:
+    """This task's writes so far have their place: a pipelining caller may go on."""
+    callback = _point.get()
+    if callback is not None:
+        callback()
+
+
+def pipelined(callback: Callable[[], None]) -> contextvars.Context:
+    """A copy of the current context in which :func:`ordered` calls ``callback``."""
+    context = contextvars.copy_context()
+    context.run(_point.set, callback)
+    return context
+
+
+@contextmanager
+def suspended() -> Iterator[None]:
+    """Within the block (and tasks created in it) :func:`ordered` does nothing."""
+    if _point.get() is None:
+        yield
+        return
+    token = _point.set(None)
+    try:
+        yield
+    finally:
+        _point.reset(token)
