@@ -3,7 +3,8 @@
 ``configuration`` is ThingsBoard's dashboard JSON (widgets, states, layouts, entity aliases,
 time window, settings), stored as given so that exported dashboards round-trip. A dashboard
 can be shared with many customers (spec platform-api §3.3); ``dashboard_customer`` holds
-those links, so that "the dashboards of customer X" is one indexed query.
+those links, so that "the dashboards of customer X" is one indexed query; deleting either
+side deletes the link (a deleted customer no longer has the dashboard, spec §3.3).
 """
 
 from __future__ import annotations
@@ -38,5 +39,11 @@ dashboard_customer = sa.Table(
         sa.ForeignKey("dashboard.id", ondelete="CASCADE"),
         primary_key=True,
     ),
-    sa.Column("customer_id", sa.Uuid(), primary_key=True, index=True),
+    sa.Column(
+        "customer_id",
+        sa.Uuid(),
+        sa.ForeignKey("customer.id", ondelete="CASCADE"),
+        primary_key=True,
+        index=True,
+    ),
 )

@@ -6,7 +6,9 @@ import uuid
 from typing import Any
 
 import httpx
+import sqlalchemy as sa
 
+from industryos.entities.dashboard_schema import dashboard_customer
 from tests.api.conftest import Platform
 
 Json = dict[str, Any]
@@ -199,3 +201,17 @@ async def test_customer_set_replace_add_and_remove(platform: Platform) -> None:
     assert bad.status_code == 400
     missing = await a.admin.post(base, json=[str(uuid.uuid4())])
     assert missing.status_code == 404
+
+
+async def test_deleting_a_customer_stops_sharing(platform: Platform) -> None:
+    a = await platform.new_tenant("A")
+    doomed = (await a.admin.post("/api/customer", json={"title": "Doomed"})).json()["id"]["id"]
+    dashboard_id = (await _create(a.admin, "Kept"))["id"]["id"]
+    shared = await a.admin.post(f"/api/dashboard/{dashboard_id}/customers", json=[doomed])
+    assert [c["title"] for c in shared.json()["assignedCustomers"]] == ["Doomed"]
+    assert (await a.admin.delete(f"/api/customer/{doomed}")).status_code == 200
+    kept = (await a.admin.get(f"/api/dashboard/{dashboard_id}")).json()
+    assert kept["assignedCustomers"] == []
+    async with platform.core.db.read() as conn:
+        links = (await conn.execute(sa.select(dashboard_customer))).all()
+    assert links == []  # the link went with the customer, not just out of sight

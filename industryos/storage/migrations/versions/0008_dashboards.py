@@ -45,6 +45,12 @@ def upgrade() -> None:
         sa.Column("dashboard_id", sa.Uuid(), nullable=False),
         sa.Column("customer_id", sa.Uuid(), nullable=False),
         sa.ForeignKeyConstraint(
+            ["customer_id"],
+            ["customer.id"],
+            name=op.f("fk_dashboard_customer_customer_id_customer"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
             ["dashboard_id"],
             ["dashboard.id"],
             name=op.f("fk_dashboard_customer_dashboard_id_dashboard"),
