@@ -2,13 +2,25 @@
 
 from __future__ import annotations
 
+import asyncio
+import uuid
 from typing import Any
 
 import httpx
 import pytest
+from tb_rest_client.models import (
+    AlarmCountQuery,
+    AlarmDataPageLink,
+    AlarmDataQuery,
+    EntityKey,
+    EntityTypeFilter,
+)
+from tb_rest_client.rest_client import RestClient
 
 from industryos.alarms.data_query import AlarmDataQueries
 from industryos.api.routes import alarms_query
+from industryos.api.server import HttpServer
+from industryos.entities.models import Authority, User
 from industryos.entities.query import EntityQueryService
 from tests.api import accounts
 from tests.api.checks import create, create_device
@@ -141,3 +153,39 @@ async def test_other_tenant_and_other_customer_see_nothing(queried: Platform) ->
     assert [x["id"] for x in customer_page["data"]] == [visible["id"]]
     assert await _count(a.customer_user, _query(DEVICES)) == 1
     assert await _count(a.admin, _query(DEVICES)) == 2
+
+
+async def test_tb_rest_client_finds_and_counts(queried: Platform) -> None:
+    a = await accounts.tenant(queried, "A")
+    pump = await create_device(a.admin, "pump")
+    await _alarm(a.admin, pump)
+    email = f"rest-{uuid.uuid4().hex[:8]}@a.test"
+    tenant_id = (await a.admin.get("/api/auth/user")).json()["tenantId"]["id"]
+    await queried.core.users.create(
+        User(email=email, authority=Authority.TENANT_ADMIN, tenant_id=uuid.UUID(tenant_id)),
+        "client-pw-1",
+    )
+    server = HttpServer(queried.app, "127.0.0.1", 0)
+    await server.start()
+    client = RestClient(f"http://127.0.0.1:{server.port}")
+    try:
+        await asyncio.to_thread(client.login, email, "client-pw-1")
+        entity_filter = EntityTypeFilter(entity_type="DEVICE", type="entityType")
+        link = AlarmDataPageLink(page_size=10, page=0, status_list=["ACTIVE"])
+        query = AlarmDataQuery(
+            entity_filter=entity_filter,
+            page_link=link,
+            entity_fields=[EntityKey(type="ENTITY_FIELD", key="name")],
+            alarm_fields=[EntityKey(type="ALARM_FIELD", key="type")],
+        )
+        page = await asyncio.to_thread(client.find_alarm_data_by_query, query)
+        assert page.total_elements == 1
+        (found,) = page.data
+        assert found.type == "High Temperature" and found.status == "ACTIVE_UNACK"
+        assert found.entity_id.id == pump["id"]["id"]
+        count = AlarmCountQuery(entity_filter=entity_filter)
+        assert await asyncio.to_thread(client.count_alarms_by_query, count) == 1
+    finally:
+        if client.api_client is not None:
+            client.api_client.rest_client.pool_manager.clear()
+        await server.stop()
