@@ -68,6 +68,8 @@ def test_customer_user_made_in_the_ui_sees_only_its_customer(page: Page, ui_node
         f"{ui_node.base_url}/api/customer/{customer_id}/device/{device['id']['id']}",
         headers=admin,
     ).raise_for_status()
+    jam = {"type": "E2E Mixer Jam", "severity": "MINOR", "originator": device["id"]}
+    httpx.post(f"{ui_node.base_url}/api/alarm", json=jam, headers=admin).raise_for_status()
     page.goto(f"/customers/{customer_id}/devices")
     expect(page.get_by_role("cell", name="E2E Mixer", exact=True)).to_be_visible()
     thermostat = httpx.get(
@@ -75,8 +77,14 @@ def test_customer_user_made_in_the_ui_sees_only_its_customer(page: Page, ui_node
         params={"pageSize": 10, "page": 0, "textSearch": "Thermostat A"},
         headers=admin,
     ).json()["data"][0]["id"]["id"]
+    fault = {
+        "type": "E2E Thermostat Fault",
+        "severity": "MINOR",
+        "originator": {"entityType": "DEVICE", "id": thermostat},
+    }
+    httpx.post(f"{ui_node.base_url}/api/alarm", json=fault, headers=admin).raise_for_status()
 
-    # The new user sees its customer's device and asset, nothing else.
+    # The new user sees its customer's device, asset and alarm, nothing else.
     page.get_by_test_id("user-menu").click()
     page.get_by_role("menuitem", name="Sign out").click()
     # The activation link sets the first password and signs the new user in.
@@ -97,6 +105,9 @@ def test_customer_user_made_in_the_ui_sees_only_its_customer(page: Page, ui_node
     expect(page.get_by_role("cell", name="E2E Oven Hall", exact=True)).to_be_visible()
     expect(page.get_by_role("cell", name="Building 1", exact=True)).to_have_count(0)
     expect(page.get_by_role("button", name="Add asset")).to_have_count(0)
+    nav.get_by_role("link", name="Alarms").click()
+    expect(page.get_by_role("row").filter(has_text="E2E Mixer Jam")).to_be_visible()
+    expect(page.get_by_role("row").filter(has_text="E2E Thermostat Fault")).to_have_count(0)
     page.goto(f"/devices/{thermostat}")
     expect(page.get_by_text("permission")).to_be_visible()
     page.goto("/customers")
