@@ -13,8 +13,8 @@ filter selects. ALARM_COUNT follows the count the same way and pushes it when it
 ALARM_STATUS follows whether one entity has an active alarm (of the given types and
 severities) and pushes ``active`` when that flips.
 
-Design limit (named debt): ``latest`` values of the alarms' entities are those read with
-the page; telemetry writes do not push them (ENTITY_DATA does that).
+The ``latestValues`` shown next to each alarm follow writes of its entity
+(:mod:`.alarm_latest`): the alarms of a written entity are pushed in ``update``.
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ from industryos.alarms.data_query import (
     parse_alarm_data_query,
 )
 from industryos.alarms.enums import AlarmSearchStatus
+from industryos.api.ws.alarm_latest import AlarmLatest
 from industryos.api.ws.changes import AlarmChanged
 from industryos.api.ws.errors import AccessDenied, BadCommand
 from industryos.api.ws.live_query import LiveQuery
@@ -97,6 +98,9 @@ class AlarmDataSubscription:
         self.page: AlarmDataPage | None = None
         self._alarm_ids: frozenset[str] = frozenset()
         self.live = LiveQuery(session, self._refresh)
+        self._latest = AlarmLatest(
+            session.services.telemetry, query.latest_values, self._latest_changed
+        )
 
     @property
     def allowed_entities(self) -> int:
@@ -122,6 +126,25 @@ class AlarmDataSubscription:
     def _keep(self, page: AlarmDataPage) -> None:
         self.page = page
         self._alarm_ids = frozenset(page.alarm_ids)
+        self._latest.follow(uuid.UUID(item["entityId"]["id"]) for item in page.data)
+
+    def _latest_changed(self, entity_id: uuid.UUID, latest: dict[str, dict[str, Any]]) -> None:
+        """Patch the alarms of ``entity_id`` on the page and push them in ``update``."""
+        page = self.page
+        if page is None:
+            return
+        target = str(entity_id)
+        changed = []
+        for item in page.data:
+            if item["entityId"]["id"] == target:
+                shown = item.setdefault("latest", {})
+                for group, values in latest.items():
+                    shown.setdefault(group, {}).update(values)
+                changed.append(item)
+        if changed:
+            self.session.send(
+                alarm_data_update(self.cmd_id, changed, self.allowed_entities, page.total_entities)
+            )
 
     def _matches(self, event: AlarmChanged) -> bool:
         if not _may_see(self.session, event):
@@ -162,8 +185,9 @@ class AlarmDataSubscription:
             )
 
     def close(self) -> None:
-        """Stop following alarm changes."""
+        """Stop following alarm changes and entity values."""
         self.live.close()
+        self._latest.close()
 
 
 class AlarmCountSubscription:

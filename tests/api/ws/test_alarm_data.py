@@ -28,6 +28,12 @@ async def _alarm(admin: httpx.AsyncClient, device: str, type_: str, severity: st
     return str(response.json()["id"]["id"])
 
 
+async def _write(admin: httpx.AsyncClient, device: str, ts: int, values: dict[str, Any]) -> None:
+    path = f"/api/plugins/telemetry/DEVICE/{device}/timeseries/ANY"
+    response = await admin.post(path, json={"ts": ts, "values": values})
+    assert response.status_code == 200, response.text
+
+
 async def _post(client: httpx.AsyncClient, path: str) -> None:
     response = await client.post(path)
     assert response.status_code == 200, response.text
@@ -85,6 +91,15 @@ async def test_first_page_then_updates_then_unsubscribe(live: Live) -> None:
         assert item["latest"]["ENTITY_FIELD"]["name"]["value"] == "t1"
         assert item["latest"]["TIME_SERIES"]["temperature"] == {"ts": 0, "value": ""}
 
+        await _write(a.admin, meter, 1000, {"temperature": 5})  # not on the page
+        await _write(a.admin, t1, 1000, {"temperature": 55, "humidity": 3})
+        valued = await recv_json(connection)
+        assert valued["data"] is None
+        [with_value] = valued["update"]
+        assert with_value["id"]["id"] == high
+        assert with_value["latest"]["TIME_SERIES"]["temperature"] == {"ts": 1000, "value": "55"}
+        assert with_value["latest"]["ENTITY_FIELD"]["name"]["value"] == "t1"
+
         await _alarm(a.admin, meter, "Leak", "MAJOR")  # not a thermostat: nothing pushed
         await _post(a.admin, f"/api/alarm/{high}/ack")
         acked = await recv_json(connection)
@@ -111,6 +126,7 @@ async def test_first_page_then_updates_then_unsubscribe(live: Live) -> None:
         assert await _count_now(connection, 8, _query("thermostat")) == 2
     assert len(live.services.alarm_changes or ()) == 0
     assert len(live.services.entity_changes or ()) == 0
+    assert len(live.platform.core.telemetry.listeners) == 0
 
 
 async def test_alarm_count_follows_alarms_and_new_devices(live: Live) -> None:
