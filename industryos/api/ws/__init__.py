@@ -6,9 +6,9 @@ bounded per-session outbox. Module map: ``codes`` (wire constants), ``commands``
 envelopes), ``endpoint`` (auth, session tasks, close codes), ``session`` (dispatch and
 error translation), ``outbox`` (backpressure), ``live`` (listener before snapshot),
 ``telemetry`` (v1 subscriptions), ``entity_data`` (v2 subscriptions), ``alarm_data``
-(ALARM_DATA / ALARM_COUNT), ``changes`` (entity and alarm change feeds), ``live_query`` and
-``refresh`` (throttled re-queries), ``messages`` (update shapes), ``dispatch`` (the command
-table), ``services`` (what the node hands in).
+(ALARM_DATA / ALARM_COUNT / ALARM_STATUS) with ``alarm_latest``, ``changes`` (entity and
+alarm change feeds), ``live_query`` and ``refresh`` (throttled re-queries), ``messages``
+(update shapes), ``dispatch`` (the command table), ``services`` (what the node hands in).
 """
 
 from industryos.api.ws.changes import EntityChangeTap, alarm_feed
