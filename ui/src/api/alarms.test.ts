@@ -1,0 +1,27 @@
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_PAGE_LINK } from '../lib/pageLink';
+import { alarmQuery, EMPTY_ALARM_FILTER } from './alarms';
+
+describe('alarm list query', () => {
+  it('leaves out filters that are not set', () => {
+    expect(alarmQuery(DEFAULT_PAGE_LINK, EMPTY_ALARM_FILTER, 1000)).toEqual({
+      pageSize: '10',
+      page: '0',
+      sortProperty: 'createdTime',
+      sortOrder: 'DESC',
+    });
+  });
+
+  it('sends list filters as CSV and the time window as a range ending now', () => {
+    const filter = { statuses: ['ACTIVE', 'UNACK'] as const, severities: ['CRITICAL', 'MAJOR'] as const, types: ['Leak', 'Fire'], window: 3_600_000 };
+    const query = alarmQuery({ ...DEFAULT_PAGE_LINK, textSearch: ' leak ' }, { ...filter, statuses: [...filter.statuses], severities: [...filter.severities] }, 10_000_000);
+    expect(query).toMatchObject({
+      statusList: 'ACTIVE,UNACK',
+      severityList: 'CRITICAL,MAJOR',
+      typeList: 'Leak,Fire',
+      startTime: '6400000',
+      endTime: '10000000',
+      textSearch: 'leak',
+    });
+  });
+});
