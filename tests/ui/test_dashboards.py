@@ -196,6 +196,8 @@ def test_drag_resize_save_and_share_with_a_customer(
     sign_in(page, *TENANT)
     page.goto(f"/dashboards/{dashboard_id}")
     page.get_by_test_id("edit-dashboard").click()
+    title = f"{title} v2"
+    page.get_by_test_id("dashboard-title-edit").fill(title)
     card_a = page.locator(".react-grid-item", has=page.locator("[data-widget-title='Card A']"))
     card_b = page.locator(".react-grid-item", has=page.locator("[data-widget-title='Card B']"))
     before_a = card_a.bounding_box()
@@ -220,6 +222,7 @@ def test_drag_resize_save_and_share_with_a_customer(
     expect(page.get_by_text("Dashboard saved")).to_be_visible()
 
     stored = httpx.get(f"{ui_node.base_url}/api/dashboard/{dashboard_id}", headers=admin).json()
+    assert stored["title"] == title
     saved = stored["configuration"]["states"]["default"]["layouts"]["main"]["widgets"]
     assert saved["a"]["sizeX"] > 6 and saved["a"]["sizeY"] > 4
     assert saved["b"]["row"] >= saved["a"]["row"] + saved["a"]["sizeY"]

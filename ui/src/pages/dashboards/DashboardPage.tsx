@@ -1,5 +1,5 @@
 import 'react-grid-layout/css/styles.css';
-import { Alert, Badge, Button, Card, Center, Group, Loader, Modal, SimpleGrid, Stack, Text, Title } from '@mantine/core';
+import { Alert, Badge, Button, Card, Center, Group, Loader, Modal, SimpleGrid, Stack, Text, TextInput, Title } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { IconArrowLeft, IconDeviceFloppy, IconEdit, IconPlus, IconX } from '@tabler/icons-react';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
@@ -37,6 +37,7 @@ export function DashboardPage() {
   const [saving, setSaving] = useState(false);
   const [configuring, setConfiguring] = useState<string | null>(null);
   const [library, setLibrary] = useState(false);
+  const [title, setTitle] = useState('');
 
   useEffect(() => {
     if (!dashboardId) return;
@@ -45,6 +46,7 @@ export function DashboardPage() {
       .then((d) => {
         if (!current) return;
         setStored(d);
+        setTitle(d.title);
         setConfig(normalizeConfiguration(d.configuration));
       })
       .catch((e: unknown) => current && setError(describeError(e)));
@@ -73,8 +75,9 @@ export function DashboardPage() {
     if (!stored || !config) return;
     setSaving(true);
     try {
-      const saved = await saveDashboard({ ...stored, configuration: config });
+      const saved = await saveDashboard({ ...stored, title: title.trim() || stored.title, configuration: config });
       setStored(saved);
+      setTitle(saved.title);
       setConfig(normalizeConfiguration(saved.configuration));
       setDirty(false);
       setEditing(false);
@@ -88,7 +91,10 @@ export function DashboardPage() {
 
   function cancel() {
     if (dirty && !window.confirm('Discard the changes?')) return;
-    if (stored) setConfig(normalizeConfiguration(stored.configuration));
+    if (stored) {
+      setConfig(normalizeConfiguration(stored.configuration));
+      setTitle(stored.title);
+    }
     setDirty(false);
     setEditing(false);
   }
@@ -117,9 +123,21 @@ export function DashboardPage() {
           <Button component={Link} to="/dashboards" variant="subtle" px={6} aria-label="Back to dashboards">
             <IconArrowLeft size={18} />
           </Button>
-          <Title order={2} size="h3" lineClamp={1} data-testid="dashboard-title">
-            {stored.title}
-          </Title>
+          {editing ? (
+            <TextInput
+              aria-label="Dashboard title"
+              value={title}
+              onChange={(e) => {
+                setTitle(e.currentTarget.value);
+                setDirty(true);
+              }}
+              data-testid="dashboard-title-edit"
+            />
+          ) : (
+            <Title order={2} size="h3" lineClamp={1} data-testid="dashboard-title">
+              {stored.title}
+            </Title>
+          )}
           {dirty && <Badge color="orange" variant="light">unsaved</Badge>}
         </Group>
         <Group gap="xs">
