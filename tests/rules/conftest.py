@@ -105,7 +105,7 @@ def script_node(clazz: str, script: str, name: str = "s") -> dict[str, Any]:
     return node(clazz, name, scriptLang="JS", jsScript=script)
 
 
-async def wait_for(predicate: Callable[[], Awaitable[bool]], limit_s: float = 20.0) -> None:
+async def wait_for(predicate: Callable[[], Awaitable[bool]], limit_s: float = 60.0) -> None:
     """Poll until ``predicate`` holds (fails the test after ``limit_s``)."""
     deadline = asyncio.get_running_loop().time() + limit_s
     while not await predicate():

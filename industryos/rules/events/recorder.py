@@ -1,10 +1,11 @@
 """What rule nodes did, as events: debug IN/OUT, lifecycle, errors and statistics.
 
 :class:`RuleEvents` is the debug hook every node's ``on_msg`` passes through (see
-``nodes/base.py``). Per message it does a dictionary lookup of the node's debug settings
-(loaded once per chain version from ``rule_node``, forgotten when the chain changes) and
-bumps two counters; only a node in debug mode builds events, and those go to the
-:class:`EventWriter` buffer, never straight to the database.
+``nodes/base.py``). A node keeps a small :class:`NodeTrack` (its counters and its debug
+settings, loaded once per chain version from ``rule_node`` and rebuilt after any chain
+change); per message the node's wrapper checks that track and bumps a counter, and only a
+node with debug settings goes through :meth:`RuleEvents.run` and builds events, which go
+to the :class:`EventWriter` buffer, never straight to the database.
 
 Debug settings follow ThingsBoard: legacy ``debugMode: true`` or ``debugSettings.allEnabled``
 or ``allEnabledUntil`` in the future → every IN and OUT event; ``failuresEnabled`` only →
@@ -24,7 +25,6 @@ import contextlib
 import logging
 import socket
 import uuid
-import weakref
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from enum import IntEnum
@@ -39,7 +39,7 @@ from industryos.rules.errors import NodeFailure, RuleEngineError
 from industryos.rules.events.model import DebugDirection, Event, EventType
 from industryos.rules.events.writer import EventWriter
 from industryos.rules.labels import Label
-from industryos.rules.nodes.base import Emit, NodeContext, RuleNode
+from industryos.rules.nodes.base import Emit, NodeContext, NodeTrack, RuleNode
 from industryos.rules.schema import rule_node
 from industryos.storage.database import Database
 
@@ -108,8 +108,7 @@ class RuleEvents:
         self._chains: dict[uuid.UUID, dict[uuid.UUID, _NodeDebug]] = {}
         self._loading: dict[uuid.UUID, asyncio.Future[dict[uuid.UUID, _NodeDebug]]] = {}
         self._generation = 0
-        self._counters: dict[tuple[uuid.UUID, uuid.UUID], list[int]] = {}
-        self._started: weakref.WeakSet[RuleNode] = weakref.WeakSet()
+        self._tracks: dict[tuple[uuid.UUID, uuid.UUID], NodeTrack] = {}
         self._task: asyncio.Task[None] | None = None
 
     # -- settings ------------------------------------------------------------------------
@@ -158,34 +157,54 @@ class RuleEvents:
 
     # -- the hook ------------------------------------------------------------------------
 
-    async def run(self, node: RuleNode, msg: Msg, call: Call) -> list[Emit]:
-        """Run one node on one message, recording what debug mode and counters ask for."""
+    def track(self, node: RuleNode) -> NodeTrack | None:
+        """The node's track while the settings it was built from are current."""
+        track = node.debug_track
+        if track is None or track.generation != self._generation:
+            return None
+        return track
+
+    async def prepare(self, node: RuleNode) -> NodeTrack:
+        """(Re)build the node's track; its first message also records LC_EVENT STARTED."""
         ctx = node.ctx
-        if node not in self._started:
-            self._started.add(node)
-            self._lifecycle(ctx, "STARTED", getattr(node, "reason", None))
-        counters = self._counters.get((ctx.tenant_id, ctx.node_id))
-        if counters is None:
-            counters = self._counters[(ctx.tenant_id, ctx.node_id)] = [0, 0]
-        counters[0] += 1
+        generation = self._generation
         entry = (await self._settings(ctx.chain_id)).get(ctx.node_id)
-        mode = DebugMode.OFF if entry is None else entry.mode(now_ms())
+        if node.debug_track is None:
+            self._lifecycle(ctx, "STARTED", getattr(node, "reason", None))
+            track = NodeTrack(generation, entry)
+            self._tracks[(ctx.tenant_id, ctx.node_id)] = track
+        else:
+            track = node.debug_track
+            track.generation, track.debug = generation, entry
+        node.debug_track = track
+        return track
+
+    def error(self, node: RuleNode, exc: Exception) -> None:
+        """An unexpected exception (not a node failure) is an ERROR event."""
+        if not isinstance(exc, RuleEngineError):
+            self._error(node.ctx, "onMsg", f"{type(exc).__name__}: {exc}")
+
+    async def run(self, node: RuleNode, msg: Msg, call: Call, track: NodeTrack) -> list[Emit]:
+        """Run a node that has debug settings, recording what its mode asks for."""
+        ctx = node.ctx
+        entry: _NodeDebug = track.debug
+        mode = entry.mode(now_ms())
         if mode is DebugMode.ALL:
             self._debug(ctx, DebugDirection.IN, msg, None, None)
         try:
             emits = await call(node, msg)
         except NodeFailure as exc:
-            counters[1] += 1
+            track.failed += 1
             if mode is not DebugMode.OFF:
                 self._debug(ctx, DebugDirection.OUT, exc.msg or msg, Label.FAILURE, str(exc))
             raise
         except RuleEngineError as exc:
-            counters[1] += 1
+            track.failed += 1
             if mode is not DebugMode.OFF:
                 self._debug(ctx, DebugDirection.OUT, msg, Label.FAILURE, str(exc))
             raise
         except Exception as exc:
-            counters[1] += 1
+            track.failed += 1
             error = f"{type(exc).__name__}: {exc}"
             self._error(ctx, "onMsg", error)
             if mode is not DebugMode.OFF:
@@ -264,9 +283,14 @@ class RuleEvents:
 
     def flush_stats(self) -> int:
         """One STATS event per node that handled messages since the last call."""
-        counters, self._counters = self._counters, {}
         now = now_ms()
-        for (tenant_id, node_id), (processed, errors) in counters.items():
+        written = 0
+        for (tenant_id, node_id), track in self._tracks.items():
+            processed, errors = track.processed, track.failed
+            if not processed:
+                continue
+            track.processed = track.failed = 0
+            written += 1
             self.writer.add(
                 Event(
                     id=new_id(),
@@ -280,7 +304,7 @@ class RuleEvents:
                     errors_occurred=errors,
                 )
             )
-        return len(counters)
+        return written
 
     # -- lifecycle -----------------------------------------------------------------------
 

@@ -51,6 +51,7 @@ __all__ = [
     "NestedChains",
     "NodeConfig",
     "NodeContext",
+    "NodeTrack",
     "RuleNode",
     "Service",
     "ServiceSet",
@@ -122,16 +123,41 @@ class NestedChains:
         raise NotAvailable("nested rule chains are not wired")
 
 
+@dataclass(slots=True)
+class NodeTrack:
+    """What the debug hook keeps on each node instance: counters and debug settings."""
+
+    generation: int
+    """The hook's settings generation this track was built for (stale → rebuilt)."""
+    debug: Any = None
+    """The node's debug settings, or None when it is not debugged (the fast path)."""
+    processed: int = 0
+    failed: int = 0
+
+
 class DebugHook(Protocol):
     """Sees every node call: debug events, lifecycle and error events, counters."""
+
+    def track(self, node: RuleNode) -> NodeTrack | None:
+        """The node's current track, or None when :meth:`prepare` must build it."""
+        ...
+
+    async def prepare(self, node: RuleNode) -> NodeTrack:
+        """Build the node's track (loads the chain's debug settings once per version)."""
+        ...
 
     async def run(
         self,
         node: RuleNode,
         msg: Msg,
         call: Callable[[RuleNode, Msg], Awaitable[list[Emit]]],
+        track: NodeTrack,
     ) -> list[Emit]:
-        """Run ``call(node, msg)`` and record what it did."""
+        """Run ``call(node, msg)`` for a debugged node and record what it did."""
+        ...
+
+    def error(self, node: RuleNode, exc: Exception) -> None:
+        """An exception left a node that is not debugged."""
         ...
 
     async def emitted_later(self, ctx: NodeContext, emits: Sequence[Emit]) -> None:
@@ -341,6 +367,8 @@ class RuleNode:
     clazz: ClassVar[str]
     descriptor: ClassVar[Descriptor]
     requires: ClassVar[frozenset[Service]] = frozenset()
+    debug_track: NodeTrack | None = None
+    """Set by the debug hook on the node's first message."""
     acknowledges: ClassVar[bool] = False
     """True for nodes after which a failure no longer makes the queue retry (TbAckNode)."""
 
@@ -376,7 +404,18 @@ def _observed(
         hook = self.ctx.debug_hook
         if hook is None:
             return await call(self, msg)
-        return await hook.run(self, msg, call)
+        track = hook.track(self)
+        if track is None:
+            track = await hook.prepare(self)
+        track.processed += 1
+        if track.debug is not None:
+            return await hook.run(self, msg, call, track)
+        try:
+            return await call(self, msg)
+        except Exception as exc:
+            track.failed += 1
+            hook.error(self, exc)
+            raise
 
     on_msg._observed = True  # type: ignore[attr-defined]
     return on_msg
