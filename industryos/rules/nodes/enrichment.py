@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from industryos.msg import Msg
@@ -84,9 +85,12 @@ class GetAttributesNode(RuleNode):
 
     async def on_msg(self, msg: Msg) -> list[Emit]:
         """Read each scope's keys, then the latest values; all-or-failure when asked."""
+        return await self.fetch(msg, msg.originator.id)
+
+    async def fetch(self, msg: Msg, entity: uuid.UUID) -> list[Emit]:
+        """Add ``entity``'s attributes and latest values to ``msg``."""
         found: dict[str, Any] = {}
         missing: list[str] = []
-        entity = msg.originator.id
         for field, scope, prefix in _SCOPES:
             keys = [fill(k, msg) for k in self._keys[field]]
             if not keys:

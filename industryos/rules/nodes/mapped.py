@@ -25,7 +25,7 @@ from industryos.rules.nodes.base import (
     RuleNode,
     Service,
 )
-from industryos.rules.nodes.enrichment import FETCH_TO, put_all
+from industryos.rules.nodes.enrichment import FETCH_TO, GetAttributesNode, put_all
 from industryos.rules.nodes.relation_access import RelationsQuery
 from industryos.rules.nodes.templates import fill
 from industryos.telemetry.kv import AttributeScope
@@ -176,8 +176,68 @@ class GetTenantAttributeNode(_MappedDataNode):
         return EntityRef(EntityType.TENANT, msg.tenant_id)
 
 
+class GetDeviceAttrNode(GetAttributesNode):
+    """Attributes and latest values of a device related to the originator
+    (``metadata.TbGetDeviceAttrNode``): the first device ``deviceRelationsQuery`` reaches."""
+
+    clazz = PREFIX + "metadata.TbGetDeviceAttrNode"
+    requires = frozenset({Service.TELEMETRY, Service.RELATIONS, Service.ENTITIES})
+    descriptor = Descriptor(
+        ComponentType.ENRICHMENT,
+        "related device attributes",
+        "Adds attributes and latest telemetry of a related device into message or metadata",
+        default_configuration={
+            "deviceRelationsQuery": {
+                "direction": "FROM",
+                "maxLevel": 1,
+                "relationType": "Contains",
+                "deviceTypes": ["default"],
+                "fetchLastLevelOnly": False,
+            },
+            "tellFailureIfAbsent": True,
+            "clientAttributeNames": [],
+            "sharedAttributeNames": [],
+            "serverAttributeNames": [],
+            "latestTsKeyNames": [],
+            "getLatestValueWithTs": False,
+            "fetchTo": "METADATA",
+        },
+        configuration_version=1,
+    )
+
+    def __init__(self, config: NodeConfig, ctx: NodeContext) -> None:
+        super().__init__(config, ctx)
+        self._relations = ctx.relations()
+        self._fields = ctx.entities()
+        raw = config.raw.get("deviceRelationsQuery") or {}
+        if not isinstance(raw, dict):
+            raise NodeConfigError(f"{self.clazz}: 'deviceRelationsQuery' must be an object")
+        relation_type = raw.get("relationType")
+        query = {
+            "direction": raw.get("direction") or "FROM",
+            "maxLevel": raw.get("maxLevel") or 1,
+            "fetchLastLevelOnly": bool(raw.get("fetchLastLevelOnly", False)),
+            "filters": [{"relationType": relation_type, "entityTypes": ["DEVICE"]}],
+        }
+        self._query = RelationsQuery.parse(query, self.clazz)
+        self._profiles = frozenset(str(t) for t in raw.get("deviceTypes") or [])
+
+    async def on_msg(self, msg: Msg) -> list[Emit]:
+        """The first related device (of ``deviceTypes`` when given) → its data."""
+        for device in await self._relations.related(msg.tenant_id, msg.originator, self._query):
+            if self._profiles and not await self._profile_matches(msg, device):
+                continue
+            return await self.fetch(msg, device.id)
+        raise NodeFailure("Failed to find related device to message originator!")
+
+    async def _profile_matches(self, msg: Msg, device: EntityRef) -> bool:
+        fields = await self._fields.fields(msg.tenant_id, device)
+        return fields is not None and str(fields.get("type")) in self._profiles
+
+
 NODES: tuple[type[RuleNode], ...] = (
     GetRelatedAttributeNode,
     GetCustomerAttributeNode,
     GetTenantAttributeNode,
+    GetDeviceAttrNode,
 )

@@ -94,3 +94,37 @@ async def test_customer_and_tenant_data_and_legacy_configuration(node_env: NodeE
     )
     (emit,) = await tenant_node.on_msg(node_env.msg({}, device))
     assert emit.msg.metadata["region"] == "eu"
+
+
+async def test_related_device_attributes(node_env: NodeEnv) -> None:
+    from industryos.rules.nodes.mapped import GetDeviceAttrNode
+
+    tenant = node_env.tenant_id
+    telemetry = node_env.base.core.telemetry
+    line = await node_env.asset("Line 1", "line")
+    sensor = await node_env.device("vibration", profile="sensor")
+    other = await node_env.device("camera", profile="camera")
+    for device in (other, sensor):
+        await node_env.relations.create(tenant, line, device, "Contains")
+    await telemetry.save_attributes(
+        tenant, sensor.id, AttributeScope.CLIENT_SCOPE, [KvEntry("fw", "2.1", DataType.STRING)]
+    )
+    await telemetry.save_timeseries(tenant, sensor.id, [TsKvEntry(5, "rms", 0.4, DataType.DOUBLE)])
+    node = node_env.build(
+        GetDeviceAttrNode,
+        1,
+        deviceRelationsQuery={
+            "direction": "FROM",
+            "maxLevel": 1,
+            "relationType": "Contains",
+            "deviceTypes": ["sensor"],
+        },
+        clientAttributeNames=["fw"],
+        latestTsKeyNames=["rms"],
+        fetchTo="METADATA",
+    )
+    (emit,) = await node.on_msg(node_env.msg({}, line))
+    assert (emit.msg.metadata["cs_fw"], emit.msg.metadata["rms"]) == ("2.1", "0.4")
+    assert emit.msg.originator == line
+    with pytest.raises(NodeFailure, match="related device"):
+        await node.on_msg(node_env.msg({}, sensor))
