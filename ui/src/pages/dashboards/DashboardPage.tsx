@@ -64,7 +64,19 @@ export function DashboardPage() {
     [hub, config?.timewindow, config?.entityAliases, lookup, editing], // the runtime follows only these parts
   );
 
-  useBlocker(({ currentLocation, nextLocation }) => dirty && currentLocation.pathname !== nextLocation.pathname && !window.confirm('Leave without saving the dashboard?'));
+  // Unsaved changes: ask before leaving the page (in the app or by reloading the tab).
+  const blocker = useBlocker(({ currentLocation, nextLocation }) => dirty && currentLocation.pathname !== nextLocation.pathname);
+  useEffect(() => {
+    if (blocker.state !== 'blocked') return;
+    if (window.confirm('Leave without saving the dashboard?')) blocker.proceed();
+    else blocker.reset();
+  }, [blocker]);
+  useEffect(() => {
+    if (!dirty) return;
+    const warn = (event: BeforeUnloadEvent) => event.preventDefault();
+    window.addEventListener('beforeunload', warn);
+    return () => window.removeEventListener('beforeunload', warn);
+  }, [dirty]);
 
   const change = useCallback((next: DashboardConfiguration) => {
     setConfig(next);
