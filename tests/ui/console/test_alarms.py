@@ -93,9 +93,11 @@ def test_acknowledge_and_clear_an_alarm(page: Page, ui_node: UiNode) -> None:
     # Live: alarms raised and acknowledged elsewhere show up without a reload (ALARM_DATA).
     flame_id = _raise(ui_node, admin, device_id, "Kiln Flame Out", "MAJOR")
     flame = page.get_by_role("row").filter(has_text="Kiln Flame Out")
-    expect(flame).to_contain_text("MAJOR")
+    expect(flame).to_contain_text("MAJOR", timeout=15_000)
     httpx.post(f"{ui_node.base_url}/api/alarm/{flame_id}/ack", headers=admin).raise_for_status()
-    expect(flame.get_by_test_id("alarm-status")).to_have_text("Active, acknowledged")
+    expect(flame.get_by_test_id("alarm-status")).to_have_text(
+        "Active, acknowledged", timeout=15_000
+    )
 
     # The events tab reads the events REST of the device (none are recorded for it here).
     page.get_by_role("tab", name="Events").click()

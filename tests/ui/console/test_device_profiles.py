@@ -98,7 +98,7 @@ def test_alarm_rule_from_the_editor_raises_an_alarm(page: Page, ui_node: UiNode)
     _publish(ui_node.mqtt_port, token, {"temperature": 45})
     nav.get_by_role("link", name="Alarms").click()
     row = page.get_by_role("row").filter(has_text="Oven Hot")
-    expect(row).to_contain_text("E2E Oven 1", timeout=10_000)
+    expect(row).to_contain_text("E2E Oven 1", timeout=20_000)
     expect(row).to_contain_text("CRITICAL")
 
     # Reload the profile: the editor shows what was saved.

@@ -77,7 +77,7 @@ def test_alarm_rule_built_in_forms_rings_the_bell(page: Page, ui_node: UiNode) -
         headers=admin,
     )
     assert raised.status_code == 200, raised.text
-    expect(bell).to_have_attribute("data-count", "1")
+    expect(bell).to_have_attribute("data-count", "1", timeout=15_000)
     page.get_by_role("button", name="Notifications, 1 unread").click()
     expect(page.get_by_test_id("bell-list")).to_contain_text("Alarm E2E Leak")
     expect(page.get_by_test_id("bell-list")).to_contain_text("E2E Tank is major")
