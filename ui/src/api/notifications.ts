@@ -92,3 +92,20 @@ export const USERS_FILTERS = [
   'AFFECTED_USER',
 ] as const;
 export type UsersFilter = (typeof USERS_FILTERS)[number];
+
+/** Send now: to `targets`, with a stored template or a WEB subject and message. */
+export function sendNotification(targets: string[], content: { templateId: string } | { subject: string; body: string }): Promise<unknown> {
+  const template =
+    'templateId' in content
+      ? { templateId: { entityType: 'NOTIFICATION_TEMPLATE', id: content.templateId } }
+      : {
+          template: {
+            name: 'Manual',
+            notificationType: 'GENERAL',
+            configuration: {
+              deliveryMethodsTemplates: { WEB: { method: 'WEB', enabled: true, subject: content.subject, body: content.body } },
+            },
+          },
+        };
+  return api.post('/api/notification/request', { targets, ...template, additionalConfig: { sendingDelayInSec: 0 } });
+}

@@ -1,4 +1,6 @@
-import { Badge, Paper, Tabs, Text } from '@mantine/core';
+import { Badge, Button, Paper, Tabs, Text } from '@mantine/core';
+import { IconSend } from '@tabler/icons-react';
+import { useState } from 'react';
 import { useNavigate, useParams } from 'react-router';
 import type { CatalogObject } from '../../api/notifications';
 import { useUser } from '../../auth/session';
@@ -7,6 +9,7 @@ import { PageHeader } from '../../components/PageHeader';
 import { CatalogTab } from './CatalogTab';
 import { InboxTab } from './InboxTab';
 import { RuleFormModal } from './RuleFormModal';
+import { SendModal } from './SendModal';
 import { TargetFormModal } from './TargetFormModal';
 import { TemplateFormModal } from './TemplateFormModal';
 import { SectionGuard } from '../../layout/SectionGuard';
@@ -61,9 +64,21 @@ function NotificationsPageContent() {
   const admin = user.authority !== 'CUSTOMER_USER';
   const tabs = [{ value: 'inbox', label: 'Inbox' }, ...(admin ? ADMIN_TABS : [])];
   const current = tabs.some((t) => t.value === tab) ? tab : 'inbox';
+  const [sending, setSending] = useState(false);
   return (
     <>
-      <PageHeader title="Notifications" subtitle={admin ? 'Your inbox, and who is told what when' : 'Your inbox'} />
+      <PageHeader
+        title="Notifications"
+        subtitle={admin ? 'Your inbox, and who is told what when' : 'Your inbox'}
+        actions={
+          admin && (
+            <Button leftSection={<IconSend size={16} />} variant="light" onClick={() => setSending(true)}>
+              Send notification
+            </Button>
+          )
+        }
+      />
+      {sending && <SendModal onClose={() => setSending(false)} />}
       <Paper withBorder radius="md">
         <Tabs value={current} keepMounted={false} onChange={(v) => v && navigate(`/notifications/${v}`, { replace: true })}>
           <Tabs.List style={{ flexWrap: 'nowrap', overflowX: 'auto', overflowY: 'hidden' }}>
