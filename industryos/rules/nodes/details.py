@@ -14,6 +14,7 @@ from __future__ import annotations
 import uuid
 from typing import Any, ClassVar
 
+import orjson
 import sqlalchemy as sa
 
 from industryos.entities.ids import NULL_UUID, EntityType
@@ -72,6 +73,20 @@ class EntityDetails:
         async with self._db.read() as conn:
             row = (await conn.execute(query)).mappings().first()
         return None if row is None else dict(row)
+
+    async def credentials(
+        self, tenant_id: uuid.UUID, device_id: uuid.UUID
+    ) -> tuple[str, str, str | None] | None:
+        """(type, id, value) of a device of the tenant; None if there is no such device."""
+        creds, device = schema.device_credentials, schema.device
+        query = (
+            sa.select(creds.c.credentials_type, creds.c.credentials_id, creds.c.credentials_value)
+            .select_from(creds.join(device, device.c.id == creds.c.device_id))
+            .where(creds.c.device_id == device_id, device.c.tenant_id == tenant_id)
+        )
+        async with self._db.read() as conn:
+            row = (await conn.execute(query)).first()
+        return None if row is None else (row[0], row[1], row[2])
 
 
 class _DetailsNode(RuleNode):
@@ -155,4 +170,47 @@ class GetTenantDetailsNode(_DetailsNode):
         return EntityType.TENANT, msg.tenant_id
 
 
-NODES: tuple[type[RuleNode], ...] = (GetCustomerDetailsNode, GetTenantDetailsNode)
+class FetchDeviceCredentialsNode(RuleNode):
+    """The originator device's credentials as ``credentialsType`` and ``credentials``
+    (``metadata.TbFetchDeviceCredentialsNode``): the token for ACCESS_TOKEN, the parsed
+    ``{clientId, userName, password}`` for MQTT_BASIC, the certificate PEM for X509."""
+
+    clazz = PREFIX + "metadata.TbFetchDeviceCredentialsNode"
+    requires = frozenset({Service.DETAILS})
+    descriptor = Descriptor(
+        ComponentType.ENRICHMENT,
+        "fetch device credentials",
+        "Adds device credentials to the message or message metadata",
+        default_configuration={"fetchTo": "METADATA"},
+    )
+
+    def __init__(self, config: NodeConfig, ctx: NodeContext) -> None:
+        super().__init__(config, ctx)
+        self._details = ctx.details()
+        self._fetch_to = config.choice("fetchTo", FETCH_TO, "METADATA")
+
+    async def on_msg(self, msg: Msg) -> list[Emit]:
+        """Device originators only."""
+        if msg.originator.entity_type is not EntityType.DEVICE:
+            raise NodeFailure("Originator type is not DEVICE")
+        found = await self._details.credentials(msg.tenant_id, msg.originator.id)
+        if found is None:
+            raise NodeFailure(f"Failed to get Device Credentials for device: {msg.originator.id}")
+        kind, credentials_id, value = found
+        info: Any = credentials_id
+        if kind == "X509_CERTIFICATE":
+            info = value
+        elif value:
+            try:
+                info = orjson.loads(value)
+            except orjson.JSONDecodeError:
+                info = value
+        values = {"credentialsType": kind, "credentials": info}
+        return [Emit(Label.SUCCESS, put_all(msg, values, self._fetch_to))]
+
+
+NODES: tuple[type[RuleNode], ...] = (
+    GetCustomerDetailsNode,
+    GetTenantDetailsNode,
+    FetchDeviceCredentialsNode,
+)

@@ -39,3 +39,22 @@ async def test_customer_and_tenant_details(node_env: NodeEnv) -> None:
     assert emit.msg.metadata["tenant_title"] == "T"
     with pytest.raises(NodeConfigError):
         node_env.build(GetTenantDetailsNode, 1, detailsList=["SHOE_SIZE"])
+
+
+async def test_fetch_device_credentials(node_env: NodeEnv) -> None:
+    from industryos.rules.nodes.details import FetchDeviceCredentialsNode
+
+    device = await node_env.device("keyed")
+    creds = await node_env.base.core.devices.get_credentials(node_env.base.admin, device.id)
+    node = node_env.build(FetchDeviceCredentialsNode, fetchTo="METADATA")
+    (emit,) = await node.on_msg(node_env.msg({}, device))
+    assert emit.msg.metadata["credentialsType"] == "ACCESS_TOKEN"
+    assert emit.msg.metadata["credentials"] == creds.credentials_id
+    to_body = node_env.build(FetchDeviceCredentialsNode, fetchTo="DATA")
+    (emit,) = await to_body.on_msg(node_env.msg({"t": 1}, device))
+    assert orjson.loads(emit.msg.data)["credentials"] == creds.credentials_id
+    with pytest.raises(NodeFailure, match="not DEVICE"):
+        await node.on_msg(node_env.msg({}, await node_env.asset("a")))
+    foreign = node_env.msg({}, device).with_changes(tenant_id=node_env.base.admin.user_id)
+    with pytest.raises(NodeFailure, match="Failed to get Device Credentials"):
+        await node.on_msg(foreign)
