@@ -8,7 +8,7 @@
  */
 
 import type { PageLink } from '../lib/pageLink';
-import type { AlarmFilter } from './alarms';
+import { CUSTOM_RANGE, type AlarmFilter } from './alarms';
 import { api } from './instance';
 import type { EntityId } from './types';
 
@@ -42,6 +42,9 @@ export function alarmDataCommands(
   if (filter.window > 0) {
     pageLink.startTs = now - filter.window;
     pageLink.endTs = now;
+  } else if (filter.window === CUSTOM_RANGE) {
+    if (filter.from != null) pageLink.startTs = filter.from;
+    if (filter.to != null) pageLink.endTs = filter.to;
   }
   return JSON.stringify({
     authCmd: { cmdId: 0, token },

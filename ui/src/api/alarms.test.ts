@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_PAGE_LINK } from '../lib/pageLink';
-import { alarmQuery, EMPTY_ALARM_FILTER } from './alarms';
+import { alarmQuery, CUSTOM_RANGE, EMPTY_ALARM_FILTER } from './alarms';
 
 describe('alarm list query', () => {
   it('leaves out filters that are not set', () => {
@@ -23,5 +23,12 @@ describe('alarm list query', () => {
       endTime: '10000000',
       textSearch: 'leak',
     });
+  });
+
+  it('sends a custom range as given, open ends left out', () => {
+    const range = { ...EMPTY_ALARM_FILTER, window: CUSTOM_RANGE, from: 1_000, to: null };
+    const query = alarmQuery(DEFAULT_PAGE_LINK, range, 99_999);
+    expect(query.startTime).toBe('1000');
+    expect(query.endTime).toBeUndefined();
   });
 });

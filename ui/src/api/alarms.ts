@@ -47,9 +47,15 @@ export interface AlarmFilter {
   statuses: AlarmSearchStatus[];
   severities: AlarmSeverity[];
   types: string[];
-  /** How far back `startTime` reaches, in ms; 0 = no bound. */
+  /** How far back `startTime` reaches, in ms; 0 = no bound; CUSTOM_RANGE = `from`..`to`. */
   window: number;
+  /** Bounds of a custom range (epoch ms); either may be open. */
+  from?: number | null;
+  to?: number | null;
 }
+
+/** The `window` value of an absolute range. */
+export const CUSTOM_RANGE = -1;
 
 export const EMPTY_ALARM_FILTER: AlarmFilter = { statuses: [], severities: [], types: [], window: 0 };
 
@@ -62,6 +68,9 @@ export function alarmQuery(link: PageLink, filter: AlarmFilter, now: number): Re
   if (filter.window > 0) {
     query.startTime = String(now - filter.window);
     query.endTime = String(now);
+  } else if (filter.window === CUSTOM_RANGE) {
+    if (filter.from != null) query.startTime = String(filter.from);
+    if (filter.to != null) query.endTime = String(filter.to);
   }
   return query;
 }

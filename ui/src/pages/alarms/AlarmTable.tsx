@@ -1,4 +1,4 @@
-import { ActionIcon, Badge, Group, MultiSelect, Select, Text, Tooltip } from '@mantine/core';
+import { ActionIcon, Badge, Group, MultiSelect, Select, Text, TextInput, Tooltip } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { IconCheck, IconX } from '@tabler/icons-react';
 import { useCallback, useEffect, useState } from 'react';
@@ -7,6 +7,7 @@ import {
   alarms,
   alarmTypes,
   clearAlarm,
+  CUSTOM_RANGE,
   EMPTY_ALARM_FILTER,
   SEARCH_STATUSES,
   SEVERITIES,
@@ -33,7 +34,16 @@ const WINDOWS = [
   { value: String(24 * HOUR), label: 'Last 24 hours' },
   { value: String(7 * 24 * HOUR), label: 'Last 7 days' },
   { value: String(30 * 24 * HOUR), label: 'Last 30 days' },
+  { value: String(CUSTOM_RANGE), label: 'Custom range' },
 ];
+
+/** `datetime-local` text ↔ epoch ms in the browser's zone. */
+const toLocalInput = (ms: number | null | undefined): string => {
+  if (ms == null) return '';
+  const d = new Date(ms - new Date(ms).getTimezoneOffset() * 60_000);
+  return d.toISOString().slice(0, 16);
+};
+const fromLocalInput = (text: string): number | null => (text ? new Date(text).getTime() : null);
 
 const STATUS_OPTIONS: { value: AlarmSearchStatus; label: string }[] = SEARCH_STATUSES.map((s) => ({
   value: s,
@@ -133,6 +143,12 @@ export function AlarmTable({ entity, showOriginator = true }: { entity?: EntityI
           onChange={(v) => change({ window: Number(v ?? 0) })}
           w={160}
         />
+        {filter.window === CUSTOM_RANGE && (
+          <>
+            <TextInput type="datetime-local" label="From" w={200} value={toLocalInput(filter.from)} onChange={(e) => change({ from: fromLocalInput(e.currentTarget.value) })} />
+            <TextInput type="datetime-local" label="To" w={200} value={toLocalInput(filter.to)} onChange={(e) => change({ to: fromLocalInput(e.currentTarget.value) })} />
+          </>
+        )}
       </Group>
       <DataTable
         paged={paged}
