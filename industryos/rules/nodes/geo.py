@@ -7,12 +7,18 @@ Latitude and longitude come from the message body (``latitudeKeyName``,
 ``fetchPerimeterInfoFromMessageMetadata``, from the metadata key ``perimeterKeyName``
 (a polygon definition, or ``{"latitude", "longitude", "radius", "radiusUnit"}``). Polygons
 use ray casting on plain lat/lng (fine at geofence scale); circles the haversine distance.
-The stateful "gps geofencing events" action node is not provided.
+The action node (``geo.TbGpsGeofencingActionNode``) keeps, per originator, whether it is
+inside and since when (in memory, and as a SERVER_SCOPE attribute named by the node's id so
+a restart resumes): crossing emits ``Entered``/``Left``; staying past
+``minInsideDuration``/``minOutsideDuration`` emits ``Inside``/``Outside`` once; any other
+message goes on ``Success``.
 """
 
 from __future__ import annotations
 
 import math
+import uuid
+from dataclasses import dataclass
 from typing import Any
 
 import orjson
@@ -27,8 +33,10 @@ from industryos.rules.nodes.base import (
     NodeConfig,
     NodeContext,
     RuleNode,
+    Service,
 )
-from industryos.rules.nodes.templates import body_of
+from industryos.rules.nodes.templates import body_of, json_text
+from industryos.telemetry.kv import AttributeScope, DataType, KvEntry
 
 PREFIX = "org.thingsboard.rule.engine."
 EARTH_RADIUS_M = 6_371_000.0
@@ -80,29 +88,8 @@ def distance_m(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
     return 2 * EARTH_RADIUS_M * math.asin(math.sqrt(a))
 
 
-class GpsGeofencingFilterNode(RuleNode):
-    """``True`` when the message's coordinates are inside the perimeter."""
-
-    clazz = PREFIX + "geo.TbGpsGeofencingFilterNode"
-    descriptor = Descriptor(
-        ComponentType.FILTER,
-        "gps geofencing filter",
-        "Filter incoming messages by GPS based geofencing",
-        relation_types=(Label.TRUE, Label.FALSE, Label.FAILURE),
-        default_configuration={
-            "latitudeKeyName": "latitude",
-            "longitudeKeyName": "longitude",
-            "perimeterType": "POLYGON",
-            "fetchPerimeterInfoFromMessageMetadata": True,
-            "perimeterKeyName": "ss_perimeter",
-            "polygonsDefinition": None,
-            "centerLatitude": None,
-            "centerLongitude": None,
-            "range": None,
-            "rangeUnit": None,
-        },
-        configuration_version=1,
-    )
+class _GeofenceNode(RuleNode):
+    """Reads the coordinates and the perimeter; subclasses decide what to emit."""
 
     def __init__(self, config: NodeConfig, ctx: NodeContext) -> None:
         super().__init__(config, ctx)
@@ -147,8 +134,8 @@ class GpsGeofencingFilterNode(RuleNode):
         except (KeyError, TypeError, ValueError, AttributeError, orjson.JSONDecodeError) as exc:
             raise NodeFailure(f"Perimeter definition is not valid: {exc}") from None
 
-    async def on_msg(self, msg: Msg) -> list[Emit]:
-        """Inside → ``True``; outside → ``False``; no coordinates → ``Failure``."""
+    def inside(self, msg: Msg) -> bool:
+        """Whether the message's coordinates are inside the perimeter (Failure if absent)."""
         body = body_of(msg)
         try:
             lat = float(body[self._lat_key])
@@ -159,10 +146,129 @@ class GpsGeofencingFilterNode(RuleNode):
             ) from None
         polygons, circle = self._perimeter(msg)
         if circle is not None:
-            inside = distance_m(lat, lng, circle[0], circle[1]) <= circle[2]
-        else:
-            inside = any(in_polygon(lat, lng, p) for p in polygons)
-        return [Emit(Label.TRUE if inside else Label.FALSE, msg)]
+            return distance_m(lat, lng, circle[0], circle[1]) <= circle[2]
+        return any(in_polygon(lat, lng, p) for p in polygons)
 
 
-NODES: tuple[type[RuleNode], ...] = (GpsGeofencingFilterNode,)
+_PERIMETER_DEFAULTS: dict[str, Any] = {
+    "latitudeKeyName": "latitude",
+    "longitudeKeyName": "longitude",
+    "perimeterType": "POLYGON",
+    "fetchPerimeterInfoFromMessageMetadata": True,
+    "perimeterKeyName": "ss_perimeter",
+    "polygonsDefinition": None,
+    "centerLatitude": None,
+    "centerLongitude": None,
+    "range": None,
+    "rangeUnit": None,
+}
+
+
+class GpsGeofencingFilterNode(_GeofenceNode):
+    """``True`` when the message's coordinates are inside the perimeter."""
+
+    clazz = PREFIX + "geo.TbGpsGeofencingFilterNode"
+    descriptor = Descriptor(
+        ComponentType.FILTER,
+        "gps geofencing filter",
+        "Filter incoming messages by GPS based geofencing",
+        relation_types=(Label.TRUE, Label.FALSE, Label.FAILURE),
+        default_configuration=_PERIMETER_DEFAULTS,
+        configuration_version=1,
+    )
+
+    async def on_msg(self, msg: Msg) -> list[Emit]:
+        """Inside → ``True``; outside → ``False``; no coordinates → ``Failure``."""
+        return [Emit(Label.TRUE if self.inside(msg) else Label.FALSE, msg)]
+
+
+@dataclass(slots=True)
+class _Presence:
+    inside: bool = False
+    since: int = 0
+    stayed: bool = False
+
+
+_DURATION_MS = {"MILLISECONDS": 1, "SECONDS": 1000, "MINUTES": 60_000, "HOURS": 3_600_000}
+
+
+class GpsGeofencingActionNode(_GeofenceNode):
+    """Entered/Left on crossing, Inside/Outside once the stay lasted long enough."""
+
+    clazz = PREFIX + "geo.TbGpsGeofencingActionNode"
+    requires = frozenset({Service.TELEMETRY})
+    descriptor = Descriptor(
+        ComponentType.ACTION,
+        "gps geofencing events",
+        "Produces incoming messages using GPS based geofencing",
+        relation_types=("Entered", "Left", "Inside", "Outside", Label.SUCCESS, Label.FAILURE),
+        default_configuration={
+            **_PERIMETER_DEFAULTS,
+            "minInsideDuration": 1,
+            "minInsideDurationTimeUnit": "MINUTES",
+            "minOutsideDuration": 1,
+            "minOutsideDurationTimeUnit": "MINUTES",
+        },
+        configuration_version=1,
+    )
+
+    def __init__(self, config: NodeConfig, ctx: NodeContext) -> None:
+        super().__init__(config, ctx)
+        self._telemetry = ctx.telemetry()
+        self._min_inside = config.integer("minInsideDuration", 1) * _DURATION_MS.get(
+            config.text("minInsideDurationTimeUnit", "MINUTES"), 60_000
+        )
+        self._min_outside = config.integer("minOutsideDuration", 1) * _DURATION_MS.get(
+            config.text("minOutsideDurationTimeUnit", "MINUTES"), 60_000
+        )
+        self._key = str(ctx.node_id)
+        self._states: dict[uuid.UUID, _Presence] = {}
+
+    async def _state(self, msg: Msg) -> _Presence:
+        state = self._states.get(msg.originator.id)
+        if state is None:
+            got = await self._telemetry.get_attributes(
+                msg.tenant_id, msg.originator.id, AttributeScope.SERVER_SCOPE, [self._key]
+            )
+            stored = got.get(AttributeScope.SERVER_SCOPE, [])
+            state = _Presence()
+            if stored:
+                raw = stored[0].native_value()
+                data = orjson.loads(raw) if isinstance(raw, str) else raw
+                if isinstance(data, dict):
+                    state = _Presence(
+                        bool(data.get("inside")),
+                        int(data.get("stateSwitchTime") or 0),
+                        bool(data.get("stayed")),
+                    )
+            self._states[msg.originator.id] = state
+        return state
+
+    async def on_msg(self, msg: Msg) -> list[Emit]:
+        """Compare with the originator's last presence and report transitions."""
+        inside = self.inside(msg)
+        state = await self._state(msg)
+        now = int(msg.metadata.get("ts") or msg.ts)
+        label: str = Label.SUCCESS
+        if state.inside != inside:
+            state.inside, state.since, state.stayed = inside, now, False
+            label = "Entered" if inside else "Left"
+        elif not state.stayed:
+            needed = self._min_inside if inside else self._min_outside
+            if now - state.since >= needed:
+                state.stayed = True
+                label = "Inside" if inside else "Outside"
+        if label != Label.SUCCESS:
+            value = json_text(
+                {"inside": state.inside, "stateSwitchTime": state.since, "stayed": state.stayed}
+            )
+            await self._telemetry.save_attributes(
+                msg.tenant_id,
+                msg.originator.id,
+                AttributeScope.SERVER_SCOPE,
+                [KvEntry(self._key, value, DataType.JSON)],
+            )
+        return [Emit(label, msg)]
+
+
+NODES: tuple[type[RuleNode], ...] = (GpsGeofencingFilterNode, GpsGeofencingActionNode)

@@ -43,14 +43,27 @@ class NodeEnv:
         assert self.services.relations is not None
         return self.services.relations
 
-    def build(self, cls: type[RuleNode], configuration_version: int = 0, **config: Any) -> RuleNode:
+    def build(
+        self,
+        cls: type[RuleNode],
+        configuration_version: int = 0,
+        *,
+        node_id: uuid.UUID | None = None,
+        **config: Any,
+    ) -> RuleNode:
         """A node of ``cls`` with ``config`` (upgraded from ``configuration_version``)."""
 
         async def emit_later(emits: Sequence[Emit]) -> None:
             self.later.extend(emits)
 
         ctx = NodeContext(
-            uuid.uuid4(), "n", self.tenant_id, uuid.uuid4(), cls.requires, self.services, emit_later
+            node_id or uuid.uuid4(),
+            "n",
+            self.tenant_id,
+            uuid.uuid4(),
+            cls.requires,
+            self.services,
+            emit_later,
         )
         upgraded = cls.upgrade(configuration_version, dict(config))
         return cls(NodeConfig(cls.clazz, upgraded), ctx)

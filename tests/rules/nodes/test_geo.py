@@ -6,7 +6,8 @@ import orjson
 import pytest
 
 from industryos.rules.errors import NodeConfigError, NodeFailure
-from industryos.rules.nodes.geo import GpsGeofencingFilterNode, distance_m
+from industryos.rules.nodes.geo import GpsGeofencingActionNode, GpsGeofencingFilterNode, distance_m
+from tests.rules.nodes.conftest import NodeEnv
 from tests.rules.nodes.pure import build, msg
 
 SQUARE = [[50.0, 30.0], [50.0, 31.0], [51.0, 31.0], [51.0, 30.0]]
@@ -55,3 +56,35 @@ async def test_circle_in_units() -> None:
     assert await _label(dynamic, 48.8738, 2.2950, zone=circle) == "True"
     with pytest.raises(NodeConfigError):
         build(GpsGeofencingFilterNode, fetchPerimeterInfoFromMessageMetadata=False)
+
+
+async def test_geofencing_events_and_presence_survive_a_new_node(node_env: NodeEnv) -> None:
+    tracker = await node_env.device("truck")
+    config = {
+        "perimeterType": "POLYGON",
+        "fetchPerimeterInfoFromMessageMetadata": False,
+        "polygonsDefinition": orjson.dumps(SQUARE).decode(),
+        "minInsideDuration": 10,
+        "minInsideDurationTimeUnit": "SECONDS",
+        "minOutsideDuration": 1,
+        "minOutsideDurationTimeUnit": "MINUTES",
+    }
+    node = node_env.build(GpsGeofencingActionNode, 1, **config)
+
+    async def at(ts: int, lat: float) -> str:
+        (emit,) = await node.on_msg(
+            node_env.msg({"latitude": lat, "longitude": 30.5}, tracker, ts=str(ts))
+        )
+        return emit.label
+
+    assert await at(1_000, 50.5) == "Entered"
+    assert await at(5_000, 50.6) == "Success"  # inside for 4 s only
+    assert await at(12_000, 50.7) == "Inside"
+    assert await at(13_000, 50.7) == "Success"  # reported once
+    assert await at(20_000, 52.0) == "Left"
+    # a rebuilt node (same id) resumes from the stored presence
+    again = node_env.build(GpsGeofencingActionNode, 1, node_id=node.ctx.node_id, **config)
+    (emit,) = await again.on_msg(
+        node_env.msg({"latitude": 52.0, "longitude": 30.5}, tracker, ts=str(90_000))
+    )
+    assert emit.label == "Outside"
