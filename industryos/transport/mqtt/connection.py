@@ -26,6 +26,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
+from collections import deque
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Hashable
 from functools import partial
 from typing import Any, Generic, Protocol
@@ -110,11 +111,15 @@ class Connection(Generic[ContextT]):
         self._closing = False
         self._app_closed = False
         self._v5 = False
-        self._jobs: asyncio.Queue[Job | Publish | None] = asyncio.Queue(config.max_pending_packets)
+        self._jobs: deque[Job | Publish] = deque()
+        self._job_room: asyncio.Future[None] | None = None
         self._worker: asyncio.Task[None] | None = None
+        self._started = False
+        self._tail: asyncio.Task[None] | None = None
         self._deliveries: set[asyncio.Task[None]] = set()
         self._room: asyncio.Future[None] | None = None
-        self._done = asyncio.Event()
+        self._finished = False
+        self._done: asyncio.Future[None] | None = None
         self.session: Session[ContextT] | None = None
         self.peer = writer.get_extra_info("peername")
 
@@ -158,7 +163,11 @@ class Connection(Generic[ContextT]):
 
     async def wait_closed(self) -> None:
         """Wait until the connection is fully finished (all hooks have run)."""
-        await self._done.wait()
+        if self._finished:
+            return
+        if self._done is None:
+            self._done = self._loop.create_future()
+        await asyncio.shield(self._done)
 
     # --- writing -----------------------------------------------------------------------
 
@@ -285,8 +294,8 @@ class Connection(Generic[ContextT]):
     # --- connected ---------------------------------------------------------------------
 
     async def _run(self, session: Session[ContextT], packets: AsyncIterator[Packet]) -> None:
-        self._jobs.put_nowait(partial(self._app.on_connect, session))
-        self._worker = asyncio.create_task(self._work(session))
+        self._started = True
+        self._enqueue(partial(self._app.on_connect, session))
         table = self._dispatch_table(session)
         async for packet in packets:
             handler = table.get(type(packet))
@@ -340,36 +349,46 @@ class Connection(Generic[ContextT]):
         raise MqttProtocolError(ReasonCode.PROTOCOL_ERROR, "AUTH without an auth method")
 
     def _enqueue(self, job: Job | Publish) -> Awaitable[None] | None:
-        if self._jobs.full():
-            return self._jobs.put(job)
-        self._jobs.put_nowait(job)
-        return None
+        """Queue ``job`` for the worker (started on demand); a future when the queue is full."""
+        self._jobs.append(job)
+        if self._worker is None:
+            assert self.session is not None
+            self._worker = self._loop.create_task(self._work(self.session))
+        if len(self._jobs) < self._config.max_pending_packets:
+            return None
+        self._job_room = self._loop.create_future()
+        return self._job_room
 
     # --- the ordered worker ------------------------------------------------------------
 
     async def _work(self, session: Session[ContextT]) -> None:
-        """Run application hooks in arrival order, publishes pipelined (module docstring)."""
-        tail: asyncio.Task[None] | None = None
+        """Run queued hooks in arrival order, publishes pipelined; exit when none is left.
+
+        The worker only exists while there is work: an idle connection holds no task.
+        """
+        jobs, limit = self._jobs, self._config.max_pending_packets
         try:
-            while (job := await self._jobs.get()) is not None:
+            while jobs:
+                job = jobs.popleft()
+                room = self._job_room
+                if room is not None and len(jobs) < limit and not room.done():
+                    room.set_result(None)
                 if self._app_closed:
                     continue
                 if type(job) is Publish:
-                    tail = await self._start_delivery(session, job, tail)
+                    self._tail = await self._start_delivery(session, job, self._tail)
                     continue
                 assert not isinstance(job, Publish)
-                if tail is not None:
+                if self._deliveries:
                     await self._settled()
-                    tail = None
+                self._tail = None
                 try:
                     await job()
                 except Exception:
                     log.exception("%r: application hook failed", self)
                     self._app_close(ReasonCode.IMPLEMENTATION_SPECIFIC_ERROR)
-            await self._settled()
         finally:
-            for task in self._deliveries:
-                task.cancel()
+            self._worker = None
 
     async def _start_delivery(
         self, session: Session[ContextT], publish: Publish, previous: asyncio.Task[None] | None
@@ -448,16 +467,20 @@ class Connection(Generic[ContextT]):
         self.close(_CLOSED_BY_PEER, notify=False)
         session = self.session
         timeout = self._config.close_timeout
-        if self._worker is not None:
+        if self._started:
             try:
                 async with asyncio.timeout(timeout):
-                    await self._jobs.put(None)
-                    await self._worker
+                    while (worker := self._worker) is not None:
+                        await asyncio.wait((worker,))
+                    await self._settled()
             except TimeoutError:
                 log.warning("%r: application hooks still busy after %.1f s", self, timeout)
-                self._worker.cancel()
+                if self._worker is not None:
+                    self._worker.cancel()
+                for task in self._deliveries:
+                    task.cancel()
         if session is not None:
-            if self._worker is not None:
+            if self._started:
                 await self._notify_disconnect(session)
             session.closed()
             if session.session_key is not None:
@@ -468,7 +491,9 @@ class Connection(Generic[ContextT]):
         except (OSError, TimeoutError) as exc:
             log.debug("%r: closing the socket: %r", self, exc)
             self._writer.transport.abort()
-        self._done.set()
+        self._finished = True
+        if self._done is not None and not self._done.done():
+            self._done.set_result(None)
 
     async def _notify_disconnect(self, session: Session[ContextT]) -> None:
         try:
