@@ -54,8 +54,8 @@ test: check $(CHROMIUM)
 # kill -9 cycles; one summary table at the end (a few minutes). Micro benchmarks
 # (ts_write, queue_append, mqtt_publish, device_publish, rule_engine) run on their own.
 bench: setup
-	$(BIN)/python bench/summary.py
 	$(BIN)/python bench/ws_fanout.py
+	$(BIN)/python bench/summary.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache
