@@ -1,6 +1,8 @@
 import { describe, expect, it, vi } from 'vitest';
 import type { EntityId } from '../api/types';
 import type { LatestListener, LatestSource } from '../live/latest';
+import { LiveSocket, type SocketLike } from '../live/socket';
+import { socketSource } from '../live/sources';
 import { LiveHub, type LiveFrame } from './live';
 
 const DEVICE: EntityId = { entityType: 'DEVICE', id: 'd1' };
@@ -82,5 +84,55 @@ describe('live hub', () => {
     hub.watch(DEVICE, (frame) => late.push(frame));
     expect(late[0]!.latest.temperature!.value).toBe(22);
     hub.close();
+  });
+});
+
+describe('live hub over the shared socket', () => {
+  it('follows fifty devices over one socket, subscribed in one frame, and routes each device its values', async () => {
+    const sockets: { sent: string[]; socket: SocketLike }[] = [];
+    const deferred: (() => void)[] = [];
+    const live = new LiveSocket({
+      open: () => {
+        const entry = { sent: [] as string[], socket: null as unknown as SocketLike };
+        entry.socket = {
+          send: (data) => void entry.sent.push(data),
+          close: () => {},
+          onopen: null,
+          onmessage: null,
+          onclose: null,
+          onerror: null,
+        };
+        sockets.push(entry);
+        return entry.socket;
+      },
+      token: async () => 'jwt',
+      defer: (callback) => void deferred.push(callback),
+      random: () => 0.5,
+    });
+    const unused: LatestSource = { subscribe: () => ({ close() {} }) };
+    const frames = manualFrames();
+    const hub = new LiveHub(socketSource(live, unused), frames.schedule, 0);
+    const seen = new Map<string, LiveFrame>();
+    const stops = Array.from({ length: 50 }, (_, i) =>
+      hub.watch({ entityType: 'DEVICE', id: `d${i}` }, (frame) => seen.set(`d${i}`, frame)),
+    );
+    await Promise.resolve();
+    await Promise.resolve();
+    expect(sockets).toHaveLength(1);
+    const { socket, sent } = sockets[0]!;
+    socket.onopen?.(new Event('open'));
+    expect(sent).toHaveLength(1);
+    const first = JSON.parse(sent[0]!) as { cmds: { cmdId: number; entityId: string }[] };
+    expect(first.cmds).toHaveLength(50);
+    const d7 = first.cmds.find((c) => c.entityId === 'd7')!;
+    socket.onmessage?.({ data: JSON.stringify({ subscriptionId: d7.cmdId, errorCode: 0, data: { t: [[9, '7.5']] } }) } as MessageEvent);
+    frames.run();
+    expect([...seen.keys()]).toEqual(['d7']);
+    expect(seen.get('d7')!.latest).toEqual({ t: { ts: 9, value: 7.5 } });
+    stops.forEach((stop) => stop());
+    deferred.splice(0).forEach((callback) => callback());
+    expect(sent).toHaveLength(2); // every unsubscribe in one frame
+    expect((JSON.parse(sent[1]!) as { cmds: unknown[] }).cmds).toHaveLength(50);
+    expect(live.subscriptions).toBe(0);
   });
 });

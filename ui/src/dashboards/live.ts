@@ -1,8 +1,9 @@
 /**
- * Live values for a whole dashboard: one subscription per entity (through the UI's
- * WebSocket client in `live/`, which falls back to polling), shared by every widget that
- * shows the entity, with updates batched and handed to widgets at most once per animation
- * frame — a busy device cannot make the page re-render faster than the screen draws.
+ * Live values for a whole dashboard: one subscription per entity, shared by every widget that
+ * shows the entity, all of them multiplexed over the tab's one WebSocket (`live/socket.ts`;
+ * the subscriptions of one render leave in one frame, and polling stands in while the socket
+ * is down), with updates batched and handed to widgets at most once per animation frame — a
+ * busy device cannot make the page re-render faster than the screen draws.
  */
 
 import type { EntityId, LatestTelemetry } from '../api/types';

@@ -1,12 +1,13 @@
 /**
- * Latest telemetry that keeps itself current. Two sources behind one interface: the
- * WebSocket API (spec §4, a TIMESERIES subscription on `/api/ws`) and polling the REST
- * latest-values endpoint. `liveLatest` tries the WebSocket first and falls back to
- * polling when the node does not offer it (or the socket drops), so the UI works against
- * nodes with and without the WebSocket endpoint. This module holds the pure parts.
+ * Latest telemetry that keeps itself current. Two sources behind one interface: a
+ * TIMESERIES subscription on the tab's shared `/api/ws` connection (spec §4, `socket.ts`)
+ * and polling the REST latest-values endpoint. `liveLatest` uses the socket and polls while
+ * the socket cannot serve (no WebSocket endpoint, or reconnecting after a drop), so the UI
+ * works against nodes with and without it. This module holds the pure parts.
  */
 
 import type { EntityId, LatestTelemetry } from '../api/types';
+import type { SubscribeCommand } from './wire';
 
 export type LiveMode = 'connecting' | 'websocket' | 'polling';
 
@@ -39,40 +40,21 @@ export function mergeLatest(current: LatestTelemetry, update: LatestTelemetry): 
   return changed ? next : current;
 }
 
-/** The subscription commands of the `/api/ws` envelope for one entity's latest values. */
-export function timeseriesCommand(token: string, cmdId: number, entity: EntityId): string {
-  return JSON.stringify({
-    authCmd: { cmdId: 0, token },
-    cmds: [
-      { type: 'TIMESERIES', cmdId, entityType: entity.entityType, entityId: entity.id },
-    ],
-  });
+/** The TIMESERIES subscription of one entity's latest values (every key). */
+export function timeseriesCommand(entity: EntityId): SubscribeCommand {
+  return { type: 'TIMESERIES', entityType: entity.entityType, entityId: entity.id };
 }
 
 export type WsUpdate =
   | { kind: 'data'; latest: LatestTelemetry }
-  | { kind: 'error'; message: string }
-  | { kind: 'ignored' };
+  | { kind: 'error'; message: string };
 
 /**
- * Reads one v1 update (`{subscriptionId, errorCode, errorMsg, data: {key: [[ts, value]]}}`).
- * Values arrive as strings; numeric strings become numbers so they match the REST view.
+ * Reads one v1 update (`{subscriptionId, errorCode, errorMsg, data: {key: [[ts, value]]}}`),
+ * already routed to its subscription. Values arrive as strings; numeric strings become
+ * numbers so they match the REST view.
  */
-export function parseWsUpdate(text: string, cmdId: number): WsUpdate {
-  let message: unknown;
-  try {
-    message = JSON.parse(text);
-  } catch {
-    return { kind: 'ignored' };
-  }
-  if (typeof message !== 'object' || message === null) return { kind: 'ignored' };
-  const update = message as {
-    subscriptionId?: unknown;
-    errorCode?: unknown;
-    errorMsg?: unknown;
-    data?: unknown;
-  };
-  if (update.subscriptionId !== cmdId) return { kind: 'ignored' };
+export function parseWsUpdate(update: Record<string, unknown>): WsUpdate {
   if (typeof update.errorCode === 'number' && update.errorCode !== 0) {
     const reason = typeof update.errorMsg === 'string' ? update.errorMsg : 'subscription refused';
     return { kind: 'error', message: reason };
@@ -95,9 +77,4 @@ export function parseWsUpdate(text: string, cmdId: number): WsUpdate {
 
 function numericOrText(value: string): unknown {
   return value.trim() !== '' && Number.isFinite(Number(value)) ? Number(value) : value;
-}
-
-/** The WebSocket URL of the page's own origin. */
-export function wsUrl(location: { protocol: string; host: string }, path = '/api/ws'): string {
-  return `${location.protocol === 'https:' ? 'wss:' : 'ws:'}//${location.host}${path}`;
 }

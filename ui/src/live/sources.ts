@@ -1,15 +1,17 @@
 /**
- * The two latest-telemetry sources and the one the UI uses (`liveLatest`): WebSocket first,
- * REST polling when the socket cannot be opened or drops. Switch point: set
- * `PREFER_WEBSOCKET` to false to poll only.
+ * The two latest-telemetry sources and the one the UI uses (`liveLatest`): a TIMESERIES
+ * subscription on the tab's shared WebSocket (`socket.ts`), REST polling while that socket
+ * cannot serve, and polling for good once the server refuses the subscription (the REST
+ * answer then says why). Switch point: set `PREFER_WEBSOCKET` to false to poll only.
  */
 
 import { latestTelemetry } from '../api/telemetry';
-import { api } from '../api/instance';
 import type { EntityId } from '../api/types';
 import { describeError } from '../api/errors';
+import { followOrFallback } from './fallback';
 import type { LatestListener, LatestSource, Subscription } from './latest';
-import { parseWsUpdate, timeseriesCommand, wsUrl } from './latest';
+import { parseWsUpdate, timeseriesCommand } from './latest';
+import { liveSocket, type LiveSocket } from './socket';
 
 export const PREFER_WEBSOCKET = true;
 export const POLL_INTERVAL_MS = 2000;
@@ -38,62 +40,39 @@ export const pollingSource: LatestSource = {
   },
 };
 
-/** A WebSocket subscription; `onFail` is called (once) when it cannot serve any more. */
-function openSocket(entity: EntityId, listener: LatestListener, onFail: () => void): Subscription {
-  const cmdId = 1;
-  let closed = false;
-  let failed = false;
-  const fail = (): void => {
-    if (closed || failed) return;
-    failed = true;
-    onFail();
-  };
-  let socket: WebSocket | null = null;
-  void api.freshToken().then((token) => {
-    if (closed) return;
-    if (!token) return fail();
-    try {
-      socket = new WebSocket(wsUrl(window.location));
-    } catch {
-      return fail();
-    }
-    socket.onopen = () => socket?.send(timeseriesCommand(token, cmdId, entity));
-    socket.onmessage = (event: MessageEvent<string>) => {
-      const update = parseWsUpdate(event.data, cmdId);
-      if (update.kind === 'data') {
-        listener.onMode?.('websocket');
-        listener.onData(update.latest);
-      } else if (update.kind === 'error') {
-        listener.onError?.(update.message);
-        fail();
-      }
-    };
-    socket.onerror = fail;
-    socket.onclose = fail;
-  });
+/** Latest values over `socket`, with `fallback` while it is down or after a refusal. */
+export function socketSource(socket: Pick<LiveSocket, 'subscribe' | 'onState'>, fallback: LatestSource): LatestSource {
   return {
-    close() {
-      closed = true;
-      socket?.close();
+    subscribe(entity: EntityId, listener: LatestListener): Subscription {
+      listener.onMode?.('connecting');
+      let refused: Subscription | null = null;
+      const stop = followOrFallback(
+        socket,
+        timeseriesCommand(entity),
+        (reply) => {
+          if (refused) return;
+          const update = parseWsUpdate(reply.body);
+          if (update.kind === 'data') {
+            listener.onMode?.('websocket');
+            listener.onData(update.latest);
+            return;
+          }
+          listener.onError?.(update.message);
+          stop();
+          refused = fallback.subscribe(entity, listener);
+        },
+        () => fallback.subscribe(entity, listener).close,
+      );
+      return {
+        close() {
+          stop();
+          refused?.close();
+        },
+      };
     },
   };
 }
 
-/** WebSocket while it works, polling after it fails. */
-export const liveLatest: LatestSource = {
-  subscribe(entity: EntityId, listener: LatestListener): Subscription {
-    if (!PREFER_WEBSOCKET || typeof WebSocket === 'undefined') {
-      return pollingSource.subscribe(entity, listener);
-    }
-    listener.onMode?.('connecting');
-    let current: Subscription = openSocket(entity, listener, () => {
-      current.close();
-      current = pollingSource.subscribe(entity, listener);
-    });
-    return {
-      close() {
-        current.close();
-      },
-    };
-  },
-};
+/** The shared WebSocket while it works, polling when it cannot. */
+export const liveLatest: LatestSource =
+  PREFER_WEBSOCKET && typeof WebSocket !== 'undefined' ? socketSource(liveSocket, pollingSource) : pollingSource;
