@@ -339,6 +339,7 @@ class Node:
         self.devices.coap.resource.ota = CoapOta(core.ota.downloads)
         services.server_rpc = self.devices.server_rpc
         services.client_rpc = self.devices.client_rpc
+        services.device_state = self.devices.state
         self.rpc = DeviceRpc.build(
             core.db,
             core.devices,

@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from industryos.alarms.rules.loader import AlarmRuleServices
     from industryos.devices.rpc import ClientRpcReplies, ServerRpc
     from industryos.devices.rpc_calls import DeviceRpcCalls
+    from industryos.devices.state import DeviceStateTracker
     from industryos.notify.center import NotificationCenter
     from industryos.queue.interface import QueueProducer
     from industryos.rules.entities import EntityFields
@@ -88,6 +89,7 @@ class Service(StrEnum):
     REST_CALLS = "rest_calls"
     ASSIGNMENTS = "assignments"
     DETAILS = "details"
+    DEVICE_STATE = "device_state"
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,6 +188,7 @@ class ServiceSet:
     rest_calls: RestApiCalls | None = None
     assignments: CustomerAssignments | None = None
     details: EntityDetails | None = None
+    device_state: DeviceStateTracker | None = None
     debug: DebugHook | None = None
     """Debug and node events (not a service nodes declare: every node passes through it)."""
 
@@ -288,6 +291,10 @@ class NodeContext:
     def details(self) -> EntityDetails:
         """Contact details of the tenant and its customers."""
         return self._get(Service.DETAILS, self._services.details)
+
+    def device_state(self) -> DeviceStateTracker:
+        """The devices' connectivity state (activity, connect, disconnect)."""
+        return self._get(Service.DEVICE_STATE, self._services.device_state)
 
 
 class NodeConfig:
