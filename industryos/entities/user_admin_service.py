@@ -163,15 +163,23 @@ class UserAdminService:
             raise InvalidArgument("User is already activated!")
         return str(token)
 
-    async def activate(self, activate_token: str, password: str) -> User:
-        """Set the first password of the account holding ``activate_token``."""
+    async def is_pending_activation(self, activate_token: str) -> bool:
+        """Whether ``activate_token`` still activates an account (the link was not used)."""
+        return await self._user_of_token(activate_token) is not None
+
+    async def _user_of_token(self, activate_token: str) -> uuid.UUID | None:
         table = schema.user_credentials
         async with self._db.read() as conn:
-            user_id = (
+            user_id: uuid.UUID | None = (
                 await conn.execute(
                     sa.select(table.c.user_id).where(table.c.activate_token == activate_token)
                 )
             ).scalar_one_or_none()
+        return user_id
+
+    async def activate(self, activate_token: str, password: str) -> User:
+        """Set the first password of the account holding ``activate_token``."""
+        user_id = await self._user_of_token(activate_token)
         if user_id is None:
             raise NotFound("Unable to find user credentials by activateToken")
         if len(password) < MIN_PASSWORD_LENGTH:

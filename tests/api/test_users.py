@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from urllib.parse import parse_qs, urlparse
+from urllib.parse import parse_qs, quote, urlparse
 
 import jwt
 from tb_rest_client.models import CustomerId, TenantId, TenantProfile, User
@@ -39,6 +39,11 @@ async def test_activation_flow(platform: Platform) -> None:
     assert parsed.path == "/api/noauth/activate"
     token = parse_qs(parsed.query)["activateToken"][0]
     anonymous = platform.client()
+    opened = await anonymous.get(link.text, follow_redirects=False)  # a browser opens it
+    assert opened.status_code == 303
+    assert opened.headers["location"] == f"/login/createPassword?activateToken={quote(token)}"
+    unknown = await anonymous.get("/api/noauth/activate", params={"activateToken": "nope"})
+    assert unknown.status_code == 409
     short = await anonymous.post(
         "/api/noauth/activate", json={"activateToken": token, "password": "x"}
     )
@@ -61,6 +66,8 @@ async def test_activation_flow(platform: Platform) -> None:
         "/api/noauth/activate", json={"activateToken": token, "password": "long-enough"}
     )
     assert again.status_code in (400, 404)
+    used = await anonymous.get(link.text, follow_redirects=False)
+    assert used.status_code == 409
     assert_error(await a.admin.get(f"/api/user/{user_id}/activationLink"), 400, 31)
 
     client = await platform.login("new@a.test", "long-enough")

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import uuid
 from typing import Annotated, Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import PlainTextResponse
+from fastapi.responses import PlainTextResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field
 
 from industryos.api.deps import Context, CurrentCaller, Page
@@ -85,6 +86,21 @@ async def activation_link(
     token = await context.user_admin.activation_token(caller, user_id)
     base = str(request.base_url).rstrip("/")
     return PlainTextResponse(f"{base}/api/noauth/activate?activateToken={token}")
+
+
+@router.get("/noauth/activate", response_class=Response)
+async def open_activation_link(
+    context: Context, activate_token: Annotated[str, Query(alias="activateToken")]
+) -> Response:
+    """Where an activation link leads a browser: the UI's create-password page (303).
+
+    As ThingsBoard's ``checkActivateToken``: a token that activates nothing (already used,
+    or never issued) answers 409 instead of a page that could only fail.
+    """
+    if not await context.user_admin.is_pending_activation(activate_token):
+        return Response(status_code=409)
+    location = f"/login/createPassword?activateToken={quote(activate_token, safe='')}"
+    return RedirectResponse(location, status_code=303)
 
 
 @router.post("/noauth/activate")
