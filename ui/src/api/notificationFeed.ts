@@ -2,13 +2,15 @@
  * The signed-in user's unread notifications, kept current by one shared NOTIFICATIONS
  * subscription on `/api/ws` (spec §4.4, §4.5): the first reply is a snapshot of the newest
  * unread ones and `totalUnreadCount`; later a new notification arrives alone in `update`,
- * and a read or delete re-sends the list. The bell and the inbox share one socket (opened
- * for the first listener, closed after the last). When the socket cannot be opened the
- * feed polls the REST unread count instead. `applyUpdate` is the pure part.
+ * and a read or delete re-sends the list. The bell and the inbox share one subscription
+ * (made for the first listener, ended after the last) on the tab's shared socket
+ * (`live/socket.ts`). While that socket is down the feed polls the REST unread count
+ * instead. `applyUpdate` is the pure part.
  */
 
+import { followOrFallback } from '../live/fallback';
+import { liveSocket } from '../live/socket';
 import { describeError } from './errors';
-import { api } from './instance';
 import type { Notification } from './notifications';
 import { unreadCount } from './notifications';
 
@@ -64,7 +66,6 @@ export function subscribeCommand(token: string, cmdId: number): string {
 
 type Listener = (state: FeedState) => void;
 
-const CMD_ID = 1;
 let state: FeedState = INITIAL_FEED;
 const listeners = new Set<Listener>();
 let stop: (() => void) | null = null;
@@ -94,37 +95,17 @@ function poll(): () => void {
   };
 }
 
+/** The subscription on the tab's shared socket; REST count polling while that socket is down. */
 function connect(): () => void {
-  let closed = false;
-  let socket: WebSocket | null = null;
-  let fallback: (() => void) | null = null;
-  const fail = (): void => {
-    if (closed || fallback) return;
-    socket?.close();
-    fallback = poll();
-  };
-  void api.freshToken().then((token) => {
-    if (closed) return;
-    if (!token || typeof WebSocket === 'undefined') return fail();
-    const scheme = window.location.protocol === 'https:' ? 'wss:' : 'ws:';
-    try {
-      socket = new WebSocket(`${scheme}//${window.location.host}/api/ws`);
-    } catch {
-      return fail();
-    }
-    socket.onopen = () => socket?.send(subscribeCommand(token, CMD_ID));
-    socket.onmessage = (event: MessageEvent<string>) => {
-      const next = applyUpdate(state, event.data, CMD_ID);
+  return followOrFallback(
+    liveSocket,
+    { type: 'NOTIFICATIONS', limit: FEED_LIMIT },
+    (reply) => {
+      const next = applyUpdate(state, reply.raw, reply.cmdId);
       if (next !== state) publish(next);
-    };
-    socket.onerror = fail;
-    socket.onclose = fail;
-  });
-  return () => {
-    closed = true;
-    socket?.close();
-    fallback?.();
-  };
+    },
+    poll,
+  );
 }
 
 /** Follow the feed; the listener gets the current state at once. Returns the unsubscribe. */
