@@ -106,6 +106,7 @@ describe('live hub over the shared socket', () => {
         return entry.socket;
       },
       token: async () => 'jwt',
+      identity: () => 'u1',
       defer: (callback) => void deferred.push(callback),
       random: () => 0.5,
     });

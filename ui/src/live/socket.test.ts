@@ -32,6 +32,7 @@ function harness(tokens: string[] = ['jwt-1', 'jwt-2', 'jwt-3', 'jwt-4']) {
   const renewals: boolean[] = [];
   const deferred: (() => void)[] = [];
   let issued = 0;
+  const user = { id: 'u1' as string | null };
   const deps: SocketDeps = {
     open: () => {
       const socket = new FakeSocket();
@@ -42,6 +43,7 @@ function harness(tokens: string[] = ['jwt-1', 'jwt-2', 'jwt-3', 'jwt-4']) {
       renewals.push(renew);
       return Promise.resolve(tokens[Math.min(issued++, tokens.length - 1)] ?? null);
     },
+    identity: () => user.id,
     defer: (callback) => void deferred.push(callback),
     random: () => 0.5,
   };
@@ -50,6 +52,7 @@ function harness(tokens: string[] = ['jwt-1', 'jwt-2', 'jwt-3', 'jwt-4']) {
   live.onState((state) => states.push(state));
   return {
     live,
+    user,
     sockets,
     renewals,
     states,
@@ -190,10 +193,27 @@ describe('shared live socket', () => {
     old.accept(); // a late event of the dropped socket changes nothing
     expect(old.sent).toEqual([]);
 
-    const none = new LiveSocket({ open: () => null, token: async () => 'jwt', defer: (c) => c(), random: () => 0 });
+    const none = new LiveSocket({ open: () => null, token: async () => 'jwt', identity: () => 'u1', defer: (c) => c(), random: () => 0 });
     none.subscribe(ts('a'), () => {});
     await vi.advanceTimersByTimeAsync(0);
     expect(none.state).toBe('unavailable');
+  });
+
+  it('opens a new session when another user signed in while the old socket idled', async () => {
+    const h = harness();
+    const stop = h.live.subscribe(ts('a'), () => {});
+    await vi.advanceTimersByTimeAsync(0);
+    h.last().accept();
+    stop(); // signed out: everything unsubscribed, the socket waits to close
+    h.user.id = 'u2';
+    h.live.subscribe({ type: 'NOTIFICATIONS' }, () => {});
+    expect(h.sockets[0]!.closedWith).toBe(1000);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(h.sockets).toHaveLength(2);
+    h.last().accept();
+    const frame = h.last().sent[0] as { authCmd: { token: string }; cmds: { type: string }[] };
+    expect(frame.authCmd.token).toBe('jwt-2');
+    expect(frame.cmds.map((c) => c.type)).toEqual(['NOTIFICATIONS']);
   });
 
   it('retries while signed out (no token) instead of opening an unauthenticated socket', async () => {

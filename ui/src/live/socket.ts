@@ -10,6 +10,7 @@
  */
 
 import { api } from '../api/instance';
+import { decodeClaims } from '../api/jwt';
 import { CommandMux, envelope, type ReplyHandler } from './mux';
 import { CloseCode, isAuthClose, type SubscribeCommand } from './wire';
 
@@ -35,6 +36,8 @@ export interface SocketDeps {
   open(): SocketLike | null;
   /** The access token; `renew` after the server refused the last one. Null when signed out. */
   token(renew: boolean): Promise<string | null>;
+  /** Who the stored token belongs to now (null when signed out). */
+  identity(): string | null;
   /** Runs a callback at the end of the current tick (commands issued before it share a frame). */
   defer(callback: () => void): void;
   random(): number;
@@ -71,6 +74,8 @@ export class LiveSocket {
   private retryTimer: ReturnType<typeof setTimeout> | undefined;
   private idleTimer: ReturnType<typeof setTimeout> | undefined;
   private flushQueued = false;
+  /** Who the open socket authenticated as: another sign-in in this tab needs a new session. */
+  private authenticatedAs: string | null = null;
   /** Sockets opened so far (diagnostics and tests). */
   opened = 0;
 
@@ -105,6 +110,7 @@ export class LiveSocket {
     const cmdId = this.mux.subscribe(command, handler);
     clearTimeout(this.idleTimer);
     this.idleTimer = undefined;
+    if (this.socket && this.deps.identity() !== this.authenticatedAs) this.shutdown();
     if (this.current === 'closed') this.connect();
     else this.scheduleFlush();
     let done = false;
@@ -155,6 +161,7 @@ export class LiveSocket {
     }
     this.opened += 1;
     this.socket = socket;
+    this.authenticatedAs = this.deps.identity();
     socket.onopen = () => {
       if (this.socket !== socket) return;
       socket.send(envelope(this.mux.attach(), token));
@@ -223,6 +230,7 @@ export class LiveSocket {
     this.mux.detach();
     this.failures = 0;
     this.renewToken = false;
+    this.authenticatedAs = null;
     if (socket) {
       socket.onclose = null;
       try {
@@ -255,9 +263,17 @@ async function sessionToken(renew: boolean): Promise<string | null> {
   return api.freshToken();
 }
 
+/** The user of the stored access token. */
+function storedIdentity(): string | null {
+  const token = api.tokens.get()?.token;
+  const claims = token ? decodeClaims(token) : null;
+  return claims ? (claims.userId ?? claims.sub) : null;
+}
+
 export const browserDeps: SocketDeps = {
   open: () => (typeof WebSocket === 'undefined' ? null : new WebSocket(wsUrl(window.location))),
   token: sessionToken,
+  identity: storedIdentity,
   defer: (callback) => queueMicrotask(callback),
   random: Math.random,
 };
