@@ -4,12 +4,14 @@
  * and sort) and every push after the first reply tells the table to reload it. A list of
  * one entity follows that entity (including alarms propagated to it); the list of every
  * alarm follows the tenant's devices and assets, which originate all rule-engine alarms.
+ * The subscriptions ride on the tab's shared socket (`live/socket.ts`); after a reconnect
+ * the fresh first reply reloads the table too (pushes may have been missed meanwhile).
  * When the socket cannot be opened, the table simply refreshes after its own actions.
  */
 
 import type { PageLink } from '../lib/pageLink';
+import { liveSocket } from '../live/socket';
 import { CUSTOM_RANGE, type AlarmFilter } from './alarms';
-import { api } from './instance';
 import type { EntityId } from './types';
 
 type Json = Record<string, unknown>;
@@ -20,15 +22,8 @@ export function alarmEntityFilters(entity?: EntityId<string>): Json[] {
   return ['DEVICE', 'ASSET'].map((entityType) => ({ type: 'entityType', entityType }));
 }
 
-/** The first message: authentication and one ALARM_DATA command per entity filter. */
-export function alarmDataCommands(
-  token: string,
-  firstCmdId: number,
-  filters: Json[],
-  link: PageLink,
-  filter: AlarmFilter,
-  now: number,
-): string {
+/** One ALARM_DATA query per entity filter, mirroring the shown page and filters. */
+export function alarmDataQueries(filters: Json[], link: PageLink, filter: AlarmFilter, now: number): Json[] {
   const pageLink: Json = {
     page: link.page,
     pageSize: link.pageSize,
@@ -46,12 +41,28 @@ export function alarmDataCommands(
     if (filter.from != null) pageLink.startTs = filter.from;
     if (filter.to != null) pageLink.endTs = filter.to;
   }
+  return filters.map((entityFilter) => ({
+    entityFilter,
+    pageLink,
+    alarmFields: [{ type: 'ALARM_FIELD', key: 'createdTime' }],
+  }));
+}
+
+/** The first message: authentication and one ALARM_DATA command per entity filter. */
+export function alarmDataCommands(
+  token: string,
+  firstCmdId: number,
+  filters: Json[],
+  link: PageLink,
+  filter: AlarmFilter,
+  now: number,
+): string {
   return JSON.stringify({
     authCmd: { cmdId: 0, token },
-    cmds: filters.map((entityFilter, i) => ({
+    cmds: alarmDataQueries(filters, link, filter, now).map((query, i) => ({
       type: 'ALARM_DATA',
       cmdId: firstCmdId + i,
-      query: { entityFilter, pageLink, alarmFields: [{ type: 'ALARM_FIELD', key: 'createdTime' }] },
+      query,
     })),
   });
 }
@@ -78,28 +89,14 @@ export function followAlarms(
   filter: AlarmFilter,
   onChange: () => void,
 ): () => void {
-  let closed = false;
-  let socket: WebSocket | null = null;
-  const answered = new Set<number>();
-  void api.freshToken().then((token) => {
-    if (closed || !token || typeof WebSocket === 'undefined') return;
-    const scheme = window.location.protocol === 'https:' ? 'wss:' : 'ws:';
-    try {
-      socket = new WebSocket(`${scheme}//${window.location.host}/api/ws`);
-    } catch {
-      return;
-    }
-    const filters = alarmEntityFilters(entity);
-    socket.onopen = () => socket?.send(alarmDataCommands(token, 1, filters, link, filter, Date.now()));
-    socket.onmessage = (event: MessageEvent<string>) => {
-      const id = alarmReplyId(event.data);
-      if (id === null) return;
-      if (answered.has(id)) onChange();
-      else answered.add(id);
-    };
+  const queries = alarmDataQueries(alarmEntityFilters(entity), link, filter, Date.now());
+  const stops = queries.map((query) => {
+    let answered = false;
+    return liveSocket.subscribe({ type: 'ALARM_DATA', query }, (reply) => {
+      if (alarmReplyId(reply.raw) === null) return;
+      if (answered) onChange();
+      else answered = true;
+    });
   });
-  return () => {
-    closed = true;
-    socket?.close();
-  };
+  return () => stops.forEach((stop) => stop());
 }
