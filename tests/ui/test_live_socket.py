@@ -131,9 +131,6 @@ def test_dashboard_of_several_devices_uses_one_websocket(page: Page, ui_node: Ui
     # Leaving the dashboard ends its subscriptions; the bell keeps the same socket open, and a
     # device page then subscribes on it too.
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Devices").click()
-    ended = lambda: [  # noqa: E731
-        c["entityId"] for c in _commands(sent) if c["type"] == "TIMESERIES" and c.get("unsubscribe")
-    ]
     page.get_by_placeholder("Search").first.fill(devices[1][1])
     page.get_by_role("cell", name=devices[1][1], exact=True).click()
     page.get_by_role("tab", name="Latest telemetry").click()
@@ -141,7 +138,19 @@ def test_dashboard_of_several_devices_uses_one_websocket(page: Page, ui_node: Ui
     expect(page.get_by_test_id("value-flow")).to_have_text("11.04")
     _publish(ui_node.mqtt_port, devices[1][2], {"flow": 12.5})
     expect(page.get_by_test_id("value-flow")).to_have_text("12.5")
-    assert sorted(ended()) == sorted(d[0] for d in devices)
+    ended = [c for c in _commands(sent) if c["type"] == "TIMESERIES" and c.get("unsubscribe")]
+    assert sorted(c["entityId"] for c in ended) == sorted(d[0] for d in devices)
+    # The device's alarm list follows ALARM_DATA on the same socket too.
+    page.get_by_role("tab", name="Alarms").click()
+    expect(page.get_by_role("columnheader").first).to_be_visible()
+    for _ in range(100):
+        if any(c["type"] == "ALARM_DATA" for c in _commands(sent)):
+            break
+        page.wait_for_timeout(100)
+    alarm_data = [c for c in _commands(sent) if c["type"] == "ALARM_DATA"]
+    assert (
+        alarm_data and alarm_data[0]["query"]["entityFilter"]["singleEntity"]["id"] == devices[1][0]
+    )
     assert len(sockets) == 1 and not sockets[0].is_closed()
 
 
