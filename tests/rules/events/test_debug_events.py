@@ -207,7 +207,9 @@ async def test_runaway_and_memory_bomb_failures_are_visible_while_others_flow(
     await rules.queue.append_many(
         "Main", [rules.msg(bad, {"spin": 1}), rules.msg(bad, {"bomb": 1})]
     )
-    await rules.queue.append_many("Main", [rules.msg(good, {"k": i}) for i in range(20)])
+    await rules.queue.append_many(
+        "Main", [rules.msg(good, {"k": i}, ts=1000 + i) for i in range(20)]
+    )
 
     async def good_done() -> bool:
         latest = await rules.base.core.telemetry.get_latest(rules.tenant_id, good)
