@@ -2,7 +2,9 @@
 
 PostgreSQL tests use the real server on 127.0.0.1:5432 (``INDUSTRYOS_TEST_PG`` overrides the
 admin URL). A template database is migrated once per session and cloned per test; every
-database this run creates has a unique name and is dropped at the end.
+database this run creates has a unique name. A test's database is dropped by a background
+thread as soon as the test ends (a drop takes a while, and hundreds of them at session end
+would outlast any per-test timeout); what is left is dropped at the end.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import os
 import shutil
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 import asyncpg
@@ -56,6 +59,8 @@ class DatabaseFactory:
         self._pg_template: str | None = None
         self._pg_databases: list[str] = []
         self._count = 0
+        self._dropper = ThreadPoolExecutor(1, thread_name_prefix="drop-test-db")
+        self._drops: list[Future[None]] = []
 
     def new_url(self, kind: str) -> str:
         """A URL of a fresh, migrated database of ``kind`` (sqlite or postgresql)."""
@@ -81,14 +86,28 @@ class DatabaseFactory:
         self._pg_databases.insert(0, name)
         return _pg_dsn(name).replace("postgresql://", "postgresql+asyncpg://")
 
+    def release(self, url: str) -> None:
+        """The test using ``url`` is over: drop its PostgreSQL database in the background."""
+        name = url.rpartition("/")[2]
+        if url.startswith("postgresql") and name in self._pg_databases:
+            self._pg_databases.remove(name)
+            self._drops.append(self._dropper.submit(_drop, name))
+
     def drop_all(self) -> None:
-        """Drop every PostgreSQL database this run created."""
+        """Wait for the background drops, then drop every database still left."""
+        self._dropper.shutdown(wait=True)
+        for drop in self._drops:
+            drop.result()  # a failed drop is an error of the run, not something to hide
         if self._pg_databases:
             asyncio.run(
                 _pg_admin(
                     *(f'DROP DATABASE IF EXISTS "{n}" WITH (FORCE)' for n in self._pg_databases)
                 )
             )
+
+
+def _drop(name: str) -> None:
+    asyncio.run(_pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 @pytest.fixture(scope="session")
@@ -99,9 +118,11 @@ def database_factory(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Datab
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-def db_url(request: pytest.FixtureRequest, database_factory: DatabaseFactory) -> str:
-    """A fresh migrated database, once per engine."""
-    return database_factory.new_url(request.param)
+def db_url(request: pytest.FixtureRequest, database_factory: DatabaseFactory) -> Iterator[str]:
+    """A fresh migrated database, once per engine; dropped once the test is over."""
+    url = database_factory.new_url(request.param)
+    yield url
+    database_factory.release(url)
 
 
 @pytest.fixture
