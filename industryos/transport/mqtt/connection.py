@@ -1,10 +1,11 @@
 """One client connection: CONNECT handshake, the reader loop, ordered hooks, coalesced writes.
 
 Reading top to bottom (mqttools' ``serve_forever`` shape): read CONNECT, authenticate,
-CONNACK; then the reader loop dispatches each packet through ``_dispatch_table``; then
+CONNACK; then the reader loop dispatches each packet through ``_HANDLERS``; then
 one cleanup block. Protocol-level packets (PINGREQ, the QoS handshakes) are answered
 inline by the reader; packets that need the application (PUBLISH, SUBSCRIBE,
-UNSUBSCRIBE) go, in arrival order, to one worker task per connection. So a slow
+UNSUBSCRIBE) go, in arrival order, to the connection's worker task (which exists only
+while there is work, so an idle connection holds no task). So a slow
 ``on_publish`` (waiting for the durable queue) never delays PINGRESP or the client's
 acknowledgements of our publishes. Once ``max_pending_packets`` wait for the worker, the
 reader stops reading and TCP flow control pushes back on the client.
@@ -296,41 +297,34 @@ class Connection(Generic[ContextT]):
     async def _run(self, session: Session[ContextT], packets: AsyncIterator[Packet]) -> None:
         self._started = True
         self._enqueue(partial(self._app.on_connect, session))
-        table = self._dispatch_table(session)
+        handlers = _HANDLERS
         async for packet in packets:
-            handler = table.get(type(packet))
+            handler = handlers.get(type(packet))
             if handler is None:
                 raise MqttProtocolError(
                     ReasonCode.PROTOCOL_ERROR, f"unexpected {type(packet).__name__}"
                 )
-            pending = handler(packet)
+            pending = handler(self, session, packet)
             if pending is not None:
                 await pending
             if self._closing:
                 return
         self.close(_CLOSED_BY_PEER, notify=False)
 
-    def _dispatch_table(
-        self, session: Session[ContextT]
-    ) -> dict[type[Any], Callable[[Any], Awaitable[None] | None]]:
-        """Every packet type a client may send once connected, and who handles it."""
-        return {
-            Publish: partial(self._on_publish, session),
-            Puback: session.on_puback,
-            Pubrec: session.on_pubrec,
-            Pubrel: session.on_pubrel,
-            Pubcomp: session.on_pubcomp,
-            Subscribe: lambda p: self._enqueue(partial(self._subscribe, session, p)),
-            Unsubscribe: lambda p: self._enqueue(partial(self._unsubscribe, session, p)),
-            Pingreq: self._on_pingreq,
-            Disconnect: self._on_disconnect,
-            Auth: self._on_auth,
-        }
-
     def _on_publish(self, session: Session[ContextT], publish: Publish) -> Awaitable[None] | None:
         if session.accept_publish(publish):
             return self._enqueue(publish)
         return None
+
+    def _on_subscribe(
+        self, session: Session[ContextT], packet: Subscribe
+    ) -> Awaitable[None] | None:
+        return self._enqueue(partial(self._subscribe, session, packet))
+
+    def _on_unsubscribe(
+        self, session: Session[ContextT], packet: Unsubscribe
+    ) -> Awaitable[None] | None:
+        return self._enqueue(partial(self._unsubscribe, session, packet))
 
     def _on_pingreq(self, packet: Pingreq) -> None:
         self.write(_PINGRESP)
@@ -501,3 +495,21 @@ class Connection(Generic[ContextT]):
             await self._app.on_disconnect(session, _CLOSED_BY_PEER if reason is None else reason)
         except Exception:
             log.exception("%r: on_disconnect failed", self)
+
+
+Handler = Callable[[Connection[Any], Session[Any], Any], Awaitable[None] | None]
+
+_HANDLERS: dict[type[Packet], Handler] = {
+    Publish: Connection._on_publish,
+    Puback: lambda c, s, p: s.on_puback(p),
+    Pubrec: lambda c, s, p: s.on_pubrec(p),
+    Pubrel: lambda c, s, p: s.on_pubrel(p),
+    Pubcomp: lambda c, s, p: s.on_pubcomp(p),
+    Subscribe: Connection._on_subscribe,
+    Unsubscribe: Connection._on_unsubscribe,
+    Pingreq: lambda c, s, p: c._on_pingreq(p),
+    Disconnect: lambda c, s, p: c._on_disconnect(p),
+    Auth: lambda c, s, p: c._on_auth(p),
+}
+"""Every packet type a client may send once connected, and who handles it (one table for
+all connections: a per-connection table of bound methods cost ~1 KiB per connection)."""
