@@ -86,7 +86,7 @@ def test_alarm_rule_built_in_forms_rings_the_bell(page: Page, ui_node: UiNode) -
     row.get_by_role("button", name="Mark Alarm E2E Leak read").click()
     expect(bell).to_have_attribute("data-count", "0")
     expect(page.get_by_text("No unread notifications")).to_be_visible()
-    page.get_by_text("All", exact=True).click()
+    page.get_by_role("radiogroup").get_by_text("All", exact=True).click()
     expect(page.get_by_role("row").filter(has_text="Alarm E2E Leak")).to_contain_text("Read")
 
     # A message sent by hand from the page reaches the same inbox.
@@ -97,7 +97,7 @@ def test_alarm_rule_built_in_forms_rings_the_bell(page: Page, ui_node: UiNode) -
     dialog.get_by_role("textbox", name="Message").fill("Night shift starts at 22:00")
     dialog.get_by_role("button", name="Save").click()
     expect(bell).to_have_attribute("data-count", "1", timeout=15_000)
-    page.get_by_text("Unread", exact=True).click()
+    page.get_by_role("radiogroup").get_by_text("Unread", exact=True).click()
     expect(page.get_by_role("row").filter(has_text="E2E shift change")).to_contain_text(
         "Night shift starts at 22:00"
     )
