@@ -171,7 +171,9 @@ class TsBatchWriter:
         batch = self._open
         if batch is None:
             batch = self._open = self._new_batch()
-        if new_keys:
+        if new_keys or batch.unresolved:
+            # rows wait for key ids; every later call waits behind them, so the batch
+            # keeps call order (among equal points the last write must stay last)
             batch.new_keys |= new_keys
             batch.unresolved.append((entity, entries))
         else:

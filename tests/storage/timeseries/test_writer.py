@@ -78,6 +78,25 @@ async def test_rewriting_a_point_overwrites_it(ts: TimeseriesStorage) -> None:
     assert await ts.store.latest(entity) == [TsKvEntry(T0 + 1, "t", 2, DataType.LONG)]
 
 
+async def test_call_order_holds_when_an_earlier_call_brings_a_new_key(
+    ts: TimeseriesStorage,
+) -> None:
+    """A call whose rows wait for a new key's id does not fall behind later calls."""
+    entity = uuid.uuid4()
+    await ts.writer.write(TENANT, entity, [TsKvEntry(T0, "t", 0, DataType.LONG)])
+    new_key = f"fresh_{uuid.uuid4().hex[:8]}"
+    first = ts.writer.submit(
+        TENANT,
+        entity,
+        [TsKvEntry(T0 + 1, "t", 1, DataType.LONG), TsKvEntry(T0 + 1, new_key, 1, DataType.LONG)],
+    )
+    second = ts.writer.submit(TENANT, entity, [TsKvEntry(T0 + 1, "t", 2, DataType.LONG)])
+    assert first is second  # one batch
+    await second
+    assert await ts.store.latest(entity, ["t"]) == [TsKvEntry(T0 + 1, "t", 2, DataType.LONG)]
+    assert (await history(ts, entity, "t"))[-1] == TsKvEntry(T0 + 1, "t", 2, DataType.LONG)
+
+
 async def test_concurrent_writers(ts: TimeseriesStorage) -> None:
     """Many tasks writing at once are grouped into few batches and nothing is lost."""
     entities = [uuid.uuid4() for _ in range(20)]
