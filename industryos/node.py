@@ -14,6 +14,8 @@ from collections.abc import Coroutine
 from dataclasses import dataclass
 from typing import Any
 
+from fastapi import FastAPI
+
 from industryos.alarms.comments import AlarmComments
 from industryos.alarms.data_query import AlarmDataQueries
 from industryos.alarms.queries import AlarmQueries
@@ -223,6 +225,7 @@ class Node:
         self.rpc: DeviceRpc | None = None
         self.core: Core | None = None
         self._retention: RetentionJob | None = None
+        self.app: FastAPI | None = None
 
     @property
     def ready(self) -> bool:
@@ -292,13 +295,57 @@ class Node:
             settings.jwt_access_ttl_s,
             settings.jwt_refresh_ttl_s,
         )
+        self.devices = DeviceTransports.build(settings, core, self._queue, RULE_ENGINE_TOPIC)
+        self.rpc = DeviceRpc.build(
+            core.db,
+            core.devices,
+            core.audit,
+            self.devices.sessions,
+            self.devices.server_rpc,
+            QueuePublisher(self._queue, RULE_ENGINE_TOPIC),
+            min_timeout_ms=settings.rpc_min_timeout_ms,
+        )
+        self.app = self.build_app(core, tokens, chains, services, entity_changes)
+        self._http = HttpServer(self.app, settings.http_host, settings.http_port)
+        await self._http.start()
+        self.devices.mqtt_app.ota = MqttOta(core.ota.downloads, settings.max_payload_bytes)
+        self.devices.coap.resource.ota = CoapOta(core.ota.downloads)
+        services.server_rpc = self.devices.server_rpc
+        services.client_rpc = self.devices.client_rpc
+        services.device_state = self.devices.state
+        services.device_rpc = self.rpc.calls
+        await self.rules.start()
+        await self.rpc.start()
+        await self.devices.start()
+        self._ready = True
+        log.info("node ready (HTTP port %d)", self.http_port)
+
+    def build_app(
+        self,
+        core: Core,
+        tokens: TokenIssuer,
+        chains: RuleChainService,
+        services: ServiceSet,
+        entity_changes: ws.EntityChangeTap,
+    ) -> FastAPI:
+        """The REST and WebSocket app with every route the node serves, in one place.
+
+        ``create_app`` holds the routers that need only the :class:`ApiContext`; the rest
+        need node parts (rule engine, queue, device transports, RPC) and are installed here,
+        so the isolation tests run on exactly this app and no second list can drift.
+        """
+        assert self.rules is not None and self._queue is not None
+        assert self.devices is not None and self.rpc is not None
+        assert services.rest_calls is not None
+        settings = self.settings
         app = create_app(
             core.api_context(tokens, settings.max_page_size), ready=lambda: self._ready
         )
         app.include_router(device_http.router)
+        setattr(app.state, device_http.STATE_ATTRIBUTE, self.devices.http)
+        setattr(app.state, OTA_HTTP_STATE, core.ota.downloads)
         rule_chain_routes.install(app, rule_chain_routes.RuleChainApi(chains, self.rules))
         event_routes.install(app, EventQueries(core.db, core.lookup))
-        assert services.rest_calls is not None
         rule_engine_routes.install(
             app, rule_engine_routes.RuleEngineCalls(services.rest_calls, self._queue, core.lookup)
         )
@@ -317,10 +364,6 @@ class Node:
                 entity_changes=entity_changes.feed,
             ),
         )
-        self._http = HttpServer(app, settings.http_host, settings.http_port)
-        await self._http.start()
-        self.devices = DeviceTransports.build(settings, core, self._queue, RULE_ENGINE_TOPIC)
-        setattr(app.state, device_http.STATE_ATTRIBUTE, self.devices.http)
         ota_routes.install(app, core.ota)
         bulk = BulkImport(
             core.db,
@@ -334,28 +377,8 @@ class Node:
         )
         bulk.on_devices_created(core.ota.assignments.devices_created)
         bulk_routes.install(app, bulk)
-        setattr(app.state, OTA_HTTP_STATE, core.ota.downloads)
-        self.devices.mqtt_app.ota = MqttOta(core.ota.downloads, settings.max_payload_bytes)
-        self.devices.coap.resource.ota = CoapOta(core.ota.downloads)
-        services.server_rpc = self.devices.server_rpc
-        services.client_rpc = self.devices.client_rpc
-        services.device_state = self.devices.state
-        self.rpc = DeviceRpc.build(
-            core.db,
-            core.devices,
-            core.audit,
-            self.devices.sessions,
-            self.devices.server_rpc,
-            QueuePublisher(self._queue, RULE_ENGINE_TOPIC),
-            min_timeout_ms=settings.rpc_min_timeout_ms,
-        )
         rpc_routes.install(app, self.rpc.rest)
-        services.device_rpc = self.rpc.calls
-        await self.rules.start()
-        await self.rpc.start()
-        await self.devices.start()
-        self._ready = True
-        log.info("node ready (HTTP port %d)", self.http_port)
+        return app
 
     async def stop(self) -> None:
         """Close listeners first, then flush and release storage."""
