@@ -44,7 +44,7 @@ RUNS: dict[str, list[str]] = {
     "start": ["node_start.py", "--runs", "1", "--idle", "5"],
     "ingest": ["mqtt_ingest.py", "--devices", "200", "--seconds", "10"],
     "ingest@5k": ["mqtt_ingest.py", "--devices", "500", "--rate", "5000", "--seconds", "10"],
-    "connections": ["connections.py", "--connections", "1000"],
+    "connections": ["connections.py", "--connections", "4000"],
     "crash": ["crash.py", "--cycles", "10", "--devices", "20"],
 }
 
