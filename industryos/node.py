@@ -33,6 +33,7 @@ from industryos.api.routes import rule_chains as rule_chain_routes
 from industryos.api.routes import rule_engine as rule_engine_routes
 from industryos.api.server import HttpServer
 from industryos.api.sessions import SessionRevocations
+from industryos.api.static import UiRoute
 from industryos.api.tokens import TokenIssuer
 from industryos.config import Settings, resolve_jwt_secret
 from industryos.demo import Bootstrap
@@ -378,6 +379,9 @@ class Node:
         bulk.on_devices_created(core.ota.assignments.devices_created)
         bulk_routes.install(app, bulk)
         rpc_routes.install(app, self.rpc.rest)
+        # create_app mounted the UI's catch-all GET last; keep it behind the routes installed
+        # here, or it answers GET /metrics with the UI (sorted is stable: only it moves).
+        app.router.routes[:] = sorted(app.router.routes, key=lambda r: isinstance(r, UiRoute))
         return app
 
     async def stop(self) -> None:

@@ -25,6 +25,7 @@ import httpx
 import pytest
 import sqlalchemy as sa
 
+from industryos.api.static import is_reserved
 from industryos.entities.models import Authority, User
 from industryos.rules.events.model import EventType
 from industryos.storage.tables import metadata
@@ -526,6 +527,28 @@ async def test_every_id_route_is_probed(node_platform: NodePlatform) -> None:
     assert unprobed == [], f"routes with ids that no isolation probe covers: {unprobed}"
     stale = [route for route in EXEMPT_ROUTES if route not in node_platform.routes()]
     assert stale == [], f"exemptions of routes the node no longer serves: {stale}"
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+async def test_ui_fallback_shadows_no_served_route(node_platform: NodePlatform) -> None:
+    """A GET route outside the API's prefixes (``/metrics``) answers itself, not the web UI.
+
+    The UI's catch-all must stay the last route even though the node installs routes after
+    ``create_app``; otherwise the guard above would count a route nobody can reach.
+    """
+    client = node_platform.client()
+    plain = [
+        path
+        for method, path in sorted(node_platform.routes())
+        if method == "GET" and "{" not in path and not is_reserved(path)
+    ]
+    assert "/metrics" in plain
+    answered_by_ui = []
+    for path in plain:
+        response = await client.get(path)
+        if response.headers.get("content-type", "").startswith("text/html"):
+            answered_by_ui.append(path)
+    assert answered_by_ui == []
 
 
 async def _login_new_customer_user(
