@@ -55,6 +55,8 @@ class Probe:
     """A list endpoint: an empty answer (nothing of A) is as good as a refusal."""
     bulk: bool = False
     """A bulk operation: a 200 in which no id succeeded is as good as a refusal."""
+    reference: bool = False
+    """A's id is in the body of a create: a 400 that treats it as non-existent also refuses."""
     attackers: tuple[str, ...] = ("tenant_b_admin", "other_customer_user")
 
 
@@ -465,6 +467,84 @@ PROBES: dict[str, list[Probe]] = {
             bulk=True,
         ),
     ],
+    "references": [
+        # Creates and updates whose body (not path) names one of A's entities; ThingsBoard
+        # answers 400 "referencing non-existing ..." for another tenant's entity.
+        Probe(
+            "POST",
+            "/api/alarm",
+            lambda i: {
+                "type": "Spoofed",
+                "originator": {"entityType": "DEVICE", "id": i["device"]},
+                "severity": "MAJOR",
+            },
+        ),
+        Probe(
+            "POST",
+            "/api/alarm",
+            lambda i: {
+                "id": {"id": i["alarm"]},
+                "type": "Overheat",
+                "originator": _ref("DEVICE", "own")(i),
+                "severity": "WARNING",
+            },
+        ),
+        Probe(
+            "POST",
+            "/api/device",
+            lambda i: {"name": "on A's profile", "deviceProfileId": {"id": i["device_profile"]}},
+            reference=True,
+        ),
+        Probe(
+            "POST",
+            "/api/asset",
+            lambda i: {"name": "on A's profile", "assetProfileId": {"id": i["asset_profile"]}},
+            reference=True,
+        ),
+        Probe(
+            "POST",
+            "/api/user",
+            lambda i: {
+                "email": "planted@a.test",
+                "authority": "CUSTOMER_USER",
+                "customerId": {"id": i["customer"]},
+            },
+            reference=True,
+        ),
+        Probe(
+            "POST",
+            "/api/otaPackage",
+            lambda i: {
+                "title": "planted",
+                "version": "9",
+                "type": "FIRMWARE",
+                "deviceProfileId": {"id": i["device_profile"]},
+            },
+            reference=True,
+        ),
+        Probe(
+            "POST",
+            "/api/notification/request",
+            lambda i: {
+                "targets": [i["notification_target"]],
+                "template": {
+                    "notificationType": "GENERAL",
+                    "configuration": {
+                        "deliveryMethodsTemplates": {
+                            "WEB": {"method": "WEB", "subject": "s", "body": "b"}
+                        }
+                    },
+                },
+            },
+            attackers=B_ONLY,
+        ),
+        Probe(
+            "POST",
+            "/api/entitiesQuery/find/keys?timeseries=true&attributes=true",
+            lambda i: _single_device(i),
+            listing=True,
+        ),
+    ],
     "audit_logs": [
         Probe("GET", "/api/audit/logs/entity/DEVICE/{device}?" + PAGE, listing=True),
         Probe("GET", "/api/audit/logs/customer/{customer}?" + PAGE, listing=True),
@@ -711,7 +791,7 @@ async def snapshot(platform: Platform) -> dict[str, list[str]]:
 
 
 def _refused(response: httpx.Response, probe: Probe) -> str | None:
-    """None when the answer is a refusal (or an empty list, or a bulk of failures)."""
+    """None when the answer refuses (or lists nothing, or bulk-fails, or finds no reference)."""
     body = response.json() if response.content else None
     if response.status_code in (403, 404):
         if not isinstance(body, dict) or not body.keys() >= ERROR_KEYS:
@@ -719,7 +799,13 @@ def _refused(response: httpx.Response, probe: Probe) -> str | None:
         return None
     if probe.listing and response.status_code == 200:
         data = body["data"] if isinstance(body, dict) and "data" in body else body
+        if isinstance(data, dict):  # key listings: {"timeseries": [], "attribute": [], ...}
+            data = [item for values in data.values() for item in values]
         return None if data in ([], 0) else f"200 with data: {data}"
+    if probe.reference and response.status_code == 400:
+        if not isinstance(body, dict) or not body.keys() >= ERROR_KEYS:
+            return f"400 without the error body: {body}"
+        return None
     if probe.bulk and response.status_code == 200:
         succeeded = body.get("succeeded") if isinstance(body, dict) else body
         return None if succeeded == [] else f"200 with successes: {body}"
@@ -748,6 +834,6 @@ async def test_other_tenant_and_other_customer_are_refused(node_platform: NodePl
                 problem = _refused(response, probe)
                 if problem:
                     failures.append(f"{resource}: {attacker} {probe.method} {path} -> {problem}")
-    assert failures == []
+    assert failures == [], "\n".join(failures)
     await platform.settle()
     assert await snapshot(platform) == before, "a refused request changed the database"
