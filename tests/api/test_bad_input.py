@@ -54,6 +54,15 @@ CASES: dict[str, list[Case]] = {
         Case("POST", T + "/DEVICE/{device}/timeseries/ANY", raw=b""),
         Case("POST", T + "/DEVICE/{device}/attributes/SERVER_SCOPE", raw=NOT_JSON),
         Case("POST", T + "/{device}/SHARED_SCOPE", raw=b"{'single': 'quotes'}"),
+        Case("POST", "/api/ruleChain", raw=NOT_JSON),
+        Case("POST", "/api/ruleChain/metadata", raw=NOT_JSON),
+        Case("POST", "/api/rpc/oneway/{device}", raw=NOT_JSON),
+        Case("POST", "/api/plugins/rpc/twoway/{device}", raw=NOT_JSON),
+        Case("POST", "/api/entitiesQuery/find", raw=NOT_JSON),
+        Case("POST", "/api/alarmsQuery/find", raw=NOT_JSON),
+        Case("POST", "/api/events/DEVICE/{device}?pageSize=10&page=0", raw=NOT_JSON),
+        Case("POST", "/api/rule-engine/DEVICE/{device}", raw=NOT_JSON),
+        Case("POST", "/api/devices/bulk/delete", raw=NOT_JSON),
     ],
     "wrong_types": [
         Case("POST", "/api/device", json={"name": 123}),
@@ -90,6 +99,12 @@ CASES: dict[str, list[Case]] = {
         Case("DELETE", T + "/DEVICE/{device}/timeseries/delete?keys=a&startTs=late&endTs=1"),
         Case("GET", "/api/tenant/devices?pageSize=10&page=0&sortOrder=SIDEWAYS"),
         Case("GET", "/api/tenant/devices?pageSize=10&page=0&sortProperty=password"),
+        Case("POST", "/api/ruleChain", json={"name": 5}),
+        Case("POST", "/api/ruleChain", json={"name": "x", "type": "SIDEWAYS"}),
+        Case("POST", "/api/rpc/oneway/{device}", json={"params": {}}),
+        Case("POST", "/api/rpc/oneway/{device}", json={"method": "m", "timeout": "soon"}),
+        Case("POST", "/api/entitiesQuery/find", json={"entityFilter": "all"}),
+        Case("POST", "/api/devices/bulk/delete", json={"deviceIds": "{device}"}),
     ],
     "unknown_entity_types": [
         Case("GET", "/api/relations?fromId={device}&fromType=FOO"),
@@ -124,6 +139,8 @@ CASES: dict[str, list[Case]] = {
         Case("GET", T + "/DASHBOARD/{device}/values/attributes"),
         Case("POST", T + "/THING/{device}/timeseries/ANY", json={"a": 1}),
         Case("GET", "/api/audit/logs/entity/FOO/{device}?pageSize=10&page=0"),
+        Case("GET", "/api/events/FOO/{device}?pageSize=10&page=0"),
+        Case("POST", "/api/rule-engine/FOO/{device}", json={"a": 1}),
     ],
     "page_sizes": [
         Case("GET", "/api/tenant/devices?pageSize=100000&page=0"),
@@ -136,6 +153,10 @@ CASES: dict[str, list[Case]] = {
         Case("GET", "/api/tenant/devices?pageSize=0&page=0"),
         Case("GET", "/api/tenant/devices?pageSize=10&page=-1"),
         Case("GET", "/api/customers?pageSize=ten&page=0"),
+        Case("GET", "/api/ruleChains?pageSize=100000&page=0"),
+        Case("GET", "/api/rpc/persistent/device/{device}?pageSize=100000&page=0"),
+        Case("GET", "/api/events/DEVICE/{device}?pageSize=100000&page=0"),
+        Case("GET", "/api/otaPackages?pageSize=100000&page=0"),
     ],
     "non_uuid_ids": [
         Case("GET", "/api/device/not-a-uuid"),
@@ -158,6 +179,15 @@ CASES: dict[str, list[Case]] = {
         Case("POST", T + "/xyz/SERVER_SCOPE", json={"a": 1}),
         Case("DELETE", T + "/DEVICE/xyz/SERVER_SCOPE?keys=a"),
         Case("GET", "/api/audit/logs/entity/DEVICE/xyz?pageSize=10&page=0"),
+        Case("GET", "/api/ruleChain/xyz"),
+        Case("GET", "/api/ruleChain/xyz/metadata"),
+        Case("POST", "/api/rpc/oneway/xyz", json={"method": "m"}),
+        Case("GET", "/api/rpc/persistent/xyz"),
+        Case("GET", "/api/rpc/persistent/device/xyz?pageSize=10&page=0"),
+        Case("GET", "/api/events/DEVICE/xyz?pageSize=10&page=0"),
+        Case("POST", "/api/rule-engine/DEVICE/xyz", json={"a": 1}),
+        Case("GET", "/api/otaPackage/xyz"),
+        Case("POST", "/api/devices/bulk/delete", json={"deviceIds": ["nope"]}),
     ],
 }
 
@@ -207,7 +237,7 @@ async def test_bad_input_is_400_with_error_body_and_writes_nothing(
             )
         elif not isinstance(body, dict) or not body.keys() >= ERROR_KEYS or body["status"] != 400:
             failures.append(f"{case.method} {case.path}: 400 without the error body: {body}")
-    assert failures == []
+    assert failures == [], "\n".join(failures)
     assert platform.published() == published, "a refused request was announced"
     await platform.settle()
     assert await snapshot(platform) == before, "a refused request changed the database"
