@@ -103,6 +103,24 @@ export const router = createBrowserRouter([
             lazy: async () => ({ Component: (await import('./pages/assets/AssetProfilesPage')).AssetProfilesPage }),
           },
           {
+            path: 'tenants',
+            lazy: async () => ({ Component: (await import('./pages/tenants/TenantsPage')).TenantsPage }),
+          },
+          {
+            path: 'tenants/:tenantId/:tab?',
+            lazy: async () => ({ Component: (await import('./pages/tenants/TenantPage')).TenantPage }),
+          },
+          {
+            path: 'tenant-profiles',
+            lazy: async () => ({
+              Component: (await import('./pages/tenantProfiles/TenantProfilesPage')).TenantProfilesPage,
+            }),
+          },
+          {
+            path: 'settings/mail',
+            lazy: async () => ({ Component: (await import('./pages/settings/MailSettingsPage')).MailSettingsPage }),
+          },
+          {
             path: ':section',
             lazy: async () => ({
               Component: (await import('./pages/EntityListPage')).EntityListPage,

@@ -9,6 +9,7 @@ import {
   IconDeviceDesktopUp,
   IconHome,
   IconLayoutDashboard,
+  IconMail,
   IconSettings,
   IconSitemap,
   IconTemplate,
@@ -38,6 +39,7 @@ const ICONS: Record<Section, Icon> = {
   alarms: IconAlertTriangle,
   dashboards: IconLayoutDashboard,
   notifications: IconBell,
+  settings: IconMail,
 };
 
 function isActive(current: string, path: string): boolean {

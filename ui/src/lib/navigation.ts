@@ -19,7 +19,8 @@ export type Section =
   | 'ruleChains'
   | 'alarms'
   | 'dashboards'
-  | 'notifications';
+  | 'notifications'
+  | 'settings';
 
 export interface NavItem {
   section: Section;
@@ -42,10 +43,11 @@ const ITEMS: Record<Section, NavItem> = {
   alarms: { section: 'alarms', label: 'Alarms', path: '/alarms' },
   dashboards: { section: 'dashboards', label: 'Dashboards', path: '/dashboards' },
   notifications: { section: 'notifications', label: 'Notifications', path: '/notifications' },
+  settings: { section: 'settings', label: 'Mail settings', path: '/settings/mail' },
 };
 
 const SECTIONS: Record<Authority, Section[]> = {
-  SYS_ADMIN: ['home', 'tenants', 'tenantProfiles', 'notifications'],
+  SYS_ADMIN: ['home', 'tenants', 'tenantProfiles', 'notifications', 'settings'],
   TENANT_ADMIN: [
     'home',
     'alarms',
