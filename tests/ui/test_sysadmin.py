@@ -1,0 +1,84 @@
+"""The system administrator's pages end to end: a tenant, its first admin, the mail settings."""
+
+from __future__ import annotations
+
+import re
+
+from playwright.sync_api import Browser, Page, expect
+
+from tests.ui.conftest import DESKTOP, UiNode, sign_in
+
+SYSADMIN = ("sysadmin@industryos.local", "sysadmin")
+ADMIN_EMAIL = "boss@e2e-works.example"
+ADMIN_PASSWORD = "Sysadmin-e2e-7"
+
+
+def test_new_tenant_admin_activates_and_signs_in(
+    page: Page, browser: Browser, ui_node: UiNode
+) -> None:
+    sign_in(page, *SYSADMIN)
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Tenants").click()
+    page.get_by_role("button", name="Add tenant").click()
+    dialog = page.get_by_role("dialog")
+    dialog.get_by_label("Title").fill("E2E Works")
+    dialog.get_by_label("City").fill("Leipzig")
+    dialog.get_by_role("button", name="Add").click()
+
+    # A new tenant opens on its page; add its first administrator there.
+    expect(page.get_by_role("heading", name="E2E Works")).to_be_visible()
+    page.get_by_role("tab", name="Tenant admins").click()
+    expect(page.get_by_text("No tenant administrators")).to_be_visible()
+    page.get_by_role("button", name="Add tenant admin").click()
+    page.get_by_role("dialog").get_by_label("E-mail").fill(ADMIN_EMAIL)
+    page.get_by_role("dialog").get_by_role("button", name="Add").click()
+
+    # Adding shows the activation link: the UI's own create-password page.
+    link = page.get_by_test_id("activation-link")
+    expect(link).to_have_value(re.compile(r"/login/createPassword\?activateToken=.+"))
+    url = link.input_value()
+    assert url.startswith(ui_node.base_url)
+    page.keyboard.press("Escape")
+    expect(page.get_by_role("row", name=re.compile(re.escape(ADMIN_EMAIL)))).to_have_count(1)
+
+    # The new admin, in a browser of their own, sets a password from the link...
+    fresh = browser.new_context(base_url=ui_node.base_url, viewport=DESKTOP)  # type: ignore[arg-type]
+    fresh.set_default_timeout(15_000)
+    try:
+        admin_page = fresh.new_page()
+        admin_page.goto(url)
+        passwords = admin_page.locator("input[autocomplete=new-password]")
+        passwords.nth(0).fill(ADMIN_PASSWORD)
+        passwords.nth(1).fill(ADMIN_PASSWORD)
+        admin_page.get_by_role("button", name="Create password").click()
+        expect(admin_page.get_by_test_id("owner")).to_have_text("E2E Works")
+        admin_page.evaluate("localStorage.clear()")
+        # ... and signs in with it, to the tenant's empty device list.
+        sign_in(admin_page, ADMIN_EMAIL, ADMIN_PASSWORD)
+        nav = admin_page.get_by_role("navigation", name="Main")
+        nav.get_by_role("link", name="Devices", exact=True).click()
+        expect(admin_page.get_by_text("No devices")).to_be_visible()
+        expect(admin_page.get_by_role("cell", name="Pump 1", exact=True)).to_have_count(0)
+    finally:
+        fresh.close()
+
+
+def test_mail_settings_survive_a_reload_without_the_password(page: Page) -> None:
+    sign_in(page, *SYSADMIN)
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Mail settings").click()
+    page.get_by_label("Mail from").fill("platform@e2e-works.example")
+    page.get_by_label("SMTP host").fill("smtp.e2e-works.example")
+    page.get_by_label("SMTP port").fill("2525")
+    page.get_by_label("Enable TLS (STARTTLS)").check()
+    page.get_by_label("Username").fill("mailer")
+    page.locator("input[autocomplete=new-password]").fill("mail-secret")
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_text("Mail settings saved")).to_be_visible()
+
+    page.reload()
+    expect(page.get_by_label("SMTP host")).to_have_value("smtp.e2e-works.example")
+    expect(page.get_by_label("Mail from")).to_have_value("platform@e2e-works.example")
+    expect(page.get_by_label("SMTP port")).to_have_value("2525")
+    expect(page.get_by_label("Enable TLS (STARTTLS)")).to_be_checked()
+    expect(page.get_by_label("Username")).to_have_value("mailer")
+    expect(page.locator("input[autocomplete=new-password]")).to_have_value("")
+    assert "mail-secret" not in page.content()
