@@ -82,3 +82,25 @@ def test_mail_settings_survive_a_reload_without_the_password(page: Page) -> None
     expect(page.get_by_label("Username")).to_have_value("mailer")
     expect(page.locator("input[autocomplete=new-password]")).to_have_value("")
     assert "mail-secret" not in page.content()
+
+
+def test_tenant_profile_limits_are_saved(page: Page) -> None:
+    sign_in(page, *SYSADMIN)
+    nav = page.get_by_role("navigation", name="Main")
+    nav.get_by_role("link", name="Tenant profiles").click()
+    page.get_by_role("button", name="Add tenant profile").click()
+    dialog = page.get_by_role("dialog")
+    dialog.get_by_label("Name").fill("E2E Limited")
+    dialog.get_by_label("Max devices").fill("5")
+    rate = dialog.get_by_label("Device telemetry messages")
+    rate.fill("ten per second")
+    expect(dialog.get_by_text("Use capacity:seconds pairs")).to_be_visible()
+    expect(dialog.get_by_role("button", name="Add")).to_be_disabled()
+    rate.fill("10:1,300:60")
+    dialog.get_by_role("button", name="Add").click()
+    expect(page.get_by_role("cell", name="E2E Limited", exact=True)).to_be_visible()
+
+    page.get_by_role("button", name="Edit E2E Limited").click()
+    dialog = page.get_by_role("dialog")
+    expect(dialog.get_by_label("Max devices")).to_have_value("5")
+    expect(dialog.get_by_label("Device telemetry messages")).to_have_value("10:1,300:60")

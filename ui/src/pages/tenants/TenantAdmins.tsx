@@ -8,7 +8,7 @@ import { deleteUser, saveUser, type UserRow } from '../../api/users';
 import { confirmAction } from '../../components/confirm';
 import { DataTable, type Column } from '../../components/DataTable';
 import { usePaged } from '../../components/usePaged';
-import { displayName, formatTime } from '../../lib/format';
+import { formatTime } from '../../lib/format';
 import type { PageLink } from '../../lib/pageLink';
 import { ActivationModal } from '../users/ActivationModal';
 
@@ -90,7 +90,7 @@ export function TenantAdmins({ tenantId }: { tenantId: string }) {
 
   const columns: Column<UserRow>[] = [
     { key: 'email', label: 'E-mail', sort: 'email', render: (u) => <Text size="sm" fw={600}>{u.email}</Text> },
-    { key: 'name', label: 'Name', render: (u) => <Text size="sm">{displayName(u)}</Text> },
+    { key: 'name', label: 'Name', render: (u) => <Text size="sm">{[u.firstName, u.lastName].filter(Boolean).join(' ')}</Text> },
     { key: 'created', label: 'Created', sort: 'createdTime', render: (u) => <Text size="sm" c="dimmed">{formatTime(u.createdTime)}</Text> },
   ];
 
