@@ -302,3 +302,41 @@ async def test_catalogue_is_tenant_scoped_and_requests_log_deliveries(platform: 
         "/api/notification/request", json={"targets": [target_id], "template": template}
     )
     assert refused.status_code == 404
+
+
+async def test_test_mail_reaches_the_caller_or_says_why_not(platform: Platform) -> None:
+    """testMail sends with the settings in the body, to the caller; a failure is a clear 400."""
+    tenant = await platform.new_tenant("TestMail")
+    admin_email = (await _ok(await tenant.admin.get("/api/auth/user")))["email"]
+    with smtp_server() as (mailbox, smtp_port):
+        settings = {
+            "mailFrom": "ops@industryos.test",
+            "smtpProtocol": "smtp",
+            "smtpHost": "127.0.0.1",
+            "smtpPort": smtp_port,
+            "timeout": 5000,
+            "enableTls": False,
+        }
+        sent = await tenant.admin.post(
+            "/api/admin/settings/testMail", json={"key": "mail", "jsonValue": settings}
+        )
+        assert sent.status_code == 200, sent.text
+        assert len(mailbox.messages) == 1
+        recipients, message = mailbox.messages[0]
+        assert recipients == [admin_email]
+        assert message["From"] == "ops@industryos.test"
+        assert message["Subject"] == "Test message from IndustryOS"
+    # the server is gone now: the answer says the mail could not be sent
+    failed = await tenant.admin.post(
+        "/api/admin/settings/testMail", json={"key": "mail", "jsonValue": settings}
+    )
+    assert failed.status_code == 400
+    assert failed.json()["message"].startswith("Unable to send mail")
+    no_host = await tenant.admin.post(
+        "/api/admin/settings/testMail", json={"key": "mail", "jsonValue": {"smtpPort": 25}}
+    )
+    assert no_host.status_code == 400
+    refused = await tenant.customer_user.post(
+        "/api/admin/settings/testMail", json={"key": "mail", "jsonValue": settings}
+    )
+    assert refused.status_code == 403

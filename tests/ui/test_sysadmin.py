@@ -6,6 +6,7 @@ import re
 
 from playwright.sync_api import Browser, Page, expect
 
+from tests.notify.smtp import smtp_server
 from tests.ui.conftest import DESKTOP, UiNode, sign_in
 
 SYSADMIN = ("sysadmin@industryos.local", "sysadmin")
@@ -104,3 +105,19 @@ def test_tenant_profile_limits_are_saved(page: Page) -> None:
     dialog = page.get_by_role("dialog")
     expect(dialog.get_by_label("Max devices")).to_have_value("5")
     expect(dialog.get_by_label("Device telemetry messages")).to_have_value("10:1,300:60")
+
+
+def test_send_test_mail_reaches_the_signed_in_sysadmin(page: Page) -> None:
+    sign_in(page, *SYSADMIN)
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Mail settings").click()
+    with smtp_server() as (mailbox, smtp_port):
+        page.get_by_label("Mail from").fill("platform@e2e-works.example")
+        page.get_by_label("SMTP host").fill("127.0.0.1")
+        page.get_by_label("SMTP port").fill(str(smtp_port))
+        page.get_by_label("Enable TLS (STARTTLS)").uncheck()
+        page.get_by_label("Username").fill("")
+        page.get_by_role("button", name="Send test mail").click()
+        expect(page.get_by_text("Test mail sent to your address")).to_be_visible()
+        assert [recipients for recipients, _ in mailbox.messages] == [[SYSADMIN[0]]]
+    page.get_by_role("button", name="Send test mail").click()  # the server is gone now
+    expect(page.get_by_text("Unable to send mail", exact=False)).to_be_visible()

@@ -20,7 +20,9 @@ from industryos.entities.errors import InvalidArgument, NotFound
 from industryos.entities.models import Authority
 from industryos.notify import Notifications, SendSpec
 from industryos.notify.catalog import RULES, TARGETS, TEMPLATES, Kind
+from industryos.notify.channels.email import Mail, SmtpConfig, send_mail
 from industryos.notify.enums import DeliveryMethod, SettingsKey
+from industryos.notify.errors import DeliveryFailed
 from industryos.notify.settings import masked
 
 router = APIRouter(prefix="/api", tags=["notification"])
@@ -189,6 +191,34 @@ async def save_settings(
         raise InvalidArgument("jsonValue must be an object")
     stored = await _notify(context).center.settings.save(_owner(caller), _settings_key(key), value)
     return JsonResponse({"key": key, "jsonValue": masked(stored)})
+
+
+@router.post("/admin/settings/testMail")
+async def send_test_mail(
+    caller: CurrentCaller, context: Context, body: Annotated[Json, Body()]
+) -> Response:
+    """Mail a test message to the caller with the mail settings in the body (ThingsBoard's
+    testMail), so settings can be checked before they are saved. A password left out is
+    taken from the stored settings, as the settings form never shows it.
+    """
+    value = body.get("jsonValue")
+    if not isinstance(value, dict):
+        raise InvalidArgument("jsonValue must be an object")
+    settings = dict(value)
+    if not settings.get("password"):
+        stored = await _notify(context).center.settings.get(_owner(caller), SettingsKey.MAIL)
+        settings["password"] = (stored or {}).get("password")
+    config = SmtpConfig.from_wire(settings)
+    mail = Mail(
+        [caller.email],
+        "Test message from IndustryOS",
+        "This is a test message: the mail settings of IndustryOS work.",
+    )
+    try:
+        await send_mail(config, mail)
+    except DeliveryFailed as exc:  # RetryableFailure included: a test is not retried
+        raise InvalidArgument(f"Unable to send mail: {exc}") from None
+    return Response(status_code=200)
 
 
 @router.get("/notification/settings")

@@ -29,3 +29,8 @@ export async function saveMailSettings(value: MailSettings): Promise<MailSetting
   const saved = await api.post<AdminSettings<MailSettings>>('/api/admin/settings', { key: 'mail', jsonValue: value });
   return saved.jsonValue;
 }
+
+/** Mails a test message to the signed-in user with `value` (the stored password when left out). */
+export async function sendTestMail(value: MailSettings): Promise<void> {
+  await api.post<unknown>('/api/admin/settings/testMail', { key: 'mail', jsonValue: value });
+}

@@ -1,7 +1,7 @@
 import { Alert, Button, Checkbox, Group, Loader, NumberInput, Paper, PasswordInput, SegmentedControl, SimpleGrid, Stack, Text, TextInput } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { useEffect, useState, type FormEvent } from 'react';
-import { mailSettings, saveMailSettings, type MailSettings } from '../../api/adminSettings';
+import { mailSettings, saveMailSettings, sendTestMail, type MailSettings } from '../../api/adminSettings';
 import { describeError } from '../../api/errors';
 import { PageHeader } from '../../components/PageHeader';
 import { SectionGuard } from '../../layout/SectionGuard';
@@ -44,6 +44,7 @@ function MailSettingsContent() {
   const [form, setForm] = useState<Form | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  const [testing, setTesting] = useState(false);
 
   useEffect(() => {
     mailSettings()
@@ -54,24 +55,42 @@ function MailSettingsContent() {
       .catch((e: unknown) => setError(describeError(e)));
   }, []);
 
+  function settingsOf(current: Form, base: MailSettings): MailSettings {
+    const { password, ...rest } = current;
+    const body: MailSettings = {
+      ...base,
+      ...rest,
+      smtpHost: rest.smtpHost.trim(),
+      mailFrom: rest.mailFrom.trim(),
+      username: rest.username.trim(),
+      smtpPort: Number(rest.smtpPort),
+      timeout: Number(rest.timeout),
+    };
+    if (password) body.password = password;
+    return body;
+  }
+
+  async function sendTest() {
+    if (!form || !stored) return;
+    setTesting(true);
+    setError(null);
+    try {
+      await sendTestMail(settingsOf(form, stored));
+      notifications.show({ color: 'green', message: 'Test mail sent to your address' });
+    } catch (e) {
+      setError(describeError(e));
+    } finally {
+      setTesting(false);
+    }
+  }
+
   async function submit(event: FormEvent) {
     event.preventDefault();
     if (!form || !stored) return;
     setBusy(true);
     setError(null);
     try {
-      const { password, ...rest } = form;
-      const body: MailSettings = {
-        ...stored,
-        ...rest,
-        smtpHost: rest.smtpHost.trim(),
-        mailFrom: rest.mailFrom.trim(),
-        username: rest.username.trim(),
-        smtpPort: Number(rest.smtpPort),
-        timeout: Number(rest.timeout),
-      };
-      if (password) body.password = password;
-      const saved = await saveMailSettings(body);
+      const saved = await saveMailSettings(settingsOf(form, stored));
       setStored(saved);
       setForm(toForm(saved));
       notifications.show({ color: 'green', message: 'Mail settings saved' });
@@ -127,6 +146,9 @@ function MailSettingsContent() {
                 The stored password is never shown; leave it empty to keep it.
               </Text>
               <Group justify="flex-end">
+                <Button variant="light" loading={testing} disabled={!form.smtpHost.trim() || !form.mailFrom.trim()} onClick={() => void sendTest()}>
+                  Send test mail
+                </Button>
                 <Button type="submit" loading={busy} disabled={!form.smtpHost.trim() || !form.mailFrom.trim()}>
                   Save
                 </Button>
