@@ -38,6 +38,7 @@ from industryos.storage.repositories import Repositories
 
 CredentialsListener = Callable[[DeviceCredentials], None]
 DeviceListener = Callable[[Device, Device | None], None]
+CreatedListener = Callable[[Device], None]
 
 
 class DeviceService:
@@ -60,6 +61,7 @@ class DeviceService:
         self._publisher = publisher
         self._credentials_listeners: list[CredentialsListener] = []
         self._device_listeners: list[DeviceListener] = []
+        self._created_listeners: list[CreatedListener] = []
 
     def on_credentials_changed(self, listener: CredentialsListener) -> None:
         """Call ``listener`` whenever a device's credentials change (cache invalidation)."""
@@ -71,6 +73,14 @@ class DeviceService:
         Caches of device identity (transports) and gateways' child names listen here.
         """
         self._device_listeners.append(listener)
+
+    def on_device_created(self, listener: CreatedListener) -> None:
+        """Call ``listener(device)`` after a device is created through :meth:`save`.
+
+        Whatever path created it (REST, provisioning, a gateway, first-start data): OTA
+        gives a new device its profile's packages here.
+        """
+        self._created_listeners.append(listener)
 
     async def get(self, caller: Caller, device_id: uuid.UUID) -> Device:
         """A device the caller may see."""
@@ -113,6 +123,8 @@ class DeviceService:
             caller.require(Authority.TENANT_ADMIN)
             saved = await self._create(caller, device, access_token, credentials)
             action, msg_type = ActionType.ADDED, MsgType.ENTITY_CREATED
+            for listener in self._created_listeners:
+                listener(saved)
         else:
             saved = await self._update(caller, device)
             action, msg_type = ActionType.UPDATED, MsgType.ENTITY_UPDATED

@@ -215,8 +215,26 @@ async def test_profile_assignment_reaches_devices_without_their_own(
     assert (await shared(platform, plain))["fw_title"] == "base"
     counts = (await admin.get(f"/api/ota/deviceProfile/{profile_id}/status?type=FIRMWARE")).json()
     assert counts["total"] == 2
-    assert counts["states"] == {"INITIATED": 1, "NONE": 1}
-    assert (await shared(platform, pinned)).get("fw_title") in (None, "own")
+    assert counts["states"] == {"INITIATED": 2}  # the pinned one since its creation
+    assert (await shared(platform, pinned))["fw_title"] == "own"
+
+
+async def test_devices_created_over_rest_get_their_packages_at_once(
+    admin: httpx.AsyncClient, platform: Platform
+) -> None:
+    """A new device under a profile with a package, or created with its own, needs no edit."""
+    profile_id = await default_profile(admin)
+    on_profile = await new_package(admin, profile_id, title="base", version="4")
+    own = await new_package(admin, profile_id, title="own", version="5")
+    for package in (on_profile, own):
+        await upload(admin, package["id"]["id"])
+    profile = (await admin.get(f"/api/deviceProfile/{profile_id}")).json()
+    profile["firmwareId"] = {"id": on_profile["id"]["id"]}
+    assert (await admin.post("/api/deviceProfile", json=profile)).status_code == 200
+    inherits = await create_device(admin, "Newcomer")
+    assert (await shared(platform, inherits))["fw_version"] == "4"
+    pinned = await create_device(admin, "Pinned newcomer", firmwareId={"id": own["id"]["id"]})
+    assert (await shared(platform, pinned))["fw_title"] == "own"
 
 
 async def test_bulk_imported_devices_get_their_profile_firmware(
@@ -294,18 +312,15 @@ async def test_url_package_sets_fw_url_instead_of_size_and_checksum(
     assert package["url"] == "https://x.test/fw.bin"
     refused = await upload(admin, package["id"]["id"])
     assert_error(refused, 400, 31)
+    expected = {"fw_title": "remote", "fw_version": "1", "fw_url": "https://x.test/fw.bin"}
     device = await create_device(admin, "Remote", firmwareId={"id": package["id"]["id"]})
-    device = (await admin.post("/api/device", json={**device, "label": "x"})).json()
-    assert await shared(platform, device) == {}  # device's own id was set at creation
+    assert await shared(platform, device) == expected
     device = (await admin.post("/api/device", json={**device, "firmwareId": None})).json()
+    assert await shared(platform, device) == {}
     device = (
         await admin.post("/api/device", json={**device, "firmwareId": {"id": package["id"]["id"]}})
     ).json()
-    assert await shared(platform, device) == {
-        "fw_title": "remote",
-        "fw_version": "1",
-        "fw_url": "https://x.test/fw.bin",
-    }
+    assert await shared(platform, device) == expected
 
 
 async def test_a_non_ascii_file_name_downloads_under_a_safe_name(admin: httpx.AsyncClient) -> None:

@@ -106,6 +106,11 @@ class OtaAssignments:
         if package.id is not None:
             self._spawn(self._refresh_users_of(package.id, package.type))
 
+    def device_created(self, device: Device) -> None:
+        """One new device (REST, provisioning, gateway): its own or its profile's packages."""
+        if device.id is not None and device.tenant_id is not None:
+            self.devices_created([(device.tenant_id, device.id)])
+
     def devices_created(self, devices: Iterable[tuple[uuid.UUID, uuid.UUID]]) -> None:
         """New devices (tenant id, device id): give them their profile's packages."""
         created = [device_id for _, device_id in devices]
@@ -144,7 +149,7 @@ class OtaAssignments:
             await self._refresh_query(query, [kind])
 
     async def _refresh_created(self, device_ids: list[uuid.UUID]) -> None:
-        """Only devices whose profile has a package need attributes (one query per page)."""
+        """Only devices with a package of their own or their profile's need attributes."""
         device, profile = schema.device, schema.device_profile
         for start in range(0, len(device_ids), _PAGE):
             query = (
@@ -152,7 +157,12 @@ class OtaAssignments:
                 .join(profile, profile.c.id == device.c.device_profile_id)
                 .where(
                     device.c.id.in_(device_ids[start : start + _PAGE]),
-                    sa.or_(profile.c.firmware_id.is_not(None), profile.c.software_id.is_not(None)),
+                    sa.or_(
+                        profile.c.firmware_id.is_not(None),
+                        profile.c.software_id.is_not(None),
+                        device.c.firmware_id.is_not(None),
+                        device.c.software_id.is_not(None),
+                    ),
                 )
             )
             async with self._db.read() as conn:

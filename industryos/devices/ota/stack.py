@@ -46,6 +46,7 @@ class Ota:
         resolver = PackageResolver(db, packages)
         assignments = OtaAssignments(db, telemetry, resolver)
         devices.on_device_changed(assignments.device_changed)
+        devices.on_device_created(assignments.device_created)
         profiles.on_profile_changed(assignments.profile_changed)
         packages.on_package_changed(assignments.package_changed)
         return cls(
