@@ -48,9 +48,10 @@ check: lint typecheck
 
 # Three pytest workers on two cores: most tests wait on sockets, databases and browsers,
 # so a third worker keeps both cores busy: the suite runs in about half the time of one.
+# Browser tests form one group, run in turn on one worker (see tests/ui/conftest.py).
 test: check $(CHROMIUM)
 	cd ui && npx vitest run
-	$(BIN)/pytest -q -n 3
+	$(BIN)/pytest -q -n 3 --dist loadgroup
 
 # The node suite (issue 7): start, ingest vs Mosquitto, 5k msg/s latency, idle connections,
 # kill -9 cycles; one summary table at the end (a few minutes). Micro benchmarks
