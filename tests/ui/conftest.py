@@ -13,6 +13,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -64,12 +65,12 @@ class UiNode:
         return {"X-Authorization": f"Bearer {response.json()['token']}"}
 
 
-@pytest.fixture(scope="module")
-def ui_node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[UiNode]:
+@contextmanager
+def running_ui_node(data_dir: Path) -> Iterator[UiNode]:
+    """``industryos run`` with the demo data on free ports in ``data_dir``, until the block ends."""
     if not (UI_DIST / "index.html").is_file():
         pytest.fail("ui/dist is missing: run `make setup` (it builds the UI)")
     http_port, mqtt_port = _free_port(), _free_port()
-    data_dir = tmp_path_factory.mktemp("ui-node")
     env = {
         **os.environ,
         "INDUSTRYOS_DATA_DIR": str(data_dir),
@@ -102,6 +103,12 @@ def ui_node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[UiNode]:
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
+
+
+@pytest.fixture(scope="module")
+def ui_node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[UiNode]:
+    with running_ui_node(tmp_path_factory.mktemp("ui-node")) as node:
+        yield node
 
 
 def _wait_ready(base_url: str, process: subprocess.Popen[bytes], log_path: Path) -> None:
