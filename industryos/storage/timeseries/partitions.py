@@ -10,7 +10,8 @@ A partition is created as a plain table and then attached: ``ATTACH PARTITION`` 
 lock on ``ts_kv`` that neither reads nor writes wait for, where ``CREATE TABLE … PARTITION
 OF`` would take an exclusive one. A changed partition width keeps working: a new
 partition is clipped so it never overlaps existing ones. Several nodes may create the same
-partition at once; the loser's "already a partition" error just means it exists.
+partition at once; a cluster-wide advisory lock makes them take turns, and each rereads
+the catalog once it holds the lock.
 
 Design limit: a device sending timestamps scattered over centuries creates one partition
 per distinct period it reaches; retention drops the old ones, far-future ones stay.
@@ -20,7 +21,6 @@ from __future__ import annotations
 
 import asyncio
 import bisect
-import contextlib
 import logging
 import re
 from collections.abc import Iterable
@@ -43,6 +43,8 @@ log = logging.getLogger(__name__)
 DAY_MS = 86_400_000
 PARTITION_NAME = re.compile(r"ts_kv_(\d{4})_(\d{2})_(\d{2})")
 _BOUNDS = re.compile(r"FROM \('?(-?\d+)'?\) TO \('?(-?\d+)'?\)")
+# Key of the session advisory lock that serializes partition creation between nodes.
+_CREATOR_LOCK = 0x7453_4B56  # "tSKV"
 _LIST_SQL = """
 SELECT c.relname, pg_get_expr(c.relpartbound, c.oid)
 FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
@@ -105,19 +107,23 @@ class PgPartitions:
         """Make sure partitions exist for a batch whose ts lie in ``[min_ts, max_ts]``."""
         if self.covers(min_ts) and self.covers(max_ts) and self._contiguous(min_ts, max_ts):
             return
-        async with self._lock:
-            await self.refresh()
-            needed = sorted({ts - ts % self._width for ts in all_ts if not self.covers(ts)})
-            if not needed:
-                return
-            async with self._engine.connect() as conn:
-                raw = await conn.get_raw_connection()
-                pg: asyncpg.Connection = raw.driver_connection
+        async with self._lock, self._engine.connect() as conn:
+            raw = await conn.get_raw_connection()
+            pg: asyncpg.Connection = raw.driver_connection
+            # One creator at a time across every node: concurrent CREATE TABLE IF NOT
+            # EXISTS races in the catalog (pg_type) and fails instead of skipping.
+            await pg.execute("SELECT pg_advisory_lock($1)", _CREATOR_LOCK)
+            try:
+                await self._reload(pg)
+                needed = sorted({ts - ts % self._width for ts in all_ts if not self.covers(ts)})
                 for start in needed:
                     if self.covers(start) and self.covers(start + self._width - 1):
                         continue
                     await self._create(pg, start)
-            await self.refresh()
+                if needed:
+                    await self._reload(pg)
+            finally:
+                await pg.execute("SELECT pg_advisory_unlock($1)", _CREATOR_LOCK)
 
     @property
     def known(self) -> tuple[Partition, ...]:
@@ -128,8 +134,10 @@ class PgPartitions:
         """Reload the partitions from the catalog."""
         async with self._engine.connect() as conn:
             raw = await conn.get_raw_connection()
-            pg: asyncpg.Connection = raw.driver_connection
-            rows = await pg.fetch(_LIST_SQL)
+            await self._reload(raw.driver_connection)
+
+    async def _reload(self, pg: asyncpg.Connection) -> None:
+        rows = await pg.fetch(_LIST_SQL)
         partitions = []
         for name, bound in rows:
             match = _BOUNDS.search(bound or "")
@@ -187,26 +195,12 @@ class PgPartitions:
         # and writer behind any long query; ATTACH takes SHARE UPDATE EXCLUSIVE, which
         # neither reads nor writes conflict with. The primary key comes with LIKE, and
         # ATTACH adopts it as the partition's index of the parent's key.
-        with contextlib.suppress(asyncpg.UniqueViolationError, asyncpg.DuplicateTableError):
-            # IF NOT EXISTS still races in the catalog when two nodes create at once.
-            await pg.execute(f'CREATE TABLE IF NOT EXISTS "{name}" (LIKE ts_kv INCLUDING ALL)')
-        try:
-            await pg.execute(
-                f'ALTER TABLE ts_kv ATTACH PARTITION "{name}" FOR VALUES FROM ({start}) TO ({end})'
-            )
-        except asyncpg.WrongObjectTypeError:
-            pass  # "already a partition": another node attached it a moment ago
-        except asyncpg.InvalidObjectDefinitionError:
-            # Overlaps a partition another node made with other bounds: drop our unused
-            # table; the caller reloads the catalog and retries against the real bounds.
-            log.info("partition %s overlaps one created elsewhere; reloading", name)
-            await pg.execute(
-                f"DO $$ BEGIN IF NOT (SELECT relispartition FROM pg_class WHERE oid = "
-                f'\'"{name}"\'::regclass) THEN DROP TABLE "{name}"; END IF; END $$'
-            )
-        else:
-            log.info("created partition %s [%d, %d)", name, start, end)
-            self._insert(Partition(name, start, end))
+        await pg.execute(f'CREATE TABLE IF NOT EXISTS "{name}" (LIKE ts_kv INCLUDING ALL)')
+        await pg.execute(
+            f'ALTER TABLE ts_kv ATTACH PARTITION "{name}" FOR VALUES FROM ({start}) TO ({end})'
+        )
+        log.info("created partition %s [%d, %d)", name, start, end)
+        self._insert(Partition(name, start, end))
 
     def _insert(self, partition: Partition) -> None:
         index = bisect.bisect_left(self._starts, partition.start)
