@@ -30,7 +30,7 @@ from industryos.queue.interface import Queue, QueueConfigError
 from industryos.rules.consumer import QueueRunner
 from industryos.rules.entities import EntityFields
 from industryos.rules.errors import ChainLoopError, NodeFailure
-from industryos.rules.nodes.base import Emit, NestedChains, ServiceSet
+from industryos.rules.nodes.base import ARRIVED_ON, Emit, NestedChains, ServiceSet
 from industryos.rules.nodes.flow import RESUME_KEY
 from industryos.rules.runtime import ChainRun, CompiledChain, compile_chain
 from industryos.rules.scripts.engine import ScriptEngine, ScriptLimits
@@ -72,7 +72,7 @@ class _Nested(NestedChains):
         run = ChainRun()
         token = _depth.set(depth + 1)
         try:
-            await chain.run(msg, run)
+            await chain.run(msg, run, ARRIVED_ON.get())  # the label the caller got it on
         finally:
             _depth.reset(token)
         if run.error is not None and not run.outputs:

@@ -33,6 +33,7 @@ from industryos.rules.labels import Label
 from industryos.rules.model import ChainMetadata, RuleChain
 from industryos.rules.nodes import node_class
 from industryos.rules.nodes.base import (
+    ARRIVED_ON,
     Emit,
     NodeConfig,
     NodeContext,
@@ -110,10 +111,10 @@ class CompiledChain:
         for i, slot in enumerate(slots):
             slot.is_leaf = i not in sources and not slot.is_output
 
-    async def run(self, msg: Msg, run: ChainRun) -> None:
-        """Walk ``msg`` from the first node."""
+    async def run(self, msg: Msg, run: ChainRun, arrived_on: str = "") -> None:
+        """Walk ``msg`` from the first node, which sees it arrive on ``arrived_on``."""
         if self._first is not None:
-            await self._visit(self._first, msg, run)
+            await self._visit(self._first, msg, run, arrived_on)
 
     async def resume_after(self, node_id: uuid.UUID, msg: Msg, run: ChainRun) -> None:
         """Continue with the ``Success`` successors of ``node_id`` (checkpoint)."""
@@ -130,10 +131,11 @@ class CompiledChain:
         if run.error is not None:
             log.debug("timer message of node %s failed: %s", node_id, run.error)
 
-    async def _visit(self, index: int, msg: Msg, run: ChainRun) -> None:
+    async def _visit(self, index: int, msg: Msg, run: ChainRun, arrived_on: str) -> None:
         slot = self._slots[index]
         started = time.perf_counter()
         failed = False
+        arrival = ARRIVED_ON.set(arrived_on)
         try:
             if slot.is_leaf:
                 emits = await slot.node.on_msg(msg)
@@ -152,6 +154,8 @@ class CompiledChain:
                 run.outage = True
             failed = True
             emits = [Emit(Label.FAILURE, _with_error(msg, f"{type(exc).__name__}: {exc}"))]
+        finally:
+            ARRIVED_ON.reset(arrival)
         slot.stats.record(time.perf_counter() - started, failed)
         if slot.node.acknowledges:
             run.acked = True
@@ -168,7 +172,7 @@ class CompiledChain:
                 if emit.label == Label.FAILURE and run.error is None:
                     run.error = emit.msg.metadata.get("error", "Failure")
                 continue
-            branches.extend(self._visit(target, emit.msg, run) for target in targets)
+            branches.extend(self._visit(target, emit.msg, run, emit.label) for target in targets)
         if len(branches) == 1:
             await branches[0]
         elif branches:

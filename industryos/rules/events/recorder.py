@@ -14,8 +14,10 @@ the OUT events on ``Failure``. Independently of debug mode a node records LC_EVE
 configuration could not be used), ERROR events for unexpected exceptions, and STATS events
 (messages processed, errors) every ``stats_interval_s``.
 
-Known gap: an IN event does not carry the relation the message arrived on (the runtime does
-not tell the node); ThingsBoard fills ``relationType`` there.
+An IN event carries, as ThingsBoard's ``relationType``, the relation type of the
+connection the message arrived on (``ARRIVED_ON``, set by the runtime): e.g. ``Success`` or
+``Post telemetry``; a chain's first node gets its caller's label, or an empty one for a
+message from the queue.
 """
 
 from __future__ import annotations
@@ -39,7 +41,7 @@ from industryos.rules.errors import NodeFailure, RuleEngineError
 from industryos.rules.events.model import DebugDirection, Event, EventType
 from industryos.rules.events.writer import EventWriter
 from industryos.rules.labels import Label
-from industryos.rules.nodes.base import Emit, NodeContext, NodeTrack, RuleNode
+from industryos.rules.nodes.base import ARRIVED_ON, Emit, NodeContext, NodeTrack, RuleNode
 from industryos.rules.schema import rule_node
 from industryos.storage.database import Database
 
@@ -190,7 +192,7 @@ class RuleEvents:
         entry: _NodeDebug = track.debug
         mode = entry.mode(now_ms())
         if mode is DebugMode.ALL:
-            self._debug(ctx, DebugDirection.IN, msg, None, None)
+            self._debug(ctx, DebugDirection.IN, msg, ARRIVED_ON.get(), None)
         try:
             emits = await call(node, msg)
         except NodeFailure as exc:

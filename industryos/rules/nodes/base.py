@@ -18,6 +18,7 @@ With no hook the wrapper is one attribute read.
 
 from __future__ import annotations
 
+import contextvars
 import functools
 import uuid
 from collections.abc import Awaitable, Callable, Mapping, Sequence
@@ -45,6 +46,7 @@ if TYPE_CHECKING:
     from industryos.telemetry.service import TelemetryService
 
 __all__ = [
+    "ARRIVED_ON",
     "ComponentType",
     "DebugHook",
     "Descriptor",
@@ -59,6 +61,15 @@ __all__ = [
 ]
 
 T = TypeVar("T")
+
+ARRIVED_ON: contextvars.ContextVar[str] = contextvars.ContextVar("rule_arrived_on", default="")
+"""The relation type of the connection the message a node is handling came in on.
+
+Set by the runtime around each ``on_msg`` (ThingsBoard's ``fromRelationType``): a chain's
+first node sees what its caller passed (the "rule chain" node's incoming label for a nested
+chain, empty for a message from the queue). Read by the debug hook for IN events; a context
+variable, so concurrent branches (each its own task) never see each other's value.
+"""
 
 
 class ComponentType(StrEnum):

@@ -14,6 +14,7 @@ from industryos.rules.events import Event, EventType, EventWriter
 from industryos.rules.events.queries import filter_conditions
 from industryos.rules.events.recorder import DebugMode, debug_mode
 from industryos.rules.events.schema import rule_event
+from industryos.rules.model import ChainMetadata, RuleChain
 from tests.rules.conftest import RuleEnv, debugged, node, script_node, wait_for
 
 LINK = PageLink(page_size=100)
@@ -76,6 +77,7 @@ async def test_debug_node_records_in_and_out_with_thingsboard_shape(rules: RuleE
         "msgId": str(msg.id),
         "msgType": "POST_TELEMETRY_REQUEST",
         "dataType": "JSON",
+        "relationType": "",  # the first node of a chain run from the queue
         "data": '{"t":25}',
         "metadata": orjson.dumps(msg.metadata).decode(),
     }
@@ -301,3 +303,43 @@ async def test_messages_a_node_sends_on_its_own_are_out_events(rules: RuleEnv) -
     out = next(e for e in await _events(rules, gen_id) if e.data == '{"v":1}')
     assert out.kind == "OUT" and out.relation_type == "Success"
     assert out.msg_type == "POST_TELEMETRY_REQUEST"
+
+
+async def test_in_events_carry_the_relation_type_they_arrived_on(rules: RuleEnv) -> None:
+    nested = await rules.chains.save(rules.base.admin, RuleChain(name="nested"))
+    assert nested.id is not None
+    await rules.chains.save_metadata(
+        rules.base.admin,
+        ChainMetadata.from_wire(
+            {
+                "ruleChainId": {"id": str(nested.id)},
+                "firstNodeIndex": 0,
+                "nodes": [debugged(node("transform.TbCopyKeysNode", "inner", keys=["x"]))],
+                "connections": [],
+            }
+        ),
+    )
+    chain_id = await rules.install_root(
+        [
+            node("filter.TbMsgTypeSwitchNode", "switch"),
+            debugged(script_node("filter.TbJsFilterNode", "return msg.t > 20;", "hot")),
+            debugged(node("flow.TbRuleChainInputNode", "call", ruleChainId=str(nested.id))),
+        ],
+        [(0, 1, "Post telemetry"), (1, 2, "True")],
+    )
+    _, filter_id, call_id = await _node_ids(rules, chain_id)
+    (inner_id,) = await _node_ids(rules, nested.id)
+    await rules.queue.append("Main", rules.msg(uuid.uuid4(), {"t": 25}))
+
+    async def inbound(node_id: uuid.UUID) -> list[dict[str, object]]:
+        bodies = [e.to_wire()["body"] for e in await _events(rules, node_id)]
+        return [b for b in bodies if b["type"] == "IN"]
+
+    async def recorded() -> bool:
+        return all([await inbound(n) for n in (filter_id, call_id, inner_id)])
+
+    await wait_for(recorded)
+    assert [b["relationType"] for b in await inbound(filter_id)] == ["Post telemetry"]
+    assert [b["relationType"] for b in await inbound(call_id)] == ["True"]
+    # a nested chain's first node sees the label its caller received the message on
+    assert [b["relationType"] for b in await inbound(inner_id)] == ["True"]
