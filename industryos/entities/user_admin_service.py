@@ -10,6 +10,8 @@ are activated through the link :meth:`UserAdminService.activation_token` returns
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 import sqlalchemy as sa
 
@@ -25,6 +27,14 @@ from industryos.storage.database import Database
 from industryos.storage.repositories import Repositories
 
 _ACCOUNT_KINDS = (Authority.SYS_ADMIN, Authority.TENANT_ADMIN, Authority.CUSTOMER_USER)
+
+
+@dataclass(frozen=True, slots=True)
+class LoginState:
+    """What a user's credentials say: sign-in enabled, password set (link used)."""
+
+    enabled: bool
+    activated: bool
 
 
 class UserAdminService:
@@ -188,6 +198,22 @@ class UserAdminService:
             )
         await self._users.set_password(user_id, password)
         return await self._users.get(user_id)
+
+    async def login_states(self, user_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, LoginState]:
+        """Whether each user may sign in and has set a password, in one query for a page."""
+        if not user_ids:
+            return {}
+        table = schema.user_credentials
+        async with self._db.read() as conn:
+            rows = await conn.execute(
+                sa.select(table.c.user_id, table.c.enabled, table.c.activate_token).where(
+                    table.c.user_id.in_(list(user_ids))
+                )
+            )
+            return {
+                row.user_id: LoginState(bool(row.enabled), row.activate_token is None)
+                for row in rows
+            }
 
     async def set_credentials_enabled(
         self, caller: Caller, user_id: uuid.UUID, enabled: bool

@@ -70,6 +70,9 @@ async def test_activation_flow(platform: Platform) -> None:
     assert used.status_code == 409
     assert_error(await a.admin.get(f"/api/user/{user_id}/activationLink"), 400, 31)
 
+    shown = (await a.admin.get(f"/api/user/{user_id}")).json()["additionalInfo"]
+    assert shown["userActivated"] is True
+    assert shown["userCredentialsEnabled"] is True
     client = await platform.login("new@a.test", "long-enough")
     assert (await client.get("/api/auth/user")).json()["email"] == "new@a.test"
     disabled = await a.admin.post(
@@ -287,3 +290,47 @@ async def test_tb_rest_client_users_and_tenant_profiles(platform: Platform) -> N
         assert sorted(p.name for p in infos.data) == ["Client Profile", "Default"]
         admins = await tb("get_tenant_admins", TenantId(a.tenant_id, "TENANT"), 10, 0)
         assert [u.authority for u in admins.data] == ["TENANT_ADMIN"]
+
+
+def _login_state(user: JSON) -> tuple[bool, bool]:
+    info = user["additionalInfo"]
+    return info["userCredentialsEnabled"], info["userActivated"]
+
+
+async def test_user_json_says_whether_sign_in_is_enabled(platform: Platform) -> None:
+    """additionalInfo carries userCredentialsEnabled/userActivated read from the credentials."""
+    a = await accounts.tenant(platform, "A")
+    pending = await create(
+        a.admin,
+        "/api/user",
+        email="pending@a.test",
+        authority="CUSTOMER_USER",
+        customerId={"id": a.customer_id},
+        additionalInfo={"description": "night shift"},
+    )
+    pending_id = pending["id"]["id"]
+    assert _login_state(pending) == (False, False)
+    assert pending["additionalInfo"]["description"] == "night shift"
+    me = (await a.customer_user.get("/api/auth/user")).json()
+    me_id = me["id"]["id"]
+    listed = (await a.admin.get(f"/api/customer/{a.customer_id}/users", params=PAGE)).json()
+    by_id = {u["id"]["id"]: _login_state(u) for u in listed["data"]}
+    assert by_id == {pending_id: (False, False), me_id: (True, True)}
+
+    # Disabling shows in every view of the user.
+    disabled = await a.admin.post(
+        f"/api/user/{me_id}/userCredentialsEnabled", params={"userCredentialsEnabled": "false"}
+    )
+    assert disabled.status_code == 200
+    assert _login_state((await a.admin.get(f"/api/user/{me_id}")).json()) == (False, True)
+    everyone = (await a.admin.get("/api/users", params=PAGE)).json()["data"]
+    assert {u["id"]["id"]: _login_state(u) for u in everyone}[me_id] == (False, True)
+
+    # The flags are not stored: saving them back changes no login.
+    body = {**pending, "additionalInfo": {"userCredentialsEnabled": True, "userActivated": True}}
+    saved = await create(a.admin, "/api/user", **body)
+    assert _login_state(saved) == (False, False)
+    assert (
+        "userCredentialsEnabled"
+        not in (await platform.core.users.get(uuid.UUID(pending_id))).additional_info
+    )

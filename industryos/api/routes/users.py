@@ -1,4 +1,10 @@
-"""User REST (spec platform-api §3.1, §3.3): CRUD, lists, activation and enabling logins."""
+"""User REST (spec platform-api §3.1, §3.3): CRUD, lists, activation and enabling logins.
+
+As ThingsBoard, a user's JSON says in ``additionalInfo`` whether the account may sign in
+(``userCredentialsEnabled``) and has set its password (``userActivated``). Both are read
+from the credentials on every answer, never stored: a client that saves the JSON it read
+cannot turn a login on or off through ``POST /api/user``.
+"""
 
 from __future__ import annotations
 
@@ -10,12 +16,43 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import PlainTextResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field
 
+from industryos.api.context import ApiContext
 from industryos.api.deps import Context, CurrentCaller, Page
 from industryos.entities.models import User
+from industryos.entities.paging import PageData
 
 router = APIRouter(prefix="/api", tags=["user"])
 
 Json = dict[str, Any]
+
+ENABLED_FIELD = "userCredentialsEnabled"
+ACTIVATED_FIELD = "userActivated"
+_LOGIN_FIELDS = (ENABLED_FIELD, ACTIVATED_FIELD)
+
+
+def _info(user: User) -> Json:
+    return dict(user.additional_info) if isinstance(user.additional_info, dict) else {}
+
+
+async def _render_all(context: ApiContext, users: list[User]) -> list[Json]:
+    """``users`` as JSON with their login state in ``additionalInfo`` (one query)."""
+    states = await context.user_admin.login_states([u.id for u in users if u.id is not None])
+    rendered = []
+    for user in users:
+        state = states.get(user.id) if user.id is not None else None
+        info = _info(user)
+        info[ENABLED_FIELD] = state.enabled if state is not None else False
+        info[ACTIVATED_FIELD] = state.activated if state is not None else False
+        rendered.append({**user.to_wire(), "additionalInfo": info})
+    return rendered
+
+
+async def _render(context: ApiContext, user: User) -> Json:
+    return (await _render_all(context, [user]))[0]
+
+
+async def _render_page(context: ApiContext, page: PageData[User]) -> Json:
+    return {**page.to_wire(lambda u: u), "data": await _render_all(context, page.data)}
 
 
 class ActivateRequest(BaseModel):
@@ -29,7 +66,7 @@ class ActivateRequest(BaseModel):
 @router.get("/user/users")
 async def users(caller: CurrentCaller, context: Context, link: Page) -> Json:
     """A page of the users the caller may see (``/user/users`` is tb-rest-client's path)."""
-    return (await context.user_admin.page_visible(caller, link)).to_wire(User.to_wire)
+    return await _render_page(context, await context.user_admin.page_visible(caller, link))
 
 
 @router.get("/tenant/{tenant_id}/users")
@@ -38,7 +75,7 @@ async def tenant_users(
 ) -> Json:
     """A page of one tenant's administrators (sysadmin)."""
     page = await context.user_admin.page_tenant_admins(caller, tenant_id, link)
-    return page.to_wire(User.to_wire)
+    return await _render_page(context, page)
 
 
 @router.get("/customer/{customer_id}/users")
@@ -47,13 +84,13 @@ async def customer_users(
 ) -> Json:
     """A page of one customer's users."""
     page = await context.user_admin.page_customer_users(caller, customer_id, link)
-    return page.to_wire(User.to_wire)
+    return await _render_page(context, page)
 
 
 @router.get("/user/{user_id}")
 async def get_user(user_id: uuid.UUID, caller: CurrentCaller, context: Context) -> Json:
     """One user."""
-    return (await context.user_admin.get(caller, user_id)).to_wire()
+    return await _render(context, await context.user_admin.get(caller, user_id))
 
 
 @router.post("/user")
@@ -69,7 +106,11 @@ async def save_user(
     comes from ``/api/user/{id}/activationLink``.
     """
     del send_activation_mail
-    return (await context.user_admin.save(caller, user)).to_wire()
+    info = _info(user)
+    if any(field in info for field in _LOGIN_FIELDS):
+        kept = {k: v for k, v in info.items() if k not in _LOGIN_FIELDS}
+        user = user.model_copy(update={"additional_info": kept})
+    return await _render(context, await context.user_admin.save(caller, user))
 
 
 @router.delete("/user/{user_id}")
