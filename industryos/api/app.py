@@ -30,6 +30,7 @@ from industryos.api.routes.notifications import router as notifications_router
 from industryos.api.routes.ota import router as ota_router
 from industryos.api.routes.owner import router as owner_router
 from industryos.api.routes.rule_engine import router as rule_engine_router
+from industryos.api.routes.sms_test import router as sms_test_router
 from industryos.api.routes.tenant_profiles import router as tenant_profiles_router
 from industryos.api.routes.users import router as users_router
 from industryos.api.static import mount_ui
@@ -52,6 +53,7 @@ ROUTERS += [
     alarms_router,
     claims_router,
     notifications_router,
+    sms_test_router,
     owner_router,
     ota_router,
     bulk_import_router,

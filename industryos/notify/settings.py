@@ -23,7 +23,16 @@ from industryos.storage.database import Database
 __all__ = ["SECRET_FIELDS", "SettingsStore", "masked", "merge_secrets"]
 
 SECRET_FIELDS = frozenset(
-    {"password", "accountToken", "authToken", "botToken", "apiKey", "webhookUrl", "secret"}
+    {
+        "password",
+        "accountToken",
+        "authToken",
+        "botToken",
+        "apiKey",
+        "webhookUrl",
+        "secret",
+        "secretAccessKey",
+    }
 )
 """Keys whose values never leave the server."""
 
