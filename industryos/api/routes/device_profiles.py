@@ -5,9 +5,11 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 
 from industryos.api.deps import Context, CurrentCaller, Page
+from industryos.api.routes.ota import STATE_ATTRIBUTE as OTA_STATE
+from industryos.devices.ota.assignment_rules import check_profile
 from industryos.entities.ids import EntityType, entity_id_json
 from industryos.entities.models import DeviceProfile
 
@@ -55,8 +57,13 @@ async def get_profile(profile_id: uuid.UUID, caller: CurrentCaller, context: Con
 
 
 @router.post("/deviceProfile")
-async def save_profile(profile: DeviceProfile, caller: CurrentCaller, context: Context) -> Json:
-    """Create or update a profile."""
+async def save_profile(
+    profile: DeviceProfile, caller: CurrentCaller, context: Context, request: Request
+) -> Json:
+    """Create or update a profile (its firmwareId/softwareId must be its own packages)."""
+    ota = getattr(request.app.state, OTA_STATE, None)
+    packages = ota.packages if ota is not None else None
+    await check_profile(packages, context.device_profiles, caller, profile)
     return (await context.device_profiles.save(caller, profile)).to_wire()
 
 

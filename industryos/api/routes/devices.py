@@ -5,10 +5,12 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel
 
 from industryos.api.deps import Context, CurrentCaller, Page, page_link
+from industryos.api.routes.ota import STATE_ATTRIBUTE as OTA_STATE
+from industryos.devices.ota.assignment_rules import check_device
 from industryos.entities.errors import InvalidArgument
 from industryos.entities.ids import EntityType
 from industryos.entities.models import Device, DeviceCredentials
@@ -23,6 +25,15 @@ class DeviceWithCredentials(BaseModel):
 
     device: Device
     credentials: DeviceCredentials | None = None
+
+
+async def _check_packages(
+    request: Request, caller: CurrentCaller, context: Context, device: Device
+) -> None:
+    """400 for a firmwareId/softwareId the device may not have (another tenant's too)."""
+    ota = getattr(request.app.state, OTA_STATE, None)
+    packages = ota.packages if ota is not None else None
+    await check_device(packages, context.devices, context.device_profiles, caller, device)
 
 
 @router.get("/device/types")
@@ -56,17 +67,20 @@ async def save_device(
     device: Device,
     caller: CurrentCaller,
     context: Context,
+    request: Request,
     access_token: Annotated[str | None, Query(alias="accessToken")] = None,
 ) -> Json:
     """Create or update a device (``accessToken`` sets the new device's token)."""
+    await _check_packages(request, caller, context, device)
     return (await context.devices.save(caller, device, access_token=access_token)).to_wire()
 
 
 @router.post("/device-with-credentials")
 async def save_device_with_credentials(
-    body: DeviceWithCredentials, caller: CurrentCaller, context: Context
+    body: DeviceWithCredentials, caller: CurrentCaller, context: Context, request: Request
 ) -> Json:
     """Create a device with the given credentials."""
+    await _check_packages(request, caller, context, body.device)
     if body.device.id is not None:
         saved = await context.devices.save(caller, body.device)
         if body.credentials is not None:
