@@ -203,6 +203,20 @@ class DeviceStateTracker:
             state.inactivity_alarm = 0
             self._event(MsgType.ACTIVITY_EVENT, device_id, now)
 
+    def inactivity(self, device_id: uuid.UUID, tenant_id: uuid.UUID, ts: int | None = None) -> None:
+        """The device is reported inactive (rule engine's device state node, INACTIVITY_EVENT).
+
+        ``active=false``, ``inactivityAlarmTime`` = ``ts`` (default now) and an
+        INACTIVITY_EVENT, as the periodic check does; the device's next activity makes it
+        active again.
+        """
+        state = self._get(device_id, tenant_id)
+        at = _now_ms() if ts is None else ts
+        state.active = False
+        state.inactivity_alarm = at
+        state.dirty = True
+        self._event(MsgType.INACTIVITY_EVENT, device_id, at)
+
     def check_inactivity(self, now: int | None = None) -> int:
         """Mark devices silent past their timeout inactive; returns how many changed."""
         now = _now_ms() if now is None else now
