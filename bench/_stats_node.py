@@ -1,16 +1,26 @@
 """A node process for benchmarks: ``industryos run`` that prints queue counters on SIGUSR1.
 
-Each SIGUSR1 writes one JSON line ``{"appended", "commits", "fsyncs"}`` to stdout, so a
-benchmark can read the counters at the start and the end of its measured window. With
-``PYTHONTRACEMALLOC`` set, SIGUSR2 writes the top allocation sites to stderr (``MEM`` lines).
+Each SIGUSR1 writes one JSON line to stdout: queue counters ``appended``, ``commits``,
+``fsyncs``, and the garbage collector's CPU seconds (``gc_s``, per generation ``gc_s0..2``)
+and collection counts (``gc2``: full, ``gc_n0``/``gc_n1``), so a benchmark can read the
+counters at the start and the end of its measured window. With ``PYTHONTRACEMALLOC`` set,
+SIGUSR2 writes the top allocation sites to stderr (``MEM`` lines). With
+``INDUSTRYOS_BENCH_PROFILE=<path>`` set, SIGHUP toggles cProfile: the first starts it, the
+second writes the statistics to that path (py-spy cannot attach in this container).
+``INDUSTRYOS_BENCH_GC_FREEZE`` / ``INDUSTRYOS_BENCH_GC_THRESHOLD`` ("a,b,c") are experiments:
+they tune the collector after start, which the product node does not (yet) do.
 """
 
 from __future__ import annotations
 
 import asyncio
+import cProfile
+import gc
 import json
+import os
 import signal
 import sys
+import time
 
 import uvloop
 
@@ -23,11 +33,39 @@ async def main() -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
 
+    gc_time = {
+        "s": 0.0,
+        "started": 0.0,
+        "full": 0,
+        "s0": 0.0,
+        "s1": 0.0,
+        "s2": 0.0,
+        "n0": 0,
+        "n1": 0,
+    }
+
+    def on_gc(phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            gc_time["started"] = time.thread_time()
+            return
+        spent = time.thread_time() - gc_time["started"]
+        gc_time["s"] += spent
+        gc_time[f"s{info['generation']}"] += spent
+        if info["generation"] < 2:
+            gc_time[f"n{info['generation']}"] += 1
+        gc_time["full"] += info["generation"] == 2
+
+    gc.callbacks.append(on_gc)
+
     def report() -> None:
         stats = node.queue_stats()
-        line = {"appended": 0, "commits": 0, "fsyncs": 0}
+        line: dict[str, float] = {"appended": 0, "commits": 0, "fsyncs": 0}
         if stats is not None:
             line = {"appended": stats.appended, "commits": stats.commits, "fsyncs": stats.fsyncs}
+        line["gc_s"], line["gc2"] = gc_time["s"], gc_time["full"]
+        line["tracked"] = len(gc.get_objects())
+        for key in ("s0", "s1", "s2", "n0", "n1"):
+            line[f"gc_{key}"] = gc_time[key]
         sys.stdout.write(json.dumps(line) + "\n")
         sys.stdout.flush()
 
@@ -42,10 +80,31 @@ async def main() -> None:
             sys.stderr.write(f"MEM {stat.size / 1024:10.1f} KiB {stat.count:8d} {stat.traceback}\n")
         sys.stderr.flush()
 
+    profiler: list[cProfile.Profile] = []
+
+    def toggle_profile() -> None:
+        """First SIGHUP: start profiling; second: stop and dump to the configured path."""
+        path = os.environ.get("INDUSTRYOS_BENCH_PROFILE")
+        if not path:
+            return
+        if not profiler:
+            profiler.append(cProfile.Profile())
+            profiler[0].enable()
+            return
+        profiler[0].disable()
+        profiler[0].dump_stats(path)
+        profiler.clear()
+
+    loop.add_signal_handler(signal.SIGHUP, toggle_profile)
     loop.add_signal_handler(signal.SIGUSR1, report)
     loop.add_signal_handler(signal.SIGUSR2, memory)
     loop.add_signal_handler(signal.SIGTERM, stop.set)
     await node.start()
+    if os.environ.get("INDUSTRYOS_BENCH_GC_FREEZE"):  # experiment: startup heap out of GC
+        gc.collect()
+        gc.freeze()
+    if os.environ.get("INDUSTRYOS_BENCH_GC_THRESHOLD"):  # experiment: "50000,20,100"
+        gc.set_threshold(*map(int, os.environ["INDUSTRYOS_BENCH_GC_THRESHOLD"].split(",")))
     try:
         await stop.wait()
     finally:

@@ -29,6 +29,7 @@ import argparse
 import asyncio
 import os
 import shutil
+import signal
 import statistics
 import subprocess
 import tempfile
@@ -70,9 +71,18 @@ class Watch:
 class Watcher(threading.Thread):
     """WebSocket subscriber and stored-value poller for a device sample, plus node CPU/RSS."""
 
-    def __init__(self, node: NodeProcess, store: Store, token: str, sample: list[uuid.UUID]):
+    def __init__(
+        self,
+        node: NodeProcess,
+        store: Store,
+        token: str,
+        sample: list[uuid.UUID],
+        *,
+        profile: bool = False,
+    ):
         super().__init__(daemon=True)
         self.node, self.store, self.token, self.sample = node, store, token, sample
+        self.profile = profile
         self.window: tuple[float, float] | None = None
         self.window_known = threading.Event()
         self.subscribed = threading.Event()
@@ -120,8 +130,12 @@ class Watcher(threading.Thread):
             poll_task = asyncio.create_task(self._poll(start, end))
             await asyncio.sleep(max(0.0, start - time.time()))
             cpu0, t0 = cpu_seconds(self.node.pid), time.monotonic()
+            if self.profile:  # cProfile over the window (SIGHUP toggles it in the node)
+                os.kill(self.node.pid, signal.SIGHUP)
             await asyncio.sleep(max(0.0, end - time.time()))
             cpu1, t1 = cpu_seconds(self.node.pid), time.monotonic()
+            if self.profile:
+                os.kill(self.node.pid, signal.SIGHUP)
             self.watch.cpu_percent = 100 * (cpu1 - cpu0) / (t1 - t0)
             self.watch.rss_mib = rss_mib(self.node.pid)
             # late updates of messages sent in the window still count: wait for the drain
@@ -201,7 +215,11 @@ def run_node(args: argparse.Namespace) -> dict[str, float]:
     """The node part: figures for the summary."""
     pg_name = f"iosbench_{os.getpid()}"
     pg_url = asyncio.run(fresh_pg_database(args.db, pg_name)) if args.db else None
-    node = NodeProcess(db_url=pg_url).start()
+    extra = {"INDUSTRYOS_BENCH_PROFILE": str(Path(args.profile).resolve())} if args.profile else {}
+    for knob in ("INDUSTRYOS_BENCH_GC_FREEZE", "INDUSTRYOS_BENCH_GC_THRESHOLD"):
+        if os.environ.get(knob):
+            extra[knob] = os.environ[knob]
+    node = NodeProcess(db_url=pg_url, extra_env=extra).start()
     try:
         ready = node.wait_ready()
         rest = Rest(node.base)
@@ -214,7 +232,7 @@ def run_node(args: argparse.Namespace) -> dict[str, float]:
         )
         store = Store(node.data_dir, pg_url)
         sample = list(ids.values())[: args.ws_sample]
-        watcher = Watcher(node, store, rest.token, sample)
+        watcher = Watcher(node, store, rest.token, sample, profile=bool(args.profile))
         watcher.start()
         watcher.subscribed.wait(30)
         if watcher.watch.error is not None:
@@ -249,7 +267,15 @@ def run_node(args: argparse.Namespace) -> dict[str, float]:
         print(_summarise("IndustryOS", result) + f"; {load()}")
         print(
             f"  node CPU {watch.cpu_percent:.0f} % of one core, RSS {watch.rss_mib:.0f} MiB; "
-            f"{commits / (load_ended - load_started):.0f} queue group commits/s"
+            f"{commits / (load_ended - load_started):.0f} queue group commits/s; "
+            f"GC CPU {after.get('gc_s', 0) - before.get('gc_s', 0):.2f} s "
+            f"({after.get('gc2', 0) - before.get('gc2', 0)} full collections, "
+            f"{after.get('tracked', 0)} objects tracked; by generation "
+            + ", ".join(
+                f"{after.get(f'gc_s{g}', 0) - before.get(f'gc_s{g}', 0):.2f} s" for g in range(3)
+            )
+            + f"; {after.get('gc_n0', 0) - before.get('gc_n0', 0)} young, "
+            f"{after.get('gc_n1', 0) - before.get('gc_n1', 0)} middle)"
         )
         print(
             f"  device→stored  p50 {statistics.median(watch.stored_ms or [float('nan')]):6.1f}"
@@ -338,6 +364,9 @@ def main() -> None:
     parser.add_argument("--ws-sample", type=int, default=10)
     parser.add_argument("--db", default=None, help="postgresql://user@host:port server")
     parser.add_argument("--no-mosquitto", action="store_true")
+    parser.add_argument(
+        "--profile", default=None, help="write the node's cProfile of the window here"
+    )
     args = parser.parse_args()
     print(
         f"mqtt_ingest: {args.devices} devices, rate {args.rate or 'max'}, {args.seconds:.0f} s "
