@@ -64,6 +64,7 @@ from industryos.rules.events import EventQueries, EventWriter, RuleEvents
 from industryos.rules.nodes.assign import CustomerAssignments
 from industryos.rules.nodes.base import ServiceSet
 from industryos.rules.nodes.details import EntityDetails
+from industryos.rules.nodes.entity_creation import EntityCreation
 from industryos.rules.nodes.relation_access import RuleRelations
 from industryos.rules.nodes.rest_reply import RestApiCalls
 from industryos.rules.service import RuleChainService
@@ -276,6 +277,9 @@ class Node:
             rest_calls=RestApiCalls(),
             details=EntityDetails(core.db),
             assignments=CustomerAssignments(
+                core.devices, core.assets, core.customers, EntityFields(core.db)
+            ),
+            entity_creation=EntityCreation(
                 core.devices, core.assets, core.customers, EntityFields(core.db)
             ),
         )

@@ -40,6 +40,7 @@ if TYPE_CHECKING:
     from industryos.rules.entities import EntityFields
     from industryos.rules.nodes.assign import CustomerAssignments
     from industryos.rules.nodes.details import EntityDetails
+    from industryos.rules.nodes.entity_creation import EntityCreation
     from industryos.rules.nodes.relation_access import RuleRelations
     from industryos.rules.nodes.rest_reply import RestApiCalls
     from industryos.rules.scripts.engine import TenantScripts
@@ -101,6 +102,7 @@ class Service(StrEnum):
     ASSIGNMENTS = "assignments"
     DETAILS = "details"
     DEVICE_STATE = "device_state"
+    ENTITY_CREATION = "entity_creation"
 
 
 @dataclass(frozen=True, slots=True)
@@ -200,6 +202,7 @@ class ServiceSet:
     assignments: CustomerAssignments | None = None
     details: EntityDetails | None = None
     device_state: DeviceStateTracker | None = None
+    entity_creation: EntityCreation | None = None
     debug: DebugHook | None = None
     """Debug and node events (not a service nodes declare: every node passes through it)."""
 
@@ -306,6 +309,10 @@ class NodeContext:
     def device_state(self) -> DeviceStateTracker:
         """The devices' connectivity state (activity, connect, disconnect)."""
         return self._get(Service.DEVICE_STATE, self._services.device_state)
+
+    def entity_creation(self) -> EntityCreation:
+        """Create devices, assets and customers of the tenant (through the entity services)."""
+        return self._get(Service.ENTITY_CREATION, self._services.entity_creation)
 
 
 class NodeConfig:

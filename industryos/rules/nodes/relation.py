@@ -3,10 +3,14 @@
 Direction follows ThingsBoard's configuration version 1: ``FROM`` means the relation goes
 *from the originator* to the other entity, ``TO`` the other way round. Version-0
 configurations had it reversed; :meth:`upgrade` flips them (as ThingsBoard's upgrade does).
-The other entity is named by ``entityType`` + ``entityNamePattern`` (templated) and looked
-up within the message's tenant (``TENANT`` means the tenant itself). Creating a missing
-target entity (``createEntityIfNotExists``) is not supported: such a message fails with a
-clear error.
+The other entity is named by ``entityType`` + ``entityNamePattern`` (templated with
+``${metadata}`` and ``$[data]``) and looked up within the message's tenant (``TENANT`` means
+the tenant itself). With ``createEntityIfNotExists`` a missing DEVICE, ASSET or CUSTOMER is
+created in that tenant through the entity services (``nodes/entity_creation.py``): a device
+or an asset with the profile named by ``entityTypePattern`` (templated; created if missing,
+the default profile when empty), a customer by title; the relation is then created. As in
+ThingsBoard 3.6+, target lookups are not cached: the v0 upgrade drops
+``entityCacheExpiration`` along with flipping the direction.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from industryos.entities.errors import EntityError
 from industryos.entities.ids import EntityType
 from industryos.msg import EntityRef, Msg
 from industryos.rules.errors import NodeConfigError, NodeFailure
@@ -27,6 +32,7 @@ from industryos.rules.nodes.base import (
     RuleNode,
     Service,
 )
+from industryos.rules.nodes.entity_creation import CREATABLE, EntityCreation
 from industryos.rules.nodes.templates import fill
 from industryos.storage.relations import Direction
 
@@ -39,6 +45,12 @@ def _flip_direction(configuration: dict[str, Any]) -> dict[str, Any]:
     direction = configuration.get("direction")
     flipped = {"FROM": "TO", "TO": "FROM"}.get(str(direction))
     return configuration if flipped is None else {**configuration, "direction": flipped}
+
+
+def _upgrade_v0(configuration: dict[str, Any]) -> dict[str, Any]:
+    """v0 → v1: the direction's meaning was reversed and the entity cache is gone."""
+    upgraded = _flip_direction(configuration)
+    return {k: v for k, v in upgraded.items() if k != "entityCacheExpiration"}
 
 
 def _ends(direction: str, originator: EntityRef, other: EntityRef) -> tuple[EntityRef, EntityRef]:
@@ -68,26 +80,35 @@ class _TargetNode(RuleNode):
         self._direction = config.choice("direction", DIRECTIONS, "FROM")
         self._relation_type = config.text("relationType", "Contains") or "Contains"
 
-    async def target(self, msg: Msg, entity_type: EntityType, pattern: str) -> EntityRef:
-        """The named entity of the tenant; Failure when there is none."""
+    async def find(self, msg: Msg, entity_type: EntityType, name: str) -> EntityRef | None:
+        """The named entity of the tenant, if there is one."""
         if entity_type is EntityType.TENANT:
             return EntityRef(EntityType.TENANT, msg.tenant_id)
+        return await self._entities.find_by_name(msg.tenant_id, entity_type, name)
+
+    async def target(self, msg: Msg, entity_type: EntityType, pattern: str) -> EntityRef:
+        """The named entity of the tenant; Failure when there is none."""
         name = fill(pattern, msg)
-        found = await self._entities.find_by_name(msg.tenant_id, entity_type, name)
+        found = await self.find(msg, entity_type, name)
         if found is None:
-            raise NodeFailure(f"{entity_type.value.title()} with name '{name}' was not found")
+            raise _not_found(entity_type, name)
         return found
 
     @classmethod
     def upgrade(cls, from_version: int, configuration: dict[str, Any]) -> dict[str, Any]:
-        """v0 → v1: the direction's meaning was reversed."""
-        return _flip_direction(configuration) if from_version < 1 else configuration
+        """v0 → v1: the direction's meaning was reversed; no more entity cache."""
+        return _upgrade_v0(configuration) if from_version < 1 else configuration
+
+
+def _not_found(entity_type: EntityType, name: str) -> NodeFailure:
+    return NodeFailure(f"{entity_type.value.title()} with name '{name}' was not found")
 
 
 class CreateRelationNode(_TargetNode):
     """Relate the originator and a named entity (optionally replacing current relations)."""
 
     clazz = PREFIX + "action.TbCreateRelationNode"
+    requires = frozenset({Service.ENTITIES, Service.RELATIONS, Service.ENTITY_CREATION})
     descriptor = Descriptor(
         ComponentType.ACTION,
         "create relation",
@@ -111,20 +132,32 @@ class CreateRelationNode(_TargetNode):
         self._pattern = config.text("entityNamePattern")
         if self._type is not EntityType.TENANT and not self._pattern:
             raise NodeConfigError(f"{self.clazz}: entityNamePattern should be specified")
-        self._create = config.flag("createEntityIfNotExists")
+        self._profile_pattern = config.text("entityTypePattern")
+        self._creation: EntityCreation | None = None
+        if config.flag("createEntityIfNotExists") and self._type in CREATABLE:
+            self._creation = ctx.entity_creation()
         self._remove_current = config.flag("removeCurrentRelations")
         self._change_originator = config.flag("changeOriginatorToRelatedEntity")
 
+    async def _target_or_new(self, msg: Msg) -> EntityRef:
+        """The named target; created first when missing and the node may create it."""
+        name = fill(self._pattern, msg)
+        found = await self.find(msg, self._type, name)
+        if found is not None:
+            return found
+        if self._creation is None:
+            raise _not_found(self._type, name)
+        profile = fill(self._profile_pattern, msg) if self._profile_pattern else ""
+        try:
+            return await self._creation.create(msg.tenant_id, self._type, name, profile)
+        except EntityError as exc:
+            raise NodeFailure(
+                f"{self._type.value.title()} '{name}' could not be created: {exc}"
+            ) from None
+
     async def on_msg(self, msg: Msg) -> list[Emit]:
         """Create the relation if absent (``Success`` either way)."""
-        try:
-            target = await self.target(msg, self._type, self._pattern)
-        except NodeFailure as exc:
-            if self._create:
-                raise NodeFailure(
-                    f"{exc}; creating entities from rule nodes is not supported"
-                ) from None
-            raise
+        target = await self._target_or_new(msg)
         relation_type = fill(self._relation_type, msg)
         if self._remove_current:
             await self._remove(msg, relation_type, target)

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from industryos.entities.errors import InvalidArgument
 from industryos.entities.ids import EntityType
 from industryos.entities.models import EntityRelation, RelationTypeGroup
 from industryos.entities.models.relation import EntityRef as RelationRef
@@ -134,10 +135,15 @@ class RuleRelations:
     async def create(
         self, tenant_id: uuid.UUID, from_: EntityRef, to: EntityRef, relation_type: str
     ) -> bool:
-        """Store the relation; True when it is new."""
+        """Store the relation; True when it is new (a concurrent message may store it first)."""
         relation = EntityRelation(**{"from": _ref(from_), "to": _ref(to), "type": relation_type})
-        async with self._db.transaction() as conn:
-            _, created = await self._repo.save(conn, tenant_id, relation)
+        try:
+            async with self._db.transaction() as conn:
+                _, created = await self._repo.save(conn, tenant_id, relation)
+        except InvalidArgument:  # the uniqueness rule: another message won the race
+            if await self.exists(tenant_id, from_, to, relation_type):
+                return False
+            raise
         return created
 
     async def delete(

@@ -20,6 +20,7 @@ from industryos.rules.entities import EntityFields
 from industryos.rules.nodes.assign import CustomerAssignments
 from industryos.rules.nodes.base import Emit, NodeConfig, NodeContext, RuleNode, ServiceSet
 from industryos.rules.nodes.details import EntityDetails
+from industryos.rules.nodes.entity_creation import EntityCreation
 from industryos.rules.nodes.relation_access import RuleRelations
 from tests.support.core import CoreWithTenant, core_with_tenant
 
@@ -118,6 +119,7 @@ async def node_env(engine: AsyncEngine, tmp_path: Path) -> AsyncIterator[NodeEnv
         relations=RuleRelations(db),
         assignments=CustomerAssignments(core.devices, core.assets, core.customers, entities),
         details=EntityDetails(db),
+        entity_creation=EntityCreation(core.devices, core.assets, core.customers, entities),
     )
     yield NodeEnv(base, services)
     await base.close()

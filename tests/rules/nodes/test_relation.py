@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 
 import pytest
 
 from industryos.entities.ids import EntityType
+from industryos.entities.paging import PageLink
 from industryos.msg import EntityRef
 from industryos.rules.errors import NodeConfigError, NodeFailure
 from industryos.rules.nodes.relation import (
@@ -17,6 +19,7 @@ from industryos.rules.nodes.relation import (
 from tests.rules.nodes.conftest import NodeEnv
 
 V1 = 1
+PAGE = PageLink(page_size=100)
 
 
 async def test_create_check_and_delete(node_env: NodeEnv) -> None:
@@ -108,8 +111,18 @@ async def test_missing_target_other_tenant_and_upgrade(node_env: NodeEnv) -> Non
         entityNamePattern="Nowhere",
         createEntityIfNotExists=True,
     )
-    with pytest.raises(NodeFailure, match="not supported"):
-        await create.on_msg(node_env.msg({}, device))
+    (emit,) = await create.on_msg(node_env.msg({}, device))  # created, then related
+    nowhere = await node_env.services.entities.find_by_name(  # type: ignore[union-attr]
+        node_env.tenant_id, EntityType.ASSET, "Nowhere"
+    )
+    assert nowhere is not None and emit.label == "Success"
+    assert await node_env.relations.exists(node_env.tenant_id, device, nowhere, "Contains")
+    # without the flag a missing target fails
+    strict = node_env.build(
+        CreateRelationNode, V1, direction="FROM", entityType="ASSET", entityNamePattern="Gone"
+    )
+    with pytest.raises(NodeFailure, match="Asset with name 'Gone' was not found"):
+        await strict.on_msg(node_env.msg({}, device))
     # an asset of another tenant with that name is not found either
     other_tenant_msg = node_env.msg({}, device).with_changes(tenant_id=uuid.uuid4())
     site = await node_env.asset("Site")
@@ -134,3 +147,115 @@ async def test_missing_target_other_tenant_and_upgrade(node_env: NodeEnv) -> Non
         node_env.build(CheckRelationNode, V1, checkForSingleEntity=True, entityType="ASSET")
     with pytest.raises(NodeConfigError):
         node_env.build(CreateRelationNode, V1, entityType="WIDGET", entityNamePattern="x")
+
+
+async def test_create_missing_device_with_profile_from_templates(node_env: NodeEnv) -> None:
+    """Checks createEntityIfNotExists end to end: name from $[data], profile from ${metadata}."""
+    gateway = await node_env.device("gateway-1")
+    create = node_env.build(
+        CreateRelationNode,
+        V1,
+        direction="FROM",
+        entityType="DEVICE",
+        entityNamePattern="$[child.name]",
+        entityTypePattern="${childType}",
+        relationType="Manages",
+        createEntityIfNotExists=True,
+        changeOriginatorToRelatedEntity=True,
+    )
+    node_env.base.publisher.messages.clear()
+    msg = node_env.msg({"child": {"name": "sensor-7"}}, gateway, childType="thermometer")
+    (emit,) = await create.on_msg(msg)
+    child = emit.msg.originator  # changeOriginatorToRelatedEntity
+    assert child.entity_type is EntityType.DEVICE and child != gateway
+    assert await node_env.relations.exists(node_env.tenant_id, gateway, child, "Manages")
+    admin = node_env.base.admin
+    device = await node_env.base.core.devices.get(admin, child.id)
+    assert device.name == "sensor-7" and device.type == "thermometer"
+    assert device.tenant_id == node_env.tenant_id
+    # created through the device service: its profile was created and it was announced
+    profiles = await node_env.base.core.device_profiles.page(admin, PAGE)
+    assert "thermometer" in {p.name for p in profiles.data}
+    created = [m for m in node_env.base.publisher.messages if m.type == "ENTITY_CREATED"]
+    assert child in [m.originator for m in created]
+
+    # the next message finds it: no second device, the same relation
+    (again,) = await create.on_msg(msg)
+    assert again.msg.originator == child
+    page = await node_env.base.core.devices.page(admin, PAGE)
+    assert [d.name for d in page.data].count("sensor-7") == 1
+
+    # no type pattern: the tenant's default profile
+    plain = node_env.build(
+        CreateRelationNode,
+        V1,
+        direction="TO",
+        entityType="DEVICE",
+        entityNamePattern="${name}",
+        createEntityIfNotExists=True,
+    )
+    await plain.on_msg(node_env.msg({}, gateway, name="plain-1"))
+    found = await node_env.services.entities.find_by_name(  # type: ignore[union-attr]
+        node_env.tenant_id, EntityType.DEVICE, "plain-1"
+    )
+    assert found is not None
+    assert (await node_env.base.core.devices.get(admin, found.id)).type == "default"
+    assert await node_env.relations.exists(node_env.tenant_id, found, gateway, "Contains")
+
+
+async def test_create_missing_customer_and_asset_with_profile(node_env: NodeEnv) -> None:
+    device = await node_env.device("meter")
+    to_customer = node_env.build(
+        CreateRelationNode,
+        V1,
+        direction="TO",
+        entityType="CUSTOMER",
+        entityNamePattern="${owner}",
+        relationType="Owns",
+        createEntityIfNotExists=True,
+    )
+    await to_customer.on_msg(node_env.msg({}, device, owner="ACME"))
+    entities = node_env.services.entities
+    assert entities is not None
+    acme = await entities.find_by_name(node_env.tenant_id, EntityType.CUSTOMER, "ACME")
+    assert acme is not None
+    assert await node_env.relations.exists(node_env.tenant_id, acme, device, "Owns")
+
+    to_asset = node_env.build(
+        CreateRelationNode,
+        V1,
+        direction="TO",
+        entityType="ASSET",
+        entityNamePattern="Hall $[hall]",
+        entityTypePattern="building",
+        createEntityIfNotExists=True,
+    )
+    await to_asset.on_msg(node_env.msg({"hall": 3}, device))
+    hall = await entities.find_by_name(node_env.tenant_id, EntityType.ASSET, "Hall 3")
+    assert hall is not None
+    asset = await node_env.base.core.assets.get(node_env.base.admin, hall.id)
+    assert asset.type == "building"
+    assert await node_env.relations.exists(node_env.tenant_id, hall, device, "Contains")
+
+
+async def test_concurrent_creations_of_one_name_make_one_entity(node_env: NodeEnv) -> None:
+    device = await node_env.device("busy")
+    create = node_env.build(
+        CreateRelationNode,
+        V1,
+        direction="TO",
+        entityType="ASSET",
+        entityNamePattern="Shared",
+        createEntityIfNotExists=True,
+    )
+    results = await asyncio.gather(*(create.on_msg(node_env.msg({}, device)) for _ in range(4)))
+    assert all(r[0].label == "Success" for r in results)
+    page = await node_env.base.core.assets.page(node_env.base.admin, PAGE)
+    assert [a.name for a in page.data].count("Shared") == 1
+
+
+async def test_upgrade_from_version_0_drops_the_entity_cache(node_env: NodeEnv) -> None:
+    upgraded = CreateRelationNode.upgrade(
+        0, {"direction": "FROM", "entityCacheExpiration": 300, "entityType": "ASSET"}
+    )
+    assert upgraded == {"direction": "TO", "entityType": "ASSET"}
