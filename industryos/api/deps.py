@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import Depends, Query, Request
 
 from industryos.api.context import ApiContext, api_context
+from industryos.api.public_access import check_public_caller, check_public_request
 from industryos.api.tokens import VerifiedToken
 from industryos.entities.access import Caller
 from industryos.entities.errors import AuthenticationFailed, InvalidArgument
@@ -32,6 +33,9 @@ async def verify_token(context: ApiContext, token: str) -> VerifiedToken:
     caller = verified.caller
     if context.sessions.is_revoked(caller.session_id):
         raise AuthenticationFailed("Token has been revoked")
+    if verified.is_public:  # no user row behind it: the public customer must still be public
+        await check_public_caller(context, caller)
+        return verified
     state = await context.users.credential_state(caller.user_id)
     if state is None or not state.enabled:
         raise AuthenticationFailed("User is not active")
@@ -45,6 +49,8 @@ async def current_caller(request: Request, context: Context) -> Caller:
     verified = await verify_token(context, bearer_token(request))
     if verified.is_refresh:
         raise AuthenticationFailed("Refresh token can't be used to access the API")
+    if verified.is_public:
+        check_public_request(request.method, request.url.path)
     return verified.caller
 
 

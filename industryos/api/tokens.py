@@ -18,7 +18,7 @@ import jwt
 from industryos.entities.access import Caller
 from industryos.entities.errors import AuthenticationFailed, TokenExpired
 from industryos.entities.ids import NULL_UUID
-from industryos.entities.models import Authority, User
+from industryos.entities.models import Authority, Customer, User
 
 ALGORITHM = "HS512"
 
@@ -42,6 +42,8 @@ class VerifiedToken:
     caller: Caller
     issued_at_ms: int
     is_refresh: bool
+    is_public: bool = False
+    """A public customer's pseudo-user (``/api/auth/login/public``): read-only, no user row."""
 
 
 class TokenIssuer:
@@ -58,7 +60,9 @@ class TokenIssuer:
         """How long a refresh token lives, so revocations can expire with it."""
         return self._refresh_ttl * 1000
 
-    def issue(self, user: User, session_id: str | None = None) -> TokenPair:
+    def issue(
+        self, user: User, session_id: str | None = None, *, is_public: bool = False
+    ) -> TokenPair:
         """A new access + refresh pair for ``user`` in one session."""
         session = session_id or secrets.token_hex(16)
         now = time.time()
@@ -66,7 +70,7 @@ class TokenIssuer:
             "sub": user.email,
             "userId": str(user.id),
             "sessionId": session,
-            "isPublic": False,
+            "isPublic": is_public,
         }
         access: dict[str, Any] = {
             **common,
@@ -85,6 +89,21 @@ class TokenIssuer:
         return TokenPair(
             self._sign(access, now, self._access_ttl), self._sign(refresh, now, self._refresh_ttl)
         )
+
+    def issue_public(self, customer: Customer, session_id: str | None = None) -> TokenPair:
+        """A pair for the public customer's pseudo-user, as ThingsBoard's public login."""
+        assert customer.id is not None
+        # The subject is the public id, not an email, so the model's checks do not apply.
+        public_user = User.model_construct(
+            id=NULL_UUID,
+            email=str(customer.id),
+            authority=Authority.CUSTOMER_USER,
+            tenant_id=customer.tenant_id or NULL_UUID,
+            customer_id=customer.id,
+            first_name="Public",
+            last_name="Public",
+        )
+        return self.issue(public_user, session_id, is_public=True)
 
     def verify(self, token: str) -> VerifiedToken:
         """Check a token and read who it belongs to."""
@@ -117,6 +136,7 @@ class TokenIssuer:
             caller=caller,
             issued_at_ms=int(claims.get("authTime", claims["iat"] * 1000)),
             is_refresh=authority is Authority.REFRESH_TOKEN,
+            is_public=claims.get("isPublic") is True,
         )
 
     def _sign(self, claims: dict[str, Any], now: float, ttl: int) -> str:

@@ -17,6 +17,9 @@ from industryos.storage import schema
 from industryos.storage.database import Database
 from industryos.storage.repositories import Repositories
 
+PUBLIC_TITLE = "Public"
+"""Title of the customer that public dashboards and entities are assigned to."""
+
 
 class CustomerService:
     """Reads and writes customers inside the caller's tenant."""
@@ -47,6 +50,36 @@ class CustomerService:
         if customer is None:
             raise NotFound()
         return customer
+
+    async def public_customer(self, caller: Caller) -> Customer:
+        """The tenant's "Public" customer, created on first use (spec platform-api §2)."""
+        caller.require(Authority.TENANT_ADMIN)
+        table = schema.customer
+        async with self._db.transaction() as conn:
+            found = await self._customers.find_one(
+                conn, table.c.tenant_id == caller.tenant_id, table.c.is_public.is_(True)
+            )
+            if found is not None:
+                return found
+            created = await self._customers.insert(
+                conn,
+                Customer(
+                    tenant_id=caller.tenant_id,
+                    title=PUBLIC_TITLE,
+                    additional_info={"isPublic": True},
+                ),
+            )
+            # is_public is no wire field, so the repository's row leaves it out.
+            await conn.execute(
+                sa.update(table).where(table.c.id == created.id).values(is_public=True)
+            )
+            return created.model_copy(update={"is_public": True})
+
+    async def find_public(self, public_id: uuid.UUID) -> Customer | None:
+        """The public customer behind a public id (public login); None for any other id."""
+        async with self._db.read() as conn:
+            customer = await self._customers.get(conn, public_id)
+        return customer if customer is not None and customer.is_public else None
 
     async def save(self, caller: Caller, customer: Customer) -> Customer:
         """Create or update a customer of the caller's tenant; titles are unique."""

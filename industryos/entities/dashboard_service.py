@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from industryos.entities.access import Caller
 from industryos.entities.audit_service import AuditService
+from industryos.entities.dashboard_home import HomeDashboards
 from industryos.entities.dashboard_model import Dashboard, ShortCustomerInfo
 from industryos.entities.dashboard_schema import dashboard as dashboard_table
 from industryos.entities.dashboard_schema import dashboard_customer
@@ -61,6 +62,8 @@ class DashboardService:
         self._dashboards = Repository(
             dashboard_table, Dashboard, search_columns=("title",), sort_aliases={"name": "title"}
         )
+        self.home = HomeDashboards(db, repos, self)
+        """Home dashboards of users, customers and tenants."""
 
     async def get(self, caller: Caller, dashboard_id: uuid.UUID) -> Dashboard:
         """A dashboard the caller may see, with the customers it is shared with."""
@@ -139,6 +142,24 @@ class DashboardService:
             extra={"assignedCustomerId": str(customer_id), "assignedCustomerName": customer.title},
         )
         return saved
+
+    async def share_public(
+        self, caller: Caller, public_customer_id: uuid.UUID, dashboard_id: uuid.UUID
+    ) -> Dashboard:
+        """Share with the tenant's public customer; sharing twice changes nothing."""
+        found = await self.get(caller, dashboard_id)
+        if found.is_assigned_to(public_customer_id):
+            return found
+        return await self.assign(caller, public_customer_id, dashboard_id)
+
+    async def unshare_public(self, caller: Caller, dashboard_id: uuid.UUID) -> Dashboard:
+        """Stop sharing with the public customer; a private dashboard stays as it is."""
+        caller.require(Authority.TENANT_ADMIN)
+        found = await self.get(caller, dashboard_id)
+        public = next((c for c in found.assigned_customers if c.is_public), None)
+        if public is None:
+            return found
+        return await self.unassign(caller, public.customer_id, dashboard_id)
 
     async def unassign(
         self, caller: Caller, customer_id: uuid.UUID, dashboard_id: uuid.UUID

@@ -364,6 +364,8 @@ PROBES: dict[str, list[Probe]] = {
             attackers=B_ONLY,
         ),
         Probe("DELETE", "/api/customer/{customer}/dashboard/{dashboard}"),
+        Probe("POST", "/api/customer/public/dashboard/{dashboard}"),
+        Probe("DELETE", "/api/customer/public/dashboard/{dashboard}"),
         Probe(
             "POST",
             "/api/dashboard/{dashboard}/customers",

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
 from industryos.api.deps import Context, CurrentCaller, verify_token
+from industryos.api.public_access import public_customer_of
 from industryos.entities.errors import AuthenticationFailed
 from industryos.entities.ids import EntityType, now_ms
 from industryos.entities.models import ActionType
@@ -20,6 +22,12 @@ class LoginRequest(BaseModel):
 
     username: str = Field(min_length=1)
     password: str
+
+
+class PublicLoginRequest(BaseModel):
+    """Body of ``/api/auth/login/public``: the public customer's id."""
+
+    publicId: uuid.UUID
 
 
 class RefreshRequest(BaseModel):
@@ -51,12 +59,24 @@ async def login(body: LoginRequest, context: Context) -> dict[str, str]:
     return pair.to_wire()
 
 
+@router.post("/auth/login/public")
+async def login_public(body: PublicLoginRequest, context: Context) -> dict[str, str]:
+    """A read-only token of a tenant's public customer, for its public dashboards."""
+    customer = await context.customers.find_public(body.publicId)
+    if customer is None:
+        raise AuthenticationFailed("Public login failed: unknown public id")
+    return context.tokens.issue_public(customer).to_wire()
+
+
 @router.post("/auth/token")
 async def refresh(body: RefreshRequest, context: Context) -> dict[str, str]:
     """Exchange a refresh token for a new pair in the same session."""
     verified = await verify_token(context, body.refreshToken)
     if not verified.is_refresh:
         raise AuthenticationFailed("Invalid refresh token")
+    if verified.is_public:
+        customer = await public_customer_of(context, verified.caller)
+        return context.tokens.issue_public(customer, verified.caller.session_id).to_wire()
     user = await context.users.get(verified.caller.user_id)
     return context.tokens.issue(user, verified.caller.session_id).to_wire()
 

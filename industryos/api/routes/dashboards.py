@@ -1,4 +1,4 @@
-"""Dashboard REST (spec platform-api §3.3): CRUD, infos, tenant and customer lists, sharing.
+"""Dashboard REST (spec platform-api §3.3): CRUD, infos, lists, sharing, public and home.
 
 Lists return pages of ``DashboardInfo`` (no configuration), as ThingsBoard does; the full
 configuration is read one dashboard at a time.
@@ -13,6 +13,7 @@ from fastapi import APIRouter, Body
 
 from industryos.api.context import ApiContext
 from industryos.api.deps import Context, CurrentCaller, Page
+from industryos.entities.dashboard_home import HomeDashboardInfo
 from industryos.entities.dashboard_model import Dashboard
 from industryos.entities.dashboard_service import DashboardService, ShareMode
 from industryos.entities.errors import InvalidArgument, NotFound
@@ -42,6 +43,54 @@ async def server_time(caller: CurrentCaller) -> int:
 async def max_datapoints_limit(caller: CurrentCaller) -> int:
     """The most data points a widget may ask for in one query."""
     return MAX_DATAPOINTS_LIMIT
+
+
+@router.get("/dashboard/home")
+async def home_dashboard(caller: CurrentCaller, context: Context) -> Json | None:
+    """``HomeDashboard``: the caller's home dashboard with ``hideDashboardToolbar``, or null."""
+    found = await _service(context).home.home(caller)
+    if found is None:
+        return None
+    dashboard, hide_toolbar = found
+    return {**dashboard.to_wire(), "hideDashboardToolbar": hide_toolbar}
+
+
+@router.get("/dashboard/home/info")
+async def home_dashboard_info(caller: CurrentCaller, context: Context) -> Json | None:
+    """``HomeDashboardInfo`` of the caller (own, else customer's, else tenant's), or null."""
+    return _info_wire(await _service(context).home.info(caller))
+
+
+@router.get("/tenant/dashboard/home/info")
+async def tenant_home_dashboard_info(caller: CurrentCaller, context: Context) -> Json | None:
+    """The tenant's home dashboard (tenant admins), or null."""
+    return _info_wire(await _service(context).home.tenant_info(caller))
+
+
+@router.post("/tenant/dashboard/home/info")
+async def set_tenant_home_dashboard_info(
+    info: HomeDashboardInfo, caller: CurrentCaller, context: Context
+) -> None:
+    """Set the tenant's home dashboard; ``dashboardId: null`` clears it."""
+    await _service(context).home.set_tenant_info(caller, info)
+
+
+@router.get("/customer/dashboard/home/info")
+async def customer_home_dashboard_info(caller: CurrentCaller, context: Context) -> Json | None:
+    """The home dashboard of the caller's customer (customer users), or null."""
+    return _info_wire(await _service(context).home.customer_info(caller))
+
+
+@router.post("/customer/dashboard/home/info")
+async def set_customer_home_dashboard_info(
+    info: HomeDashboardInfo, caller: CurrentCaller, context: Context
+) -> None:
+    """Set the home dashboard of the caller's customer; ``dashboardId: null`` clears it."""
+    await _service(context).home.set_customer_info(caller, info)
+
+
+def _info_wire(info: HomeDashboardInfo | None) -> Json | None:
+    return None if info is None else info.to_wire()
 
 
 @router.get("/dashboard/{dashboard_id}")
@@ -86,6 +135,26 @@ async def customer_dashboards(
     """A page of the dashboards shared with one customer (infos)."""
     page = await _service(context).page(caller, link, customer_id=customer_id)
     return page.to_wire(Dashboard.to_info_wire)
+
+
+@router.post("/customer/public/dashboard/{dashboard_id}")
+async def make_dashboard_public(
+    dashboard_id: uuid.UUID, caller: CurrentCaller, context: Context
+) -> Json:
+    """Share a dashboard with the tenant's public customer (created on first use)."""
+    service = _service(context)
+    await service.get(caller, dashboard_id)  # refuse others' dashboards before creating anything
+    public = await context.customers.public_customer(caller)
+    assert public.id is not None
+    return (await service.share_public(caller, public.id, dashboard_id)).to_wire()
+
+
+@router.delete("/customer/public/dashboard/{dashboard_id}")
+async def make_dashboard_private(
+    dashboard_id: uuid.UUID, caller: CurrentCaller, context: Context
+) -> Json:
+    """Stop sharing a dashboard with the public customer."""
+    return (await _service(context).unshare_public(caller, dashboard_id)).to_wire()
 
 
 @router.post("/customer/{customer_id}/dashboard/{dashboard_id}")

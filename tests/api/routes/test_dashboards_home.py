@@ -1,0 +1,74 @@
+"""Home dashboards: ``/api/dashboard/home[/info]`` and the tenant's and customer's choice."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+from tests.api.accounts import tenant
+from tests.api.conftest import Platform
+
+
+async def _ok(response: httpx.Response) -> Any:
+    assert response.status_code == 200, response.text
+    return response.json() if response.content else None
+
+
+async def test_nothing_set_answers_null(platform: Platform) -> None:
+    a = await tenant(platform, "A")
+    for client in (a.admin, a.customer_user):
+        assert await _ok(await client.get("/api/dashboard/home")) is None
+        assert await _ok(await client.get("/api/dashboard/home/info")) is None
+    assert await _ok(await a.admin.get("/api/tenant/dashboard/home/info")) is None
+
+
+async def test_tenant_home_then_customer_home_overrides_for_its_users(platform: Platform) -> None:
+    a = await tenant(platform, "A")
+    wall = await _ok(await a.admin.post("/api/dashboard", json={"title": "Wall"}))
+    mine = await _ok(await a.admin.post("/api/dashboard", json={"title": "Customer's"}))
+    wall_id, mine_id = wall["id"]["id"], mine["id"]["id"]
+
+    info = {
+        "dashboardId": {"entityType": "DASHBOARD", "id": wall_id},
+        "hideDashboardToolbar": False,
+    }
+    await _ok(await a.admin.post("/api/tenant/dashboard/home/info", json=info))
+    assert await _ok(await a.admin.get("/api/tenant/dashboard/home/info")) == info
+    assert await _ok(await a.admin.get("/api/dashboard/home/info")) == info
+    home = await _ok(await a.admin.get("/api/dashboard/home"))
+    assert home["title"] == "Wall" and home["hideDashboardToolbar"] is False
+    assert "configuration" in home
+
+    # The customer user falls back to the tenant's only when it may read that dashboard.
+    assert await _ok(await a.customer_user.get("/api/dashboard/home/info")) is None
+    await _ok(await a.admin.post(f"/api/customer/{a.customer_id}/dashboard/{wall_id}"))
+    assert await _ok(await a.customer_user.get("/api/dashboard/home/info")) == info
+
+    await _ok(await a.admin.post(f"/api/customer/{a.customer_id}/dashboard/{mine_id}"))
+    own = {"dashboardId": {"entityType": "DASHBOARD", "id": mine_id}, "hideDashboardToolbar": True}
+    await _ok(await a.customer_user.post("/api/customer/dashboard/home/info", json=own))
+    assert await _ok(await a.customer_user.get("/api/customer/dashboard/home/info")) == own
+    home = await _ok(await a.customer_user.get("/api/dashboard/home"))
+    assert home["title"] == "Customer's" and home["hideDashboardToolbar"] is True
+
+    # Clearing the tenant's choice; a deleted dashboard is skipped as if not set.
+    await _ok(await a.admin.post("/api/tenant/dashboard/home/info", json={"dashboardId": None}))
+    assert await _ok(await a.admin.get("/api/dashboard/home")) is None
+    await _ok(await a.admin.delete(f"/api/dashboard/{mine_id}"))
+    assert await _ok(await a.customer_user.get("/api/dashboard/home")) is None
+
+
+async def test_only_own_dashboards_can_be_home(platform: Platform) -> None:
+    a = await tenant(platform, "A")
+    b = await tenant(platform, "B")
+    theirs = await _ok(await b.admin.post("/api/dashboard", json={"title": "B's"}))
+    info = {"dashboardId": {"entityType": "DASHBOARD", "id": theirs["id"]["id"]}}
+    assert (await a.admin.post("/api/tenant/dashboard/home/info", json=info)).status_code == 403
+    # A customer user may only choose a dashboard shared with it, and never the tenant's.
+    ours = await _ok(await a.admin.post("/api/dashboard", json={"title": "A's"}))
+    info = {"dashboardId": {"entityType": "DASHBOARD", "id": ours["id"]["id"]}}
+    for path in ("/api/customer/dashboard/home/info", "/api/tenant/dashboard/home/info"):
+        assert (await a.customer_user.post(path, json=info)).status_code == 403
+    assert (await a.admin.post("/api/customer/dashboard/home/info", json=info)).status_code == 403
+    assert await _ok(await a.admin.get("/api/tenant/dashboard/home/info")) is None
