@@ -7,7 +7,9 @@ OtaDownloads`'; this module only speaks each transport's dialect:
   chunk size in ASCII, empty = the size remembered for this request id (else 0, the whole
   image). The chunk goes out on ``v2/fw/response/{requestId}/chunk/{n}`` after the PUBACK,
   whether or not a subscription matches. The request id's package is remembered for the
-  session, so a download keeps getting the package it started with. Errors:
+  session, so a download keeps getting the package it started with. A chunk over
+  ``STREAM_BLOCK`` (size 0 = the whole image) is streamed: the PUBLISH header with its
+  length, then the file block by block under flow control. Errors:
   ``NOT_FOUND`` (no package) or ``PAYLOAD_TOO_LARGE`` (size over the payload limit) on
   ``v2/fw/error``, then DISCONNECT 0x83.
 * HTTP ``GET /api/v1/{token}/firmware?title=&version=&size=&chunk=``: title and version
@@ -15,7 +17,9 @@ OtaDownloads`'; this module only speaks each transport's dialect:
   is streamed from disk with ``Content-Disposition``, ``x-filename`` and the package's
   content type; past the end an empty 200.
 * CoAP ``GET /fw/{token}?title=&version=&size=&chunk=`` (``/sw``): title and version
-  optional, 2.05 with the bytes (Block2 served by the resource), 4.04 / 4.00.
+  optional, 2.05 with the bytes, 4.04 / 4.00. A chunk over one block is served Block2,
+  each block read from the file when it is asked for (no response cache); the ETag is
+  the package's, so a client notices a package that changed between blocks.
 """
 
 from __future__ import annotations
@@ -28,9 +32,11 @@ from typing import TYPE_CHECKING
 
 from aiocoap import Message
 from aiocoap.numbers.codes import Code
+from aiocoap.optiontypes import BlockOption
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
+from industryos.devices.ota.content import STREAM_BLOCK
 from industryos.devices.ota.downloads import OtaDownloads
 from industryos.devices.ota.errors import (
     ChunkTooLarge,
@@ -137,14 +143,23 @@ class MqttOta:
             if package is None:
                 package = await self._downloads.package(context.identity.device_id, kind)
                 requests.packages[request_id] = package
-            data = await self._downloads.chunk(package, size, index, max_size=self._max)
+            self._downloads.check_size(size, index, self._max)
+            _, length = self._downloads.span(package, size, index)
+            data = None
+            if length <= STREAM_BLOCK:
+                data = await self._downloads.chunk(package, size, index)
         except OtaError as exc:
             log.warning("%r: %s chunk request refused: %s", context, prefix, exc)
             text = next((t for error, t in _ERROR_TEXT if isinstance(exc, error)), b"BAD_REQUEST")
             if context.session is not None:
                 await context.session.publish(f"v2/{prefix}/error", text, 0)
             return PublishResult(ack=None, disconnect=ReasonCode.IMPLEMENTATION_SPECIFIC_ERROR)
-        context.publish_later(f"v2/{prefix}/response/{request_id}/chunk/{index}", data)
+        topic = f"v2/{prefix}/response/{request_id}/chunk/{index}"
+        if data is None:
+            pieces = self._downloads.stream(package, size, index)
+            context.publish_stream_later(topic, length, pieces)
+        else:
+            context.publish_later(topic, data)
         return ACCEPTED
 
 
@@ -212,13 +227,41 @@ class CoapOta:
             package = await self._downloads.package(
                 device.device_id, kind, title=query.get("title"), version=query.get("version")
             )
-            data = await self._downloads.chunk(package, size, index)
+            offset, length = self._downloads.span(package, size, index)
+            return await self._block(request, package, offset, length)
         except PackageNotAssigned as exc:
             return Message(code=Code.NOT_FOUND, payload=str(exc).encode())
         except (PackageMismatch, PayloadError) as exc:
             log.warning("CoAP device %s: bad OTA request: %s", device.device_id, exc)
             return Message(code=Code.BAD_REQUEST, payload=str(exc).encode())
-        return Message(code=Code.CONTENT, payload=data)
+
+    async def _block(
+        self, request: Message, package: OtaPackageInfo, offset: int, length: int
+    ) -> Message:
+        """The asked Block2 block of ``length`` bytes at ``offset``, read from the file alone.
+
+        A chunk that fits the peer's block size goes out whole without a Block2 option.
+        """
+        asked = request.opt.block2
+        exponent = request.remote.maximum_block_size_exp
+        if asked is not None:
+            exponent = min(asked.size_exponent, exponent)
+        block_size = 2 ** (exponent + 4)
+        number = asked.block_number if asked is not None else 0
+        if asked is None and length <= block_size:
+            data = await self._downloads.read(package, offset, length)
+            return Message(code=Code.CONTENT, payload=data)
+        start = number * block_size
+        if start >= length and length > 0:
+            raise PayloadError(f"block {number} is past the end of {length} bytes")
+        data = await self._downloads.read(package, offset + start, min(block_size, length - start))
+        answer = Message(code=Code.CONTENT, payload=data)
+        more = start + len(data) < length
+        answer.opt.block2 = BlockOption.BlockwiseTuple(number, more, exponent)
+        answer.opt.size2 = length
+        assert package.id is not None
+        answer.opt.etag = package.id.bytes[:8]
+        return answer
 
 
 def _query(items: Mapping[int, str] | tuple[str, ...] | list[str]) -> dict[str, str]:

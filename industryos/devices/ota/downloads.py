@@ -2,8 +2,9 @@
 
 A chunk is ``[index*size, (index+1)*size)`` of the device's effective package, read from
 disk at that offset; past the end it is empty; size 0 means the whole image (spec
-device-api §2.13, §3, §4). The transports only translate the errors below into their
-own codes.
+device-api §2.13, §3, §4), which is streamed (:meth:`OtaDownloads.stream`) or read in
+blocks (:meth:`OtaDownloads.read`), never read whole. The transports only translate the
+errors below into their own codes.
 """
 
 from __future__ import annotations
@@ -57,15 +58,24 @@ class OtaDownloads:
         offset = index * size
         return offset, max(0, min(size, total - offset))
 
-    async def chunk(
-        self, package: OtaPackageInfo, size: int, index: int, *, max_size: int | None = None
-    ) -> bytes:
-        """Chunk ``index`` as bytes (for transports that send it in one message)."""
+    @staticmethod
+    def check_size(size: int, index: int, max_size: int | None = None) -> None:
+        """Refuse a negative request, or a chunk size over ``max_size`` (ChunkTooLarge)."""
         if size < 0 or index < 0:
             raise ValueError("chunk size and index must not be negative")
         if max_size is not None and size > max_size:
             raise ChunkTooLarge(f"chunk size {size} is over {max_size}")
+
+    async def chunk(
+        self, package: OtaPackageInfo, size: int, index: int, *, max_size: int | None = None
+    ) -> bytes:
+        """Chunk ``index`` as bytes (for transports that send it in one message)."""
+        self.check_size(size, index, max_size)
         offset, length = self.span(package, size, index)
+        return await self.read(package, offset, length)
+
+    async def read(self, package: OtaPackageInfo, offset: int, length: int) -> bytes:
+        """``length`` bytes of the image from ``offset`` (a CoAP block of a chunk)."""
         assert package.id is not None
         try:
             return await self._content.read(package.id, offset, length)
@@ -74,7 +84,7 @@ class OtaDownloads:
             raise PackageNotAssigned("the package's content is missing") from None
 
     def stream(self, package: OtaPackageInfo, size: int, index: int) -> AsyncIterator[bytes]:
-        """Chunk ``index`` as blocks (HTTP answers a whole image without holding it)."""
+        """Chunk ``index`` as blocks (HTTP and MQTT send a whole image without holding it)."""
         offset, length = self.span(package, size, index)
         assert package.id is not None
         return self._content.stream(package.id, offset, length)

@@ -10,7 +10,8 @@ empty-ACK delay, the CON request gets an empty ACK (receipt, not success) and th
 follows as a separate response.
 
 Block-wise transfer: uploads (Block1) are reassembled and refused with 4.13 as soon as
-they pass ``max_payload_bytes``; attribute reads (Block2) are served block by block.
+they pass ``max_payload_bytes``; attribute reads (Block2) are served block by block from a
+cached response; OTA downloads serve each block from the package file (``ota_chunks``).
 Notifications are not split: keep observed bodies under one block.
 
 Logging: a misbehaving device is a WARNING, the normal path DEBUG; tokens are never logged.
@@ -145,11 +146,9 @@ class CoapDeviceResource:
             return
         ota_kind = coap_path_kind(tuple(request.opt.uri_path))
         if ota_kind is not None and self.ota is not None:
-            device, ota = await self._device(request.opt.uri_path[1]), self.ota
-            response = await self._block2.extract_or_insert(
-                request, lambda: ota.get(device, ota_kind, request)
-            )
-            pipe.add_response(response, is_last=True)
+            device = await self._device(request.opt.uri_path[1])
+            # Block2 straight from the file: the cache would hold a whole image
+            pipe.add_response(await self.ota.get(device, ota_kind, request), is_last=True)
             return
         token, feature, request_id = _route(tuple(request.opt.uri_path))
         kind = _OBSERVABLE.get(feature)

@@ -20,6 +20,8 @@ so PUBACK/PUBREC also go out in arrival order. At most the session's Receive Max
 deliveries are in flight; SUBSCRIBE and UNSUBSCRIBE wait until they have all finished.
 
 Everything written during one event-loop iteration goes out in one ``transport.write``.
+A streamed publish (:meth:`Connection.write_stream`, whole OTA images) is written piece by
+piece under flow control; other packets written meanwhile wait and follow it.
 """
 
 from __future__ import annotations
@@ -43,7 +45,7 @@ from industryos.transport.mqtt.application import (
 )
 from industryos.transport.mqtt.codec import StreamDecoder, encode, packet_size
 from industryos.transport.mqtt.config import MqttConfig
-from industryos.transport.mqtt.errors import MqttProtocolError
+from industryos.transport.mqtt.errors import MqttProtocolError, SessionClosed
 from industryos.transport.mqtt.packet_types import ProtocolLevel
 from industryos.transport.mqtt.packets import (
     NO_PROPERTIES,
@@ -109,6 +111,8 @@ class Connection(Generic[ContextT]):
         self._decoder = StreamDecoder(config.max_payload_size)
         self._out: list[bytes] = []
         self._flush_scheduled = False
+        self._streaming: asyncio.Lock | None = None
+        """Held while a streamed packet is written (created on first use)."""
         self._closing = False
         self._app_closed = False
         self._v5 = False
@@ -181,8 +185,51 @@ class Connection(Generic[ContextT]):
             self._flush_scheduled = True
             self._loop.call_soon(self._flush)
 
+    async def write_stream(self, head: bytes, pieces: AsyncIterator[bytes], length: int) -> None:
+        """Write one packet: ``head``, then exactly ``length`` bytes from ``pieces``.
+
+        What was queued before goes first; packets written meanwhile are held and follow
+        the streamed one, so no packet's bytes interleave. Each piece waits for the socket
+        to drain (at most ``delivery_timeout`` per piece). A packet that cannot be finished
+        (the source ends early or fails, the peer stalls or leaves) closes the connection,
+        since the stream cannot continue after half a packet.
+        """
+        if self._streaming is None:
+            self._streaming = asyncio.Lock()
+        lock = self._streaming
+        await lock.acquire()
+        try:
+            if self._closing:
+                raise SessionClosed(f"{self!r} is closing")
+            sent = 0
+            try:
+                self._writer.write(b"".join((*self._out, head)))  # what was queued first
+                self._out.clear()
+                async for piece in pieces:
+                    if self._closing:
+                        raise SessionClosed(f"{self!r} closed during a streamed publish")
+                    sent += len(piece)
+                    if sent > length:
+                        raise ValueError(f"streamed payload longer than {length} bytes")
+                    self._writer.write(piece)
+                    async with asyncio.timeout(self._config.delivery_timeout):
+                        await self._writer.drain()
+                if sent != length:
+                    raise ValueError(f"streamed payload ended at {sent} of {length} bytes")
+            except BaseException as exc:
+                log.warning("%r: streamed publish broken off after %d bytes: %r", self, sent, exc)
+                self.close(ReasonCode.IMPLEMENTATION_SPECIFIC_ERROR, notify=False)
+                if isinstance(exc, (OSError, TimeoutError)):
+                    raise SessionClosed(f"{self!r}: {exc!r}") from exc
+                raise
+        finally:
+            lock.release()
+            self._flush()  # what was held back while streaming
+
     def _flush(self) -> None:
         self._flush_scheduled = False
+        if self._streaming is not None and self._streaming.locked():
+            return  # a streamed packet is being written; this follows it
         if self._out and not self._writer.transport.is_closing():
             self._writer.write(b"".join(self._out))
         self._out.clear()

@@ -21,11 +21,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Hashable
+from collections.abc import AsyncIterator, Hashable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Generic, Protocol
 
+from industryos.transport.mqtt import wire
 from industryos.transport.mqtt.application import ContextT
 from industryos.transport.mqtt.codec import encode
 from industryos.transport.mqtt.errors import (
@@ -70,6 +71,9 @@ class Link(Protocol):
 
     def close(self, reason: ReasonCode) -> None:
         """Close the connection, telling an MQTT 5 peer ``reason``."""
+
+    async def write_stream(self, head: bytes, pieces: AsyncIterator[bytes], length: int) -> None:
+        """Write one packet: ``head``, then ``length`` payload bytes as ``pieces`` arrive."""
 
 
 @dataclass(slots=True)
@@ -186,6 +190,42 @@ class Session(Generic[ContextT]):
                     self._send_quota.release()
         except TimeoutError:
             raise DeliveryTimeout(f"no acknowledgement within {limit} s") from None
+
+    async def publish_stream(
+        self, topic: str, length: int, pieces: AsyncIterator[bytes], qos: int = 1
+    ) -> None:
+        """:meth:`publish` for a payload of known ``length`` that arrives in ``pieces``.
+
+        The PUBLISH header (with the length) goes out first, then each piece as it comes,
+        under TCP flow control, so a large payload (a whole OTA image) is never in memory
+        at once. The delivery timeout covers the acknowledgement, not the transfer.
+        """
+        if self.state is not SessionState.CONNECTED:
+            raise SessionClosed(f"{self!r} is not connected")
+        packet = Publish(topic, b"", qos, False, False, 0, NO_PROPERTIES)
+        if not qos:
+            await self._write_publish_stream(packet, length, pieces)
+            return
+        limit = self._limits.delivery_timeout
+        try:
+            async with asyncio.timeout(limit):
+                await self._acquire_slot()
+        except TimeoutError:
+            raise DeliveryTimeout(f"no room to send within {limit} s") from None
+        try:
+            packet.packet_id = self._allocate_packet_id()
+            entry = _Outbound(self._loop.create_future(), qos)
+            self._outbound[packet.packet_id] = entry
+            try:
+                await self._write_publish_stream(packet, length, pieces)
+                async with asyncio.timeout(limit):
+                    await entry.future
+            finally:
+                self._outbound.pop(packet.packet_id, None)
+        except TimeoutError:
+            raise DeliveryTimeout(f"no acknowledgement within {limit} s") from None
+        finally:
+            self._send_quota.release()
 
     def disconnect(self, reason: ReasonCode = ReasonCode.ADMINISTRATIVE_ACTION) -> None:
         """Close the session (a DISCONNECT with ``reason`` on MQTT 5); returns at once."""
@@ -338,6 +378,21 @@ class Session(Generic[ContextT]):
         if limit is not None and len(data) > limit:
             raise PacketTooLarge(f"{len(data)} bytes, the client accepts {limit}")
         self._link.write(data)
+
+    async def _write_publish_stream(
+        self, packet: Publish, length: int, pieces: AsyncIterator[bytes]
+    ) -> None:
+        """The header of ``packet`` announcing ``length`` payload bytes, then the pieces."""
+        empty = encode(packet, self.v5)
+        _, start = wire.read_varint(empty, 1, len(empty))
+        variable = empty[start:]
+        if len(variable) + length > wire.MAX_VARINT:
+            raise PacketTooLarge(f"{length} payload bytes do not fit one MQTT packet")
+        head = empty[:1] + wire.varint(len(variable) + length) + variable
+        limit = self._limits.client_maximum_packet_size
+        if limit is not None and len(head) + length > limit:
+            raise PacketTooLarge(f"{len(head) + length} bytes, the client accepts {limit}")
+        await self._link.write_stream(head, pieces, length)
 
     def _settle(self, entry: _Outbound, reason_code: int) -> None:
         if entry.future.done():

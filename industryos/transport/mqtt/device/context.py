@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
-from collections.abc import Coroutine
+from collections.abc import AsyncIterator, Coroutine
 from typing import Any
 
 from industryos.devices.sessions import DeliveryFailed, RpcRequest
@@ -93,6 +93,21 @@ class MqttDeviceSession:
     def publish_later(self, topic: str, body: bytes) -> None:
         """Publish in the background, after the PUBACK the caller is about to send."""
         self.spawn(self.publish_quietly(topic, body))
+
+    def publish_stream_later(self, topic: str, length: int, pieces: AsyncIterator[bytes]) -> None:
+        """:meth:`publish_later` for ``length`` bytes read from ``pieces`` as they are sent."""
+        self.spawn(self._publish_stream(topic, length, pieces))
+
+    async def _publish_stream(self, topic: str, length: int, pieces: AsyncIterator[bytes]) -> None:
+        session = self.session
+        if session is None:
+            return
+        try:
+            await session.publish_stream(
+                topic, pieces=pieces, length=length, qos=self.downlink_qos(topic)
+            )
+        except DeliveryError as exc:
+            log.debug("%r: %s not delivered: %s", self, topic, exc)
 
     def spawn(self, coro: Coroutine[Any, Any, None]) -> None:
         """Run ``coro`` as a task owned by this session (cancelled when it ends)."""
