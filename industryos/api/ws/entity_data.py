@@ -12,8 +12,10 @@ is written, the query is re-run (throttled, see :mod:`.refresh`) and, when the p
 other entities or in another order, resent whole in ``data``; the followed keys move to
 the new page's entities. ENTITY_COUNT is followed the same way and pushed when it changes.
 
-Design limits (named debt): ``tsCmd``/``historyCmd``/``aggHistoryCmd`` are not served yet
-(answered with BAD_REQUEST).
+``historyCmd``, ``tsCmd``, ``aggHistoryCmd`` and ``aggTsCmd`` (see :mod:`.entity_ts`) put
+``timeseries``/``aggLatest`` into the page's ``EntityData`` before the first reply (or, on a
+later command with the same ``cmdId`` and no ``query``, send them as ``update``); a dynamic
+page that changed carries them for its new entities too.
 """
 
 from __future__ import annotations
@@ -23,10 +25,12 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
+from industryos.api.ws.entity_ts import PageSeries
 from industryos.api.ws.errors import BadCommand
 from industryos.api.ws.live import LiveListener
 from industryos.api.ws.live_query import LiveQuery
 from industryos.api.ws.messages import count_update, entity_data_page, entity_data_update
+from industryos.api.ws.ts_cmds import parse_series_cmds
 from industryos.entities.ids import EntityType, entity_id_json
 from industryos.entities.query import (
     EntityCountQuery,
@@ -63,9 +67,6 @@ def _watch(live: LiveQuery, query: EntityCountQuery, extra: tuple[EntityKey, ...
     live.on_telemetry(_live_keys([*(f.key for f in query.key_filters), *extra]))
 
 
-_UNSERVED = ("tsCmd", "historyCmd", "aggHistoryCmd", "aggTsCmd")
-
-
 class EntityDataSubscription:
     """The page of one ENTITY_DATA command and the listeners following its entities."""
 
@@ -88,6 +89,7 @@ class EntityDataSubscription:
         self._ts_keys: frozenset[str] = frozenset()
         self._attr_keys: list[EntityKey] = []
         self._last_ts: dict[tuple[uuid.UUID, str, str], int] = {}
+        self.series: PageSeries | None = None
 
     @property
     def allowed_entities(self) -> int:
@@ -173,7 +175,12 @@ class EntityDataSubscription:
         if entities == self.entities and page.total_elements == self._total:
             return
         self.entities, self._total = entities, page.total_elements
-        self.session.send(entity_data_page(self.cmd_id, page.to_wire(), self.allowed_entities))
+        wire = page.to_wire()
+        if self.series is not None:
+            await self.series.fill(entities, wire["data"])
+        self.session.send(entity_data_page(self.cmd_id, wire, self.allowed_entities))
+        if self.series is not None:
+            self.series.start()
         if self._keys:
             for listener in self.follow(self._keys):
                 listener.start()
@@ -183,9 +190,28 @@ class EntityDataSubscription:
             listener.close()
         self._listeners = []
 
+    async def run_series(self, series: PageSeries, items: list[dict[str, Any]] | None) -> None:
+        """Serve ``series`` (replacing earlier ones) on this page: into ``items`` of the first
+        reply, or (``items`` None) as an ``update`` of every entity on the page."""
+        if self.series is not None:
+            self.series.close()
+        self.series = series
+        if items is not None:
+            await series.fill(self.entities, items)
+            return
+        update = [
+            {"entityId": entity_id_json(t, entity_id), "latest": {}, "timeseries": {}}
+            for t, entity_id in self.entities
+        ]
+        await series.fill(self.entities, update)
+        self.session.send(entity_data_update(self.cmd_id, update, self.allowed_entities))
+        series.start()
+
     def close(self) -> None:
         """Stop following the page."""
         self._unfollow()
+        if self.series is not None:
+            self.series.close()
         if self.live is not None:
             self.live.close()
 
@@ -193,9 +219,7 @@ class EntityDataSubscription:
 async def entity_data(session: WsSession, command: Command) -> None:
     """ENTITY_DATA: the first page (with ``query``), then deltas of ``latestCmd`` keys."""
     body = command.body
-    for name in _UNSERVED:
-        if body.get(name) is not None:
-            raise BadCommand(f"'{name}' is not supported yet")
+    cmds = parse_series_cmds(body)
     raw_query = body.get("query")
     subscription = session.subscriptions.get(command.cmd_id)
     if raw_query is not None:
@@ -209,13 +233,24 @@ async def entity_data(session: WsSession, command: Command) -> None:
             session, command.cmd_id, query, entities, page.total_elements
         )
         session.add(command.cmd_id, subscription)
-        session.send(
-            entity_data_page(command.cmd_id, page.to_wire(), subscription.allowed_entities)
-        )
+        wire = page.to_wire()
+        series = PageSeries(session, command.cmd_id, cmds, subscription.allowed_entities)
+        if series.cmds:
+            try:
+                await subscription.run_series(series, wire["data"])
+            except BaseException:
+                session.remove(command.cmd_id)
+                raise
+        session.send(entity_data_page(command.cmd_id, wire, subscription.allowed_entities))
+        if series.cmds:
+            series.start()
         if query.page_link.dynamic:
             subscription.go_live()
     elif not isinstance(subscription, EntityDataSubscription):
         raise BadCommand("Query is missing")
+    elif cmds:
+        series = PageSeries(session, command.cmd_id, cmds, subscription.allowed_entities)
+        await subscription.run_series(series, None)
     latest_cmd = body.get("latestCmd")
     if isinstance(latest_cmd, Mapping):
         await _follow(session, subscription, parse_keys(latest_cmd.get("keys"), "keys"))
