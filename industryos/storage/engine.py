@@ -2,6 +2,25 @@
 
 SQLite runs in WAL mode with ``synchronous=NORMAL`` and a busy timeout, so readers never
 block the single writer; PostgreSQL goes through asyncpg with a small pool.
+
+SQLite transactions are SQLAlchemy's, not the ``sqlite3`` driver's: its legacy mode
+starts a *deferred* transaction at the first INSERT/UPDATE/DELETE and runs the SELECTs
+before it outside any transaction, so a read-check-write (``engine.begin()``: read a
+row, then update it) was neither isolated nor safe to make isolated: a deferred
+transaction that has read cannot take the write lock once another writer committed
+(SQLITE_BUSY at once, whatever the busy timeout). So here:
+
+* an explicit transaction (``engine.begin()``, ``conn.begin()``, what
+  :meth:`~industryos.storage.database.Database.transaction` hands out) starts with
+  ``BEGIN IMMEDIATE``: it takes the write lock up front, waiting under the busy timeout,
+  and its reads and writes are one serializable unit;
+* a connection used without ``begin()`` (``engine.connect()``, ``Database.read``) stays
+  in autocommit while it only reads (each SELECT sees the latest commit and never waits
+  for a writer), and turns into a ``BEGIN IMMEDIATE`` transaction just before its first
+  statement that writes, committed by ``commit()`` as before.
+
+Reads therefore never queue behind writers; only transactions declared with ``begin()``
+serialize, as writers must on SQLite anyway.
 """
 
 from __future__ import annotations
@@ -9,14 +28,28 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import event
+from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+_IMPLICIT = "industryos_sqlite_implicit"
+"""``Connection.info`` key: the next begin is SQLAlchemy's autobegin, not ``begin()``."""
+_LAZY = "industryos_sqlite_lazy"
+"""``Connection.info`` key: an autobegun transaction that has not written yet."""
+_READS = ("SELECT", "PRAGMA", "EXPLAIN", "WITH", "VALUES")
+"""Statements that start no write transaction (``WITH`` as in the driver's legacy mode)."""
 
 
 def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
     """An engine for ``url`` (``sqlite+aiosqlite://`` or ``postgresql+asyncpg://``)."""
     if url.startswith("sqlite"):
         engine = create_async_engine(url, connect_args={"timeout": 30})
-        event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        sync = engine.sync_engine
+        event.listen(sync, "connect", _sqlite_pragmas)
+        event.listen(sync, "before_execute", _note_implicit_begin)
+        event.listen(sync, "begin", _begin)
+        event.listen(sync, "before_cursor_execute", _begin_before_first_write)
+        event.listen(sync, "commit", _transaction_ended)
+        event.listen(sync, "rollback", _transaction_ended)
         return engine
     return create_async_engine(
         url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=False
@@ -29,9 +62,41 @@ def is_sqlite(engine: AsyncEngine) -> bool:
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    dbapi_connection.isolation_level = None  # the driver never BEGINs; the hooks below do
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.close()
+
+
+def _note_implicit_begin(conn: Connection, *_: Any) -> None:
+    """A statement outside a transaction: the begin it triggers is an autobegin."""
+    if not conn.in_transaction():
+        conn.info[_IMPLICIT] = True
+
+
+def _begin(conn: Connection) -> None:
+    """``begin()`` takes the write lock now; an autobegin waits for its first write."""
+    if conn.info.pop(_IMPLICIT, False):
+        conn.info[_LAZY] = True
+        return
+    conn.info.pop(_LAZY, None)
+    conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def _begin_before_first_write(conn: Connection, cursor: Any, statement: str, *_: Any) -> None:
+    """Open the autobegun transaction right before its first writing statement."""
+    conn.info.pop(_IMPLICIT, None)
+    if not conn.info.get(_LAZY):
+        return
+    if statement.lstrip()[:7].upper().startswith(_READS):
+        return
+    del conn.info[_LAZY]
+    cursor.execute("BEGIN IMMEDIATE")
+
+
+def _transaction_ended(conn: Connection) -> None:
+    conn.info.pop(_LAZY, None)
+    conn.info.pop(_IMPLICIT, None)
