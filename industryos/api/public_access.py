@@ -11,7 +11,7 @@ stops working as soon as its customer is no longer public or is deleted.
 from __future__ import annotations
 
 import uuid
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from industryos.entities.errors import AuthenticationFailed, PermissionDenied
 from industryos.entities.ids import NULL_UUID
@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from industryos.entities.access import Caller
     from industryos.entities.models import Customer
 
-__all__ = ["check_public_caller", "check_public_request", "public_customer_of"]
+__all__ = ["check_public_caller", "check_public_request", "public_customer_of", "public_user_wire"]
 
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
@@ -66,3 +66,18 @@ def check_public_request(method: str, path: str) -> None:
     if method.upper() in READ_METHODS or path.rstrip("/") in READ_ONLY_POSTS:
         return
     raise PermissionDenied("Public dashboards are read-only")
+
+
+def public_user_wire(caller: Caller) -> dict[str, Any]:
+    """What ``/api/auth/user`` shows a public viewer: ThingsBoard's "Public Public" user."""
+    return {
+        "id": {"entityType": "USER", "id": str(NULL_UUID)},
+        "tenantId": {"entityType": "TENANT", "id": str(caller.tenant_id)},
+        "customerId": {"entityType": "CUSTOMER", "id": str(caller.customer_id)},
+        "email": caller.email,
+        "name": caller.email,
+        "authority": caller.authority.value,
+        "firstName": "Public",
+        "lastName": "Public",
+        "additionalInfo": {"isPublic": True},
+    }

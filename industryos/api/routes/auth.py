@@ -9,9 +9,9 @@ from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
 from industryos.api.deps import Context, CurrentCaller, verify_token
-from industryos.api.public_access import public_customer_of
+from industryos.api.public_access import public_customer_of, public_user_wire
 from industryos.entities.errors import AuthenticationFailed
-from industryos.entities.ids import EntityType, now_ms
+from industryos.entities.ids import NULL_UUID, EntityType, now_ms
 from industryos.entities.models import ActionType
 
 router = APIRouter(prefix="/api", tags=["auth"])
@@ -97,7 +97,9 @@ async def logout(caller: CurrentCaller, context: Context) -> None:
 
 @router.get("/auth/user")
 async def current_user(caller: CurrentCaller, context: Context) -> dict[str, Any]:
-    """The logged-in user."""
+    """The logged-in user (for a public token, the public customer's pseudo-user)."""
+    if caller.user_id == NULL_UUID and caller.is_customer_user:
+        return public_user_wire(caller)
     return (await context.users.get(caller.user_id)).to_wire()
 
 

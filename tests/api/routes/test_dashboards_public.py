@@ -86,6 +86,9 @@ async def test_public_login_reads_only_the_public_dashboard_and_entities(
     viewer = platform.client(pair["token"])
 
     assert (await _ok(await viewer.get(f"/api/dashboard/{shown['id']['id']}")))["title"] == "Wall"
+    me = await _ok(await viewer.get("/api/auth/user"))
+    assert me["authority"] == "CUSTOMER_USER" and me["customerId"]["id"] == public_id
+    assert me["additionalInfo"] == {"isPublic": True} and me["firstName"] == "Public"
     assert (await viewer.get(f"/api/dashboard/{hidden['id']['id']}")).status_code == 403
     assert (await viewer.get(f"/api/device/{public_device['id']['id']}")).status_code == 200
     assert (await viewer.get(f"/api/device/{private_device['id']['id']}")).status_code == 403

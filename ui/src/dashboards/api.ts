@@ -1,9 +1,9 @@
 /** The REST calls of dashboards and their widgets (spec §3.3, §3.5, §3.6, §3.7). */
 
 import { api } from '../api/instance';
-import type { AttributeEntry, Device, EntityId, Named, PageData } from '../api/types';
+import type { AttributeEntry, Device, EntityId, JwtPair, Named, PageData } from '../api/types';
 import { pageParams, type PageLink } from '../lib/pageLink';
-import type { EntityLookup, ResolvedEntity } from './datasource';
+import { entitiesOfPage, entityQueryBody, type EntityLookup } from './datasource';
 import type { Point } from './live';
 import type { HistoryQuery } from './timewindow';
 import type { Dashboard } from './types';
@@ -103,20 +103,45 @@ export async function findDevices(textSearch: string, customerId?: string): Prom
   return (await api.get<PageData<Device>>(path, pageParams(link))).data;
 }
 
-/** Alias lookups through the tenant's device and asset lists. */
-export function apiLookup(customerId?: string): EntityLookup {
-  const list = async (entityType: string, query: Record<string, string>): Promise<ResolvedEntity[]> => {
-    const kind = entityType === 'ASSET' ? 'assets' : 'devices';
-    const path = customerId ? `/api/customer/${customerId}/${kind}` : `/api/tenant/${kind}`;
-    const page = await api.get<PageData<Named>>(path, { pageSize: 100, page: 0, sortProperty: 'name', sortOrder: 'ASC', ...query });
-    return page.data.map((e) => ({ entityType: e.id.entityType, id: e.id.id, name: String(e.name ?? '') }));
-  };
+/** Alias lookups through the server's entity query (scoped to the caller's tenant/customer). */
+export function apiLookup(): EntityLookup {
   return {
-    byNamePrefix: async (entityType, prefix) =>
-      (await list(entityType, prefix ? { textSearch: prefix } : {})).filter((e) => (e.name ?? '').toLowerCase().startsWith(prefix.toLowerCase())),
-    byDeviceTypes: async (types, prefix) => {
-      const found = await Promise.all(types.map((type) => list('DEVICE', { type, ...(prefix ? { textSearch: prefix } : {}) })));
-      return found.flat().filter((e) => (e.name ?? '').toLowerCase().startsWith(prefix.toLowerCase()));
-    },
+    find: async (filter) => entitiesOfPage(await api.post<{ data: [] }>('/api/entitiesQuery/find', entityQueryBody(filter))),
   };
+}
+
+/** Share a dashboard with the tenant's public customer; returns the dashboard with its public id. */
+export const makeDashboardPublic = (id: string): Promise<Dashboard> => api.post(`/api/customer/public/dashboard/${id}`);
+
+export const makeDashboardPrivate = (id: string): Promise<Dashboard> => api.delete(`/api/customer/public/dashboard/${id}`);
+
+/** The public customer's id of a dashboard shared publicly, else null. */
+export function publicIdOf(dashboard: Dashboard): string | null {
+  return dashboard.assignedCustomers?.find((c) => c.public)?.customerId.id ?? null;
+}
+
+/** The link that opens a public dashboard without signing in. */
+export const publicLink = (origin: string, dashboardId: string, publicId: string): string =>
+  `${origin}/dashboard/${dashboardId}?publicId=${publicId}`;
+
+export interface HomeDashboardInfo {
+  dashboardId: EntityId<'DASHBOARD'> | null;
+  hideDashboardToolbar?: boolean;
+}
+
+/** The signed-in user's home dashboard (own, customer's or tenant's), or null. */
+export const homeDashboard = (): Promise<(Dashboard & { hideDashboardToolbar?: boolean }) | null> => api.get('/api/dashboard/home');
+
+export const tenantHomeDashboardInfo = (): Promise<HomeDashboardInfo | null> => api.get('/api/tenant/dashboard/home/info');
+
+export const setTenantHomeDashboard = (dashboardId: string | null, hideDashboardToolbar = true): Promise<void> =>
+  api.post('/api/tenant/dashboard/home/info', {
+    dashboardId: dashboardId ? { entityType: 'DASHBOARD', id: dashboardId } : null,
+    hideDashboardToolbar,
+  });
+
+/** Sign in as the public customer of a public dashboard link (replaces the stored session). */
+export async function loginPublic(publicId: string): Promise<void> {
+  const pair = await api.request<JwtPair>('POST', '/api/auth/login/public', { body: { publicId }, anonymous: true });
+  api.tokens.set(pair);
 }

@@ -1,7 +1,8 @@
 /**
  * Editing a dashboard configuration in ThingsBoard's shape: widgets keyed by id in
- * `configuration.widgets`, their grid positions in `states.default.layouts.main.widgets`.
- * All functions return new objects (React state), never mutate.
+ * `configuration.widgets`, their grid positions per state in
+ * `states.<state>.layouts.main.widgets` (the root state unless a state is named; states
+ * themselves are in `states.ts`). All functions return new objects (React state), never mutate.
  */
 
 import { defaultConfig, descriptor, type WidgetKind } from './library';
@@ -54,8 +55,10 @@ export function normalizeConfiguration(raw: unknown): DashboardConfiguration {
   for (const [id, widget] of Object.entries(config.widgets)) {
     config.widgets[id] = { ...widget, id: widget.id ?? id, config: { ...widget.config, datasources: widget.config?.datasources ?? [] } };
   }
+  const placed = new Set<string>();
+  for (const other of Object.values(config.states)) for (const id of Object.keys(other.layouts?.main?.widgets ?? {})) placed.add(id);
   for (const widget of Object.values(config.widgets)) {
-    if (layout[widget.id]) continue;
+    if (layout[widget.id] || placed.has(widget.id)) continue; // widgets of no state go to the root
     const sizeX = widget.sizeX ?? 8;
     const sizeY = widget.sizeY ?? 6;
     layout[widget.id] = { sizeX, sizeY, ...freeSpot(Object.values(layout), sizeX, sizeY) };
@@ -70,21 +73,23 @@ export function rootStateId(config: DashboardConfiguration): string {
   return entries.find(([, s]) => s.root)?.[0] ?? (config.states[DEFAULT_STATE] ? DEFAULT_STATE : entries[0]?.[0] ?? DEFAULT_STATE);
 }
 
-export function layoutOf(config: DashboardConfiguration): Record<string, WidgetLayout> {
-  return config.states[rootStateId(config)]?.layouts?.main?.widgets ?? {};
+/** The widget positions of a state (the root state by default). */
+export function layoutOf(config: DashboardConfiguration, stateId = rootStateId(config)): Record<string, WidgetLayout> {
+  return config.states[stateId]?.layouts?.main?.widgets ?? {};
 }
 
-/** The grid items of the root state (react-grid-layout's shape). */
-export function gridItems(config: DashboardConfiguration): GridItem[] {
-  const layout = layoutOf(config);
-  return Object.values(config.widgets).map((w) => {
-    const l = layout[w.id] ?? { sizeX: w.sizeX, sizeY: w.sizeY, row: 0, col: 0 };
-    return { i: w.id, x: l.col, y: l.row, w: l.sizeX, h: l.sizeY };
-  });
+/** The grid items of one state's widgets (react-grid-layout's shape). */
+export function gridItems(config: DashboardConfiguration, stateId = rootStateId(config)): GridItem[] {
+  const layout = layoutOf(config, stateId);
+  return Object.values(config.widgets)
+    .filter((w) => layout[w.id])
+    .map((w) => {
+      const l = layout[w.id]!;
+      return { i: w.id, x: l.col, y: l.row, w: l.sizeX, h: l.sizeY };
+    });
 }
 
-function withLayout(config: DashboardConfiguration, layout: Record<string, WidgetLayout>): DashboardConfiguration {
-  const id = rootStateId(config);
+function withLayout(config: DashboardConfiguration, layout: Record<string, WidgetLayout>, id = rootStateId(config)): DashboardConfiguration {
   const state = config.states[id] ?? emptyState();
   return {
     ...config,
@@ -93,8 +98,8 @@ function withLayout(config: DashboardConfiguration, layout: Record<string, Widge
 }
 
 /** Store moved/resized grid items back into the layout (and the widgets' own sizes). */
-export function applyGrid(config: DashboardConfiguration, items: readonly GridItem[]): DashboardConfiguration {
-  const layout = { ...layoutOf(config) };
+export function applyGrid(config: DashboardConfiguration, items: readonly GridItem[], stateId = rootStateId(config)): DashboardConfiguration {
+  const layout = { ...layoutOf(config, stateId) };
   const widgets = { ...config.widgets };
   for (const item of items) {
     const widget = widgets[item.i];
@@ -102,7 +107,7 @@ export function applyGrid(config: DashboardConfiguration, items: readonly GridIt
     layout[item.i] = { ...layout[item.i], sizeX: item.w, sizeY: item.h, row: item.y, col: item.x };
     widgets[item.i] = { ...widget, sizeX: item.w, sizeY: item.h, row: item.y, col: item.x };
   }
-  return withLayout({ ...config, widgets }, layout);
+  return withLayout({ ...config, widgets }, layout, stateId);
 }
 
 /** A new id, unique enough for widget and alias keys. */
@@ -125,15 +130,20 @@ export function freeSpot(taken: WidgetLayout[], w: number, h: number, columns = 
 }
 
 /** Add a widget of `kind` at the first free place; returns the new configuration and its id. */
-export function addWidget(config: DashboardConfiguration, kind: WidgetKind, id = newId()): [DashboardConfiguration, string] {
+export function addWidget(
+  config: DashboardConfiguration,
+  kind: WidgetKind,
+  id = newId(),
+  stateId = rootStateId(config),
+): [DashboardConfiguration, string] {
   const d = descriptor(kind);
-  const layout = layoutOf(config);
+  const layout = layoutOf(config, stateId);
   const { row, col } = freeSpot(Object.values(layout), d.sizeX, d.sizeY);
   const widget: Widget = { id, typeFullFqn: d.typeFullFqn, type: d.type, sizeX: d.sizeX, sizeY: d.sizeY, row, col, config: defaultConfig(kind) };
   const next = withLayout({ ...config, widgets: { ...config.widgets, [id]: widget } }, {
     ...layout,
     [id]: { sizeX: d.sizeX, sizeY: d.sizeY, row, col },
-  });
+  }, stateId);
   return [next, id];
 }
 
@@ -141,12 +151,15 @@ export function updateWidget(config: DashboardConfiguration, widget: Widget): Da
   return { ...config, widgets: { ...config.widgets, [widget.id]: widget } };
 }
 
-export function removeWidget(config: DashboardConfiguration, id: string): DashboardConfiguration {
+/** Take a widget off one state; the widget itself goes when no other state shows it. */
+export function removeWidget(config: DashboardConfiguration, id: string, stateId = rootStateId(config)): DashboardConfiguration {
+  const layout = { ...layoutOf(config, stateId) };
+  delete layout[id];
+  const next = withLayout(config, layout, stateId);
+  if (Object.values(next.states).some((s) => s.layouts?.main?.widgets?.[id])) return next;
   const widgets = { ...config.widgets };
   delete widgets[id];
-  const layout = { ...layoutOf(config) };
-  delete layout[id];
-  return withLayout({ ...config, widgets }, layout);
+  return { ...next, widgets };
 }
 
 export function setTimewindow(config: DashboardConfiguration, timewindow: Timewindow): DashboardConfiguration {

@@ -3,6 +3,7 @@ import { Link } from 'react-router';
 import { useSession, useUser } from '../auth/session';
 import { displayName } from '../lib/format';
 import { AUTHORITY_LABEL, navigationFor } from '../lib/navigation';
+import { HomeDashboard, useHomeDashboard } from './dashboards/HomeDashboard';
 
 const BLURB: Record<string, string> = {
   tenants: 'Organisations on this platform',
@@ -19,6 +20,8 @@ export function HomePage() {
   const user = useUser();
   const { tenantTitle, customerTitle } = useSession();
   const items = navigationFor(user.authority).filter((i) => i.section !== 'home');
+  const home = useHomeDashboard();
+  if (home.status !== 'none') return <HomeDashboard state={home} />;
   return (
     <>
       <Title order={2} size="h3">

@@ -1,20 +1,24 @@
 import 'react-grid-layout/css/styles.css';
-import { Alert, Badge, Button, Card, Center, Group, Loader, Modal, SimpleGrid, Stack, Text, TextInput, Title } from '@mantine/core';
+import { ActionIcon, Alert, Badge, Button, Card, Center, Group, Loader, Modal, Select, SimpleGrid, Stack, Text, TextInput, Title, Tooltip } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
-import { IconArrowLeft, IconDeviceFloppy, IconEdit, IconPlus, IconX } from '@tabler/icons-react';
+import { IconArrowLeft, IconChevronLeft, IconDeviceFloppy, IconEdit, IconLayersSubtract, IconPlus, IconTags, IconX } from '@tabler/icons-react';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { GridLayout, useContainerWidth, type Layout } from 'react-grid-layout';
-import { Link, useBlocker, useParams } from 'react-router';
+import { Link, useBlocker, useParams, useSearchParams } from 'react-router';
 import { describeError } from '../../api/errors';
 import { useUser } from '../../auth/session';
 import { apiLookup, dashboard as loadDashboard, saveDashboard } from '../../dashboards/api';
-import { cachedLookup } from '../../dashboards/datasource';
+import { cachedLookup, type ResolvedEntity } from '../../dashboards/datasource';
 import { addWidget, applyGrid, GRID_COLUMNS, gridItems, normalizeConfiguration, removeWidget, setTimewindow, type GridItem } from '../../dashboards/config';
 import { LIBRARY, type WidgetKind } from '../../dashboards/library';
 import { LiveHub } from '../../dashboards/live';
+import { actionTarget, encodeStateParam, initialStack, openState, stateOptions, type StateFrame, type WidgetAction } from '../../dashboards/states';
 import type { Dashboard, DashboardConfiguration } from '../../dashboards/types';
 import { liveLatest } from '../../live/sources';
+import { AliasesModal } from './AliasesModal';
 import { RuntimeContext, type DashboardRuntime } from './runtime';
+import { ShareMenu } from './ShareMenu';
+import { StatesModal } from './StatesModal';
 import { TimewindowControl } from './TimewindowControl';
 import { WidgetConfigModal } from './WidgetConfigModal';
 import { WidgetView } from './WidgetView';
@@ -24,11 +28,31 @@ const MARGIN = 8;
 /** Below this width the grid becomes one column, widgets in layout order (phones). */
 const NARROW_PX = 640;
 
-/** One dashboard: live view for everyone, and the builder for tenant admins. */
+/** One dashboard in the app: live view for everyone, and the builder for tenant admins. */
 export function DashboardPage() {
   const { dashboardId } = useParams();
   const user = useUser();
-  const canEdit = user.authority === 'TENANT_ADMIN';
+  if (!dashboardId) return null;
+  return <DashboardScreen key={dashboardId} dashboardId={dashboardId} canEdit={user.authority === 'TENANT_ADMIN'} backTo="/dashboards" />;
+}
+
+export interface ScreenProps {
+  dashboardId: string;
+  /** Tenant admins edit; everyone else only views. */
+  canEdit?: boolean;
+  /** Public viewers: no RPCs, no attribute writes. */
+  readOnly?: boolean;
+  /** Where the back arrow leads; none on a public or home dashboard. */
+  backTo?: string;
+  /** ThingsBoard's `hideDashboardToolbar` (home dashboards): only the state's widgets. */
+  hideToolbar?: boolean;
+}
+
+/**
+ * A dashboard with its states: the shown state and the entity it was opened with live in
+ * the URL (`?state=`, ThingsBoard's format), so a link or a reload shows the same thing.
+ */
+export function DashboardScreen({ dashboardId, canEdit = false, readOnly = false, backTo, hideToolbar = false }: ScreenProps) {
   const [stored, setStored] = useState<Dashboard | null>(null);
   const [config, setConfig] = useState<DashboardConfiguration | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -37,10 +61,11 @@ export function DashboardPage() {
   const [saving, setSaving] = useState(false);
   const [configuring, setConfiguring] = useState<string | null>(null);
   const [library, setLibrary] = useState(false);
+  const [managing, setManaging] = useState<'states' | 'aliases' | null>(null);
   const [title, setTitle] = useState('');
+  const [search, setSearch] = useSearchParams();
 
   useEffect(() => {
-    if (!dashboardId) return;
     let current = true;
     loadDashboard(dashboardId)
       .then((d) => {
@@ -55,15 +80,39 @@ export function DashboardPage() {
     };
   }, [dashboardId]);
 
+  const stateParam = search.get('state');
+  const stack: StateFrame[] = useMemo(() => (config ? initialStack(config, stateParam) : []), [config?.states, stateParam]);
+  const frame = stack[stack.length - 1];
+  const go = useCallback(
+    (next: StateFrame[]) =>
+      setSearch((prev) => {
+        const params = new URLSearchParams(prev);
+        if (next.length === 1 && config && Object.keys(next[0]!.params).length === 0 && next[0]!.id === initialStack(config, null)[0]!.id) params.delete('state');
+        else params.set('state', encodeStateParam(next));
+        return params;
+      }),
+    [setSearch, config],
+  );
+
   const hub = useMemo(() => new LiveHub(liveLatest), []);
   useEffect(() => () => hub.close(), [hub]);
   const names = useRef(new Map<string, Promise<string>>());
-  const lookup = useMemo(() => cachedLookup(apiLookup(user.authority === 'CUSTOMER_USER' ? user.customerId?.id : undefined)), [user]);
-  const runtime: DashboardRuntime | null = useMemo(
-    () => (config ? { hub, timewindow: config.timewindow, aliases: config.entityAliases, lookup, names: names.current, interactive: !editing } : null),
-    [hub, config?.timewindow, config?.entityAliases, lookup, editing], // the runtime follows only these parts
+  const lookup = useMemo(() => cachedLookup(apiLookup()), []);
+  const runAction = useCallback(
+    (action: WidgetAction, entity: ResolvedEntity | null) => {
+      if (editing || !config || !frame) return;
+      const target = actionTarget(action, entity, frame.params);
+      if (target) go(openState(config, stack, target.id, target.params));
+    },
+    [editing, config, frame, stack, go],
   );
-
+  const runtime: DashboardRuntime | null = useMemo(
+    () =>
+      config && frame
+        ? { hub, timewindow: config.timewindow, aliases: config.entityAliases, lookup, names: names.current, interactive: !editing && !readOnly, stateParams: frame.params, runAction }
+        : null,
+    [hub, config?.timewindow, config?.entityAliases, lookup, editing, readOnly, frame, runAction], // the runtime follows only these parts
+  );
   // Unsaved changes: ask before leaving the page (in the app or by reloading the tab).
   const blocker = useBlocker(({ currentLocation, nextLocation }) => dirty && currentLocation.pathname !== nextLocation.pathname);
   useEffect(() => {
@@ -113,14 +162,17 @@ export function DashboardPage() {
 
   function add(kind: WidgetKind) {
     if (!config) return;
-    const [next, id] = addWidget(config, kind);
+    const [next, id] = addWidget(config, kind, undefined, frame?.id);
     change(next);
     setLibrary(false);
     setConfiguring(id);
   }
 
   if (error) return <Alert color="red" title="Cannot open the dashboard">{error}</Alert>;
-  if (!config || !stored || !runtime) return <Center h={200}><Loader /></Center>;
+  if (!config || !stored || !runtime || !frame) return <Center h={200}><Loader /></Center>;
+  const stateId = frame.id;
+  const states = stateOptions(config);
+  const toolbar = !hideToolbar || editing;
 
   const timewindowChange = (tw: DashboardConfiguration['timewindow']) => {
     const next = setTimewindow(config, tw);
@@ -130,11 +182,14 @@ export function DashboardPage() {
 
   return (
     <RuntimeContext.Provider value={runtime}>
+      {toolbar && (
       <Group justify="space-between" mb="sm" gap="xs">
         <Group gap="xs" wrap="nowrap" style={{ minWidth: 0 }}>
-          <Button component={Link} to="/dashboards" variant="subtle" px={6} aria-label="Back to dashboards">
-            <IconArrowLeft size={18} />
-          </Button>
+          {backTo && (
+            <Button component={Link} to={backTo} variant="subtle" px={6} aria-label="Back to dashboards">
+              <IconArrowLeft size={18} />
+            </Button>
+          )}
           {editing ? (
             <TextInput
               aria-label="Dashboard title"
@@ -153,7 +208,26 @@ export function DashboardPage() {
           {dirty && <Badge color="orange" variant="light">unsaved</Badge>}
         </Group>
         <Group gap="xs">
+          {stack.length > 1 && (
+            <Tooltip label="Back to the previous state">
+              <ActionIcon variant="default" size="lg" aria-label="Previous state" onClick={() => go(stack.slice(0, -1))} data-testid="state-back">
+                <IconChevronLeft size={18} />
+              </ActionIcon>
+            </Tooltip>
+          )}
+          {(states.length > 1 || editing) && (
+            <Select
+              aria-label="Dashboard state"
+              data={states}
+              value={stateId}
+              onChange={(id) => id && go(openState(config, stack, id))}
+              allowDeselect={false}
+              w={180}
+              data-testid="state-select"
+            />
+          )}
           <TimewindowControl value={config.timewindow} onChange={timewindowChange} />
+          {canEdit && !editing && <ShareMenu dashboard={stored} onChange={setStored} />}
           {canEdit && !editing && (
             <Button leftSection={<IconEdit size={16} />} onClick={() => setEditing(true)} data-testid="edit-dashboard">
               Edit
@@ -163,6 +237,12 @@ export function DashboardPage() {
             <>
               <Button variant="light" leftSection={<IconPlus size={16} />} onClick={() => setLibrary(true)} data-testid="add-widget">
                 Add widget
+              </Button>
+              <Button variant="light" leftSection={<IconLayersSubtract size={16} />} onClick={() => setManaging('states')} data-testid="manage-states">
+                States
+              </Button>
+              <Button variant="light" leftSection={<IconTags size={16} />} onClick={() => setManaging('aliases')} data-testid="manage-aliases">
+                Aliases
               </Button>
               <Button variant="default" leftSection={<IconX size={16} />} onClick={cancel}>
                 Cancel
@@ -174,12 +254,15 @@ export function DashboardPage() {
           )}
         </Group>
       </Group>
-      {Object.keys(config.widgets).length === 0 && (
+      )}
+      {gridItems(config, stateId).length === 0 && (
         <Center h={160}>
           <Text c="dimmed">{editing ? 'Add a widget from the library.' : canEdit ? 'This dashboard is empty: press Edit to add widgets.' : 'This dashboard is empty.'}</Text>
         </Center>
       )}
-      <Grid config={config} editing={editing} onChange={change} onConfigure={setConfiguring} />
+      <Grid config={config} stateId={stateId} editing={editing} onChange={change} onConfigure={setConfiguring} />
+      <StatesModal opened={managing === 'states'} config={config} onClose={() => setManaging(null)} onChange={change} onOpen={(id) => go(openState(config, stack, id))} />
+      <AliasesModal opened={managing === 'aliases'} config={config} onClose={() => setManaging(null)} onChange={change} />
       <WidgetConfigModal
         config={config}
         widgetId={configuring}
@@ -214,17 +297,18 @@ function sameGrid(a: readonly GridItem[], b: readonly GridItem[]): boolean {
   });
 }
 
-function Grid({ config, editing, onChange, onConfigure }: {
+function Grid({ config, stateId, editing, onChange, onConfigure }: {
   config: DashboardConfiguration;
+  stateId: string;
   editing: boolean;
   onChange: (next: DashboardConfiguration) => void;
   onConfigure: (id: string) => void;
 }) {
   const { width, containerRef, mounted } = useContainerWidth({ initialWidth: 1024 });
-  const items = gridItems(config);
+  const items = gridItems(config, stateId);
   const narrow = width < NARROW_PX;
   const view = (id: string) => (
-    <WidgetView widget={config.widgets[id]!} editing={editing} onConfigure={() => onConfigure(id)} onRemove={() => onChange(removeWidget(config, id))} />
+    <WidgetView widget={config.widgets[id]!} editing={editing} onConfigure={() => onConfigure(id)} onRemove={() => onChange(removeWidget(config, id, stateId))} />
   );
 
   if (mounted && narrow) {
@@ -252,7 +336,7 @@ function Grid({ config, editing, onChange, onConfigure }: {
           resizeConfig={{ enabled: editing }}
           onLayoutChange={(layout: Layout) => {
             const next = layout.map(({ i, x, y, w, h }) => ({ i, x, y, w, h }));
-            if (editing && !sameGrid(next, items)) onChange(applyGrid(config, next));
+            if (editing && !sameGrid(next, items)) onChange(applyGrid(config, next, stateId));
           }}
         >
           {items.map((item) => (

@@ -5,6 +5,8 @@ import type { EntityId } from '../../api/types';
 import { findDevices } from '../../dashboards/api';
 import { newId, updateWidget } from '../../dashboards/config';
 import { describeWidget } from '../../dashboards/library';
+import { stateOptions, widgetActions, withActions, type ActionSource } from '../../dashboards/states';
+import { WidgetActionsEditor, type ActionsBySource } from './WidgetActionsEditor';
 import type { DashboardConfiguration, DataKey, Datasource, EntityAlias, Widget } from '../../dashboards/types';
 
 type SourceMode = 'device' | 'alias';
@@ -46,6 +48,10 @@ function ConfigForm({ config, widget, customerId, onClose, onApply }: Props & { 
   const [devices, setDevices] = useState<{ value: string; label: string }[]>([]);
   const [search, setSearch] = useState('');
   const [suggested, setSuggested] = useState<string[]>([]);
+  const actionSources: ActionSource[] = descriptor?.kind === 'entitiesTable' ? ['headerButton', 'rowClick'] : ['headerButton'];
+  const [actions, setActions] = useState<ActionsBySource>(() =>
+    Object.fromEntries(actionSources.map((s) => [s, widgetActions(widget, s)])),
+  );
 
   useEffect(() => {
     let current = true;
@@ -105,10 +111,12 @@ function ConfigForm({ config, widget, customerId, onClose, onApply }: Props & { 
         : aliasId
           ? [{ type: 'entity', entityAliasId: aliasId, dataKeys }]
           : [];
+    let withAllActions = widget;
+    for (const s of actionSources) withAllActions = withActions(withAllActions, s, actions[s] ?? []);
     const next: Widget = {
-      ...widget,
+      ...withAllActions,
       config: {
-        ...widget.config,
+        ...withAllActions.config,
         title,
         showTitle,
         units: units || undefined,
@@ -161,6 +169,8 @@ function ConfigForm({ config, widget, customerId, onClose, onApply }: Props & { 
         <TagsInput label="Attribute keys" placeholder="model" value={attrKeys} onChange={setAttrKeys} />
       )}
       <KindSettings kind={descriptor?.kind} settings={settings} set={set} />
+      <Divider label="Actions" labelPosition="left" />
+      <WidgetActionsEditor sources={actionSources} states={stateOptions(config)} value={actions} onChange={setActions} />
       <Group justify="flex-end">
         <Button variant="default" onClick={onClose}>
           Cancel

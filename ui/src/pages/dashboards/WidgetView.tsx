@@ -1,8 +1,10 @@
-import { ActionIcon, Center, Group, Loader, Paper, Text, Tooltip } from '@mantine/core';
+import { ActionIcon, Button, Center, Group, Loader, Paper, Text, Tooltip } from '@mantine/core';
 import { IconGripVertical, IconSettings, IconTrash } from '@tabler/icons-react';
 import { Component, lazy, Suspense, type ComponentType, type ReactNode } from 'react';
 import { describeWidget, type WidgetKind } from '../../dashboards/library';
+import { widgetActions } from '../../dashboards/states';
 import type { Widget } from '../../dashboards/types';
+import { useRuntime } from './runtime';
 import { AlarmTableWidget } from './widgets/AlarmTableWidget';
 import { CardWidget } from './widgets/CardWidget';
 import { AttributesFormWidget, RpcButtonWidget, RpcSwitchWidget } from './widgets/ControlWidgets';
@@ -51,9 +53,11 @@ export function WidgetView({ widget, editing, onConfigure, onRemove }: Props) {
   const descriptor = describeWidget(widget.typeFullFqn);
   const Renderer = descriptor ? RENDERERS[descriptor.kind] : undefined;
   const title = widget.config.showTitle === false ? '' : widget.config.title ?? descriptor?.name ?? '';
+  const { runAction } = useRuntime();
+  const buttons = editing ? [] : widgetActions(widget, 'headerButton');
   return (
     <Paper withBorder radius="md" h="100%" p="xs" style={{ display: 'flex', flexDirection: 'column', overflow: 'hidden' }} data-testid="widget" data-widget-title={widget.config.title ?? ''}>
-      {(title || editing) && (
+      {(title || editing || buttons.length > 0) && (
         <Group justify="space-between" gap={4} wrap="nowrap" mb={4} className={editing ? 'widget-drag' : undefined} style={editing ? { cursor: 'move' } : undefined}>
           <Group gap={4} wrap="nowrap" style={{ minWidth: 0 }}>
             {editing && <IconGripVertical size={14} color="gray" />}
@@ -61,6 +65,15 @@ export function WidgetView({ widget, editing, onConfigure, onRemove }: Props) {
               {title}
             </Text>
           </Group>
+          {buttons.length > 0 && (
+            <Group gap={2} wrap="nowrap">
+              {buttons.map((action) => (
+                <Button key={action.id} size="compact-xs" variant="light" onClick={() => runAction(action, null)} data-testid="widget-action">
+                  {action.name}
+                </Button>
+              ))}
+            </Group>
+          )}
           {editing && (
             <Group gap={2} wrap="nowrap" className="widget-actions">
               <Tooltip label="Configure">

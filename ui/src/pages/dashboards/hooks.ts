@@ -18,12 +18,12 @@ export interface Resolved {
 
 /** The entities and keys of a widget's datasources (re-resolved when they or the aliases change). */
 export function useResolved(datasources: Datasource[]): Resolved {
-  const { aliases, lookup } = useRuntime();
-  const signature = JSON.stringify([datasources, datasources.map((d) => (d.entityAliasId ? aliases[d.entityAliasId] : null))]);
+  const { aliases, lookup, stateParams } = useRuntime();
+  const signature = JSON.stringify([datasources, datasources.map((d) => (d.entityAliasId ? aliases[d.entityAliasId] : null)), stateParams]);
   const [state, setState] = useState<Resolved>({ sources: [], entities: [], loading: true, problem: null });
   useEffect(() => {
     let current = true;
-    void resolveWidget(datasources, aliases, lookup).then((sources) => {
+    void resolveWidget(datasources, aliases, lookup, stateParams).then((sources) => {
       if (!current) return;
       const seen = new Map<string, ResolvedEntity>();
       for (const s of sources) for (const e of s.entities) if (!seen.has(entityKey(e))) seen.set(entityKey(e), e);

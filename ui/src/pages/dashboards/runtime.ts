@@ -4,8 +4,9 @@
  */
 
 import { createContext, useContext } from 'react';
-import type { EntityLookup } from '../../dashboards/datasource';
+import type { EntityLookup, ResolvedEntity, StateParams } from '../../dashboards/datasource';
 import type { LiveHub } from '../../dashboards/live';
+import type { WidgetAction } from '../../dashboards/states';
 import type { EntityAlias, Timewindow } from '../../dashboards/types';
 
 export interface DashboardRuntime {
@@ -16,6 +17,10 @@ export interface DashboardRuntime {
   names: Map<string, Promise<string>>;
   /** Whether the user may send RPCs and write attributes (not in edit mode). */
   interactive: boolean;
+  /** The params of the shown state (its entity), for state-entity aliases. */
+  stateParams: StateParams;
+  /** Run a widget action (open a dashboard state) on an entity; ignored while editing. */
+  runAction: (action: WidgetAction, entity: ResolvedEntity | null) => void;
 }
 
 export const RuntimeContext = createContext<DashboardRuntime | null>(null);

@@ -4,12 +4,19 @@ import { attributeValues } from '../../../dashboards/api';
 import { entityKey, keyLabel } from '../../../dashboards/datasource';
 import { formatReading } from '../../../dashboards/format';
 import type { DataKey } from '../../../dashboards/types';
+import { widgetActions } from '../../../dashboards/states';
 import { useEntityNames, useLatest, useResolved } from '../hooks';
+import { useRuntime } from '../runtime';
 import type { WidgetProps } from './props';
 
-/** One row per entity, one column per key: live telemetry, attributes refreshed every 10 s. */
+/**
+ * One row per entity, one column per key: live telemetry, attributes refreshed every 10 s.
+ * A `rowClick` action (open a dashboard state) runs on the clicked row's entity.
+ */
 export function TableWidget({ widget }: WidgetProps) {
   const resolved = useResolved(widget.config.datasources);
+  const { runAction } = useRuntime();
+  const rowAction = widgetActions(widget, 'rowClick')[0];
   const names = useEntityNames(resolved.entities);
   const latest = useLatest(resolved.entities);
   const keys = useMemo(() => {
@@ -52,7 +59,12 @@ export function TableWidget({ widget }: WidgetProps) {
           {resolved.entities.map((e) => {
             const id = entityKey(e);
             return (
-              <Table.Tr key={id}>
+              <Table.Tr
+                key={id}
+                data-testid="entity-row"
+                style={rowAction ? { cursor: 'pointer' } : undefined}
+                onClick={rowAction ? () => runAction(rowAction, { ...e, name: names[id] ?? e.name }) : undefined}
+              >
                 <Table.Td>{names[id] ?? e.name ?? '…'}</Table.Td>
                 {keys.map((k) => (
                   <Table.Td key={`${k.type}:${k.name}`}>
