@@ -57,6 +57,7 @@ from industryos.entities.tenant_service import TenantService
 from industryos.entities.user_admin_service import UserAdminService
 from industryos.entities.user_service import LoginPolicy, UserService
 from industryos.notify import Notifications, NotifyingAlarmService, TriggerPublisher
+from industryos.queue.bus import Bus, open_bus
 from industryos.queue.embedded import EmbeddedQueue, EmbeddedQueueConfig, QueueStats
 from industryos.rules.engine import RuleEngine
 from industryos.rules.entities import EntityFields
@@ -219,6 +220,8 @@ class Node:
         self.settings = settings
         self._ready = False
         self._queue: EmbeddedQueue | None = None
+        self._bus: Bus | None = None
+        self._rest_calls: RestApiCalls | None = None
         self.rules: RuleEngine | None = None
         self._rule_events: RuleEvents | None = None
         self._db: Database | None = None
@@ -254,6 +257,7 @@ class Node:
         self._queue = await EmbeddedQueue.open(
             EmbeddedQueueConfig(data_dir=settings.data_dir / "queue")
         )
+        self._bus = await open_bus(settings.bus_url, name="industryos")
         # WebSocket live queries hear about entity changes where every service announces them
         entity_changes = ws.EntityChangeTap(QueuePublisher(self._queue, RULE_ENGINE_TOPIC))
         core = build_core(self._db, settings, entity_changes)
@@ -268,13 +272,15 @@ class Node:
         self._rule_events = RuleEvents(core.db, EventWriter(core.db, settings.rule_events_ttl_s))
         chains.on_changed(self._rule_events.chain_changed)  # debug settings follow saves
         await self._rule_events.start()
+        self._rest_calls = RestApiCalls(self._bus)  # replies from chains on any node
+        await self._rest_calls.start()
         services = ServiceSet(
             telemetry=core.telemetry,
             alarms=AlarmRuleServices(core.db, core.alarms.service, core.telemetry),
             notify=core.notifications.center,
             debug=self._rule_events,
             relations=RuleRelations(core.db),
-            rest_calls=RestApiCalls(),
+            rest_calls=self._rest_calls,
             details=EntityDetails(core.db),
             assignments=CustomerAssignments(
                 core.devices, core.assets, core.customers, EntityFields(core.db)
@@ -406,6 +412,9 @@ class Node:
         if self.rules is not None:
             await _stop_within("rule engine", self.rules.stop(), STOP_LIMIT_S)
             self.rules = None
+        if self._rest_calls is not None:
+            await self._rest_calls.stop()
+            self._rest_calls = None
         if self._rule_events is not None:
             await self._rule_events.stop()  # the last buffered events are written
             self._rule_events = None
@@ -419,6 +428,9 @@ class Node:
         if self._queue is not None:
             await self._queue.close()
             self._queue = None
+        if self._bus is not None:
+            await _stop_within("cluster bus", self._bus.close(), STOP_LIMIT_S)
+            self._bus = None
         if self._db is not None:
             await self._db.close()
             self._db = None

@@ -1,0 +1,33 @@
+"""The cluster bus: small, non-durable notifications from one node to another.
+
+Code outside this package depends on :class:`Bus` only; ``node.py`` picks the
+implementation with :func:`open_bus`: :class:`InProcessBus` in embedded and single-node mode,
+:class:`NatsBus` (core NATS subjects of the cluster's NATS server) when the node is given a
+``nats://`` bus URL. It is not the durable log (:mod:`industryos.queue.interface`): use it
+for what only matters to a node that is alive now, such as a REST call waiting for the reply
+a chain produces on another node.
+"""
+
+from industryos.queue.bus.factory import open_bus
+from industryos.queue.bus.interface import (
+    Bus,
+    BusError,
+    Handler,
+    Subscription,
+    check_subject,
+    subject_token,
+)
+from industryos.queue.bus.memory import InProcessBus
+from industryos.queue.bus.nats import NatsBus
+
+__all__ = [
+    "Bus",
+    "BusError",
+    "Handler",
+    "InProcessBus",
+    "NatsBus",
+    "Subscription",
+    "check_subject",
+    "open_bus",
+    "subject_token",
+]

@@ -1,0 +1,116 @@
+"""The cluster bus over core NATS subjects (the cluster's NATS server, no JetStream).
+
+One client connection per node, reconnecting by itself; while it is disconnected the client
+buffers publishes (nats-py's pending buffer) and NATS delivers nothing that was published
+meanwhile to a reconnected subscriber, which is the at-most-once contract of
+:mod:`industryos.queue.bus.interface`. nats-py runs each subscription's callback one message
+at a time in its own task; exceptions are caught and logged here. Client errors become
+:class:`BusError`.
+
+Design limit: no authentication or TLS options yet (the cluster's NATS is assumed to be on a
+private network, as the queue's would be).
+"""
+
+from __future__ import annotations
+
+import logging
+
+import nats
+from nats.aio.client import Client
+from nats.aio.msg import Msg as NatsMsg
+from nats.aio.subscription import Subscription as NatsSubscription
+from nats.errors import Error as NatsError
+
+from industryos.queue.bus.interface import BusError, Handler, check_subject
+
+__all__ = ["NatsBus"]
+
+log = logging.getLogger(__name__)
+
+
+class _Subscription:
+    """A NATS subscription behind the bus interface."""
+
+    def __init__(self, subscription: NatsSubscription) -> None:
+        self._subscription: NatsSubscription | None = subscription
+
+    async def close(self) -> None:
+        """Unsubscribe (a closed connection has nothing left to unsubscribe)."""
+        subscription, self._subscription = self._subscription, None
+        if subscription is None:
+            return
+        try:
+            await subscription.unsubscribe()
+        except NatsError as exc:
+            log.debug("bus unsubscribe: %s", exc)
+
+
+class NatsBus:
+    """A :class:`~industryos.queue.bus.interface.Bus` on a NATS server."""
+
+    def __init__(self, client: Client) -> None:
+        self._client = client
+
+    @classmethod
+    async def connect(cls, url: str, *, name: str | None = None) -> NatsBus:
+        """Connect to the NATS server at ``url`` (``nats://host:port``)."""
+
+        async def report(exc: Exception) -> None:
+            log.warning("cluster bus: %s", exc)
+
+        try:
+            # nats-py retries even a first connection up to max_reconnect_attempts (forever
+            # here): a probe allowed one retry makes an unreachable bus a start-up error.
+            probe = await nats.connect(
+                servers=[url],
+                allow_reconnect=False,
+                max_reconnect_attempts=1,
+                reconnect_time_wait=0.1,
+                connect_timeout=5,
+                error_cb=report,
+            )
+            await probe.close()
+            client = await nats.connect(
+                servers=[url],
+                name=name,
+                error_cb=report,
+                allow_reconnect=True,
+                max_reconnect_attempts=-1,
+                connect_timeout=5,
+            )
+        except (NatsError, OSError) as exc:
+            raise BusError(f"cannot connect to the cluster bus at {url}: {exc}") from exc
+        return cls(client)
+
+    async def publish(self, subject: str, payload: bytes) -> None:
+        """Publish ``payload`` on ``subject``."""
+        try:
+            await self._client.publish(check_subject(subject), payload)
+        except NatsError as exc:
+            raise BusError(f"bus publish on {subject} failed: {exc}") from exc
+
+    async def subscribe(self, subject: str, handler: Handler) -> _Subscription:
+        """Call ``handler`` with each payload of ``subject``; subscribed once this returns."""
+
+        async def deliver(msg: NatsMsg) -> None:
+            try:
+                await handler(msg.data)
+            except Exception:
+                log.error("bus handler of %s failed", subject, exc_info=True)
+
+        try:
+            subscription = await self._client.subscribe(check_subject(subject), cb=deliver)
+            await self._client.flush()  # the server knows the subscription before we return
+        except NatsError as exc:
+            raise BusError(f"bus subscribe to {subject} failed: {exc}") from exc
+        return _Subscription(subscription)
+
+    async def close(self) -> None:
+        """Flush what was published, then close the connection."""
+        if self._client.is_closed:
+            return
+        try:
+            await self._client.drain()
+        except NatsError as exc:
+            log.debug("bus drain: %s", exc)
+            await self._client.close()
