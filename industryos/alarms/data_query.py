@@ -6,12 +6,11 @@ Two SQL steps, both in the database: (1) the entity data query selects the entit
 filter, key filters and caller scoping; at most ``max_entities``, ThingsBoard's
 ``allowedEntities``), (2) one alarm query over those ids, scoped again by the caller's tenant
 and customer, with the page link's status/severity/type/assignee/time filters, text search,
-sorting and LIMIT/OFFSET. The page's ``entityFields``/``latestValues`` come from one more
-entity query over the page's entities.
+sorting (alarm fields, the originator's name, or an entity field / latest value of the
+alarm's entity: :mod:`industryos.alarms.data_sort`) and LIMIT/OFFSET. The page's
+``entityFields``/``latestValues`` come from one more entity query over the page's entities.
 
-Design limits: sorting by an entity field or a latest value of the alarm's entity is not
-served (such a ``sortOrder`` falls back to ``createdTime``); text search matches the alarm
-type only.
+Design limits: text search matches the alarm type only.
 """
 
 from __future__ import annotations
@@ -23,7 +22,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from industryos.alarms.enums import SEVERITY_ORDER, AlarmSearchStatus, AlarmSeverity
+from industryos.alarms.data_sort import alarm_order, sort_key_names
+from industryos.alarms.enums import AlarmSearchStatus, AlarmSeverity
 from industryos.alarms.model import Alarm
 from industryos.alarms.queries import AlarmFilter, AlarmQueries
 from industryos.alarms.schema import alarm, alarm_entity
@@ -39,8 +39,8 @@ from industryos.entities.query import (
     parse_data_query,
     parse_keys,
 )
-from industryos.entities.query.keys import EntityKeyType
 from industryos.entities.query.model import QueryPageLink
+from industryos.storage import schema
 from industryos.storage.database import Database
 
 __all__ = [
@@ -54,22 +54,6 @@ __all__ = [
 ]
 
 Json = dict[str, Any]
-
-_SEVERITY_RANK = sa.case(
-    {s.value: n for n, s in enumerate(SEVERITY_ORDER)}, value=alarm.c.severity, else_=99
-)
-_SORT: dict[str, sa.ColumnElement[Any]] = {
-    "createdTime": alarm.c.created_time,
-    "startTs": alarm.c.start_ts,
-    "endTs": alarm.c.end_ts,
-    "ackTs": alarm.c.ack_ts,
-    "clearTs": alarm.c.clear_ts,
-    "assignTs": alarm.c.assign_ts,
-    "type": alarm.c.type,
-    "severity": _SEVERITY_RANK,
-    "status": alarm.c.cleared,
-}
-"""``ALARM_FIELD`` sort keys; severity sorts by rank (CRITICAL first ascending), as in TB."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -301,22 +285,27 @@ class AlarmDataQueries:
         if not ids:
             return AlarmDataPage([], 0, link.page_size, link.page, total_entities, frozenset())
         where = self._where(caller, link, list(ids))
-        sort_key = link.sort_key
-        column: sa.ColumnElement[Any] = alarm.c.created_time
-        if sort_key is not None and sort_key.type is EntityKeyType.ALARM_FIELD:
-            column = _SORT.get(sort_key.key, alarm.c.created_time)
-        order = column.asc() if link.direction is SortOrder.ASC else column.desc()
-        page_query = (
-            sa.select(alarm)
-            .where(*where)
-            .order_by(order, alarm.c.id)
-            .limit(link.page_size)
-            .offset(link.page * link.page_size)
-        )
         count_query = sa.select(sa.func.count()).select_from(alarm).where(*where)
         async with self._db.read() as conn:
             total = int((await conn.execute(count_query)).scalar_one())
-            rows = (await conn.execute(page_query)).mappings().all() if total else []
+            rows: Sequence[Any] = []
+            if total:
+                order = alarm_order(
+                    caller,
+                    link.sort_key,
+                    link.direction,
+                    ids,
+                    link.search_propagated,
+                    await _key_ids(conn, sort_key_names(link.sort_key)),
+                )
+                page_query = (
+                    sa.select(alarm)
+                    .where(*where)
+                    .order_by(*order)
+                    .limit(link.page_size)
+                    .offset(link.page * link.page_size)
+                )
+                rows = (await conn.execute(page_query)).mappings().all()
             alarms = [Alarm.from_row(r) for r in rows]
             shown_under = await self._shown_under(conn, alarms, ids, link.search_propagated)
         infos = await self._infos.infos(alarms)
@@ -337,7 +326,8 @@ class AlarmDataQueries:
         ids: Mapping[uuid.UUID, EntityType],
         propagated: bool,
     ) -> dict[uuid.UUID, uuid.UUID]:
-        """The selected entity each alarm is listed for: its originator when selected."""
+        """The selected entity each alarm is listed for: its originator when selected, else
+        the smallest selected id it propagated to (as :func:`.data_sort.listed_entity`)."""
         under = {a.id: a.originator.id for a in alarms if a.originator.id in ids}
         missing = [a.id for a in alarms if a.id not in under]
         if propagated and missing:
@@ -345,7 +335,8 @@ class AlarmDataQueries:
                 alarm_entity.c.alarm_id.in_(missing), alarm_entity.c.entity_id.in_(list(ids))
             )
             for alarm_id, entity_id in await conn.execute(query):
-                under.setdefault(alarm_id, entity_id)
+                if alarm_id not in under or entity_id < under[alarm_id]:
+                    under[alarm_id] = entity_id
         return under
 
     async def _latest(
@@ -374,3 +365,12 @@ class AlarmDataQueries:
             )
             latest.update({item.entity_id: item.to_wire()["latest"] for item in page.data})
         return latest
+
+
+async def _key_ids(conn: Any, names: list[str]) -> dict[str, int]:
+    """Key ids of telemetry/attribute key names (a name never written has none)."""
+    if not names:
+        return {}
+    kd = schema.key_dictionary
+    rows = await conn.execute(sa.select(kd.c.key, kd.c.key_id).where(kd.c.key.in_(names)))
+    return {str(key): int(key_id) for key, key_id in rows}

@@ -189,3 +189,82 @@ async def test_tb_rest_client_finds_and_counts(queried: Platform) -> None:
         if client.api_client is not None:
             client.api_client.rest_client.pool_manager.clear()
         await server.stop()
+
+
+def _sorted(key_type: str, key: str, direction: str, **link: Any) -> Json:
+    sort = {"key": {"type": key_type, "key": key}, "direction": direction}
+    return _query(DEVICES, sortOrder=sort, **link)
+
+
+async def _names(client: httpx.AsyncClient, query: Json) -> list[str]:
+    return [item["originatorName"] for item in (await _find(client, query))["data"]]
+
+
+async def test_sorted_by_originator_entity_fields_and_latest_values(queried: Platform) -> None:
+    """Sorting by the alarm's entity (name, attributes, latest telemetry) happens in SQL:
+    numbers as numbers, a missing value last, paging over the sorted rows."""
+    a = await accounts.tenant(queried, "A")
+    t = "/api/plugins/telemetry/DEVICE"
+    values = {"b-pump": (10, 2), "a-fan": (100, None), "c-valve": (9, 1), "d-none": (None, 3)}
+    for name, (temperature, floor) in values.items():
+        device = await create_device(a.admin, name)
+        await _alarm(a.admin, device)
+        device_id = device["id"]["id"]
+        if temperature is not None:
+            body = {"temperature": temperature}
+            saved = await a.admin.post(f"{t}/{device_id}/timeseries/ANY", json=body)
+            assert saved.status_code == 200, saved.text
+        if floor is not None:
+            saved = await a.admin.post(f"{t}/{device_id}/SERVER_SCOPE", json={"floor": floor})
+            assert saved.status_code == 200, saved.text
+    b = await accounts.tenant(queried, "B")  # another tenant's same-named device changes nothing
+    await _alarm(b.admin, await create_device(b.admin, "0-first"))
+
+    by_name = ["a-fan", "b-pump", "c-valve", "d-none"]
+    assert await _names(a.admin, _sorted("ALARM_FIELD", "originator", "ASC")) == by_name
+    assert await _names(a.admin, _sorted("ENTITY_FIELD", "name", "DESC")) == by_name[::-1]
+    hottest = ["a-fan", "b-pump", "c-valve", "d-none"]
+    assert await _names(a.admin, _sorted("TIME_SERIES", "temperature", "DESC")) == hottest
+    coolest = ["c-valve", "b-pump", "a-fan", "d-none"]
+    assert await _names(a.admin, _sorted("TIME_SERIES", "temperature", "ASC")) == coolest
+    by_floor = ["d-none", "b-pump", "c-valve", "a-fan"]
+    assert await _names(a.admin, _sorted("SERVER_ATTRIBUTE", "floor", "DESC")) == by_floor
+    assert await _names(a.admin, _sorted("ATTRIBUTE", "floor", "DESC")) == by_floor
+    for key_type, key in (("SHARED_ATTRIBUTE", "floor"), ("TIME_SERIES", "never-written")):
+        unsorted = await _names(a.admin, _sorted(key_type, key, "DESC"))  # all missing: ties
+        assert sorted(unsorted) == by_name
+
+    second = _sorted("TIME_SERIES", "temperature", "ASC", pageSize=2, page=1)
+    page = await _find(a.admin, second)
+    assert [x["originatorName"] for x in page["data"]] == ["a-fan", "d-none"]
+    assert page["totalElements"] == 4 and page["hasNext"] is False
+    assert await _names(b.admin, _sorted("ENTITY_FIELD", "name", "ASC")) == ["0-first"]
+
+
+async def test_propagated_alarms_sorted_by_the_asset_they_are_listed_under(
+    queried: Platform,
+) -> None:
+    a = await accounts.tenant(queried, "A")
+    listed = {}
+    for asset_name, device_name in (("north", "z-pump"), ("south", "a-pump")):
+        asset = await create(a.admin, "/api/asset", name=asset_name)
+        device = await create_device(a.admin, device_name)
+        relation = {"from": asset["id"], "to": device["id"], "type": "Contains"}
+        assert (await a.admin.post("/api/v2/relation", json=relation)).status_code == 200
+        alarm = await _alarm(a.admin, device, propagate=True)
+        listed[alarm["id"]["id"]] = asset_name
+    assets = {"type": "entityType", "entityType": "ASSET"}
+    sort = {"key": {"type": "ENTITY_FIELD", "key": "name"}, "direction": "DESC"}
+    query = _query(assets, searchPropagatedAlarms=True, sortOrder=sort)
+    found = await _find(a.admin, query)
+    assert [listed[x["id"]["id"]] for x in found["data"]] == ["south", "north"]
+    assert [x["latest"]["ENTITY_FIELD"]["name"]["value"] for x in found["data"]] == [
+        "south",
+        "north",
+    ]
+    by_originator = {"key": {"type": "ALARM_FIELD", "key": "originator"}, "direction": "ASC"}
+    query = _query(assets, searchPropagatedAlarms=True, sortOrder=by_originator)
+    assert [x["originatorName"] for x in (await _find(a.admin, query))["data"]] == [
+        "a-pump",
+        "z-pump",
+    ]
