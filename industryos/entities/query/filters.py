@@ -69,7 +69,12 @@ def _entity_list(data: Json, caller: Caller) -> TypedWhere:
 def _entity_name(data: Json, caller: Caller) -> TypedWhere:
     entity_type = _entity_type(data.get("entityType"))
     name = source(entity_type).name
-    condition = lambda t: _prefix(t.c[name], data.get("entityNameFilter")) or sa.true()  # noqa: E731
+
+    def condition(table: sa.Table) -> sa.ColumnElement[bool]:
+        # A clause has no truth value, so no ``or`` fallback here.
+        found = _prefix(table.c[name], data.get("entityNameFilter"))
+        return sa.true() if found is None else found
+
     return TypedWhere({entity_type: condition})
 
 

@@ -261,7 +261,7 @@ export function DashboardScreen({ dashboardId, canEdit = false, readOnly = false
         </Center>
       )}
       <Grid config={config} stateId={stateId} editing={editing} onChange={change} onConfigure={setConfiguring} />
-      <StatesModal opened={managing === 'states'} config={config} onClose={() => setManaging(null)} onChange={change} onOpen={(id) => go(openState(config, stack, id))} />
+      <StatesModal opened={managing === 'states'} config={config} onClose={() => setManaging(null)} onChange={change} onOpen={(id, next) => go(openState(next, stack, id))} />
       <AliasesModal opened={managing === 'aliases'} config={config} onClose={() => setManaging(null)} onChange={change} />
       <WidgetConfigModal
         config={config}

@@ -12,7 +12,7 @@ export function StatesModal({ opened, config, onClose, onChange, onOpen }: {
   onClose: () => void;
   onChange: (next: DashboardConfiguration) => void;
   /** Show a state (a new one right after adding it, to place widgets in it). */
-  onOpen: (stateId: string) => void;
+  onOpen: (stateId: string, config: DashboardConfiguration) => void;
 }) {
   const [name, setName] = useState('');
   const root = rootStateId(config);
@@ -21,7 +21,7 @@ export function StatesModal({ opened, config, onClose, onChange, onOpen }: {
     const [next, id] = addState(config, name);
     onChange(next);
     setName('');
-    onOpen(id);
+    onOpen(id, next);
     onClose();
   }
 
