@@ -16,6 +16,10 @@ export const router = createBrowserRouter([
     lazy: async () => ({ Component: (await import('./pages/users/CreatePasswordPage')).CreatePasswordPage }),
   },
   {
+    path: '/dashboard/:dashboardId',
+    lazy: async () => ({ Component: (await import('./pages/dashboards/PublicDashboardPage')).PublicDashboardPage }),
+  },
+  {
     path: '/',
     element: <RequireAuth />,
     children: [
