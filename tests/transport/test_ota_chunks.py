@@ -54,22 +54,34 @@ def live(
     node.stop()
 
 
-@pytest.fixture
-def store(live: LiveNode) -> RecordingStore:
-    """The node's OTA handlers, rebuilt over a recording store of the same files."""
+class TruncatedStore(RecordingStore):
+    """A store whose files seem to end after their first block (cut short on disk)."""
+
+    async def read(self, package_id: uuid.UUID, offset: int, length: int) -> bytes:
+        if offset >= STREAM_BLOCK:
+            return b""
+        return await super().read(package_id, offset, length)
+
+
+def install(live: LiveNode, kind: type[RecordingStore] = RecordingStore) -> RecordingStore:
+    """The node's OTA handlers, rebuilt over a store of ``kind`` on the same files."""
     core, devices = live.core, live.node.devices
     assert devices is not None
-    root = core.ota.packages.content.path(uuid.uuid4()).parent
-    recording = RecordingStore(root)
+    recording = kind(core.ota.packages.content.path(uuid.uuid4()).parent)
     downloads = OtaDownloads(core.ota.resolver, recording)
     max_payload = live.node.settings.max_payload_bytes
 
-    def install() -> None:
+    def replace() -> None:
         devices.mqtt_app.ota = MqttOta(downloads, max_payload)
         devices.coap.resource.ota = CoapOta(downloads)
 
-    live.call(install)
+    live.call(replace)
     return recording
+
+
+@pytest.fixture
+def store(live: LiveNode) -> RecordingStore:
+    return install(live)
 
 
 @pytest.fixture
@@ -110,6 +122,31 @@ def test_mqtt_whole_image_is_streamed_block_by_block(
     client.publish("v2/fw/request/3/chunk/0", b"10", 1)  # the session survived
     client.wait(lambda: len(client.messages) >= 3)
     assert client.messages[2].payload == data[:10]
+
+
+def test_an_image_cut_short_closes_the_session_instead_of_sending_garbage(
+    live: LiveNode, paho: list[Paho]
+) -> None:
+    """Half a PUBLISH cannot be taken back: the connection ends, no message arrives."""
+    data = firmware_bytes(MIB)
+    token, _, _ = _assigned(live, data, "cut")
+    store = install(live, TruncatedStore)
+    try:
+        client = Paho("5")
+        paho.append(client)
+        client.connect(live.mqtt_port, token)
+        client.client.publish("v2/fw/request/1/chunk/0", b"0", 1)
+        client.wait(lambda: client.disconnect_reason is not None, timeout=30)
+        assert client.messages == []
+        assert store.reads == [STREAM_BLOCK]  # then the file seemed to end
+    finally:
+        install(live)
+    again = Paho("5")
+    paho.append(again)
+    again.connect(live.mqtt_port, token)
+    again.publish("v2/fw/request/2/chunk/0", b"0", 1)
+    whole = again.wait(lambda: again.messages and again.messages[0], timeout=30)
+    assert whole.payload == data
 
 
 def test_sdk_whole_image_download_verifies_and_reports_updated(

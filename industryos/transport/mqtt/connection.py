@@ -212,19 +212,28 @@ class Connection(Generic[ContextT]):
                     if sent > length:
                         raise ValueError(f"streamed payload longer than {length} bytes")
                     self._writer.write(piece)
-                    async with asyncio.timeout(self._config.delivery_timeout):
-                        await self._writer.drain()
+                    await self._drain()
                 if sent != length:
                     raise ValueError(f"streamed payload ended at {sent} of {length} bytes")
-            except BaseException as exc:
-                log.warning("%r: streamed publish broken off after %d bytes: %r", self, sent, exc)
+            except (asyncio.CancelledError, SessionClosed):
                 self.close(ReasonCode.IMPLEMENTATION_SPECIFIC_ERROR, notify=False)
-                if isinstance(exc, (OSError, TimeoutError)):
-                    raise SessionClosed(f"{self!r}: {exc!r}") from exc
                 raise
+            except Exception as exc:
+                log.error("%r: streamed publish failed after %d bytes", self, sent, exc_info=True)
+                self.close(ReasonCode.IMPLEMENTATION_SPECIFIC_ERROR, notify=False)
+                raise SessionClosed(f"{self!r}: streamed publish failed") from exc
         finally:
             lock.release()
             self._flush()  # what was held back while streaming
+
+    async def _drain(self) -> None:
+        """Wait until the socket takes more; a peer that stalls or leaves ends the session."""
+        try:
+            async with asyncio.timeout(self._config.delivery_timeout):
+                await self._writer.drain()
+        except (OSError, TimeoutError) as exc:
+            log.warning("%r: peer stopped taking a streamed publish: %r", self, exc)
+            raise SessionClosed(f"{self!r}: {exc!r}") from exc
 
     def _flush(self) -> None:
         self._flush_scheduled = False

@@ -222,6 +222,8 @@ class Session(Generic[ContextT]):
                     await entry.future
             finally:
                 self._outbound.pop(packet.packet_id, None)
+                if entry.future.done() and not entry.future.cancelled():
+                    entry.future.exception()  # seen, also when the write failed first
         except TimeoutError:
             raise DeliveryTimeout(f"no acknowledgement within {limit} s") from None
         finally:
