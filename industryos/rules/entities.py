@@ -13,6 +13,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from industryos.alarms.schema import alarm
 from industryos.entities.ids import EntityType
 from industryos.msg import EntityRef
 from industryos.storage import schema
@@ -110,6 +111,15 @@ class EntityFields:
         if row is None:
             return None
         return EntityRef(EntityType(row[1]), row[0])
+
+    async def alarm_originator(self, tenant_id: uuid.UUID, alarm_id: uuid.UUID) -> EntityRef | None:
+        """The entity an alarm of the tenant is about (None: no such alarm)."""
+        query = sa.select(alarm.c.originator_type, alarm.c.originator_id).where(
+            alarm.c.id == alarm_id, alarm.c.tenant_id == tenant_id
+        )
+        async with self._db.read() as conn:
+            row = (await conn.execute(query)).first()
+        return None if row is None else EntityRef(EntityType(row[0]), row[1])
 
     async def profile_chains(self, tenant_id: uuid.UUID) -> dict[str, uuid.UUID]:
         """Device profile name → its default rule chain, for the profiles that set one."""

@@ -19,6 +19,7 @@ from industryos.rules.nodes.base import (
     Service,
 )
 from industryos.rules.nodes.filter import js_type, script_body
+from industryos.rules.nodes.relation_access import RelationsQuery
 from industryos.rules.nodes.templates import body_of, fill, json_text
 
 PREFIX = "org.thingsboard.rule.engine."
@@ -83,7 +84,7 @@ class ChangeOriginatorNode(RuleNode):
     """Switch the originator to the customer, tenant, a related or a named entity."""
 
     clazz = PREFIX + "transform.TbChangeOriginatorNode"
-    requires = frozenset({Service.ENTITIES})
+    requires = frozenset({Service.ENTITIES, Service.RELATIONS})
     descriptor = Descriptor(
         ComponentType.TRANSFORMATION,
         "change originator",
@@ -108,12 +109,10 @@ class ChangeOriginatorNode(RuleNode):
         self._source = config.choice("originatorSource", _ORIGINATOR_SOURCES, "CUSTOMER")
         self._entity_type = config.optional_str("entityType")
         self._name_pattern = config.optional_str("entityNamePattern") or ""
-        query = config.raw.get("relationsQuery") or {}
-        filters = query.get("filters") or [{}] if isinstance(query, dict) else [{}]
-        self._direction = (
-            str(query.get("direction") or "FROM") if isinstance(query, dict) else "FROM"
-        )
-        self._relation_type = str((filters[0] or {}).get("relationType") or "Contains")
+        self._query = RelationsQuery()
+        if self._source == "RELATED":
+            self._relations = ctx.relations()
+            self._query = RelationsQuery.parse(config.raw.get("relationsQuery"), self.clazz)
         if self._source == "ENTITY" and (not self._entity_type or not self._name_pattern):
             raise NodeConfigError(
                 f"{self.clazz}: entityType and entityNamePattern are required for ENTITY"
@@ -133,17 +132,19 @@ class ChangeOriginatorNode(RuleNode):
             if msg.customer_id == NULL_UUID:
                 return None
             return EntityRef(EntityType.CUSTOMER, msg.customer_id)
-        if self._source == "RELATED":
-            return await self._entities.related(
-                msg.tenant_id, msg.originator, self._relation_type, self._direction
-            )
+        if self._source == "RELATED":  # the first entity the relations query reaches
+            found = await self._relations.related(msg.tenant_id, msg.originator, self._query)
+            return found[0] if found else None
         if self._source == "ENTITY":
             assert self._entity_type is not None
             name = fill(self._name_pattern, msg)
             return await self._entities.find_by_name(
                 msg.tenant_id, EntityType(self._entity_type), name
             )
-        raise NodeFailure("ALARM_ORIGINATOR needs alarms, which are not available yet")
+        # ALARM_ORIGINATOR: only an alarm has one
+        if msg.originator.entity_type is not EntityType.ALARM:
+            return None
+        return await self._entities.alarm_originator(msg.tenant_id, msg.originator.id)
 
 
 def _key_matcher(patterns: list[str]) -> re.Pattern[str]:
