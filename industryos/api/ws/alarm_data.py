@@ -9,9 +9,10 @@ query, is ignored without I/O) and a match re-runs the query, throttled to one r
 the alarms that changed (ack, clear, severity, assignment…); when alarms appeared, left or
 moved (created, deleted, no longer matching the status filter), the whole page is resent
 in ``data``. Entity lifecycle changes re-run it too, since they change which entities the
-filter selects. ALARM_COUNT follows the count the same way and pushes it when it changes;
-ALARM_STATUS follows whether one entity has an active alarm (of the given types and
-severities) and pushes ``active`` when that flips.
+filter selects, and so do writes of a filtered key or of a latest-value sort key (the
+alarms' order follows their entity's value). ALARM_COUNT follows the count the same way
+and pushes it when it changes; ALARM_STATUS follows whether one entity has an active alarm
+(of the given types and severities) and pushes ``active`` when that flips.
 
 The ``latestValues`` shown next to each alarm follow writes of its entity
 (:mod:`.alarm_latest`): the alarms of a written entity are pushed in ``update``.
@@ -44,6 +45,7 @@ from industryos.api.ws.messages import (
 )
 from industryos.entities.errors import InvalidArgument, NotFound, PermissionDenied
 from industryos.entities.ids import EntityType
+from industryos.entities.query.keys import EntityKeyType
 
 if TYPE_CHECKING:
     from industryos.api.ws.commands import Command
@@ -116,6 +118,7 @@ class AlarmDataSubscription:
         """Listen, send the first page, then follow changes."""
         self.live.on_alarms(self._matches)
         self.live.on_entities()
+        self.live.on_telemetry(_value_keys(self.query))
         page = await self._find()
         self._keep(page)
         self.session.send(
@@ -188,6 +191,16 @@ class AlarmDataSubscription:
         """Stop following alarm changes and entity values."""
         self.live.close()
         self._latest.close()
+
+
+def _value_keys(query: AlarmDataQuery) -> frozenset[str]:
+    """Keys whose writes may change the page: filtered keys (which entities) and a sort key
+    that is a latest value (the alarms' order)."""
+    keys = [f.key for f in query.key_filters]
+    if query.link.sort_key is not None:
+        keys.append(query.link.sort_key)
+    fields = (EntityKeyType.ENTITY_FIELD, EntityKeyType.ALARM_FIELD)
+    return frozenset(key.key for key in keys if key.type not in fields)
 
 
 class AlarmCountSubscription:

@@ -273,3 +273,28 @@ async def test_legacy_envelope_serves_alarm_commands(live: Live) -> None:
         await _alarm(a.admin, t1, "Smoke", "MAJOR")
         await send_json(legacy, {"alarmCountCmds": [{"cmdId": 3, "query": _query("thermostat")}]})
         assert (await recv_json(legacy))["cmdId"] == 3  # nothing was pushed on 1 or 2
+
+
+async def test_page_sorted_by_a_latest_value_follows_its_writes(live: Live) -> None:
+    a = await live.platform.new_tenant("A")
+    t1 = await _device(a.admin, "t1", "thermostat")
+    t2 = await _device(a.admin, "t2", "thermostat")
+    first_alarm = await _alarm(a.admin, t1, "High Temperature", "CRITICAL")
+    second_alarm = await _alarm(a.admin, t2, "High Temperature", "MAJOR")
+    await _write(a.admin, t1, 1000, {"temperature": 30})
+    await _write(a.admin, t2, 1000, {"temperature": 20})
+    hottest = {"key": {"type": "TIME_SERIES", "key": "temperature"}, "direction": "DESC"}
+    query = {**_query("thermostat", sortOrder=hottest), "latestValues": []}
+    connection = await live.authed(a.admin)
+    async with connection:
+        await send_json(connection, {"cmds": [{"type": "ALARM_DATA", "cmdId": 3, "query": query}]})
+        first = await recv_json(connection)
+        assert [x["id"]["id"] for x in first["data"]["data"]] == [first_alarm, second_alarm]
+        await _write(a.admin, t1, 2000, {"humidity": 99})  # not the sort key: no push
+        await _write(a.admin, t2, 2000, {"temperature": 45})
+        moved = await recv_json(connection)
+        assert (moved["cmdId"], moved["update"]) == (3, None)
+        assert [x["id"]["id"] for x in moved["data"]["data"]] == [second_alarm, first_alarm]
+        assert [x["originatorName"] for x in moved["data"]["data"]] == ["t2", "t1"]
+        count = _query("thermostat")
+        assert await _count_now(connection, 4, count) == 2  # nothing else was pushed
