@@ -212,14 +212,14 @@ async def test_persistent_rpc_lifecycle_expiry_and_delete(
     device, _ = await _device(live, admin)
     sent = await client.post(
         f"/api/rpc/twoway/{device.id}",
-        json={"method": "later", "persistent": True, "expirationTime": now_ms() + 500},
+        json={"method": "later", "persistent": True, "expirationTime": now_ms() + 3_000},
     )
     assert sent.status_code == 200
     rpc_id = sent.json()["rpcId"]
     first = (await client.get(f"/api/rpc/persistent/{rpc_id}")).json()
     assert first["status"] == "QUEUED"
     assert first["request"]["body"] == {"method": "later", "params": "{}"}
-    for _ in range(100):
+    for _ in range(300):  # expiry 3 s away: room for a loaded machine before the first read
         found = (await client.get(f"/api/rpc/persistent/{rpc_id}")).json()
         if found["status"] == "EXPIRED":
             break
