@@ -220,6 +220,9 @@ def test_public_dashboard_opens_from_its_link_read_only(
     (public,) = [c for c in stored.json()["assignedCustomers"] if c["public"]]
     public_id = public["customerId"]["id"]
     assert link == f"{ui_node.base_url}/dashboard/{shown['id']['id']}?publicId={public_id}"
+    page.goto("/dashboards")
+    page.get_by_role("button", name=f"Share Lobby {tag}").click()
+    expect(page.get_by_test_id("list-public-link")).to_have_value(link)
     # The public customer sees entities assigned to it (ThingsBoard's rule).
     _post(ui_node, admin, f"/api/customer/{public_id}/device/{device_id}")
 

@@ -128,6 +128,10 @@ async def test_public_login_reads_only_the_public_dashboard_and_entities(
     again = platform.client(refreshed["token"])
     assert (await again.get(f"/api/dashboard/{shown['id']['id']}")).status_code == 200
 
+    # Made private again: the public id still logs in, but the dashboard is no longer its.
+    await _ok(await a.admin.delete(f"/api/customer/public/dashboard/{shown['id']['id']}"))
+    assert (await again.get(f"/api/dashboard/{shown['id']['id']}")).status_code == 403
+
 
 async def test_public_ids_of_other_customers_and_tenants_are_refused(platform: Platform) -> None:
     a = await tenant(platform, "A")

@@ -11,6 +11,7 @@ import {
   renameState,
   setRootState,
   stateOptions,
+  stateTitle,
   widgetActions,
   withActions,
   type WidgetAction,
@@ -76,6 +77,19 @@ describe('dashboard states', () => {
     expect(Object.keys(deleted.states)).toEqual(['default']);
     expect(Object.keys(deleted.widgets)).toEqual(['table']);
     expect(deleteState(config, 'default')).toBe(config);
+  });
+});
+
+describe('state titles', () => {
+  it("fills ThingsBoard's entity name placeholders from the params", () => {
+    const params = { entityName: 'Pump B', site: { entityName: 'North' } };
+    expect(stateTitle('${entityName} details', params)).toBe('Pump B details');
+    expect(stateTitle('${site:entityName} / ${entityName}', params)).toBe('North / Pump B');
+    expect(stateTitle('${entityName} details', {})).toBe(' details');
+    const [config, id] = addState(emptyConfiguration(), 'x');
+    const named = renameState(config, id, '${entityName} details');
+    expect(stateOptions(named, { id, params })[1]).toEqual({ value: id, label: 'Pump B details' });
+    expect(stateOptions(named)[1]).toEqual({ value: id, label: '${entityName} details' });
   });
 });
 

@@ -130,12 +130,23 @@ export function deleteState(config: DashboardConfiguration, id: string): Dashboa
   return { ...next, widgets };
 }
 
-/** The states for a switcher, the root first. */
-export function stateOptions(config: DashboardConfiguration): { value: string; label: string }[] {
+/**
+ * A state's title: ThingsBoard lets state names say `${entityName}` (and `${<param>:entityName}`),
+ * filled in from the params the state was opened with.
+ */
+export function stateTitle(name: string, params: StateParams = {}): string {
+  return name.replace(/\$\{(?:([A-Za-z0-9_]+):)?entityName\}/g, (_, param: string | undefined) => {
+    const source = param ? (params[param] as StateParams | undefined) : params;
+    return typeof source?.entityName === 'string' ? source.entityName : '';
+  });
+}
+
+/** The states for a switcher, the root first; the shown one titled with its params. */
+export function stateOptions(config: DashboardConfiguration, current?: StateFrame): { value: string; label: string }[] {
   const root = rootStateId(config);
   return Object.entries(config.states)
     .sort(([a], [b]) => (a === root ? -1 : b === root ? 1 : 0))
-    .map(([value, state]) => ({ value, label: state.name || value }));
+    .map(([value, state]) => ({ value, label: (current?.id === value ? stateTitle(state.name, current.params) : state.name).trim() || value }));
 }
 
 /** A widget's actions of one source. */

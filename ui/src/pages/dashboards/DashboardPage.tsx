@@ -171,7 +171,7 @@ export function DashboardScreen({ dashboardId, canEdit = false, readOnly = false
   if (error) return <Alert color="red" title="Cannot open the dashboard">{error}</Alert>;
   if (!config || !stored || !runtime || !frame) return <Center h={200}><Loader /></Center>;
   const stateId = frame.id;
-  const states = stateOptions(config);
+  const states = stateOptions(config, frame);
   const toolbar = !hideToolbar || editing;
 
   const timewindowChange = (tw: DashboardConfiguration['timewindow']) => {

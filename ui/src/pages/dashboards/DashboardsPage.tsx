@@ -16,6 +16,9 @@ import {
   customerDashboards,
   dashboard as loadDashboard,
   deleteDashboard,
+  makeDashboardPublic,
+  publicIdOf,
+  publicLink,
   saveDashboard,
   tenantDashboards,
   unassignDashboard,
@@ -82,7 +85,7 @@ export function DashboardsPage() {
       render: (d) => (
         <Group gap={4}>
           {(d.assignedCustomers ?? []).map((c) => (
-            <Badge key={c.customerId.id} variant="light" size="sm">
+            <Badge key={c.customerId.id} variant="light" size="sm" color={c.public ? 'green' : undefined}>
               {c.title}
             </Badge>
           ))}
@@ -223,6 +226,13 @@ function ShareModal(props: { dashboard: Dashboard | null; onClose: () => void; o
               <CloseButton aria-label={`Stop sharing with ${c.title}`} onClick={() => run(() => unassignDashboard(c.customerId.id, current.id!.id))} />
             </Group>
           ))}
+          {publicIdOf(current) ? (
+            <TextInput label="Public link (read-only, no sign-in)" readOnly value={publicLink(window.location.origin, current.id!.id, publicIdOf(current)!)} data-testid="list-public-link" />
+          ) : (
+            <Button variant="light" onClick={() => run(() => makeDashboardPublic(current.id!.id))} data-testid="list-make-public">
+              Make public
+            </Button>
+          )}
           <Group align="flex-end" grow>
             <Select
               label="Customer"
