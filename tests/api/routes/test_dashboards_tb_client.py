@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator, Callable
 from typing import Any, TypeVar
 
 import pytest
-from tb_rest_client.models import Dashboard
+from tb_rest_client.models import Dashboard, HomeDashboardInfo
 from tb_rest_client.rest_client import RestClient
 
 from industryos.api.server import HttpServer
@@ -66,3 +66,34 @@ async def test_client_saves_reads_lists_and_deletes(client: RestClient) -> None:
     await call(client.delete_dashboard, saved.id)
     empty = await call(client.get_tenant_dashboards, 10, 0)
     assert empty.total_elements == 0
+
+
+async def test_client_home_dashboard_and_public_login(
+    client: RestClient, platform: Platform
+) -> None:
+    saved = await call(client.save_dashboard, Dashboard(title="Wall", configuration={}))
+    await call(
+        client.set_tenant_home_dashboard_info,
+        HomeDashboardInfo(dashboard_id=saved.id, hide_dashboard_toolbar=False),
+    )
+    info = await call(client.get_home_dashboard_info)
+    assert info.dashboard_id.id == saved.id.id and info.hide_dashboard_toolbar is False
+    tenant_info = await call(client.get_tenant_home_dashboard_info)
+    assert tenant_info.dashboard_id.id == saved.id.id
+    home = await call(client.get_home_dashboard)
+    assert home.title == "Wall" and home.hide_dashboard_toolbar is False
+
+    # Shared publicly over REST, then the client's public login reads it.
+    token = client.configuration.api_key["X-Authorization"]
+    admin = platform.client(token)
+    shared = await admin.post(f"/api/customer/public/dashboard/{saved.id.id}")
+    assert shared.status_code == 200, shared.text
+    (public,) = shared.json()["assignedCustomers"]
+    viewer = RestClient(client.base_url)
+    try:
+        await call(viewer.public_login, public["customerId"]["id"])
+        read = await call(viewer.get_dashboard_by_id, saved.id)
+        assert read.title == "Wall"
+    finally:
+        if viewer.api_client is not None:
+            viewer.api_client.rest_client.pool_manager.clear()
