@@ -14,6 +14,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from industryos.alarms.schema import alarm
+from industryos.entities.dashboard_schema import dashboard
 from industryos.entities.ids import EntityType
 from industryos.msg import EntityRef
 from industryos.storage import schema
@@ -46,6 +47,20 @@ _SOURCES: dict[EntityType, _Source] = {
     ),
     EntityType.TENANT: _Source(
         schema.tenant, "title", {"name": "title", "title": "title", "createdTime": "created_time"}
+    ),
+    EntityType.DASHBOARD: _Source(
+        dashboard, "title", {"name": "title", "title": "title", "createdTime": "created_time"}
+    ),
+    EntityType.USER: _Source(
+        schema.user,
+        "email",
+        {
+            "name": "email",
+            "email": "email",
+            "firstName": "first_name",
+            "lastName": "last_name",
+            "createdTime": "created_time",
+        },
     ),
 }
 

@@ -38,7 +38,16 @@ from industryos.storage.relations import Direction
 
 PREFIX = "org.thingsboard.rule.engine."
 DIRECTIONS = ("FROM", "TO")
-_NAMED_TYPES = frozenset({EntityType.DEVICE, EntityType.ASSET, EntityType.CUSTOMER})
+_NAMED_TYPES = frozenset(
+    {
+        EntityType.DEVICE,
+        EntityType.ASSET,
+        EntityType.CUSTOMER,
+        EntityType.DASHBOARD,
+        EntityType.USER,
+    }
+)
+"""Targets found by name (customer and dashboard by title, user by email)."""
 
 
 def _flip_direction(configuration: dict[str, Any]) -> dict[str, Any]:

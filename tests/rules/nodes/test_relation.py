@@ -7,6 +7,7 @@ import uuid
 
 import pytest
 
+from industryos.entities.dashboard_model import Dashboard
 from industryos.entities.ids import EntityType
 from industryos.entities.paging import PageLink
 from industryos.msg import EntityRef
@@ -259,3 +260,31 @@ async def test_upgrade_from_version_0_drops_the_entity_cache(node_env: NodeEnv) 
         0, {"direction": "FROM", "entityCacheExpiration": 300, "entityType": "ASSET"}
     )
     assert upgraded == {"direction": "TO", "entityType": "ASSET"}
+
+
+async def test_user_and_dashboard_targets_by_email_and_title(node_env: NodeEnv) -> None:
+    device = await node_env.device("panel")
+    saved = await node_env.base.core.dashboards.save(
+        node_env.base.admin, Dashboard(title="Plant overview")
+    )
+    assert saved.id is not None
+    board = EntityRef(EntityType.DASHBOARD, saved.id)
+    admin = EntityRef(EntityType.USER, node_env.base.admin.user_id)
+    to_user = node_env.build(
+        CreateRelationNode,
+        V1,
+        direction="TO",
+        entityType="USER",
+        entityNamePattern="${owner}",
+        relationType="Manages",
+        createEntityIfNotExists=True,  # users are never created by rules
+    )
+    await to_user.on_msg(node_env.msg({}, device, owner="admin@test.local"))
+    assert await node_env.relations.exists(node_env.tenant_id, admin, device, "Manages")
+    with pytest.raises(NodeFailure, match="was not found"):
+        await to_user.on_msg(node_env.msg({}, device, owner="nobody@test.local"))
+    to_board = node_env.build(
+        CreateRelationNode, V1, direction="FROM", entityType="DASHBOARD", entityNamePattern="$[d]"
+    )
+    await to_board.on_msg(node_env.msg({"d": "Plant overview"}, device))
+    assert await node_env.relations.exists(node_env.tenant_id, device, board, "Contains")
