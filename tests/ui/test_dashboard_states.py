@@ -237,6 +237,14 @@ def test_public_dashboard_opens_from_its_link_read_only(
         expect(viewer.get_by_test_id("edit-dashboard")).to_have_count(0)
         expect(viewer.get_by_test_id("share-menu")).to_have_count(0)
         viewer.screenshot(path=SCREENSHOTS / "dashboard_public.png")
+        # Live: a new value reaches the public viewer over the WebSocket.
+        _post(
+            ui_node,
+            admin,
+            f"/api/plugins/telemetry/DEVICE/{device_id}/timeseries/ANY",
+            {"temperature": 23.25},
+        )
+        expect(viewer.locator("[data-widget-title='Lobby temperature']")).to_contain_text("23.25")
         # The same public id opens no other dashboard of the tenant.
         viewer.goto(f"/dashboard/{hidden['id']['id']}?publicId={public_id}")
         expect(viewer.get_by_text("Cannot open the dashboard")).to_be_visible()
