@@ -159,10 +159,10 @@ async def test_reply_produced_on_another_node_reaches_the_waiting_call(
     many = await asyncio.gather(
         *(
             a.admin.post(f"/api/rule-engine/DEVICE/{device['id']['id']}", json={"x": i})
-            for i in range(5)
+            for i in range(3)
         )
     )
-    assert [r.json()["doubled"] for r in many] == [0, 2, 4, 6, 8]
+    assert [r.json()["doubled"] for r in many] == [0, 2, 4]
     # a reply for a call that already ended is dropped without harm
     assert await calls_a.send(calls_a.service_id, "no-such-request", "{}") is False
 
