@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 import httpx
@@ -72,3 +73,10 @@ async def test_only_own_dashboards_can_be_home(platform: Platform) -> None:
         assert (await a.customer_user.post(path, json=info)).status_code == 403
     assert (await a.admin.post("/api/customer/dashboard/home/info", json=info)).status_code == 403
     assert await _ok(await a.admin.get("/api/tenant/dashboard/home/info")) is None
+    # Bad input is a clear 400; an unknown dashboard a 404; nothing is stored.
+    path = "/api/tenant/dashboard/home/info"
+    bad = await a.admin.post(path, json={"dashboardId": {"id": "not-a-uuid"}})
+    assert bad.status_code == 400 and bad.json()["errorCode"] == 31, bad.text
+    missing = {"dashboardId": {"entityType": "DASHBOARD", "id": str(uuid.uuid4())}}
+    assert (await a.admin.post(path, json=missing)).status_code == 404
+    assert await _ok(await a.admin.get(path)) is None
