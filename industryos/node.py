@@ -221,6 +221,7 @@ class Node:
         self._ready = False
         self._queue: EmbeddedQueue | None = None
         self._bus: Bus | None = None
+        self._feeds: ws.ClusterFeeds | None = None
         self._rest_calls: RestApiCalls | None = None
         self.rules: RuleEngine | None = None
         self._rule_events: RuleEvents | None = None
@@ -317,6 +318,9 @@ class Node:
             min_timeout_ms=settings.rpc_min_timeout_ms,
         )
         self.app = self.build_app(core, tokens, chains, services, entity_changes)
+        if settings.bus_url:  # a cluster: changes committed here reach every node's sessions
+            self._feeds = ws.ClusterFeeds(self._bus, getattr(self.app.state, ws.STATE_ATTRIBUTE))
+            await self._feeds.start()
         self._http = HttpServer(self.app, settings.http_host, settings.http_port)
         await self._http.start()
         self.devices.mqtt_app.ota = MqttOta(core.ota.downloads, settings.max_payload_bytes)
@@ -428,6 +432,9 @@ class Node:
         if self._queue is not None:
             await self._queue.close()
             self._queue = None
+        if self._feeds is not None:
+            await self._feeds.stop()
+            self._feeds = None
         if self._bus is not None:
             await _stop_within("cluster bus", self._bus.close(), STOP_LIMIT_S)
             self._bus = None

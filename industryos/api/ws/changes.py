@@ -8,7 +8,8 @@ service's listener hook (:func:`alarm_feed`). A feed keys listeners by tenant, s
 event of tenant A is never shown to a subscription of tenant B; listeners must be quick
 and synchronous (they poke a :class:`~industryos.api.ws.refresh.Refresher`).
 
-Design limit: in-process only, like the telemetry listeners; a cluster needs a bus.
+In a cluster, :mod:`.cluster` relays both feeds (and the telemetry listeners) between nodes
+over the cluster bus.
 """
 
 from __future__ import annotations
@@ -65,6 +66,7 @@ class TenantFeed(Generic[T]):
 
     def __init__(self) -> None:
         self._by_tenant: dict[uuid.UUID, list[Callable[[T], None]]] = {}
+        self._all: list[Callable[[uuid.UUID, T], None]] = []
 
     def listen(self, tenant_id: uuid.UUID, listener: Callable[[T], None]) -> Callable[[], None]:
         """Hear events of ``tenant_id``; returns the remover."""
@@ -79,13 +81,28 @@ class TenantFeed(Generic[T]):
 
         return remove
 
+    def listen_all(self, listener: Callable[[uuid.UUID, T], None]) -> Callable[[], None]:
+        """Hear every tenant's events (the cluster relay); returns the remover."""
+        self._all.append(listener)
+
+        def remove() -> None:
+            if listener in self._all:
+                self._all.remove(listener)
+
+        return remove
+
     def publish(self, tenant_id: uuid.UUID, event: T) -> None:
-        """Deliver ``event`` to the listeners of ``tenant_id``."""
+        """Deliver ``event`` to the listeners of ``tenant_id`` (and to those of all)."""
         for listener in tuple(self._by_tenant.get(tenant_id, ())):
             try:
                 listener(event)
             except Exception:
                 log.exception("change listener %r failed", listener)
+        for catch_all in tuple(self._all):
+            try:
+                catch_all(tenant_id, event)
+            except Exception:
+                log.exception("change listener %r failed", catch_all)
 
     def __len__(self) -> int:
         return sum(len(listeners) for listeners in self._by_tenant.values())

@@ -1,0 +1,181 @@
+"""Two nodes on one database and the real NATS bus: telemetry, entity and alarm changes
+committed on node A reach WebSocket sessions on node B (and only the right tenant's)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy.ext.asyncio import AsyncEngine
+from websockets.asyncio.client import ClientConnection, connect
+
+from industryos.api import ws
+from industryos.api.app import create_app
+from industryos.api.tokens import TokenIssuer
+from industryos.config import load_settings
+from industryos.demo import TENANT_ADMIN_EMAIL
+from industryos.entities.query import EntityQueryService
+from industryos.node import Node, build_core
+from industryos.queue.bus import NatsBus
+from industryos.storage.database import Database
+from tests.api.conftest import TEST_SECRET, Platform
+from tests.api.ws.conftest import Live, recv_json, send_json, token_of
+from tests.support.recording import RecordingPublisher
+
+NATS_URL = "nats://127.0.0.1:4222"
+
+
+@dataclass
+class Cluster:
+    """Node B is the ``live`` server; node A shares its database and the bus."""
+
+    node_a: Platform
+    feeds_a: ws.ClusterFeeds
+    feeds_b: ws.ClusterFeeds
+
+
+@pytest.fixture
+async def cluster(engine: AsyncEngine, tmp_path: Any, live: Live) -> AsyncIterator[Cluster]:
+    settings = load_settings(data_dir=tmp_path / "a", jwt_secret=TEST_SECRET, demo=False)
+    tap = ws.EntityChangeTap(RecordingPublisher())
+    core = build_core(Database(engine), settings, tap)
+    await core.sessions.load()
+    await core.timeseries.writer.start()
+    tokens = TokenIssuer(TEST_SECRET, settings.jwt_issuer, 9000, 604800)
+    node_a = Platform(core, create_app(core.api_context(tokens, settings.max_page_size)), None)
+    services_a = ws.WsServices(
+        core.lookup,
+        core.telemetry,
+        EntityQueryService(core.db, core.timeseries.keys),
+        alarm_changes=ws.alarm_feed(core.alarms.service),
+        entity_changes=tap.feed,
+    )
+    subject = f"industryos.test.feeds.{uuid.uuid4().hex}"  # tests share the NATS server
+    bus_a = await NatsBus.connect(NATS_URL, name="node-a")
+    bus_b = await NatsBus.connect(NATS_URL, name="node-b")
+    feeds_a = ws.ClusterFeeds(bus_a, services_a, subject)
+    feeds_b = ws.ClusterFeeds(bus_b, live.services, subject)
+    await feeds_a.start()
+    await feeds_b.start()
+    try:
+        yield Cluster(node_a, feeds_a, feeds_b)
+    finally:
+        await feeds_a.stop()
+        await feeds_b.stop()
+        await bus_a.close()
+        await bus_b.close()
+        await node_a.close()
+        await core.timeseries.writer.stop()
+
+
+async def _ok(response: httpx.Response) -> Any:
+    assert response.status_code == 200, response.text
+    return response.json() if response.content else None
+
+
+async def _reply(connection: ClientConnection, cmd: dict[str, Any]) -> Any:
+    await send_json(connection, {"cmds": [cmd]})
+    return await recv_json(connection)
+
+
+THERMOSTATS = {"type": "deviceType", "deviceTypes": ["thermostat"]}
+
+
+async def test_changes_on_node_a_reach_sessions_on_node_b(live: Live, cluster: Cluster) -> None:
+    a = await live.platform.new_tenant("A")
+    b = await live.platform.new_tenant("B")
+    device = await _ok(await a.admin.post("/api/device", json={"name": "t1", "type": "thermostat"}))
+    device_id = device["id"]["id"]
+    on_a = cluster.node_a.client(token_of(a.admin))  # the same user, through node A's API
+    connection = await live.authed(a.admin)
+    other = await live.authed(b.admin)
+    async with connection, other:
+        ts = {"type": "TIMESERIES", "cmdId": 1, "entityType": "DEVICE", "entityId": device_id}
+        assert (await _reply(connection, {**ts, "keys": "temperature"}))["data"] == {}
+        count = {"type": "ENTITY_COUNT", "cmdId": 2, "query": {"entityFilter": THERMOSTATS}}
+        assert (await _reply(connection, count))["count"] == 1
+        alarms = {"type": "ALARM_COUNT", "cmdId": 3, "query": {"entityFilter": THERMOSTATS}}
+        assert (await _reply(connection, alarms))["count"] == 0
+        assert (await _reply(other, count))["count"] == 0  # tenant B's own view
+
+        path = f"/api/plugins/telemetry/DEVICE/{device_id}/timeseries/ANY"
+        await _ok(await on_a.post(path, json={"ts": 1000, "values": {"temperature": 21.5}}))
+        pushed = await recv_json(connection)
+        assert (pushed["subscriptionId"], pushed["data"]) == (1, {"temperature": [[1000, "21.5"]]})
+
+        await _ok(await on_a.post("/api/device", json={"name": "t2", "type": "thermostat"}))
+        assert (await recv_json(connection))["count"] == 2
+        alarm = {"originator": device["id"], "type": "Overheat", "severity": "MAJOR"}
+        await _ok(await on_a.post("/api/alarm", json=alarm))
+        assert (await recv_json(connection)) | {"count": 1} == {
+            "cmdId": 3,
+            "cmdUpdateType": "ALARM_COUNT_DATA",
+            "errorCode": 0,
+            "errorMsg": None,
+            "count": 1,
+        }
+        # nothing else was pushed (no echo, no duplicate): a one-off reply comes next
+        history = {**ts, "type": "TIMESERIES_HISTORY", "cmdId": 4, "keys": "temperature"}
+        reply = await _reply(connection, {**history, "startTs": 0, "endTs": 2000})
+        assert (reply["subscriptionId"], reply["data"]) == (4, {"temperature": [[1000, "21.5"]]})
+        assert (await _reply(other, {**count, "cmdId": 5}))["count"] == 0
+    assert cluster.feeds_b.received >= 3
+    assert cluster.feeds_a.dropped == cluster.feeds_b.dropped == 0
+
+
+async def test_two_nodes_device_on_a_dashboard_on_b(tmp_path: Path, db_url: str) -> None:
+    """Real nodes in cluster mode (one PostgreSQL, the NATS bus): a device posts to node A,
+    node A's rule engine stores the point, a WebSocket session on node B receives it."""
+    if not db_url.startswith("postgresql"):
+        pytest.skip("cluster nodes share PostgreSQL")
+
+    def settings(name: str) -> Any:
+        return load_settings(
+            data_dir=tmp_path / name,
+            http_port=0,
+            http_host="127.0.0.1",
+            db_url=db_url,
+            jwt_secret=TEST_SECRET,
+            mqtt_port=0,
+            mqtt_tls_port=0,
+            coap_port=0,
+            bus_url=NATS_URL,
+        )
+
+    node_a, node_b = Node(settings("a")), Node(settings("b"))
+    await node_a.start()
+    try:
+        await node_b.start()
+        try:
+            await _device_on_a_dashboard_on_b(node_a.http_port, node_b.http_port)
+        finally:
+            await node_b.stop()
+    finally:
+        await node_a.stop()
+
+
+async def _device_on_a_dashboard_on_b(port_a: int, port_b: int) -> None:
+    login = {"username": TENANT_ADMIN_EMAIL, "password": "tenant"}
+    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port_a}") as on_a:
+        token = (await _ok(await on_a.post("/api/auth/login", json=login)))["token"]
+        on_a.headers["X-Authorization"] = f"Bearer {token}"
+        device = await _ok(await on_a.post("/api/device", json={"name": "cluster-dev"}))
+        device_id = device["id"]["id"]
+        credentials = await _ok(await on_a.get(f"/api/device/{device_id}/credentials"))
+        telemetry = f"/api/v1/{credentials['credentialsId']}/telemetry"
+        async with connect(f"ws://127.0.0.1:{port_b}/api/ws?token={token}") as on_b:
+            ts = {"type": "TIMESERIES", "cmdId": 1, "entityType": "DEVICE", "entityId": device_id}
+            await send_json(on_b, {"cmds": [{**ts, "keys": "t"}]})
+            assert (await recv_json(on_b))["errorCode"] == 0
+            point = {"ts": 4_000_000_000_000, "values": {"t": 7.5}}
+            await _ok(await on_a.post(telemetry, json=point))
+            update = await recv_json(on_b)
+            assert (update["subscriptionId"], update["data"]) == (
+                1,
+                {"t": [[4_000_000_000_000, "7.5"]]},
+            )
