@@ -203,6 +203,24 @@ class DeviceStateTracker:
             state.inactivity_alarm = 0
             self._event(MsgType.ACTIVITY_EVENT, device_id, now)
 
+    def connect_reported(self, device_id: uuid.UUID, tenant_id: uuid.UUID, ts: int) -> None:
+        """A connect reported by the rule engine (no session of ours): ``lastConnectTime``
+        and a CONNECT_EVENT when ``ts`` is newer; sessions and activity are left alone."""
+        state = self._get(device_id, tenant_id)
+        if ts > state.last_connect:
+            state.last_connect = ts
+            state.dirty = True
+            self._event(MsgType.CONNECT_EVENT, device_id, ts)
+
+    def disconnect_reported(self, device_id: uuid.UUID, tenant_id: uuid.UUID, ts: int) -> None:
+        """A disconnect reported by the rule engine: ``lastDisconnectTime`` and a
+        DISCONNECT_EVENT when ``ts`` is newer; the transports' sessions are left alone."""
+        state = self._get(device_id, tenant_id)
+        if ts > state.last_disconnect:
+            state.last_disconnect = ts
+            state.dirty = True
+            self._event(MsgType.DISCONNECT_EVENT, device_id, ts)
+
     def inactivity(self, device_id: uuid.UUID, tenant_id: uuid.UUID, ts: int | None = None) -> None:
         """The device is reported inactive (rule engine's device state node, INACTIVITY_EVENT).
 

@@ -4,8 +4,12 @@ For a device originator, ``event`` CONNECT_EVENT, ACTIVITY_EVENT, DISCONNECT_EVE
 INACTIVITY_EVENT is reported to the device state tracker (``devices/state.py``) as if a
 transport (or the inactivity check) had seen it; the tracker then updates ``active``,
 ``lastActivityTime``, ``inactivityAlarmTime``… and queues its own state message, as for any
-other transition. INACTIVITY_EVENT marks the device inactive at the message's ``ts``
-metadata (else the message time); the other events take the tracker's clock.
+other transition. The event time is the message's ``ts`` metadata (else the message time;
+ACTIVITY_EVENT takes the tracker's clock). As in ThingsBoard, CONNECT_EVENT and
+DISCONNECT_EVENT only record ``lastConnectTime``/``lastDisconnectTime`` (a stale time is
+ignored) and leave activity and the transports' session count alone, so a chain's
+disconnect never makes a device with a live MQTT session look session-less;
+INACTIVITY_EVENT marks the device inactive.
 
 As in ThingsBoard: a non-device originator is a ``Failure``, and reports are rate limited
 per device (default ``1:1,30:60,60:3600``: one a second, 30 a minute, 60 an hour), a
@@ -47,7 +51,7 @@ Report = Callable[[DeviceStateTracker, uuid.UUID, uuid.UUID, int], None]
 
 
 def _connect(tracker: DeviceStateTracker, device: uuid.UUID, tenant: uuid.UUID, ts: int) -> None:
-    tracker.connected(device, tenant)
+    tracker.connect_reported(device, tenant, ts)
 
 
 def _activity(tracker: DeviceStateTracker, device: uuid.UUID, tenant: uuid.UUID, ts: int) -> None:
@@ -55,7 +59,7 @@ def _activity(tracker: DeviceStateTracker, device: uuid.UUID, tenant: uuid.UUID,
 
 
 def _disconnect(tracker: DeviceStateTracker, device: uuid.UUID, tenant: uuid.UUID, ts: int) -> None:
-    tracker.disconnected(device, tenant)
+    tracker.disconnect_reported(device, tenant, ts)
 
 
 def _inactivity(tracker: DeviceStateTracker, device: uuid.UUID, tenant: uuid.UUID, ts: int) -> None:

@@ -71,22 +71,38 @@ async def _events(consumer: QueueConsumer) -> list[Msg]:
 
 
 async def test_connect_activity_disconnect_reach_the_tracker(
-    node_env: NodeEnv, queue: EmbeddedQueue, clock: Clock
+    node_env: NodeEnv, queue: EmbeddedQueue, consumer: QueueConsumer, clock: Clock
 ) -> None:
     tracker = _tracker(node_env, queue)
     device = await node_env.device("gw-child")
     connect = node_env.build(DeviceStateNode, event="CONNECT_EVENT")
-    (emit,) = await connect.on_msg(node_env.msg({}, device))
+    (emit,) = await connect.on_msg(node_env.msg({}, device, ts="5000"))
     assert emit.label == "Success"
     state = tracker.state(device.id)
-    assert state is not None and state.sessions == 1 and state.active
-    assert state.last_connect > 0
-    (limited,) = await connect.on_msg(node_env.msg({}, device))  # within a second
-    assert limited.label == RATE_LIMITED and state.sessions == 1
+    assert state is not None and state.last_connect == 5000
+    # as in ThingsBoard, a reported connect leaves activity and session counts alone
+    assert state.sessions == 0 and not state.active
+    (limited,) = await connect.on_msg(node_env.msg({}, device, ts="6000"))  # same second
+    assert limited.label == RATE_LIMITED and state.last_connect == 5000
+    clock.now += 1.5
+    await connect.on_msg(node_env.msg({}, device, ts="4000"))  # stale: ignored
+    assert state.last_connect == 5000
+
+    # a transport's live session is not closed by a disconnect a chain reports
+    tracker.connected(device.id, node_env.tenant_id)
+    assert state.sessions == 1 and state.active
     disconnect = node_env.build(DeviceStateNode, event="DISCONNECT_EVENT")
-    await disconnect.on_msg(node_env.msg({}, device))
-    assert state.sessions == 0 and state.last_disconnect > 0
+    await disconnect.on_msg(node_env.msg({}, device, ts="7000"))
+    assert state.sessions == 1 and state.active and state.last_disconnect == 7000
+
     activity = node_env.build(DeviceStateNode)
+    clock.now += 1.5
+    await activity.on_msg(node_env.msg({}, device))
+    assert state.last_activity > 0
+    assert await tracker.publish_events() == 4
+    types = [m.type for m in await _events(consumer)]
+    assert types == ["CONNECT_EVENT", "CONNECT_EVENT", "ACTIVITY_EVENT", "DISCONNECT_EVENT"]
+
     asset = await node_env.asset("not a device")
     with pytest.raises(NodeFailure, match="Only DEVICE entity type is supported"):
         await activity.on_msg(node_env.msg({}, asset))
