@@ -57,6 +57,7 @@ def test_build_states_with_aliases_and_open_a_row_in_its_state(page: Page, ui_no
     _device(ui_node, admin, f"{prefix} A", 20.5)
     pump_b = _device(ui_node, admin, f"{prefix} B", 42.5)
     dashboard = _post(ui_node, admin, "/api/dashboard", {"title": f"Plant {prefix}"})
+    overview = _post(ui_node, admin, "/api/dashboard", {"title": f"Overview {prefix}"})
     dashboard_id = dashboard["id"]["id"]
 
     sign_in(page, *TENANT)
@@ -118,6 +119,17 @@ def test_build_states_with_aliases_and_open_a_row_in_its_state(page: Page, ui_no
     config.get_by_test_id("action-name").fill("Details")
     config.get_by_test_id("action-add").click()
     expect(config.get_by_text("Row click: Details → Pump details")).to_be_visible()
+    # And a header button that opens another dashboard.
+    config.get_by_label("When").click()
+    page.get_by_role("option", name="Header button").click()
+    _pick(page, config, "action-type", "Open dashboard")
+    config.get_by_test_id("action-name").fill("Overview")
+    config.get_by_test_id("action-dashboard").fill(f"Overview {prefix}")
+    page.get_by_role("option", name=f"Overview {prefix}").click()
+    config.get_by_test_id("action-add").click()
+    expect(
+        config.get_by_text(f"Header button: Overview → dashboard Overview {prefix}")
+    ).to_be_visible()
     config.get_by_test_id("widget-apply").click()
     page.get_by_test_id("save-dashboard").click()
     expect(page.get_by_text("Dashboard saved")).to_be_visible()
@@ -157,6 +169,9 @@ def test_build_states_with_aliases_and_open_a_row_in_its_state(page: Page, ui_no
     page.get_by_test_id("state-back").click()
     expect(page.get_by_test_id("entity-row")).to_have_count(2)
     assert "state=" not in page.url
+    page.get_by_test_id("widget-action").filter(has_text="Overview").click()
+    expect(page.get_by_test_id("dashboard-title")).to_have_text(f"Overview {prefix}")
+    assert urlparse(page.url).path == f"/dashboards/{overview['id']['id']}"
 
 
 def _card_dashboard(title: str, device_id: str) -> dict[str, Any]:

@@ -7,6 +7,7 @@ import {
   deleteState,
   encodeStateParam,
   initialStack,
+  navigate,
   openState,
   renameState,
   setRootState,
@@ -140,6 +141,26 @@ describe('state stack and URL', () => {
     });
     expect(actionTarget({ ...action, setEntityId: false }, pump, { keep: 1 })).toEqual({ id: 'details', params: {} });
     expect(actionTarget({ ...action, type: 'openURL' }, pump, {})).toBeNull();
+  });
+
+  it('pushes, replaces or leaves the dashboard by action type', () => {
+    const [config] = addState(twoStates().config, 'Other');
+    const pump = { entityType: 'DEVICE', id: DEV, name: 'Pump' };
+    const root = [{ id: 'default', params: {} }];
+    const base: WidgetAction = { id: 'a', name: 'Go', type: 'openDashboardState', targetDashboardStateId: 'device_details' };
+    const pushed = navigate(config, root, base, pump);
+    expect(pushed).toEqual({ kind: 'state', stack: [...root, { id: 'device_details', params: { entityId: { entityType: 'DEVICE', id: DEV }, entityName: 'Pump' } }] });
+    if (pushed?.kind !== 'state') throw new Error('expected a state');
+    const replaced = navigate(config, pushed.stack, { ...base, type: 'updateDashboardState', targetDashboardStateId: 'other', setEntityId: false }, pump);
+    expect(replaced).toEqual({ kind: 'state', stack: [...root, { id: 'other', params: {} }] });
+    expect(navigate(config, root, { ...base, targetDashboardStateId: 'missing' }, pump)).toBeNull();
+    expect(navigate(config, pushed.stack, { ...base, type: 'openDashboard', targetDashboardId: 'd2', targetDashboardStateId: 'site' }, pump)).toEqual({
+      kind: 'dashboard',
+      dashboardId: 'd2',
+      stack: [{ id: 'site', params: { entityId: { entityType: 'DEVICE', id: DEV }, entityName: 'Pump' } }],
+    });
+    expect(navigate(config, root, { ...base, type: 'openDashboard', targetDashboardId: 'd2', targetDashboardStateId: null }, pump)).toEqual({ kind: 'dashboard', dashboardId: 'd2', stack: null });
+    expect(navigate(config, root, { ...base, type: 'openDashboard' }, pump)).toBeNull();
   });
 
   it('stores widget actions by source', () => {

@@ -162,17 +162,50 @@ export function withActions(widget: Widget, source: ActionSource, list: WidgetAc
   return { ...widget, config: { ...widget.config, actions } };
 }
 
-/** The state and params an `openDashboardState` action opens, for the entity it was used on. */
+/** The action types that navigate, as ThingsBoard names them. */
+export const NAVIGATION_ACTIONS = ['openDashboardState', 'updateDashboardState', 'openDashboard'] as const;
+
+/** Where an action leads: another state of this dashboard, or another dashboard. */
+export type Navigation = { kind: 'state'; stack: StateFrame[] } | { kind: 'dashboard'; dashboardId: string; stack: StateFrame[] | null };
+
+/** The params an action passes on for the entity it was used on (its state for `openDashboard`). */
+function actionParams(action: WidgetAction, entity: { entityType: string; id: string; name?: string } | null, current: StateParams): StateParams {
+  if (action.setEntityId === false || !entity) return {};
+  const entityParams: StateParams = { entityId: { entityType: entity.entityType, id: entity.id }, entityName: entity.name };
+  return action.stateEntityParamName ? { ...current, [action.stateEntityParamName]: entityParams } : { ...current, ...entityParams };
+}
+
+/**
+ * What running an action does: `openDashboardState` pushes a state, `updateDashboardState`
+ * replaces the shown one, `openDashboard` goes to another dashboard (at a state when named).
+ */
+export function navigate(
+  config: DashboardConfiguration,
+  stack: StateFrame[],
+  action: WidgetAction,
+  entity: { entityType: string; id: string; name?: string } | null,
+): Navigation | null {
+  const current = stack[stack.length - 1]?.params ?? {};
+  if (action.type === 'openDashboard') {
+    const dashboardId = action.targetDashboardId;
+    if (typeof dashboardId !== 'string' || !dashboardId) return null;
+    const target = action.targetDashboardStateId;
+    return { kind: 'dashboard', dashboardId, stack: target ? [{ id: target, params: actionParams(action, entity, {}) }] : null };
+  }
+  const frame = actionTarget(action, entity, current);
+  if (!frame || !config.states[frame.id]) return null;
+  if (action.type === 'updateDashboardState') {
+    return { kind: 'state', stack: frame.id === rootStateId(config) ? [frame] : [...stack.slice(0, -1), frame] };
+  }
+  return { kind: 'state', stack: openState(config, stack, frame.id, frame.params) };
+}
+
+/** The state and params a state action opens, for the entity it was used on. */
 export function actionTarget(
   action: WidgetAction,
   entity: { entityType: string; id: string; name?: string } | null,
   current: StateParams,
 ): StateFrame | null {
-  if (action.type !== 'openDashboardState' || !action.targetDashboardStateId) return null;
-  if (action.setEntityId === false || !entity) return { id: action.targetDashboardStateId, params: {} };
-  const entityParams: StateParams = { entityId: { entityType: entity.entityType, id: entity.id }, entityName: entity.name };
-  const params: StateParams = action.stateEntityParamName
-    ? { ...current, [action.stateEntityParamName]: entityParams }
-    : { ...current, ...entityParams };
-  return { id: action.targetDashboardStateId, params };
+  if ((action.type !== 'openDashboardState' && action.type !== 'updateDashboardState') || !action.targetDashboardStateId) return null;
+  return { id: action.targetDashboardStateId, params: actionParams(action, entity, current) };
 }

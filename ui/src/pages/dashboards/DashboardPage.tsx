@@ -4,7 +4,7 @@ import { notifications } from '@mantine/notifications';
 import { IconArrowLeft, IconChevronLeft, IconDeviceFloppy, IconEdit, IconLayersSubtract, IconPlus, IconTags, IconX } from '@tabler/icons-react';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { GridLayout, useContainerWidth, type Layout } from 'react-grid-layout';
-import { Link, useBlocker, useParams, useSearchParams } from 'react-router';
+import { Link, useBlocker, useLocation, useNavigate, useParams, useSearchParams } from 'react-router';
 import { describeError } from '../../api/errors';
 import { useUser } from '../../auth/session';
 import { apiLookup, dashboard as loadDashboard, saveDashboard } from '../../dashboards/api';
@@ -12,7 +12,7 @@ import { cachedLookup, type ResolvedEntity } from '../../dashboards/datasource';
 import { addWidget, applyGrid, GRID_COLUMNS, gridItems, normalizeConfiguration, removeWidget, setTimewindow, type GridItem } from '../../dashboards/config';
 import { LIBRARY, type WidgetKind } from '../../dashboards/library';
 import { LiveHub } from '../../dashboards/live';
-import { actionTarget, encodeStateParam, initialStack, openState, stateOptions, type StateFrame, type WidgetAction } from '../../dashboards/states';
+import { encodeStateParam, initialStack, navigate, openState, stateOptions, type StateFrame, type WidgetAction } from '../../dashboards/states';
 import type { Dashboard, DashboardConfiguration } from '../../dashboards/types';
 import { liveLatest } from '../../live/sources';
 import { AliasesModal } from './AliasesModal';
@@ -64,6 +64,8 @@ export function DashboardScreen({ dashboardId, canEdit = false, readOnly = false
   const [managing, setManaging] = useState<'states' | 'aliases' | null>(null);
   const [title, setTitle] = useState('');
   const [search, setSearch] = useSearchParams();
+  const location = useLocation();
+  const routerNavigate = useNavigate();
 
   useEffect(() => {
     let current = true;
@@ -101,10 +103,21 @@ export function DashboardScreen({ dashboardId, canEdit = false, readOnly = false
   const runAction = useCallback(
     (action: WidgetAction, entity: ResolvedEntity | null) => {
       if (editing || !config || !frame) return;
-      const target = actionTarget(action, entity, frame.params);
-      if (target) go(openState(config, stack, target.id, target.params));
+      const next = navigate(config, stack, action, entity);
+      if (next?.kind === 'state') go(next.stack);
+      else if (next?.kind === 'dashboard') {
+        // Another dashboard, on the same kind of page (the app's, or the public one with its id).
+        const query = new URLSearchParams();
+        const publicId = search.get('publicId');
+        if (publicId) query.set('publicId', publicId);
+        if (next.stack) query.set('state', encodeStateParam(next.stack));
+        const onDashboardPage = /\/dashboards?\/[^/]+\/?$/.test(location.pathname);
+        const path = onDashboardPage ? location.pathname.replace(/[^/]+\/?$/, next.dashboardId) : `/dashboards/${next.dashboardId}`;
+        const text = query.toString();
+        routerNavigate(text ? `${path}?${text}` : path);
+      }
     },
-    [editing, config, frame, stack, go],
+    [editing, config, frame, stack, go, search, location.pathname, routerNavigate],
   );
   const runtime: DashboardRuntime | null = useMemo(
     () =>

@@ -35,7 +35,7 @@ export function PublicDashboardPage() {
   if (status === 'loading' || !dashboardId) return <Center h="100vh"><Loader /></Center>;
   return (
     <Box p="sm" data-testid="public-dashboard">
-      <DashboardScreen dashboardId={dashboardId} readOnly={Boolean(publicId)} />
+      <DashboardScreen key={dashboardId} dashboardId={dashboardId} readOnly={Boolean(publicId)} />
     </Box>
   );
 }
