@@ -312,6 +312,8 @@ def run_node(args: argparse.Namespace) -> dict[str, float]:
             "errors": result.errors,
         }
     finally:
+        if args.keep_log:
+            shutil.copy(node.data_dir / "node.log", args.keep_log)
         node.cleanup()
         if args.db:
             asyncio.run(drop_pg_database(args.db, pg_name))
@@ -364,6 +366,7 @@ def main() -> None:
     parser.add_argument("--ws-sample", type=int, default=10)
     parser.add_argument("--db", default=None, help="postgresql://user@host:port server")
     parser.add_argument("--no-mosquitto", action="store_true")
+    parser.add_argument("--keep-log", default=None, help="copy the node's log here at the end")
     parser.add_argument(
         "--profile", default=None, help="write the node's cProfile of the window here"
     )

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import resource
 import tempfile
 import time
 import uuid
@@ -109,7 +110,8 @@ async def run(messages: int, devices: int, data_dir: Path) -> None:
         f"in {elapsed:.2f} s = {messages / elapsed:,.0f} msg/s; "
         f"time in chain p50 {runner.stats.percentile(50):.1f} ms, "
         f"p99 {runner.stats.percentile(99):.1f} ms; failed {runner.stats.failed}; "
-        f"{cpu_us:.0f} µs CPU per message (all threads)"
+        f"{cpu_us:.0f} µs CPU per message (all threads); "
+        f"peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB"
     )
     await rules.stop()
     await queue.close()

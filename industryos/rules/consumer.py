@@ -2,7 +2,10 @@
 
 A single fetch loop reads the queue (fetches never overlap). Each record joins the lane
 of its key (the originator, by default: see :mod:`industryos.rules.strategy`); lanes run
-concurrently, up to ``max_in_flight`` messages in chains at once.
+concurrently, up to ``max_in_flight`` messages in chains at once. About
+``_FETCH_AHEAD`` x ``max_in_flight`` fetched records wait in memory: beyond that the backlog
+stays in the queue's log (unbounded lanes made every queued message a live Python object
+that the garbage collector scanned again and again once ingest outran the engine).
 
 A lane keeps its messages in order but pipelines them: it starts the next message once the
 current one has reached an ordered point (:mod:`industryos.queue.ordering`: a leaf node on
@@ -44,6 +47,9 @@ __all__ = ["QueueRunner"]
 log = logging.getLogger(__name__)
 
 Process = Callable[[Msg], Awaitable[ChainRun]]
+
+_FETCH_AHEAD = 2
+"""Fetched-but-unfinished records held in memory, as a multiple of ``max_in_flight``."""
 
 
 @runtime_checkable
@@ -111,6 +117,9 @@ class QueueRunner:
         self._acked: dict[int, int] = {}
         self._ack_wakeup = asyncio.Event()
         self._acker: asyncio.Task[None] | None = None
+        self._held = 0  # fetched records not finished yet
+        self._hold_limit = max(1, _FETCH_AHEAD * settings.max_in_flight)
+        self._room = asyncio.Event()
 
     async def start(self) -> None:
         """Subscribe and start fetching."""
@@ -150,8 +159,13 @@ class QueueRunner:
 
     async def _fetch_loop(self, consumer: QueueConsumer) -> None:
         while True:
-            for batch in await consumer.fetch(max_records=1000, max_wait=1.0):
+            while self._held >= self._hold_limit:
+                self._room.clear()
+                await self._room.wait()
+            room = min(1000, self._hold_limit - self._held)
+            for batch in await consumer.fetch(max_records=room, max_wait=1.0):
                 tracker = self._trackers.setdefault(batch.partition, OffsetTracker())
+                self._held += len(batch.records)
                 for record in batch.records:
                     tracker.delivered(record.offset)
                     key = self._lane_key(record.msg)
@@ -189,6 +203,9 @@ class QueueRunner:
     async def _run_one(self, partition: int, record: Record) -> None:
         await self._handle(record.msg)
         self._finished(partition, record.offset)
+        self._held -= 1
+        if self._held < self._hold_limit:
+            self._room.set()
 
     async def _handle(self, msg: Msg) -> None:
         """Attempts under the processing strategy, with backoff between them."""
@@ -229,7 +246,8 @@ class QueueRunner:
             self.stats.in_flight += 1
             started = time.perf_counter()
             try:
-                run = await asyncio.wait_for(self._process(msg), self.settings.timeout_s)
+                async with asyncio.timeout(self.settings.timeout_s):  # no task, unlike wait_for
+                    run = await self._process(msg)
             except TimeoutError:
                 return Outcome.TIMEOUT, ChainRun(error="timeout")
             except Exception as exc:

@@ -1,0 +1,62 @@
+"""The runner holds a bounded window of fetched records; the backlog stays in the log."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import uuid
+from pathlib import Path
+
+from industryos.entities.ids import EntityType
+from industryos.msg import EntityRef, Msg, MsgType
+from industryos.queue.embedded import EmbeddedQueue, EmbeddedQueueConfig
+from industryos.rules.consumer import _FETCH_AHEAD, QueueRunner
+from industryos.rules.runtime import ChainRun
+from industryos.rules.strategy import ProcessingStrategy, QueueSettings, SubmitStrategy
+
+SETTINGS = dataclasses.replace(
+    QueueSettings(
+        "Main", SubmitStrategy.BURST, ProcessingStrategy.SKIP_ALL_FAILURES, 3, 0.05, 0.1, 10.0
+    ),
+    max_in_flight=2,
+)
+
+
+async def test_fetched_records_stay_within_the_window_and_all_finish(tmp_path: Path) -> None:
+    release = asyncio.Event()
+    started: list[uuid.UUID] = []
+
+    async def chain(msg: Msg) -> ChainRun:
+        started.append(msg.originator.id)
+        await release.wait()
+        return ChainRun()
+
+    msgs = [
+        Msg(
+            type=MsgType.POST_TELEMETRY_REQUEST,
+            originator=EntityRef(EntityType.DEVICE, uuid.uuid4()),
+            tenant_id=uuid.uuid4(),
+        )
+        for _ in range(30)
+    ]
+    queue = await EmbeddedQueue.open(EmbeddedQueueConfig(data_dir=tmp_path / "queue"))
+    await queue.append_many("Main", msgs)
+    runner = QueueRunner(queue, SETTINGS, "rules", chain)
+    await runner.start()
+    try:
+        async with asyncio.timeout(5):
+            while len(started) < SETTINGS.max_in_flight:  # noqa: ASYNC110 - no event to wait on
+                await asyncio.sleep(0.01)
+        await asyncio.sleep(0.2)  # the fetch loop had time to read more if it would
+        assert runner._held == _FETCH_AHEAD * SETTINGS.max_in_flight
+        assert len(started) == SETTINGS.max_in_flight
+        release.set()
+        async with asyncio.timeout(10):
+            while runner.lag():  # noqa: ASYNC110 - lag has no event
+                await asyncio.sleep(0.01)
+        assert sorted(started) == sorted(m.originator.id for m in msgs)
+        assert runner._held == 0
+    finally:
+        release.set()
+        await runner.stop()
+        await queue.close()
