@@ -18,7 +18,7 @@ from urllib.parse import parse_qs, urlparse
 import httpx
 from playwright.sync_api import Browser, Page, expect
 
-from tests.ui.conftest import DESKTOP, SCREENSHOTS, UiNode, sign_in
+from tests.ui.conftest import DESKTOP, PHONE, SCREENSHOTS, UiNode, sign_in
 
 TENANT = ("tenant@industryos.local", "tenant")
 
@@ -260,6 +260,11 @@ def test_public_dashboard_opens_from_its_link_read_only(
             {"temperature": 23.25},
         )
         expect(viewer.locator("[data-widget-title='Lobby temperature']")).to_contain_text("23.25")
+        # On a phone the widgets stack in one column.
+        viewer.set_viewport_size(PHONE)
+        expect(viewer.get_by_test_id("dashboard-grid")).to_have_attribute("data-narrow", "true")
+        expect(viewer.locator("[data-widget-title='Lobby temperature']")).to_contain_text("23.25")
+        viewer.screenshot(path=SCREENSHOTS / "dashboard_public_phone.png")
         # The same public id opens no other dashboard of the tenant.
         viewer.goto(f"/dashboard/{hidden['id']['id']}?publicId={public_id}")
         expect(viewer.get_by_text("Cannot open the dashboard")).to_be_visible()

@@ -80,3 +80,18 @@ async def test_only_own_dashboards_can_be_home(platform: Platform) -> None:
     missing = {"dashboardId": {"entityType": "DASHBOARD", "id": str(uuid.uuid4())}}
     assert (await a.admin.post(path, json=missing)).status_code == 404
     assert await _ok(await a.admin.get(path)) is None
+
+
+async def test_a_users_own_home_dashboard_comes_first(platform: Platform) -> None:
+    a = await tenant(platform, "A")
+    wall = await _ok(await a.admin.post("/api/dashboard", json={"title": "Wall"}))
+    own = await _ok(await a.admin.post("/api/dashboard", json={"title": "Mine"}))
+    tenant_info = {"dashboardId": wall["id"], "hideDashboardToolbar": True}
+    await _ok(await a.admin.post("/api/tenant/dashboard/home/info", json=tenant_info))
+    me = await _ok(await a.admin.get("/api/auth/user"))
+    me["additionalInfo"] = {"homeDashboardId": own["id"]["id"], "homeDashboardHideToolbar": False}
+    await _ok(await a.admin.post("/api/user", json=me))
+    info = await _ok(await a.admin.get("/api/dashboard/home/info"))
+    assert info == {"dashboardId": own["id"], "hideDashboardToolbar": False}
+    # The tenant's choice is unchanged and is what others of the tenant get.
+    assert await _ok(await a.admin.get("/api/tenant/dashboard/home/info")) == tenant_info
