@@ -33,7 +33,7 @@ from industryos.rules.nodes.base import (
     Service,
 )
 from industryos.rules.nodes.entity_creation import CREATABLE, EntityCreation
-from industryos.rules.nodes.templates import fill
+from industryos.rules.nodes.templates import fill, unresolved
 from industryos.storage.relations import Direction
 
 PREFIX = "org.thingsboard.rule.engine."
@@ -157,6 +157,11 @@ class CreateRelationNode(_TargetNode):
         if self._creation is None:
             raise _not_found(self._type, name)
         profile = fill(self._profile_pattern, msg) if self._profile_pattern else ""
+        if not name.strip() or unresolved(name) or unresolved(profile):
+            raise NodeFailure(  # never create an entity named after a missing key
+                f"{self._type.value.title()} not created: the name '{name}' or type "
+                f"'{profile}' has a placeholder the message does not resolve"
+            )
         try:
             return await self._creation.create(msg.tenant_id, self._type, name, profile)
         except EntityError as exc:

@@ -9,7 +9,7 @@ import orjson
 
 from industryos.msg import Msg
 
-__all__ = ["body_of", "fill", "json_text"]
+__all__ = ["body_of", "fill", "json_text", "unresolved"]
 
 _PATTERN = re.compile(r"\$\{([^}]+)\}|\$\[([^\]]+)\]")
 
@@ -55,3 +55,8 @@ def fill(template: str, msg: Msg, body: Any = None) -> str:
         return found if isinstance(found, str) else json_text(found)
 
     return _PATTERN.sub(replace, template)
+
+
+def unresolved(text: str) -> bool:
+    """True when ``text`` (a filled template) still holds a placeholder nothing replaced."""
+    return _PATTERN.search(text) is not None

@@ -203,6 +203,14 @@ async def test_create_missing_device_with_profile_from_templates(node_env: NodeE
     assert (await node_env.base.core.devices.get(admin, found.id)).type == "default"
     assert await node_env.relations.exists(node_env.tenant_id, found, gateway, "Contains")
 
+    # a name or type the message does not resolve creates nothing
+    with pytest.raises(NodeFailure, match="placeholder the message does not resolve"):
+        await create.on_msg(node_env.msg({"other": 1}, gateway, childType="thermometer"))
+    with pytest.raises(NodeFailure, match="placeholder"):
+        await create.on_msg(node_env.msg({"child": {"name": "sensor-8"}}, gateway))
+    page = await node_env.base.core.devices.page(admin, PAGE)
+    assert not any("$" in d.name or d.name == "sensor-8" for d in page.data)
+
 
 async def test_create_missing_customer_and_asset_with_profile(node_env: NodeEnv) -> None:
     device = await node_env.device("meter")
