@@ -62,6 +62,24 @@ async def test_tenant_permissions(platform: Platform) -> None:
     assert_error(await a.customer_user.get("/api/tenantInfos", params=PAGE), 403, 20)
 
 
+async def test_tenant_admin_reads_but_does_not_save_its_tenant(platform: Platform) -> None:
+    """ThingsBoard's least privilege: read your own tenant, save none, customers read none."""
+    a = await accounts.tenant(platform, "A")
+    b = await accounts.tenant(platform, "B")
+    info = await a.admin.get(f"/api/tenant/info/{a.tenant_id}")
+    assert info.status_code == 200
+    own = info.json()
+    assert own["title"] == "A"
+    assert own["tenantProfileName"] == "Default"
+    assert_error(await a.admin.get(f"/api/tenant/info/{b.tenant_id}"), 403, 20)
+    renamed = await a.admin.post("/api/tenant", json={**own, "title": "A renamed", "phone": "+1"})
+    assert_error(renamed, 403, 20)
+    sysadmin = await accounts.sysadmin(platform)
+    assert (await sysadmin.get(f"/api/tenant/{a.tenant_id}")).json()["title"] == "A"
+    assert_error(await a.customer_user.get(f"/api/tenant/{a.tenant_id}"), 403, 20)
+    assert_error(await a.customer_user.get(f"/api/tenant/info/{a.tenant_id}"), 403, 20)
+
+
 async def test_tenant_profiles(platform: Platform) -> None:
     sysadmin = await accounts.sysadmin(platform)
     a = await accounts.tenant(platform, "A")

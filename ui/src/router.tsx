@@ -121,13 +121,21 @@ export const router = createBrowserRouter([
             }),
           },
           {
+            path: 'settings/sms',
+            lazy: async () => ({ Component: (await import('./pages/settings/SmsSettingsPage')).SmsSettingsPage }),
+          },
+          {
+            path: 'tenant/:tab?',
+            lazy: async () => ({ Component: (await import('./pages/tenants/TenantPage')).MyTenantPage }),
+          },
+          {
             path: 'settings/mail',
             lazy: async () => ({ Component: (await import('./pages/settings/MailSettingsPage')).MailSettingsPage }),
           },
           {
             path: ':section',
             lazy: async () => ({
-              Component: (await import('./pages/EntityListPage')).EntityListPage,
+              Component: (await import('./pages/EntityListPage')).UnknownSectionPage,
             }),
           },
         ],

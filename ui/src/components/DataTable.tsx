@@ -1,6 +1,7 @@
 import {
   Alert,
   Center,
+  Checkbox,
   Group,
   LoadingOverlay,
   Pagination,
@@ -36,6 +37,15 @@ interface Props<T> {
   searchPlaceholder?: string;
   emptyText?: string;
   minWidth?: number;
+  /** Row checkboxes (and one for the whole page) over these selected row keys. */
+  selection?: Selection<T>;
+}
+
+export interface Selection<T> {
+  selected: ReadonlyMap<string, T>;
+  onChange: (next: Map<string, T>) => void;
+  /** How a row's checkbox is announced: "Select <label>". */
+  label: (row: T) => string;
 }
 
 /** A server-paged table: search, sortable headers, paging; scrolls sideways on a phone. */
@@ -45,6 +55,25 @@ export function DataTable<T>(props: Props<T>) {
   const [search, setSearch] = useState(link.textSearch);
   const applySearch = useDebouncedCallback((text: string) => setLink(withSearch(link, text)), 300);
   const rows = page?.data ?? [];
+  const selection = props.selection;
+  const onPage = selection ? rows.filter((r) => selection.selected.has(props.rowKey(r))).length : 0;
+
+  const toggleRow = (row: T, on: boolean) => {
+    if (!selection) return;
+    const next = new Map(selection.selected);
+    if (on) next.set(props.rowKey(row), row);
+    else next.delete(props.rowKey(row));
+    selection.onChange(next);
+  };
+  const togglePage = (on: boolean) => {
+    if (!selection) return;
+    const next = new Map(selection.selected);
+    for (const row of rows) {
+      if (on) next.set(props.rowKey(row), row);
+      else next.delete(props.rowKey(row));
+    }
+    selection.onChange(next);
+  };
 
   const header = (column: Column<T>) => {
     if (!column.sort) return column.label;
@@ -92,6 +121,17 @@ export function DataTable<T>(props: Props<T>) {
           <Table highlightOnHover verticalSpacing="sm" horizontalSpacing="md">
             <Table.Thead>
               <Table.Tr>
+                {selection && (
+                  <Table.Th style={{ width: 1 }}>
+                    <Checkbox
+                      aria-label="Select all on this page"
+                      checked={rows.length > 0 && onPage === rows.length}
+                      indeterminate={onPage > 0 && onPage < rows.length}
+                      disabled={rows.length === 0}
+                      onChange={(e) => togglePage(e.currentTarget.checked)}
+                    />
+                  </Table.Th>
+                )}
                 {columns.map((c) => (
                   <Table.Th key={c.key} style={{ width: c.width, whiteSpace: 'nowrap' }}>
                     {header(c)}
@@ -107,6 +147,15 @@ export function DataTable<T>(props: Props<T>) {
                   className={props.onRowClick ? 'clickable-row' : undefined}
                   onClick={props.onRowClick ? () => props.onRowClick!(row) : undefined}
                 >
+                  {selection && (
+                    <Table.Td onClick={(e) => e.stopPropagation()}>
+                      <Checkbox
+                        aria-label={`Select ${selection.label(row)}`}
+                        checked={selection.selected.has(props.rowKey(row))}
+                        onChange={(e) => toggleRow(row, e.currentTarget.checked)}
+                      />
+                    </Table.Td>
+                  )}
                   {columns.map((c) => (
                     <Table.Td key={c.key}>{c.render(row)}</Table.Td>
                   ))}

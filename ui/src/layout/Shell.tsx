@@ -5,11 +5,13 @@ import {
   IconBell,
   IconBuilding,
   IconBuildingFactory2,
+  IconBuildingSkyscraper,
   IconCpu,
   IconDeviceDesktopUp,
   IconHome,
   IconLayoutDashboard,
   IconMail,
+  IconMessage,
   IconSettings,
   IconSitemap,
   IconTemplate,
@@ -40,6 +42,8 @@ const ICONS: Record<Section, Icon> = {
   dashboards: IconLayoutDashboard,
   notifications: IconBell,
   settings: IconMail,
+  smsSettings: IconMessage,
+  tenant: IconBuildingSkyscraper,
 };
 
 function isActive(current: string, path: string): boolean {

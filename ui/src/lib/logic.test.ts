@@ -35,7 +35,7 @@ describe('pageLink', () => {
 describe('navigation', () => {
   it('follows the authority', () => {
     const sections = (a: Parameters<typeof navigationFor>[0]) => navigationFor(a).map((i) => i.section);
-    expect(sections('SYS_ADMIN')).toEqual(['home', 'tenants', 'tenantProfiles', 'notifications', 'settings']);
+    expect(sections('SYS_ADMIN')).toEqual(['home', 'tenants', 'tenantProfiles', 'notifications', 'settings', 'smsSettings']);
     expect(sections('TENANT_ADMIN')).toContain('customers');
     expect(sections('TENANT_ADMIN')).not.toContain('tenants');
     expect(sections('CUSTOMER_USER')).toEqual(['home', 'alarms', 'dashboards', 'devices', 'assets', 'notifications']);

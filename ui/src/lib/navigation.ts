@@ -20,7 +20,9 @@ export type Section =
   | 'alarms'
   | 'dashboards'
   | 'notifications'
-  | 'settings';
+  | 'settings'
+  | 'smsSettings'
+  | 'tenant';
 
 export interface NavItem {
   section: Section;
@@ -44,10 +46,12 @@ const ITEMS: Record<Section, NavItem> = {
   dashboards: { section: 'dashboards', label: 'Dashboards', path: '/dashboards' },
   notifications: { section: 'notifications', label: 'Notifications', path: '/notifications' },
   settings: { section: 'settings', label: 'Mail settings', path: '/settings/mail' },
+  smsSettings: { section: 'smsSettings', label: 'SMS settings', path: '/settings/sms' },
+  tenant: { section: 'tenant', label: 'Tenant', path: '/tenant' },
 };
 
 const SECTIONS: Record<Authority, Section[]> = {
-  SYS_ADMIN: ['home', 'tenants', 'tenantProfiles', 'notifications', 'settings'],
+  SYS_ADMIN: ['home', 'tenants', 'tenantProfiles', 'notifications', 'settings', 'smsSettings'],
   TENANT_ADMIN: [
     'home',
     'alarms',
@@ -61,6 +65,8 @@ const SECTIONS: Record<Authority, Section[]> = {
     'assetProfiles',
     'ruleChains',
     'notifications',
+    'smsSettings',
+    'tenant',
   ],
   CUSTOMER_USER: ['home', 'alarms', 'dashboards', 'devices', 'assets', 'notifications'],
 };

@@ -1,47 +1,19 @@
-import { Alert, Anchor, Badge, Breadcrumbs, Button, Group, Loader, Paper, SimpleGrid, Stack, Tabs, Text } from '@mantine/core';
+import { Badge, Button, Group, Stack } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
-import { useCallback, useEffect, useState, type ReactNode } from 'react';
-import { Link, useNavigate, useParams } from 'react-router';
+import { useState } from 'react';
+import { useParams } from 'react-router';
 import { assetInfo, assignAsset, unassignAsset, type AssetInfo } from '../../api/assets';
-import { describeError } from '../../api/errors';
 import type { EntityId } from '../../api/types';
 import { useUser } from '../../auth/session';
-import { PageHeader } from '../../components/PageHeader';
-import { formatTime } from '../../lib/format';
-import { AlarmTable } from '../alarms/AlarmTable';
-import { AttributesTab } from '../devices/AttributesTab';
-import { AuditTab } from '../devices/AuditTab';
-import { RelationsTab } from '../devices/RelationsTab';
-import { TelemetryTab } from '../devices/TelemetryTab';
-import { AssetFormModal } from './AssetFormModal';
-import { AssignOwnerModal } from './AssignOwnerModal';
-import { EventsTab } from './EventsTab';
+import { EntityDetailPage } from '../../components/EntityDetailPage';
+import { Field, FieldGrid } from '../../components/Field';
+import { commonTabs } from '../../components/entity/commonTabs';
 import { SectionGuard } from '../../layout/SectionGuard';
+import { formatTime } from '../../lib/format';
+import { AssetFormModal } from './AssetFormModal';
+import { AssignOwnerModal } from '../../components/AssignOwnerModal';
 
-const TABS = [
-  { value: 'details', label: 'Details' },
-  { value: 'attributes', label: 'Attributes' },
-  { value: 'telemetry', label: 'Latest telemetry' },
-  { value: 'alarms', label: 'Alarms' },
-  { value: 'relations', label: 'Relations' },
-  { value: 'events', label: 'Events' },
-  { value: 'audit', label: 'Audit log' },
-] as const;
-
-function Field({ label, children }: { label: string; children: ReactNode }) {
-  return (
-    <Stack gap={2}>
-      <Text size="xs" c="dimmed" tt="uppercase" fw={600}>
-        {label}
-      </Text>
-      <Text size="sm" className="mono">
-        {children || '—'}
-      </Text>
-    </Stack>
-  );
-}
-
-/** One asset: details, attributes, latest telemetry, alarms, relations, audit log. */
+/** One asset: details, attributes, latest telemetry, alarms, relations, events, audit log. */
 export function AssetPage() {
   return (
     <SectionGuard section="assets">
@@ -51,66 +23,42 @@ export function AssetPage() {
 }
 
 function AssetPageContent() {
-  const { assetId = '', tab = 'details' } = useParams();
-  const navigate = useNavigate();
+  const { assetId = '' } = useParams();
   const user = useUser();
   const admin = user.authority === 'TENANT_ADMIN';
-  const [asset, setAsset] = useState<AssetInfo | null>(null);
-  const [error, setError] = useState<string | null>(null);
   const [editing, setEditing] = useState(false);
   const [assigning, setAssigning] = useState(false);
-
-  const reload = useCallback(() => {
-    assetInfo(assetId)
-      .then(setAsset)
-      .catch((e: unknown) => setError(describeError(e)));
-  }, [assetId]);
-  useEffect(reload, [reload]);
-
-  if (error) return <Alert color="red">{error}</Alert>;
-  if (!asset) return <Loader m="xl" />;
   const entity: EntityId = { entityType: 'ASSET', id: assetId };
-  const visible = TABS.filter((t) => t.value !== 'audit' || admin);
-  const current = visible.some((t) => t.value === tab) ? tab : 'details';
 
   return (
-    <>
-      <Breadcrumbs mb="xs">
-        <Anchor component={Link} to="/assets" size="sm">
-          Assets
-        </Anchor>
-        <Text size="sm">{asset.name}</Text>
-      </Breadcrumbs>
-      <PageHeader
-        title={asset.name}
-        subtitle={
-          <Group gap="xs" component="span">
-            <Badge variant="light" color="teal">{asset.assetProfileName ?? asset.type}</Badge>
-            {asset.label && <span>{asset.label}</span>}
-            {asset.customerTitle && <span>· {asset.customerTitle}</span>}
-          </Group>
-        }
-      />
-      <Paper withBorder radius="md">
-        <Tabs value={current} onChange={(v) => v && navigate(`/assets/${assetId}/${v}`, { replace: true })} keepMounted={false}>
-          <Tabs.List style={{ flexWrap: 'nowrap', overflowX: 'auto', overflowY: 'hidden' }}>
-            {visible.map((t) => (
-              <Tabs.Tab key={t.value} value={t.value} style={{ whiteSpace: 'nowrap' }}>
-                {t.label}
-              </Tabs.Tab>
-            ))}
-          </Tabs.List>
-          <Tabs.Panel value="details" p="md">
+    <EntityDetailPage<AssetInfo>
+      id={assetId}
+      load={assetInfo}
+      basePath={`/assets/${assetId}`}
+      list={{ label: 'Assets', path: '/assets' }}
+      title={(a) => a.name}
+      subtitle={(a) => (
+        <Group gap="xs" component="span">
+          <Badge variant="light" color="teal">{a.assetProfileName ?? a.type}</Badge>
+          {a.label && <span>{a.label}</span>}
+          {a.customerTitle && <span>· {a.customerTitle}</span>}
+        </Group>
+      )}
+      tabs={({ entity: asset }) => [
+        {
+          value: 'details',
+          label: 'Details',
+          render: () => (
             <Stack>
-              <SimpleGrid cols={{ base: 1, sm: 2, md: 3 }} spacing="lg">
+              <FieldGrid>
                 <Field label="Name">{asset.name}</Field>
                 <Field label="Label">{asset.label}</Field>
                 <Field label="Profile">{asset.assetProfileName ?? asset.type}</Field>
                 <Field label="Customer">{asset.customerTitle}</Field>
                 <Field label="Created">{formatTime(asset.createdTime)}</Field>
-                <Field label="Asset id">{asset.id?.id}</Field>
+                <Field label="Asset id" mono>{asset.id?.id}</Field>
                 <Field label="Description">{asset.additionalInfo?.description}</Field>
-              </SimpleGrid>
+              </FieldGrid>
               {admin && (
                 <Group>
                   <Button variant="light" onClick={() => setEditing(true)}>
@@ -122,49 +70,35 @@ function AssetPageContent() {
                 </Group>
               )}
             </Stack>
-          </Tabs.Panel>
-          <Tabs.Panel value="attributes" p="md">
-            <AttributesTab entity={entity} />
-          </Tabs.Panel>
-          <Tabs.Panel value="telemetry" p="md">
-            <TelemetryTab entity={entity} />
-          </Tabs.Panel>
-          <Tabs.Panel value="alarms" p="md">
-            <AlarmTable entity={entity} />
-          </Tabs.Panel>
-          <Tabs.Panel value="relations" p="md">
-            <RelationsTab entity={entity} />
-          </Tabs.Panel>
-          <Tabs.Panel value="events" p="md">
-            <EventsTab entity={entity} />
-          </Tabs.Panel>
-          {admin && (
-            <Tabs.Panel value="audit" p="md">
-              <AuditTab entity={entity} />
-            </Tabs.Panel>
-          )}
-        </Tabs>
-      </Paper>
-      <AssetFormModal
-        opened={editing}
-        asset={asset}
-        onClose={() => setEditing(false)}
-        onSaved={() => {
-          setEditing(false);
-          notifications.show({ color: 'green', message: 'Saved' });
-          reload();
-        }}
-      />
-      <AssignOwnerModal
-        entity={assigning ? asset : null}
-        assign={(customerId) => assignAsset(assetId, customerId)}
-        unassign={() => unassignAsset(assetId)}
-        onClose={() => setAssigning(false)}
-        onDone={() => {
-          setAssigning(false);
-          reload();
-        }}
-      />
-    </>
+          ),
+        },
+        ...commonTabs(entity, user.authority),
+      ]}
+    >
+      {({ entity: asset, reload }) => (
+        <>
+          <AssetFormModal
+            opened={editing}
+            asset={asset}
+            onClose={() => setEditing(false)}
+            onSaved={() => {
+              setEditing(false);
+              notifications.show({ color: 'green', message: 'Saved' });
+              reload();
+            }}
+          />
+          <AssignOwnerModal
+            entity={assigning ? asset : null}
+            assign={(customerId) => assignAsset(assetId, customerId)}
+            unassign={() => unassignAsset(assetId)}
+            onClose={() => setAssigning(false)}
+            onDone={() => {
+              setAssigning(false);
+              reload();
+            }}
+          />
+        </>
+      )}
+    </EntityDetailPage>
   );
 }

@@ -1,6 +1,5 @@
-import { ActionIcon, Alert, Badge, Button, Group, Modal, Stack, Text, TextInput, Textarea, Tooltip } from '@mantine/core';
+import { Alert, Badge, Button, Group, Modal, Stack, Text, TextInput, Textarea } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
-import { IconPencil, IconPlus, IconStar, IconTrash } from '@tabler/icons-react';
 import { useEffect, useState, type FormEvent } from 'react';
 import {
   assetProfilePage,
@@ -10,11 +9,10 @@ import {
   type AssetProfile,
 } from '../../api/assets';
 import { describeError } from '../../api/errors';
-import { confirmAction } from '../../components/confirm';
-import { DataTable, type Column } from '../../components/DataTable';
-import { PageHeader } from '../../components/PageHeader';
+import type { Column } from '../../components/DataTable';
 import { usePaged } from '../../components/usePaged';
 import { SectionGuard } from '../../layout/SectionGuard';
+import { EntityListPage, makeDefaultAction, useListAction } from '../EntityListPage';
 import { formatTime } from '../../lib/format';
 
 function ProfileModal({ profile, onClose, onSaved }: { profile: AssetProfile | null; onClose: () => void; onSaved: (p: AssetProfile) => void }) {
@@ -68,15 +66,7 @@ function AssetProfiles() {
   const paged = usePaged<AssetProfile>(assetProfilePage, { sortProperty: 'name', sortOrder: 'ASC' });
   const [editing, setEditing] = useState<AssetProfile | null | undefined>(undefined);
 
-  async function run(action: () => Promise<unknown>, done: string) {
-    try {
-      await action();
-      notifications.show({ color: 'green', message: done });
-      paged.reload();
-    } catch (e) {
-      notifications.show({ color: 'red', message: describeError(e) });
-    }
-  }
+  const run = useListAction(paged.reload);
 
   const columns: Column<AssetProfile>[] = [
     { key: 'name', label: 'Name', sort: 'name', render: (p) => <Text size="sm" fw={600}>{p.name}</Text> },
@@ -86,45 +76,20 @@ function AssetProfiles() {
   ];
 
   return (
-    <>
-      <PageHeader title="Asset profiles" subtitle="Defaults of asset types" />
-      <DataTable
-        paged={paged}
-        columns={columns}
-        rowKey={(p) => p.id!.id}
-        onRowClick={(p) => setEditing(p)}
-        emptyText="No asset profiles"
-        toolbar={
-          <Button leftSection={<IconPlus size={16} />} onClick={() => setEditing(null)}>
-            Add profile
-          </Button>
-        }
-        actions={(p) => (
-          <Group gap={4} wrap="nowrap">
-            <Tooltip label="Edit">
-              <ActionIcon variant="subtle" aria-label={`Edit ${p.name}`} onClick={() => setEditing(p)}>
-                <IconPencil size={16} />
-              </ActionIcon>
-            </Tooltip>
-            <Tooltip label="Make default">
-              <ActionIcon variant="subtle" aria-label={`Make ${p.name} default`} disabled={p.default} onClick={() => run(() => makeDefaultAssetProfile(p.id!.id), `${p.name} is the default profile`)}>
-                <IconStar size={16} />
-              </ActionIcon>
-            </Tooltip>
-            <Tooltip label="Delete">
-              <ActionIcon
-                variant="subtle"
-                color="red"
-                aria-label={`Delete ${p.name}`}
-                disabled={p.default}
-                onClick={() => confirmAction(`Delete asset profile "${p.name}"?`) && run(() => deleteAssetProfile(p.id!.id), `Deleted ${p.name}`)}
-              >
-                <IconTrash size={16} />
-              </ActionIcon>
-            </Tooltip>
-          </Group>
-        )}
-      />
+    <EntityListPage
+      title="Asset profiles"
+      subtitle="Defaults of asset types"
+      paged={paged}
+      columns={columns}
+      rowKey={(p) => p.id!.id}
+      name={(p) => p.name}
+      onRowClick={(p) => setEditing(p)}
+      emptyText="No asset profiles"
+      add={{ label: 'Add profile', onClick: () => setEditing(null) }}
+      edit={setEditing}
+      rowActions={[makeDefaultAction<AssetProfile>(run, (p) => makeDefaultAssetProfile(p.id!.id))]}
+      remove={{ confirm: (p) => `Delete asset profile "${p.name}"?`, run: (p) => deleteAssetProfile(p.id!.id), disabled: (p) => Boolean(p.default) }}
+    >
       {editing !== undefined && (
         <ProfileModal
           profile={editing}
@@ -136,6 +101,6 @@ function AssetProfiles() {
           }}
         />
       )}
-    </>
+    </EntityListPage>
   );
 }

@@ -1,20 +1,18 @@
-import { ActionIcon, Badge, Button, Group, Text, Tooltip } from '@mantine/core';
+import { Badge, Text } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
-import { IconPencil, IconPlus, IconTrash, IconUserShare } from '@tabler/icons-react';
+import { IconUserShare } from '@tabler/icons-react';
 import { useCallback, useState } from 'react';
 import { useNavigate } from 'react-router';
 import { assetInfos, assignAsset, deleteAsset, unassignAsset, type Asset, type AssetInfo } from '../../api/assets';
-import { describeError } from '../../api/errors';
 import { useUser } from '../../auth/session';
-import { confirmAction } from '../../components/confirm';
-import { DataTable, type Column } from '../../components/DataTable';
-import { PageHeader } from '../../components/PageHeader';
+import type { Column } from '../../components/DataTable';
 import { usePaged } from '../../components/usePaged';
+import { SectionGuard } from '../../layout/SectionGuard';
 import { formatTime } from '../../lib/format';
 import type { PageLink } from '../../lib/pageLink';
+import { EntityListPage } from '../EntityListPage';
 import { AssetFormModal } from './AssetFormModal';
-import { AssignOwnerModal } from './AssignOwnerModal';
-import { SectionGuard } from '../../layout/SectionGuard';
+import { AssignOwnerModal } from '../../components/AssignOwnerModal';
 
 export function AssetsPage() {
   return (
@@ -33,17 +31,6 @@ function AssetsPageContent() {
   const [editing, setEditing] = useState<Asset | null | undefined>(undefined);
   const [assigning, setAssigning] = useState<AssetInfo | null>(null);
 
-  async function remove(asset: AssetInfo) {
-    if (!confirmAction(`Delete asset "${asset.name}"?`)) return;
-    try {
-      await deleteAsset(asset.id!.id);
-      notifications.show({ color: 'green', message: `Deleted ${asset.name}` });
-      paged.reload();
-    } catch (e) {
-      notifications.show({ color: 'red', message: describeError(e) });
-    }
-  }
-
   const columns: Column<AssetInfo>[] = [
     { key: 'name', label: 'Name', sort: 'name', render: (a) => <Text size="sm" fw={600}>{a.name}</Text> },
     { key: 'type', label: 'Profile', sort: 'type', render: (a) => <Badge variant="light" color="teal">{a.assetProfileName ?? a.type}</Badge> },
@@ -53,47 +40,22 @@ function AssetsPageContent() {
   ];
 
   return (
-    <>
-      <PageHeader title="Assets" subtitle="Buildings, lines and machines" />
-      <DataTable
-        paged={paged}
-        columns={columns}
-        rowKey={(a) => a.id!.id}
-        onRowClick={(a) => navigate(`/assets/${a.id!.id}`)}
-        searchPlaceholder="Search by name or label"
-        emptyText="No assets"
-        minWidth={720}
-        toolbar={
-          admin && (
-            <Button leftSection={<IconPlus size={16} />} onClick={() => setEditing(null)}>
-              Add asset
-            </Button>
-          )
-        }
-        actions={
-          admin
-            ? (a) => (
-                <Group gap={4} wrap="nowrap">
-                  <Tooltip label="Edit">
-                    <ActionIcon variant="subtle" aria-label={`Edit ${a.name}`} onClick={() => setEditing(a)}>
-                      <IconPencil size={16} />
-                    </ActionIcon>
-                  </Tooltip>
-                  <Tooltip label="Assign to customer">
-                    <ActionIcon variant="subtle" aria-label={`Assign ${a.name}`} onClick={() => setAssigning(a)}>
-                      <IconUserShare size={16} />
-                    </ActionIcon>
-                  </Tooltip>
-                  <Tooltip label="Delete">
-                    <ActionIcon variant="subtle" color="red" aria-label={`Delete ${a.name}`} onClick={() => remove(a)}>
-                      <IconTrash size={16} />
-                    </ActionIcon>
-                  </Tooltip>
-                </Group>
-              )
-            : undefined
-        }
-      />
+    <EntityListPage
+      title="Assets"
+      subtitle="Buildings, lines and machines"
+      paged={paged}
+      columns={columns}
+      rowKey={(a) => a.id!.id}
+      name={(a) => a.name}
+      onRowClick={(a) => navigate(`/assets/${a.id!.id}`)}
+      searchPlaceholder="Search by name or label"
+      emptyText="No assets"
+      minWidth={720}
+      add={admin ? { label: 'Add asset', onClick: () => setEditing(null) } : undefined}
+      edit={admin ? setEditing : undefined}
+      rowActions={admin ? [{ tooltip: 'Assign to customer', label: (a) => `Assign ${a.name}`, icon: <IconUserShare size={16} />, onClick: setAssigning }] : []}
+      remove={admin ? { confirm: (a) => `Delete asset "${a.name}"?`, run: (a) => deleteAsset(a.id!.id) } : undefined}
+    >
       <AssetFormModal
         opened={editing !== undefined}
         asset={editing}
@@ -114,6 +76,6 @@ function AssetsPageContent() {
           paged.reload();
         }}
       />
-    </>
+    </EntityListPage>
   );
 }

@@ -1,38 +1,22 @@
-import { Alert, Anchor, Badge, Breadcrumbs, Button, Group, Loader, Paper, SimpleGrid, Stack, Tabs, Text } from '@mantine/core';
+import { Badge, Button, Group, Stack, Text } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
-import { useCallback, useEffect, useState, type ReactNode } from 'react';
-import { Link, useNavigate, useParams } from 'react-router';
+import { useCallback, useState } from 'react';
+import { useNavigate, useParams } from 'react-router';
 import type { AssetInfo } from '../../api/assets';
 import { customer as loadCustomer, customerAssets, customerDevices, type Customer } from '../../api/customers';
-import { describeError } from '../../api/errors';
-import type { DeviceInfo } from '../../api/types';
+import type { DeviceInfo, EntityId } from '../../api/types';
 import { customerUsers } from '../../api/users';
+import { useUser } from '../../auth/session';
 import { DataTable, type Column } from '../../components/DataTable';
-import { PageHeader } from '../../components/PageHeader';
+import { EntityDetailPage } from '../../components/EntityDetailPage';
+import { ContactFields } from '../../components/Field';
+import { commonTabs } from '../../components/entity/commonTabs';
 import { usePaged } from '../../components/usePaged';
+import { SectionGuard } from '../../layout/SectionGuard';
 import { formatTime } from '../../lib/format';
 import type { PageLink } from '../../lib/pageLink';
 import { UserTable } from '../users/UserTable';
 import { CustomerFormModal } from './CustomerFormModal';
-import { SectionGuard } from '../../layout/SectionGuard';
-
-const TABS = [
-  { value: 'details', label: 'Details' },
-  { value: 'users', label: 'Users' },
-  { value: 'devices', label: 'Devices' },
-  { value: 'assets', label: 'Assets' },
-] as const;
-
-function Field({ label, children }: { label: string; children: ReactNode }) {
-  return (
-    <Stack gap={2}>
-      <Text size="xs" c="dimmed" tt="uppercase" fw={600}>
-        {label}
-      </Text>
-      <Text size="sm">{children || '—'}</Text>
-    </Stack>
-  );
-}
 
 function OwnedDevices({ customerId }: { customerId: string }) {
   const navigate = useNavigate();
@@ -58,7 +42,7 @@ function OwnedAssets({ customerId }: { customerId: string }) {
   return <DataTable paged={paged} columns={columns} rowKey={(a) => a.id!.id} onRowClick={(a) => navigate(`/assets/${a.id!.id}`)} emptyText="No assets assigned" />;
 }
 
-/** One customer: details, its users, and the devices and assets assigned to it. */
+/** One customer: details, its users, the devices and assets assigned to it, and the shared tabs. */
 export function CustomerPage() {
   return (
     <SectionGuard section="customers">
@@ -68,81 +52,53 @@ export function CustomerPage() {
 }
 
 function CustomerPageContent() {
-  const { customerId = '', tab = 'details' } = useParams();
-  const navigate = useNavigate();
-  const [customer, setCustomer] = useState<Customer | null>(null);
-  const [error, setError] = useState<string | null>(null);
+  const { customerId = '' } = useParams();
+  const user = useUser();
   const [editing, setEditing] = useState(false);
-
-  const reload = useCallback(() => {
-    loadCustomer(customerId)
-      .then(setCustomer)
-      .catch((e: unknown) => setError(describeError(e)));
-  }, [customerId]);
-  useEffect(reload, [reload]);
   const loadUsers = useCallback((link: PageLink) => customerUsers(customerId, link), [customerId]);
+  const entity: EntityId = { entityType: 'CUSTOMER', id: customerId };
 
-  if (error) return <Alert color="red">{error}</Alert>;
-  if (!customer) return <Loader m="xl" />;
-  const current = TABS.some((t) => t.value === tab) ? tab : 'details';
   return (
-    <>
-      <Breadcrumbs mb="xs">
-        <Anchor component={Link} to="/customers" size="sm">
-          Customers
-        </Anchor>
-        <Text size="sm">{customer.title}</Text>
-      </Breadcrumbs>
-      <PageHeader title={customer.title} subtitle={customer.email ?? undefined} />
-      <Paper withBorder radius="md">
-        <Tabs value={current} onChange={(v) => v && navigate(`/customers/${customerId}/${v}`, { replace: true })} keepMounted={false}>
-          <Tabs.List style={{ flexWrap: 'nowrap', overflowX: 'auto', overflowY: 'hidden' }}>
-            {TABS.map((t) => (
-              <Tabs.Tab key={t.value} value={t.value} style={{ whiteSpace: 'nowrap' }}>
-                {t.label}
-              </Tabs.Tab>
-            ))}
-          </Tabs.List>
-          <Tabs.Panel value="details" p="md">
+    <EntityDetailPage<Customer>
+      id={customerId}
+      load={loadCustomer}
+      basePath={`/customers/${customerId}`}
+      list={{ label: 'Customers', path: '/customers' }}
+      title={(c) => c.title}
+      subtitle={(c) => c.email ?? undefined}
+      tabs={({ entity: customer }) => [
+        {
+          value: 'details',
+          label: 'Details',
+          render: () => (
             <Stack>
-              <SimpleGrid cols={{ base: 1, sm: 2, md: 3 }} spacing="lg">
-                <Field label="Title">{customer.title}</Field>
-                <Field label="E-mail">{customer.email}</Field>
-                <Field label="Phone">{customer.phone}</Field>
-                <Field label="Country">{customer.country}</Field>
-                <Field label="City">{customer.city}</Field>
-                <Field label="Address">{customer.address}</Field>
-                <Field label="Created">{formatTime(customer.createdTime)}</Field>
-                <Field label="Description">{customer.additionalInfo?.description}</Field>
-              </SimpleGrid>
+              <ContactFields contact={customer} created={formatTime(customer.createdTime)} />
               <Group>
                 <Button variant="light" onClick={() => setEditing(true)}>
                   Edit
                 </Button>
               </Group>
             </Stack>
-          </Tabs.Panel>
-          <Tabs.Panel value="users" p="md">
-            <UserTable load={loadUsers} customerId={customerId} />
-          </Tabs.Panel>
-          <Tabs.Panel value="devices" p="md">
-            <OwnedDevices customerId={customerId} />
-          </Tabs.Panel>
-          <Tabs.Panel value="assets" p="md">
-            <OwnedAssets customerId={customerId} />
-          </Tabs.Panel>
-        </Tabs>
-      </Paper>
-      <CustomerFormModal
-        opened={editing}
-        customer={customer}
-        onClose={() => setEditing(false)}
-        onSaved={(saved) => {
-          setEditing(false);
-          setCustomer(saved);
-          notifications.show({ color: 'green', message: 'Saved' });
-        }}
-      />
-    </>
+          ),
+        },
+        { value: 'users', label: 'Users', render: () => <UserTable load={loadUsers} customerId={customerId} /> },
+        { value: 'devices', label: 'Devices', render: () => <OwnedDevices customerId={customerId} /> },
+        { value: 'assets', label: 'Assets', render: () => <OwnedAssets customerId={customerId} /> },
+        ...commonTabs(entity, user.authority),
+      ]}
+    >
+      {({ entity: customer, replace }) => (
+        <CustomerFormModal
+          opened={editing}
+          customer={customer}
+          onClose={() => setEditing(false)}
+          onSaved={(saved) => {
+            setEditing(false);
+            replace(saved);
+            notifications.show({ color: 'green', message: 'Saved' });
+          }}
+        />
+      )}
+    </EntityDetailPage>
   );
 }

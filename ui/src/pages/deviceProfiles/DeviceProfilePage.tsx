@@ -6,17 +6,22 @@ import { deviceProfile, saveDeviceProfile, type DeviceProfile, type TransportCon
 import { describeError } from '../../api/errors';
 import { PageHeader } from '../../components/PageHeader';
 import { formToRules, rulesToForm, validateAlarms, type AlarmForm, type AlarmWire } from '../../lib/alarmRules';
+import type { OtaRef } from '../ota/firmware';
+import { ProfileFirmwareStatus } from '../ota/ProfileFirmwareStatus';
 import { AlarmRulesEditor } from './AlarmRulesEditor';
 import { TransportEditor } from './TransportEditor';
 import { SectionGuard } from '../../layout/SectionGuard';
 
-const TABS = ['details', 'transport', 'alarms', 'json'] as const;
+const TABS = ['details', 'transport', 'alarms', 'json', 'firmware'] as const;
 const TAB_LABEL: Record<(typeof TABS)[number], string> = {
   details: 'Details',
   transport: 'Transport',
   alarms: 'Alarm rules',
   json: 'Alarm rules JSON',
+  firmware: 'Firmware',
 };
+
+type OtaProfile = DeviceProfile & { firmwareId?: OtaRef; softwareId?: OtaRef };
 
 /** One device profile: details, transport settings and the alarm-rules editor, saved together. */
 export function DeviceProfilePage() {
@@ -166,6 +171,13 @@ function DeviceProfilePageContent() {
           </Tabs.Panel>
           <Tabs.Panel value="alarms" p="md">
             <AlarmRulesEditor key={generation} alarms={alarms} onChange={setAlarms} />
+          </Tabs.Panel>
+          <Tabs.Panel value="firmware" p="md">
+            <ProfileFirmwareStatus
+              profileId={profileId}
+              assigned={{ FIRMWARE: (profile as OtaProfile).firmwareId ?? null, SOFTWARE: (profile as OtaProfile).softwareId ?? null }}
+              onAssign={(type, ref) => setProfile({ ...profile, [type === 'FIRMWARE' ? 'firmwareId' : 'softwareId']: ref } as DeviceProfile)}
+            />
           </Tabs.Panel>
           <Tabs.Panel value="json" p="md">
             <Stack>

@@ -1,6 +1,4 @@
-import { ActionIcon, Alert, Badge, Button, Group, Modal, Stack, Text, TextInput, Textarea, Tooltip } from '@mantine/core';
-import { notifications } from '@mantine/notifications';
-import { IconPlus, IconStar, IconTrash } from '@tabler/icons-react';
+import { Alert, Badge, Button, Group, Modal, Stack, Text, TextInput, Textarea } from '@mantine/core';
 import { useState, type FormEvent } from 'react';
 import { useNavigate } from 'react-router';
 import {
@@ -12,12 +10,11 @@ import {
   type DeviceProfile,
 } from '../../api/deviceProfiles';
 import { describeError } from '../../api/errors';
-import { confirmAction } from '../../components/confirm';
-import { DataTable, type Column } from '../../components/DataTable';
-import { PageHeader } from '../../components/PageHeader';
+import type { Column } from '../../components/DataTable';
 import { usePaged } from '../../components/usePaged';
 import { formatTime } from '../../lib/format';
 import { SectionGuard } from '../../layout/SectionGuard';
+import { EntityListPage, makeDefaultAction, useListAction } from '../EntityListPage';
 
 function CreateModal({ opened, onClose, onCreated }: { opened: boolean; onClose: () => void; onCreated: (p: DeviceProfile) => void }) {
   const [name, setName] = useState('');
@@ -68,15 +65,7 @@ function DeviceProfilesPageContent() {
   const paged = usePaged<DeviceProfile>(deviceProfiles, { sortProperty: 'name', sortOrder: 'ASC' });
   const [creating, setCreating] = useState(false);
 
-  async function run(action: () => Promise<unknown>, done: string) {
-    try {
-      await action();
-      notifications.show({ color: 'green', message: done });
-      paged.reload();
-    } catch (e) {
-      notifications.show({ color: 'red', message: describeError(e) });
-    }
-  }
+  const run = useListAction(paged.reload);
 
   const columns: Column<DeviceProfile>[] = [
     { key: 'name', label: 'Name', sort: 'name', render: (p) => <Text size="sm" fw={600}>{p.name}</Text> },
@@ -88,41 +77,20 @@ function DeviceProfilesPageContent() {
   ];
 
   return (
-    <>
-      <PageHeader title="Device profiles" subtitle="Transport and alarm settings of device types" />
-      <DataTable
-        paged={paged}
-        columns={columns}
-        rowKey={(p) => p.id!.id}
-        onRowClick={(p) => navigate(`/device-profiles/${p.id!.id}`)}
-        minWidth={760}
-        emptyText="No device profiles"
-        toolbar={
-          <Button leftSection={<IconPlus size={16} />} onClick={() => setCreating(true)}>
-            Add profile
-          </Button>
-        }
-        actions={(p) => (
-          <Group gap={4} wrap="nowrap">
-            <Tooltip label="Make default">
-              <ActionIcon variant="subtle" aria-label={`Make ${p.name} default`} disabled={p.default} onClick={() => run(() => makeDefaultProfile(p.id!.id), `${p.name} is the default profile`)}>
-                <IconStar size={16} />
-              </ActionIcon>
-            </Tooltip>
-            <Tooltip label="Delete">
-              <ActionIcon
-                variant="subtle"
-                color="red"
-                aria-label={`Delete ${p.name}`}
-                disabled={p.default}
-                onClick={() => confirmAction(`Delete device profile "${p.name}"?`) && run(() => deleteDeviceProfile(p.id!.id), `Deleted ${p.name}`)}
-              >
-                <IconTrash size={16} />
-              </ActionIcon>
-            </Tooltip>
-          </Group>
-        )}
-      />
+    <EntityListPage
+      title="Device profiles"
+      subtitle="Transport and alarm settings of device types"
+      paged={paged}
+      columns={columns}
+      rowKey={(p) => p.id!.id}
+      name={(p) => p.name}
+      onRowClick={(p) => navigate(`/device-profiles/${p.id!.id}`)}
+      minWidth={760}
+      emptyText="No device profiles"
+      add={{ label: 'Add profile', onClick: () => setCreating(true) }}
+      rowActions={[makeDefaultAction<DeviceProfile>(run, (p) => makeDefaultProfile(p.id!.id))]}
+      remove={{ confirm: (p) => `Delete device profile "${p.name}"?`, run: (p) => deleteDeviceProfile(p.id!.id), disabled: (p) => Boolean(p.default) }}
+    >
       <CreateModal
         opened={creating}
         onClose={() => setCreating(false)}
@@ -131,6 +99,6 @@ function DeviceProfilesPageContent() {
           navigate(`/device-profiles/${p.id!.id}/alarms`);
         }}
       />
-    </>
+    </EntityListPage>
   );
 }

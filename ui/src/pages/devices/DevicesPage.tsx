@@ -1,22 +1,26 @@
-import { ActionIcon, Badge, Button, Group, Text, Tooltip } from '@mantine/core';
+import { Badge, Button, Group, Select, Text } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
-import { IconFileImport, IconPencil, IconPlus, IconTrash, IconUserShare } from '@tabler/icons-react';
-import { useCallback, useState } from 'react';
+import { IconFileImport, IconTrash, IconUserMinus, IconUserShare } from '@tabler/icons-react';
+import { useCallback, useMemo, useState } from 'react';
 import { useNavigate } from 'react-router';
-import { deleteDevice, deviceInfos } from '../../api/devices';
-import { describeError } from '../../api/errors';
+import { assignToCustomer, deleteDevice, deviceInfos, unassignFromCustomer } from '../../api/devices';
 import type { Device, DeviceInfo } from '../../api/types';
 import { useUser } from '../../auth/session';
-import { confirmAction } from '../../components/confirm';
-import { DataTable, type Column } from '../../components/DataTable';
-import { PageHeader } from '../../components/PageHeader';
+import { countOf } from '../../components/bulk';
+import { AssignOwnerModal } from '../../components/AssignOwnerModal';
+import { BulkActionModal, type BulkAction } from '../../components/BulkActionModal';
+import type { Column } from '../../components/DataTable';
 import { usePaged } from '../../components/usePaged';
 import { formatTime } from '../../lib/format';
 import { devicePermissions } from '../../lib/navigation';
 import type { PageLink } from '../../lib/pageLink';
-import { AssignModal } from './AssignModal';
+import { EntityListPage } from '../EntityListPage';
 import { BulkImportModal } from './BulkImportModal';
+import { bulkAssignDevices, bulkDeleteDevices, bulkUnassignDevices } from './bulkApi';
 import { DeviceFormModal } from './DeviceFormModal';
+import { useCustomerOptions } from '../../components/useCustomerOptions';
+
+type BulkKind = 'assign' | 'unassign' | 'delete';
 
 export function DevicesPage() {
   const user = useUser();
@@ -27,17 +31,40 @@ export function DevicesPage() {
   const [editing, setEditing] = useState<Device | null | undefined>(undefined);
   const [assigning, setAssigning] = useState<DeviceInfo | null>(null);
   const [importing, setImporting] = useState(false);
+  const [selected, setSelected] = useState<Map<string, DeviceInfo>>(new Map());
+  const [bulk, setBulk] = useState<BulkKind | null>(null);
+  const [customer, setCustomer] = useState<string | null>(null);
+  const customerOptions = useCustomerOptions(bulk === 'assign');
+  const names = useMemo(() => new Map([...selected].map(([id, d]) => [id, d.name])), [selected]);
+  const many = countOf(selected.size, 'device');
+  const customerTitle = customerOptions.options.find((o) => o.value === customer)?.label;
 
-  async function remove(device: DeviceInfo) {
-    if (!confirmAction(`Delete device "${device.name}"? Its telemetry and credentials go too.`)) return;
-    try {
-      await deleteDevice(device.id!.id);
-      notifications.show({ color: 'green', message: `Deleted ${device.name}` });
-      paged.reload();
-    } catch (e) {
-      notifications.show({ color: 'red', message: describeError(e) });
-    }
-  }
+  const bulkActions: Record<BulkKind, BulkAction> = {
+    assign: {
+      title: 'Assign to customer',
+      question: `Assign ${many} to ${customerTitle ?? 'the chosen customer'}? Its users will see them.`,
+      confirmLabel: 'Assign',
+      done: 'Assigned',
+      form: <Select label="Customer" placeholder="Choose a customer" searchable data={customerOptions.options} value={customer} onChange={setCustomer} error={customerOptions.error} />,
+      ready: customer !== null,
+      run: (ids) => bulkAssignDevices(ids, customer!),
+    },
+    unassign: {
+      title: 'Unassign from customers',
+      question: `Take ${many} back from their customers?`,
+      confirmLabel: 'Unassign',
+      done: 'Unassigned',
+      run: bulkUnassignDevices,
+    },
+    delete: {
+      title: 'Delete devices',
+      question: `Delete ${many}? Their telemetry and credentials go too.`,
+      confirmLabel: 'Delete',
+      color: 'red',
+      done: 'Deleted',
+      run: bulkDeleteDevices,
+    },
+  };
 
   const columns: Column<DeviceInfo>[] = [
     { key: 'name', label: 'Name', sort: 'name', render: (d) => <Text size="sm" fw={600}>{d.name}</Text> },
@@ -51,56 +78,62 @@ export function DevicesPage() {
   ];
 
   return (
-    <>
-      <PageHeader title="Devices" subtitle="Sensors, controllers and gateways" />
-      <DataTable
-        paged={paged}
-        columns={columns}
-        rowKey={(d) => d.id!.id}
-        onRowClick={(d) => navigate(`/devices/${d.id!.id}`)}
-        searchPlaceholder="Search by name or label"
-        emptyText="No devices"
-        minWidth={760}
-        toolbar={
-          can.create && (
-            <Group gap="xs">
-              <Button variant="default" leftSection={<IconFileImport size={16} />} onClick={() => setImporting(true)}>
-                Import CSV
-              </Button>
-              <Button leftSection={<IconPlus size={16} />} onClick={() => setEditing(null)}>
-                Add device
-              </Button>
-            </Group>
-          )
-        }
-        actions={
-          can.edit
-            ? (d) => (
-                <Group gap={4} wrap="nowrap">
-                  <Tooltip label="Edit">
-                    <ActionIcon variant="subtle" aria-label={`Edit ${d.name}`} onClick={() => setEditing(d)}>
-                      <IconPencil size={16} />
-                    </ActionIcon>
-                  </Tooltip>
-                  {can.assign && (
-                    <Tooltip label="Assign to customer">
-                      <ActionIcon variant="subtle" aria-label={`Assign ${d.name}`} onClick={() => setAssigning(d)}>
-                        <IconUserShare size={16} />
-                      </ActionIcon>
-                    </Tooltip>
-                  )}
-                  {can.delete && (
-                    <Tooltip label="Delete">
-                      <ActionIcon variant="subtle" color="red" aria-label={`Delete ${d.name}`} onClick={() => remove(d)}>
-                        <IconTrash size={16} />
-                      </ActionIcon>
-                    </Tooltip>
-                  )}
-                </Group>
-              )
-            : undefined
-        }
-      />
+    <EntityListPage
+      title="Devices"
+      subtitle="Sensors, controllers and gateways"
+      paged={paged}
+      columns={columns}
+      rowKey={(d) => d.id!.id}
+      name={(d) => d.name}
+      onRowClick={(d) => navigate(`/devices/${d.id!.id}`)}
+      searchPlaceholder="Search by name or label"
+      emptyText="No devices"
+      minWidth={800}
+      selection={can.assign ? { selected, onChange: setSelected, label: (d) => d.name } : undefined}
+      toolbar={
+        can.create && (
+          <>
+            {selected.size > 0 && (
+              <Group gap="xs" data-testid="bulk-bar">
+                <Text size="sm" fw={600}>
+                  {selected.size} selected
+                </Text>
+                <Button variant="light" leftSection={<IconUserShare size={16} />} onClick={() => setBulk('assign')}>
+                  Assign selected
+                </Button>
+                <Button variant="light" leftSection={<IconUserMinus size={16} />} onClick={() => setBulk('unassign')}>
+                  Unassign selected
+                </Button>
+                <Button variant="light" color="red" leftSection={<IconTrash size={16} />} onClick={() => setBulk('delete')}>
+                  Delete selected
+                </Button>
+              </Group>
+            )}
+            <Button variant="default" leftSection={<IconFileImport size={16} />} onClick={() => setImporting(true)}>
+              Import CSV
+            </Button>
+          </>
+        )
+      }
+      add={can.create ? { label: 'Add device', onClick: () => setEditing(null) } : undefined}
+      edit={can.edit ? setEditing : undefined}
+      rowActions={can.assign ? [{ tooltip: 'Assign to customer', label: (d) => `Assign ${d.name}`, icon: <IconUserShare size={16} />, onClick: setAssigning }] : []}
+      remove={
+        can.delete
+          ? {
+              confirm: (d) => `Delete device "${d.name}"? Its telemetry and credentials go too.`,
+              run: async (d) => {
+                await deleteDevice(d.id!.id);
+                setSelected((current) => {
+                  const next = new Map(current);
+                  next.delete(d.id!.id);
+                  return next;
+                });
+              },
+            }
+          : undefined
+      }
+    >
       <DeviceFormModal
         opened={editing !== undefined}
         device={editing}
@@ -114,14 +147,28 @@ export function DevicesPage() {
         }}
       />
       <BulkImportModal opened={importing} onClose={() => setImporting(false)} onImported={paged.reload} />
-      <AssignModal
-        device={assigning}
+      <AssignOwnerModal
+        entity={assigning}
+        assign={(customerId) => assignToCustomer(assigning!.id!.id, customerId)}
+        unassign={() => unassignFromCustomer(assigning!.id!.id)}
         onClose={() => setAssigning(null)}
         onDone={() => {
           setAssigning(null);
           paged.reload();
         }}
       />
-    </>
+      <BulkActionModal
+        action={bulk ? bulkActions[bulk] : null}
+        names={names}
+        onClose={(changed) => {
+          setBulk(null);
+          setCustomer(null);
+          if (changed) {
+            setSelected(new Map());
+            paged.reload();
+          }
+        }}
+      />
+    </EntityListPage>
   );
 }

@@ -1,17 +1,16 @@
-import { ActionIcon, Badge, Button, Group, Modal, Stack, Table, Text, Tooltip } from '@mantine/core';
+import { Badge, Button, Modal, Stack, Table, Text } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
-import { IconChartBar, IconDownload, IconTrash, IconUpload } from '@tabler/icons-react';
+import { IconChartBar, IconDownload, IconUpload } from '@tabler/icons-react';
 import { useCallback, useState } from 'react';
 import { Navigate } from 'react-router';
 import { describeError } from '../../api/errors';
 import { useUser } from '../../auth/session';
-import { confirmAction } from '../../components/confirm';
-import { DataTable, type Column } from '../../components/DataTable';
-import { PageHeader } from '../../components/PageHeader';
+import type { Column } from '../../components/DataTable';
 import { usePaged } from '../../components/usePaged';
 import { canOpen } from '../../lib/navigation';
 import { formatTime } from '../../lib/format';
 import type { PageLink } from '../../lib/pageLink';
+import { EntityListPage } from '../EntityListPage';
 import {
   deleteOtaPackage,
   downloadOtaContent,
@@ -40,12 +39,6 @@ export function OtaPackagesPage() {
     } catch (e) {
       notifications.show({ color: 'red', message: describeError(e) });
     }
-  }
-
-  async function remove(info: OtaPackageInfo) {
-    if (!confirmAction(`Delete package "${info.title} ${info.version}"?`)) return;
-    await act(() => deleteOtaPackage(info.id!.id), `Deleted ${info.title}`);
-    paged.reload();
   }
 
   async function showStatus(info: OtaPackageInfo) {
@@ -80,42 +73,33 @@ export function OtaPackagesPage() {
   ];
 
   return (
-    <>
-      <PageHeader title="OTA packages" subtitle="Firmware and software images devices download over MQTT, HTTP and CoAP" />
-      <DataTable
-        paged={paged}
-        columns={columns}
-        rowKey={(p) => p.id!.id}
-        searchPlaceholder="Search by title"
-        emptyText="No packages"
-        minWidth={820}
-        toolbar={
-          <Button leftSection={<IconUpload size={16} />} onClick={() => setUploading(true)}>
-            Upload package
-          </Button>
-        }
-        actions={(p) => (
-          <Group gap={4} wrap="nowrap">
-            <Tooltip label="Update status of the profile's devices">
-              <ActionIcon variant="subtle" aria-label={`Status of ${p.title}`} onClick={() => showStatus(p)}>
-                <IconChartBar size={16} />
-              </ActionIcon>
-            </Tooltip>
-            {p.hasData && !p.url && (
-              <Tooltip label="Download">
-                <ActionIcon variant="subtle" aria-label={`Download ${p.title}`} onClick={() => act(() => downloadOtaContent(p))}>
-                  <IconDownload size={16} />
-                </ActionIcon>
-              </Tooltip>
-            )}
-            <Tooltip label="Delete">
-              <ActionIcon variant="subtle" color="red" aria-label={`Delete ${p.title}`} onClick={() => remove(p)}>
-                <IconTrash size={16} />
-              </ActionIcon>
-            </Tooltip>
-          </Group>
-        )}
-      />
+    <EntityListPage
+      title="OTA packages"
+      subtitle="Firmware and software images devices download over MQTT, HTTP and CoAP"
+      paged={paged}
+      columns={columns}
+      rowKey={(p) => p.id!.id}
+      name={(p) => p.title}
+      searchPlaceholder="Search by title"
+      emptyText="No packages"
+      minWidth={820}
+      toolbar={
+        <Button leftSection={<IconUpload size={16} />} onClick={() => setUploading(true)}>
+          Upload package
+        </Button>
+      }
+      rowActions={[
+        { tooltip: "Update status of the profile's devices", label: (p) => `Status of ${p.title}`, icon: <IconChartBar size={16} />, onClick: (p) => void showStatus(p) },
+        {
+          tooltip: 'Download',
+          label: (p) => `Download ${p.title}`,
+          icon: <IconDownload size={16} />,
+          hidden: (p) => !p.hasData || Boolean(p.url),
+          onClick: (p) => void act(() => downloadOtaContent(p)),
+        },
+      ]}
+      remove={{ confirm: (p) => `Delete package "${p.title} ${p.version}"?`, run: (p) => deleteOtaPackage(p.id!.id) }}
+    >
       <UploadPackageModal
         opened={uploading}
         onClose={() => setUploading(false)}
@@ -144,6 +128,6 @@ export function OtaPackagesPage() {
           </Stack>
         )}
       </Modal>
-    </>
+    </EntityListPage>
   );
 }

@@ -4,6 +4,7 @@ import { useEffect, useState, type FormEvent } from 'react';
 import { mailSettings, saveMailSettings, sendTestMail, type MailSettings } from '../../api/adminSettings';
 import { describeError } from '../../api/errors';
 import { PageHeader } from '../../components/PageHeader';
+import { useTask } from '../../components/useTask';
 import { SectionGuard } from '../../layout/SectionGuard';
 
 export function MailSettingsPage() {
@@ -43,8 +44,8 @@ function MailSettingsContent() {
   const [stored, setStored] = useState<MailSettings | null>(null);
   const [form, setForm] = useState<Form | null>(null);
   const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
-  const [testing, setTesting] = useState(false);
+  const saving = useTask(setError);
+  const testing = useTask(setError);
 
   useEffect(() => {
     mailSettings()
@@ -70,35 +71,23 @@ function MailSettingsContent() {
     return body;
   }
 
-  async function sendTest() {
+  function sendTest() {
     if (!form || !stored) return;
-    setTesting(true);
-    setError(null);
-    try {
+    void testing.run(async () => {
       await sendTestMail(settingsOf(form, stored));
       notifications.show({ color: 'green', message: 'Test mail sent to your address' });
-    } catch (e) {
-      setError(describeError(e));
-    } finally {
-      setTesting(false);
-    }
+    });
   }
 
-  async function submit(event: FormEvent) {
+  function submit(event: FormEvent) {
     event.preventDefault();
     if (!form || !stored) return;
-    setBusy(true);
-    setError(null);
-    try {
+    void saving.run(async () => {
       const saved = await saveMailSettings(settingsOf(form, stored));
       setStored(saved);
       setForm(toForm(saved));
       notifications.show({ color: 'green', message: 'Mail settings saved' });
-    } catch (e) {
-      setError(describeError(e));
-    } finally {
-      setBusy(false);
-    }
+    });
   }
 
   const set = <K extends keyof Form>(key: K, value: Form[K]) => form && setForm({ ...form, [key]: value });
@@ -146,10 +135,10 @@ function MailSettingsContent() {
                 The stored password is never shown; leave it empty to keep it.
               </Text>
               <Group justify="flex-end">
-                <Button variant="light" loading={testing} disabled={!form.smtpHost.trim() || !form.mailFrom.trim()} onClick={() => void sendTest()}>
+                <Button variant="light" loading={testing.busy} disabled={!form.smtpHost.trim() || !form.mailFrom.trim()} onClick={sendTest}>
                   Send test mail
                 </Button>
-                <Button type="submit" loading={busy} disabled={!form.smtpHost.trim() || !form.mailFrom.trim()}>
+                <Button type="submit" loading={saving.busy} disabled={!form.smtpHost.trim() || !form.mailFrom.trim()}>
                   Save
                 </Button>
               </Group>

@@ -1,6 +1,6 @@
-import { ActionIcon, Badge, Button, Group, Menu, Text } from '@mantine/core';
+import { ActionIcon, Badge, Button, Group, Menu, Switch, Text } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
-import { IconDots, IconLink, IconLock, IconLockOpen, IconPencil, IconPlus, IconTrash } from '@tabler/icons-react';
+import { IconDots, IconLink, IconPencil, IconPlus, IconTrash } from '@tabler/icons-react';
 import { useEffect, useState } from 'react';
 import { allCustomers } from '../../api/customers';
 import { describeError } from '../../api/errors';
@@ -14,6 +14,7 @@ import { displayName, formatTime } from '../../lib/format';
 import { AUTHORITY_LABEL } from '../../lib/navigation';
 import type { PageLink } from '../../lib/pageLink';
 import { ActivationModal } from './ActivationModal';
+import { loginState } from './loginState';
 import { UserFormModal } from './UserFormModal';
 
 interface Props {
@@ -60,6 +61,32 @@ export function UserTable({ load, customerId }: Props) {
             render: (u: UserRow) => <Text size="sm">{u.customerId && u.customerId.id !== NULL_UUID ? (titles.get(u.customerId.id) ?? '') : ''}</Text>,
           },
         ]),
+    {
+      key: 'signIn',
+      label: 'Sign-in',
+      render: (u: UserRow) => {
+        const state = loginState(u);
+        return (
+          <Group gap="xs" wrap="nowrap" onClick={(e) => e.stopPropagation()}>
+            <Switch
+              size="sm"
+              aria-label={`Sign-in enabled for ${u.email}`}
+              checked={state.enabled}
+              disabled={u.id.id === me.id.id}
+              onChange={(e) => {
+                const on = e.currentTarget.checked;
+                void run(() => setUserEnabled(u.id.id, on), on ? `${u.email} can sign in` : `${u.email} cannot sign in`);
+              }}
+            />
+            {!state.activated && (
+              <Badge size="sm" variant="light" color="yellow">
+                Pending activation
+              </Badge>
+            )}
+          </Group>
+        );
+      },
+    },
     { key: 'created', label: 'Created', sort: 'createdTime', render: (u) => <Text size="sm" c="dimmed">{formatTime(u.createdTime)}</Text> },
   ];
 
@@ -71,7 +98,7 @@ export function UserTable({ load, customerId }: Props) {
         rowKey={(u) => u.id.id}
         searchPlaceholder="Search by e-mail or name"
         emptyText="No users"
-        minWidth={640}
+        minWidth={760}
         toolbar={
           <Button leftSection={<IconPlus size={16} />} onClick={() => setEditing(null)}>
             Add user
@@ -91,12 +118,6 @@ export function UserTable({ load, customerId }: Props) {
               <Menu.Dropdown>
                 <Menu.Item leftSection={<IconLink size={14} />} onClick={() => setActivating(u)}>
                   Activation link
-                </Menu.Item>
-                <Menu.Item leftSection={<IconLock size={14} />} disabled={u.id.id === me.id.id} onClick={() => run(() => setUserEnabled(u.id.id, false), `${u.email} cannot sign in`)}>
-                  Disable sign-in
-                </Menu.Item>
-                <Menu.Item leftSection={<IconLockOpen size={14} />} onClick={() => run(() => setUserEnabled(u.id.id, true), `${u.email} can sign in`)}>
-                  Enable sign-in
                 </Menu.Item>
                 <Menu.Divider />
                 <Menu.Item

@@ -1,8 +1,8 @@
 import { Alert, Button, Group, Modal, Select, Stack, Text } from '@mantine/core';
 import { useEffect, useState } from 'react';
-import { allCustomers } from '../../api/customers';
-import { describeError } from '../../api/errors';
-import { NULL_UUID } from '../../api/types';
+import { describeError } from '../api/errors';
+import { NULL_UUID } from '../api/types';
+import { useCustomerOptions } from './useCustomerOptions';
 
 export interface Assignable {
   name: string;
@@ -19,19 +19,16 @@ interface Props {
 
 /** Gives an entity to one of the tenant's customers, or takes it back. */
 export function AssignOwnerModal({ entity, assign, unassign, onClose, onDone }: Props) {
-  const [options, setOptions] = useState<{ value: string; label: string }[]>([]);
   const [choice, setChoice] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const current = entity?.customerId && entity.customerId.id !== NULL_UUID ? entity.customerId.id : null;
+  const customers = useCustomerOptions(entity !== null);
 
   useEffect(() => {
     if (!entity) return;
     setError(null);
     setChoice(current);
-    allCustomers()
-      .then((cs) => setOptions(cs.map((c) => ({ value: c.id!.id, label: c.title }))))
-      .catch((e: unknown) => setError(describeError(e)));
   }, [entity, current]);
 
   async function run(action: () => Promise<unknown>) {
@@ -53,12 +50,12 @@ export function AssignOwnerModal({ entity, assign, unassign, onClose, onDone }: 
         <Text size="sm">
           Users of the chosen customer will see <b>{entity?.name}</b>.
         </Text>
-        {error && (
+        {(error ?? customers.error) && (
           <Alert color="red" variant="light">
-            {error}
+            {error ?? customers.error}
           </Alert>
         )}
-        <Select label="Customer" placeholder="Choose a customer" searchable data={options} value={choice} onChange={setChoice} />
+        <Select label="Customer" placeholder="Choose a customer" searchable data={customers.options} value={choice} onChange={setChoice} />
         <Group justify="space-between">
           {current ? (
             <Button variant="subtle" color="red" loading={busy} onClick={() => run(unassign)}>
