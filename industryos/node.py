@@ -52,6 +52,7 @@ from industryos.entities.events import MsgPublisher, QueuePublisher
 from industryos.entities.query import EntityQueryService
 from industryos.entities.relation_service import RelationService
 from industryos.entities.telemetry_access import TelemetryAccess
+from industryos.entities.tenant_limits import TenantLimitsService
 from industryos.entities.tenant_profile_service import TenantProfileService
 from industryos.entities.tenant_service import TenantService
 from industryos.entities.user_admin_service import UserAdminService
@@ -115,6 +116,7 @@ class Core:
     notifications: Notifications
     dashboards: DashboardService
     ota: Ota
+    limits: TenantLimitsService
 
     def api_context(self, tokens: TokenIssuer, max_page_size: int) -> ApiContext:
         """What the REST layer gets to see."""
@@ -145,12 +147,13 @@ def build_core(db: Database, settings: Settings, publisher: MsgPublisher) -> Cor
     tap = TriggerPublisher(publisher)  # notification rules see what services announce
     publisher = tap
     repos = Repositories.create()
+    limits = TenantLimitsService(db)  # one cache of profile limits for every service
     audit = AuditService(db, repos)
     device_profiles = DeviceProfileService(db, repos, audit)
     policy = LoginPolicy(settings.login_max_failures, settings.login_lockout_s)
     asset_profiles = AssetProfileService(db, repos, audit)
-    users = UserService(db, repos, policy)
-    tenants = TenantService(db, repos, device_profiles)
+    users = UserService(db, repos, policy, limits=limits)
+    tenants = TenantService(db, repos, device_profiles, limits=limits)
     lookup = EntityLookup(db)
     timeseries = TimeseriesStorage.create(
         db.engine,
@@ -167,7 +170,7 @@ def build_core(db: Database, settings: Settings, publisher: MsgPublisher) -> Cor
     notifications = Notifications.build(db, lookup)
     alarm_service = NotifyingAlarmService(db, lookup, audit, publisher)
     alarm_service.triggers = tap.triggers = notifications.triggers
-    devices = DeviceService(db, repos, device_profiles, audit, publisher)
+    devices = DeviceService(db, repos, device_profiles, audit, publisher, limits=limits)
     return Core(
         db=db,
         repos=repos,
@@ -176,11 +179,11 @@ def build_core(db: Database, settings: Settings, publisher: MsgPublisher) -> Cor
         device_profiles=device_profiles,
         devices=devices,
         tenants=tenants,
-        customers=CustomerService(db, repos, audit),
+        customers=CustomerService(db, repos, audit, limits=limits),
         sessions=SessionRevocations(db),
         asset_profiles=asset_profiles,
-        assets=AssetService(db, repos, asset_profiles, audit, publisher),
-        tenant_profiles=TenantProfileService(db, repos, tenants, audit),
+        assets=AssetService(db, repos, asset_profiles, audit, publisher, limits=limits),
+        tenant_profiles=TenantProfileService(db, repos, tenants, audit, limits=limits),
         user_admin=UserAdminService(db, repos, users, audit),
         lookup=lookup,
         relations=RelationService(db, RelationRepository(), lookup, audit, publisher),
@@ -189,8 +192,11 @@ def build_core(db: Database, settings: Settings, publisher: MsgPublisher) -> Cor
         telemetry_access=TelemetryAccess(lookup, telemetry, audit, publisher),
         alarms=Alarms(alarm_service, AlarmQueries(db, lookup), AlarmComments(alarm_service)),
         notifications=notifications,
-        dashboards=DashboardService(db, repos, audit, publisher),
-        ota=Ota.build(db, telemetry, audit, devices, device_profiles, settings.data_dir),
+        dashboards=DashboardService(db, repos, audit, publisher, limits=limits),
+        ota=Ota.build(
+            db, telemetry, audit, devices, device_profiles, settings.data_dir, limits=limits
+        ),
+        limits=limits,
     )
 
 
@@ -267,7 +273,7 @@ class Node:
         await core.timeseries.writer.start()
         self._retention = RetentionJob(core.timeseries.retention, core.tenants.storage_ttl_days)
         self._retention.start()
-        chains = RuleChainService(core.db)
+        chains = RuleChainService(core.db, limits=core.limits)
         core.tenants.on_tenant_created(chains.on_tenant_created)
         core.tenants.on_tenant_deleted(chains.on_tenant_deleted)
         self._rule_events = RuleEvents(core.db, EventWriter(core.db, settings.rule_events_ttl_s))
@@ -389,6 +395,7 @@ class Node:
             core.telemetry,
             core.timeseries.keys,
             QueuePublisher(self._queue, RULE_ENGINE_TOPIC),
+            limits=core.limits,
         )
         bulk.on_devices_created(core.ota.assignments.devices_created)
         bulk_routes.install(app, bulk)

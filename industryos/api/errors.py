@@ -15,6 +15,7 @@ from starlette.exceptions import HTTPException
 from industryos.api.responses import JsonResponse
 from industryos.entities.errors import (
     AuthenticationFailed,
+    EntitiesLimitExceeded,
     EntityError,
     InvalidArgument,
     NotFound,
@@ -42,6 +43,7 @@ class ErrorCode(IntEnum):
     TOO_MANY_UPDATES = 34
     VERSION_CONFLICT = 35
     SUBSCRIPTION_VIOLATION = 40
+    ENTITIES_LIMIT_EXCEEDED = 41
     DATABASE = 46
 
 
@@ -77,6 +79,18 @@ def error_response(status: int, message: str, code: ErrorCode) -> JsonResponse:
 
 async def _entity_error(_request: Request, exc: Exception) -> JsonResponse:
     assert isinstance(exc, EntityError)
+    if isinstance(exc, EntitiesLimitExceeded):  # ThingsboardEntitiesLimitExceededResponse
+        return JsonResponse(
+            {
+                "status": 403,
+                "message": exc.message,
+                "errorCode": int(ErrorCode.ENTITIES_LIMIT_EXCEEDED),
+                "timestamp": now_ms(),
+                "entityType": str(exc.entity_type),
+                "limit": exc.limit,
+            },
+            status_code=403,
+        )
     for kind, status, code in _ENTITY_ERRORS:
         if isinstance(exc, kind):
             return error_response(status, exc.message, code)

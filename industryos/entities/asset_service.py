@@ -22,6 +22,7 @@ from industryos.entities.events import MsgPublisher, entity_msg
 from industryos.entities.ids import NULL_UUID, EntityType
 from industryos.entities.models import ActionType, Asset, AssetInfo, Authority
 from industryos.entities.paging import PageData, PageLink
+from industryos.entities.tenant_limits import TenantLimitsService
 from industryos.msg import MsgType
 from industryos.storage import schema
 from industryos.storage.database import Database
@@ -38,9 +39,12 @@ class AssetService:
         profiles: AssetProfileService,
         audit: AuditService,
         publisher: MsgPublisher,
+        *,
+        limits: TenantLimitsService | None = None,
     ) -> None:
         self._db = db
         self._repos = repos
+        self._limits = limits or TenantLimitsService(db)
         self._assets = repos.assets
         self._profiles = profiles
         self._audit = audit
@@ -87,6 +91,7 @@ class AssetService:
 
     async def _create(self, caller: Caller, asset: Asset) -> Asset:
         async with self._db.transaction() as conn:
+            await self._limits.check_create(conn, caller.tenant_id, EntityType.ASSET)
             await self._check_unique_name(conn, caller.tenant_id, asset.name, None)
             profile_id, profile_name = await self._resolve_profile(conn, caller.tenant_id, asset)
             return await self._assets.insert(

@@ -24,6 +24,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from industryos.entities.access import Caller
 from industryos.entities.asset_service import AssetService
@@ -37,7 +38,7 @@ from industryos.entities.bulk_import_rows import Draft, parse_rows
 from industryos.entities.bulk_import_writes import device_rows, insert_rows
 from industryos.entities.device_profile_service import DeviceProfileService
 from industryos.entities.device_service import DeviceService
-from industryos.entities.errors import EntityError
+from industryos.entities.errors import EntitiesLimitExceeded, EntityError
 from industryos.entities.events import MsgPublisher, entity_msg
 from industryos.entities.ids import NULL_UUID, EntityType, now_ms
 from industryos.entities.models import (
@@ -45,6 +46,7 @@ from industryos.entities.models import (
     Authority,
     Device,
 )
+from industryos.entities.tenant_limits import TenantLimitsService
 from industryos.msg import MsgType
 from industryos.storage import schema
 from industryos.storage.database import Database
@@ -84,8 +86,11 @@ class BulkImport:
         telemetry: TelemetryService,
         keys: KeyDictionary,
         publisher: MsgPublisher,
+        *,
+        limits: TenantLimitsService | None = None,
     ) -> None:
         self._db = db
+        self._limits = limits or TenantLimitsService(db)
         self._repos = repos
         self._devices = devices
         self._profiles = profiles
@@ -216,22 +221,41 @@ class BulkImport:
             ]
             try:
                 async with self._db.transaction() as conn:
-                    await insert_rows(conn, rows)
-                created += [(d, device) for d, (device, _) in zip(batch, rows, strict=True)]
+                    allowed = await self._allowed(conn, tenant_id, len(rows))
+                    await insert_rows(conn, rows[:allowed])
+                created += [
+                    (d, device)
+                    for d, (device, _) in zip(batch[:allowed], rows[:allowed], strict=True)
+                ]
+                if allowed < len(batch):  # the rest is over the tenant's maxDevices
+                    message = await self._limit_message(tenant_id)
+                    outcomes += [_error(d, message) for d in batch[allowed:]]
             except IntegrityError:
                 log.warning("bulk import batch raced another writer; writing it row by row")
                 for draft, row in zip(batch, rows, strict=True):
                     try:
                         async with self._db.transaction() as conn:
+                            await self._limits.check_create(conn, tenant_id, EntityType.DEVICE)
                             await insert_rows(conn, [row])
                         created.append((draft, row[0]))
                     except IntegrityError:
                         outcomes.append(_error(draft, "Device name or credentials already taken"))
+                    except EntitiesLimitExceeded as exc:
+                        outcomes.append(_error(draft, exc.message))
         outcomes += [
             RowResult(line=d.line, name=d.name, result=RowOutcome.CREATED) for d, _ in created
         ]
         await self._after_create(caller, created)
         return outcomes
+
+    async def _allowed(self, conn: AsyncConnection, tenant_id: uuid.UUID, wanted: int) -> int:
+        """How many of ``wanted`` new devices fit under the tenant's ``maxDevices``."""
+        remaining = await self._limits.remaining(conn, tenant_id, EntityType.DEVICE)
+        return wanted if remaining is None else min(wanted, remaining)
+
+    async def _limit_message(self, tenant_id: uuid.UUID) -> str:
+        limit = (await self._limits.limits(tenant_id)).max_count(EntityType.DEVICE)
+        return EntitiesLimitExceeded(EntityType.DEVICE, limit).message
 
     async def _device_profiles(
         self, tenant_id: uuid.UUID, types: set[str | None]

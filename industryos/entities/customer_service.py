@@ -13,6 +13,7 @@ from industryos.entities.errors import InvalidArgument, NotFound, PermissionDeni
 from industryos.entities.ids import NULL_UUID, EntityType
 from industryos.entities.models import ActionType, Authority, Customer
 from industryos.entities.paging import PageData, PageLink
+from industryos.entities.tenant_limits import TenantLimitsService
 from industryos.storage import schema
 from industryos.storage.database import Database
 from industryos.storage.repositories import Repositories
@@ -24,8 +25,16 @@ PUBLIC_TITLE = "Public"
 class CustomerService:
     """Reads and writes customers inside the caller's tenant."""
 
-    def __init__(self, db: Database, repos: Repositories, audit: AuditService) -> None:
+    def __init__(
+        self,
+        db: Database,
+        repos: Repositories,
+        audit: AuditService,
+        *,
+        limits: TenantLimitsService | None = None,
+    ) -> None:
         self._db = db
+        self._limits = limits or TenantLimitsService(db)
         self._customers = repos.customers
         self._audit = audit
 
@@ -61,6 +70,7 @@ class CustomerService:
             )
             if found is not None:
                 return found
+            await self._limits.check_create(conn, caller.tenant_id, EntityType.CUSTOMER)
             created = await self._customers.insert(
                 conn,
                 Customer(
@@ -92,6 +102,7 @@ class CustomerService:
             if clash is not None and clash.id != customer.id:
                 raise InvalidArgument("Customer with such title already exists!")
             if customer.id is None:
+                await self._limits.check_create(conn, caller.tenant_id, EntityType.CUSTOMER)
                 saved = await self._customers.insert(
                     conn, customer.model_copy(update={"tenant_id": caller.tenant_id})
                 )

@@ -25,6 +25,7 @@ from industryos.entities.events import MsgPublisher, entity_msg
 from industryos.entities.ids import EntityType
 from industryos.entities.models import ActionType, Authority
 from industryos.entities.paging import PageData, PageLink
+from industryos.entities.tenant_limits import TenantLimitsService
 from industryos.msg import MsgType
 from industryos.storage import schema
 from industryos.storage.database import Database
@@ -53,9 +54,16 @@ class DashboardService:
     """Everything the REST API does to dashboards."""
 
     def __init__(
-        self, db: Database, repos: Repositories, audit: AuditService, publisher: MsgPublisher
+        self,
+        db: Database,
+        repos: Repositories,
+        audit: AuditService,
+        publisher: MsgPublisher,
+        *,
+        limits: TenantLimitsService | None = None,
     ) -> None:
         self._db = db
+        self._limits = limits or TenantLimitsService(db)
         self._repos = repos
         self._audit = audit
         self._publisher = publisher
@@ -82,6 +90,7 @@ class DashboardService:
         caller.require(Authority.TENANT_ADMIN)
         async with self._db.transaction() as conn:
             if dashboard.id is None:
+                await self._limits.check_create(conn, caller.tenant_id, EntityType.DASHBOARD)
                 saved = await self._dashboards.insert(
                     conn, dashboard.model_copy(update={"tenant_id": caller.tenant_id})
                 )

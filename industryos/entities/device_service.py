@@ -31,6 +31,7 @@ from industryos.entities.models import (
 )
 from industryos.entities.models.device import default_device_data
 from industryos.entities.paging import PageData, PageLink
+from industryos.entities.tenant_limits import TenantLimitsService
 from industryos.msg import MsgType
 from industryos.storage import schema
 from industryos.storage.database import Database
@@ -51,9 +52,12 @@ class DeviceService:
         profiles: DeviceProfileService,
         audit: AuditService,
         publisher: MsgPublisher,
+        *,
+        limits: TenantLimitsService | None = None,
     ) -> None:
         self._db = db
         self._repos = repos
+        self._limits = limits or TenantLimitsService(db)
         self._devices = repos.devices
         self._credentials = repos.device_credentials
         self._profiles = profiles
@@ -139,6 +143,7 @@ class DeviceService:
         credentials: DeviceCredentials | None,
     ) -> Device:
         async with self._db.transaction() as conn:
+            await self._limits.check_create(conn, caller.tenant_id, EntityType.DEVICE)
             await self._check_unique_name(conn, caller.tenant_id, device.name, None)
             profile_id, profile_name = await self._resolve_profile(conn, caller.tenant_id, device)
             saved = await self._devices.insert(

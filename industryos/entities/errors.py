@@ -4,10 +4,14 @@ EntityError
 ├── NotFound            the entity does not exist (or is not visible)  → 404 / 32
 ├── InvalidArgument     the request breaks a rule of the entity model  → 400 / 31
 ├── PermissionDenied    the caller may not touch this entity           → 403 / 20
+├── EntitiesLimitExceeded  the tenant profile caps this entity count   → 403 / 41
 └── VersionConflict     a save carried a stale ``version``             → 409 / 35
 """
 
 from __future__ import annotations
+
+from industryos.entities.ids import EntityType
+from industryos.entities.models.entity_limits import normal_name
 
 
 class EntityError(Exception):
@@ -36,6 +40,15 @@ class PermissionDenied(EntityError):
         self, message: str = "You don't have permission to perform this operation!"
     ) -> None:
         super().__init__(message)
+
+
+class EntitiesLimitExceeded(EntityError):
+    """The tenant already has as many entities of a type as its profile allows."""
+
+    def __init__(self, entity_type: EntityType, limit: int) -> None:
+        super().__init__(f"{normal_name(entity_type)}s limit reached")
+        self.entity_type = entity_type
+        self.limit = limit
 
 
 class VersionConflict(EntityError):

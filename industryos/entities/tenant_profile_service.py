@@ -12,6 +12,7 @@ from industryos.entities.errors import InvalidArgument, NotFound
 from industryos.entities.ids import EntityType
 from industryos.entities.models import ActionType, Authority, TenantProfile
 from industryos.entities.paging import PageData, PageLink
+from industryos.entities.tenant_limits import TenantLimitsService
 from industryos.entities.tenant_service import TenantService
 from industryos.storage import schema
 from industryos.storage.database import Database
@@ -22,9 +23,16 @@ class TenantProfileService:
     """Reads and writes tenant profiles; only system administrators may."""
 
     def __init__(
-        self, db: Database, repos: Repositories, tenants: TenantService, audit: AuditService
+        self,
+        db: Database,
+        repos: Repositories,
+        tenants: TenantService,
+        audit: AuditService,
+        *,
+        limits: TenantLimitsService | None = None,
     ) -> None:
         self._db = db
+        self._limits = limits or TenantLimitsService(db)
         self._profiles = repos.tenant_profiles
         self._tenants = repos.tenants
         self._tenant_service = tenants
@@ -66,6 +74,8 @@ class TenantProfileService:
                     conn, profile.model_copy(update={"is_default": stored.is_default})
                 )
                 action = ActionType.UPDATED
+        if saved.id is not None:
+            self._limits.forget_profile(saved.id)  # its tenants read the new limits
         await self._record(caller, saved, action)
         return saved
 

@@ -10,12 +10,14 @@ import uuid
 from collections.abc import Awaitable, Callable
 
 import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from industryos.entities.access import Caller
 from industryos.entities.device_profile_service import DeviceProfileService
 from industryos.entities.errors import InvalidArgument, NotFound
 from industryos.entities.models import AssetProfile, Authority, Tenant, TenantProfile
 from industryos.entities.paging import PageData, PageLink
+from industryos.entities.tenant_limits import TenantLimitsService
 from industryos.storage import schema
 from industryos.storage.database import Database
 from industryos.storage.repositories import Repositories
@@ -39,9 +41,15 @@ class TenantService:
     """Creates, updates and deletes tenants and their profiles (sysadmin work)."""
 
     def __init__(
-        self, db: Database, repos: Repositories, device_profiles: DeviceProfileService
+        self,
+        db: Database,
+        repos: Repositories,
+        device_profiles: DeviceProfileService,
+        *,
+        limits: TenantLimitsService | None = None,
     ) -> None:
         self._db = db
+        self._limits = limits or TenantLimitsService(db)
         self._repos = repos
         self._device_profiles = device_profiles
         self._created_hooks: list[TenantHook] = []
@@ -93,21 +101,31 @@ class TenantService:
             if tenant.id is not None:
                 if await self._repos.tenants.get(conn, tenant.id) is None:
                     raise NotFound()
-                return await self._repos.tenants.update(conn, tenant)
-            saved = await self._repos.tenants.insert(conn, tenant)
-            assert saved.id is not None
-            await self._device_profiles.default(conn, saved.id)
-            await self._repos.asset_profiles.insert(
-                conn,
-                AssetProfile(
-                    tenant_id=saved.id,
-                    name="default",
-                    is_default=True,
-                    description="Default asset profile",
-                ),
-            )
+                updated = await self._repos.tenants.update(conn, tenant)
+            else:
+                updated = None
+                saved = await self._create(conn, tenant)
+        if updated is not None:
+            assert updated.id is not None
+            self._limits.forget_tenant(updated.id)  # its profile may have changed
+            return updated
         for hook in self._created_hooks:
             await hook(saved)
+        return saved
+
+    async def _create(self, conn: AsyncConnection, tenant: Tenant) -> Tenant:
+        saved = await self._repos.tenants.insert(conn, tenant)
+        assert saved.id is not None
+        await self._device_profiles.default(conn, saved.id)
+        await self._repos.asset_profiles.insert(
+            conn,
+            AssetProfile(
+                tenant_id=saved.id,
+                name="default",
+                is_default=True,
+                description="Default asset profile",
+            ),
+        )
         return saved
 
     async def delete(self, caller: Caller, tenant_id: uuid.UUID) -> None:
@@ -132,6 +150,7 @@ class TenantService:
             for table in _TENANT_TABLES:
                 await conn.execute(sa.delete(table).where(table.c.tenant_id == tenant_id))
             await self._repos.tenants.delete(conn, tenant_id)
+        self._limits.forget_tenant(tenant_id)
 
     async def page(self, caller: Caller, link: PageLink) -> PageData[Tenant]:
         """All tenants (sysadmin)."""

@@ -21,10 +21,11 @@ from industryos.entities.errors import (
     NotFound,
     PermissionDenied,
 )
-from industryos.entities.ids import new_id, now_ms
+from industryos.entities.ids import NULL_UUID, EntityType, new_id, now_ms
 from industryos.entities.models import Authority, User
 from industryos.entities.paging import PageData, PageLink
 from industryos.entities.passwords import hash_password, verify_password
+from industryos.entities.tenant_limits import TenantLimitsService
 from industryos.storage import schema
 from industryos.storage.database import Database
 from industryos.storage.repositories import Repositories
@@ -51,8 +52,16 @@ class CredentialState:
 class UserService:
     """Creates and finds users and checks their passwords."""
 
-    def __init__(self, db: Database, repos: Repositories, policy: LoginPolicy) -> None:
+    def __init__(
+        self,
+        db: Database,
+        repos: Repositories,
+        policy: LoginPolicy,
+        *,
+        limits: TenantLimitsService | None = None,
+    ) -> None:
         self._db = db
+        self._limits = limits or TenantLimitsService(db)
         self._users = repos.users
         self._policy = policy
 
@@ -78,6 +87,8 @@ class UserService:
         if password is not None:
             _check_password_policy(password)
         async with self._db.transaction() as conn:
+            if user.tenant_id is not None and user.tenant_id != NULL_UUID:
+                await self._limits.check_create(conn, user.tenant_id, EntityType.USER)
             saved = await self._users.insert(conn, user)
             await conn.execute(
                 sa.insert(schema.user_credentials).values(

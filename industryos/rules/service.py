@@ -19,8 +19,10 @@ import sqlalchemy as sa
 
 from industryos.entities.access import Caller
 from industryos.entities.errors import InvalidArgument, NotFound
+from industryos.entities.ids import EntityType
 from industryos.entities.models import Authority, Tenant
 from industryos.entities.paging import PageData, PageLink
+from industryos.entities.tenant_limits import TenantLimitsService
 from industryos.rules.default_chain import root_chain_export
 from industryos.rules.errors import ChainDefinitionError
 from industryos.rules.model import ChainMetadata, RuleChain, chain_id_of
@@ -46,8 +48,15 @@ def _check_nodes(meta: ChainMetadata) -> None:
 class RuleChainService:
     """Tenant-scoped rule chain operations."""
 
-    def __init__(self, db: Database, store: ChainStore | None = None) -> None:
+    def __init__(
+        self,
+        db: Database,
+        store: ChainStore | None = None,
+        *,
+        limits: TenantLimitsService | None = None,
+    ) -> None:
         self._db = db
+        self._limits = limits or TenantLimitsService(db)  # maxRuleChains of the profile
         self._store = store or ChainStore()
         self._listeners: list[ChainListener] = []
 
@@ -85,6 +94,7 @@ class RuleChainService:
             if chain.id is not None and await self._store.get(conn, tenant_id, chain.id) is None:
                 raise NotFound()
             if chain.id is None:
+                await self._limits.check_create(conn, tenant_id, EntityType.RULE_CHAIN)
                 chain.root = (
                     chain.type == "CORE" and await self._store.root(conn, tenant_id) is None
                 )
@@ -176,6 +186,8 @@ class RuleChainService:
                 old_id = chain.id
                 existing = await self._by_name(conn, tenant_id, chain.name) if overwrite else None
                 chain.tenant_id = tenant_id
+                if existing is None:
+                    await self._limits.check_create(conn, tenant_id, EntityType.RULE_CHAIN)
                 chain.id = existing.id if existing is not None else None
                 chain.version = None
                 chain.root = existing.root if existing is not None else False

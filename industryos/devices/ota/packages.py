@@ -30,6 +30,7 @@ from industryos.entities.errors import InvalidArgument, NotFound
 from industryos.entities.ids import EntityType, new_id, now_ms
 from industryos.entities.models import ActionType, Authority
 from industryos.entities.paging import PageData, PageLink
+from industryos.entities.tenant_limits import TenantLimitsService
 from industryos.storage import schema
 from industryos.storage.database import Database
 from industryos.storage.repository import Repository
@@ -56,8 +57,16 @@ class Upload:
 class OtaPackages:
     """Create, upload, read, list and delete packages inside the caller's tenant."""
 
-    def __init__(self, db: Database, content: ContentStore, audit: AuditService) -> None:
+    def __init__(
+        self,
+        db: Database,
+        content: ContentStore,
+        audit: AuditService,
+        *,
+        limits: TenantLimitsService | None = None,
+    ) -> None:
         self._db = db
+        self._limits = limits or TenantLimitsService(db)
         self.content = content
         self._audit = audit
         self._repo = Repository(
@@ -151,6 +160,9 @@ class OtaPackages:
             raise InvalidArgument("Updating otaPackage data is prohibited!")
         if package.url:
             raise InvalidArgument("A package with a URL takes no content")
+        assert package.tenant_id is not None
+        async with self._db.read() as conn:  # a tenant already at its limit stores nothing
+            await self._limits.check_ota_bytes(conn, package.tenant_id, 0)
         stored = await self.content.write(package_id, upload.chunks, algorithm)
         if checksum and normalize(checksum) != stored.checksum:
             await self.content.discard(stored)
@@ -177,6 +189,7 @@ class OtaPackages:
                 )
                 if not claimed.rowcount:
                     raise InvalidArgument("Updating otaPackage data is prohibited!")
+                await self._limits.check_ota_bytes(conn, package.tenant_id, 0)
                 await self.content.commit(package_id, stored)
                 saved = await self._repo.get(conn, package_id)
         except BaseException:

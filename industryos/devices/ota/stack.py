@@ -14,6 +14,7 @@ from industryos.devices.ota.status import OtaStatus
 from industryos.entities.audit_service import AuditService
 from industryos.entities.device_profile_service import DeviceProfileService
 from industryos.entities.device_service import DeviceService
+from industryos.entities.tenant_limits import TenantLimitsService
 from industryos.storage.database import Database
 from industryos.telemetry.service import TelemetryService
 
@@ -39,10 +40,12 @@ class Ota:
         devices: DeviceService,
         profiles: DeviceProfileService,
         data_dir: Path,
+        *,
+        limits: TenantLimitsService | None = None,
     ) -> Ota:
         """Content under ``data_dir/ota``; listens to device, profile and package changes."""
         content = ContentStore(data_dir / "ota")
-        packages = OtaPackages(db, content, audit)
+        packages = OtaPackages(db, content, audit, limits=limits)
         resolver = PackageResolver(db, packages)
         assignments = OtaAssignments(db, telemetry, resolver)
         devices.on_device_changed(assignments.device_changed)

@@ -7,6 +7,7 @@ from typing import Any
 from pydantic import Field, field_validator
 
 from industryos.entities.fields import EntityRow, JsonObject, TenantId, TenantProfileId
+from industryos.entities.models.entity_limits import EntityLimits
 from industryos.entities.models.rate_limit import TenantLimits
 
 
@@ -53,8 +54,9 @@ class TenantProfile(EntityRow):
     @field_validator("profile_data")
     @classmethod
     def _readable_limits(cls, value: JsonObject) -> JsonObject:
-        """Refuse rate limits the transports could not enforce (``capacity:seconds``)."""
+        """Refuse limits that could not be enforced (``capacity:seconds``, counts >= 0)."""
         TenantLimits.from_configuration(value.get("configuration"))
+        EntityLimits.check_configuration(value.get("configuration"))
         return value
 
 
