@@ -2,10 +2,12 @@ import { Button, Checkbox, Divider, Group, Modal, NumberInput, SegmentedControl,
 import { useEffect, useState } from 'react';
 import { api } from '../../api/instance';
 import type { EntityId } from '../../api/types';
-import { findDevices } from '../../dashboards/api';
+import { apiLookup, findDevices } from '../../dashboards/api';
+import { resolveAlias } from '../../dashboards/datasource';
 import { newId, updateWidget } from '../../dashboards/config';
 import { describeWidget } from '../../dashboards/library';
 import { stateOptions, widgetActions, withActions, type ActionSource } from '../../dashboards/states';
+import { useRuntime } from './runtime';
 import { WidgetActionsEditor, type ActionsBySource } from './WidgetActionsEditor';
 import type { DashboardConfiguration, DataKey, Datasource, EntityAlias, Widget } from '../../dashboards/types';
 
@@ -76,13 +78,27 @@ function ConfigForm({ config, widget, customerId, onClose, onApply }: Props & { 
     }
   }, [deviceId, devices]);
 
-  // Key suggestions: the chosen device's (or the alias's single entity's) time-series keys.
-  const suggestFrom: EntityId<string> | null =
-    mode === 'device' && deviceId
-      ? { entityType: 'DEVICE', id: deviceId }
-      : mode === 'alias' && aliasId && aliases[aliasId]?.filter.singleEntity
-        ? aliases[aliasId]!.filter.singleEntity!
-        : null;
+  // Key suggestions: the time-series keys of the chosen device, or of the alias's first entity.
+  const { stateParams } = useRuntime();
+  const alias = mode === 'alias' && aliasId ? aliases[aliasId] : undefined;
+  const [suggestFrom, setSuggestFrom] = useState<EntityId<string> | null>(null);
+  useEffect(() => {
+    if (mode === 'device') {
+      setSuggestFrom(deviceId ? { entityType: 'DEVICE', id: deviceId } : null);
+      return;
+    }
+    if (!alias) {
+      setSuggestFrom(null);
+      return;
+    }
+    let current = true;
+    resolveAlias(alias, apiLookup(), stateParams)
+      .then((found) => current && setSuggestFrom(found[0] ? { entityType: found[0].entityType, id: found[0].id } : null))
+      .catch(() => current && setSuggestFrom(null));
+    return () => {
+      current = false;
+    };
+  }, [mode, deviceId, JSON.stringify(alias?.filter), stateParams]);
   useEffect(() => {
     if (!suggestFrom) return;
     let current = true;
