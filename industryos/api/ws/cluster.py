@@ -50,7 +50,7 @@ from industryos.telemetry.listeners import (
 if TYPE_CHECKING:
     from industryos.api.ws.services import WsServices
 
-__all__ = ["MAX_PENDING", "SUBJECT", "ClusterFeeds"]
+__all__ = ["MAX_PENDING", "SUBJECT", "ClusterFeeds", "decode_telemetry", "encode_telemetry"]
 
 log = logging.getLogger(__name__)
 
@@ -100,7 +100,8 @@ def encode_telemetry(event: TelemetryEvent) -> Json:
     return ["ad", *head, event.scope.value, list(event.keys)]
 
 
-def _decode_telemetry(kind: str, raw: list[Any]) -> TelemetryEvent:
+def decode_telemetry(kind: str, raw: list[Any]) -> TelemetryEvent:
+    """Inverse of :func:`encode_telemetry` (``kind`` is its first item, ``raw`` the rest)."""
     tenant_id, entity_id = uuid.UUID(raw[0]), uuid.UUID(raw[1])
     if kind == "tu":
         return TimeseriesUpdated(tenant_id, entity_id, tuple(_ts_entry(e) for e in raw[2]))
@@ -235,7 +236,7 @@ class ClusterFeeds:
             self._relaying = False
 
     def _relay_telemetry(self, event: list[Any]) -> None:
-        self._services.telemetry.listeners.publish(_decode_telemetry(event[0], event[1:]))
+        self._services.telemetry.listeners.publish(decode_telemetry(event[0], event[1:]))
 
     def _relay_alarm(self, event: list[Any]) -> None:
         feed = self._services.alarm_changes

@@ -182,6 +182,8 @@ class PageSeries:
             self._session.send(entity_data_update(self._cmd_id, updates, self._allowed))
 
     async def _series(self, entity_id: uuid.UUID, cmd: SeriesCmd) -> dict[str, list[Json]]:
+        if not cmd.keys:
+            return {}
         telemetry = self._session.services.telemetry
         tenant_id = self._session.caller.tenant_id
         found = await telemetry.get_history(tenant_id, entity_id, cmd.queries)

@@ -3,6 +3,7 @@ committed on node A reach WebSocket sessions on node B (and only the right tenan
 
 from __future__ import annotations
 
+import math
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -10,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import orjson
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 from websockets.asyncio.client import ClientConnection, connect
@@ -17,12 +19,20 @@ from websockets.asyncio.client import ClientConnection, connect
 from industryos.api import ws
 from industryos.api.app import create_app
 from industryos.api.tokens import TokenIssuer
+from industryos.api.ws.cluster import decode_telemetry, encode_telemetry
 from industryos.config import load_settings
 from industryos.demo import TENANT_ADMIN_EMAIL
 from industryos.entities.query import EntityQueryService
 from industryos.node import Node, build_core
 from industryos.queue.bus import NatsBus
 from industryos.storage.database import Database
+from industryos.telemetry.kv import AttributeKvEntry, AttributeScope, DataType, TsKvEntry
+from industryos.telemetry.listeners import (
+    AttributesDeleted,
+    AttributesUpdated,
+    TimeseriesDeleted,
+    TimeseriesUpdated,
+)
 from tests.api.conftest import TEST_SECRET, Platform
 from tests.api.ws.conftest import Live, recv_json, send_json, token_of
 from tests.support.recording import RecordingPublisher
@@ -179,3 +189,43 @@ async def _device_on_a_dashboard_on_b(port_a: int, port_b: int) -> None:
                 1,
                 {"t": [[4_000_000_000_000, "7.5"]]},
             )
+
+
+TENANT, ENTITY = uuid.uuid4(), uuid.uuid4()
+
+
+@pytest.mark.parametrize(
+    "event",
+    [
+        TimeseriesUpdated(
+            TENANT,
+            ENTITY,
+            (
+                TsKvEntry(1, "t", 21.5, DataType.DOUBLE),
+                TsKvEntry(2, "n", 2**62, DataType.LONG),
+                TsKvEntry(3, "on", True, DataType.BOOLEAN),
+                TsKvEntry(4, "s", "text", DataType.STRING),
+                TsKvEntry(5, "j", '{"a":[1,2]}', DataType.JSON),
+            ),
+        ),
+        TimeseriesDeleted(TENANT, ENTITY, ("t", "n"), (TsKvEntry(1, "t", 1.0, DataType.DOUBLE),)),
+        AttributesUpdated(
+            TENANT,
+            ENTITY,
+            AttributeScope.SHARED_SCOPE,
+            (AttributeKvEntry("target", 22.0, DataType.DOUBLE, 77),),
+        ),
+        AttributesDeleted(TENANT, ENTITY, AttributeScope.SERVER_SCOPE, ("a", "b")),
+    ],
+)
+def test_telemetry_events_cross_the_bus_unchanged(event: Any) -> None:
+    kind, *raw = orjson.loads(orjson.dumps(encode_telemetry(event)))
+    assert decode_telemetry(kind, raw) == event
+
+
+def test_not_a_number_crosses_the_bus() -> None:
+    event = TimeseriesUpdated(TENANT, ENTITY, (TsKvEntry(1, "t", math.nan, DataType.DOUBLE),))
+    kind, *raw = orjson.loads(orjson.dumps(encode_telemetry(event)))
+    decoded = decode_telemetry(kind, raw)
+    assert isinstance(decoded, TimeseriesUpdated)
+    assert decoded.entries[0].value_as_string() == "NaN"
