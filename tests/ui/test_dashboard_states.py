@@ -131,6 +131,9 @@ def test_build_states_with_aliases_and_open_a_row_in_its_state(page: Page, ui_no
         config.get_by_text(f"Header button: Overview → dashboard Overview {prefix}")
     ).to_be_visible()
     config.get_by_test_id("widget-apply").click()
+    # A copy of the table goes to the details state too.
+    page.get_by_role("button", name="Copy Pumps to a state").click()
+    page.get_by_role("menuitem", name="Pump details").click()
     page.get_by_test_id("save-dashboard").click()
     expect(page.get_by_text("Dashboard saved")).to_be_visible()
 
@@ -145,8 +148,11 @@ def test_build_states_with_aliases_and_open_a_row_in_its_state(page: Page, ui_no
         "entityNameFilter": prefix,
     }
     assert filters["Selected pump"]["type"] == "stateEntity"
-    (table,) = [w for w in configuration["widgets"].values() if w["config"]["title"] == "Pumps"]
-    (action,) = table["config"]["actions"]["rowClick"]
+    tables = [w for w in configuration["widgets"].values() if w["config"]["title"] == "Pumps"]
+    assert len({t["id"] for t in tables}) == 2
+    details_layout = configuration["states"]["pump_details"]["layouts"]["main"]["widgets"]
+    assert {t["id"] for t in tables} & set(details_layout)
+    (action,) = tables[0]["config"]["actions"]["rowClick"]
     assert action["type"] == "openDashboardState"
     assert action["targetDashboardStateId"] == "pump_details"
 
@@ -157,6 +163,7 @@ def test_build_states_with_aliases_and_open_a_row_in_its_state(page: Page, ui_no
     rows.filter(has_text=f"{prefix} B").click()
     card = page.locator("[data-widget-title='Pump temperature']")
     expect(card).to_contain_text("42.5")
+    expect(page.locator("[data-widget-title='Pumps']")).to_have_count(1)  # the copy
     stack = _state_stack(page.url)
     assert [frame["id"] for frame in stack] == ["default", "pump_details"]
     assert stack[1]["params"]["entityId"] == {"entityType": "DEVICE", "id": pump_b}

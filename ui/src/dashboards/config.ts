@@ -191,3 +191,17 @@ export function importBody(text: string): { title: string; configuration: Dashbo
   if (!title.trim()) throw new Error('The file has no dashboard title');
   return { title, configuration: normalizeConfiguration(file.configuration), image: typeof file.image === 'string' ? file.image : null };
 }
+
+/** A copy of a widget (new id, same configuration and size) at the first free place of a state. */
+export function copyWidgetToState(config: DashboardConfiguration, widgetId: string, stateId: string, id = newId()): [DashboardConfiguration, string] {
+  const widget = config.widgets[widgetId];
+  if (!widget || !config.states[stateId]) return [config, widgetId];
+  const layout = layoutOf(config, stateId);
+  const { row, col } = freeSpot(Object.values(layout), widget.sizeX, widget.sizeY);
+  const copy: Widget = { ...structuredClone(widget), id, row, col };
+  const next = withLayout({ ...config, widgets: { ...config.widgets, [id]: copy } }, {
+    ...layout,
+    [id]: { sizeX: widget.sizeX, sizeY: widget.sizeY, row, col },
+  }, stateId);
+  return [next, id];
+}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { addWidget, emptyConfiguration, gridItems, layoutOf, normalizeConfiguration, removeWidget } from './config';
+import { addWidget, copyWidgetToState, emptyConfiguration, gridItems, layoutOf, normalizeConfiguration, removeWidget } from './config';
 import {
   actionTarget,
   addState,
@@ -70,6 +70,18 @@ describe('dashboard states', () => {
     expect(offRoot.widgets.table).toBeDefined();
     expect(gridItems(offRoot).map((i) => i.i)).toEqual([]);
     expect(removeWidget(offRoot, 'table', details).widgets.table).toBeUndefined();
+  });
+
+  it('copies a widget into another state as a widget of its own', () => {
+    const { config, details } = twoStates();
+    const [copied, id] = copyWidgetToState(config, 'table', details, 'copy');
+    expect(id).toBe('copy');
+    expect(gridItems(copied, details).map((i) => i.i)).toEqual(['card', 'copy']);
+    expect(copied.widgets.copy!.config).toEqual(config.widgets.table!.config);
+    expect(copied.widgets.copy!.config).not.toBe(config.widgets.table!.config);
+    expect(layoutOf(copied, details).copy).toMatchObject({ sizeX: config.widgets.table!.sizeX, row: 0 });
+    expect(gridItems(copied).map((i) => i.i)).toEqual(['table']);
+    expect(copyWidgetToState(config, 'table', 'missing')[0]).toBe(config);
   });
 
   it('deletes a state with its own widgets, never the root', () => {

@@ -9,7 +9,7 @@ import { describeError } from '../../api/errors';
 import { useUser } from '../../auth/session';
 import { apiLookup, dashboard as loadDashboard, saveDashboard } from '../../dashboards/api';
 import { cachedLookup, type ResolvedEntity } from '../../dashboards/datasource';
-import { addWidget, applyGrid, GRID_COLUMNS, gridItems, normalizeConfiguration, removeWidget, setTimewindow, type GridItem } from '../../dashboards/config';
+import { addWidget, applyGrid, copyWidgetToState, GRID_COLUMNS, gridItems, normalizeConfiguration, removeWidget, setTimewindow, type GridItem } from '../../dashboards/config';
 import { LIBRARY, type WidgetKind } from '../../dashboards/library';
 import { LiveHub } from '../../dashboards/live';
 import { encodeStateParam, initialStack, navigate, openState, stateOptions, type StateFrame, type WidgetAction } from '../../dashboards/states';
@@ -321,7 +321,14 @@ function Grid({ config, stateId, editing, onChange, onConfigure }: {
   const items = gridItems(config, stateId);
   const narrow = width < NARROW_PX;
   const view = (id: string) => (
-    <WidgetView widget={config.widgets[id]!} editing={editing} onConfigure={() => onConfigure(id)} onRemove={() => onChange(removeWidget(config, id, stateId))} />
+    <WidgetView
+      widget={config.widgets[id]!}
+      editing={editing}
+      onConfigure={() => onConfigure(id)}
+      onRemove={() => onChange(removeWidget(config, id, stateId))}
+      copyTargets={stateOptions(config).filter((o) => o.value !== stateId)}
+      onCopy={(target) => onChange(copyWidgetToState(config, id, target)[0])}
+    />
   );
 
   if (mounted && narrow) {

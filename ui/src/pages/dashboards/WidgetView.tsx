@@ -1,5 +1,5 @@
-import { ActionIcon, Button, Center, Group, Loader, Paper, Text, Tooltip } from '@mantine/core';
-import { IconGripVertical, IconSettings, IconTrash } from '@tabler/icons-react';
+import { ActionIcon, Button, Center, Group, Loader, Menu, Paper, Text, Tooltip } from '@mantine/core';
+import { IconCopy, IconGripVertical, IconSettings, IconTrash } from '@tabler/icons-react';
 import { Component, lazy, Suspense, type ComponentType, type ReactNode } from 'react';
 import { describeWidget, type WidgetKind } from '../../dashboards/library';
 import { widgetActions } from '../../dashboards/states';
@@ -46,10 +46,13 @@ interface Props {
   editing: boolean;
   onConfigure: () => void;
   onRemove: () => void;
+  /** Other states a copy of the widget can go to (builder). */
+  copyTargets?: { value: string; label: string }[];
+  onCopy?: (stateId: string) => void;
 }
 
 /** A widget's frame (title, edit buttons) around the renderer of its type. */
-export function WidgetView({ widget, editing, onConfigure, onRemove }: Props) {
+export function WidgetView({ widget, editing, onConfigure, onRemove, copyTargets = [], onCopy }: Props) {
   const descriptor = describeWidget(widget.typeFullFqn);
   const Renderer = descriptor ? RENDERERS[descriptor.kind] : undefined;
   const title = widget.config.showTitle === false ? '' : widget.config.title ?? descriptor?.name ?? '';
@@ -81,6 +84,23 @@ export function WidgetView({ widget, editing, onConfigure, onRemove }: Props) {
                   <IconSettings size={14} />
                 </ActionIcon>
               </Tooltip>
+              {onCopy && copyTargets.length > 0 && (
+                <Menu position="bottom-end">
+                  <Menu.Target>
+                    <ActionIcon variant="subtle" size="sm" aria-label={`Copy ${widget.config.title ?? 'widget'} to a state`}>
+                      <IconCopy size={14} />
+                    </ActionIcon>
+                  </Menu.Target>
+                  <Menu.Dropdown>
+                    <Menu.Label>Copy to state</Menu.Label>
+                    {copyTargets.map((t) => (
+                      <Menu.Item key={t.value} onClick={() => onCopy(t.value)}>
+                        {t.label}
+                      </Menu.Item>
+                    ))}
+                  </Menu.Dropdown>
+                </Menu>
+              )}
               <Tooltip label="Remove">
                 <ActionIcon variant="subtle" size="sm" color="red" aria-label={`Remove ${widget.config.title ?? 'widget'}`} onClick={onRemove}>
                   <IconTrash size={14} />
