@@ -16,6 +16,7 @@ accepted                                   PUBACK 0x00
 unknown ``v1/gateway/...`` topic           PUBACK 0x90, session kept
 body not JSON, a child part unreadable     v5: PUBACK 0x99, session kept; v3: close
 a child or the tenant over a rate limit    v5: PUBACK 0x97, session kept; v3: close
+a new child past the profile's maxDevices  v5: PUBACK 0x97, session kept; v3: close
 not an object, nothing usable, empty name  PUBACK 0x83, then close
 queue or database failure                  PUBACK 0x80, then close
 =========================================  ==============================================
@@ -34,7 +35,7 @@ from typing import Any
 import orjson
 from sqlalchemy.exc import SQLAlchemyError
 
-from industryos.entities.errors import EntityError
+from industryos.entities.errors import EntitiesLimitExceeded, EntityError
 from industryos.transport.auth import DeviceIdentity
 from industryos.transport.device_api import BackendError, DeviceApi, PayloadError, RateLimited
 from industryos.transport.mqtt.application import ACCEPTED, PublishResult
@@ -125,6 +126,9 @@ class GatewayHandler:
             return exc.result(v5)
         except BackendError as exc:
             return GatewayError(str(exc)).result(v5)
+        except EntitiesLimitExceeded as exc:  # a tenant quota, not a backend failure
+            log.warning("%r: child not created on %r: %s", connection, publish.topic, exc)
+            return GatewayRateLimited(str(exc)).result(v5)
         except (EntityError, SQLAlchemyError, OSError) as exc:
             log.error("%r: %r failed: %r", connection, publish.topic, exc)
             return GatewayError(str(exc)).result(v5)
