@@ -16,7 +16,8 @@ tenant profile key                     counts
 =====================================  ==========================================
 
 A refused message consumes nothing. Limits are read from the tenant profile at most every
-``refresh_s`` seconds per tenant, never once per message.
+``refresh_s`` seconds per tenant, never once per message; :meth:`RateLimiter.forget_limits`
+(called when a profile or a tenant's profile changes) makes the next message re-read them.
 """
 
 from __future__ import annotations
@@ -117,6 +118,13 @@ class RateLimiter:
             admitted.append((bucket, amount))
         for bucket, amount in admitted:
             bucket.take(amount)
+
+    def forget_limits(self, tenant_id: uuid.UUID | None) -> None:
+        """Re-read the limits of ``tenant_id`` (None: of every tenant) on the next message."""
+        if tenant_id is None:
+            self._limits.clear()
+        else:
+            self._limits.pop(tenant_id, None)
 
     def forget_device(self, device_id: uuid.UUID) -> None:
         """Drop a device's buckets (it disconnected for good or was deleted)."""

@@ -115,6 +115,8 @@ class DeviceTransports:
         server_rpc = ServerRpc(sessions)
         client_rpc = ClientRpcReplies(settings.client_rpc_timeout_s)
         claims = DeviceClaims(core.telemetry)
+        limiter = RateLimiter(tenant_limits_source(core))
+        core.limits.on_changed(limiter.forget_limits)  # profile edits apply at once
         api = DeviceApi(
             queue,
             topic,
@@ -123,7 +125,7 @@ class DeviceTransports:
             server_rpc=server_rpc,
             client_rpc=client_rpc,
             claims=claims,
-            limiter=RateLimiter(tenant_limits_source(core)),
+            limiter=limiter,
         )
 
         async def load_profile(profile_id: uuid.UUID) -> DeviceProfile | None:

@@ -88,3 +88,27 @@ async def test_session_limits_report_the_profile() -> None:
         "telemetryMessages": None,
         "telemetryDataPoints": None,
     }
+
+
+async def test_forgotten_limits_are_read_again_on_the_next_message() -> None:
+    clock = Clock()
+    configurations = [{"transportTenantMsgRateLimit": "1:60"}]
+    reads: list[uuid.UUID] = []
+
+    async def source(tenant_id: uuid.UUID) -> TenantLimits:
+        reads.append(tenant_id)
+        return TenantLimits.from_configuration(configurations[-1])
+
+    limiter = RateLimiter(source, clock=clock)
+    tenant, other, device = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+    await limiter.admit(tenant, device, telemetry_points=None)
+    await limiter.admit(other, device, telemetry_points=None)
+    with pytest.raises(RateLimitExceeded):
+        await limiter.admit(tenant, device, telemetry_points=None)  # cached: still 1:60
+    configurations.append({})  # the profile lost its limit
+    limiter.forget_limits(other)
+    with pytest.raises(RateLimitExceeded):
+        await limiter.admit(tenant, device, telemetry_points=None)  # this tenant not forgotten
+    limiter.forget_limits(None)
+    await limiter.admit(tenant, device, telemetry_points=None)
+    assert reads == [tenant, other, tenant]
