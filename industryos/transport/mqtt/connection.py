@@ -92,6 +92,34 @@ class Registry(Protocol):
 class Connection(Generic[ContextT]):
     """Serves one network connection from CONNECT to close."""
 
+    __slots__ = (  # one per device connection: no per-instance __dict__ (RSS per idle device)
+        "_app",
+        "_app_closed",
+        "_closing",
+        "_config",
+        "_decoder",
+        "_deliveries",
+        "_done",
+        "_finished",
+        "_flush_scheduled",
+        "_job_room",
+        "_jobs",
+        "_loop",
+        "_out",
+        "_peer_certificate",
+        "_reader",
+        "_registry",
+        "_room",
+        "_started",
+        "_streaming",
+        "_tail",
+        "_v5",
+        "_worker",
+        "_writer",
+        "peer",
+        "session",
+    )
+
     def __init__(
         self,
         reader: asyncio.StreamReader,
@@ -116,7 +144,8 @@ class Connection(Generic[ContextT]):
         self._closing = False
         self._app_closed = False
         self._v5 = False
-        self._jobs: deque[Job | Publish] = deque()
+        self._jobs: deque[Job | Publish] | None = None
+        """Created with the first job, dropped when the worker runs dry (a deque is 760 B)."""
         self._job_room: asyncio.Future[None] | None = None
         self._worker: asyncio.Task[None] | None = None
         self._started = False
@@ -400,11 +429,14 @@ class Connection(Generic[ContextT]):
 
     def _enqueue(self, job: Job | Publish) -> Awaitable[None] | None:
         """Queue ``job`` for the worker (started on demand); a future when the queue is full."""
-        self._jobs.append(job)
+        jobs = self._jobs
+        if jobs is None:
+            jobs = self._jobs = deque()
+        jobs.append(job)
         if self._worker is None:
             assert self.session is not None
             self._worker = self._loop.create_task(self._work(self.session))
-        if len(self._jobs) < self._config.max_pending_packets:
+        if len(jobs) < self._config.max_pending_packets:
             return None
         self._job_room = self._loop.create_future()
         return self._job_room
@@ -417,6 +449,7 @@ class Connection(Generic[ContextT]):
         The worker only exists while there is work: an idle connection holds no task.
         """
         jobs, limit = self._jobs, self._config.max_pending_packets
+        assert jobs is not None
         try:
             while jobs:
                 job = jobs.popleft()
@@ -439,6 +472,8 @@ class Connection(Generic[ContextT]):
                     self._app_close(ReasonCode.IMPLEMENTATION_SPECIFIC_ERROR)
         finally:
             self._worker = None
+            if not jobs:
+                self._jobs = None
 
     async def _start_delivery(
         self, session: Session[ContextT], publish: Publish, previous: asyncio.Task[None] | None

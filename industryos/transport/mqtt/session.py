@@ -110,6 +110,28 @@ class _Inbound:
 class Session(Generic[ContextT]):
     """One connected client, as the application sees it (``publish``, ``disconnect``)."""
 
+    __slots__ = (  # one per device connection: no per-instance __dict__ (RSS per idle device)
+        "_inbound",
+        "_last_received",
+        "_limits",
+        "_link",
+        "_loop",
+        "_next_packet_id",
+        "_outbound",
+        "_quota_waiting",
+        "_send_quota",
+        "_watchdog",
+        "client_id",
+        "close_reason",
+        "context",
+        "keep_alive",
+        "protocol_level",
+        "session_key",
+        "state",
+        "username",
+        "v5",
+    )
+
     def __init__(
         self,
         link: Link,
