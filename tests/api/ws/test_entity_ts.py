@@ -24,14 +24,15 @@ async def _write(admin: httpx.AsyncClient, device: str, points: list[dict[str, A
     assert response.status_code == 200, response.text
 
 
+PAGE_LINK = {
+    "pageSize": 10,
+    "page": 0,
+    "sortOrder": {"key": {"type": "ENTITY_FIELD", "key": "name"}, "direction": "ASC"},
+}
 QUERY = {
     "entityFilter": {"type": "deviceType", "deviceTypes": ["thermostat"]},
     "entityFields": [{"type": "ENTITY_FIELD", "key": "name"}],
-    "pageLink": {
-        "pageSize": 10,
-        "page": 0,
-        "sortOrder": {"key": {"type": "ENTITY_FIELD", "key": "name"}, "direction": "ASC"},
-    },
+    "pageLink": PAGE_LINK,
 }
 POINTS = [
     {"ts": 1000, "values": {"temperature": 10}},
@@ -273,3 +274,28 @@ async def test_history_on_the_legacy_envelope(live: Live) -> None:
         reply = await recv_json(connection)
         assert reply["cmdUpdateType"] == "ENTITY_DATA"
         assert _series(reply["data"]["data"][0]) == [(2500, "30")]
+
+
+async def test_dynamic_page_carries_series_of_entities_that_join_it(live: Live) -> None:
+    a = await live.platform.new_tenant("A")
+    t1 = await _device(a.admin, "t1")
+    await _write(a.admin, t1, POINTS)
+    connection = await live.authed(a.admin)
+    async with connection:
+        query = {**QUERY, "pageLink": {**PAGE_LINK, "dynamic": True}}
+        ts_cmd = {"keys": ["temperature"], "startTs": 2000, "timeWindow": 10_000}
+        cmd = {"type": "ENTITY_DATA", "cmdId": 5, "query": query, "tsCmd": ts_cmd}
+        await send_json(connection, {"cmds": [cmd]})
+        first = (await recv_json(connection))["data"]["data"]
+        assert [_series(item) for item in first] == [[(3000, "99"), (2500, "30")]]
+
+        t0 = await _device(a.admin, "t0")  # sorts first: the page is resent with it
+        resent = await recv_json(connection)
+        assert resent["update"] is None
+        page = resent["data"]["data"]
+        assert [item["entityId"]["id"] for item in page] == [t0, t1]
+        assert [_series(item) for item in page] == [[], [(3000, "99"), (2500, "30")]]
+        await _write(a.admin, t0, [{"ts": 4000, "values": {"temperature": 4}}])
+        pushed = await recv_json(connection)
+        assert pushed["update"][0]["entityId"]["id"] == t0
+        assert _series(pushed["update"][0]) == [(4000, "4")]
