@@ -168,7 +168,7 @@ def build_core(db: Database, settings: Settings, publisher: MsgPublisher) -> Cor
         attributes=AttributeRepository(db.engine, timeseries.keys),
     )
     notifications = Notifications.build(db, lookup)
-    alarm_service = NotifyingAlarmService(db, lookup, audit, publisher)
+    alarm_service = NotifyingAlarmService(db, lookup, audit, publisher, limits=limits)
     alarm_service.triggers = tap.triggers = notifications.triggers
     devices = DeviceService(db, repos, device_profiles, audit, publisher, limits=limits)
     return Core(

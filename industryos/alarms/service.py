@@ -23,6 +23,7 @@ from industryos.alarms import store
 from industryos.alarms.enums import AlarmMsgType, CommentType
 from industryos.alarms.model import Alarm, AlarmComment
 from industryos.alarms.propagation import store_propagation
+from industryos.alarms.schema import alarm as alarm_table
 from industryos.entities.access import Caller
 from industryos.entities.audit_service import AuditService
 from industryos.entities.entity_lookup import EntityLookup
@@ -30,6 +31,8 @@ from industryos.entities.errors import InvalidArgument, NotFound, PermissionDeni
 from industryos.entities.events import MsgPublisher
 from industryos.entities.ids import EntityType, now_ms
 from industryos.entities.models import ActionType, Authority
+from industryos.entities.models.entity_limits import UsageKey
+from industryos.entities.tenant_limits import TenantLimitsService
 from industryos.msg import Msg
 from industryos.storage.database import Database
 
@@ -55,9 +58,16 @@ class AlarmService:
     """Alarms of every tenant, behind tenant and customer scoping."""
 
     def __init__(
-        self, db: Database, lookup: EntityLookup, audit: AuditService, publisher: MsgPublisher
+        self,
+        db: Database,
+        lookup: EntityLookup,
+        audit: AuditService,
+        publisher: MsgPublisher,
+        *,
+        limits: TenantLimitsService | None = None,
     ) -> None:
         self._db = db
+        self._limits = limits or TenantLimitsService(db)  # the profile's maxCreatedAlarms
         self._lookup = lookup
         self._audit = audit
         self._publisher = publisher
@@ -109,6 +119,9 @@ class AlarmService:
         async with self._db.transaction() as conn:
             active = await store.find_active(conn, alarm.tenant_id, alarm.originator.id, alarm.type)
             if active is None:
+                await self._limits.check_monthly(
+                    conn, alarm.tenant_id, UsageKey.CREATED_ALARMS, alarm_table
+                )
                 await store.insert_alarm(conn, alarm)
                 await store_propagation(conn, alarm)
                 return AlarmChange(alarm, created=True)

@@ -14,6 +14,7 @@ from starlette.exceptions import HTTPException
 
 from industryos.api.responses import JsonResponse
 from industryos.entities.errors import (
+    ApiUsageLimitExceeded,
     AuthenticationFailed,
     EntitiesLimitExceeded,
     EntityError,
@@ -52,6 +53,7 @@ _ENTITY_ERRORS: tuple[tuple[type[EntityError], int, ErrorCode], ...] = (
     (TokenExpired, 401, ErrorCode.JWT_TOKEN_EXPIRED),
     (AuthenticationFailed, 401, ErrorCode.AUTHENTICATION),
     (PermissionDenied, 403, ErrorCode.PERMISSION_DENIED),
+    (ApiUsageLimitExceeded, 429, ErrorCode.TOO_MANY_REQUESTS),
     (NotFound, 404, ErrorCode.ITEM_NOT_FOUND),
     (InvalidArgument, 400, ErrorCode.BAD_REQUEST_PARAMS),
     (VersionConflict, 409, ErrorCode.VERSION_CONFLICT),

@@ -5,6 +5,7 @@ EntityError
 ├── InvalidArgument     the request breaks a rule of the entity model  → 400 / 31
 ├── PermissionDenied    the caller may not touch this entity           → 403 / 20
 ├── EntitiesLimitExceeded  the tenant profile caps this entity count   → 403 / 41
+├── ApiUsageLimitExceeded  a monthly limit of the profile is used up   → 429 / 33
 └── VersionConflict     a save carried a stale ``version``             → 409 / 35
 """
 
@@ -49,6 +50,10 @@ class EntitiesLimitExceeded(EntityError):
         super().__init__(f"{normal_name(entity_type)}s limit reached")
         self.entity_type = entity_type
         self.limit = limit
+
+
+class ApiUsageLimitExceeded(EntityError):
+    """A monthly usage limit of the tenant profile (created alarms, emails, SMS) is used up."""
 
 
 class VersionConflict(EntityError):

@@ -6,7 +6,10 @@ first-start data all go through them), so no route needs its own check. As in Th
 the check is an indexed ``COUNT(*) ... WHERE tenant_id = ?`` against the profile's
 ``maxDevices``/``maxAssets``/... (0 = unlimited): creation is not hot enough to be worth a
 maintained counter, and a count cannot drift. ``maxOtaPackagesInBytes`` is a ``SUM`` of the
-tenant's stored package sizes.
+tenant's stored package sizes. Monthly usage limits (``maxCreatedAlarms``, ``maxEmails``,
+``maxSms``) count the rows the owning layer keeps, created since the start of the UTC month
+(:meth:`TenantLimitsService.check_monthly`); the caller names its table, so this module
+needs no import of the alarm or notification layers.
 
 The profile limits are cached per tenant. A profile save drops every tenant on it, a
 tenant save (profile reassignment) or delete drops that tenant, so a change applies to the
@@ -25,13 +28,14 @@ import time
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from industryos.devices.ota.schema import ota_package
 from industryos.entities.dashboard_schema import dashboard
-from industryos.entities.errors import EntitiesLimitExceeded, InvalidArgument
+from industryos.entities.errors import ApiUsageLimitExceeded, EntitiesLimitExceeded, InvalidArgument
 from industryos.entities.ids import EntityType
 from industryos.entities.models.entity_limits import EntityLimits, UsageKey
 from industryos.rules.schema import rule_chain
@@ -54,6 +58,21 @@ _COUNTED: Mapping[EntityType, sa.Table] = {
     EntityType.RULE_CHAIN: rule_chain,
 }
 """The table each counted entity type lives in; every one has an index led by tenant_id."""
+
+
+_USED_UP: Mapping[UsageKey, str] = {
+    UsageKey.CREATED_ALARMS: "Alarms creation is disabled",
+    UsageKey.EMAILS: "Email sending is disabled due to API limits!",
+    UsageKey.SMS: "SMS sending is disabled due to API limits!",
+}
+"""ThingsBoard's messages once a monthly usage limit is used up."""
+
+
+def month_start_ms(now: datetime | None = None) -> int:
+    """Epoch milliseconds of the start of the current UTC month (monthly limits reset)."""
+    now = now or datetime.now(UTC)
+    start = now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    return int(start.timestamp() * 1000)
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,6 +189,35 @@ class TenantLimitsService:
             raise InvalidArgument(
                 f"Failed to create the ota package, files size limit is exhausted {limit} bytes!"
             )
+
+    async def check_monthly(
+        self,
+        conn: AsyncConnection,
+        tenant_id: uuid.UUID,
+        key: UsageKey,
+        table: sa.Table,
+        *where: sa.ColumnElement[bool],
+    ) -> None:
+        """Refuse one more use of ``key`` when the rows of ``table`` this month reach it.
+
+        ``table`` needs ``tenant_id`` and ``created_time`` (epoch ms) columns; ``where``
+        narrows the rows that count (e.g. only sent emails).
+        """
+        limit = (await self.limits(tenant_id, conn)).max_usage(key)
+        if limit <= 0:
+            return
+        used = await conn.scalar(
+            sa.select(sa.func.count())
+            .select_from(table)
+            .where(
+                table.c.tenant_id == tenant_id,
+                table.c.created_time >= month_start_ms(),
+                *where,
+            )
+        )
+        if int(used or 0) >= limit:
+            log.debug("tenant %s used up %s (%d this month)", tenant_id, key, limit)
+            raise ApiUsageLimitExceeded(_USED_UP[key])
 
     async def usage_limit(
         self, tenant_id: uuid.UUID, key: UsageKey, conn: AsyncConnection | None = None

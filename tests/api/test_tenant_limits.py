@@ -214,3 +214,23 @@ async def test_ota_upload_past_the_byte_limit_is_refused(platform: Platform) -> 
         ("2", False),
         ("3", True),
     ]
+
+
+async def test_alarm_creation_past_max_created_alarms_is_429(platform: Platform) -> None:
+    sysadmin = await accounts.sysadmin(platform)
+    a = await accounts.tenant(platform, "A")
+    await move_tenant(
+        sysadmin, a.tenant_id, await limited_profile(sysadmin, "One alarm", maxCreatedAlarms=1)
+    )
+    device = await create_device(a.admin, "boiler")
+
+    def body(kind: str, severity: str = "MAJOR") -> Json:
+        return {"originator": device["id"], "type": kind, "severity": severity}
+
+    await create(a.admin, "/api/alarm", **body("heat"))
+    refused = await a.admin.post("/api/alarm", json=body("smoke"))
+    assert_error(refused, 429, 33)
+    assert refused.json()["message"] == "Alarms creation is disabled"
+    updated = await a.admin.post("/api/alarm", json=body("heat", "CRITICAL"))
+    assert updated.status_code == 200, updated.text  # the active alarm is updated, not created
+    assert updated.json()["severity"] == "CRITICAL"
