@@ -1,9 +1,10 @@
-"""The system administrator's pages end to end: a tenant, its first admin, the mail settings."""
+"""The system administrator's pages end to end: a tenant, its first admin, mail and SMS settings."""
 
 from __future__ import annotations
 
 import re
 
+import httpx
 from playwright.sync_api import Browser, Page, expect
 
 from tests.notify.smtp import smtp_server
@@ -121,3 +122,29 @@ def test_send_test_mail_reaches_the_signed_in_sysadmin(page: Page) -> None:
         assert [recipients for recipients, _ in mailbox.messages] == [[SYSADMIN[0]]]
     page.get_by_role("button", name="Send test mail").click()  # the server is gone now
     expect(page.get_by_text("Unable to send mail", exact=False)).to_be_visible()
+
+
+def test_system_sms_settings_keep_the_aws_secret_write_only(page: Page, ui_node: UiNode) -> None:
+    sign_in(page, *SYSADMIN)
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="SMS settings").click()
+    expect(page.get_by_text("The provider the platform sends SMS through")).to_be_visible()
+    page.get_by_text("Amazon SNS", exact=True).click()
+    page.get_by_label("AWS access key ID").fill("AKIAE2E")
+    page.get_by_label("AWS secret access key").fill("aws-e2e-secret")
+    page.get_by_label("AWS region").fill("eu-central-1")
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_text("SMS settings saved")).to_be_visible()
+
+    page.reload()
+    expect(page.get_by_label("AWS access key ID")).to_have_value("AKIAE2E")
+    expect(page.get_by_label("AWS region")).to_have_value("eu-central-1")
+    expect(page.get_by_label("AWS secret access key")).to_have_value("")
+    assert "aws-e2e-secret" not in page.content()
+    stored = httpx.get(
+        f"{ui_node.base_url}/api/admin/settings/sms", headers=ui_node.login(*SYSADMIN)
+    ).json()
+    assert stored["jsonValue"] == {
+        "type": "AWS_SNS",
+        "accessKeyId": "AKIAE2E",
+        "region": "eu-central-1",
+    }

@@ -48,23 +48,30 @@ export function EntityDetailPage<T>(props: Props<T>) {
   load.current = props.load;
   const { tab = '' } = useParams();
   const navigate = useNavigate();
-  const [entity, setEntity] = useState<T | null>(null);
+  // What was loaded for which id: a page moving to another entity shows no stale one.
+  const [shown, setShown] = useState<{ id: string; entity: T } | null>(null);
   const [error, setError] = useState<string | null>(null);
+  const latest = useRef(id);
+  latest.current = id;
 
   const reload = useCallback(() => {
+    setError(null);
     load
       .current(id)
       .then((loaded) => {
-        setEntity(loaded);
+        if (latest.current !== id) return; // an answer for an entity no longer shown
+        setShown({ id, entity: loaded });
         setError(null);
       })
-      .catch((e: unknown) => setError(describeError(e)));
+      .catch((e: unknown) => latest.current === id && setError(describeError(e)));
   }, [id]);
   useEffect(reload, [reload]);
+  const replace = useCallback((entity: T) => setShown({ id, entity }), [id]);
 
   if (error) return <Alert color="red">{error}</Alert>;
-  if (entity === null) return <Loader m="xl" />;
-  const context: DetailContext<T> = { entity, reload, replace: setEntity };
+  if (shown === null || shown.id !== id) return <Loader m="xl" />;
+  const entity = shown.entity;
+  const context: DetailContext<T> = { entity, reload, replace };
   const tabs = props.tabs(context);
   const current = tabs.some((t) => t.value === tab) ? tab : tabs[0]?.value;
   const title = props.title(entity);
