@@ -167,7 +167,7 @@ def build_core(db: Database, settings: Settings, publisher: MsgPublisher) -> Cor
         timeseries=timeseries.store,
         attributes=AttributeRepository(db.engine, timeseries.keys),
     )
-    notifications = Notifications.build(db, lookup)
+    notifications = Notifications.build(db, lookup, usage=limits)
     alarm_service = NotifyingAlarmService(db, lookup, audit, publisher, limits=limits)
     alarm_service.triggers = tap.triggers = notifications.triggers
     devices = DeviceService(db, repos, device_profiles, audit, publisher, limits=limits)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from industryos.entities.entity_lookup import EntityLookup
+from industryos.entities.tenant_limits import TenantLimitsService
 from industryos.notify.center import NotificationCenter, SendSpec
 from industryos.notify.delivery import RetryPolicy
 from industryos.notify.hooks import NotifyingAlarmService, TriggerPublisher
@@ -45,9 +46,10 @@ class Notifications:
         *,
         retry: RetryPolicy | None = None,
         rate_limit: RateLimit | None = None,
+        usage: TenantLimitsService | None = None,
     ) -> Notifications:
         """Wire the center over ``db``."""
-        center = NotificationCenter(db, retry=retry, rate_limit=rate_limit)
+        center = NotificationCenter(db, retry=retry, rate_limit=rate_limit, usage=usage)
         return cls(center, Triggers(center, lookup))
 
     async def stop(self) -> None:

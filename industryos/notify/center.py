@@ -25,6 +25,7 @@ import sqlalchemy as sa
 from industryos.entities.errors import InvalidArgument, NotFound
 from industryos.entities.ids import EntityType, entity_id_json, now_ms
 from industryos.entities.paging import PageData, PageLink, SortOrder
+from industryos.entities.tenant_limits import TenantLimitsService
 from industryos.notify import schema
 from industryos.notify.catalog import TARGETS, TEMPLATES, Catalog
 from industryos.notify.channels.email import EmailChannel
@@ -88,8 +89,11 @@ class NotificationCenter:
         retry: RetryPolicy | None = None,
         rate_limit: RateLimit | None = None,
         http_timeout_s: float = 10.0,
+        usage: TenantLimitsService | None = None,
     ) -> None:
         self._db = db
+        self.usage = usage or TenantLimitsService(db)
+        """Tenant-profile limits: monthly ``maxEmails`` and ``maxSms``."""
         self.catalog = Catalog(db)
         self.inbox = Inbox(db)
         self.settings = SettingsStore(db)
@@ -187,6 +191,7 @@ class NotificationCenter:
                         method=method,
                         recipient=label,
                         send=send,
+                        usage=self.usage,
                     )
                 )
         await asyncio.gather(*jobs)

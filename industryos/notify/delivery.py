@@ -2,9 +2,11 @@
 
 Each (request, method, recipient) gets a ``notification_delivery`` row: PENDING when
 created, then SENT, FAILED (with the last error and the attempt count) or SKIPPED (rate
-limit). A :class:`RetryableFailure` is retried after ``base_delay_s * 2**attempt`` up to
-``attempts`` times; a plain :class:`DeliveryFailed` ends at once. Delivery errors are the
-far end's fault (WARNING); an unexpected exception is ours (ERROR) and fails the row.
+limit, or the tenant profile's monthly ``maxEmails``/``maxSms`` used up: SENT rows of the
+method this month count). A :class:`RetryableFailure` is retried after
+``base_delay_s * 2**attempt`` up to ``attempts`` times; a plain :class:`DeliveryFailed`
+ends at once. Delivery errors are the far end's fault (WARNING); an unexpected exception
+is ours (ERROR) and fails the row.
 """
 
 from __future__ import annotations
@@ -18,7 +20,10 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from industryos.entities.errors import ApiUsageLimitExceeded
 from industryos.entities.ids import now_ms
+from industryos.entities.models.entity_limits import UsageKey
+from industryos.entities.tenant_limits import TenantLimitsService
 from industryos.notify import schema
 from industryos.notify.enums import DeliveryMethod, DeliveryStatus
 from industryos.notify.errors import DeliveryFailed, RetryableFailure
@@ -28,6 +33,12 @@ from industryos.storage.database import Database
 __all__ = ["DeliveryLog", "RetryPolicy", "deliver"]
 
 log = logging.getLogger(__name__)
+
+_MONTHLY: dict[DeliveryMethod, UsageKey] = {
+    DeliveryMethod.EMAIL: UsageKey.EMAILS,
+    DeliveryMethod.SMS: UsageKey.SMS,
+}
+"""Methods a tenant profile caps per month, with the profile key."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +94,22 @@ class DeliveryLog:
                 .values(status=status.value, attempts=attempts, error=error, updated_time=now_ms())
             )
 
+    async def used_up(
+        self, usage: TenantLimitsService, tenant_id: uuid.UUID, method: DeliveryMethod
+    ) -> str | None:
+        """Why the tenant may send no more ``method`` this month, or None."""
+        key = _MONTHLY.get(method)
+        if key is None:
+            return None
+        t = schema.notification_delivery
+        sent = (t.c.method == method.value, t.c.status == DeliveryStatus.SENT.value)
+        async with self._db.read() as conn:
+            try:
+                await usage.check_monthly(conn, tenant_id, key, t, *sent)
+            except ApiUsageLimitExceeded as exc:
+                return exc.message
+        return None
+
     async def of_request(self, tenant_id: uuid.UUID, request_id: uuid.UUID) -> list[dict[str, Any]]:
         """The rows of one request, as JSON."""
         t = schema.notification_delivery
@@ -118,12 +145,18 @@ async def deliver(
     method: DeliveryMethod,
     recipient: str,
     send: Callable[[], Awaitable[None]],
+    usage: TenantLimitsService | None = None,
 ) -> DeliveryStatus:
     """Send once through ``send``, retrying temporary failures; the log keeps the outcome."""
     row = await deliveries.open(tenant_id, request_id, method, recipient)
     if not limits.admit(tenant_id):
         log.warning("notification rate limit of tenant %s reached", tenant_id)
         await deliveries.close(row, DeliveryStatus.SKIPPED, 0, "Rate limit exceeded")
+        return DeliveryStatus.SKIPPED
+    used_up = None if usage is None else await deliveries.used_up(usage, tenant_id, method)
+    if used_up is not None:
+        log.warning("tenant %s: %s", tenant_id, used_up)
+        await deliveries.close(row, DeliveryStatus.SKIPPED, 0, used_up)
         return DeliveryStatus.SKIPPED
     attempt = 0
     while True:
