@@ -10,7 +10,7 @@ sorting (alarm fields, the originator's name, or an entity field / latest value 
 alarm's entity: :mod:`industryos.alarms.data_sort`) and LIMIT/OFFSET. The page's
 ``entityFields``/``latestValues`` come from one more entity query over the page's entities.
 
-Design limits: text search matches the alarm type only.
+``pageLink.textSearch`` looks in the shown ``alarmFields`` (the type when none is shown).
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from industryos.alarms.data_sort import alarm_order, sort_key_names
+from industryos.alarms.data_sort import alarm_order, sort_key_names, text_search
 from industryos.alarms.enums import AlarmSearchStatus, AlarmSeverity
 from industryos.alarms.model import Alarm
 from industryos.alarms.queries import AlarmFilter, AlarmQueries
@@ -233,7 +233,11 @@ class AlarmDataQueries:
         return {item.entity_id: item.entity_type for item in found.data}, found.total_elements
 
     def _where(
-        self, caller: Caller, link: AlarmQueryLink, ids: Sequence[uuid.UUID]
+        self,
+        caller: Caller,
+        link: AlarmQueryLink,
+        ids: Sequence[uuid.UUID],
+        alarm_fields: Sequence[EntityKey] = (),
     ) -> list[sa.ColumnElement[bool]]:
         if caller.is_sys_admin:
             raise PermissionDenied()
@@ -262,7 +266,7 @@ class AlarmDataQueries:
             if link.end_ts > 0:
                 where.append(alarm.c.created_time <= link.end_ts)
         if link.text_search:
-            where.append(sa.func.lower(alarm.c.type).like(f"%{link.text_search.lower()}%"))
+            where.append(text_search(link.text_search, alarm_fields))
         return where
 
     async def count(self, caller: Caller, query: AlarmCountQuery, max_entities: int) -> int:
@@ -284,7 +288,7 @@ class AlarmDataQueries:
         ids, total_entities = await self._entity_ids(caller, query, max_entities)
         if not ids:
             return AlarmDataPage([], 0, link.page_size, link.page, total_entities, frozenset())
-        where = self._where(caller, link, list(ids))
+        where = self._where(caller, link, list(ids), query.alarm_fields)
         count_query = sa.select(sa.func.count()).select_from(alarm).where(*where)
         async with self._db.read() as conn:
             total = int((await conn.execute(count_query)).scalar_one())

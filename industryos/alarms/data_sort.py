@@ -16,6 +16,7 @@ engines: never sorted in Python.
   subquery of a join's ON clause.)
 
 Ties fall back to the alarm's creation time (newest first), then its id, so pages are stable.
+The same alarm-field expressions serve ``textSearch`` (:func:`text_search`).
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ from industryos.entities.query.sources import SOURCES, TypedWhere, entity_set
 from industryos.entities.query.values import KeyJoins
 from industryos.storage import schema
 
-__all__ = ["alarm_order", "listed_entity", "sort_key_names"]
+__all__ = ["alarm_order", "listed_entity", "sort_key_names", "text_search"]
 
 Col = sa.ColumnElement[Any]
 
@@ -92,6 +93,39 @@ _ALARM_FIELDS: dict[str, Col] = {
     "assigneeLastName": _assignee("last_name"),
 }
 """``ALARM_FIELD`` sort keys (an unknown one sorts by ``createdTime``)."""
+
+
+_STATUS_TEXT = sa.case(
+    (sa.and_(alarm.c.cleared.is_(False), alarm.c.acknowledged.is_(False)), "ACTIVE_UNACK"),
+    (sa.and_(alarm.c.cleared.is_(False), alarm.c.acknowledged.is_(True)), "ACTIVE_ACK"),
+    (alarm.c.acknowledged.is_(False), "CLEARED_UNACK"),
+    else_="CLEARED_ACK",
+)
+_TEXT_FIELDS: dict[str, Col] = {
+    **_ALARM_FIELDS,
+    "severity": alarm.c.severity,
+    "status": _STATUS_TEXT,
+    "cleared": _STATUS_TEXT,
+    "acknowledged": _STATUS_TEXT,
+}
+
+
+def text_search(text: str, alarm_fields: Collection[EntityKey]) -> Col:
+    """``pageLink.textSearch``: ``text`` in any shown alarm field (as ThingsBoard: contained,
+    case-insensitive; severity and status as their names), or in the type when no alarm
+    field is shown."""
+    columns = [
+        _TEXT_FIELDS[key.key]
+        for key in alarm_fields
+        if key.type is EntityKeyType.ALARM_FIELD and key.key in _TEXT_FIELDS
+    ] or [alarm.c.type]
+    needle = text.lower()
+    return sa.or_(
+        *(
+            sa.func.lower(sa.cast(column, sa.Text())).contains(needle, autoescape=True)
+            for column in dict.fromkeys(columns)
+        )
+    )
 
 
 def listed_entity(ids: Collection[uuid.UUID], propagated: bool) -> Col:

@@ -268,3 +268,27 @@ async def test_propagated_alarms_sorted_by_the_asset_they_are_listed_under(
         "a-pump",
         "z-pump",
     ]
+
+
+async def test_text_search_looks_in_the_shown_alarm_fields(queried: Platform) -> None:
+    a = await accounts.tenant(queried, "A")
+    pump = await create_device(a.admin, "Pump-7")
+    fan = await create_device(a.admin, "fan")
+    hot = await _alarm(a.admin, pump)
+    battery = await _alarm(a.admin, fan, type="Low Battery", severity="WARNING")
+    await a.admin.post(f"/api/alarm/{battery['id']['id']}/ack")
+    shown = [
+        {"type": "ALARM_FIELD", "key": key} for key in ("type", "originator", "severity", "status")
+    ]
+
+    async def found(text: str, fields: list[Json]) -> list[str]:
+        query = {**_query(DEVICES, textSearch=text), "alarmFields": fields}
+        return [item["id"]["id"] for item in (await _find(a.admin, query))["data"]]
+
+    assert await found("pump-", shown) == [hot["id"]["id"]]  # the originator's name
+    assert await found("warn", shown) == [battery["id"]["id"]]  # severity by name
+    assert await found("active_ack", shown) == [battery["id"]["id"]]  # status by name
+    assert await found("BATTERY", shown) == [battery["id"]["id"]]
+    assert await found("%", shown) == []  # a wildcard is a plain character
+    assert await found("pump", [{"type": "ALARM_FIELD", "key": "type"}]) == []
+    assert await found("temperature", []) == [hot["id"]["id"]]  # no fields shown: the type
