@@ -124,7 +124,8 @@ def test_device_firmware_panel_assigns_and_follows_the_device_live(
     device = _device(ui_node, admin, "OTA Valve", type=profile_name)
     device_id = str(device["id"]["id"])  # type: ignore[index]
     profile_id = str(device["deviceProfileId"]["id"])  # type: ignore[index]
-    _upload_package(ui_node, admin, profile_id, "2.0.0")
+    profile_package = _upload_package(ui_node, admin, profile_id, "2.0.0")
+    own_package = _upload_package(ui_node, admin, profile_id, "2.1.0")
     token = httpx.get(
         f"{ui_node.base_url}/api/device/{device_id}/credentials", headers=admin
     ).json()["credentialsId"]
@@ -133,13 +134,30 @@ def test_device_firmware_panel_assigns_and_follows_the_device_live(
     page.goto(f"/devices/{device_id}/firmware")
     card = page.get_by_test_id("ota-FIRMWARE")
     expect(card.get_by_test_id("ota-FIRMWARE-state")).to_have_text("No update")
-    _pick(card, page, "Firmware package", "ui-fw 2.0.0")
+
+    # The profile's package, chosen on the profile page, is the device's until it has its own.
+    page.goto(f"/device-profiles/{profile_id}/firmware")
+    _pick(
+        page.get_by_test_id("profile-ota-FIRMWARE"),
+        page,
+        "Firmware package of the profile",
+        "ui-fw 2.0.0",
+    )
+    page.get_by_role("button", name="Save profile").click()
+    expect(page.get_by_text(f"Saved {profile_name}")).to_be_visible()
+    profile = httpx.get(f"{ui_node.base_url}/api/deviceProfile/{profile_id}", headers=admin).json()
+    assert profile["firmwareId"]["id"] == profile_package
+    page.goto(f"/devices/{device_id}/firmware")
+    expect(card).to_contain_text("ui-fw 2.0.0 (from profile)")
+
+    _pick(card, page, "Firmware package", "ui-fw 2.1.0")
     card.get_by_role("button", name="Assign").click()
     expect(page.get_by_text("Firmware assignment saved")).to_be_visible()
-    expect(card).to_contain_text("ui-fw 2.0.0")
+    expect(card).to_contain_text("ui-fw 2.1.0")
+    expect(card).not_to_contain_text("(from profile)")
     expect(card.get_by_test_id("ota-FIRMWARE-state")).to_have_text(re.compile("Queued|Initiated"))
     stored = httpx.get(f"{ui_node.base_url}/api/device/{device_id}", headers=admin).json()
-    assert stored["firmwareId"]["id"]
+    assert stored["firmwareId"]["id"] == own_package
 
     # The device reports its progress; the panel follows without a reload.
     telemetry = {
