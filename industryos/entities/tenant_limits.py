@@ -17,8 +17,11 @@ next request without a restart. Design limit: in a cluster, the other nodes lear
 change only when their entry expires (``ttl_s``, a minute by default); there is no
 cross-node invalidation message yet.
 
-Concurrency: two creations racing at ``max - 1`` may both pass (ThingsBoard has the same
-window); the limit is a quota, not an invariant of the data.
+Concurrency: for a tenant with a limit, the check locks the tenant's row
+(``SELECT ... FOR UPDATE`` on PostgreSQL; SQLite write transactions are serialised by
+``BEGIN IMMEDIATE`` already), so concurrent creations of one tenant count one after the
+other and never overshoot the limit (ThingsBoard's check has that window). Tenants without
+a limit pay nothing: no lock, no count.
 """
 
 from __future__ import annotations
@@ -73,6 +76,13 @@ def month_start_ms(now: datetime | None = None) -> int:
     now = now or datetime.now(UTC)
     start = now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
     return int(start.timestamp() * 1000)
+
+
+async def _lock_tenant(conn: AsyncConnection, tenant_id: uuid.UUID) -> None:
+    """Serialise the tenant's limited writes until commit (SQLite omits the clause)."""
+    await conn.execute(
+        sa.select(schema.tenant.c.id).where(schema.tenant.c.id == tenant_id).with_for_update()
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,6 +167,7 @@ class TenantLimitsService:
         limit = (await self.limits(tenant_id, conn)).max_count(entity_type)
         if limit <= 0:
             return None
+        await _lock_tenant(conn, tenant_id)
         table = _COUNTED[entity_type]
         count = await conn.scalar(
             sa.select(sa.func.count()).select_from(table).where(table.c.tenant_id == tenant_id)
@@ -180,6 +191,7 @@ class TenantLimitsService:
         limit = (await self.limits(tenant_id, conn)).max_usage(UsageKey.OTA_BYTES)
         if limit <= 0:
             return
+        await _lock_tenant(conn, tenant_id)
         stored = await conn.scalar(
             sa.select(sa.func.coalesce(sa.func.sum(ota_package.c.data_size), 0)).where(
                 ota_package.c.tenant_id == tenant_id

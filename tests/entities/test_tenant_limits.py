@@ -7,6 +7,7 @@ tenant is not, and a changed profile or a reassigned tenant applies at once.
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -246,5 +247,24 @@ async def test_rule_engine_creation_and_provisioning_are_refused_at_the_limit(
         assert refused.status is ProvisionStatus.FAILURE
         names = {d.name for d in (await core.devices.page(admin, ALL)).data}
         assert names == {"by-rule", "p1"}
+    finally:
+        await setup.close()
+
+
+async def test_concurrent_creations_never_overshoot_the_limit(
+    engine: AsyncEngine, tmp_path: Path
+) -> None:
+    setup = await core_with_tenant(engine, tmp_path)
+    core = setup.core
+    try:
+        await put_on_profile(setup, limited("Three", maxDevices=3))
+        outcomes = await asyncio.gather(
+            *(core.devices.save(setup.admin, Device(name=f"d{n}")) for n in range(6)),
+            return_exceptions=True,
+        )
+        refused = [o for o in outcomes if isinstance(o, EntitiesLimitExceeded)]
+        created = [o for o in outcomes if isinstance(o, Device)]
+        assert (len(created), len(refused)) == (3, 3)
+        assert (await core.devices.page(setup.admin, ALL)).total_elements == 3
     finally:
         await setup.close()
