@@ -9,13 +9,20 @@ past the limit; an OTA upload past ``maxOtaPackagesInBytes`` is refused.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import httpx
 
 from industryos.api.routes import bulk_import as bulk_routes
 from industryos.api.routes import ota as ota_routes
+from industryos.api.routes import rule_chains as chain_routes
 from industryos.entities.bulk_import import BulkImport
+from industryos.queue.embedded import EmbeddedQueue, EmbeddedQueueConfig
+from industryos.rules.engine import RuleEngine
+from industryos.rules.entities import EntityFields
+from industryos.rules.nodes.base import ServiceSet
+from industryos.rules.service import RuleChainService
 from tests.api import accounts
 from tests.api.checks import PAGE, assert_error, create, create_device, total
 from tests.api.conftest import Platform
@@ -234,3 +241,35 @@ async def test_alarm_creation_past_max_created_alarms_is_429(platform: Platform)
     updated = await a.admin.post("/api/alarm", json=body("heat", "CRITICAL"))
     assert updated.status_code == 200, updated.text  # the active alarm is updated, not created
     assert updated.json()["severity"] == "CRITICAL"
+
+
+async def test_rule_chain_creation_and_import_past_max_rule_chains_is_403(
+    platform: Platform, tmp_path: Path
+) -> None:
+    core = platform.core
+    service = RuleChainService(core.db, limits=core.limits)
+    queue = await EmbeddedQueue.open(EmbeddedQueueConfig(data_dir=tmp_path / "q"))
+    engine = RuleEngine(queue, service, ServiceSet(), EntityFields(core.db))
+    chain_routes.install(platform.app, chain_routes.RuleChainApi(service, engine))
+    try:
+        sysadmin = await accounts.sysadmin(platform)
+        a = await accounts.tenant(platform, "A")
+        await move_tenant(
+            sysadmin, a.tenant_id, await limited_profile(sysadmin, "Two", maxRuleChains=2)
+        )
+        await create(a.admin, "/api/ruleChain", name="first")
+        await create(a.admin, "/api/ruleChain", name="second")
+        assert_limit(
+            await a.admin.post("/api/ruleChain", json={"name": "third"}),
+            "RULE_CHAIN",
+            "Rule chains limit reached",
+            2,
+        )
+        imported = await a.admin.post(
+            "/api/ruleChains/import", json={"ruleChains": [{"name": "imported"}], "metadata": []}
+        )
+        assert_limit(imported, "RULE_CHAIN", "Rule chains limit reached", 2)
+        assert await total(a.admin, "/api/ruleChains") == 2
+    finally:
+        await engine.stop()
+        await queue.close()
