@@ -5,8 +5,8 @@ messages, alarm changes) are in-process. On a node started with a cluster bus
 (``bus_url``, core NATS), :class:`ClusterFeeds` joins them to the bus in both directions:
 
 * out: catch-all listeners on the node's feeds collect each locally committed event; one
-  task sends what accumulated as one payload (subject :data:`SUBJECT`, orjson), so a burst
-  of writes costs a few bus messages, and the write path only appends to a list;
+  task encodes and sends what accumulated as one payload (subject :data:`SUBJECT`, orjson),
+  so a burst of writes costs a few bus messages, and the write path only appends to a list;
 * in: payloads of other nodes (a node skips its own by its random node id) are decoded and
   published into the local feeds exactly as a local commit would be, reaching every local
   listener (WebSocket subscriptions, and device sessions for shared attributes); the
@@ -178,7 +178,7 @@ class ClusterFeeds:
         self._ready.set()
 
     def _telemetry_out(self, event: TelemetryEvent) -> None:
-        self._queue(encode_telemetry(event))
+        self._queue(event)  # encoded by the sender, off the write path
 
     def _alarm_out(self, tenant_id: uuid.UUID, event: AlarmChanged) -> None:
         self._queue(["al", event.alarm.to_row(), event.deleted])
@@ -190,15 +190,16 @@ class ClusterFeeds:
         while True:
             await self._ready.wait()
             self._ready.clear()
-            batch, self._pending = self._pending, []
-            if not batch:
+            pending, self._pending = self._pending, []
+            if not pending:
                 continue
             try:
+                batch = [e if isinstance(e, list) else encode_telemetry(e) for e in pending]
                 # default=str: ids read through asyncpg are its own UUID type
                 payload = orjson.dumps({"n": self.node_id, "e": batch}, default=str)
-            except TypeError:
-                self.dropped += len(batch)
-                log.exception("cluster feeds: %d changes could not be encoded", len(batch))
+            except (TypeError, ValueError, AttributeError):
+                self.dropped += len(pending)
+                log.exception("cluster feeds: %d changes could not be encoded", len(pending))
                 continue
             try:
                 await self._bus.publish(self._subject, payload)
