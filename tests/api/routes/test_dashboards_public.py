@@ -149,6 +149,29 @@ async def test_public_ids_of_other_customers_and_tenants_are_refused(platform: P
     b_viewer = platform.client((await _ok(await _public_login(platform, b_public)))["token"])
     assert (await b_viewer.get(f"/api/dashboard/{a_dashboard['id']['id']}")).status_code == 403
     assert (await b_viewer.get(f"/api/dashboard/{b_dashboard['id']['id']}")).status_code == 200
+    # Nothing else of tenant A either, not even what A made public.
+    a_public = await _make_public(a.admin, a_dashboard["id"]["id"])
+    a_device = await _ok(await a.admin.post("/api/device", json={"name": "A public sensor"}))
+    device_id = a_device["id"]["id"]
+    await _ok(await a.admin.post(f"/api/customer/{a_public}/device/{device_id}"))
+    telemetry = f"/api/plugins/telemetry/DEVICE/{device_id}"
+    page = "pageSize=10&page=0"
+    for path in (
+        f"/api/device/{device_id}",
+        f"{telemetry}/values/timeseries?keys=temperature",
+        f"{telemetry}/values/attributes",
+        f"{telemetry}/keys/timeseries",
+        f"/api/alarm/DEVICE/{device_id}?{page}",
+        f"/api/customer/{a_public}",
+        f"/api/customer/{a_public}/devices?{page}",
+        f"/api/customer/{a_public}/dashboards?{page}",
+        f"/api/tenant/devices?{page}",
+        f"/api/tenant/dashboards?{page}",
+    ):
+        response = await b_viewer.get(path)
+        refused = response.status_code in (403, 404)
+        empty_list = response.status_code == 200 and response.json().get("data") == []
+        assert refused or empty_list, (path, response.status_code, response.text)
     # Tenant B's admin can neither publish nor unpublish A's dashboard.
     for request in (b.admin.post, b.admin.delete):
         response = await request(f"/api/customer/public/dashboard/{a_dashboard['id']['id']}")
