@@ -10,12 +10,14 @@ interface Props {
   user?: UserRow | null;
   /** Create users of this customer only (the customer's own page). */
   customerId?: string;
+  /** Create administrators of this tenant only (the sysadmin's tenant page). */
+  tenantId?: string;
   onClose: () => void;
   onSaved: (user: UserRow, created: boolean) => void;
 }
 
 /** A tenant administrator or a customer user: e-mail, names, phone and (when new) the role. */
-export function UserFormModal({ opened, user, customerId, onClose, onSaved }: Props) {
+export function UserFormModal({ opened, user, customerId, tenantId, onClose, onSaved }: Props) {
   const [email, setEmail] = useState('');
   const [firstName, setFirstName] = useState('');
   const [lastName, setLastName] = useState('');
@@ -32,15 +34,15 @@ export function UserFormModal({ opened, user, customerId, onClose, onSaved }: Pr
     setFirstName(user?.firstName ?? '');
     setLastName(user?.lastName ?? '');
     setPhone(user?.phone ?? '');
-    setRole(customerId ? 'CUSTOMER_USER' : (user?.authority ?? 'TENANT_ADMIN'));
+    setRole(customerId ? 'CUSTOMER_USER' : tenantId ? 'TENANT_ADMIN' : (user?.authority ?? 'TENANT_ADMIN'));
     setCustomer(customerId ?? null);
     setError(null);
-    if (!customerId && !user) {
+    if (!customerId && !tenantId && !user) {
       allCustomers()
         .then((cs) => setCustomers(cs.map((c) => ({ value: c.id!.id, label: c.title }))))
         .catch(() => setCustomers([]));
     }
-  }, [opened, user, customerId]);
+  }, [opened, user, customerId, tenantId]);
 
   async function submit(event: FormEvent) {
     event.preventDefault();
@@ -53,6 +55,7 @@ export function UserFormModal({ opened, user, customerId, onClose, onSaved }: Pr
             email: email.trim(),
             authority: role,
             customerId: role === 'CUSTOMER_USER' && customer ? { entityType: 'CUSTOMER', id: customer } : { entityType: 'CUSTOMER', id: NULL_UUID },
+            ...(tenantId ? { tenantId: { entityType: 'TENANT', id: tenantId } } : {}),
           };
       body.firstName = firstName.trim() || null;
       body.lastName = lastName.trim() || null;
@@ -67,7 +70,7 @@ export function UserFormModal({ opened, user, customerId, onClose, onSaved }: Pr
 
   const needsCustomer = !user && role === 'CUSTOMER_USER' && !customer;
   return (
-    <Modal opened={opened} onClose={onClose} title={user ? 'Edit user' : 'Add user'} centered>
+    <Modal opened={opened} onClose={onClose} title={user ? 'Edit user' : tenantId ? 'Add tenant administrator' : 'Add user'} centered>
       <form onSubmit={submit}>
         <Stack>
           {error && (
@@ -81,7 +84,7 @@ export function UserFormModal({ opened, user, customerId, onClose, onSaved }: Pr
             <TextInput label="Last name" value={lastName} onChange={(e) => setLastName(e.currentTarget.value)} />
           </SimpleGrid>
           <TextInput label="Phone" value={phone} onChange={(e) => setPhone(e.currentTarget.value)} />
-          {!user && !customerId && (
+          {!user && !customerId && !tenantId && (
             <>
               <SegmentedControl
                 aria-label="Role"

@@ -21,10 +21,14 @@ interface Props {
   load: (link: PageLink) => Promise<PageData<UserRow>>;
   /** New users belong to this customer. */
   customerId?: string;
+  /** New users administer this tenant (the sysadmin's view of a tenant). */
+  tenantId?: string;
+  addLabel?: string;
+  emptyText?: string;
 }
 
 /** Users with add, edit, activation link, enable/disable login and delete. */
-export function UserTable({ load, customerId }: Props) {
+export function UserTable({ load, customerId, tenantId, addLabel = 'Add user', emptyText = 'No users' }: Props) {
   const me = useUser();
   const paged = usePaged<UserRow>(load, { sortProperty: 'email', sortOrder: 'ASC' });
   const [editing, setEditing] = useState<UserRow | null | undefined>(undefined);
@@ -32,11 +36,11 @@ export function UserTable({ load, customerId }: Props) {
   const [titles, setTitles] = useState<Map<string, string>>(new Map());
 
   useEffect(() => {
-    if (customerId) return;
+    if (customerId || tenantId) return;
     allCustomers()
       .then((cs) => setTitles(new Map(cs.map((c) => [c.id!.id, c.title]))))
       .catch(() => setTitles(new Map()));
-  }, [customerId]);
+  }, [customerId, tenantId]);
 
   async function run(action: () => Promise<unknown>, done: string) {
     try {
@@ -52,7 +56,7 @@ export function UserTable({ load, customerId }: Props) {
     { key: 'email', label: 'E-mail', sort: 'email', render: (u) => <Text size="sm" fw={600}>{u.email}</Text> },
     { key: 'name', label: 'Name', sort: 'firstName', render: (u) => <Text size="sm">{displayName(u) === u.email ? '' : displayName(u)}</Text> },
     { key: 'role', label: 'Role', render: (u) => <Badge variant="light" color={u.authority === 'TENANT_ADMIN' ? 'indigo' : 'teal'}>{AUTHORITY_LABEL[u.authority]}</Badge> },
-    ...(customerId
+    ...(customerId || tenantId
       ? []
       : [
           {
@@ -97,11 +101,11 @@ export function UserTable({ load, customerId }: Props) {
         columns={columns}
         rowKey={(u) => u.id.id}
         searchPlaceholder="Search by e-mail or name"
-        emptyText="No users"
+        emptyText={emptyText}
         minWidth={760}
         toolbar={
           <Button leftSection={<IconPlus size={16} />} onClick={() => setEditing(null)}>
-            Add user
+            {addLabel}
           </Button>
         }
         actions={(u) => (
@@ -137,6 +141,7 @@ export function UserTable({ load, customerId }: Props) {
         opened={editing !== undefined}
         user={editing}
         customerId={customerId}
+        tenantId={tenantId}
         onClose={() => setEditing(undefined)}
         onSaved={(saved, created) => {
           setEditing(undefined);
