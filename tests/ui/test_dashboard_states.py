@@ -134,6 +134,13 @@ def test_build_states_with_aliases_and_open_a_row_in_its_state(page: Page, ui_no
     # A copy of the table goes to the details state too.
     page.get_by_role("button", name="Copy Pumps to a state").click()
     page.get_by_role("menuitem", name="Pump details").click()
+    # Rename the details state after the entity it shows (ThingsBoard's placeholder).
+    page.get_by_test_id("manage-states").click()
+    name = states.get_by_test_id("state-name-pump_details")
+    name.fill("${entityName} details")
+    name.press("Tab")
+    page.keyboard.press("Escape")
+    expect(states).to_have_count(0)
     page.get_by_test_id("save-dashboard").click()
     expect(page.get_by_text("Dashboard saved")).to_be_visible()
 
@@ -141,6 +148,7 @@ def test_build_states_with_aliases_and_open_a_row_in_its_state(page: Page, ui_no
     configuration = stored["configuration"]
     assert set(configuration["states"]) == {"default", "pump_details"}
     assert configuration["states"]["default"]["root"] is True
+    assert configuration["states"]["pump_details"]["name"] == "${entityName} details"
     filters = {a["alias"]: a["filter"] for a in configuration["entityAliases"].values()}
     assert filters["Pumps"] == {
         "type": "entityName",
@@ -169,9 +177,10 @@ def test_build_states_with_aliases_and_open_a_row_in_its_state(page: Page, ui_no
     assert stack[1]["params"]["entityId"] == {"entityType": "DEVICE", "id": pump_b}
     assert stack[1]["params"]["entityName"] == f"{prefix} B"
 
+    expect(page.get_by_test_id("state-select")).to_have_value(f"{prefix} B details")
     page.reload()
     expect(page.locator("[data-widget-title='Pump temperature']")).to_contain_text("42.5")
-    expect(page.get_by_test_id("state-select")).to_have_value("Pump details")
+    expect(page.get_by_test_id("state-select")).to_have_value(f"{prefix} B details")
     page.screenshot(path=SCREENSHOTS / "dashboard_state_details.png")
     page.get_by_test_id("state-back").click()
     expect(page.get_by_test_id("entity-row")).to_have_count(2)
