@@ -45,7 +45,7 @@ from industryos.rules.schema import rule_chain
 from industryos.storage import schema
 from industryos.storage.database import Database
 
-__all__ = ["LimitsListener", "TenantLimitsService"]
+__all__ = ["LimitsListener", "TenantLimitsService", "month_start_ms"]
 
 log = logging.getLogger(__name__)
 
@@ -230,9 +230,3 @@ class TenantLimitsService:
         if int(used or 0) >= limit:
             log.debug("tenant %s used up %s (%d this month)", tenant_id, key, limit)
             raise ApiUsageLimitExceeded(_USED_UP[key])
-
-    async def usage_limit(
-        self, tenant_id: uuid.UUID, key: UsageKey, conn: AsyncConnection | None = None
-    ) -> int:
-        """A monthly or size limit of the tenant's profile (0 = unlimited)."""
-        return (await self.limits(tenant_id, conn)).max_usage(key)
