@@ -1,7 +1,7 @@
-import { Alert, Autocomplete, Button, Group, Modal, Stack, TextInput, Textarea } from '@mantine/core';
-import { useEffect, useState, type FormEvent } from 'react';
+import { Autocomplete, TextInput, Textarea } from '@mantine/core';
+import { useEffect, useState } from 'react';
 import { assetProfiles, saveAsset, type Asset } from '../../api/assets';
-import { describeError } from '../../api/errors';
+import { FormModal } from '../../components/FormModal';
 
 interface Props {
   opened: boolean;
@@ -17,8 +17,6 @@ export function AssetFormModal({ opened, asset, onClose, onSaved }: Props) {
   const [type, setType] = useState('');
   const [description, setDescription] = useState('');
   const [profiles, setProfiles] = useState<string[]>([]);
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
 
   useEffect(() => {
     if (!opened) return;
@@ -26,61 +24,34 @@ export function AssetFormModal({ opened, asset, onClose, onSaved }: Props) {
     setLabel(asset?.label ?? '');
     setType(asset?.type ?? '');
     setDescription(asset?.additionalInfo?.description ?? '');
-    setError(null);
     assetProfiles()
       .then((ps) => setProfiles(ps.map((p) => p.name)))
       .catch(() => setProfiles([]));
   }, [opened, asset]);
 
-  async function submit(event: FormEvent) {
-    event.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
-      const body: Asset = { ...(asset ?? {}), name: name.trim(), label: label.trim() || null };
-      if (type.trim() && type.trim() !== asset?.type) {
-        body.type = type.trim();
-        body.assetProfileId = null;
-      }
-      body.additionalInfo = { ...(asset?.additionalInfo ?? {}), description };
-      onSaved(await saveAsset(body));
-    } catch (e) {
-      setError(describeError(e));
-    } finally {
-      setBusy(false);
+  async function submit() {
+    const body: Asset = { ...(asset ?? {}), name: name.trim(), label: label.trim() || null };
+    if (type.trim() && type.trim() !== asset?.type) {
+      body.type = type.trim();
+      body.assetProfileId = null;
     }
+    body.additionalInfo = { ...(asset?.additionalInfo ?? {}), description };
+    onSaved(await saveAsset(body));
   }
 
   return (
-    <Modal opened={opened} onClose={onClose} title={asset ? 'Edit asset' : 'Add asset'} centered>
-      <form onSubmit={submit}>
-        <Stack>
-          {error && (
-            <Alert color="red" variant="light">
-              {error}
-            </Alert>
-          )}
-          <TextInput label="Name" required value={name} onChange={(e) => setName(e.currentTarget.value)} data-autofocus />
-          <TextInput label="Label" value={label} onChange={(e) => setLabel(e.currentTarget.value)} />
-          <Autocomplete
-            label="Asset profile"
-            description="A profile name; a new name creates the profile, empty means the default"
-            placeholder="default"
-            data={profiles}
-            value={type}
-            onChange={setType}
-          />
-          <Textarea label="Description" autosize minRows={2} value={description} onChange={(e) => setDescription(e.currentTarget.value)} />
-          <Group justify="flex-end">
-            <Button variant="default" onClick={onClose}>
-              Cancel
-            </Button>
-            <Button type="submit" loading={busy} disabled={!name.trim()}>
-              {asset ? 'Save' : 'Add'}
-            </Button>
-          </Group>
-        </Stack>
-      </form>
-    </Modal>
+    <FormModal opened={opened} onClose={onClose} title={asset ? 'Edit asset' : 'Add asset'} submit={submit} submitLabel={asset ? 'Save' : 'Add'} canSubmit={Boolean(name.trim())}>
+      <TextInput label="Name" required value={name} onChange={(e) => setName(e.currentTarget.value)} data-autofocus />
+      <TextInput label="Label" value={label} onChange={(e) => setLabel(e.currentTarget.value)} />
+      <Autocomplete
+        label="Asset profile"
+        description="A profile name; a new name creates the profile, empty means the default"
+        placeholder="default"
+        data={profiles}
+        value={type}
+        onChange={setType}
+      />
+      <Textarea label="Description" autosize minRows={2} value={description} onChange={(e) => setDescription(e.currentTarget.value)} />
+    </FormModal>
   );
 }
