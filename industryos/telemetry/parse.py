@@ -178,11 +178,21 @@ def _typed(key: str, value: Any, options: ParseOptions) -> tuple[Value, DataType
     raise KvParseError(f"Can't parse value: {_json_text(value)} of key [{key}]")
 
 
+_GOOD_KEYS: set[str] = set()
+"""Keys that passed :func:`check_key` (devices send the same few keys in every message)."""
+_GOOD_KEYS_LIMIT = 16_384
+
+
 def _checked_key(key: str) -> str:
+    if key in _GOOD_KEYS:
+        return key
     try:
         check_key(key)
     except InvalidEntryError as exc:
         raise KvParseError(str(exc)) from None
+    if len(_GOOD_KEYS) >= _GOOD_KEYS_LIMIT:
+        _GOOD_KEYS.clear()  # bounded: a device inventing keys only costs the checks again
+    _GOOD_KEYS.add(key)
     return key
 
 
@@ -235,9 +245,10 @@ def telemetry_from_json(data: Any, now_ms: int, options: ParseOptions = DEVICE) 
                 raise KvParseError(f"Can't parse values: {_json_text(values)}")
         else:
             ts, values = now_ms, obj
-        points.extend(
-            TsKvEntry(ts, key, value, kind) for key, value, kind in _kv_items(values, options)
-        )
+        for key, raw in values.items():  # _kv_items inlined: the per-message hot path
+            typed = _typed(key, raw, options)
+            if typed is not None:
+                points.append(TsKvEntry(ts, _checked_key(key), typed[0], typed[1]))
     return points
 
 

@@ -220,3 +220,19 @@ def test_any_json_parses_or_fails_cleanly(value: object) -> None:
         assert isinstance(point.value, bool | int | float | str)
         if point.data_type is J:
             orjson.loads(point.value)  # type: ignore[arg-type]
+
+
+def test_checked_keys_are_remembered_but_bad_keys_never(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The per-key check is skipped for keys seen before; a bad key is refused every time."""
+    from industryos.telemetry import parse as parse_module
+
+    monkeypatch.setattr(parse_module, "_GOOD_KEYS_LIMIT", 4)
+    monkeypatch.setattr(parse_module, "_GOOD_KEYS", set())
+    for n in range(10):
+        assert [p.key for p in parse_telemetry(f'{{"k{n}": 1}}', 5)] == [f"k{n}"]
+        assert len(parse_module._GOOD_KEYS) <= 4
+    bad = "a" * 256
+    for _ in range(2):
+        with pytest.raises(KvParseError):
+            parse_telemetry(orjson.dumps({bad: 1}), 5)
+    assert bad not in parse_module._GOOD_KEYS
