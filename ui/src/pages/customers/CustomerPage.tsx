@@ -1,10 +1,10 @@
 import { Badge, Button, Group, Stack, Text } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
-import { useCallback, useState } from 'react';
+import { useCallback, useState, type ReactNode } from 'react';
 import { useNavigate, useParams } from 'react-router';
 import type { AssetInfo } from '../../api/assets';
 import { customer as loadCustomer, customerAssets, customerDevices, type Customer } from '../../api/customers';
-import type { DeviceInfo, EntityId } from '../../api/types';
+import type { DeviceInfo, EntityId, PageData } from '../../api/types';
 import { customerUsers } from '../../api/users';
 import { useUser } from '../../auth/session';
 import { DataTable, type Column } from '../../components/DataTable';
@@ -18,29 +18,23 @@ import type { PageLink } from '../../lib/pageLink';
 import { UserTable } from '../users/UserTable';
 import { CustomerFormModal } from './CustomerFormModal';
 
-function OwnedDevices({ customerId }: { customerId: string }) {
+/** A page of what the customer owns; a row opens the entity's own page. */
+function Owned<T extends { id?: { id: string } }>(props: { load: (link: PageLink) => Promise<PageData<T>>; columns: Column<T>[]; path: string; emptyText: string }) {
   const navigate = useNavigate();
-  const load = useCallback((link: PageLink) => customerDevices(customerId, link), [customerId]);
-  const paged = usePaged<DeviceInfo>(load);
-  const columns: Column<DeviceInfo>[] = [
-    { key: 'name', label: 'Name', sort: 'name', render: (d) => <Text size="sm" fw={600}>{d.name}</Text> },
-    { key: 'type', label: 'Profile', sort: 'type', render: (d) => <Badge variant="light">{d.deviceProfileName ?? d.type}</Badge> },
-    { key: 'label', label: 'Label', sort: 'label', render: (d) => <Text size="sm">{d.label}</Text> },
-  ];
-  return <DataTable paged={paged} columns={columns} rowKey={(d) => d.id!.id} onRowClick={(d) => navigate(`/devices/${d.id!.id}`)} emptyText="No devices assigned" />;
+  const paged = usePaged<T>(props.load);
+  return <DataTable paged={paged} columns={props.columns} rowKey={(r) => r.id!.id} onRowClick={(r) => navigate(`${props.path}/${r.id!.id}`)} emptyText={props.emptyText} />;
 }
 
-function OwnedAssets({ customerId }: { customerId: string }) {
-  const navigate = useNavigate();
-  const load = useCallback((link: PageLink) => customerAssets(customerId, link), [customerId]);
-  const paged = usePaged<AssetInfo>(load);
-  const columns: Column<AssetInfo>[] = [
-    { key: 'name', label: 'Name', sort: 'name', render: (a) => <Text size="sm" fw={600}>{a.name}</Text> },
-    { key: 'type', label: 'Profile', sort: 'type', render: (a) => <Badge variant="light" color="teal">{a.assetProfileName ?? a.type}</Badge> },
-    { key: 'label', label: 'Label', sort: 'label', render: (a) => <Text size="sm">{a.label}</Text> },
+function named<T extends { name: string; label?: string | null }>(profile: (row: T) => ReactNode): Column<T>[] {
+  return [
+    { key: 'name', label: 'Name', sort: 'name', render: (r) => <Text size="sm" fw={600}>{r.name}</Text> },
+    { key: 'type', label: 'Profile', sort: 'type', render: profile },
+    { key: 'label', label: 'Label', sort: 'label', render: (r) => <Text size="sm">{r.label}</Text> },
   ];
-  return <DataTable paged={paged} columns={columns} rowKey={(a) => a.id!.id} onRowClick={(a) => navigate(`/assets/${a.id!.id}`)} emptyText="No assets assigned" />;
 }
+
+const DEVICE_COLUMNS = named<DeviceInfo>((d) => <Badge variant="light">{d.deviceProfileName ?? d.type}</Badge>);
+const ASSET_COLUMNS = named<AssetInfo>((a) => <Badge variant="light" color="teal">{a.assetProfileName ?? a.type}</Badge>);
 
 /** One customer: details, its users, the devices and assets assigned to it, and the shared tabs. */
 export function CustomerPage() {
@@ -56,6 +50,8 @@ function CustomerPageContent() {
   const user = useUser();
   const [editing, setEditing] = useState(false);
   const loadUsers = useCallback((link: PageLink) => customerUsers(customerId, link), [customerId]);
+  const loadDevices = useCallback((link: PageLink) => customerDevices(customerId, link), [customerId]);
+  const loadAssets = useCallback((link: PageLink) => customerAssets(customerId, link), [customerId]);
   const entity: EntityId = { entityType: 'CUSTOMER', id: customerId };
 
   return (
@@ -82,8 +78,8 @@ function CustomerPageContent() {
           ),
         },
         { value: 'users', label: 'Users', render: () => <UserTable load={loadUsers} customerId={customerId} /> },
-        { value: 'devices', label: 'Devices', render: () => <OwnedDevices customerId={customerId} /> },
-        { value: 'assets', label: 'Assets', render: () => <OwnedAssets customerId={customerId} /> },
+        { value: 'devices', label: 'Devices', render: () => <Owned load={loadDevices} columns={DEVICE_COLUMNS} path="/devices" emptyText="No devices assigned" /> },
+        { value: 'assets', label: 'Assets', render: () => <Owned load={loadAssets} columns={ASSET_COLUMNS} path="/assets" emptyText="No assets assigned" /> },
         ...commonTabs(entity, user.authority),
       ]}
     >
