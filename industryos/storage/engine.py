@@ -98,5 +98,9 @@ def _begin_before_first_write(conn: Connection, cursor: Any, statement: str, *_:
 
 
 def _transaction_ended(conn: Connection) -> None:
+    if conn.invalidated or conn.closed:
+        # A cancelled statement invalidates the connection and the pool discards it;
+        # reaching ``info`` now would raise PendingRollbackError or check out another.
+        return
     conn.info.pop(_LAZY, None)
     conn.info.pop(_IMPLICIT, None)

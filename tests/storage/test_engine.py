@@ -130,3 +130,40 @@ async def test_a_failed_transaction_leaves_nothing_and_the_next_one_writes(db: D
     async with db.transaction() as conn:
         await conn.execute(counter.update().values(v=3))
     assert await value(db) == 3
+
+
+async def test_a_transaction_cancelled_while_it_waits_returns_its_connection(
+    db: Database, engine: AsyncEngine
+) -> None:
+    """A chain timeout cancels a transaction queued behind a writer: no error, no leak.
+
+    The cancelled connection is invalidated; the end-of-transaction hook must not touch it
+    (doing so raised PendingRollbackError and kept the connection out of the pool).
+    """
+    holding = asyncio.Event()
+    release = asyncio.Event()
+
+    async def writer() -> None:
+        async with db.transaction() as conn:
+            await conn.execute(counter.update().values(v=counter.c.v + 1))
+            holding.set()
+            await release.wait()
+
+    async def waiter() -> None:
+        async with db.transaction() as conn:
+            await conn.execute(counter.update().values(v=counter.c.v + 10))
+
+    held = asyncio.create_task(writer())
+    await holding.wait()
+    with pytest.raises(TimeoutError):
+        async with asyncio.timeout(0.3):
+            await waiter()
+    release.set()
+    await held
+    await waiter()
+    assert await value(db) == 11
+    for _ in range(100):
+        if engine.pool.checkedout() == 0:  # type: ignore[attr-defined]
+            break
+        await asyncio.sleep(0.05)
+    assert engine.pool.checkedout() == 0  # type: ignore[attr-defined]
