@@ -7,8 +7,9 @@ counters at the start and the end of its measured window. With ``PYTHONTRACEMALL
 SIGUSR2 writes the top allocation sites to stderr (``MEM`` lines). With
 ``INDUSTRYOS_BENCH_PROFILE=<path>`` set, SIGHUP toggles cProfile: the first starts it, the
 second writes the statistics to that path (py-spy cannot attach in this container).
-``INDUSTRYOS_BENCH_GC_FREEZE`` / ``INDUSTRYOS_BENCH_GC_THRESHOLD`` ("a,b,c") are experiments:
-they tune the collector after start, which the product node does not (yet) do.
+Once started it tunes the collector as ``industryos run`` does (:mod:`industryos.gc_tuning`);
+``INDUSTRYOS_BENCH_GC_DEFAULT=1`` keeps CPython's defaults instead, to measure the
+difference, and ``INDUSTRYOS_BENCH_GC_THRESHOLD`` ("a,b,c") tries other thresholds.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ import time
 import uvloop
 
 from industryos.config import load_settings
+from industryos.gc_tuning import tune_for_serving
 from industryos.node import Node
 
 
@@ -100,9 +102,8 @@ async def main() -> None:
     loop.add_signal_handler(signal.SIGUSR2, memory)
     loop.add_signal_handler(signal.SIGTERM, stop.set)
     await node.start()
-    if os.environ.get("INDUSTRYOS_BENCH_GC_FREEZE"):  # experiment: startup heap out of GC
-        gc.collect()
-        gc.freeze()
+    if not os.environ.get("INDUSTRYOS_BENCH_GC_DEFAULT"):
+        tune_for_serving()
     if os.environ.get("INDUSTRYOS_BENCH_GC_THRESHOLD"):  # experiment: "50000,20,100"
         gc.set_threshold(*map(int, os.environ["INDUSTRYOS_BENCH_GC_THRESHOLD"].split(",")))
     try:

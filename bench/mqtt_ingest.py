@@ -216,7 +216,7 @@ def run_node(args: argparse.Namespace) -> dict[str, float]:
     pg_name = f"iosbench_{os.getpid()}"
     pg_url = asyncio.run(fresh_pg_database(args.db, pg_name)) if args.db else None
     extra = {"INDUSTRYOS_BENCH_PROFILE": str(Path(args.profile).resolve())} if args.profile else {}
-    for knob in ("INDUSTRYOS_BENCH_GC_FREEZE", "INDUSTRYOS_BENCH_GC_THRESHOLD"):
+    for knob in ("INDUSTRYOS_BENCH_GC_DEFAULT", "INDUSTRYOS_BENCH_GC_THRESHOLD"):
         if os.environ.get(knob):
             extra[knob] = os.environ[knob]
     node = NodeProcess(db_url=pg_url, extra_env=extra).start()

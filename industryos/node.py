@@ -57,6 +57,7 @@ from industryos.entities.tenant_profile_service import TenantProfileService
 from industryos.entities.tenant_service import TenantService
 from industryos.entities.user_admin_service import UserAdminService
 from industryos.entities.user_service import LoginPolicy, UserService
+from industryos.gc_tuning import tune_for_serving
 from industryos.notify import Notifications, NotifyingAlarmService, TriggerPublisher
 from industryos.queue.bus import Bus, open_bus
 from industryos.queue.embedded import EmbeddedQueue, EmbeddedQueueConfig, QueueStats
@@ -450,14 +451,20 @@ class Node:
             self._db = None
         log.info("node stopped")
 
-    async def run_until_signalled(self) -> None:
-        """Start, serve until SIGTERM or SIGINT, then stop cleanly."""
+    async def run_until_signalled(self, *, tune_gc: bool = True) -> None:
+        """Start, serve until SIGTERM or SIGINT, then stop cleanly.
+
+        This is the serving process's entry point, so it also tunes the garbage
+        collector once the node is ready (:mod:`industryos.gc_tuning`).
+        """
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, stop.set)
         try:
             await self.start()
+            if tune_gc:
+                tune_for_serving()
             await stop.wait()
         finally:
             await self.stop()
