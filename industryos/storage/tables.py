@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from industryos.alarms import schema as _alarms_schema  # noqa: F401
+from industryos.alarms.rules import schema as _alarm_rules_schema  # noqa: F401
 from industryos.devices import rpc_schema as _rpc_schema  # noqa: F401
 from industryos.devices.ota import schema as _ota_schema  # noqa: F401
 from industryos.entities import dashboard_schema as _dashboard_schema  # noqa: F401

@@ -47,6 +47,15 @@ class RuleState:
         """A FALSE evaluation starts over."""
         self.count = self.first_ts = self.last_ts = 0
 
+    def persisted(self) -> list[int]:
+        """``[count, first_ts, last_ts]``."""
+        return [self.count, self.first_ts, self.last_ts]
+
+    def restore(self, raw: Any) -> None:
+        """Take back :meth:`persisted`; anything else leaves the counters as they are."""
+        if isinstance(raw, list) and len(raw) == 3 and all(type(v) is int for v in raw):
+            self.count, self.first_ts, self.last_ts = raw
+
 
 @dataclass(frozen=True, slots=True)
 class AlarmEvent:
@@ -111,6 +120,36 @@ class DeviceRules:
                     state.reset()
                 else:
                     state.current = alarm
+
+    def persisted(self) -> Json:
+        """Counters and active alarm by definition id, as ``alarm_rule_state`` stores them."""
+        return {
+            state.definition.id: {
+                "creates": {str(s): rs.persisted() for s, rs in state.creates.items()},
+                "clear": state.clear.persisted(),
+                "alarm": None if state.current is None else str(state.current.id),
+            }
+            for state in self.definitions
+        }
+
+    def restore(self, data: Json) -> None:
+        """Take counters back from :meth:`persisted` (after a restart or a reload).
+
+        Definitions are matched by id and severities by name; a stored active alarm that is
+        no longer active (cleared while the node was down) resets its counters as a clear
+        does. The active alarm itself always comes from the alarm table.
+        """
+        for state in self.definitions:
+            saved = data.get(state.definition.id)
+            if not isinstance(saved, dict):
+                continue
+            if saved.get("alarm") and state.current is None:
+                continue  # cleared meanwhile: counters start over
+            creates = saved.get("creates")
+            for severity, rs in state.creates.items():
+                if isinstance(creates, dict):
+                    rs.restore(creates.get(str(severity)))
+            state.clear.restore(saved.get("clear"))
 
     async def evaluate(
         self, service: AlarmService, touched: set[str], ts: int, *, timer: bool = False

@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from industryos.alarms.rules.definition import AlarmDefinition, parse_alarms
 from industryos.alarms.rules.evaluator import DeviceRules
 from industryos.alarms.rules.snapshot import Snapshot
+from industryos.alarms.rules.state_store import AlarmRuleStateStore
 from industryos.alarms.service import AlarmService
 from industryos.entities.ids import NULL_UUID
 from industryos.storage import schema
@@ -37,6 +38,7 @@ class AlarmRuleServices:
         self._db = db
         self.alarms = alarms
         self._telemetry = telemetry
+        self.states = AlarmRuleStateStore(db)
         self._profiles: dict[uuid.UUID, list[AlarmDefinition]] = {}
 
     def forget_profile(self, profile_id: uuid.UUID) -> None:

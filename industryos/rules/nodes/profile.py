@@ -4,8 +4,19 @@ Every input goes on ``Success`` unchanged; alarm changes additionally go out as 
 messages on ``Alarm Created``/``Alarm Updated``/``Alarm Severity Updated``/``Alarm
 Cleared``. Per-device state (latest values of the rule keys, counters, the active alarm)
 lives in memory, loaded on a device's first message (``alarms/rules/loader.py``); a timer
-re-checks DURATION rules without new data. ``persistAlarmRulesState`` is accepted but the
-counters are not persisted (design limit: a restart restarts DURATION/REPEATING counts).
+re-checks DURATION rules without new data.
+
+As in ThingsBoard: ``persistAlarmRulesState`` stores a device's counters (REPEATING counts,
+DURATION first/last times, the active alarm per definition and severity) in
+``alarm_rule_state``, one row per (this rule node, device), after a message or timer tick
+that changed them: one upsert per change, none when nothing changed, a timer tick's
+devices in one transaction. ``fetchAlarmRulesStateOnStart`` (only with persist) loads every
+state this rule node stored (its tenant, devices that still exist) when the node starts, so
+DURATION timers run before any new message; without it a device's stored state is read
+when its first message arrives (also after a device or profile update drops it).
+Latest values are re-read from telemetry, not stored; the metadata of timer-raised alarms
+is the device's last message's, which a restart loses. A device's rows go with the device
+(foreign key cascade and ``ENTITY_DELETED``).
 """
 
 from __future__ import annotations
@@ -23,6 +34,7 @@ from industryos.alarms.enums import AlarmMsgType
 from industryos.alarms.model import Alarm, alarm_from_wire
 from industryos.alarms.rules.evaluator import AlarmEvent, DeviceRules
 from industryos.alarms.rules.loader import AlarmRuleServices
+from industryos.alarms.rules.state_store import StoredState
 from industryos.alarms.service import alarm_msg
 from industryos.entities.errors import EntityError
 from industryos.entities.ids import EntityType, now_ms
@@ -149,6 +161,16 @@ class DeviceProfileNode(RuleNode):
         self._devices: dict[uuid.UUID, DeviceRules] = {}
         self._timer: asyncio.Task[None] | None = None
         self.timer_interval = TIMER_INTERVAL_S
+        self._persist = config.flag("persistAlarmRulesState")
+        self._saved: dict[uuid.UUID, str] = {}
+        """The state JSON last written per device: equal means nothing to write."""
+        self._fetched = not (self._persist and config.flag("fetchAlarmRulesStateOnStart"))
+        self._fetching: asyncio.Task[None] | None = None
+        if not self._fetched:
+            with contextlib.suppress(RuntimeError):  # no loop: fetched on first use instead
+                self._fetching = asyncio.get_running_loop().create_task(
+                    self._fetch_all(), name="device-profile-fetch-states"
+                )
 
     async def on_msg(self, msg: Msg) -> list[Emit]:
         """Update the originator's state, evaluate the touched rules, pass the message on."""
@@ -156,9 +178,32 @@ class DeviceProfileNode(RuleNode):
             services = self.ctx.alarms()
         except NotAvailable:  # a node without alarms (embedded tools, tests): pass through
             return [Emit(Label.SUCCESS, msg)]
+        await self.started()
         emits = await self._process(services, msg)
         emits.append(Emit(Label.SUCCESS, msg))
         return emits
+
+    async def started(self) -> None:
+        """Wait for the start-up fetch of stored states (fetchAlarmRulesStateOnStart)."""
+        if self._fetched:
+            return
+        if self._fetching is None:
+            self._fetching = asyncio.create_task(self._fetch_all())
+        await asyncio.shield(self._fetching)
+
+    async def _fetch_all(self) -> None:
+        try:
+            services = self.ctx.alarms()
+            stored = await services.states.load_all(self.ctx.tenant_id, self.ctx.node_id)
+            for device_id, state in stored.items():
+                if device_id not in self._devices:
+                    await self._load(services, self.ctx.tenant_id, device_id, state)
+        except NotAvailable:
+            pass
+        except Exception:
+            log.exception("device profile node: fetching alarm rule states failed")
+        finally:
+            self._fetched = True
 
     async def _process(self, services: AlarmRuleServices, msg: Msg) -> list[Emit]:
         origin = msg.originator
@@ -171,6 +216,9 @@ class DeviceProfileNode(RuleNode):
             return []
         if msg.type in RELOAD_INPUTS:
             self._devices.pop(origin.id, None)
+            self._saved.pop(origin.id, None)
+            if msg.type == MsgType.ENTITY_DELETED and self._persist:
+                await services.states.delete_device(msg.tenant_id, origin.id)
             return []
         if msg.type in ALARM_INPUTS:
             rules = self._devices.get(origin.id)
@@ -179,6 +227,7 @@ class DeviceProfileNode(RuleNode):
                 if alarm is not None:
                     deleted = msg.type == AlarmMsgType.ALARM_DELETE
                     rules.alarm_changed(alarm.id, None if deleted else alarm)
+                    await self._store(services, [rules])
             return []
         update = UPDATES.get(msg.type)
         if update is None:
@@ -193,18 +242,50 @@ class DeviceProfileNode(RuleNode):
         touched, ts = update(rules, msg, data)
         rules.last_metadata = dict(msg.metadata)
         events = await rules.evaluate(services.alarms, touched, ts)
+        await self._store(services, [rules])
         return [self._emit(event, msg.metadata) for event in events]
 
     async def _rules(self, services: AlarmRuleServices, msg: Msg) -> DeviceRules | None:
         rules = self._devices.get(msg.originator.id)
         if rules is None:
-            rules = await services.load(msg.tenant_id, msg.originator.id)
-            if rules is None:
-                return None
-            self._devices[msg.originator.id] = rules
-            if self._timer is None and any(d.definition.has_timers for d in rules.definitions):
-                self._timer = asyncio.create_task(self._tick(), name="device-profile-timer")
+            stored = None
+            if self._persist:
+                node_id = self.ctx.node_id
+                stored = await services.states.load(msg.tenant_id, node_id, msg.originator.id)
+            rules = await self._load(services, msg.tenant_id, msg.originator.id, stored)
         return rules
+
+    async def _load(
+        self,
+        services: AlarmRuleServices,
+        tenant_id: uuid.UUID,
+        device_id: uuid.UUID,
+        stored: StoredState | None,
+    ) -> DeviceRules | None:
+        rules = await services.load(tenant_id, device_id)
+        if rules is None:
+            return None
+        if stored is not None:
+            rules.restore(stored[1])
+            self._saved[device_id] = stored[0]
+        elif self._persist:  # nothing stored: the initial state needs no row either
+            self._saved[device_id] = orjson.dumps(rules.persisted()).decode()
+        self._devices[device_id] = rules
+        if self._timer is None and any(d.definition.has_timers for d in rules.definitions):
+            self._timer = asyncio.create_task(self._tick(), name="device-profile-timer")
+        return rules
+
+    async def _store(self, services: AlarmRuleServices, changed: list[DeviceRules]) -> None:
+        """Upsert the states that differ from what was last written (persist only)."""
+        if not self._persist:
+            return
+        rows: dict[uuid.UUID, str] = {}
+        for rules in changed:
+            raw = orjson.dumps(rules.persisted()).decode()
+            if self._saved.get(rules.device_id) != raw:
+                rows[rules.device_id] = raw
+        if rows and await services.states.save(self.ctx.tenant_id, self.ctx.node_id, rows):
+            self._saved.update(rows)
 
     def _emit(self, event: AlarmEvent, metadata: dict[str, str]) -> Emit:
         msg = alarm_msg(event.alarm, AlarmMsgType.ALARM, {**metadata, **event.metadata})
@@ -213,10 +294,13 @@ class DeviceProfileNode(RuleNode):
     async def check_timers(self, now: int | None = None) -> list[Emit]:
         """Re-check DURATION rules of every known device at ``now`` (the timer's work)."""
         services = self.ctx.alarms()
+        await self.started()
         emits: list[Emit] = []
-        for rules in list(self._devices.values()):
+        devices = list(self._devices.values())
+        for rules in devices:
             events = await rules.evaluate(services.alarms, set(), now or now_ms(), timer=True)
             emits.extend(self._emit(e, rules.last_metadata) for e in events)
+        await self._store(services, devices)
         return emits
 
     async def _tick(self) -> None:
@@ -230,7 +314,11 @@ class DeviceProfileNode(RuleNode):
                 log.exception("device profile timer failed")
 
     async def destroy(self) -> None:
-        """Stop the timer; the in-memory state goes with the node."""
+        """Stop the timers; the in-memory state goes with the node (persisted rows stay)."""
+        if self._fetching is not None and not self._fetching.done():
+            self._fetching.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._fetching
         if self._timer is not None:
             self._timer.cancel()
             with contextlib.suppress(asyncio.CancelledError):
