@@ -1,14 +1,16 @@
-"""Package content as files in the data dir: streamed in, read back at an offset.
+"""Package content: the store interface, and its file implementation for the embedded mode.
 
-One file per package, ``<data_dir>/ota/<package id>.bin``, in every storage mode (also
-with PostgreSQL: the content never passes through the database driver, and a download
-is a ``pread`` at an offset). An upload is written to its own ``<id>.<random>.part``
-while its checksum runs, then renamed into place, so a failed or refused upload leaves
-nothing behind.
-Disk I/O runs in worker threads so the event loop keeps serving devices.
+:class:`PackageContent` is what packages and downloads use: an upload is streamed in with
+its checksum (:meth:`~PackageContent.write`), then kept (``commit``) or dropped
+(``discard``); downloads read a range at an offset, in bounded blocks, never a whole image.
+Two stores implement it, chosen by the database dialect in ``stack.py``: this module's
+:class:`ContentStore` (files in the data dir, SQLite mode) and ``large_objects.py``
+(PostgreSQL large objects, so cluster nodes share no disk).
 
-Debt: in a cluster every node needs the same data dir (a shared volume); content in
-PostgreSQL large objects would lift that and is not done.
+The file store keeps one file per package, ``<data_dir>/ota/<package id>.bin``; a download
+is a ``pread`` at an offset. An upload is written to its own ``<id>.<random>.part`` while
+its checksum runs, then renamed into place, so a failed or refused upload leaves nothing
+behind. Disk I/O runs in worker threads so the event loop keeps serving devices.
 """
 
 from __future__ import annotations
@@ -16,29 +18,74 @@ from __future__ import annotations
 import asyncio
 import os
 import uuid
+from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from industryos.devices.ota.checksums import new_digest
+from industryos.devices.ota.errors import ContentMissing
 from industryos.devices.ota.wire import ChecksumAlgorithm
 
-__all__ = ["ContentStore", "StoredContent"]
+__all__ = ["STREAM_BLOCK", "ContentStore", "PackageContent", "StoredContent"]
 
 STREAM_BLOCK = 256 * 1024
-"""Bytes per read when a whole range is streamed (REST download, HTTP size 0)."""
+"""Bytes per read when a whole range is streamed (REST download, HTTP size 0), and the
+most a store holds of an upload at once."""
 
 
 @dataclass(frozen=True, slots=True)
 class StoredContent:
-    """What an upload produced: its size, checksum and the part file holding it."""
+    """What an upload produced: its size, checksum and the store's handle on the bytes.
+
+    ``ref`` is opaque outside the store that wrote it: a part file's path, or an oid.
+    """
 
     size: int
     checksum: str
-    part: Path
+    ref: str
 
 
-class ContentStore:
+class PackageContent(ABC):
+    """Where package content lives; every read and write is bounded by ``STREAM_BLOCK``."""
+
+    @abstractmethod
+    async def write(
+        self,
+        package_id: uuid.UUID,
+        chunks: AsyncIterator[bytes],
+        algorithm: ChecksumAlgorithm,
+    ) -> StoredContent:
+        """Stream ``chunks`` in with their checksum; nothing is left if this raises."""
+
+    @abstractmethod
+    async def commit(self, package_id: uuid.UUID, stored: StoredContent) -> None:
+        """Make the written content the package's content."""
+
+    @abstractmethod
+    async def discard(self, package_id: uuid.UUID, stored: StoredContent) -> None:
+        """Forget written content (refused upload), committed or not."""
+
+    @abstractmethod
+    async def delete(self, package_id: uuid.UUID) -> None:
+        """Remove the content of a deleted package (nothing if it had none)."""
+
+    @abstractmethod
+    async def read(self, package_id: uuid.UUID, offset: int, length: int) -> bytes:
+        """Up to ``length`` bytes from ``offset``; empty past the end; ContentMissing."""
+
+    async def stream(self, package_id: uuid.UUID, offset: int, length: int) -> AsyncIterator[bytes]:
+        """``length`` bytes from ``offset`` in blocks (never the whole range at once)."""
+        end = offset + length
+        while offset < end:
+            block = await self.read(package_id, offset, min(STREAM_BLOCK, end - offset))
+            if not block:
+                return
+            offset += len(block)
+            yield block
+
+
+class ContentStore(PackageContent):
     """Reads and writes package files under ``root``."""
 
     def __init__(self, root: Path) -> None:
@@ -74,15 +121,15 @@ class ContentStore:
             await asyncio.to_thread(part.unlink, True)
             raise
         handle.close()
-        return StoredContent(size, digest.hexdigest(), part)
+        return StoredContent(size, digest.hexdigest(), str(part))
 
     async def commit(self, package_id: uuid.UUID, stored: StoredContent) -> None:
         """Make the written part file the package's content."""
-        await asyncio.to_thread(os.replace, stored.part, self.path(package_id))
+        await asyncio.to_thread(os.replace, stored.ref, self.path(package_id))
 
-    async def discard(self, stored: StoredContent) -> None:
-        """Forget a written part file (refused upload)."""
-        await asyncio.to_thread(stored.part.unlink, True)
+    async def discard(self, package_id: uuid.UUID, stored: StoredContent) -> None:
+        """Forget a written part file, or the package file it was committed as."""
+        await asyncio.to_thread(_discard, Path(stored.ref), self.path(package_id))
 
     async def delete(self, package_id: uuid.UUID) -> None:
         """Remove the content of a deleted package (nothing if it had none)."""
@@ -92,21 +139,21 @@ class ContentStore:
         """Up to ``length`` bytes from ``offset``; empty past the end."""
         if length <= 0:
             return b""
-        return await asyncio.to_thread(_pread, self.path(package_id), offset, length)
-
-    async def stream(self, package_id: uuid.UUID, offset: int, length: int) -> AsyncIterator[bytes]:
-        """``length`` bytes from ``offset`` in blocks (never the whole range at once)."""
-        end = offset + length
-        while offset < end:
-            block = await self.read(package_id, offset, min(STREAM_BLOCK, end - offset))
-            if not block:
-                return
-            offset += len(block)
-            yield block
+        try:
+            return await asyncio.to_thread(_pread, self.path(package_id), offset, length)
+        except FileNotFoundError:
+            raise ContentMissing(f"{self.path(package_id)} is missing") from None
 
 
 def _flush(fileno: int) -> None:
     os.fsync(fileno)
+
+
+def _discard(part: Path, committed: Path) -> None:
+    try:
+        part.unlink()
+    except FileNotFoundError:  # no part file: this upload was committed, so it is the file
+        committed.unlink(missing_ok=True)
 
 
 def _pread(path: Path, offset: int, length: int) -> bytes:

@@ -1,7 +1,7 @@
 """Package chunks for the device transports (MQTT, HTTP and CoAP share this).
 
 A chunk is ``[index*size, (index+1)*size)`` of the device's effective package, read from
-disk at that offset; past the end it is empty; size 0 means the whole image (spec
+the content store at that offset; past the end it is empty; size 0 means the whole image (spec
 device-api §2.13, §3, §4), which is streamed (:meth:`OtaDownloads.stream`) or read in
 blocks (:meth:`OtaDownloads.read`), never read whole. The transports only translate the
 errors below into their own codes.
@@ -13,8 +13,13 @@ import logging
 import uuid
 from collections.abc import AsyncIterator
 
-from industryos.devices.ota.content import ContentStore
-from industryos.devices.ota.errors import ChunkTooLarge, PackageMismatch, PackageNotAssigned
+from industryos.devices.ota.content import PackageContent
+from industryos.devices.ota.errors import (
+    ChunkTooLarge,
+    ContentMissing,
+    PackageMismatch,
+    PackageNotAssigned,
+)
 from industryos.devices.ota.model import OtaPackageInfo
 from industryos.devices.ota.resolve import PackageResolver
 from industryos.devices.ota.wire import OtaPackageType
@@ -27,7 +32,7 @@ log = logging.getLogger(__name__)
 class OtaDownloads:
     """Finds a device's package and reads its chunks."""
 
-    def __init__(self, resolver: PackageResolver, content: ContentStore) -> None:
+    def __init__(self, resolver: PackageResolver, content: PackageContent) -> None:
         self._resolver = resolver
         self._content = content
 
@@ -79,8 +84,8 @@ class OtaDownloads:
         assert package.id is not None
         try:
             return await self._content.read(package.id, offset, length)
-        except FileNotFoundError:
-            log.error("content of package %s is missing from the data dir", package.id)
+        except ContentMissing:
+            log.error("content of package %s is missing from its store", package.id)
             raise PackageNotAssigned("the package's content is missing") from None
 
     def stream(self, package: OtaPackageInfo, size: int, index: int) -> AsyncIterator[bytes]:

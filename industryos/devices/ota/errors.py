@@ -7,7 +7,9 @@
     OtaError                 device-facing root
     ├── PackageNotAssigned   no package of that type: MQTT NOT_FOUND, HTTP/CoAP 404
     ├── PackageMismatch      title/version asked differ from the package: HTTP/CoAP 400
-    └── ChunkTooLarge        chunk over the payload limit: MQTT PAYLOAD_TOO_LARGE
+    ├── ChunkTooLarge        chunk over the payload limit: MQTT PAYLOAD_TOO_LARGE
+    └── ContentMissing       a stored package's bytes are gone (an internal fault): the
+                             downloads answer it as PackageNotAssigned
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from industryos.entities.errors import InvalidArgument
 __all__ = [
     "ChecksumMismatch",
     "ChunkTooLarge",
+    "ContentMissing",
     "OtaError",
     "PackageMismatch",
     "PackageNotAssigned",
@@ -41,3 +44,7 @@ class PackageMismatch(OtaError):
 
 class ChunkTooLarge(OtaError):
     """The requested chunk is larger than the transport may send in one message."""
+
+
+class ContentMissing(OtaError):
+    """The content store has nothing for a package that claims to have content."""

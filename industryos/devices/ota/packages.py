@@ -1,12 +1,12 @@
-"""OTA packages of a tenant: descriptions in ``ota_package``, content in the data dir.
+"""OTA packages of a tenant: descriptions in ``ota_package``, content in a content store.
 
 The rules are ThingsBoard's (``OtaPackageController`` / ``BaseOtaPackageService``): a
 package belongs to one device profile and has a type, title and version (unique per
 tenant with the title); its content is uploaded once, after which title, version, type
 and profile are fixed; a package that devices or profiles use cannot be deleted. Tenant
 admins manage packages; customer users may read descriptions. Content is streamed to
-disk with its checksum computed on the way, or verified when the caller gave one
-(mismatch: 400, nothing stored).
+the store (``content.py``) with its checksum computed on the way, or verified when the
+caller gave one (mismatch: 400, nothing stored).
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from industryos.devices.ota.checksums import normalize
-from industryos.devices.ota.content import ContentStore
+from industryos.devices.ota.content import PackageContent
 from industryos.devices.ota.errors import ChecksumMismatch
 from industryos.devices.ota.model import OtaPackageInfo, SaveOtaPackageInfoRequest
 from industryos.devices.ota.schema import ota_package
@@ -60,7 +60,7 @@ class OtaPackages:
     def __init__(
         self,
         db: Database,
-        content: ContentStore,
+        content: PackageContent,
         audit: AuditService,
         *,
         limits: TenantLimitsService | None = None,
@@ -165,7 +165,7 @@ class OtaPackages:
             await self._limits.check_ota_bytes(conn, package.tenant_id, 0)
         stored = await self.content.write(package_id, upload.chunks, algorithm)
         if checksum and normalize(checksum) != stored.checksum:
-            await self.content.discard(stored)
+            await self.content.discard(package_id, stored)
             raise ChecksumMismatch(
                 f"Wrong {algorithm.value} checksum: the uploaded file's is {stored.checksum},"
                 f" not {normalize(checksum)}"
@@ -180,8 +180,8 @@ class OtaPackages:
         }
         try:
             async with self._db.transaction() as conn:
-                # Claim the package (one upload wins a race), then put the file in place
-                # before the claim commits: whoever sees has_data finds the file.
+                # Claim the package (one upload wins a race), then put the content in place
+                # before the claim commits: whoever sees has_data finds the content.
                 claimed = await conn.execute(
                     sa.update(ota_package)
                     .where(ota_package.c.id == package_id, ota_package.c.has_data.is_(False))
@@ -193,7 +193,7 @@ class OtaPackages:
                 await self.content.commit(package_id, stored)
                 saved = await self._repo.get(conn, package_id)
         except BaseException:
-            await self.content.discard(stored)
+            await self.content.discard(package_id, stored)
             raise
         assert saved is not None
         log.debug("package %s stored: %d bytes", package_id, stored.size)

@@ -1,9 +1,10 @@
-"""The ``ota_package`` table on the node's one ``metadata`` (migration 0009).
+"""The ``ota_package`` table (migration 0009) and ``ota_package_content`` (0011).
 
-Only the package's description lives here; its content is a file in the data dir
-(``content.py``), in both SQLite and PostgreSQL mode, so a download streams from disk and
-a 100 MiB image never passes through the database driver. ``has_data`` turns true once
-the content is stored, with its size, checksum, file name and content type.
+Only the package's description lives in ``ota_package``; ``has_data`` turns true once the
+content is stored, with its size, checksum, file name and content type. The content itself
+is in a content store (``content.py``): a file in the data dir on SQLite, a PostgreSQL
+large object on PostgreSQL, whose oid ``ota_package_content`` maps from the package id
+(the table exists on SQLite too, empty, so both engines share one schema).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import sqlalchemy as sa
 
 from industryos.storage.schema import Json, metadata
 
-__all__ = ["ota_package"]
+__all__ = ["ota_package", "ota_package_content"]
 
 ota_package = sa.Table(
     "ota_package",
@@ -35,4 +36,11 @@ ota_package = sa.Table(
     sa.Column("additional_info", Json),
     sa.Column("external_id", sa.Uuid()),
     sa.UniqueConstraint("tenant_id", "title", "version"),
+)
+
+ota_package_content = sa.Table(
+    "ota_package_content",
+    metadata,
+    sa.Column("package_id", sa.Uuid(), primary_key=True),
+    sa.Column("lo_oid", sa.BigInteger(), nullable=False),
 )

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from industryos.devices.ota.assignments import OtaAssignments
-from industryos.devices.ota.content import ContentStore
+from industryos.devices.ota.content import ContentStore, PackageContent
 from industryos.devices.ota.downloads import OtaDownloads
+from industryos.devices.ota.large_objects import LargeObjectStore
 from industryos.devices.ota.packages import OtaPackages
 from industryos.devices.ota.resolve import PackageResolver
 from industryos.devices.ota.status import OtaStatus
@@ -19,6 +21,12 @@ from industryos.storage.database import Database
 from industryos.telemetry.service import TelemetryService
 
 __all__ = ["Ota"]
+
+_CONTENT_STORES: dict[str, Callable[[Database, Path], PackageContent]] = {
+    "sqlite": lambda db, data_dir: ContentStore(data_dir / "ota"),
+    "postgresql": lambda db, data_dir: LargeObjectStore(db.engine),
+}
+"""The content store of each database dialect: files in the data dir, or large objects."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,8 +51,8 @@ class Ota:
         *,
         limits: TenantLimitsService | None = None,
     ) -> Ota:
-        """Content under ``data_dir/ota``; listens to device, profile and package changes."""
-        content = ContentStore(data_dir / "ota")
+        """Content in the dialect's store; listens to device, profile and package changes."""
+        content = _CONTENT_STORES[db.engine.dialect.name](db, data_dir)
         packages = OtaPackages(db, content, audit, limits=limits)
         resolver = PackageResolver(db, packages)
         assignments = OtaAssignments(db, telemetry, resolver)
