@@ -3,7 +3,7 @@ import { useEffect, useState } from 'react';
 import { SEVERITIES } from '../../api/alarms';
 import { catalogAll, saveCatalogObject, TRIGGER_TYPES, type TriggerType } from '../../api/notifications';
 import type { FormProps } from './CatalogTab';
-import { FormModal } from './FormModal';
+import { FormModal } from '../../components/FormModal';
 import { ruleToForm, ruleToWire, type RuleForm } from './wire';
 
 const ENTITY_TYPES = ['DEVICE', 'ASSET', 'CUSTOMER', 'USER', 'DASHBOARD', 'RULE_CHAIN', 'DEVICE_PROFILE'];
@@ -23,10 +23,13 @@ export function RuleFormModal({ value, onClose, onSaved }: FormProps) {
   const valid = form.name.trim() !== '' && form.templateId !== '' && form.targets.length > 0;
   return (
     <FormModal
+      opened
+      size="lg"
+      submitLabel="Save"
       title={value ? 'Edit rule' : 'Add rule'}
-      canSave={valid}
+      canSubmit={valid}
       onClose={onClose}
-      save={async () => onSaved(await saveCatalogObject('rule', ruleToWire(form, value)))}
+      submit={async () => onSaved(await saveCatalogObject('rule', ruleToWire(form, value)))}
     >
       <Group align="flex-end">
         <TextInput label="Name" required style={{ flex: 1 }} value={form.name} onChange={(e) => set({ name: e.currentTarget.value })} data-autofocus />

@@ -2,7 +2,7 @@ import { MultiSelect, SegmentedControl, Select, TextInput, Textarea } from '@man
 import { notifications as toasts } from '@mantine/notifications';
 import { useEffect, useState } from 'react';
 import { catalogAll, sendNotification } from '../../api/notifications';
-import { FormModal } from './FormModal';
+import { FormModal } from '../../components/FormModal';
 
 /** A one-off notification to chosen targets: a stored template or a message typed here. */
 export function SendModal({ onClose }: { onClose: () => void }) {
@@ -22,10 +22,13 @@ export function SendModal({ onClose }: { onClose: () => void }) {
   const valid = targets.length > 0 && (mode === 'template' ? templateId !== null : body.trim() !== '');
   return (
     <FormModal
+      opened
+      size="lg"
+      submitLabel="Save"
       title="Send notification"
-      canSave={valid}
+      canSubmit={valid}
       onClose={onClose}
-      save={async () => {
+      submit={async () => {
         await sendNotification(targets, mode === 'template' ? { templateId: templateId! } : { subject: subject.trim(), body: body.trim() });
         toasts.show({ color: 'green', message: 'Notification sent' });
         onClose();

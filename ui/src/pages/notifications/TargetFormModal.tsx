@@ -5,7 +5,7 @@ import { saveCatalogObject, USERS_FILTERS, type UsersFilter } from '../../api/no
 import { allUsers } from '../../api/users';
 import { displayName } from '../../lib/format';
 import type { FormProps } from './CatalogTab';
-import { FormModal } from './FormModal';
+import { FormModal } from '../../components/FormModal';
 import { targetToForm, targetToWire, type TargetForm, type TargetType } from './wire';
 
 const FILTER_LABEL: Record<UsersFilter, string> = {
@@ -42,10 +42,13 @@ export function TargetFormModal({ value, onClose, onSaved }: FormProps) {
 
   return (
     <FormModal
+      opened
+      size="lg"
+      submitLabel="Save"
       title={value ? 'Edit target' : 'Add target'}
-      canSave={valid}
+      canSubmit={valid}
       onClose={onClose}
-      save={async () => onSaved(await saveCatalogObject('target', targetToWire(form, value)))}
+      submit={async () => onSaved(await saveCatalogObject('target', targetToWire(form, value)))}
     >
       <TextInput label="Name" required value={form.name} onChange={(e) => set({ name: e.currentTarget.value })} data-autofocus />
       <SegmentedControl

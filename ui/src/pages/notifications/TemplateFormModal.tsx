@@ -2,7 +2,7 @@ import { Checkbox, Paper, Select, Stack, Text, TextInput, Textarea } from '@mant
 import { useState } from 'react';
 import { DELIVERY_METHODS, HAS_SUBJECT, NOTIFICATION_TYPES, saveCatalogObject, type DeliveryMethod } from '../../api/notifications';
 import type { FormProps } from './CatalogTab';
-import { FormModal } from './FormModal';
+import { FormModal } from '../../components/FormModal';
 import { templateToForm, templateToWire, type MethodForm, type TemplateForm } from './wire';
 
 /** What a notification says, per delivery method, with ${…} placeholders. */
@@ -15,10 +15,13 @@ export function TemplateFormModal({ value, onClose, onSaved }: FormProps) {
 
   return (
     <FormModal
+      opened
+      size="lg"
+      submitLabel="Save"
       title={value ? 'Edit template' : 'Add template'}
-      canSave={valid}
+      canSubmit={valid}
       onClose={onClose}
-      save={async () => onSaved(await saveCatalogObject('template', templateToWire(form, value)))}
+      submit={async () => onSaved(await saveCatalogObject('template', templateToWire(form, value)))}
     >
       <TextInput label="Name" required value={form.name} onChange={(e) => setForm({ ...form, name: e.currentTarget.value })} data-autofocus />
       <Select
