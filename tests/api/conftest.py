@@ -141,6 +141,9 @@ async def platform(engine: AsyncEngine, tmp_path: Any) -> AsyncIterator[Platform
     platform = Platform(core, app, publisher)
     yield platform
     await platform.close()
+    # OTA applies device/profile changes in background tasks; let them finish before the
+    # test's database goes, or their connections are reported as leaked by a later test.
+    await core.ota.assignments.wait_idle()
     await core.timeseries.writer.stop()
 
 

@@ -71,12 +71,11 @@ async def test_content_store_follows_the_engine(
     assert deleted.status_code == 200, deleted.text
     assert _files(tmp_path) == [] and await _mapped(engine) == {}
     assert await _objects(engine) == before
-    await platform.core.ota.assignments.wait_idle()  # the package listeners are done
 
 
 @pytest.mark.parametrize("size", [0, 100, 600_000])
 async def test_refused_upload_leaves_nothing(
-    admin: httpx.AsyncClient, platform: Platform, engine: AsyncEngine, tmp_path: Path, size: int
+    admin: httpx.AsyncClient, engine: AsyncEngine, tmp_path: Path, size: int
 ) -> None:
     before = await _objects(engine)
     package = await new_package(admin, await default_profile(admin))
@@ -90,4 +89,3 @@ async def test_refused_upload_leaves_nothing(
     assert accepted.status_code == 200, accepted.text
     download = await admin.get(f"/api/otaPackage/{package['id']['id']}/download")
     assert download.content == data
-    await platform.core.ota.assignments.wait_idle()
