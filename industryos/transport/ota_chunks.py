@@ -14,7 +14,7 @@ OtaDownloads`'; this module only speaks each transport's dialect:
   ``v2/fw/error``, then DISCONNECT 0x83.
 * HTTP ``GET /api/v1/{token}/firmware?title=&version=&size=&chunk=``: title and version
   required (400 when missing or not the assigned package), 404 without a package; the body
-  is streamed from disk with ``Content-Disposition``, ``x-filename`` and the package's
+  is streamed from the content store with ``Content-Disposition``, ``x-filename`` and the package's
   content type; past the end an empty 200.
 * CoAP ``GET /fw/{token}?title=&version=&size=&chunk=`` (``/sw``): title and version
   optional, 2.05 with the bytes, 4.04 / 4.00. A chunk over one block is served Block2,

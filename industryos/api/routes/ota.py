@@ -102,7 +102,7 @@ async def upload_package(
 
 @router.get("/otaPackage/{package_id}/download")
 async def download_package(package_id: uuid.UUID, caller: CurrentCaller, ota: Services) -> Response:
-    """The package's content, streamed from disk (400 for a URL package, as in TB)."""
+    """The package's content, streamed from its content store (400 for a URL package, as in TB)."""
     package = await ota.packages.get_for_admin(caller, package_id)
     if package.url or not package.has_data:
         raise InvalidArgument("The package has no content to download")
