@@ -26,6 +26,11 @@ class Caller:
     customer_id: uuid.UUID = NULL_UUID
     session_id: str = ""
 
+    @classmethod
+    def rule_engine(cls, tenant_id: uuid.UUID) -> Caller:
+        """The rule engine acting inside one tenant (it has no user of its own)."""
+        return cls(NULL_UUID, "rule-engine", Authority.TENANT_ADMIN, tenant_id, NULL_UUID)
+
     @property
     def is_sys_admin(self) -> bool:
         """A platform administrator: no tenant data."""

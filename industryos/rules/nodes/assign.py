@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING
 
 from industryos.entities.access import Caller
 from industryos.entities.errors import EntityError
-from industryos.entities.ids import NULL_UUID, EntityType
-from industryos.entities.models import Authority, Customer
+from industryos.entities.ids import EntityType
+from industryos.entities.models import Customer
 from industryos.msg import EntityRef, Msg
 from industryos.rules.errors import NodeConfigError, NodeFailure
 from industryos.rules.labels import Label
@@ -58,10 +58,6 @@ class CustomerAssignments:
         self._customers = customers
         self._entities = entities
 
-    @staticmethod
-    def _caller(tenant_id: uuid.UUID) -> Caller:
-        return Caller(NULL_UUID, "rule-engine", Authority.TENANT_ADMIN, tenant_id, NULL_UUID)
-
     async def customer(self, tenant_id: uuid.UUID, title: str, create: bool) -> uuid.UUID | None:
         """The tenant's customer titled ``title`` (created if asked)."""
         found = await self._entities.find_by_name(tenant_id, EntityType.CUSTOMER, title)
@@ -69,12 +65,12 @@ class CustomerAssignments:
             return found.id
         if not create:
             return None
-        saved = await self._customers.save(self._caller(tenant_id), Customer(title=title))
+        saved = await self._customers.save(Caller.rule_engine(tenant_id), Customer(title=title))
         return saved.id
 
     async def assign(self, tenant_id: uuid.UUID, ref: EntityRef, customer_id: uuid.UUID) -> None:
         """Give a device or an asset to a customer of the tenant."""
-        caller = self._caller(tenant_id)
+        caller = Caller.rule_engine(tenant_id)
         if ref.entity_type is EntityType.DEVICE:
             await self._devices.assign_to_customer(caller, ref.id, customer_id)
         else:
@@ -82,7 +78,7 @@ class CustomerAssignments:
 
     async def unassign(self, tenant_id: uuid.UUID, ref: EntityRef) -> None:
         """Take a device or an asset back from its customer."""
-        caller = self._caller(tenant_id)
+        caller = Caller.rule_engine(tenant_id)
         if ref.entity_type is EntityType.DEVICE:
             await self._devices.unassign_from_customer(caller, ref.id)
         else:

@@ -20,8 +20,8 @@ from typing import TYPE_CHECKING
 
 from industryos.entities.access import Caller
 from industryos.entities.errors import EntityError
-from industryos.entities.ids import NULL_UUID, EntityType
-from industryos.entities.models import Asset, Authority, Customer, Device
+from industryos.entities.ids import EntityType
+from industryos.entities.models import Asset, Customer, Device
 from industryos.msg import EntityRef
 
 if TYPE_CHECKING:
@@ -63,7 +63,7 @@ class EntityCreation:
         creator = self._creators.get(entity_type)
         if creator is None:
             raise ValueError(f"entities of type {entity_type.value} are not created by rules")
-        caller = Caller(NULL_UUID, "rule-engine", Authority.TENANT_ADMIN, tenant_id, NULL_UUID)
+        caller = Caller.rule_engine(tenant_id)
         try:
             return EntityRef(entity_type, await creator(caller, name, profile))
         except EntityError:
