@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import logging
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from industryos import __version__
 from industryos.config import ConfigError, Settings, load_settings
+
+if TYPE_CHECKING:
+    from industryos.node import Node
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -54,10 +59,27 @@ async def _migrate(settings: Settings) -> None:
         await engine.dispose()
 
 
-def _run(settings: Settings) -> None:
-    from industryos.node import Node
+def _import_node() -> type[Node]:
+    """Import the node without the cyclic collector, then freeze what the import built.
 
-    node = Node(settings)
+    The import builds ~250k long-lived objects and frees almost none (~1k objects of
+    cyclic garbage), so the collector's passes over them during the import (~0.25 s) and
+    in the full collection once ready (gc_tuning, ~0.15 s) are wasted start-up time.
+    Only the serving process does this: freezing is process-wide and permanent.
+    """
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        from industryos.node import Node
+    finally:
+        gc.freeze()
+        if collecting:
+            gc.enable()
+    return Node
+
+
+def _run(settings: Settings) -> None:
+    node = _import_node()(settings)
     try:
         import uvloop
     except ImportError:
