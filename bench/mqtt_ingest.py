@@ -32,6 +32,7 @@ import shutil
 import signal
 import statistics
 import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -79,10 +80,12 @@ class Watcher(threading.Thread):
         sample: list[uuid.UUID],
         *,
         profile: bool = False,
+        py_spy: str | None = None,
     ):
         super().__init__(daemon=True)
         self.node, self.store, self.token, self.sample = node, store, token, sample
         self.profile = profile
+        self.py_spy = py_spy
         self.window: tuple[float, float] | None = None
         self.window_known = threading.Event()
         self.subscribed = threading.Event()
@@ -132,10 +135,13 @@ class Watcher(threading.Thread):
             cpu0, t0 = cpu_seconds(self.node.pid), time.monotonic()
             if self.profile:  # cProfile over the window (SIGHUP toggles it in the node)
                 os.kill(self.node.pid, signal.SIGHUP)
+            spy = self._start_py_spy(end - time.time())
             await asyncio.sleep(max(0.0, end - time.time()))
             cpu1, t1 = cpu_seconds(self.node.pid), time.monotonic()
             if self.profile:
                 os.kill(self.node.pid, signal.SIGHUP)
+            if spy is not None:
+                await asyncio.get_running_loop().run_in_executor(None, spy.wait)
             self.watch.cpu_percent = 100 * (cpu1 - cpu0) / (t1 - t0)
             self.watch.rss_mib = rss_mib(self.node.pid)
             # late updates of messages sent in the window still count: wait for the drain
@@ -143,6 +149,32 @@ class Watcher(threading.Thread):
             ws_task.cancel()
             poll_task.cancel()
             await asyncio.gather(ws_task, poll_task, return_exceptions=True)
+
+    def _start_py_spy(self, seconds: float) -> subprocess.Popen[bytes] | None:
+        """py-spy sampling of the node over the window (all threads, low overhead)."""
+        if self.py_spy is None:
+            return None
+        py_spy = Path(sys.executable).with_name("py-spy")
+        return subprocess.Popen(
+            [
+                str(py_spy),
+                "record",
+                "--pid",
+                str(self.node.pid),
+                "--threads",
+                "--nonblocking",
+                "-r",
+                "200",
+                "-d",
+                str(max(1, int(seconds))),
+                "-f",
+                "raw",
+                "-o",
+                self.py_spy,
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
 
     async def _ws(self, ws: websockets.ClientConnection, start: float, end: float) -> None:
         async for frame in ws:
@@ -232,7 +264,9 @@ def run_node(args: argparse.Namespace) -> dict[str, float]:
         )
         store = Store(node.data_dir, pg_url)
         sample = list(ids.values())[: args.ws_sample]
-        watcher = Watcher(node, store, rest.token, sample, profile=bool(args.profile))
+        watcher = Watcher(
+            node, store, rest.token, sample, profile=bool(args.profile), py_spy=args.py_spy
+        )
         watcher.start()
         watcher.subscribed.wait(30)
         if watcher.watch.error is not None:
@@ -369,6 +403,9 @@ def main() -> None:
     parser.add_argument("--keep-log", default=None, help="copy the node's log here at the end")
     parser.add_argument(
         "--profile", default=None, help="write the node's cProfile of the window here"
+    )
+    parser.add_argument(
+        "--py-spy", default=None, help="write py-spy's raw samples of the node's window here"
     )
     args = parser.parse_args()
     print(

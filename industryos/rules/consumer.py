@@ -97,6 +97,22 @@ class _Slots:
         self._free += 1
 
 
+class _Reached:
+    """Resolves one message's ordered point: at the point itself, or when its task ends."""
+
+    __slots__ = ("_point",)
+
+    def __init__(self, point: asyncio.Future[None]) -> None:
+        self._point = point
+
+    def __call__(self) -> None:
+        if not self._point.done():
+            self._point.set_result(None)
+
+    def on_done(self, _task: asyncio.Task[None]) -> None:
+        self()
+
+
 class QueueRunner:
     """Consumes one topic for the rule engine under one consumer group."""
 
@@ -184,17 +200,13 @@ class QueueRunner:
             while lane:
                 partition, record = lane.popleft()
                 point = loop.create_future()
-
-                def reached(point: asyncio.Future[None] = point) -> None:
-                    if not point.done():
-                        point.set_result(None)
-
+                reached = _Reached(point)
                 task = loop.create_task(
                     self._run_one(partition, record), context=pipelined(reached)
                 )
                 self._workers.add(task)
                 task.add_done_callback(self._workers.discard)
-                task.add_done_callback(lambda _: reached())
+                task.add_done_callback(reached.on_done)  # this message's point, not the next one's
                 await point
         finally:
             if self._lanes.get(key) is lane:

@@ -136,3 +136,44 @@ async def test_suspended_blocks_the_signal_for_the_block_and_its_tasks() -> None
     )
     await task
     assert calls == ["point"]
+
+
+async def test_a_finished_message_never_releases_a_later_message_of_its_lane(
+    tmp_path: Path,
+) -> None:
+    """Message 0 passes its point and ends while message 1 (no point) is still running:
+    the end of 0 must not count as 1's point, so 2 waits for 1."""
+    device = uuid.uuid4()
+    started: list[int] = []
+    release = asyncio.Event()
+    first_done = asyncio.Event()
+
+    async def chain(msg: Msg) -> ChainRun:
+        seq = orjson.loads(msg.data)["seq"]
+        started.append(seq)
+        if seq == 0:
+            ordered()
+            await asyncio.sleep(0.05)  # the lane has moved on to message 1 by now
+            first_done.set()
+        elif seq == 1:
+            await release.wait()
+        return ChainRun()
+
+    queue = await EmbeddedQueue.open(EmbeddedQueueConfig(data_dir=tmp_path / "queue"))
+    await queue.append_many("Main", [_msg(device, 0), _msg(device, 1), _msg(device, 2)])
+    runner = QueueRunner(queue, SETTINGS, "rules", chain)
+    await runner.start()
+    try:
+        async with asyncio.timeout(5):
+            await first_done.wait()
+        await asyncio.sleep(0.1)
+        assert started == [0, 1], "message 2 started before message 1 reached its point"
+        release.set()
+        async with asyncio.timeout(5):
+            while runner.lag():  # noqa: ASYNC110 - lag has no event
+                await asyncio.sleep(0.01)
+        assert started == [0, 1, 2]
+    finally:
+        release.set()
+        await runner.stop()
+        await queue.close()
