@@ -1,27 +1,28 @@
-"""One client connection: CONNECT handshake, the reader loop, ordered hooks, coalesced writes.
+"""One client connection as an ``asyncio.Protocol``: CONNECT, dispatch, ordered hooks, writes.
 
-Reading top to bottom (mqttools' ``serve_forever`` shape): read CONNECT, authenticate,
-CONNACK; then the reader loop dispatches each packet through ``_HANDLERS``; then
-one cleanup block. Protocol-level packets (PINGREQ, the QoS handshakes) are answered
-inline by the reader; packets that need the application (PUBLISH, SUBSCRIBE,
-UNSUBSCRIBE) go, in arrival order, to the connection's worker task (which exists only
-while there is work, so an idle connection holds no task). So a slow
-``on_publish`` (waiting for the durable queue) never delays PINGRESP or the client's
-acknowledgements of our publishes. Once ``max_pending_packets`` wait for the worker, the
-reader stops reading and TCP flow control pushes back on the client.
+An idle device is the common case (100,000 per node), so an idle connection holds no task,
+no future, no stream reader/writer and no timer: only this object (slots), its session,
+its transport and the decoder. Bytes arrive in :meth:`Connection.data_received`, which
+feeds the sans-IO decoder and dispatches every complete packet through ``_HANDLERS``;
+work that needs a coroutine is scheduled only when a packet asks for it. Keep-alive is a
+float per session checked by the server's :class:`KeepAliveWheel`.
 
-Publishes pipeline: the worker runs each ``on_publish`` as a task and starts the next one
-as soon as the previous has reached an ordered point (:mod:`industryos.queue.ordering`:
-its messages have their place in the durable queue and it only waits for the group
-commit) or has finished. So the queue sees one client's messages in arrival order, and
-a client with many publishes in flight has them made durable by the same group commit
-instead of one commit each. Each delivery waits for the one before it before it answers,
-so PUBACK/PUBREC also go out in arrival order. At most the session's Receive Maximum
-deliveries are in flight; SUBSCRIBE and UNSUBSCRIBE wait until they have all finished.
+Life of a connection: ``connection_made`` arms the CONNECT timer; the CONNECT starts one
+short-lived task that authenticates and sends CONNACK (packets that arrived behind the
+CONNECT wait, reading paused, and are handled after it); then packets are dispatched as
+they come; ``close`` (or the peer leaving) starts the one cleanup task, ``_finish``.
+
+Protocol-level packets (PINGREQ, the QoS handshakes) are answered inline; packets that
+need the application (PUBLISH, SUBSCRIBE, UNSUBSCRIBE) go, in arrival order, to the
+ordered worker (:mod:`industryos.transport.mqtt.worker`), which exists only while there
+is work, so a slow ``on_publish`` never delays PINGRESP. Once ``max_pending_packets`` wait
+for the worker, reading pauses (the rest of the last read waits in the decoder's iterator)
+and TCP flow control pushes back on the client; reading resumes when there is room.
 
 Everything written during one event-loop iteration goes out in one ``transport.write``.
 A streamed publish (:meth:`Connection.write_stream`, whole OTA images) is written piece by
-piece under flow control; other packets written meanwhile wait and follow it.
+piece, each piece waiting while the transport's buffer is above its high-water mark
+(``pause_writing``/``resume_writing``); other packets written meanwhile follow it.
 """
 
 from __future__ import annotations
@@ -29,23 +30,21 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
-from collections import deque
-from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Hashable
+from collections.abc import AsyncIterator, Callable, Hashable, Iterator
 from functools import partial
-from typing import Any, Generic, Protocol
+from typing import Any, Generic, Protocol, cast
 
-from industryos.queue.ordering import pipelined
 from industryos.transport.mqtt.application import (
     Accepted,
     ContextT,
     MqttApplication,
     PeerCertificate,
-    PublishResult,
     Refused,
 )
 from industryos.transport.mqtt.codec import StreamDecoder, encode, packet_size
 from industryos.transport.mqtt.config import MqttConfig
 from industryos.transport.mqtt.errors import MqttProtocolError, SessionClosed
+from industryos.transport.mqtt.keepalive import KeepAliveWheel
 from industryos.transport.mqtt.packet_types import ProtocolLevel
 from industryos.transport.mqtt.packets import (
     NO_PROPERTIES,
@@ -62,25 +61,25 @@ from industryos.transport.mqtt.packets import (
     Publish,
     Pubrec,
     Pubrel,
-    Suback,
     Subscribe,
-    Unsuback,
     Unsubscribe,
 )
-from industryos.transport.mqtt.reason_codes import ReasonCode, v3_connack_code, v3_suback_code
+from industryos.transport.mqtt.reason_codes import ReasonCode, v3_connack_code
 from industryos.transport.mqtt.session import Session
+from industryos.transport.mqtt.worker import Worker
 
 log = logging.getLogger(__name__)
 
-_READ_SIZE = 65_536
 _PINGRESP = encode(Pingresp(), False)
 _CLOSED_BY_PEER = ReasonCode.UNSPECIFIED_ERROR
-_HOOK_FAILED = PublishResult(ack=None, disconnect=ReasonCode.IMPLEMENTATION_SPECIFIC_ERROR)
-Job = Callable[[], Awaitable[None]]
+_PARKED = 1
+"""Reading paused: packets wait for CONNACK or for room in the worker's queue."""
+_WRITE_FULL = 2
+"""Reading paused: the transport's write buffer is above its high-water mark."""
 
 
 class Registry(Protocol):
-    """Where sessions register under the application's session key (the server)."""
+    """The server as a connection sees it: session keys (takeover) and open connections."""
 
     async def take_over(self, key: Hashable, connection: Connection[Any]) -> None:
         """Make ``connection`` the one for ``key``, closing any previous one."""
@@ -88,99 +87,229 @@ class Registry(Protocol):
     def release(self, key: Hashable, connection: Connection[Any]) -> None:
         """Forget ``connection`` under ``key`` if it is still the registered one."""
 
+    def opened(self, connection: Connection[Any]) -> None:
+        """``connection`` is established (for TLS: its handshake is done)."""
 
-class Connection(Generic[ContextT]):
+    def finished(self, connection: Connection[Any]) -> None:
+        """``connection`` is closed and every hook has run."""
+
+
+class Connection(asyncio.Protocol, Generic[ContextT]):
     """Serves one network connection from CONNECT to close."""
 
     __slots__ = (  # one per device connection: no per-instance __dict__ (RSS per idle device)
         "_app",
-        "_app_closed",
+        "_blocked",
         "_closing",
         "_config",
         "_decoder",
-        "_deliveries",
         "_done",
-        "_finished",
-        "_flush_scheduled",
-        "_job_room",
-        "_jobs",
-        "_loop",
+        "_drain_waiter",
+        "_held",
+        "_lost",
+        "_lost_waiter",
+        "_opening",
         "_out",
+        "_parked",
         "_peer_certificate",
-        "_reader",
         "_registry",
-        "_room",
         "_started",
         "_streaming",
-        "_tail",
+        "_timer",
+        "_transport",
         "_v5",
-        "_worker",
-        "_writer",
-        "peer",
+        "_wheel",
+        "_write_paused",
         "session",
+        "worker",
     )
 
     def __init__(
         self,
-        reader: asyncio.StreamReader,
-        writer: asyncio.StreamWriter,
         app: MqttApplication[ContextT],
         config: MqttConfig,
         registry: Registry,
-        peer_certificate: PeerCertificate | None = None,
+        wheel: KeepAliveWheel,
     ) -> None:
-        self._reader = reader
-        self._writer = writer
         self._app = app
         self._config = config
         self._registry = registry
-        self._peer_certificate = peer_certificate
-        self._loop = asyncio.get_running_loop()
+        self._wheel = wheel
+        self._transport: asyncio.Transport | None = None
+        self._peer_certificate: PeerCertificate | None = None
+        """Held from the TLS handshake until the CONNECT is decided."""
         self._decoder = StreamDecoder(config.max_payload_size)
-        self._out: list[bytes] = []
-        self._flush_scheduled = False
+        self._out: list[bytes] | None = None
+        """Bytes written this loop iteration (a flush is scheduled while it is a list)."""
+        self._parked: Iterator[Packet] | None = None
+        """The rest of a read whose packets wait (CONNACK pending, or the worker is full)."""
+        self._held: list[bytes] | None = None
+        """Reads that came while parked (a transport may deliver one more after a pause)."""
+        self._blocked = 0
+        self._write_paused = False
+        self._drain_waiter: asyncio.Future[None] | None = None
         self._streaming: asyncio.Lock | None = None
         """Held while a streamed packet is written (created on first use)."""
+        self._timer: asyncio.TimerHandle | None = None
+        self._opening: asyncio.Task[None] | None = None
         self._closing = False
-        self._app_closed = False
-        self._v5 = False
-        self._jobs: deque[Job | Publish] | None = None
-        """Created with the first job, dropped when the worker runs dry (a deque is 760 B)."""
-        self._job_room: asyncio.Future[None] | None = None
-        self._worker: asyncio.Task[None] | None = None
         self._started = False
-        self._tail: asyncio.Task[None] | None = None
-        self._deliveries: set[asyncio.Task[None]] = set()
-        self._room: asyncio.Future[None] | None = None
-        self._finished = False
+        """``on_connect`` was queued, so ``on_disconnect`` is owed."""
+        self._lost = False
+        self._lost_waiter: asyncio.Future[None] | None = None
+        self._v5 = False
         self._done: asyncio.Future[None] | None = None
         self.session: Session[ContextT] | None = None
-        self.peer = writer.get_extra_info("peername")
+        self.worker: Worker[ContextT] | None = None
+        """The ordered worker, while it has jobs or deliveries (see ``worker.py``)."""
 
     def __repr__(self) -> str:
         return f"<Connection {self.peer} {self.session!r}>"
 
-    # --- lifecycle ---------------------------------------------------------------------
+    @property
+    def peer(self) -> Any:
+        """The peer's address (read from the socket: not kept per connection)."""
+        transport = self._transport
+        return None if transport is None else transport.get_extra_info("peername")
 
-    async def serve(self) -> None:
-        """Run the connection to its end; never raises."""
-        packets = self._packets()
-        try:
-            session = await self._open(packets)
-            if session is not None:
-                await self._run(session, packets)
-        except MqttProtocolError as exc:
-            log.warning("%r: %s", self, exc)
-            self.close(exc.reason_code)
-        except OSError as exc:
+    @property
+    def config(self) -> MqttConfig:
+        """The listener's settings."""
+        return self._config
+
+    @property
+    def app(self) -> MqttApplication[ContextT]:
+        """The application whose hooks this connection calls."""
+        return self._app
+
+    @property
+    def v5(self) -> bool:
+        """The client speaks MQTT 5."""
+        return self._v5
+
+    # --- asyncio.Protocol --------------------------------------------------------------
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        """Accepted (after the TLS handshake): wait ``connect_timeout`` for CONNECT."""
+        transport = cast(asyncio.Transport, transport)  # uvloop's are not subclasses
+        self._transport = transport
+        ssl_object = transport.get_extra_info("ssl_object")
+        if ssl_object is not None:
+            der = ssl_object.getpeercert(binary_form=True)
+            if der:
+                self._peer_certificate = PeerCertificate(der)
+        loop = asyncio.get_running_loop()
+        self._timer = loop.call_later(self._config.connect_timeout, self._connect_timed_out)
+        self._registry.opened(self)
+
+    def data_received(self, data: bytes) -> None:
+        """Feed the decoder and handle every packet the read completes."""
+        session = self.session
+        if session is not None:
+            session.received()
+        if self._closing:
+            return
+        if self._parked is not None:
+            if self._held is None:
+                self._held = []
+            self._held.append(data)
+            return
+        self._consume(self._decoder.feed(data))
+
+    def eof_received(self) -> bool | None:
+        """The client half-closed: the connection ends (``connection_lost`` follows)."""
+        return None
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        """The socket is gone: wake a waiting stream and close the session."""
+        self._lost = True
+        waiter = self._drain_waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_exception(ConnectionResetError("connection lost"))
+        if exc is not None:
             log.debug("%r: connection lost: %s", self, exc)
-            self.close(_CLOSED_BY_PEER, notify=False)
+        self.close(_CLOSED_BY_PEER, notify=False)
+        lost = self._lost_waiter
+        if lost is not None and not lost.done():
+            lost.set_result(None)
+
+    def pause_writing(self) -> None:
+        """The peer does not keep up: stop reading from it until it does."""
+        self._write_paused = True
+        self._block(_WRITE_FULL)
+
+    def resume_writing(self) -> None:
+        """The write buffer drained below the low-water mark."""
+        self._write_paused = False
+        waiter = self._drain_waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
+        self._unblock(_WRITE_FULL)
+
+    # --- reading -----------------------------------------------------------------------
+
+    def _consume(self, packets: Iterator[Packet]) -> None:
+        """Handle ``packets`` in order until one has to wait (then park the rest)."""
+        try:
+            for packet in packets:
+                session = self.session
+                if session is None:
+                    self._on_connect(packet)
+                    self._park(packets)
+                    return
+                handler = _HANDLERS.get(type(packet))
+                if handler is None:
+                    raise MqttProtocolError(
+                        ReasonCode.PROTOCOL_ERROR, f"unexpected {type(packet).__name__}"
+                    )
+                if handler(self, session, packet):
+                    self._park(packets)
+                    return
+                if self._closing:
+                    return
+        except MqttProtocolError as exc:
+            if self.session is None:
+                log.warning("%r: bad CONNECT: %s", self, exc)
+                self._refuse_malformed(exc)
+            else:
+                log.warning("%r: %s", self, exc)
+            self.close(exc.reason_code)
         except Exception:
             log.exception("%r: internal fault", self)
             self.close(ReasonCode.IMPLEMENTATION_SPECIFIC_ERROR)
-        finally:
-            await packets.aclose()
-            await self._finish()
+
+    def _park(self, packets: Iterator[Packet]) -> None:
+        self._parked = packets
+        self._block(_PARKED)
+
+    def unpark(self) -> None:
+        """Handle what waited (room came, or CONNACK was sent), then read again."""
+        packets = self._parked
+        if packets is None or self._closing:
+            return
+        self._parked = None
+        self._consume(packets)
+        while self._parked is None and self._held and not self._closing:
+            self._consume(self._decoder.feed(self._held.pop(0)))
+        if self._parked is None:
+            self._held = None
+            self._unblock(_PARKED)
+
+    def _block(self, reason: int) -> None:
+        transport = self._transport
+        if not self._blocked and transport is not None and not transport.is_closing():
+            transport.pause_reading()
+        self._blocked |= reason
+
+    def _unblock(self, reason: int) -> None:
+        if not self._blocked & reason:
+            return
+        self._blocked &= ~reason
+        transport = self._transport
+        if not self._blocked and transport is not None and not transport.is_closing():
+            transport.resume_reading()
+
+    # --- lifecycle ---------------------------------------------------------------------
 
     def close(self, reason: ReasonCode, *, notify: bool = True) -> None:
         """Start closing: tell an MQTT 5 client ``reason`` (if ``notify``), then hang up."""
@@ -189,19 +318,75 @@ class Connection(Generic[ContextT]):
         if self.session is not None:
             self.session.closing(reason)
             if notify and self._v5:
-                self._out.append(encode(Disconnect(reason), True))
+                self.write(encode(Disconnect(reason), True))
         self._closing = True
+        self._parked = self._held = None
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
         self._flush()
-        self._writer.close()
-        self._reader.feed_eof()
+        if self._transport is not None:
+            self._transport.close()
+        waiter = self._drain_waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_exception(SessionClosed(f"{self!r} is closing"))
+        asyncio.get_running_loop().create_task(self._finish())
 
     async def wait_closed(self) -> None:
         """Wait until the connection is fully finished (all hooks have run)."""
-        if self._finished:
-            return
         if self._done is None:
-            self._done = self._loop.create_future()
+            self._done = asyncio.get_running_loop().create_future()
+        if self._done.done():
+            return
         await asyncio.shield(self._done)
+
+    def _transport_done(self) -> bool:
+        return self._lost or self._transport is None
+
+    def _connect_timed_out(self) -> None:
+        self._timer = None
+        log.warning("%r: no CONNECT within %.1f s", self, self._config.connect_timeout)
+        self.close(_CLOSED_BY_PEER, notify=False)
+
+    async def _finish(self) -> None:
+        """Let the worker hand over what was read, tell the application, release the key."""
+        timeout = self._config.close_timeout
+        opening = self._opening
+        if opening is not None and not opening.done():
+            done, _ = await asyncio.wait((opening,), timeout=timeout)
+            if not done:
+                log.warning("%r: CONNECT still being decided after %.1f s", self, timeout)
+                opening.cancel()
+        session = self.session
+        if self.worker is not None:
+            await self.worker.finish()
+        if session is not None:
+            if self._started:
+                await self._notify_disconnect(session)
+            session.closed()
+            if session.session_key is not None:
+                self._registry.release(session.session_key, self)
+        if not self._transport_done():
+            lost = self._lost_waiter = asyncio.get_running_loop().create_future()
+            try:
+                async with asyncio.timeout(timeout):
+                    await lost
+            except TimeoutError:
+                log.debug("%r: the socket did not close in time", self)
+                assert self._transport is not None
+                self._transport.abort()
+        self._registry.finished(self)
+        if self._done is None:
+            self._done = asyncio.get_running_loop().create_future()
+        if not self._done.done():
+            self._done.set_result(None)
+
+    async def _notify_disconnect(self, session: Session[ContextT]) -> None:
+        try:
+            reason = session.close_reason
+            await self._app.on_disconnect(session, _CLOSED_BY_PEER if reason is None else reason)
+        except Exception:
+            log.exception("%r: on_disconnect failed", self)
 
     # --- writing -----------------------------------------------------------------------
 
@@ -209,38 +394,42 @@ class Connection(Generic[ContextT]):
         """Queue bytes; everything queued in one loop iteration is sent in one write."""
         if self._closing:
             return
-        self._out.append(data)
-        if not self._flush_scheduled:
-            self._flush_scheduled = True
-            self._loop.call_soon(self._flush)
+        out = self._out
+        if out is None:
+            self._out = [data]
+            asyncio.get_running_loop().call_soon(self._flush)
+        else:
+            out.append(data)
 
     async def write_stream(self, head: bytes, pieces: AsyncIterator[bytes], length: int) -> None:
         """Write one packet: ``head``, then exactly ``length`` bytes from ``pieces``.
 
         What was queued before goes first; packets written meanwhile are held and follow
-        the streamed one, so no packet's bytes interleave. Each piece waits for the socket
-        to drain (at most ``delivery_timeout`` per piece). A packet that cannot be finished
-        (the source ends early or fails, the peer stalls or leaves) closes the connection,
-        since the stream cannot continue after half a packet.
+        the streamed one, so no packet's bytes interleave. Each piece waits while the
+        transport's buffer is full (at most ``delivery_timeout`` per piece). A packet that
+        cannot be finished (the source ends early or fails, the peer stalls or leaves)
+        closes the connection, since the stream cannot continue after half a packet.
         """
         if self._streaming is None:
             self._streaming = asyncio.Lock()
         lock = self._streaming
         await lock.acquire()
         try:
-            if self._closing:
+            if self._closing or self._transport is None:
                 raise SessionClosed(f"{self!r} is closing")
+            transport = self._transport
             sent = 0
             try:
-                self._writer.write(b"".join((*self._out, head)))  # what was queued first
-                self._out.clear()
+                transport.write(b"".join((*(self._out or ()), head)))  # what was queued first
+                if self._out is not None:
+                    self._out.clear()
                 async for piece in pieces:
                     if self._closing:
                         raise SessionClosed(f"{self!r} closed during a streamed publish")
                     sent += len(piece)
                     if sent > length:
                         raise ValueError(f"streamed payload longer than {length} bytes")
-                    self._writer.write(piece)
+                    transport.write(piece)
                     await self._drain()
                 if sent != length:
                     raise ValueError(f"streamed payload ended at {sent} of {length} bytes")
@@ -253,55 +442,63 @@ class Connection(Generic[ContextT]):
                 raise SessionClosed(f"{self!r}: streamed publish failed") from exc
         finally:
             lock.release()
-            self._flush()  # what was held back while streaming
+            if self._out is not None and not self._closing:
+                self._flush()  # what was held back while streaming
 
     async def _drain(self) -> None:
-        """Wait until the socket takes more; a peer that stalls or leaves ends the session."""
+        """Wait until the transport takes more; a peer that stalls or leaves ends the session."""
+        if self._lost:
+            raise SessionClosed(f"{self!r}: connection lost")
+        if not self._write_paused:
+            return
+        waiter = self._drain_waiter = asyncio.get_running_loop().create_future()
         try:
             async with asyncio.timeout(self._config.delivery_timeout):
-                await self._writer.drain()
+                await waiter
         except (OSError, TimeoutError) as exc:
             log.warning("%r: peer stopped taking a streamed publish: %r", self, exc)
             raise SessionClosed(f"{self!r}: {exc!r}") from exc
+        finally:
+            self._drain_waiter = None
 
     def _flush(self) -> None:
-        self._flush_scheduled = False
         if self._streaming is not None and self._streaming.locked():
             return  # a streamed packet is being written; this follows it
-        if self._out and not self._writer.transport.is_closing():
-            self._writer.write(b"".join(self._out))
-        self._out.clear()
+        out, self._out = self._out, None
+        transport = self._transport
+        if out and transport is not None and not transport.is_closing():
+            transport.write(out[0] if len(out) == 1 else b"".join(out))
 
-    def _send(self, packet: Packet) -> None:
+    def send(self, packet: Packet) -> None:
+        """Encode ``packet`` for this client's protocol level and write it."""
         self.write(encode(packet, self._v5))
 
     # --- CONNECT -----------------------------------------------------------------------
 
-    async def _packets(self) -> AsyncGenerator[Packet, None]:
-        read, feed = self._reader.read, self._decoder.feed
-        while data := await read(_READ_SIZE):
-            if self.session is not None:
-                self.session.received()
-            for packet in feed(data):
-                yield packet
-
-    async def _open(self, packets: AsyncIterator[Packet]) -> Session[ContextT] | None:
-        try:
-            async with asyncio.timeout(self._config.connect_timeout):
-                connect = await anext(packets)
-        except StopAsyncIteration:
-            return None
-        except TimeoutError:
-            log.warning("%r: no CONNECT within %.1f s", self, self._config.connect_timeout)
-            return None
-        except MqttProtocolError as exc:
-            log.warning("%r: bad CONNECT: %s", self, exc)
-            self._refuse_malformed(exc)
-            return None
-        if not isinstance(connect, Connect):
+    def _on_connect(self, packet: Packet) -> None:
+        if not isinstance(packet, Connect):
             raise MqttProtocolError(ReasonCode.PROTOCOL_ERROR, "first packet is not CONNECT")
-        self._v5 = connect.protocol_level == ProtocolLevel.MQTT_5
-        return await self._authenticate(connect)
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        self._v5 = packet.protocol_level == ProtocolLevel.MQTT_5
+        self._opening = asyncio.get_running_loop().create_task(self._open(packet))
+
+    async def _open(self, connect: Connect) -> None:
+        """Authenticate, CONNACK, then handle what arrived behind the CONNECT."""
+        try:
+            session = await self._authenticate(connect)
+        except Exception:
+            log.exception("%r: internal fault", self)
+            self.close(ReasonCode.IMPLEMENTATION_SPECIFIC_ERROR)
+            return
+        finally:
+            self._opening = None
+        if session is None:
+            return
+        self._started = True
+        Worker.enqueue(self, session, partial(self._app.on_connect, session))
+        self.unpark()
 
     def _refuse_malformed(self, exc: MqttProtocolError) -> None:
         """CONNACK for a CONNECT we cannot accept, in the format its level understands."""
@@ -315,7 +512,7 @@ class Connection(Generic[ContextT]):
 
     def _refuse(self, reason: ReasonCode) -> None:
         code = reason if self._v5 else v3_connack_code(reason)
-        self._send(Connack(False, code))
+        self.send(Connack(False, code))
         self.close(reason, notify=False)
 
     async def _authenticate(self, connect: Connect) -> Session[ContextT] | None:
@@ -323,8 +520,9 @@ class Connection(Generic[ContextT]):
             log.warning("%r: enhanced authentication is not supported", self)
             self._refuse(ReasonCode.BAD_AUTHENTICATION_METHOD)
             return None
+        certificate, self._peer_certificate = self._peer_certificate, None
         try:
-            result = await self._app.authenticate(connect, self._peer_certificate)
+            result = await self._app.authenticate(connect, certificate)
         except Exception:
             log.exception("%r: authenticate failed", self)
             self._refuse(ReasonCode.SERVER_UNAVAILABLE)
@@ -357,6 +555,7 @@ class Connection(Generic[ContextT]):
             receive_maximum=receive_maximum,
             topic_alias_maximum=config.topic_alias_maximum,
             delivery_timeout=config.delivery_timeout,
+            keep_alive_wheel=self._wheel,
         )
         self.session = session
         if accepted.session_key is not None:
@@ -373,48 +572,28 @@ class Connection(Generic[ContextT]):
                 topic_alias_maximum=config.topic_alias_maximum or None,
                 maximum_packet_size=packet_size(max_payload),
             )
-        self._send(Connack(False, ReasonCode.SUCCESS, properties))
+        self.send(Connack(False, ReasonCode.SUCCESS, properties))
         log.debug("%r: connected", self)
         return session
 
-    # --- connected ---------------------------------------------------------------------
+    # --- connected: one handler per packet type ----------------------------------------
 
-    async def _run(self, session: Session[ContextT], packets: AsyncIterator[Packet]) -> None:
-        self._started = True
-        self._enqueue(partial(self._app.on_connect, session))
-        handlers = _HANDLERS
-        async for packet in packets:
-            handler = handlers.get(type(packet))
-            if handler is None:
-                raise MqttProtocolError(
-                    ReasonCode.PROTOCOL_ERROR, f"unexpected {type(packet).__name__}"
-                )
-            pending = handler(self, session, packet)
-            if pending is not None:
-                await pending
-            if self._closing:
-                return
-        self.close(_CLOSED_BY_PEER, notify=False)
-
-    def _on_publish(self, session: Session[ContextT], publish: Publish) -> Awaitable[None] | None:
+    def _on_publish(self, session: Session[ContextT], publish: Publish) -> bool:
         if session.accept_publish(publish):
-            return self._enqueue(publish)
-        return None
+            return Worker.enqueue(self, session, publish)
+        return False
 
-    def _on_subscribe(
-        self, session: Session[ContextT], packet: Subscribe
-    ) -> Awaitable[None] | None:
-        return self._enqueue(partial(self._subscribe, session, packet))
+    def _on_subscribe(self, session: Session[ContextT], packet: Subscribe) -> bool:
+        return Worker.enqueue(self, session, partial(Worker.subscribe, self, session, packet))
 
-    def _on_unsubscribe(
-        self, session: Session[ContextT], packet: Unsubscribe
-    ) -> Awaitable[None] | None:
-        return self._enqueue(partial(self._unsubscribe, session, packet))
+    def _on_unsubscribe(self, session: Session[ContextT], packet: Unsubscribe) -> bool:
+        return Worker.enqueue(self, session, partial(Worker.unsubscribe, self, session, packet))
 
-    def _on_pingreq(self, packet: Pingreq) -> None:
+    def _on_pingreq(self, packet: Pingreq) -> bool:
         self.write(_PINGRESP)
+        return False
 
-    def _on_disconnect(self, packet: Disconnect) -> None:
+    def _on_disconnect(self, packet: Disconnect) -> bool:
         try:
             reason = ReasonCode(packet.reason_code)
         except ValueError:
@@ -423,184 +602,36 @@ class Connection(Generic[ContextT]):
             ) from None
         log.debug("%r: client disconnected (0x%02X)", self, reason)
         self.close(reason, notify=False)
+        return False
 
-    def _on_auth(self, packet: Auth) -> None:
+    def _on_auth(self, packet: Auth) -> bool:
         raise MqttProtocolError(ReasonCode.PROTOCOL_ERROR, "AUTH without an auth method")
 
-    def _enqueue(self, job: Job | Publish) -> Awaitable[None] | None:
-        """Queue ``job`` for the worker (started on demand); a future when the queue is full."""
-        jobs = self._jobs
-        if jobs is None:
-            jobs = self._jobs = deque()
-        jobs.append(job)
-        if self._worker is None:
-            assert self.session is not None
-            self._worker = self._loop.create_task(self._work(self.session))
-        if len(jobs) < self._config.max_pending_packets:
-            return None
-        self._job_room = self._loop.create_future()
-        return self._job_room
 
-    # --- the ordered worker ------------------------------------------------------------
-
-    async def _work(self, session: Session[ContextT]) -> None:
-        """Run queued hooks in arrival order, publishes pipelined; exit when none is left.
-
-        The worker only exists while there is work: an idle connection holds no task.
-        """
-        jobs, limit = self._jobs, self._config.max_pending_packets
-        assert jobs is not None
-        try:
-            while jobs:
-                job = jobs.popleft()
-                room = self._job_room
-                if room is not None and len(jobs) < limit and not room.done():
-                    room.set_result(None)
-                if self._app_closed:
-                    continue
-                if type(job) is Publish:
-                    self._tail = await self._start_delivery(session, job, self._tail)
-                    continue
-                assert not isinstance(job, Publish)
-                if self._deliveries:
-                    await self._settled()
-                self._tail = None
-                try:
-                    await job()
-                except Exception:
-                    log.exception("%r: application hook failed", self)
-                    self._app_close(ReasonCode.IMPLEMENTATION_SPECIFIC_ERROR)
-        finally:
-            self._worker = None
-            if not jobs:
-                self._jobs = None
-
-    async def _start_delivery(
-        self, session: Session[ContextT], publish: Publish, previous: asyncio.Task[None] | None
-    ) -> asyncio.Task[None]:
-        """Start ``on_publish``; return once it reached its ordered point or finished."""
-        while len(self._deliveries) >= session.receive_maximum:
-            self._room = self._loop.create_future()
-            await self._room
-        point = self._loop.create_future()
-
-        def reached() -> None:
-            if not point.done():
-                point.set_result(None)
-
-        task = self._loop.create_task(
-            self._deliver(session, publish, previous), context=pipelined(reached)
-        )
-        self._deliveries.add(task)
-        task.add_done_callback(partial(self._delivered, reached))
-        await point
-        return task
-
-    def _delivered(self, reached: Callable[[], None], task: asyncio.Task[None]) -> None:
-        self._deliveries.discard(task)
-        reached()
-        room = self._room
-        if room is not None and not room.done():
-            room.set_result(None)
-
-    async def _settled(self) -> None:
-        """Wait until every delivery in flight has finished."""
-        while self._deliveries:
-            await asyncio.wait(list(self._deliveries))
-
-    def _app_close(self, reason: ReasonCode) -> None:
-        """The application ends the session: its remaining packets are not handled."""
-        self._app_closed = True
-        self.close(reason)
-
-    async def _deliver(
-        self, session: Session[ContextT], publish: Publish, previous: asyncio.Task[None] | None
-    ) -> None:
-        """One publish through the application; answered after the one before it."""
-        try:
-            result: PublishResult = await self._app.on_publish(session, publish)
-        except Exception:
-            log.exception("%r: application hook failed", self)
-            result = _HOOK_FAILED
-        if previous is not None and not previous.done():
-            await asyncio.wait((previous,))
-        if self._app_closed:
-            return
-        if publish.qos and result.ack is not None:
-            session.acknowledge(publish, result.ack)
-        if result.disconnect is not None:
-            self._app_close(result.disconnect)
-
-    async def _subscribe(self, session: Session[ContextT], packet: Subscribe) -> None:
-        codes = list(await self._app.on_subscribe(session, packet.subscriptions))
-        if len(codes) != len(packet.subscriptions):
-            raise ValueError(f"on_subscribe returned {len(codes)} codes for {packet!r}")
-        if not self._v5:
-            codes = [v3_suback_code(code) for code in codes]
-        self._send(Suback(packet.packet_id, codes))
-
-    async def _unsubscribe(self, session: Session[ContextT], packet: Unsubscribe) -> None:
-        codes = list(await self._app.on_unsubscribe(session, packet.topic_filters))
-        if len(codes) != len(packet.topic_filters):
-            raise ValueError(f"on_unsubscribe returned {len(codes)} codes for {packet!r}")
-        self._send(Unsuback(packet.packet_id, codes if self._v5 else []))
-
-    # --- cleanup -----------------------------------------------------------------------
-
-    async def _finish(self) -> None:
-        """Let the worker hand over what was read, tell the application, release the key."""
-        self.close(_CLOSED_BY_PEER, notify=False)
-        session = self.session
-        timeout = self._config.close_timeout
-        if self._started:
-            try:
-                async with asyncio.timeout(timeout):
-                    while (worker := self._worker) is not None:
-                        await asyncio.wait((worker,))
-                    await self._settled()
-            except TimeoutError:
-                log.warning("%r: application hooks still busy after %.1f s", self, timeout)
-                if self._worker is not None:
-                    self._worker.cancel()
-                for task in self._deliveries:
-                    task.cancel()
-        if session is not None:
-            if self._started:
-                await self._notify_disconnect(session)
-            session.closed()
-            if session.session_key is not None:
-                self._registry.release(session.session_key, self)
-        try:
-            async with asyncio.timeout(timeout):
-                await self._writer.wait_closed()
-        except (OSError, TimeoutError) as exc:
-            log.debug("%r: closing the socket: %r", self, exc)
-            self._writer.transport.abort()
-        self._finished = True
-        if self._done is not None and not self._done.done():
-            self._done.set_result(None)
-
-    async def _notify_disconnect(self, session: Session[ContextT]) -> None:
-        try:
-            reason = session.close_reason
-            await self._app.on_disconnect(session, _CLOSED_BY_PEER if reason is None else reason)
-        except Exception:
-            log.exception("%r: on_disconnect failed", self)
+Handler = Callable[[Connection[Any], Session[Any], Any], bool]
 
 
-Handler = Callable[[Connection[Any], Session[Any], Any], Awaitable[None] | None]
+def _ack(method: Callable[[Session[Any], Any], None]) -> Handler:
+    """A session acknowledgement handler as a table entry (never parks)."""
+
+    def handle(connection: Connection[Any], session: Session[Any], packet: Packet) -> bool:
+        method(session, packet)
+        return False
+
+    return handle
+
 
 _HANDLERS: dict[type[Packet], Handler] = {
     Publish: Connection._on_publish,
-    Puback: lambda c, s, p: s.on_puback(p),
-    Pubrec: lambda c, s, p: s.on_pubrec(p),
-    Pubrel: lambda c, s, p: s.on_pubrel(p),
-    Pubcomp: lambda c, s, p: s.on_pubcomp(p),
+    Puback: _ack(Session.on_puback),
+    Pubrec: _ack(Session.on_pubrec),
+    Pubrel: _ack(Session.on_pubrel),
+    Pubcomp: _ack(Session.on_pubcomp),
     Subscribe: Connection._on_subscribe,
     Unsubscribe: Connection._on_unsubscribe,
     Pingreq: lambda c, s, p: c._on_pingreq(p),
     Disconnect: lambda c, s, p: c._on_disconnect(p),
     Auth: lambda c, s, p: c._on_auth(p),
 }
-"""Every packet type a client may send once connected, and who handles it (one table for
-all connections: a per-connection table of bound methods cost ~1 KiB per connection)."""
+"""Every packet type a client may send once connected, and who handles it; a handler
+returns True when the packet was queued and reading must pause (the worker is full)."""

@@ -1,22 +1,24 @@
 """The MQTT listeners: plain TCP and TLS on the running (uvloop) event loop.
 
-The server owns the sockets and the session-key registry that implements takeover (a
-second session for the same device closes the first with 0x8E, spec §2.1); everything
-per connection lives in ``connection.py``. ``close()`` stops the listeners, tells every
-MQTT 5 client the server is shutting down (0x8B) and waits for the sessions' last hooks.
+The server owns the sockets, the session-key registry that implements takeover (a
+second session for the same device closes the first with 0x8E, spec §2.1) and the one
+keep-alive wheel of all its sessions; everything per connection lives in
+``connection.py`` (an ``asyncio.Protocol`` per socket, no task while idle). ``close()``
+stops the listeners, tells every MQTT 5 client the server is shutting down (0x8B) and
+waits for the sessions' last hooks.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import ssl
 from collections.abc import Hashable
 from typing import Any, Generic
 
-from industryos.transport.mqtt.application import ContextT, MqttApplication, PeerCertificate
+from industryos.transport.mqtt.application import ContextT, MqttApplication
 from industryos.transport.mqtt.config import MqttConfig
 from industryos.transport.mqtt.connection import Connection
+from industryos.transport.mqtt.keepalive import KeepAliveWheel
 from industryos.transport.mqtt.reason_codes import ReasonCode
 from industryos.transport.mqtt.tls import server_context
 
@@ -32,6 +34,7 @@ class MqttServer(Generic[ContextT]):
         self._listeners: list[asyncio.Server] = []
         self._connections: set[Connection[ContextT]] = set()
         self._by_key: dict[Hashable, Connection[Any]] = {}
+        self._wheel: KeepAliveWheel | None = None
         self.port: int | None = None
         """The bound plain port (useful when configured as 0)."""
         self.tls_port: int | None = None
@@ -40,23 +43,22 @@ class MqttServer(Generic[ContextT]):
     async def start(self) -> None:
         """Open the configured listeners."""
         config = self._config
+        loop = asyncio.get_running_loop()
+        self._wheel = KeepAliveWheel(loop)
         if config.port is not None:
-            server = await asyncio.start_server(
-                self._serve_plain, config.host, config.port, limit=2**20
-            )
+            server = await loop.create_server(self._accept, config.host, config.port)
             self._listeners.append(server)
             self.port = server.sockets[0].getsockname()[1]
         if config.tls_port is not None:
             context = await asyncio.to_thread(
                 server_context, config.tls_cert_file, config.tls_key_file, config.data_dir
             )
-            server = await asyncio.start_server(
-                self._serve_tls,
+            server = await loop.create_server(
+                self._accept,
                 config.host,
                 config.tls_port,
                 ssl=context,
                 ssl_handshake_timeout=config.connect_timeout,
-                limit=2**20,
             )
             self._listeners.append(server)
             self.tls_port = server.sockets[0].getsockname()[1]
@@ -111,27 +113,17 @@ class MqttServer(Generic[ContextT]):
         if self._by_key.get(key) is connection:
             del self._by_key[key]
 
+    def opened(self, connection: Connection[Any]) -> None:
+        """``connection`` is established (TLS: handshake done); ``close()`` will end it."""
+        self._connections.add(connection)
+
+    def finished(self, connection: Connection[Any]) -> None:
+        """``connection`` is closed and its hooks have run."""
+        self._connections.discard(connection)
+
     # --- accepting ---------------------------------------------------------------------
 
-    async def _serve_plain(
-        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
-    ) -> None:
-        await self._serve(reader, writer, None)
-
-    async def _serve_tls(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        ssl_object: ssl.SSLObject | None = writer.get_extra_info("ssl_object")
-        der = ssl_object.getpeercert(binary_form=True) if ssl_object is not None else None
-        await self._serve(reader, writer, PeerCertificate(der) if der else None)
-
-    async def _serve(
-        self,
-        reader: asyncio.StreamReader,
-        writer: asyncio.StreamWriter,
-        certificate: PeerCertificate | None,
-    ) -> None:
-        connection = Connection(reader, writer, self._app, self._config, self, certificate)
-        self._connections.add(connection)
-        try:
-            await connection.serve()
-        finally:
-            self._connections.discard(connection)
+    def _accept(self) -> Connection[ContextT]:
+        """The protocol for one accepted socket (TLS: once the handshake is done)."""
+        assert self._wheel is not None
+        return Connection(self._app, self._config, self, self._wheel)

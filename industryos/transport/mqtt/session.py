@@ -14,7 +14,12 @@ States::
 Limits enforced here (MQTT 5): our Receive Maximum for client→server QoS 1/2 publishes
 (0x93 when exceeded), the client's Receive Maximum and Maximum Packet Size for
 server→client publishes, topic aliases (0x94), and keep-alive: no packet for 1.5 times the
-keep-alive interval closes the session (0x8D).
+keep-alive interval closes the session (0x8D), checked by the connections' shared
+:class:`~industryos.transport.mqtt.keepalive.KeepAliveWheel` (no timer per session).
+
+Memory: one session per connected device, so nothing is allocated before it is needed:
+the QoS 2 and topic-alias tables, the outbound table and the send quota appear with the
+first packet that uses them.
 """
 
 from __future__ import annotations
@@ -22,7 +27,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncIterator, Hashable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Generic, Protocol
 
@@ -36,6 +41,7 @@ from industryos.transport.mqtt.errors import (
     PacketTooLarge,
     SessionClosed,
 )
+from industryos.transport.mqtt.keepalive import KeepAliveWheel, granularity_ms
 from industryos.transport.mqtt.packet_types import ProtocolLevel
 from industryos.transport.mqtt.packets import (
     NO_PROPERTIES,
@@ -97,30 +103,23 @@ class _Limits:
     delivery_timeout: float = 30.0
 
 
-@dataclass(slots=True)
-class _Inbound:
-    """Client→server QoS 1/2 publishes not yet fully acknowledged."""
-
-    unacked: int = 0
-    qos2: dict[int, bool] = field(default_factory=dict)
-    """QoS 2 packet id → PUBREC already sent (awaiting PUBREL)."""
-    aliases: dict[int, str] = field(default_factory=dict)
-
-
 class Session(Generic[ContextT]):
     """One connected client, as the application sees it (``publish``, ``disconnect``)."""
 
     __slots__ = (  # one per device connection: no per-instance __dict__ (RSS per idle device)
-        "_inbound",
+        "_aliases",
+        "_alive_tick",
         "_last_received",
         "_limits",
         "_link",
         "_loop",
         "_next_packet_id",
         "_outbound",
+        "_qos2",
         "_quota_waiting",
         "_send_quota",
-        "_watchdog",
+        "_unacked",
+        "_wheel",
         "client_id",
         "close_reason",
         "context",
@@ -142,6 +141,7 @@ class Session(Generic[ContextT]):
         receive_maximum: int,
         topic_alias_maximum: int,
         delivery_timeout: float,
+        keep_alive_wheel: KeepAliveWheel | None = None,
     ) -> None:
         self._link = link
         self.context = context
@@ -164,16 +164,22 @@ class Session(Generic[ContextT]):
             client_maximum_packet_size=props.maximum_packet_size,
             delivery_timeout=delivery_timeout,
         )
-        self._inbound = _Inbound()
-        self._outbound: dict[int, _Outbound] = {}
-        self._send_quota = asyncio.Semaphore(self._limits.client_receive_maximum)
+        self._unacked = 0
+        """Client→server QoS 1/2 publishes not yet fully acknowledged."""
+        self._qos2: dict[int, bool] | None = None
+        """QoS 2 packet id → PUBREC already sent (awaiting PUBREL)."""
+        self._aliases: dict[int, str] | None = None
+        self._outbound: dict[int, _Outbound] | None = None
+        self._send_quota: asyncio.Semaphore | None = None
         self._quota_waiting = 0
         self._next_packet_id = 1
         self._loop = asyncio.get_running_loop()
         self._last_received = self._loop.time()
-        self._watchdog: asyncio.TimerHandle | None = None
+        self._wheel: KeepAliveWheel | None = None
+        self._alive_tick = 0
         if self.keep_alive:
-            self._arm_watchdog(self.keep_alive * KEEP_ALIVE_FACTOR)
+            self._wheel = keep_alive_wheel or KeepAliveWheel(self._loop)
+            self._watch(self._last_received + self.keep_alive * KEEP_ALIVE_FACTOR)
 
     def __repr__(self) -> str:
         return f"<Session {self.client_id!r} v{self.protocol_level} {self.state}>"
@@ -205,11 +211,11 @@ class Session(Generic[ContextT]):
         limit = self._limits.delivery_timeout if delivery_timeout is None else delivery_timeout
         try:
             async with asyncio.timeout(limit):
-                await self._acquire_slot()
+                quota = await self._acquire_slot()
                 try:
                     await self._deliver(packet)
                 finally:
-                    self._send_quota.release()
+                    quota.release()
         except TimeoutError:
             raise DeliveryTimeout(f"no acknowledgement within {limit} s") from None
 
@@ -231,25 +237,26 @@ class Session(Generic[ContextT]):
         limit = self._limits.delivery_timeout
         try:
             async with asyncio.timeout(limit):
-                await self._acquire_slot()
+                quota = await self._acquire_slot()
         except TimeoutError:
             raise DeliveryTimeout(f"no room to send within {limit} s") from None
         try:
+            outbound = self._outbound_table()
             packet.packet_id = self._allocate_packet_id()
             entry = _Outbound(self._loop.create_future(), qos)
-            self._outbound[packet.packet_id] = entry
+            outbound[packet.packet_id] = entry
             try:
                 await self._write_publish_stream(packet, length, pieces)
                 async with asyncio.timeout(limit):
                     await entry.future
             finally:
-                self._outbound.pop(packet.packet_id, None)
+                outbound.pop(packet.packet_id, None)
                 if entry.future.done() and not entry.future.cancelled():
                     entry.future.exception()  # seen, also when the write failed first
         except TimeoutError:
             raise DeliveryTimeout(f"no acknowledgement within {limit} s") from None
         finally:
-            self._send_quota.release()
+            quota.release()
 
     def disconnect(self, reason: ReasonCode = ReasonCode.ADMINISTRATIVE_ACTION) -> None:
         """Close the session (a DISCONNECT with ``reason`` on MQTT 5); returns at once."""
@@ -263,12 +270,12 @@ class Session(Generic[ContextT]):
     @property
     def inflight_out(self) -> int:
         """Server→client QoS 1/2 publishes awaiting their acknowledgement."""
-        return len(self._outbound)
+        return 0 if self._outbound is None else len(self._outbound)
 
     @property
     def inflight_in(self) -> int:
         """Client→server QoS 1/2 publishes not yet fully acknowledged."""
-        return self._inbound.unacked
+        return self._unacked
 
     # --- called by the connection --------------------------------------------------------
 
@@ -284,48 +291,54 @@ class Session(Generic[ContextT]):
             raise MqttProtocolError(ReasonCode.PROTOCOL_ERROR, "empty topic and no alias")
         if not publish.qos:
             return True
-        if publish.qos == 2 and publish.packet_id in self._inbound.qos2:
-            if self._inbound.qos2[publish.packet_id]:
+        qos2 = self._qos2
+        if publish.qos == 2 and qos2 is not None and publish.packet_id in qos2:
+            if qos2[publish.packet_id]:
                 self._write(Pubrec(publish.packet_id))
             return False
-        self._inbound.unacked += 1
-        if self.v5 and self._inbound.unacked > self._limits.receive_maximum:
+        self._unacked += 1
+        if self.v5 and self._unacked > self._limits.receive_maximum:
             raise MqttProtocolError(
                 ReasonCode.RECEIVE_MAXIMUM_EXCEEDED,
                 f"more than {self._limits.receive_maximum} unacknowledged publishes",
             )
         if publish.qos == 2:
-            self._inbound.qos2[publish.packet_id] = False
+            if qos2 is None:
+                qos2 = self._qos2 = {}
+            qos2[publish.packet_id] = False
         return True
 
     def acknowledge(self, publish: Publish, reason: ReasonCode) -> None:
         """Send the PUBACK/PUBREC for an accepted inbound publish."""
         code = reason if self.v5 else 0
         if publish.qos == 1:
-            self._inbound.unacked -= 1
+            self._unacked -= 1
             self._write(Puback(publish.packet_id, code))
             return
+        qos2 = self._qos2
+        assert qos2 is not None  # accept_publish made it
         if reason.is_error:
-            self._inbound.qos2.pop(publish.packet_id, None)
-            self._inbound.unacked -= 1
+            qos2.pop(publish.packet_id, None)
+            self._unacked -= 1
         else:
-            self._inbound.qos2[publish.packet_id] = True
+            qos2[publish.packet_id] = True
         self._write(Pubrec(publish.packet_id, code))
 
     def on_pubrel(self, packet: Pubrel) -> None:
         """Client released a QoS 2 publish: complete it."""
-        if self._inbound.qos2.get(packet.packet_id) is False:
+        qos2 = self._qos2
+        if qos2 is not None and qos2.get(packet.packet_id) is False:
             raise MqttProtocolError(ReasonCode.PROTOCOL_ERROR, "PUBREL before PUBREC")
-        if self._inbound.qos2.pop(packet.packet_id, None) is None:
+        if qos2 is None or qos2.pop(packet.packet_id, None) is None:
             code = ReasonCode.PACKET_IDENTIFIER_NOT_FOUND if self.v5 else 0
             self._write(Pubcomp(packet.packet_id, code))
             return
-        self._inbound.unacked -= 1
+        self._unacked -= 1
         self._write(Pubcomp(packet.packet_id))
 
     def on_puback(self, packet: Puback) -> None:
         """Client acknowledged a QoS 1 publish."""
-        entry = self._outbound.get(packet.packet_id)
+        entry = self._outbound.get(packet.packet_id) if self._outbound is not None else None
         if entry is None or entry.qos != 1:
             log.warning("%r: PUBACK for unknown packet id %d", self, packet.packet_id)
             return
@@ -333,7 +346,7 @@ class Session(Generic[ContextT]):
 
     def on_pubrec(self, packet: Pubrec) -> None:
         """Client received a QoS 2 publish: release it, unless it refused it."""
-        entry = self._outbound.get(packet.packet_id)
+        entry = self._outbound.get(packet.packet_id) if self._outbound is not None else None
         if entry is None or entry.qos != 2:
             code = ReasonCode.PACKET_IDENTIFIER_NOT_FOUND if self.v5 else 0
             self._write(Pubrel(packet.packet_id, code))
@@ -346,7 +359,7 @@ class Session(Generic[ContextT]):
 
     def on_pubcomp(self, packet: Pubcomp) -> None:
         """Client completed a QoS 2 publish."""
-        entry = self._outbound.get(packet.packet_id)
+        entry = self._outbound.get(packet.packet_id) if self._outbound is not None else None
         if entry is None or not entry.released:
             log.warning("%r: PUBCOMP for unknown packet id %d", self, packet.packet_id)
             return
@@ -358,13 +371,15 @@ class Session(Generic[ContextT]):
             return
         self.state = SessionState.CLOSING
         self.close_reason = reason
-        if self._watchdog is not None:
-            self._watchdog.cancel()
-        for entry in self._outbound.values():
+        if self._wheel is not None:
+            self._wheel.remove(self, self._alive_tick)
+            self._wheel = None
+        for entry in self._outbound.values() if self._outbound is not None else ():
             if not entry.future.done():
                 entry.future.set_exception(SessionClosed(f"session closed (0x{reason:02X})"))
-        for _ in range(self._quota_waiting):
-            self._send_quota.release()  # wake publishers waiting for a slot: they see CLOSING
+        if self._send_quota is not None:
+            for _ in range(self._quota_waiting):
+                self._send_quota.release()  # wake publishers waiting for a slot: see CLOSING
 
     def closed(self) -> None:
         """Every hook has run; the session is finished."""
@@ -372,26 +387,37 @@ class Session(Generic[ContextT]):
 
     # --- internals ---------------------------------------------------------------------
 
-    async def _acquire_slot(self) -> None:
-        """Wait until the client's Receive Maximum allows one more QoS 1/2 publish."""
+    async def _acquire_slot(self) -> asyncio.Semaphore:
+        """Wait until the client's Receive Maximum allows one more QoS 1/2 publish; the
+        quota to release afterwards."""
+        quota = self._send_quota
+        if quota is None:
+            quota = self._send_quota = asyncio.Semaphore(self._limits.client_receive_maximum)
         self._quota_waiting += 1
         try:
-            await self._send_quota.acquire()
+            await quota.acquire()
         finally:
             self._quota_waiting -= 1
         if self.state is not SessionState.CONNECTED:
-            self._send_quota.release()
+            quota.release()
             raise SessionClosed(f"{self!r} closed before sending")
+        return quota
+
+    def _outbound_table(self) -> dict[int, _Outbound]:
+        if self._outbound is None:
+            self._outbound = {}
+        return self._outbound
 
     async def _deliver(self, packet: Publish) -> None:
+        outbound = self._outbound_table()
         packet.packet_id = self._allocate_packet_id()
         entry = _Outbound(self._loop.create_future(), packet.qos)
         self._write_publish(packet)
-        self._outbound[packet.packet_id] = entry
+        outbound[packet.packet_id] = entry
         try:
             await entry.future
         finally:
-            self._outbound.pop(packet.packet_id, None)
+            outbound.pop(packet.packet_id, None)
 
     def _write(self, packet: Puback | Pubrec | Pubrel | Pubcomp) -> None:
         self._link.write(encode(packet, self.v5))
@@ -428,7 +454,8 @@ class Session(Generic[ContextT]):
 
     def _allocate_packet_id(self) -> int:
         packet_id = self._next_packet_id
-        while packet_id in self._outbound:
+        outbound = self._outbound_table()
+        while packet_id in outbound:
             packet_id = packet_id % _MAX_PACKET_ID + 1
         self._next_packet_id = packet_id % _MAX_PACKET_ID + 1
         return packet_id
@@ -437,21 +464,30 @@ class Session(Generic[ContextT]):
         if not 0 < alias <= self._limits.topic_alias_maximum:
             raise MqttProtocolError(ReasonCode.TOPIC_ALIAS_INVALID, f"topic alias {alias}")
         if publish.topic:
-            self._inbound.aliases[alias] = publish.topic
+            if self._aliases is None:
+                self._aliases = {}
+            self._aliases[alias] = publish.topic
             return
-        topic = self._inbound.aliases.get(alias)
+        topic = self._aliases.get(alias) if self._aliases is not None else None
         if topic is None:
             raise MqttProtocolError(ReasonCode.PROTOCOL_ERROR, f"undefined topic alias {alias}")
         publish.topic = topic
 
-    def _arm_watchdog(self, delay: float) -> None:
-        self._watchdog = self._loop.call_later(delay, self._check_keep_alive)
-
-    def _check_keep_alive(self) -> None:
+    def _watch(self, deadline: float) -> None:
+        assert self._wheel is not None
         limit = self.keep_alive * KEEP_ALIVE_FACTOR
-        idle = self._loop.time() - self._last_received
-        if idle < limit:
-            self._arm_watchdog(limit - idle)
+        self._alive_tick = self._wheel.add(self, deadline, granularity_ms(limit))
+
+    def keep_alive_due(self) -> None:
+        """The keep-alive wheel's check: close after 1.5 intervals of silence."""
+        if self._wheel is None:
             return
+        limit = self.keep_alive * KEEP_ALIVE_FACTOR
+        now = self._loop.time()
+        idle = now - self._last_received
+        if idle < limit:
+            self._watch(now + limit - idle)
+            return
+        self._wheel = None
         log.warning("%r: nothing received for %.1f s, closing", self, idle)
         self._link.close(ReasonCode.KEEP_ALIVE_TIMEOUT)

@@ -211,7 +211,8 @@ class MqttDeviceApplication:
         if unregister is not None:
             unregister()
         context.close()
-        self._api.client_rpc_replies.cancel_session(str(context.session_id))
+        if context.has_session_id:  # else no client RPC was filed under it
+            self._api.client_rpc_replies.cancel_session(str(context.session_id))
         identity = context.identity
         if identity.is_gateway and self.gateway is not None:
             await self.gateway.on_disconnect(context)

@@ -7,6 +7,9 @@ server RPCs reach the device without the core knowing any topic.
 
 Downlinks are published whether or not a subscription matches (spec §2.3), at the QoS
 granted to the first matching subscription, or QoS 1 when none matches.
+
+One per connected device, so it has slots and makes its subscription table, task set and
+session id only when first needed.
 """
 
 from __future__ import annotations
@@ -38,27 +41,50 @@ log = logging.getLogger(__name__)
 class MqttDeviceSession:
     """A device's MQTT session: what it subscribed to and how to reach it."""
 
+    __slots__ = (
+        "__weakref__",  # OTA downloads are kept per session in a WeakKeyDictionary
+        "_session_id",
+        "_subscriptions",
+        "_tasks",
+        "identity",
+        "profile",
+        "session",
+    )
+
     def __init__(self, identity: DeviceIdentity, profile: MqttProfile) -> None:
         self.identity = identity
         self.profile = profile
-        self._session_id = uuid.uuid4()
+        self._session_id: uuid.UUID | None = None
         self.session: Session[MqttDeviceSession] | None = None
-        self.subscriptions: dict[str, tuple[int, Effect | None, Family]] = {}
-        """Granted filters: filter → (QoS, side effect, family), in subscription order."""
-        self._tasks: set[asyncio.Task[None]] = set()
+        self._subscriptions: dict[str, tuple[int, Effect | None, Family]] | None = None
+        self._tasks: set[asyncio.Task[None]] | None = None
 
     def __repr__(self) -> str:
-        return f"<MqttDeviceSession {self.identity.device_name!r} {self._session_id}>"
+        return f"<MqttDeviceSession {self.identity.device_name!r} {self._session_id or '-'}>"
 
     @property
     def session_id(self) -> uuid.UUID:
-        """Unique per connection."""
+        """Unique per connection (drawn when first asked for)."""
+        if self._session_id is None:
+            self._session_id = uuid.uuid4()
         return self._session_id
+
+    @property
+    def has_session_id(self) -> bool:
+        """Someone asked for :attr:`session_id` (so something may be filed under it)."""
+        return self._session_id is not None
+
+    @property
+    def subscriptions(self) -> dict[str, tuple[int, Effect | None, Family]]:
+        """Granted filters: filter → (QoS, side effect, family), in subscription order."""
+        if self._subscriptions is None:
+            self._subscriptions = {}
+        return self._subscriptions
 
     def _effect_family(self, effect: Effect) -> Family | None:
         """The family of the newest subscription with ``effect``, None if there is none."""
         family = None
-        for _qos, sub_effect, sub_family in self.subscriptions.values():
+        for _qos, sub_effect, sub_family in (self._subscriptions or {}).values():
             if sub_effect is effect:
                 family = sub_family
         return family
@@ -75,7 +101,7 @@ class MqttDeviceSession:
 
     def downlink_qos(self, topic: str) -> int:
         """The granted QoS of the first subscription matching ``topic``, else 1."""
-        for topic_filter, (qos, _effect, _family) in self.subscriptions.items():
+        for topic_filter, (qos, _effect, _family) in (self._subscriptions or {}).items():
             if filter_matches(topic_filter, topic):
                 return qos
         return 1
@@ -112,6 +138,8 @@ class MqttDeviceSession:
     def spawn(self, coro: Coroutine[Any, Any, None]) -> None:
         """Run ``coro`` as a task owned by this session (cancelled when it ends)."""
         task = asyncio.create_task(coro)
+        if self._tasks is None:
+            self._tasks = set()
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
@@ -123,7 +151,7 @@ class MqttDeviceSession:
 
     def close(self) -> None:
         """The session ended: stop its background publishes."""
-        for task in list(self._tasks):
+        for task in list(self._tasks or ()):
             task.cancel()
 
     # --- DeviceSession -------------------------------------------------------------------
