@@ -48,7 +48,9 @@ class KeepAliveWheel:
         self._handle: asyncio.TimerHandle | None = None
         self._armed: int | None = None
 
-    def __len__(self) -> int:
+    @property
+    def watched(self) -> int:
+        """How many sessions wait for a deadline (not ``__len__``: an empty wheel is a wheel)."""
         return sum(len(bucket) for bucket in self._buckets.values())
 
     def add(self, item: Watched, deadline: float, granularity: int) -> int:

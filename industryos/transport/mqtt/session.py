@@ -178,7 +178,8 @@ class Session(Generic[ContextT]):
         self._wheel: KeepAliveWheel | None = None
         self._alive_tick = 0
         if self.keep_alive:
-            self._wheel = keep_alive_wheel or KeepAliveWheel(self._loop)
+            wheel = keep_alive_wheel
+            self._wheel = KeepAliveWheel(self._loop) if wheel is None else wheel
             self._watch(self._last_received + self.keep_alive * KEEP_ALIVE_FACTOR)
 
     def __repr__(self) -> str:
