@@ -8,7 +8,8 @@ SIGUSR2 writes the top allocation sites to stderr (``MEM`` lines). With
 ``INDUSTRYOS_BENCH_PROFILE=<path>`` set, SIGHUP toggles cProfile: the first starts it, the
 second writes the statistics to that path (py-spy cannot attach in this container).
 Once started it tunes the collector as ``industryos run`` does (:mod:`industryos.gc_tuning`);
-``INDUSTRYOS_BENCH_GC_DEFAULT=1`` keeps CPython's defaults instead, to measure the
+``INDUSTRYOS_BENCH_GC_GARBAGE=1`` keeps what the collector frees and SIGUSR2 then writes
+its types to stderr (``GARBAGE`` lines). ``INDUSTRYOS_BENCH_GC_DEFAULT=1`` keeps CPython's defaults instead, to measure the
 difference, and ``INDUSTRYOS_BENCH_GC_THRESHOLD`` ("a,b,c") tries other thresholds.
 """
 
@@ -44,6 +45,7 @@ async def main() -> None:
         "s2": 0.0,
         "n0": 0,
         "n1": 0,
+        "max": 0.0,
     }
 
     def on_gc(phase: str, info: dict[str, int]) -> None:
@@ -51,6 +53,9 @@ async def main() -> None:
             gc_time["started"] = time.thread_time()
             return
         spent = time.thread_time() - gc_time["started"]
+        gc_time["max"] = max(gc_time["max"], spent)
+        if spent > 0.01 and os.environ.get("INDUSTRYOS_BENCH_GC_LOG"):
+            sys.stderr.write(f"GC {1000 * spent:.1f} ms {info} tracked {len(gc.get_objects(0))}\n")
         gc_time["s"] += spent
         gc_time[f"s{info['generation']}"] += spent
         if info["generation"] < 2:
@@ -66,7 +71,7 @@ async def main() -> None:
             line = {"appended": stats.appended, "commits": stats.commits, "fsyncs": stats.fsyncs}
         line["gc_s"], line["gc2"] = gc_time["s"], gc_time["full"]
         line["tracked"] = len(gc.get_objects())
-        for key in ("s0", "s1", "s2", "n0", "n1"):
+        for key in ("s0", "s1", "s2", "n0", "n1", "max"):
             line[f"gc_{key}"] = gc_time[key]
         sys.stdout.write(json.dumps(line) + "\n")
         sys.stdout.flush()
@@ -104,12 +109,34 @@ async def main() -> None:
     await node.start()
     if not os.environ.get("INDUSTRYOS_BENCH_GC_DEFAULT"):
         tune_for_serving()
+    if os.environ.get("INDUSTRYOS_BENCH_GC_GARBAGE"):  # what the collector frees, by type
+        gc.set_debug(gc.DEBUG_SAVEALL)
+        loop.add_signal_handler(signal.SIGUSR2, _garbage_report)
     if os.environ.get("INDUSTRYOS_BENCH_GC_THRESHOLD"):  # experiment: "50000,20,100"
         gc.set_threshold(*map(int, os.environ["INDUSTRYOS_BENCH_GC_THRESHOLD"].split(",")))
     try:
         await stop.wait()
     finally:
         await node.stop()
+
+
+def _garbage_report() -> None:
+    """With INDUSTRYOS_BENCH_GC_GARBAGE set: the types (and frames) of cyclic garbage so far."""
+    import collections
+
+    gc.collect()
+    garbage = gc.garbage
+    kinds = collections.Counter(type(o).__qualname__ for o in garbage)
+    frames = collections.Counter(
+        f"{o.f_code.co_filename.rsplit('/', 1)[-1]}:{o.f_code.co_name}"
+        for o in garbage
+        if type(o).__name__ == "frame"
+    )
+    sys.stderr.write(f"GARBAGE {len(garbage)} objects in cycles\n")
+    for name, count in [*kinds.most_common(30), *frames.most_common(20)]:
+        sys.stderr.write(f"GARBAGE {count:8d} {name}\n")
+    sys.stderr.flush()
+    garbage.clear()
 
 
 if __name__ == "__main__":

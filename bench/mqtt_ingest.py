@@ -142,6 +142,8 @@ class Watcher(threading.Thread):
                 os.kill(self.node.pid, signal.SIGHUP)
             if spy is not None:
                 await asyncio.get_running_loop().run_in_executor(None, spy.wait)
+            if os.environ.get("INDUSTRYOS_BENCH_GC_GARBAGE"):  # GARBAGE lines in the node log
+                os.kill(self.node.pid, signal.SIGUSR2)
             self.watch.cpu_percent = 100 * (cpu1 - cpu0) / (t1 - t0)
             self.watch.rss_mib = rss_mib(self.node.pid)
             # late updates of messages sent in the window still count: wait for the drain
@@ -248,7 +250,13 @@ def run_node(args: argparse.Namespace) -> dict[str, float]:
     pg_name = f"iosbench_{os.getpid()}"
     pg_url = asyncio.run(fresh_pg_database(args.db, pg_name)) if args.db else None
     extra = {"INDUSTRYOS_BENCH_PROFILE": str(Path(args.profile).resolve())} if args.profile else {}
-    for knob in ("INDUSTRYOS_BENCH_GC_DEFAULT", "INDUSTRYOS_BENCH_GC_THRESHOLD"):
+    knobs = (
+        "INDUSTRYOS_BENCH_GC_DEFAULT",
+        "INDUSTRYOS_BENCH_GC_THRESHOLD",
+        "INDUSTRYOS_BENCH_GC_GARBAGE",
+        "INDUSTRYOS_BENCH_GC_LOG",
+    )
+    for knob in knobs:
         if os.environ.get(knob):
             extra[knob] = os.environ[knob]
     node = NodeProcess(db_url=pg_url, extra_env=extra).start()
@@ -309,7 +317,8 @@ def run_node(args: argparse.Namespace) -> dict[str, float]:
                 f"{after.get(f'gc_s{g}', 0) - before.get(f'gc_s{g}', 0):.2f} s" for g in range(3)
             )
             + f"; {after.get('gc_n0', 0) - before.get('gc_n0', 0)} young, "
-            f"{after.get('gc_n1', 0) - before.get('gc_n1', 0)} middle)"
+            f"{after.get('gc_n1', 0) - before.get('gc_n1', 0)} middle; "
+            f"longest since start {1000 * after.get('gc_max', 0):.1f} ms)"
         )
         print(
             f"  device→stored  p50 {statistics.median(watch.stored_ms or [float('nan')]):6.1f}"
