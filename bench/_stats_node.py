@@ -9,8 +9,10 @@ SIGUSR2 writes the top allocation sites to stderr (``MEM`` lines). With
 second writes the statistics to that path (py-spy cannot attach in this container).
 Once started it tunes the collector as ``industryos run`` does (:mod:`industryos.gc_tuning`);
 ``INDUSTRYOS_BENCH_GC_GARBAGE=1`` keeps what the collector frees and SIGUSR2 then writes
-its types to stderr (``GARBAGE`` lines). ``INDUSTRYOS_BENCH_GC_DEFAULT=1`` keeps CPython's defaults instead, to measure the
-difference, and ``INDUSTRYOS_BENCH_GC_THRESHOLD`` ("a,b,c") tries other thresholds.
+its types to stderr (``GARBAGE`` lines); ``INDUSTRYOS_BENCH_GC_LOG=1`` writes every
+collection over 10 ms (``GC`` lines). ``INDUSTRYOS_BENCH_GC_DEFAULT=1`` keeps CPython's
+defaults instead, to measure the difference, and ``INDUSTRYOS_BENCH_GC_THRESHOLD``
+("a,b,c") tries other thresholds.
 """
 
 from __future__ import annotations
