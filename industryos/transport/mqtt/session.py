@@ -92,15 +92,33 @@ class _Outbound:
     """QoS 2: PUBREC received and PUBREL sent; PUBCOMP is next."""
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
 class _Limits:
-    """Negotiated limits; ``client_*`` come from CONNECT, the others are ours."""
+    """Negotiated limits; ``client_*`` come from CONNECT, the others are ours.
+
+    Immutable and shared: nearly every device negotiates the same values, so sessions
+    reuse one instance per distinct set (:func:`_shared`) instead of one each.
+    """
 
     receive_maximum: int
     topic_alias_maximum: int
     client_receive_maximum: int = _MAX_PACKET_ID
     client_maximum_packet_size: int | None = None
     delivery_timeout: float = 30.0
+
+
+_SHARED_LIMITS: dict[_Limits, _Limits] = {}
+_SHARED_LIMITS_MAX = 1024
+
+
+def _shared(limits: _Limits) -> _Limits:
+    """The shared instance equal to ``limits`` (bounded: unusual sets stay private)."""
+    shared = _SHARED_LIMITS.get(limits)
+    if shared is not None:
+        return shared
+    if len(_SHARED_LIMITS) < _SHARED_LIMITS_MAX:
+        _SHARED_LIMITS[limits] = limits
+    return limits
 
 
 class Session(Generic[ContextT]):
@@ -157,12 +175,14 @@ class Session(Generic[ContextT]):
         """Why the session ended: the client's DISCONNECT code (0x00 normally), 0x80 when
         the connection dropped without DISCONNECT, or the code the server closed with."""
         props = connect.properties
-        self._limits = _Limits(
-            receive_maximum=receive_maximum,
-            topic_alias_maximum=topic_alias_maximum if self.v5 else 0,
-            client_receive_maximum=props.receive_maximum or _MAX_PACKET_ID,
-            client_maximum_packet_size=props.maximum_packet_size,
-            delivery_timeout=delivery_timeout,
+        self._limits = _shared(
+            _Limits(
+                receive_maximum=receive_maximum,
+                topic_alias_maximum=topic_alias_maximum if self.v5 else 0,
+                client_receive_maximum=props.receive_maximum or _MAX_PACKET_ID,
+                client_maximum_packet_size=props.maximum_packet_size,
+                delivery_timeout=delivery_timeout,
+            )
         )
         self._unacked = 0
         """Client→server QoS 1/2 publishes not yet fully acknowledged."""

@@ -152,7 +152,6 @@ class MqttDeviceApplication:
         """Set by the gateway API when it exists; until then gateways get 0x90."""
         self.ota: MqttOta | None = None
         """Set by the node: OTA chunk downloads (spec §2.13); until then 0x90."""
-        self._unregister: dict[MqttDeviceSession, Callable[[], None]] = {}
         self._handlers: dict[Uplink, Handler] = {
             Uplink.TELEMETRY: self._telemetry,
             Uplink.ATTRIBUTES: self._attributes,
@@ -196,7 +195,7 @@ class MqttDeviceApplication:
         context = session.context
         context.session = session
         identity = context.identity
-        self._unregister[context] = self._sessions.register(
+        context.unregister = self._sessions.register(
             identity.device_id, identity.tenant_id, context
         )
         self._api.state.connected(identity.device_id, identity.tenant_id)
@@ -207,7 +206,7 @@ class MqttDeviceApplication:
     async def on_disconnect(self, session: DeviceSessionT, reason: ReasonCode) -> None:
         """Forget the session everywhere; record the disconnect."""
         context = session.context
-        unregister = self._unregister.pop(context, None)
+        unregister, context.unregister = context.unregister, None
         if unregister is not None:
             unregister()
         context.close()

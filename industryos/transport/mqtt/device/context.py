@@ -17,7 +17,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
-from collections.abc import AsyncIterator, Coroutine
+from collections.abc import AsyncIterator, Callable, Coroutine
 from typing import Any
 
 from industryos.devices.sessions import DeliveryFailed, RpcRequest
@@ -49,6 +49,7 @@ class MqttDeviceSession:
         "identity",
         "profile",
         "session",
+        "unregister",
     )
 
     def __init__(self, identity: DeviceIdentity, profile: MqttProfile) -> None:
@@ -58,6 +59,8 @@ class MqttDeviceSession:
         self.session: Session[MqttDeviceSession] | None = None
         self._subscriptions: dict[str, tuple[int, Effect | None, Family]] | None = None
         self._tasks: set[asyncio.Task[None]] | None = None
+        self.unregister: Callable[[], None] | None = None
+        """Removes the live session from the device registry (kept here, not in a map)."""
 
     def __repr__(self) -> str:
         return f"<MqttDeviceSession {self.identity.device_name!r} {self._session_id or '-'}>"
