@@ -166,3 +166,31 @@ async def test_offsets_beyond_a_lost_log_are_reset(open_queue: OpenQueue, queue_
     rules = await reopened.subscribe("Main", "rules")
     assert len(messages(await drain(rules, ack=True))) == 3
     assert [lag.lag for lag in reopened.stats().lags if lag.group == "rules"] == [0]
+
+
+@pytest.mark.parametrize("turns", range(6))
+async def test_a_fetch_cancelled_as_its_wakeup_fires_ends_cancelled(
+    open_queue: OpenQueue, turns: int
+) -> None:
+    """Stop cancels a waiting fetch; a wakeup in the same instant must not swallow the cancel.
+
+    (Python 3.11's ``asyncio.wait_for`` returns the inner result instead of raising when both
+    happen at once: the rule engine's fetch loop then kept waiting and its stop never ended.)
+    """
+    queue = await open_queue(topics={"Main": 1})
+    consumer = await queue.subscribe("Main", "rules")
+    waiting = asyncio.create_task(consumer.fetch(max_wait=5))
+    await asyncio.sleep(0.01)
+    consumer.notify()  # nothing new to read: the fetch would go back to waiting
+    for _ in range(turns):  # land the cancel at each step of the wakeup's way to the task
+        await asyncio.sleep(0)
+    waiting.cancel()
+    done, _ = await asyncio.wait([waiting], timeout=2)
+    try:
+        assert waiting in done, "the cancelled fetch kept waiting"
+        assert waiting.cancelled()
+    finally:
+        await consumer.close()  # a fetch that swallowed the cancel ends with QueueClosedError
+        await asyncio.wait([waiting])
+        if not waiting.cancelled():
+            waiting.exception()

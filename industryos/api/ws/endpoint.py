@@ -82,7 +82,8 @@ async def _frame(websocket: WebSocket) -> str | bytes | None:
 
 async def _first_envelope(websocket: WebSocket, within_s: float) -> Envelope | None:
     try:
-        frame = await asyncio.wait_for(_frame(websocket), within_s)
+        async with asyncio.timeout(within_s):  # not wait_for: 3.11's can swallow a cancel
+            frame = await _frame(websocket)
     except TimeoutError:
         raise SessionClosed(CloseCode.POLICY_VIOLATION, Reason.AUTH_TIMEOUT) from None
     if frame is None:
@@ -189,7 +190,8 @@ async def _close(websocket: WebSocket, code: int, reason: str, within_s: float) 
     if websocket.client_state is not WebSocketState.CONNECTED:
         return
     try:
-        await asyncio.wait_for(websocket.close(code=code, reason=reason), within_s)
+        async with asyncio.timeout(within_s):
+            await websocket.close(code=code, reason=reason)
     except TimeoutError:
         log.debug("WebSocket close frame not sent within %.1f s; dropping", within_s)
     except (RuntimeError, OSError) as exc:

@@ -78,12 +78,13 @@ class TenantIsolate:
                 self._isolate = _Isolate(self._limits)
             isolate = self._isolate
             try:
+                # asyncio.timeout, not wait_for: 3.11's wait_for can swallow a cancel
                 if name not in isolate.defined:
-                    await asyncio.wait_for(isolate.racer.eval_cancelable(source), timeout)
+                    async with asyncio.timeout(timeout):
+                        await isolate.racer.eval_cancelable(source)
                     isolate.defined.add(name)
-                raw = await asyncio.wait_for(
-                    isolate.racer.eval_cancelable(f"{name}({args_js})"), timeout
-                )
+                async with asyncio.timeout(timeout):
+                    raw = await isolate.racer.eval_cancelable(f"{name}({args_js})")
             except (TimeoutError, JSTimeoutException):
                 raise ScriptTimeout(f"Script timed out after {timeout:g} s") from None
             except JSOOMException:
