@@ -60,6 +60,9 @@ class Settings(BaseSettings):
     state_default_inactivity_timeout_s: float = Field(600.0, gt=0)
     state_check_interval_s: float = Field(60.0, gt=0)
     rule_events_ttl_s: int = Field(604800, ge=1)  # debug/lifecycle/error/stats events
+    # device uplinks wait while the rule engine's Main backlog exceeds this many records
+    # (industryos/queue/backpressure.py); 0 turns the wait off
+    ingest_max_lag: int = Field(10000, ge=0)
     bus_url: str = ""  # cluster bus between nodes: "" in-process, nats://host:4222 in a cluster
 
     @field_validator("db_url")

@@ -8,6 +8,7 @@ the reverse, so listeners close before the buffers behind them are flushed.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import signal
 from collections.abc import Coroutine
@@ -59,6 +60,7 @@ from industryos.entities.user_admin_service import UserAdminService
 from industryos.entities.user_service import LoginPolicy, UserService
 from industryos.gc_tuning import tune_for_serving
 from industryos.notify import Notifications, NotifyingAlarmService, TriggerPublisher
+from industryos.queue.backpressure import LagGate
 from industryos.queue.bus import Bus, open_bus
 from industryos.queue.embedded import EmbeddedQueue, EmbeddedQueueConfig, QueueStats
 from industryos.rules.engine import RuleEngine
@@ -227,6 +229,7 @@ class Node:
         self.settings = settings
         self._ready = False
         self._queue: EmbeddedQueue | None = None
+        self._uplinks: LagGate | None = None
         self._bus: Bus | None = None
         self._feeds: ws.ClusterFeeds | None = None
         self._rest_calls: RestApiCalls | None = None
@@ -314,7 +317,15 @@ class Node:
             settings.jwt_access_ttl_s,
             settings.jwt_refresh_ttl_s,
         )
-        self.devices = DeviceTransports.build(settings, core, self._queue, RULE_ENGINE_TOPIC)
+        if settings.ingest_max_lag:  # devices wait while the engine's backlog is too long
+            self._uplinks = LagGate(
+                self._queue,
+                functools.partial(self.rules.lag, RULE_ENGINE_TOPIC),
+                settings.ingest_max_lag,
+            )
+        self.devices = DeviceTransports.build(
+            settings, core, self._queue, RULE_ENGINE_TOPIC, self._uplinks
+        )
         self.rpc = DeviceRpc.build(
             core.db,
             core.devices,
@@ -412,6 +423,9 @@ class Node:
         # Parts that wait on peers (sessions, deliveries, chains) get a bounded stop: a
         # stuck one is logged and left behind (what it had not finished is replayed from the
         # queue); the writer, queue and database below are always flushed and closed.
+        if self._uplinks is not None:
+            await self._uplinks.close()  # uplinks waiting for the engine go through now
+            self._uplinks = None
         if self.devices is not None:
             await _stop_within("device transports", self.devices.stop(), STOP_LIMIT_S)
             self.devices = None

@@ -245,6 +245,10 @@ class RuleEngine:
 
     # -- observability ---------------------------------------------------------------------
 
+    def lag(self, topic: str) -> int:
+        """Records of ``topic`` the engine has not finished (0 while it does not consume it)."""
+        return sum(runner.lag() for runner in self.runners if runner.settings.name == topic)
+
     def queue_stats(self) -> list[dict[str, Any]]:
         """Per queue: counters, lag and p99 time in chain."""
         return [runner.to_wire() for runner in self.runners]

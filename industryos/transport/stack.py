@@ -92,9 +92,18 @@ class DeviceTransports:
 
     @classmethod
     def build(
-        cls, settings: Settings, core: Core, queue: QueueProducer, topic: str
+        cls,
+        settings: Settings,
+        core: Core,
+        queue: QueueProducer,
+        topic: str,
+        uplinks: QueueProducer | None = None,
     ) -> DeviceTransports:
-        """Wire the device services over ``core`` and the rule engine's queue ``topic``."""
+        """Wire the device services over ``core`` and the rule engine's queue ``topic``.
+
+        Device uplinks (telemetry, attributes, RPC) append through ``uplinks`` when given
+        (the node's backpressure gate), everything else straight to ``queue``.
+        """
         auth = DeviceAuthenticator(
             core.devices,
             chain_provisioner=X509ChainProvisioner(
@@ -118,7 +127,7 @@ class DeviceTransports:
         limiter = RateLimiter(tenant_limits_source(core))
         core.limits.on_changed(limiter.forget_limits)  # profile edits apply at once
         api = DeviceApi(
-            queue,
+            uplinks or queue,
             topic,
             core.telemetry,
             state=state,
