@@ -1,10 +1,12 @@
 """Rule-engine throughput in process: the default root chain storing telemetry (SQLite).
 
-Appends ``--messages`` POST_TELEMETRY_REQUEST messages from ``--devices`` devices to the
-``Main`` queue up front, then starts the engine and measures until every message is
-acknowledged: msg/s on one core (one asyncio loop on uvloop; the time-series writer
-commits in batches), and p50/p99 time in chain as the engine records it (from the start
-of a message's chain run to its end, including the batched commit it waits for).
+Creates ``--devices`` devices and one alarm rule on their profile (``temperature > 1000``,
+evaluated on every message, as in ``mqtt_ingest.py``), appends ``--messages``
+POST_TELEMETRY_REQUEST messages from them to the ``Main`` queue up front, then starts the
+engine and measures until every message is acknowledged: msg/s on one core (one asyncio
+loop on uvloop; the time-series writer commits in batches), and p50/p99 time in chain as
+the engine records it (from the start of a message's chain run to its end, including the
+batched commit it waits for).
 
     .venv/bin/python bench/rule_engine.py --messages 50000 --devices 200
 """
@@ -16,16 +18,17 @@ import asyncio
 import resource
 import tempfile
 import time
-import uuid
 from pathlib import Path
 
 import orjson
 import uvloop
 
+from industryos.alarms.rules.loader import AlarmRuleServices
 from industryos.config import load_settings
 from industryos.entities.access import Caller
+from industryos.entities.device_profile_service import DeviceProfileService
 from industryos.entities.ids import EntityType
-from industryos.entities.models import Authority, Tenant, User
+from industryos.entities.models import Authority, Device, Tenant, User
 from industryos.gc_tuning import tune_for_serving
 from industryos.msg import EntityRef, Msg, MsgType
 from industryos.node import build_core
@@ -54,6 +57,35 @@ async def _drained(runner: QueueRunner, messages: int) -> None:
         await asyncio.sleep(0.01)
 
 
+async def _add_alarm_rule(profiles: DeviceProfileService, caller: Caller) -> None:
+    """``temperature > 1000`` on the default profile: evaluated on every message, never raised."""
+    profile = await profiles.default_of(caller)
+    condition = {
+        "key": {"type": "TIME_SERIES", "key": "temperature"},
+        "valueType": "NUMERIC",
+        "predicate": {
+            "type": "NUMERIC",
+            "operation": "GREATER",
+            "value": {"defaultValue": 1000.0, "userValue": None, "dynamicValue": None},
+        },
+    }
+    profile.profile_data["alarms"] = [
+        {
+            "id": "bench-high",
+            "alarmType": "High temperature",
+            "createRules": {
+                "CRITICAL": {
+                    "condition": {"condition": [condition], "spec": {"type": "SIMPLE"}},
+                    "schedule": None,
+                    "alarmDetails": None,
+                }
+            },
+            "clearRule": None,
+        }
+    ]
+    await profiles.save(caller, profile)
+
+
 async def run(messages: int, devices: int, data_dir: Path, tune_gc: bool) -> None:
     """Set up a tenant with its root chain, fill the queue, run the engine, print figures."""
     settings = load_settings(data_dir=data_dir, jwt_secret="b" * 64, demo=False)
@@ -72,7 +104,13 @@ async def run(messages: int, devices: int, data_dir: Path, tune_gc: bool) -> Non
     )
     assert tenant.id is not None
     queue = await EmbeddedQueue.open(EmbeddedQueueConfig(data_dir=data_dir / "queue"))
-    ids = [uuid.uuid4() for _ in range(devices)]
+    as_engine = Caller.rule_engine(tenant.id)
+    await _add_alarm_rule(core.device_profiles, as_engine)
+    ids = []
+    for i in range(devices):  # real devices: the profile node loads their alarm rules
+        device = await core.devices.save(as_engine, Device(name=f"d{i}", type="default"))
+        assert device.id is not None
+        ids.append(device.id)
     batch = []
     for i in range(messages):
         batch.append(
@@ -96,7 +134,10 @@ async def run(messages: int, devices: int, data_dir: Path, tune_gc: bool) -> Non
     rules = RuleEngine(
         queue,
         chains,
-        ServiceSet(telemetry=core.telemetry),
+        ServiceSet(
+            telemetry=core.telemetry,
+            alarms=AlarmRuleServices(core.db, core.alarms.service, core.telemetry),
+        ),
         EntityFields(core.db),
         RuleEngineConfig(queues=DEFAULT_QUEUES[:1]),
     )
