@@ -1,15 +1,18 @@
 """Idle MQTT device connections: how fast they connect and what each costs in node RSS.
 
     .venv/bin/python bench/connections.py [--connections 2000] [--sources 8]
-    .venv/bin/python bench/connections.py --connections 100000     # the full run (slow set-up)
+    .venv/bin/python bench/connections.py --connections 100000     # the full run
 
-Starts an embedded node with a raised open-file limit (as root the hard limit is raised
-too: 100,000 connections need 100,000 descriptors in the node and as many here), creates
-one device per connection through the REST CSV bulk import (a device has one session: a
-second connection with the same token takes the first one over), restarts the node on
-the same data (so the set-up's freed heap cannot absorb what the connections cost), reads
-its RSS, then opens every connection (MQTT 3.1.1
-CONNECT with the device's token, keep-alive 60 s) from this process, spread over
+The node and this process each hold one socket per connection, so the full run needs an
+open-file hard limit above the connection count: the hard limit is raised too, which
+root may do only with CAP_SYS_RESOURCE; without it the run stops with the limit found.
+
+Starts an embedded node with a raised open-file limit, creates one device per connection
+through the REST CSV bulk import (a device has one session: a second connection with the
+same token takes the first one over), restarts the node on the same data (so the
+set-up's freed heap cannot absorb what the connections cost), reads its RSS, then opens
+every connection (MQTT 3.1.1 CONNECT with the device's token, keep-alive 60 s) from this
+process, spread over
 ``--sources`` loopback source addresses 127.0.0.2… (each has its own 64k ephemeral
 ports). Prints the connect rate (CONNECT to CONNACK, 256 handshakes at once) and the
 node's RSS growth per connection after the connections settled.
