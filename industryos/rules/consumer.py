@@ -36,6 +36,7 @@ from typing import Any, Protocol, runtime_checkable
 from industryos.msg import Msg
 from industryos.queue.interface import Queue, QueueClosedError, QueueConsumer, Record
 from industryos.queue.ordering import pipelined
+from industryos.rules.deadlines import Deadlines
 from industryos.rules.errors import is_outage
 from industryos.rules.offsets import OffsetTracker
 from industryos.rules.runtime import ChainRun
@@ -124,6 +125,7 @@ class QueueRunner:
         self._process = process
         self._lane_key = LANE_KEYS[settings.submit]
         self._slots = _Slots(settings.max_in_flight)
+        self._deadlines = Deadlines(settings.timeout_s)
         self._consumer: QueueConsumer | None = None
         self._fetcher: asyncio.Task[None] | None = None
         self._lanes: dict[Hashable, deque[tuple[int, Record]]] = {}
@@ -153,6 +155,7 @@ class QueueRunner:
         for task in tasks:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+        await self._deadlines.close()
         if self._acker is not None:
             self._acker.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -257,11 +260,15 @@ class QueueRunner:
         async with self._slots:
             self.stats.in_flight += 1
             started = time.perf_counter()
+            task = asyncio.current_task()
+            assert task is not None
+            self._deadlines.enter(task)
             try:
-                async with asyncio.timeout(self.settings.timeout_s):  # no task, unlike wait_for
-                    run = await self._process(msg)
-            except TimeoutError:
-                return Outcome.TIMEOUT, ChainRun(error="timeout")
+                run = await self._process(msg)
+            except asyncio.CancelledError:
+                if self._deadlines.expired(task):
+                    return Outcome.TIMEOUT, ChainRun(error="timeout")
+                raise
             except Exception as exc:
                 # Outside any node (loading the chain, the originator's fields): an outage
                 # is retried like a node's; anything else fails the message, never the lane.
@@ -270,6 +277,7 @@ class QueueRunner:
                 )
                 run = ChainRun(error=f"{type(exc).__name__}: {exc}", outage=is_outage(exc))
             finally:
+                self._deadlines.leave(task)
                 self.stats.in_flight -= 1
                 self.stats.record_time((time.perf_counter() - started) * 1000)
         return (Outcome.FAILURE if run.error is not None else Outcome.SUCCESS), run
