@@ -106,6 +106,7 @@ class Connection(asyncio.Protocol, Generic[ContextT]):
         "_done",
         "_drain_waiter",
         "_held",
+        "_loop",
         "_lost",
         "_lost_waiter",
         "_opening",
@@ -135,6 +136,8 @@ class Connection(asyncio.Protocol, Generic[ContextT]):
         self._config = config
         self._registry = registry
         self._wheel = wheel
+        self._loop = asyncio.get_running_loop()
+        """Kept: every write and job asks for it (8 bytes against a lookup per packet)."""
         self._transport: asyncio.Transport | None = None
         self._peer_certificate: PeerCertificate | None = None
         """Held from the TLS handshake until the CONNECT is decided."""
@@ -183,6 +186,11 @@ class Connection(asyncio.Protocol, Generic[ContextT]):
         return self._app
 
     @property
+    def loop(self) -> asyncio.AbstractEventLoop:
+        """The event loop serving this connection."""
+        return self._loop
+
+    @property
     def v5(self) -> bool:
         """The client speaks MQTT 5."""
         return self._v5
@@ -198,8 +206,7 @@ class Connection(asyncio.Protocol, Generic[ContextT]):
             der = ssl_object.getpeercert(binary_form=True)
             if der:
                 self._peer_certificate = PeerCertificate(der)
-        loop = asyncio.get_running_loop()
-        self._timer = loop.call_later(self._config.connect_timeout, self._connect_timed_out)
+        self._timer = self._loop.call_later(self._config.connect_timeout, self._connect_timed_out)
         self._registry.opened(self)
 
     def data_received(self, data: bytes) -> None:
@@ -330,12 +337,12 @@ class Connection(asyncio.Protocol, Generic[ContextT]):
         waiter = self._drain_waiter
         if waiter is not None and not waiter.done():
             waiter.set_exception(SessionClosed(f"{self!r} is closing"))
-        asyncio.get_running_loop().create_task(self._finish())
+        self._loop.create_task(self._finish())
 
     async def wait_closed(self) -> None:
         """Wait until the connection is fully finished (all hooks have run)."""
         if self._done is None:
-            self._done = asyncio.get_running_loop().create_future()
+            self._done = self._loop.create_future()
         if self._done.done():
             return
         await asyncio.shield(self._done)
@@ -367,7 +374,7 @@ class Connection(asyncio.Protocol, Generic[ContextT]):
             if session.session_key is not None:
                 self._registry.release(session.session_key, self)
         if not self._transport_done():
-            lost = self._lost_waiter = asyncio.get_running_loop().create_future()
+            lost = self._lost_waiter = self._loop.create_future()
             try:
                 async with asyncio.timeout(timeout):
                     await lost
@@ -377,7 +384,7 @@ class Connection(asyncio.Protocol, Generic[ContextT]):
                 self._transport.abort()
         self._registry.finished(self)
         if self._done is None:
-            self._done = asyncio.get_running_loop().create_future()
+            self._done = self._loop.create_future()
         if not self._done.done():
             self._done.set_result(None)
 
@@ -397,7 +404,7 @@ class Connection(asyncio.Protocol, Generic[ContextT]):
         out = self._out
         if out is None:
             self._out = [data]
-            asyncio.get_running_loop().call_soon(self._flush)
+            self._loop.call_soon(self._flush)
         else:
             out.append(data)
 
@@ -451,7 +458,7 @@ class Connection(asyncio.Protocol, Generic[ContextT]):
             raise SessionClosed(f"{self!r}: connection lost")
         if not self._write_paused:
             return
-        waiter = self._drain_waiter = asyncio.get_running_loop().create_future()
+        waiter = self._drain_waiter = self._loop.create_future()
         try:
             async with asyncio.timeout(self._config.delivery_timeout):
                 await waiter
@@ -482,7 +489,7 @@ class Connection(asyncio.Protocol, Generic[ContextT]):
             self._timer.cancel()
             self._timer = None
         self._v5 = packet.protocol_level == ProtocolLevel.MQTT_5
-        self._opening = asyncio.get_running_loop().create_task(self._open(packet))
+        self._opening = self._loop.create_task(self._open(packet))
 
     async def _open(self, connect: Connect) -> None:
         """Authenticate, CONNACK, then handle what arrived behind the CONNECT."""

@@ -50,6 +50,7 @@ class Worker(Generic[ContextT]):
         "_connection",
         "_deliveries",
         "_jobs",
+        "_loop",
         "_parked",
         "_room",
         "_session",
@@ -60,6 +61,7 @@ class Worker(Generic[ContextT]):
     def __init__(self, connection: Connection[ContextT], session: Session[ContextT]) -> None:
         self._connection = connection
         self._session = session
+        self._loop = connection.loop
         self._jobs: deque[Job | Publish] = deque()
         self._task: asyncio.Task[None] | None = None
         self._tail: asyncio.Task[None] | None = None
@@ -80,7 +82,7 @@ class Worker(Generic[ContextT]):
         jobs = worker._jobs
         jobs.append(job)
         if worker._task is None:
-            worker._task = asyncio.get_running_loop().create_task(worker._work())
+            worker._task = worker._loop.create_task(worker._work())
         if len(jobs) < connection.config.max_pending_packets:
             return False
         worker._parked = True
@@ -142,7 +144,7 @@ class Worker(Generic[ContextT]):
         self, session: Session[ContextT], publish: Publish, previous: asyncio.Task[None] | None
     ) -> asyncio.Task[None]:
         """Start ``on_publish``; return once it reached its ordered point or finished."""
-        loop = asyncio.get_running_loop()
+        loop = self._loop
         while len(self._deliveries) >= session.receive_maximum:
             self._room = loop.create_future()
             await self._room
