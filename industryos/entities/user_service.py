@@ -1,8 +1,10 @@
 """Users: accounts, passwords, login checks with lockout, and who may manage whom.
 
-Passwords are argon2 hashes in ``user_credentials``. Repeated failed logins lock the account
-for ``lockout_s`` seconds. Changing the password moves ``tokens_valid_after`` forward so
-every token issued before is refused.
+Passwords are argon2 hashes in ``user_credentials``, computed and checked off the event loop
+and outside any transaction (a hash takes ~0.13 s). Repeated failed logins lock the account
+for ``lockout_s`` seconds; the failure count is read again under the row lock after the
+check, so concurrent attempts all count. Changing the password moves ``tokens_valid_after``
+forward so every token issued before is refused.
 """
 
 from __future__ import annotations
@@ -24,13 +26,15 @@ from industryos.entities.errors import (
 from industryos.entities.ids import NULL_UUID, EntityType, new_id, now_ms
 from industryos.entities.models import Authority, User
 from industryos.entities.paging import PageData, PageLink
-from industryos.entities.passwords import hash_password, verify_password
+from industryos.entities.passwords import hash_password_async, verify_password_async
 from industryos.entities.tenant_limits import TenantLimitsService
 from industryos.storage import schema
 from industryos.storage.database import Database
 from industryos.storage.repositories import Repositories
 
 MIN_PASSWORD_LENGTH = 6
+_LOGIN_RACE_RETRIES = 3
+"""Checks redone when the password changes while a login checks it, before giving up."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,12 +84,25 @@ class UserService:
                 conn, sa.func.lower(schema.user.c.email) == email.lower()
             )
 
-    async def create(self, user: User, password: str | None, *, enabled: bool = True) -> User:
-        """Store a new user with an optional password (no password: activation pending)."""
+    async def create(
+        self,
+        user: User,
+        password: str | None,
+        *,
+        enabled: bool = True,
+        password_hash: str | None = None,
+    ) -> User:
+        """Store a new user with an optional password (no password: activation pending).
+
+        ``password_hash``, when given, is ``password`` already hashed by the caller
+        (first-start data hashes its accounts concurrently); it is stored as it is.
+        """
         if await self.find_by_email(user.email) is not None:
             raise InvalidArgument(f"User with email '{user.email}' already present in database!")
+        hashed: str | None = None
         if password is not None:
             _check_password_policy(password)
+            hashed = password_hash or await hash_password_async(password)
         async with self._db.transaction() as conn:
             if user.tenant_id is not None and user.tenant_id != NULL_UUID:
                 await self._limits.check_create(conn, user.tenant_id, EntityType.USER)
@@ -95,7 +112,7 @@ class UserService:
                     id=new_id(),
                     user_id=saved.id,
                     enabled=enabled and password is not None,
-                    password_hash=hash_password(password) if password is not None else None,
+                    password_hash=hashed,
                     activate_token=None if password is not None else secrets.token_urlsafe(24),
                 )
             )
@@ -124,33 +141,52 @@ class UserService:
         if user is None:
             raise AuthenticationFailed("Invalid username or password")
         now = now_ms()
-        async with self._db.read() as conn:
-            creds = await _credentials_row(conn, user)
-        if creds.locked_until > now:
-            raise AuthenticationFailed("User account is locked due to security policy")
-        password_ok = verify_password(creds.password_hash, password)
-        if password_ok:
-            values = {"failed_login_attempts": 0, "locked_until": 0, "last_login_ts": now}
+        for _ in range(_LOGIN_RACE_RETRIES):
+            attempt = await self._attempt(user, password, now)
+            if attempt is not None:
+                break
         else:
-            failures = creds.failed_login_attempts + 1
-            locked = failures >= self._policy.max_failures
-            values = {
-                "failed_login_attempts": 0 if locked else failures,
-                "locked_until": now + self._policy.lockout_s * 1000 if locked else 0,
-            }
+            raise AuthenticationFailed("Invalid username or password")
+        if not attempt.password_ok:
+            if attempt.locked:
+                raise AuthenticationFailed("User account is locked due to security policy")
+            raise AuthenticationFailed("Invalid username or password")
+        if not attempt.enabled:
+            raise AuthenticationFailed("User is not active")
+        return user
+
+    async def _attempt(self, user: User, password: str, now: int) -> _Attempt | None:
+        """Check ``password`` off the loop, then record the outcome under the row lock.
+
+        None when the password changed during the check (check again). Failures are counted
+        from the row as it is once locked, so concurrent wrong attempts all count.
+        """
+        async with self._db.read() as conn:
+            checked = await _credentials_row(conn, user)
+        if checked.locked_until > now:
+            raise AuthenticationFailed("User account is locked due to security policy")
+        password_ok = await verify_password_async(checked.password_hash, password)
         async with self._db.transaction() as conn:
+            creds = await _credentials_row(conn, user, lock=True)
+            if creds.password_hash != checked.password_hash:
+                return None
+            if creds.locked_until > now:  # a concurrent attempt locked it meanwhile
+                raise AuthenticationFailed("User account is locked due to security policy")
+            if password_ok:
+                values = {"failed_login_attempts": 0, "locked_until": 0, "last_login_ts": now}
+            else:
+                failures = creds.failed_login_attempts + 1
+                locked = failures >= self._policy.max_failures
+                values = {
+                    "failed_login_attempts": 0 if locked else failures,
+                    "locked_until": now + self._policy.lockout_s * 1000 if locked else 0,
+                }
             await conn.execute(
                 sa.update(schema.user_credentials)
                 .where(schema.user_credentials.c.user_id == user.id)
                 .values(**values)
             )
-        if not password_ok:
-            if values["locked_until"]:
-                raise AuthenticationFailed("User account is locked due to security policy")
-            raise AuthenticationFailed("Invalid username or password")
-        if not creds.enabled:
-            raise AuthenticationFailed("User is not active")
-        return user
+        return _Attempt(password_ok, bool(values["locked_until"]), creds.enabled)
 
     async def credential_state(self, user_id: uuid.UUID) -> CredentialState | None:
         """Whether the user may still use tokens, and since when tokens are valid."""
@@ -165,21 +201,22 @@ class UserService:
         """Replace the password after checking the current one; older tokens stop working."""
         async with self._db.read() as conn:
             creds = await _credentials_row(conn, user)
-        if not verify_password(creds.password_hash, current):
+        if not await verify_password_async(creds.password_hash, current):
             raise InvalidArgument("Current password doesn't match!")
         _check_password_policy(new)
-        if verify_password(creds.password_hash, new):
+        if await verify_password_async(creds.password_hash, new):
             raise InvalidArgument("New password should be different from existing!")
         await self.set_password(user.id, new)
 
     async def set_password(self, user_id: uuid.UUID | None, password: str) -> None:
         """Set a password, enable the account and invalidate earlier tokens."""
+        hashed = await hash_password_async(password)
         async with self._db.transaction() as conn:
             await conn.execute(
                 sa.update(schema.user_credentials)
                 .where(schema.user_credentials.c.user_id == user_id)
                 .values(
-                    password_hash=hash_password(password),
+                    password_hash=hashed,
                     enabled=True,
                     activate_token=None,
                     tokens_valid_after=now_ms(),
@@ -207,6 +244,15 @@ def _check_password_policy(password: str) -> None:
 
 
 @dataclass(frozen=True, slots=True)
+class _Attempt:
+    """A recorded login attempt."""
+
+    password_ok: bool
+    locked: bool
+    enabled: bool
+
+
+@dataclass(frozen=True, slots=True)
 class _CredentialsRow:
     password_hash: str | None
     enabled: bool
@@ -214,18 +260,18 @@ class _CredentialsRow:
     locked_until: int
 
 
-async def _credentials_row(conn: AsyncConnection, user: User) -> _CredentialsRow:
+async def _credentials_row(
+    conn: AsyncConnection, user: User, *, lock: bool = False
+) -> _CredentialsRow:
+    """The user's credentials; ``lock`` holds the row until the transaction ends."""
     table = schema.user_credentials
-    row = (
-        await conn.execute(
-            sa.select(
-                table.c.password_hash,
-                table.c.enabled,
-                table.c.failed_login_attempts,
-                table.c.locked_until,
-            ).where(table.c.user_id == user.id)
-        )
-    ).first()
+    query = sa.select(
+        table.c.password_hash,
+        table.c.enabled,
+        table.c.failed_login_attempts,
+        table.c.locked_until,
+    ).where(table.c.user_id == user.id)
+    row = (await conn.execute(query.with_for_update() if lock else query)).first()
     if row is None:
         raise AuthenticationFailed("Invalid username or password")
     return _CredentialsRow(row[0], bool(row[1]), int(row[2]), int(row[3]))
