@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import uuid
 from collections.abc import Awaitable, Callable, Mapping, Sequence
@@ -100,12 +101,36 @@ class NotificationCenter:
         self.deliveries = DeliveryLog(db)
         self.retry = retry or RetryPolicy()
         self.limits = TenantRateLimits(rate_limit or RateLimit())
-        self.http = httpx.AsyncClient(timeout=http_timeout_s)
+        self._http_timeout_s = http_timeout_s
+        self._http: httpx.AsyncClient | None = None
         self.email = EmailChannel(self.settings)
-        self.sms = SmsChannel(self.settings, self.http)
-        self.slack = SlackChannel(self.settings, self.http)
-        self.webhook = WebhookChannel(self.http)
         self._tasks: set[asyncio.Task[None]] = set()
+
+    @property
+    def http(self) -> httpx.AsyncClient:
+        """The HTTP client of SMS, Slack and webhooks, made on first use.
+
+        Making one loads the CA certificates (20-45 ms), which a node that never sends
+        through HTTP should not pay at start; the channels below are made with it.
+        """
+        if self._http is None:
+            self._http = httpx.AsyncClient(timeout=self._http_timeout_s)
+        return self._http
+
+    @functools.cached_property
+    def sms(self) -> SmsChannel:
+        """SMS through an HTTP gateway."""
+        return SmsChannel(self.settings, self.http)
+
+    @functools.cached_property
+    def slack(self) -> SlackChannel:
+        """Slack bot or incoming webhook."""
+        return SlackChannel(self.settings, self.http)
+
+    @functools.cached_property
+    def webhook(self) -> WebhookChannel:
+        """Webhook POSTs."""
+        return WebhookChannel(self.http)
 
     # Requests
 
@@ -365,4 +390,5 @@ class NotificationCenter:
         for task in tasks:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
-        await self.http.aclose()
+        if self._http is not None:  # never made: nothing was sent through HTTP
+            await self._http.aclose()
