@@ -15,6 +15,7 @@ UI_BUILD := ui/dist/index.html
 CHROMIUM := /usr/bin/chromium
 
 setup: $(STAMP) $(UI_BUILD)
+	$(BIN)/python -m compileall -q industryos
 
 $(UI_MODULES): ui/package-lock.json
 	cd ui && npm ci --no-audit --no-fund
