@@ -16,6 +16,7 @@ import argparse
 import json
 import math
 import os
+import resource
 import subprocess
 import sys
 import time
@@ -40,11 +41,21 @@ class Row:
     ok: Callable[[float], bool] | None = None
 
 
+def _connections() -> int:
+    """As many idle connections as the open-file hard limit allows, up to the 100,000 of
+    the target (node and bench each hold one descriptor per connection; this container's
+    hard limit is 20,000 and cannot be raised without CAP_SYS_RESOURCE)."""
+    hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
+    if hard == resource.RLIM_INFINITY:
+        return 100_000
+    return max(1000, min(100_000, (hard - 2000) // 1000 * 1000))
+
+
 RUNS: dict[str, list[str]] = {
     "start": ["node_start.py", "--runs", "1", "--idle", "5"],
     "ingest": ["mqtt_ingest.py", "--devices", "200", "--seconds", "10"],
     "ingest@5k": ["mqtt_ingest.py", "--devices", "500", "--rate", "5000", "--seconds", "10"],
-    "connections": ["connections.py", "--connections", "4000"],
+    "connections": ["connections.py", "--connections", str(_connections())],
     "crash": ["crash.py", "--cycles", "10", "--devices", "20"],
 }
 
