@@ -4,7 +4,9 @@ The decision rules are the wire contract's (spec device-api §2.2, §1.7): acces
 MQTT basic credentials (clientId / userName / password) and X.509 certificates, each found
 by its *credentials id*. Found identities are cached by credentials id; the device service
 tells the cache when credentials change or a device is deleted, so a revoked token stops
-working at once. Unknown ids are not cached: a typo'd token costs one indexed query.
+working at once. Unknown ids are not cached: a typo'd token costs one indexed query. An entry
+keeps only what a later check reads (type, identity, MQTT basic's stored value), not the
+credentials model: at 100,000 devices a pydantic model each is over 100 MB.
 
 The outcome of an MQTT CONNECT is an :class:`AuthOutcome` that carries the MQTT 5 reason
 code the contract prescribes for each failure, so the MQTT adapter needs no rules of its own.
@@ -18,7 +20,7 @@ from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from enum import IntEnum
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 import orjson
 
@@ -63,6 +65,17 @@ class DeviceIdentity:
     credentials_id: str
 
 
+class _Cached(NamedTuple):
+    """A cache entry: what authentication reads of found credentials, and their device."""
+
+    credentials_type: CredentialsType
+    identity: DeviceIdentity
+    value: str | None
+    """The stored credentials value, except an X.509 certificate's (never read again)."""
+    row_id: uuid.UUID | None
+    """The credentials row, kept only with a value (it names an unreadable one in the log)."""
+
+
 class AuthFailure(IntEnum):
     """Why a CONNECT was refused, as MQTT 5 reason codes (the v3 mapping is the adapter's)."""
 
@@ -92,9 +105,11 @@ class DeviceAuthenticator:
     ) -> None:
         self._lookup = lookup
         self.chain_provisioner = chain_provisioner
-        self._cache: OrderedDict[str, tuple[DeviceCredentials, DeviceIdentity]] = OrderedDict()
+        self._cache: OrderedDict[str, _Cached] = OrderedDict()
         self._cache_size = cache_size
-        self._by_device: dict[uuid.UUID, set[str]] = {}
+        self._by_device: dict[uuid.UUID, tuple[str, ...]] = {}
+        """Device id → its cached credentials ids (a tuple: usually one, and far smaller than
+        a set)."""
 
     def invalidate(self, credentials: DeviceCredentials) -> None:
         """Forget cached credentials (they changed, or their device is gone)."""
@@ -104,20 +119,28 @@ class DeviceAuthenticator:
     def device_changed(self, before: Device, after: Device | None) -> None:
         """Forget the cached identity of a renamed, re-typed, reassigned or deleted device."""
         if before.id is not None:
-            for credentials_id in self._by_device.pop(before.id, set()):
+            for credentials_id in self._by_device.pop(before.id, ()):
                 self._cache.pop(credentials_id, None)
 
     def _forget(self, credentials_id: str) -> None:
         entry = self._cache.pop(credentials_id, None)
-        if entry is not None:
-            self._by_device.get(entry[1].device_id, set()).discard(credentials_id)
+        if entry is None:
+            return
+        device_id = entry.identity.device_id
+        ids = self._by_device.get(device_id)
+        if ids is not None and credentials_id in ids:
+            rest = tuple(i for i in ids if i != credentials_id)
+            if rest:
+                self._by_device[device_id] = rest
+            else:
+                del self._by_device[device_id]
 
     async def by_access_token(self, token: str) -> DeviceIdentity | None:
         """The device whose access token is ``token`` (HTTP, CoAP and MQTT username)."""
         found = await self._find(token)
-        if found is None or found[0].credentials_type is not CredentialsType.ACCESS_TOKEN:
+        if found is None or found.credentials_type is not CredentialsType.ACCESS_TOKEN:
             return None
-        return found[1]
+        return found.identity
 
     async def by_certificate(self, certificate: str) -> DeviceIdentity | None:
         """The device whose X.509 credentials are this certificate (PEM or base64 DER).
@@ -130,9 +153,9 @@ class DeviceAuthenticator:
         provisioner = self.chain_provisioner
         if found is None and provisioner is not None and await provisioner(certificate):
             found = await self._find(credentials_id)
-        if found is None or found[0].credentials_type is not CredentialsType.X509_CERTIFICATE:
+        if found is None or found.credentials_type is not CredentialsType.X509_CERTIFICATE:
             return None
-        return found[1]
+        return found.identity
 
     async def mqtt_connect(
         self, client_id: str, username: str | None, password: str | None
@@ -142,27 +165,26 @@ class DeviceAuthenticator:
             if not client_id:
                 return AuthOutcome(None, AuthFailure.NOT_AUTHORIZED)
             found = await self._find(mqtt_basic_credentials_id(client_id, None))
-            if found is not None and _basic_matches(found[0], client_id, None, password):
-                return AuthOutcome(found[1])
+            if found is not None and _basic_matches(found, client_id, None, password):
+                return AuthOutcome(found.identity)
             return AuthOutcome(None, AuthFailure.CLIENT_IDENTIFIER_NOT_VALID)
         if client_id:
             found = await self._find(mqtt_basic_credentials_id(client_id, username))
-            if found is not None and found[0].credentials_type is CredentialsType.MQTT_BASIC:
-                if _basic_matches(found[0], client_id, username, password):
-                    return AuthOutcome(found[1])
+            if found is not None and found.credentials_type is CredentialsType.MQTT_BASIC:
+                if _basic_matches(found, client_id, username, password):
+                    return AuthOutcome(found.identity)
                 return AuthOutcome(None, AuthFailure.BAD_USERNAME_OR_PASSWORD)
         found = await self._find(username)
         if found is not None:
-            credentials, identity = found
-            if credentials.credentials_type is CredentialsType.ACCESS_TOKEN:
-                return AuthOutcome(identity)
-            if credentials.credentials_type is CredentialsType.MQTT_BASIC and _basic_matches(
-                credentials, client_id, username, password
+            if found.credentials_type is CredentialsType.ACCESS_TOKEN:
+                return AuthOutcome(found.identity)
+            if found.credentials_type is CredentialsType.MQTT_BASIC and _basic_matches(
+                found, client_id, username, password
             ):
-                return AuthOutcome(identity)
+                return AuthOutcome(found.identity)
         return AuthOutcome(None, AuthFailure.BAD_USERNAME_OR_PASSWORD)
 
-    async def _find(self, credentials_id: str) -> tuple[DeviceCredentials, DeviceIdentity] | None:
+    async def _find(self, credentials_id: str) -> _Cached | None:
         cached = self._cache.get(credentials_id)
         if cached is not None:
             self._cache.move_to_end(credentials_id)
@@ -173,13 +195,23 @@ class DeviceAuthenticator:
         device = await self._lookup.find_device(credentials.device_id)
         if device is None:
             return None
-        entry = (credentials, _identity(device, credentials_id))
+        entry = _entry(credentials, _identity(device, credentials_id))
         self._cache[credentials_id] = entry
-        self._by_device.setdefault(entry[1].device_id, set()).add(credentials_id)
+        ids = self._by_device.get(entry.identity.device_id, ())
+        if credentials_id not in ids:
+            self._by_device[entry.identity.device_id] = (*ids, credentials_id)
         if len(self._cache) > self._cache_size:
             oldest = next(iter(self._cache))
             self._forget(oldest)
         return entry
+
+
+def _entry(credentials: DeviceCredentials, identity: DeviceIdentity) -> _Cached:
+    """The cache entry of found credentials (a certificate is matched by its id alone)."""
+    value = credentials.credentials_value
+    if credentials.credentials_type is CredentialsType.X509_CERTIFICATE:
+        value = None
+    return _Cached(credentials.credentials_type, identity, value, credentials.id if value else None)
 
 
 def _identity(device: Device, credentials_id: str) -> DeviceIdentity:
@@ -198,13 +230,15 @@ def _identity(device: Device, credentials_id: str) -> DeviceIdentity:
 
 
 def _basic_matches(
-    credentials: DeviceCredentials, client_id: str, username: str | None, password: str | None
+    found: _Cached, client_id: str, username: str | None, password: str | None
 ) -> bool:
     """Check the stored clientId / userName / password of MQTT basic credentials."""
+    if found.credentials_type is CredentialsType.X509_CERTIFICATE:
+        return False  # a certificate is no JSON object: it never matched (its value is dropped)
     try:
-        stored = orjson.loads(credentials.credentials_value or "{}")
+        stored = orjson.loads(found.value or "{}")
     except orjson.JSONDecodeError:
-        log.error("unreadable MQTT basic credentials %s", credentials.id)
+        log.error("unreadable MQTT basic credentials %s", found.row_id)
         return False
     if stored.get("clientId") and stored["clientId"] != client_id:
         return False

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -9,8 +10,10 @@ import orjson
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from industryos.entities.credentials import normalize_certificate
 from industryos.entities.models import CredentialsType, Customer, Device, DeviceCredentials
-from industryos.transport.auth import AuthFailure, DeviceAuthenticator
+from industryos.transport.auth import AuthFailure, CredentialsLookup, DeviceAuthenticator
+from tests.support.certificates import self_signed_pem
 from tests.support.core import CoreWithTenant, core_with_tenant
 
 
@@ -132,3 +135,97 @@ async def test_renamed_or_reassigned_device_is_not_served_stale(env: CoreWithTen
     identity = await auth.by_access_token("RENAME_ME")
     assert identity is not None
     assert identity.customer_id == customer.id
+
+
+class _CountingLookup:
+    """The real device service, counting the credentials queries that reach it."""
+
+    def __init__(self, devices: CredentialsLookup) -> None:
+        self._devices = devices
+        self.queries = 0
+
+    async def find_credentials(self, credentials_id: str) -> DeviceCredentials | None:
+        self.queries += 1
+        return await self._devices.find_credentials(credentials_id)
+
+    async def find_device(self, device_id: uuid.UUID) -> Device | None:
+        return await self._devices.find_device(device_id)
+
+
+async def test_cache_answers_repeats_and_forgets_on_every_change(env: CoreWithTenant) -> None:
+    devices = env.core.devices
+    lookup = _CountingLookup(devices)
+    auth = DeviceAuthenticator(lookup)
+    devices.on_credentials_changed(auth.invalidate)
+    devices.on_device_changed(auth.device_changed)
+    device = await devices.save(env.admin, Device(name="cached"), access_token="CACHED_1")
+    first = await auth.by_access_token("CACHED_1")
+    assert first is not None and lookup.queries == 1
+    assert await auth.by_access_token("CACHED_1") == first
+    assert (await auth.mqtt_connect("", "CACHED_1", None)).identity == first
+    assert await auth.by_certificate(self_signed_pem("not-a-token")) is None
+    assert lookup.queries == 2  # the unknown certificate; the token came from the cache
+    await devices.save(env.admin, device.model_copy(update={"name": "renamed"}))
+    renamed = await auth.by_access_token("CACHED_1")
+    assert renamed is not None and renamed.device_name == "renamed" and lookup.queries == 3
+    await devices.update_credentials(
+        env.admin,
+        DeviceCredentials(
+            device_id=device.id,
+            credentials_type=CredentialsType.ACCESS_TOKEN,
+            credentials_id="CACHED_2",
+        ),
+    )
+    assert await auth.by_access_token("CACHED_1") is None
+    assert lookup.queries == 4
+    assert await auth.by_access_token("CACHED_2") is not None
+    assert auth._by_device == {device.id: ("CACHED_2",)}
+    assert device.id is not None
+    await devices.delete(env.admin, device.id)
+    assert auth._by_device == {}
+    assert await auth.by_access_token("CACHED_2") is None
+
+
+async def test_cached_mqtt_basic_credentials_still_check_the_password(env: CoreWithTenant) -> None:
+    devices = env.core.devices
+    lookup = _CountingLookup(devices)
+    auth = DeviceAuthenticator(lookup)
+    await devices.save(env.admin, Device(name="b4"), credentials=_basic("cid4", "u4", "pw4"))
+    assert (await auth.mqtt_connect("cid4", "u4", "pw4")).identity is not None
+    wrong = await auth.mqtt_connect("cid4", "u4", "bad")
+    assert wrong.failure is AuthFailure.BAD_USERNAME_OR_PASSWORD
+    assert (await auth.mqtt_connect("cid4", "u4", "pw4")).identity is not None
+    assert lookup.queries == 1
+
+
+async def test_certificate_body_as_client_id_is_no_basic_login(env: CoreWithTenant) -> None:
+    pem = self_signed_pem("device-x509-as-client")
+    devices = env.core.devices
+    await devices.save(
+        env.admin,
+        Device(name="x2"),
+        credentials=DeviceCredentials(
+            credentials_type=CredentialsType.X509_CERTIFICATE, credentials_value=pem
+        ),
+    )
+    auth = DeviceAuthenticator(devices)
+    body = normalize_certificate(pem)
+    for _ in range(2):  # found in the database, then in the cache
+        refused = await auth.mqtt_connect(body, None, None)
+        assert refused.failure is AuthFailure.CLIENT_IDENTIFIER_NOT_VALID
+    assert await auth.by_certificate(pem) is not None
+
+
+async def test_evicted_entries_leave_no_device_index(env: CoreWithTenant) -> None:
+    devices = env.core.devices
+    auth = DeviceAuthenticator(devices, cache_size=1)
+    devices.on_device_changed(auth.device_changed)
+    one = await devices.save(env.admin, Device(name="e1"), access_token="EVICT_1")
+    two = await devices.save(env.admin, Device(name="e2"), access_token="EVICT_2")
+    assert await auth.by_access_token("EVICT_1") is not None
+    assert await auth.by_access_token("EVICT_2") is not None
+    assert auth._by_device == {two.id: ("EVICT_2",)}
+    assert one.id is not None
+    await devices.delete(env.admin, one.id)
+    assert await auth.by_access_token("EVICT_1") is None
+    assert await auth.by_access_token("EVICT_2") is not None
