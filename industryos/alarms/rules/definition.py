@@ -47,6 +47,10 @@ UNIT_MS: dict[str, int] = {
 """Java TimeUnit names → milliseconds."""
 
 
+_WITHOUT_ATTRIBUTES = frozenset({"TIME_SERIES", "ENTITY_FIELD", "CONSTANT"})
+"""Filter key types whose values come from telemetry, the device row or the rule itself."""
+
+
 @dataclass(frozen=True, slots=True)
 class KeyFilter:
     """One ANDed filter of a condition."""
@@ -79,6 +83,14 @@ class AlarmRule:
         found |= _dynamic_sources({"value": self.spec_value})
         return found
 
+    def reads_attributes(self) -> bool:
+        """True when evaluating or describing this rule may read an attribute (the device's,
+        or its customer's or tenant's through a dynamic value), so they must be loaded."""
+        if self.details or any(f.key_type not in _WITHOUT_ATTRIBUTES for f in self.filters):
+            return True
+        sources = [f.predicate for f in self.filters] + [self.spec_value, self.schedule]
+        return bool(_dynamic_sources(sources))
+
 
 @dataclass(frozen=True, slots=True)
 class AlarmDefinition:
@@ -94,6 +106,8 @@ class AlarmDefinition:
     propagate_to_tenant: bool = False
     propagate_relation_types: tuple[str, ...] = ()
     keys: frozenset[str] = frozenset()
+    reads_attributes: bool = True
+    """False when no rule reads attributes: loading a device then skips three queries."""
 
     @property
     def has_timers(self) -> bool:
@@ -169,10 +183,9 @@ def parse_alarms(profile_data: Json | None) -> list[AlarmDefinition]:
         clear = raw.get("clearRule")
         clear_rule = _rule(clear, f"{where} clear") if isinstance(clear, dict) else None
         keys: set[str] = set()
-        for _, rule in creates:
+        rules = [rule for _, rule in creates] + ([clear_rule] if clear_rule else [])
+        for rule in rules:
             keys |= rule.keys()
-        if clear_rule is not None:
-            keys |= clear_rule.keys()
         result.append(
             AlarmDefinition(
                 id=str(raw.get("id") or index),
@@ -184,6 +197,7 @@ def parse_alarms(profile_data: Json | None) -> list[AlarmDefinition]:
                 propagate_to_tenant=bool(raw.get("propagateToTenant")),
                 propagate_relation_types=tuple(raw.get("propagateRelationTypes") or ()),
                 keys=frozenset(keys),
+                reads_attributes=any(rule.reads_attributes() for rule in rules),
             )
         )
     return result

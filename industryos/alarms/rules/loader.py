@@ -118,10 +118,13 @@ class AlarmRuleServices:
         keys: set[str] = set()
         for definition in definitions:
             keys |= definition.keys
+        if keys:
+            for entry in await self._telemetry.get_latest(tenant_id, device_id, sorted(keys)):
+                snapshot.timeseries[entry.key] = entry.native_value()
+        if not any(definition.reads_attributes for definition in definitions):
+            return  # later attribute messages still fill the snapshot
         for scope, entries in (await self._telemetry.get_attributes(tenant_id, device_id)).items():
             snapshot.attributes[scope.value] = {e.key: e.native_value() for e in entries}
-        for entry in await self._telemetry.get_latest(tenant_id, device_id, sorted(keys)):
-            snapshot.timeseries[entry.key] = entry.native_value()
         server = AttributeScope.SERVER_SCOPE
         if customer_id != NULL_UUID:
             found = await self._telemetry.get_attributes(tenant_id, customer_id, server)
