@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from industryos.config import load_settings
 from industryos.entities.access import Caller
 from industryos.entities.ids import NULL_UUID
-from industryos.entities.models import Authority, Tenant, User
+from industryos.entities.models import Authority, Device, Tenant, User
+from industryos.entities.models.device_profile import DeviceProfile, default_profile_data
 from industryos.node import Core, build_core
 from industryos.storage.database import Database
 from tests.support.recording import RecordingPublisher
@@ -27,6 +30,19 @@ class CoreWithTenant:
     async def close(self) -> None:
         """Flush and stop the time-series writer."""
         await self.core.timeseries.writer.stop()
+
+    async def device_with_alarms(self, alarms: list[dict[str, Any]]) -> uuid.UUID:
+        """A new device whose own new profile has these ``profileData.alarms``."""
+        data = default_profile_data()
+        data["alarms"] = alarms
+        profile = await self.core.device_profiles.save(
+            self.admin, DeviceProfile(name=f"p-{uuid.uuid4().hex[:8]}", profile_data=data)
+        )
+        device = await self.core.devices.save(
+            self.admin, Device(name=f"d-{uuid.uuid4().hex[:8]}", device_profile_id=profile.id)
+        )
+        assert device.id is not None
+        return device.id
 
 
 async def core_with_tenant(engine: AsyncEngine, data_dir: Path) -> CoreWithTenant:

@@ -17,8 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from industryos.alarms.rules.loader import AlarmRuleServices
 from industryos.entities.ids import EntityType
-from industryos.entities.models import Customer, Device
-from industryos.entities.models.device_profile import DeviceProfile, default_profile_data
+from industryos.entities.models import Customer
 from industryos.msg import EntityRef, Msg, MsgType
 from industryos.rules.nodes.base import Emit, NodeConfig, NodeContext, ServiceSet
 from industryos.rules.nodes.profile import DeviceProfileNode
@@ -66,19 +65,10 @@ class Env:
         return self.base.admin.tenant_id
 
     async def device(self, alarm: Json, customer_id: uuid.UUID | None = None) -> uuid.UUID:
-        core, admin = self.base.core, self.base.admin
-        data = default_profile_data()
-        data["alarms"] = [alarm]
-        profile = await core.device_profiles.save(
-            admin, DeviceProfile(name=f"p-{uuid.uuid4().hex[:8]}", profile_data=data)
-        )
-        device = await core.devices.save(
-            admin, Device(name=f"d-{uuid.uuid4().hex[:8]}", device_profile_id=profile.id)
-        )
-        assert device.id is not None
+        device = await self.base.device_with_alarms([alarm])
         if customer_id is not None:
-            await core.devices.assign_to_customer(admin, device.id, customer_id)
-        return device.id
+            await self.base.core.devices.assign_to_customer(self.base.admin, device, customer_id)
+        return device
 
     async def send(self, device: uuid.UUID, ts: int, **values: float) -> list[Emit]:
         """Post telemetry at ``ts``; the alarm outputs (``Success`` left out)."""

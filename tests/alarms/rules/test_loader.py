@@ -12,8 +12,6 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from industryos.alarms.rules.definition import parse_alarms
 from industryos.alarms.rules.loader import AlarmRuleServices
-from industryos.entities.models import Device
-from industryos.entities.models.device_profile import DeviceProfile, default_profile_data
 from industryos.telemetry.kv import AttributeScope, DataType, KvEntry, TsKvEntry
 from tests.alarms.rules.test_evaluator import definition, greater, rule
 from tests.support.core import CoreWithTenant, core_with_tenant
@@ -31,25 +29,17 @@ async def base(engine: AsyncEngine, tmp_path: Path) -> AsyncIterator[CoreWithTen
 async def _device_with(base: CoreWithTenant, alarm: Json) -> uuid.UUID:
     """A device whose profile has ``alarm``, with a server attribute and a latest value."""
     core, admin = base.core, base.admin
-    data = default_profile_data()
-    data["alarms"] = [alarm]
-    profile = await core.device_profiles.save(
-        admin, DeviceProfile(name=f"p-{uuid.uuid4().hex[:8]}", profile_data=data)
-    )
-    device = await core.devices.save(
-        admin, Device(name=f"d-{uuid.uuid4().hex[:8]}", device_profile_id=profile.id)
-    )
-    assert device.id is not None
+    device = await base.device_with_alarms([alarm])
     await core.telemetry.save_attributes(
         admin.tenant_id,
-        device.id,
+        device,
         AttributeScope.SERVER_SCOPE,
         [KvEntry("limit", 5, DataType.LONG)],
     )
     await core.telemetry.save_timeseries(
-        admin.tenant_id, device.id, [TsKvEntry(1000, "t", 42, DataType.LONG)]
+        admin.tenant_id, device, [TsKvEntry(1000, "t", 42, DataType.LONG)]
     )
-    return device.id
+    return device
 
 
 async def _snapshot_attributes(base: CoreWithTenant, alarm: Json) -> dict[str, Any]:

@@ -19,8 +19,6 @@ from industryos.alarms.rules.loader import AlarmRuleServices
 from industryos.alarms.rules.schema import alarm_rule_state
 from industryos.alarms.rules.state_store import AlarmRuleStateStore
 from industryos.entities.ids import EntityType
-from industryos.entities.models import Device
-from industryos.entities.models.device_profile import DeviceProfile, default_profile_data
 from industryos.msg import EntityRef, Msg, MsgType
 from industryos.rules.nodes.base import Emit, NodeConfig, NodeContext, ServiceSet
 from industryos.rules.nodes.profile import DeviceProfileNode
@@ -84,17 +82,7 @@ class Rig:
         return self.start(persist, fetch)
 
     async def device(self, alarm: Json) -> uuid.UUID:
-        core, admin = self.base.core, self.base.admin
-        data = default_profile_data()
-        data["alarms"] = [alarm]
-        profile = await core.device_profiles.save(
-            admin, DeviceProfile(name=f"p-{uuid.uuid4().hex[:8]}", profile_data=data)
-        )
-        device = await core.devices.save(
-            admin, Device(name=f"d-{uuid.uuid4().hex[:8]}", device_profile_id=profile.id)
-        )
-        assert device.id is not None
-        return device.id
+        return await self.base.device_with_alarms([alarm])
 
     async def send(
         self, node: DeviceProfileNode, device: uuid.UUID, ts: int, t: float
