@@ -192,6 +192,31 @@ class NodeProcess:
             self._tmp.cleanup()
 
 
+def alarm_rule(key: str = "temperature", threshold: float = 1000.0) -> dict[str, Any]:
+    """An alarm definition ``key > threshold`` raising "High <key>" (CRITICAL), no clear rule."""
+    condition = {
+        "key": {"type": "TIME_SERIES", "key": key},
+        "valueType": "NUMERIC",
+        "predicate": {
+            "type": "NUMERIC",
+            "operation": "GREATER",
+            "value": {"defaultValue": threshold, "userValue": None, "dynamicValue": None},
+        },
+    }
+    return {
+        "id": "bench-high",
+        "alarmType": "High " + key,
+        "createRules": {
+            "CRITICAL": {
+                "condition": {"condition": [condition], "spec": {"type": "SIMPLE"}},
+                "schedule": None,
+                "alarmDetails": None,
+            }
+        },
+        "clearRule": None,
+    }
+
+
 class Rest:
     """The tenant administrator's REST session (demo tenant)."""
 
@@ -211,30 +236,7 @@ class Rest:
             headers=self.headers,
             timeout=30,
         ).json()
-        predicate = {
-            "type": "NUMERIC",
-            "operation": "GREATER",
-            "value": {"defaultValue": threshold, "userValue": None, "dynamicValue": None},
-        }
-        condition = {
-            "key": {"type": "TIME_SERIES", "key": key},
-            "valueType": "NUMERIC",
-            "predicate": predicate,
-        }
-        full["profileData"]["alarms"] = [
-            {
-                "id": "bench-high",
-                "alarmType": "High " + key,
-                "createRules": {
-                    "CRITICAL": {
-                        "condition": {"condition": [condition], "spec": {"type": "SIMPLE"}},
-                        "schedule": None,
-                        "alarmDetails": None,
-                    }
-                },
-                "clearRule": None,
-            }
-        ]
+        full["profileData"]["alarms"] = [alarm_rule(key, threshold)]
         saved = httpx.post(
             f"{self.base}/api/deviceProfile", json=full, headers=self.headers, timeout=30
         )

@@ -22,6 +22,7 @@ from pathlib import Path
 
 import orjson
 import uvloop
+from _common import alarm_rule
 
 from industryos.alarms.rules.loader import AlarmRuleServices
 from industryos.config import load_settings
@@ -60,29 +61,7 @@ async def _drained(runner: QueueRunner, messages: int) -> None:
 async def _add_alarm_rule(profiles: DeviceProfileService, caller: Caller) -> None:
     """``temperature > 1000`` on the default profile: evaluated on every message, never raised."""
     profile = await profiles.default_of(caller)
-    condition = {
-        "key": {"type": "TIME_SERIES", "key": "temperature"},
-        "valueType": "NUMERIC",
-        "predicate": {
-            "type": "NUMERIC",
-            "operation": "GREATER",
-            "value": {"defaultValue": 1000.0, "userValue": None, "dynamicValue": None},
-        },
-    }
-    profile.profile_data["alarms"] = [
-        {
-            "id": "bench-high",
-            "alarmType": "High temperature",
-            "createRules": {
-                "CRITICAL": {
-                    "condition": {"condition": [condition], "spec": {"type": "SIMPLE"}},
-                    "schedule": None,
-                    "alarmDetails": None,
-                }
-            },
-            "clearRule": None,
-        }
-    ]
+    profile.profile_data["alarms"] = [alarm_rule()]
     await profiles.save(caller, profile)
 
 
