@@ -50,3 +50,21 @@ async def test_shared_changes_reach_subscribed_sessions_only() -> None:
     assert registry.sessions_of(device) == [silent]
     unregister_silent()
     assert not registry.is_connected(device) and len(listeners) == 0
+
+
+async def test_unregister_removes_only_its_own_session_once() -> None:
+    listeners = ListenerRegistry()
+    registry = SessionRegistry(listeners)
+    tenant, device, other = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+    first, second, elsewhere = PushSession(), PushSession(), PushSession()
+    unregister_first = registry.register(device, tenant, first)
+    registry.register(other, tenant, elsewhere)
+    unregister_first()
+    assert not registry.is_connected(device) and len(listeners) == 1
+    registry.register(device, tenant, second)
+    unregister_first()  # a stale remover must not touch the device's new session
+    assert registry.sessions_of(device) == [second] and len(listeners) == 2
+    entries = (AttributeKvEntry("k", 1, DataType.LONG, 1),)
+    listeners.publish(AttributesUpdated(tenant, device, AttributeScope.SHARED_SCOPE, entries))
+    await registry.close()
+    assert second.pushes == [{"k": 1}] and first.pushes == [] and elsewhere.pushes == []
