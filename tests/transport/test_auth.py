@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -10,8 +11,9 @@ import orjson
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from industryos.entities.credentials import normalize_certificate
+from industryos.entities.credentials import mqtt_basic_credentials_id, normalize_certificate
 from industryos.entities.models import CredentialsType, Customer, Device, DeviceCredentials
+from industryos.entities.passwords import hash_password_async
 from industryos.transport.auth import AuthFailure, CredentialsLookup, DeviceAuthenticator
 from tests.support.certificates import self_signed_pem
 from tests.support.core import CoreWithTenant, core_with_tenant
@@ -229,3 +231,32 @@ async def test_evicted_entries_leave_no_device_index(env: CoreWithTenant) -> Non
     await devices.delete(env.admin, one.id)
     assert await auth.by_access_token("EVICT_1") is None
     assert await auth.by_access_token("EVICT_2") is not None
+
+
+async def test_an_argon2_basic_password_is_checked_off_the_event_loop(env: CoreWithTenant) -> None:
+    """A hashed MQTT basic password takes argon2's time: every other connection keeps going."""
+    devices = env.core.devices
+    stored = _basic("argon-client", "argon-user", await hash_password_async("s3cret"))
+    await devices.save(env.admin, Device(name="argon"), credentials=stored)
+    auth = DeviceAuthenticator(devices)
+    assert (await auth.mqtt_connect("argon-client", "argon-user", "s3cret")).identity is not None
+    wrong = await auth.mqtt_connect("argon-client", "argon-user", "guess")
+    assert wrong.failure is AuthFailure.BAD_USERNAME_OR_PASSWORD
+    # the credentials are cached now: only the password check is left, and it must not block
+    check = asyncio.create_task(auth.mqtt_connect("argon-client", "argon-user", "s3cret"))
+    turns = 0
+    while not check.done():
+        turns += 1
+        await asyncio.sleep(0)
+    assert (await check).identity is not None
+    assert turns > 10, "the loop stood still while argon2 ran"
+
+
+async def test_client_id_only_login_takes_mqtt_basic_credentials_only(env: CoreWithTenant) -> None:
+    """A token that happens to equal the hash an id-only login looks up is not a login."""
+    devices = env.core.devices
+    await devices.save(
+        env.admin, Device(name="tok"), access_token=mqtt_basic_credentials_id("cid", None)
+    )
+    outcome = await DeviceAuthenticator(devices).mqtt_connect("cid", None, None)
+    assert outcome.failure is AuthFailure.CLIENT_IDENTIFIER_NOT_VALID
