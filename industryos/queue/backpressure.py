@@ -54,7 +54,7 @@ class LagGate:
         self._open.set()
         self._watcher: asyncio.Task[None] | None = None
         self.closings = 0
-        """How many times the gate closed (a figure for the stats)."""
+        """How many times the gate closed (read by tests; not yet in the stats endpoint)."""
 
     @property
     def is_open(self) -> bool:
