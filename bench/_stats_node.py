@@ -12,7 +12,9 @@ Once started it tunes the collector as ``industryos run`` does (:mod:`industryos
 its types to stderr (``GARBAGE`` lines); ``INDUSTRYOS_BENCH_GC_LOG=1`` writes every
 collection over 10 ms (``GC`` lines). ``INDUSTRYOS_BENCH_GC_DEFAULT=1`` keeps CPython's
 defaults instead, to measure the difference, and ``INDUSTRYOS_BENCH_GC_THRESHOLD``
-("a,b,c") tries other thresholds.
+("a,b,c") tries other thresholds. ``INDUSTRYOS_BENCH_TASKS=1`` counts the tasks made per
+coroutine: each SIGUSR2 writes the counts since the previous one (``TASKS`` lines), and
+``mqtt_ingest.py`` sends one at each end of its window, so tasks per message can be read.
 """
 
 from __future__ import annotations
@@ -108,6 +110,8 @@ async def main() -> None:
     loop.add_signal_handler(signal.SIGUSR1, report)
     loop.add_signal_handler(signal.SIGUSR2, memory)
     loop.add_signal_handler(signal.SIGTERM, stop.set)
+    if os.environ.get("INDUSTRYOS_BENCH_TASKS"):
+        _count_tasks(loop)
     await node.start()
     if not os.environ.get("INDUSTRYOS_BENCH_GC_DEFAULT"):
         tune_for_serving()
@@ -120,6 +124,29 @@ async def main() -> None:
         await stop.wait()
     finally:
         await node.stop()
+
+
+def _count_tasks(loop: asyncio.AbstractEventLoop) -> None:
+    """With INDUSTRYOS_BENCH_TASKS set: count the tasks made per coroutine; SIGUSR2 writes
+    the counts since the previous SIGUSR2 to stderr (``TASKS`` lines)."""
+    import collections
+
+    counts: collections.Counter[str] = collections.Counter()
+
+    def factory(
+        loop: asyncio.AbstractEventLoop, coro: object, **kwargs: object
+    ) -> asyncio.Task[object]:
+        counts[getattr(coro, "__qualname__", type(coro).__name__)] += 1
+        return asyncio.Task(coro, loop=loop, **kwargs)  # type: ignore[arg-type]
+
+    def report() -> None:
+        for name, count in counts.most_common(25):
+            sys.stderr.write(f"TASKS {count:9d} {name}\n")
+        sys.stderr.flush()
+        counts.clear()
+
+    loop.set_task_factory(factory)  # type: ignore[arg-type]
+    loop.add_signal_handler(signal.SIGUSR2, report)
 
 
 def _garbage_report() -> None:

@@ -133,11 +133,16 @@ class Watcher(threading.Thread):
             poll_task = asyncio.create_task(self._poll(start, end))
             await asyncio.sleep(max(0.0, start - time.time()))
             cpu0, t0 = cpu_seconds(self.node.pid), time.monotonic()
+            tasks = bool(os.environ.get("INDUSTRYOS_BENCH_TASKS"))
+            if tasks:  # TASKS lines in the node log: the warm-up's, then the window's
+                os.kill(self.node.pid, signal.SIGUSR2)
             if self.profile:  # cProfile over the window (SIGHUP toggles it in the node)
                 os.kill(self.node.pid, signal.SIGHUP)
             spy = self._start_py_spy(end - time.time())
             await asyncio.sleep(max(0.0, end - time.time()))
             cpu1, t1 = cpu_seconds(self.node.pid), time.monotonic()
+            if tasks:
+                os.kill(self.node.pid, signal.SIGUSR2)
             if self.profile:
                 os.kill(self.node.pid, signal.SIGHUP)
             if spy is not None:
