@@ -33,7 +33,7 @@ from industryos.notify.channels.email import EmailChannel
 from industryos.notify.channels.slack import SlackChannel
 from industryos.notify.channels.sms import SmsChannel
 from industryos.notify.channels.webhook import WebhookChannel
-from industryos.notify.delivery import DeliveryLog, RetryPolicy, deliver
+from industryos.notify.delivery import DeliveryLog, RetryPolicy, deliver, send_counted
 from industryos.notify.enums import DeliveryMethod, DeliveryStatus, RequestStatus, TargetType
 from industryos.notify.errors import DeliveryFailed
 from industryos.notify.inbox import Inbox
@@ -366,6 +366,30 @@ class NotificationCenter:
             await conn.execute(d.delete().where(d.c.request_id == request_id))
             n = schema.notification
             await conn.execute(n.delete().where(n.c.request_id == request_id))
+
+    async def send_counted(
+        self,
+        tenant_id: uuid.UUID,
+        method: DeliveryMethod,
+        recipient: str,
+        send: Callable[[], Awaitable[None]],
+        *,
+        reference_id: uuid.UUID,
+    ) -> None:
+        """Send one email/SMS of a rule node against the tenant's monthly limit.
+
+        The same count as the requests' deliveries (``UsageLimitReached`` once used up);
+        ``reference_id`` (the rule-engine message) is the delivery log's request id.
+        """
+        await send_counted(
+            self.deliveries,
+            self.usage,
+            tenant_id=tenant_id,
+            request_id=reference_id,
+            method=method,
+            recipient=recipient,
+            send=send,
+        )
 
     async def template_of(
         self, tenant_id: uuid.UUID, template_id: uuid.UUID | None, inline: Any

@@ -3,7 +3,10 @@
 Each (request, method, recipient) gets a ``notification_delivery`` row: PENDING when
 created, then SENT, FAILED (with the last error and the attempt count) or SKIPPED (rate
 limit, or the tenant profile's monthly ``maxEmails``/``maxSms`` used up: SENT rows of the
-method this month count). A :class:`RetryableFailure` is retried after
+method this month count). The rule engine's send email/SMS nodes go through
+:func:`send_counted`: the same check before, a SENT row (request id = the message id) for
+each email or SMS that went out, so both paths share one monthly count. A
+:class:`RetryableFailure` is retried after
 ``base_delay_s * 2**attempt`` up to ``attempts`` times; a plain :class:`DeliveryFailed`
 ends at once. Delivery errors are the far end's fault (WARNING); an unexpected exception
 is ours (ERROR) and fails the row.
@@ -26,11 +29,11 @@ from industryos.entities.models.entity_limits import UsageKey
 from industryos.entities.tenant_limits import TenantLimitsService
 from industryos.notify import schema
 from industryos.notify.enums import DeliveryMethod, DeliveryStatus
-from industryos.notify.errors import DeliveryFailed, RetryableFailure
+from industryos.notify.errors import DeliveryFailed, RetryableFailure, UsageLimitReached
 from industryos.notify.ratelimit import TenantRateLimits
 from industryos.storage.database import Database
 
-__all__ = ["DeliveryLog", "RetryPolicy", "deliver"]
+__all__ = ["DeliveryLog", "RetryPolicy", "deliver", "send_counted"]
 
 log = logging.getLogger(__name__)
 
@@ -61,9 +64,14 @@ class DeliveryLog:
         self._db = db
 
     async def open(
-        self, tenant_id: uuid.UUID, request_id: uuid.UUID, method: DeliveryMethod, recipient: str
+        self,
+        tenant_id: uuid.UUID,
+        request_id: uuid.UUID,
+        method: DeliveryMethod,
+        recipient: str,
+        status: DeliveryStatus = DeliveryStatus.PENDING,
     ) -> uuid.UUID:
-        """A PENDING row for one recipient."""
+        """A row for one recipient: PENDING, or an outcome already known (``status``)."""
         row_id = uuid.uuid4()
         now = now_ms()
         async with self._db.transaction() as conn:
@@ -76,8 +84,8 @@ class DeliveryLog:
                     request_id=request_id,
                     method=method.value,
                     recipient=recipient[:512],
-                    status=DeliveryStatus.PENDING.value,
-                    attempts=0,
+                    status=status.value,
+                    attempts=0 if status is DeliveryStatus.PENDING else 1,
                 )
             )
         return row_id
@@ -181,3 +189,30 @@ async def deliver(
         log.warning("%s delivery failed after %d attempt(s): %s", method, attempt, error)
         await deliveries.close(row, DeliveryStatus.FAILED, attempt, error)
         return DeliveryStatus.FAILED
+
+
+async def send_counted(
+    deliveries: DeliveryLog,
+    usage: TenantLimitsService,
+    *,
+    tenant_id: uuid.UUID,
+    request_id: uuid.UUID,
+    method: DeliveryMethod,
+    recipient: str,
+    send: Callable[[], Awaitable[None]],
+) -> None:
+    """Send one email or SMS outside a notification request, counted like a delivery.
+
+    Refused with :class:`UsageLimitReached` (nothing sent) once the tenant's monthly limit
+    of ``method`` is used up; a failed send raises and counts nothing; a sent one leaves a
+    SENT row. No retries: the caller (a rule node) has its own failure path.
+    """
+    used_up = await deliveries.used_up(usage, tenant_id, method)
+    if used_up is not None:
+        log.warning("tenant %s: %s", tenant_id, used_up)
+        raise UsageLimitReached(used_up)
+    await send()
+    try:
+        await deliveries.open(tenant_id, request_id, method, recipient, DeliveryStatus.SENT)
+    except Exception:  # sent already: failing the message would send it again on retry
+        log.exception("%s to %s was sent but could not be counted", method, recipient)

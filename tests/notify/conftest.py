@@ -11,11 +11,13 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from industryos.entities.ids import NULL_UUID, now_ms
+from industryos.entities.models import Tenant, TenantProfile
 from industryos.notify import RetryPolicy
 from industryos.notify.catalog import TARGETS, TEMPLATES
 from industryos.notify.center import NotificationCenter, SendSpec
 from industryos.storage import schema
 from industryos.storage.database import Database
+from industryos.storage.repositories import Repositories
 
 
 @dataclass
@@ -59,6 +61,21 @@ class Fixture:
 ADMINS = {"type": "PLATFORM_USERS", "usersFilter": {"type": "TENANT_ADMINISTRATORS"}}
 
 
+async def limit_tenant(engine: AsyncEngine, tenant_id: uuid.UUID, **limits: int) -> None:
+    """Store tenant ``tenant_id`` on a profile with ``limits`` (e.g. ``maxEmails=2``)."""
+    repos = Repositories.create()
+    async with Database(engine).transaction() as conn:
+        profile = await repos.tenant_profiles.insert(
+            conn,
+            TenantProfile(
+                name="Few messages", profile_data={"configuration": {"type": "DEFAULT", **limits}}
+            ),
+        )
+        await repos.tenants.insert(
+            conn, Tenant(id=tenant_id, title="T", tenant_profile_id=profile.id)
+        )
+
+
 @pytest.fixture
 async def notify(engine: AsyncEngine) -> AsyncIterator[Fixture]:
     db = Database(engine)
@@ -82,4 +99,4 @@ async def notify(engine: AsyncEngine) -> AsyncIterator[Fixture]:
     await center.stop()
 
 
-__all__ = ["ADMINS", "TEMPLATES", "Fixture"]
+__all__ = ["ADMINS", "TEMPLATES", "Fixture", "limit_tenant"]

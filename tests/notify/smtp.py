@@ -24,7 +24,8 @@ class Inbox:
         return "250 Message accepted for delivery"
 
 
-def _free_port() -> int:
+def free_port() -> int:
+    """A loopback port nothing listens on (yet)."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
@@ -34,7 +35,7 @@ def _free_port() -> int:
 def smtp_server() -> Iterator[tuple[Inbox, int]]:
     """A plain SMTP server on a free loopback port."""
     inbox = Inbox()
-    port = _free_port()
+    port = free_port()
     controller = Controller(inbox, hostname="127.0.0.1", port=port)
     controller.start()
     try:

@@ -8,34 +8,16 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from industryos.entities.models import Tenant, TenantProfile
 from industryos.notify.enums import SettingsKey
-from industryos.storage.database import Database
-from industryos.storage.repositories import Repositories
-from tests.notify.conftest import ADMINS, Fixture
+from tests.notify.conftest import ADMINS, Fixture, limit_tenant
 from tests.notify.recorder import recording_server
 
 SMS = {"SMS": {"method": "SMS", "body": "${alarmType}"}}
 WEB = {"WEB": {"method": "WEB", "subject": "s", "body": "${alarmType}"}}
 
 
-async def _limit_tenant(engine: AsyncEngine, notify: Fixture, **limits: int) -> None:
-    """Store the fixture's tenant on a profile with ``limits``."""
-    repos = Repositories.create()
-    async with Database(engine).transaction() as conn:
-        profile = await repos.tenant_profiles.insert(
-            conn,
-            TenantProfile(
-                name="Few messages", profile_data={"configuration": {"type": "DEFAULT", **limits}}
-            ),
-        )
-        await repos.tenants.insert(
-            conn, Tenant(id=notify.tenant_id, title="T", tenant_profile_id=profile.id)
-        )
-
-
 async def test_sms_past_max_sms_are_skipped(engine: AsyncEngine, notify: Fixture) -> None:
-    await _limit_tenant(engine, notify, maxSms=2)
+    await limit_tenant(engine, notify.tenant_id, maxSms=2)
     async with recording_server((200, b"{}")) as gateway:
         settings = {"type": "HTTP", "url": gateway.url + "/send", "bodyTemplate": "${message}"}
         await notify.center.settings.save(notify.tenant_id, SettingsKey.SMS, settings)

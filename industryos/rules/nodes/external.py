@@ -3,6 +3,10 @@
 Send email, send SMS, Slack and send notification use the notification layer's channels
 and settings (declared as the NOTIFY service); a delivery failure goes to ``Failure`` with
 its reason (a temporary one is the queue strategy's to retry, as for any node failure).
+Every email and SMS the nodes send counts against the tenant profile's monthly
+``maxEmails``/``maxSms``, in the same count as the notification center's deliveries; once
+used up nothing is sent and the message goes to ``Failure`` with ThingsBoard's "Email
+(SMS) sending is disabled due to API limits!".
 """
 
 from __future__ import annotations
@@ -10,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import uuid
+from collections.abc import Mapping
 from typing import Any
 
 import httpx
@@ -21,7 +26,7 @@ from industryos.notify.center import SendSpec
 from industryos.notify.channels.email import Mail, SmtpConfig, send_mail
 from industryos.notify.channels.slack import post_message
 from industryos.notify.channels.sms import send_sms
-from industryos.notify.enums import SettingsKey
+from industryos.notify.enums import DeliveryMethod, SettingsKey
 from industryos.notify.errors import DeliveryFailed
 from industryos.notify.targets import Audience, SlackRecipient
 from industryos.rules.errors import NodeConfigError, NodeFailure
@@ -151,19 +156,24 @@ class SendEmailNode(RuleNode):
         data = body_of(msg)
         if not isinstance(data, dict) or not data.get("to"):
             raise NodeFailure("SEND_EMAIL message needs 'to'")
-        try:
-            smtp = self._own or await self.ctx.notify().email.config(msg.tenant_id)
-            await send_mail(
-                smtp,
-                Mail(
-                    to=_addresses(data.get("to")),
-                    cc=_addresses(data.get("cc")),
-                    bcc=_addresses(data.get("bcc")),
-                    subject=str(data.get("subject") or ""),
-                    body=str(data.get("body") or ""),
-                    html=bool(data.get("html")),
-                    sender=data.get("from") or None,
-                ),
+        center = self.ctx.notify()
+        mail = Mail(
+            to=_addresses(data.get("to")),
+            cc=_addresses(data.get("cc")),
+            bcc=_addresses(data.get("bcc")),
+            subject=str(data.get("subject") or ""),
+            body=str(data.get("body") or ""),
+            html=bool(data.get("html")),
+            sender=data.get("from") or None,
+        )
+
+        async def send() -> None:
+            smtp = self._own or await center.email.config(msg.tenant_id)
+            await send_mail(smtp, mail)
+
+        try:  # one email, whatever its number of recipients (as ThingsBoard counts it)
+            await center.send_counted(
+                msg.tenant_id, DeliveryMethod.EMAIL, ", ".join(mail.to), send, reference_id=msg.id
             )
         except DeliveryFailed as exc:
             raise _failure(exc) from None
@@ -213,8 +223,14 @@ class SendSmsNode(RuleNode):
                 provider = await center.settings.effective(msg.tenant_id, SettingsKey.SMS)
                 if provider is None:
                     raise DeliveryFailed("SMS settings are not configured")
-            for number in numbers:
-                await send_sms(center.http, provider, number, text)
+            for number in numbers:  # each number is one SMS, checked before it is sent
+
+                async def send(to: str = number, cfg: Mapping[str, Any] = provider) -> None:
+                    await send_sms(center.http, cfg, to, text)
+
+                await center.send_counted(
+                    msg.tenant_id, DeliveryMethod.SMS, number, send, reference_id=msg.id
+                )
         except DeliveryFailed as exc:
             raise _failure(exc) from None
         return [Emit(Label.SUCCESS, msg)]

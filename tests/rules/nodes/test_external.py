@@ -1,6 +1,7 @@
 """External sender nodes delivering through the notification layer (both engines):
 send email to an aiosmtpd server, send SMS and Slack to a loopback HTTP server, send
-notification into a user's WEB inbox."""
+notification into a user's WEB inbox; the email and SMS the nodes send count against the
+tenant profile's monthly ``maxEmails``/``maxSms`` together with the notification center's."""
 
 from __future__ import annotations
 
@@ -26,8 +27,9 @@ from industryos.rules.nodes.base import Emit, NodeConfig, NodeContext, RuleNode,
 from industryos.rules.nodes.external import NotificationNode, SendEmailNode, SendSmsNode, SlackNode
 from industryos.storage import schema
 from industryos.storage.database import Database
+from tests.notify.conftest import ADMINS, Fixture, limit_tenant
 from tests.notify.recorder import recording_server
-from tests.notify.smtp import smtp_server
+from tests.notify.smtp import free_port, smtp_server
 
 
 @dataclass
@@ -195,3 +197,82 @@ async def test_send_notification_reaches_the_web_inbox(env: Env) -> None:
     page = await env.center.inbox.page(env.user_id, PageLink(10))
     [item] = page.data
     assert (item["type"], item["subject"], item["text"]) == ("RULE_NODE", "kiln", "temp 55")
+
+
+EMAIL_LIMIT = "Email sending is disabled due to API limits!"
+SMS_LIMIT = "SMS sending is disabled due to API limits!"
+
+
+async def test_send_email_counts_against_max_emails(engine: AsyncEngine, env: Env) -> None:
+    await limit_tenant(engine, env.tenant_id, maxEmails=2)
+    center_sends = Fixture(env.center, env.tenant_id, env.user_id)
+    email = {"from": "r@io.test", "to": "a@x.test, b@x.test", "subject": "Hot", "body": "75"}
+    with smtp_server() as (inbox, port):
+        smtp = {"mailFrom": "sys@io.test", "smtpHost": "127.0.0.1", "smtpPort": port}
+        await env.center.settings.save(NULL_UUID, SettingsKey.MAIL, smtp)
+        system = env.build(SendEmailNode, useSystemSmtpSettings=True)
+        own = env.build(SendEmailNode, useSystemSmtpSettings=False, **smtp)
+        unreachable = env.build(
+            SendEmailNode, useSystemSmtpSettings=False, smtpHost="127.0.0.1", smtpPort=free_port()
+        )
+        with pytest.raises(NodeFailure, match="SMTP"):  # not sent: not counted
+            await unreachable.on_msg(env.msg("SEND_EMAIL", email))
+        [emit] = await system.on_msg(env.msg("SEND_EMAIL", email))  # 1 (two recipients)
+        assert emit.label == "Success"
+        mail = {"EMAIL": {"method": "EMAIL", "subject": "s", "body": "${x}"}}
+        first = await center_sends.send(ADMINS, mail, {"x": "1"})  # 2
+        with pytest.raises(NodeFailure, match=EMAIL_LIMIT):
+            await own.on_msg(env.msg("SEND_EMAIL", email))
+        with pytest.raises(NodeFailure, match=EMAIL_LIMIT):
+            await system.on_msg(env.msg("SEND_EMAIL", email))
+        second = await center_sends.send(ADMINS, mail, {"x": "2"})
+    assert [rcpt for rcpt, _ in inbox.messages] == [["a@x.test", "b@x.test"], ["op@plant.test"]]
+    assert [d["status"] for d in await center_sends.deliveries(first)] == ["SENT"]
+    [skipped] = await center_sends.deliveries(second)
+    assert (skipped["status"], skipped["error"]) == ("SKIPPED", EMAIL_LIMIT)
+
+
+async def test_send_email_past_max_emails_with_own_smtp(engine: AsyncEngine, env: Env) -> None:
+    await limit_tenant(engine, env.tenant_id, maxEmails=1)
+    email = {"from": "r@io.test", "to": "a@x.test", "subject": "Hot", "body": "75"}
+    with smtp_server() as (inbox, port):
+        node = env.build(
+            SendEmailNode, useSystemSmtpSettings=False, smtpHost="127.0.0.1", smtpPort=port
+        )
+        await node.on_msg(env.msg("SEND_EMAIL", email))
+        with pytest.raises(NodeFailure, match=EMAIL_LIMIT):
+            await node.on_msg(env.msg("SEND_EMAIL", email))
+    assert len(inbox.messages) == 1
+
+
+async def test_send_sms_counts_each_number_against_max_sms(engine: AsyncEngine, env: Env) -> None:
+    await limit_tenant(engine, env.tenant_id, maxSms=3)
+    async with Database(engine).transaction() as conn:
+        await conn.execute(
+            schema.user.update().where(schema.user.c.id == env.user_id).values(phone="+900")
+        )
+    center_sends = Fixture(env.center, env.tenant_id, env.user_id)
+    sms = {"SMS": {"method": "SMS", "body": "${x}"}}
+    async with recording_server((500, b"{}")) as down, recording_server((200, b"{}")) as gateway:
+        provider = {"type": "HTTP", "url": gateway.url + "/send", "bodyTemplate": "${phoneNumber}"}
+        await env.center.settings.save(env.tenant_id, SettingsKey.SMS, provider)
+        failing = env.build(
+            SendSmsNode,
+            numbersToTemplate="+10",
+            smsMessageTemplate="x",
+            useSystemSmsSettings=False,
+            smsProviderConfiguration={**provider, "url": down.url + "/send"},
+        )
+        with pytest.raises(NodeFailure):  # not sent: not counted
+            await failing.on_msg(env.msg("POST_TELEMETRY_REQUEST", {}))
+        node = env.build(SendSmsNode, numbersToTemplate="${to}", smsMessageTemplate="x")
+        await node.on_msg(env.msg("POST_TELEMETRY_REQUEST", {}, to="+1"))  # 1
+        first = await center_sends.send(ADMINS, sms, {"x": "1"})  # 2
+        with pytest.raises(NodeFailure, match=SMS_LIMIT):  # +2 goes out (3), +3 does not
+            await node.on_msg(env.msg("POST_TELEMETRY_REQUEST", {}, to="+2,+3"))
+        second = await center_sends.send(ADMINS, sms, {"x": "2"})
+    assert len(down.requests) == 1
+    assert [r.body.decode() for r in gateway.requests] == ["+1", "+900", "+2"]
+    assert [d["status"] for d in await center_sends.deliveries(first)] == ["SENT"]
+    [skipped] = await center_sends.deliveries(second)
+    assert (skipped["status"], skipped["error"]) == ("SKIPPED", SMS_LIMIT)
