@@ -34,9 +34,17 @@ def ordered() -> None:
         callback()
 
 
-def pipelined(callback: Callable[[], None]) -> contextvars.Context:
-    """A copy of the current context in which :func:`ordered` calls ``callback``."""
-    context = contextvars.copy_context()
+def pipelined(
+    callback: Callable[[], None], base: contextvars.Context | None = None
+) -> contextvars.Context:
+    """A copy of ``base`` (default: the current context) in which :func:`ordered` calls
+    ``callback``.
+
+    A caller that starts the next item from the previous item's callback runs inside that
+    item's task: it passes a ``base`` taken once, so the next item does not inherit what
+    the previous one had set in its context.
+    """
+    context = contextvars.copy_context() if base is None else base.copy()
     context.run(_point.set, callback)
     return context
 

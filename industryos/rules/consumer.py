@@ -13,7 +13,9 @@ a linear path, such as "save time series", has put its writes in the storage bat
 only waits for the commit) or has finished. So one originator's effects happen in queue
 order, while its messages share storage batches instead of waiting ~one flush interval
 each. A message that fails after its point is retried after later ones may have
-finished; the stored effects are idempotent (same keys, same values).
+finished; the stored effects are idempotent (same keys, same values). A lane is no task:
+each message runs as one task, and reaching its point (or ending) starts the next message
+of its lane from a callback, so a message costs one task and no future.
 
 When a message is finished (success, or failure the strategy gives up on, after retries
 with backoff) its offset is marked in the partition's :class:`OffsetTracker`, and the
@@ -27,6 +29,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import logging
 import time
 from collections import deque
@@ -98,19 +101,24 @@ class _Slots:
         self._free += 1
 
 
-class _Reached:
-    """Resolves one message's ordered point: at the point itself, or when its task ends."""
+class _Step:
+    """One message of a lane: resolves its ordered point once, which starts the lane's next
+    message (at the point itself, or when the message's task ends without reaching it)."""
 
-    __slots__ = ("_point",)
+    __slots__ = ("_key", "_reached", "_runner")
 
-    def __init__(self, point: asyncio.Future[None]) -> None:
-        self._point = point
+    def __init__(self, runner: QueueRunner, key: Hashable) -> None:
+        self._runner = runner
+        self._key = key
+        self._reached = False
 
     def __call__(self) -> None:
-        if not self._point.done():
-            self._point.set_result(None)
+        if not self._reached:
+            self._reached = True
+            self._runner._advance(self._key)
 
-    def on_done(self, _task: asyncio.Task[None]) -> None:
+    def on_done(self, task: asyncio.Task[None]) -> None:
+        self._runner._workers.discard(task)
         self()
 
 
@@ -129,6 +137,11 @@ class QueueRunner:
         self._consumer: QueueConsumer | None = None
         self._fetcher: asyncio.Task[None] | None = None
         self._lanes: dict[Hashable, deque[tuple[int, Record]]] = {}
+        """Per key whose last started message has not reached its point: what waits."""
+        self._loop: asyncio.AbstractEventLoop  # the running loop, from start()
+        self._context = contextvars.Context()
+        """What every message's task starts from (the context ``start`` ran in)."""
+        self._stopping = False
         self._workers: set[asyncio.Task[None]] = set()
         self._trackers: dict[int, OffsetTracker] = {}
         self._ack_to: dict[int, int] = {}
@@ -142,6 +155,9 @@ class QueueRunner:
     async def start(self) -> None:
         """Subscribe and start fetching."""
         self._consumer = await self._queue.subscribe(self.settings.name, self._group)
+        self._loop = asyncio.get_running_loop()
+        self._context = contextvars.copy_context()
+        self._stopping = False
         self._fetcher = asyncio.create_task(self._fetch_loop(self._consumer))
         self._fetcher.add_done_callback(self._report_crash)
         self._acker = asyncio.create_task(self._ack_loop(self._consumer))
@@ -149,12 +165,14 @@ class QueueRunner:
 
     async def stop(self) -> None:
         """Stop fetching, cancel what is in chains, flush acks of what finished, close."""
+        self._stopping = True  # a cancelled message must not start its lane's next one
         tasks = [t for t in (self._fetcher, *self._workers) if t is not None]
         for task in tasks:
             task.cancel()
         for task in tasks:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+        self._lanes.clear()  # what waited in lanes was not acked: it is fetched again
         await self._deadlines.close()
         if self._acker is not None:
             self._acker.cancel()
@@ -189,31 +207,31 @@ class QueueRunner:
                     tracker.delivered(record.offset)
                     key = self._lane_key(record.msg)
                     lane = self._lanes.get(key)
-                    if lane is None:
-                        lane = self._lanes[key] = deque()
-                        worker = asyncio.create_task(self._drain(key, lane))
-                        self._workers.add(worker)
-                        worker.add_done_callback(self._workers.discard)
-                    lane.append((batch.partition, record))
+                    if lane is None:  # nothing of this key is before its point: start now
+                        self._lanes[key] = deque()
+                        self._start(key, batch.partition, record)
+                    else:
+                        lane.append((batch.partition, record))
 
-    async def _drain(self, key: Hashable, lane: deque[tuple[int, Record]]) -> None:
-        """Start the lane's messages in order, each once the previous reached its point."""
-        loop = asyncio.get_running_loop()
-        try:
-            while lane:
-                partition, record = lane.popleft()
-                point = loop.create_future()
-                reached = _Reached(point)
-                task = loop.create_task(
-                    self._run_one(partition, record), context=pipelined(reached)
-                )
-                self._workers.add(task)
-                task.add_done_callback(self._workers.discard)
-                task.add_done_callback(reached.on_done)  # this message's point, not the next one's
-                await point
-        finally:
-            if self._lanes.get(key) is lane:
-                del self._lanes[key]
+    def _start(self, key: Hashable, partition: int, record: Record) -> None:
+        """Run one message as a task; its :class:`_Step` starts the lane's next one."""
+        step = _Step(self, key)
+        task = self._loop.create_task(
+            self._run_one(partition, record), context=pipelined(step, self._context)
+        )
+        self._workers.add(task)
+        task.add_done_callback(step.on_done)
+
+    def _advance(self, key: Hashable) -> None:
+        """The lane's current message reached its point: start the next, or end the lane."""
+        lane = self._lanes.get(key)
+        if lane is None or self._stopping:
+            return
+        if lane:
+            partition, record = lane.popleft()
+            self._start(key, partition, record)
+        else:
+            del self._lanes[key]
 
     async def _run_one(self, partition: int, record: Record) -> None:
         await self._handle(record.msg)

@@ -8,6 +8,7 @@ node puts its writes in a storage batch (``ordered()``) and then waits for the c
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import uuid
 from pathlib import Path
 
@@ -175,5 +176,63 @@ async def test_a_finished_message_never_releases_a_later_message_of_its_lane(
         assert started == [0, 1, 2]
     finally:
         release.set()
+        await runner.stop()
+        await queue.close()
+
+
+_SEEN: contextvars.ContextVar[int | None] = contextvars.ContextVar("test_seen", default=None)
+
+
+async def test_the_next_message_does_not_inherit_what_the_previous_set_in_its_context(
+    tmp_path: Path,
+) -> None:
+    """The lane's next message is started from the previous message's point, inside that
+    message's task: it must still start from the runner's context, not the previous one's."""
+    device = uuid.uuid4()
+    seen: list[int | None] = []
+
+    async def chain(msg: Msg) -> ChainRun:
+        seq = orjson.loads(msg.data)["seq"]
+        seen.append(_SEEN.get())
+        _SEEN.set(seq)
+        ordered()
+        await asyncio.sleep(0)
+        return ChainRun()
+
+    queue = await EmbeddedQueue.open(EmbeddedQueueConfig(data_dir=tmp_path / "queue"))
+    await queue.append_many("Main", [_msg(device, seq) for seq in range(3)])
+    runner = QueueRunner(queue, SETTINGS, "rules", chain)
+    await runner.start()
+    try:
+        async with asyncio.timeout(5):
+            while runner.lag():  # noqa: ASYNC110 - lag has no event
+                await asyncio.sleep(0.01)
+        assert seen == [None, None, None]
+    finally:
+        await runner.stop()
+        await queue.close()
+
+
+async def test_a_stop_starts_no_waiting_message_and_a_restart_runs_them(tmp_path: Path) -> None:
+    """Cancelling the message in its chain ends it; the ones behind it in its lane must not
+    start during the stop, and come back (unacked) on the next start."""
+    device = uuid.uuid4()
+    chain = Chain(signals=False)
+    queue, runner = await _run(
+        tmp_path, chain, [_msg(device, 0, hold=True), _msg(device, 1), _msg(device, 2)]
+    )
+    try:
+        await chain.until(lambda: chain.started == [0])
+        await runner.stop()
+        await asyncio.sleep(0.05)
+        assert chain.started == [0], "a stop started the lane's next message"
+        assert chain.finished == []
+        chain.release.set()
+        runner = QueueRunner(queue, SETTINGS, "rules", chain)
+        await runner.start()
+        await chain.until(lambda: sorted(chain.finished) == [0, 1, 2])
+        assert chain.started == [0, 0, 1, 2]
+    finally:
+        chain.release.set()
         await runner.stop()
         await queue.close()
