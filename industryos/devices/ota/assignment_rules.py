@@ -1,17 +1,21 @@
 """Which package a device or device profile may point at (ThingsBoard's save-time checks).
 
 ``firmwareId`` / ``softwareId`` of a device or profile must name a package that exists in
-the caller's tenant, has the matching type and belongs to the same device profile as the
-device (or is the profile itself); anything else is refused with 400 before the save.
+the caller's tenant, has the matching type, has something to download (its content is
+uploaded, or it is a URL package: ThingsBoard allows those without data) and belongs to the
+same device profile as the device (or is the profile itself); anything else is refused with
+400 before the save, in ThingsBoard's order and words.
 
 Tenant isolation: another tenant's package id gets the same answer as an id that does not
 exist, so the answer never tells whether a foreign id is real (ThingsBoard says "from
 different tenant").
 
-Debt: the checks run where the REST routes save; a save through the entity services
-directly (first-start data, tests) is not checked. ThingsBoard also refuses a package
-without content; IndustryOS keeps allowing that (the attributes follow once the content
-is uploaded, see :mod:`~industryos.devices.ota.assignments`).
+Debt: the checks run where the REST routes save (``/api/device``,
+``/api/device-with-credentials``, ``/api/deviceProfile``); a save through the entity
+services directly (first-start data, tests) is not checked. Bulk import assigns no package
+(its columns have none). Once assigned, a package keeps its content or URL: content
+cannot be replaced or removed, a URL cannot be changed (``packages.py``), and a used
+package cannot be deleted.
 """
 
 from __future__ import annotations
@@ -117,5 +121,7 @@ async def _check_one(
         raise InvalidArgument(f"Can't assign non-existent {name}!")
     if package.type is not kind:
         raise InvalidArgument(f"Can't assign {name} with type: {package.type.value}")
+    if not package.has_data and not package.url:
+        raise InvalidArgument(f"Can't assign {name} with empty data!")
     if profile_id is None or package.device_profile_id != profile_id:
         raise InvalidArgument(f"Can't assign {name} with different deviceProfile!")

@@ -3,7 +3,8 @@
 The rules are ThingsBoard's (``OtaPackageController`` / ``BaseOtaPackageService``): a
 package belongs to one device profile and has a type, title and version (unique per
 tenant with the title); its content is uploaded once, after which title, version, type
-and profile are fixed; a package that devices or profiles use cannot be deleted. Tenant
+and profile are fixed; a URL package's URL cannot change (so an assigned package never
+loses what it offers); a package that devices or profiles use cannot be deleted. Tenant
 admins manage packages; customer users may read descriptions. Content is streamed to
 the store (``content.py``) with its checksum computed on the way, or verified when the
 caller gave one (mismatch: 400, nothing stored).
@@ -268,6 +269,8 @@ class OtaPackages:
         self, conn: AsyncConnection, stored: OtaPackageInfo, info: OtaPackageInfo
     ) -> OtaPackageInfo:
         assert info.id is not None
+        if stored.url and stored.url != info.url:  # a URL package (maybe assigned) keeps it
+            raise InvalidArgument("Updating otaPackage URL is prohibited!")
         if stored.has_data:
             for field in _FIXED_ONCE_STORED:
                 if getattr(stored, field) != getattr(info, field):
