@@ -1,24 +1,33 @@
 """A connection's ordered worker: application hooks in arrival order, publishes pipelined.
 
-It exists only while there is work (queued hooks or publishes in flight): the first job
-creates it, and it is dropped once it ran dry, so an idle connection holds no task, no
-queue and no set of deliveries.
+It exists only while there is work (queued jobs, a hook running or publishes in flight):
+the first job creates it, and it is dropped once it ran dry, so an idle connection holds
+no task, no queue and no set of deliveries.
 
-Publishes pipeline: the worker runs each ``on_publish`` as a task and starts the next one
-as soon as the previous has reached an ordered point (:mod:`industryos.queue.ordering`:
-its messages have their place in the durable queue and it only waits for the group
-commit) or has finished. So the queue sees one client's messages in arrival order, and
-a client with many publishes in flight has them made durable by the same group commit
-instead of one commit each. Each delivery waits for the one before it before it answers,
-so PUBACK/PUBREC also go out in arrival order. At most the session's Receive Maximum
-deliveries are in flight; SUBSCRIBE and UNSUBSCRIBE wait until they have all finished.
-When ``max_pending_packets`` jobs wait, the connection stops reading; the worker lets it
-read again as soon as one is taken.
+Publishes pipeline, driven by callbacks rather than a loop: each ``on_publish`` runs as
+one task (the delivery), and the next publish may start as soon as the previous delivery
+has reached an ordered point (:mod:`industryos.queue.ordering`: its messages have their
+place in the durable queue and it only waits for the group commit) or has finished. So
+the queue sees one client's messages in arrival order, and a client with many publishes
+in flight has them made durable by the same group commit instead of one commit each.
+In the common case (nothing queued, the previous delivery past its point or finished,
+room under Receive Maximum) :meth:`Worker.enqueue` starts the delivery at once, and a
+PUBLISH costs that one task. Otherwise the job waits in the queue, and the callbacks
+that open the way (the point reached, a delivery finished, a hook done) start the jobs
+at its head, in order.
+
+Each delivery waits for the one before it before it answers, so PUBACK/PUBREC also go
+out in arrival order. At most the session's Receive Maximum deliveries are in flight.
+Other jobs (``on_connect``, SUBSCRIBE, UNSUBSCRIBE) wait until every delivery has
+finished and run one after another in one task; nothing behind them starts before they
+are done. When ``max_pending_packets`` jobs wait, the connection stops reading; the
+worker lets it read again as soon as one is taken.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import logging
 from collections import deque
 from collections.abc import Awaitable, Callable
@@ -43,16 +52,19 @@ _HOOK_FAILED = PublishResult(ack=None, disconnect=ReasonCode.IMPLEMENTATION_SPEC
 
 
 class Worker(Generic[ContextT]):
-    """Runs one connection's queued jobs in order while it has any."""
+    """Starts one connection's jobs in order while it has any."""
 
     __slots__ = (
         "_app_closed",
         "_connection",
+        "_context",
         "_deliveries",
+        "_gate",
         "_jobs",
         "_loop",
         "_parked",
-        "_room",
+        "_pump_due",
+        "_seq",
         "_session",
         "_tail",
         "_task",
@@ -62,11 +74,21 @@ class Worker(Generic[ContextT]):
         self._connection = connection
         self._session = session
         self._loop = connection.loop
+        self._context = contextvars.copy_context()
+        """The reader's context, for the callbacks that start jobs: a delivery started
+        from one must not inherit what the previous delivery set in its own context."""
         self._jobs: deque[Job | Publish] = deque()
+        """Jobs that must wait, in arrival order (empty in the common case)."""
         self._task: asyncio.Task[None] | None = None
-        self._tail: asyncio.Task[None] | None = None
+        """The task running hooks (``on_connect``, SUBSCRIBE, UNSUBSCRIBE), if any."""
         self._deliveries: set[asyncio.Task[None]] = set()
-        self._room: asyncio.Future[None] | None = None
+        self._tail: asyncio.Task[None] | None = None
+        """The last delivery started, until it finishes: the next one answers after it."""
+        self._gate = False
+        """The tail has not reached its ordered point: the next publish must wait."""
+        self._seq = 0
+        """Number of the tail, so a late ``ordered()`` of an older delivery is ignored."""
+        self._pump_due = False
         self._parked = False
         self._app_closed = False
 
@@ -74,15 +96,25 @@ class Worker(Generic[ContextT]):
     def enqueue(
         connection: Connection[ContextT], session: Session[ContextT], job: Job | Publish
     ) -> bool:
-        """Queue ``job`` on the connection's worker (made on demand); True when it is full
-        and the connection must stop reading until the worker calls ``unpark``."""
+        """Start ``job`` now if nothing holds it back, else queue it on the connection's
+        worker (made on demand); True when the queue is full and the connection must stop
+        reading until the worker calls ``unpark``."""
         worker = connection.worker
         if worker is None:
             worker = connection.worker = Worker(connection, session)
+        elif worker._app_closed:
+            return False  # the application ended the session: nothing more is handled
         jobs = worker._jobs
+        if not jobs and worker._task is None:
+            if type(job) is Publish:
+                if not worker._gate and len(worker._deliveries) < session.receive_maximum:
+                    worker._start_delivery(job)
+                    return False
+            elif not worker._deliveries:
+                assert not isinstance(job, Publish)
+                worker._task = worker._loop.create_task(worker._work(job))
+                return False
         jobs.append(job)
-        if worker._task is None:
-            worker._task = worker._loop.create_task(worker._work())
         if len(jobs) < connection.config.max_pending_packets:
             return False
         worker._parked = True
@@ -94,45 +126,86 @@ class Worker(Generic[ContextT]):
         timeout = self._connection.config.close_timeout
         try:
             async with asyncio.timeout(timeout):
-                while (task := self._task) is not None:
-                    await asyncio.wait((task,))
-                await self._settled()
+                # queued jobs always wait behind the hook task or a delivery, whose
+                # completion starts them: once neither is left, the queue is empty too
+                while True:
+                    if self._task is not None:
+                        await asyncio.wait((self._task,))
+                    elif self._deliveries:
+                        await asyncio.wait(tuple(self._deliveries))
+                    else:
+                        break
         except TimeoutError:
             log.warning("%r: application hooks still busy after %.1f s", self._connection, timeout)
+            self._jobs.clear()  # first, so the cancelled ones start nothing behind them
             if self._task is not None:
                 self._task.cancel()
             for task in self._deliveries:
                 task.cancel()
 
-    # --- the loop ----------------------------------------------------------------------
+    # --- starting jobs -----------------------------------------------------------------
 
-    async def _work(self) -> None:
-        """Run queued hooks in arrival order, publishes pipelined; exit when none is left."""
-        jobs, connection, session = self._jobs, self._connection, self._session
-        limit = connection.config.max_pending_packets
-        try:
-            while jobs:
-                job = jobs.popleft()
-                if self._parked and len(jobs) < limit:
-                    self._parked = False
-                    connection.unpark()
-                if self._app_closed:
-                    continue
-                if type(job) is Publish:
-                    self._tail = await self._start_delivery(session, job, self._tail)
-                    continue
-                assert not isinstance(job, Publish)
+    def _pump(self) -> None:
+        """Start the jobs at the head of the queue that may start now, in order."""
+        self._pump_due = False
+        jobs = self._jobs
+        while jobs and self._task is None:
+            if self._app_closed:
+                jobs.clear()
+                break
+            job = jobs[0]
+            if type(job) is Publish:
+                if self._gate or len(self._deliveries) >= self._session.receive_maximum:
+                    break
+                jobs.popleft()
+                self._start_delivery(job)
+            else:
                 if self._deliveries:
-                    await self._settled()
-                self._tail = None
-                try:
-                    await job()
-                except Exception:
-                    log.exception("%r: application hook failed", connection)
-                    self._app_close(ReasonCode.IMPLEMENTATION_SPECIFIC_ERROR)
-        finally:
-            self._task = None
-            self._release()
+                    break  # a hook waits until every delivery has finished
+                jobs.popleft()
+                assert not isinstance(job, Publish)
+                self._task = self._loop.create_task(self._work(job))
+        self._unpark()
+
+    def _unpark(self) -> None:
+        """Let a paused connection read again once the queue has room."""
+        if self._parked and len(self._jobs) < self._connection.config.max_pending_packets:
+            self._parked = False
+            self._connection.unpark()
+
+    def _start_delivery(self, publish: Publish) -> None:
+        """Run ``on_publish`` as a task; the next publish waits for its ordered point."""
+        self._seq = seq = self._seq + 1
+        task = self._loop.create_task(
+            self._deliver(self._session, publish, self._tail),
+            context=pipelined(partial(self._reached, seq)),
+        )
+        self._deliveries.add(task)
+        task.add_done_callback(self._delivered, context=self._context)
+        self._tail = task
+        self._gate = True
+
+    def _reached(self, seq: int) -> None:
+        """Delivery ``seq`` reached its ordered point (``ordered()``, maybe repeated).
+
+        Called inside the application's code (the queue's append), so the waiting jobs are
+        started from a fresh callback rather than from here.
+        """
+        if seq != self._seq or not self._gate:
+            return
+        self._gate = False
+        if self._jobs and not self._pump_due:
+            self._pump_due = True
+            self._loop.call_soon(self._pump, context=self._context)
+
+    def _delivered(self, task: asyncio.Task[None]) -> None:
+        self._deliveries.discard(task)
+        if task is self._tail:
+            self._tail = None
+            self._gate = False
+        if self._jobs:
+            self._pump()
+        self._release()
 
     def _release(self) -> None:
         """Drop this worker from its connection once it has nothing left to do."""
@@ -140,47 +213,36 @@ class Worker(Generic[ContextT]):
         if idle and self._connection.worker is self:
             self._connection.worker = None
 
-    async def _start_delivery(
-        self, session: Session[ContextT], publish: Publish, previous: asyncio.Task[None] | None
-    ) -> asyncio.Task[None]:
-        """Start ``on_publish``; return once it reached its ordered point or finished."""
-        loop = self._loop
-        while len(self._deliveries) >= session.receive_maximum:
-            self._room = loop.create_future()
-            await self._room
-        point = loop.create_future()
-
-        def reached() -> None:
-            if not point.done():
-                point.set_result(None)
-
-        task = loop.create_task(
-            self._deliver(session, publish, previous), context=pipelined(reached)
-        )
-        self._deliveries.add(task)
-        task.add_done_callback(partial(self._delivered, reached))
-        await point
-        return task
-
-    def _delivered(self, reached: Callable[[], None], task: asyncio.Task[None]) -> None:
-        self._deliveries.discard(task)
-        reached()
-        room = self._room
-        if room is not None and not room.done():
-            room.set_result(None)
-        if self._tail is task:
-            self._tail = None
-        self._release()
-
-    async def _settled(self) -> None:
-        """Wait until every delivery in flight has finished."""
-        while self._deliveries:
-            await asyncio.wait(list(self._deliveries))
-
     def _app_close(self, reason: ReasonCode) -> None:
         """The application ends the session: its remaining packets are not handled."""
         self._app_closed = True
         self._connection.close(reason)
+
+    # --- the tasks ---------------------------------------------------------------------
+
+    async def _work(self, job: Job) -> None:
+        """Run ``job`` and the hooks queued right behind it; then start what follows."""
+        jobs = self._jobs
+        finished = False
+        try:
+            while True:
+                try:
+                    await job()
+                except Exception:
+                    log.exception("%r: application hook failed", self._connection)
+                    self._app_close(ReasonCode.IMPLEMENTATION_SPECIFIC_ERROR)
+                if self._app_closed or not jobs or type(jobs[0]) is Publish:
+                    break
+                next_job = jobs.popleft()
+                assert not isinstance(next_job, Publish)
+                job = next_job
+                self._unpark()  # what it reads is queued: this task is still running
+            finished = True
+        finally:
+            self._task = None
+            if finished:
+                self._pump()
+            self._release()
 
     async def _deliver(
         self, session: Session[ContextT], publish: Publish, previous: asyncio.Task[None] | None
