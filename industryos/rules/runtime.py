@@ -22,9 +22,8 @@ import asyncio
 import logging
 import time
 import uuid
-from collections.abc import Awaitable, Callable, Coroutine, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 from industryos.msg import Msg
 from industryos.queue.ordering import suspended
@@ -43,7 +42,19 @@ from industryos.rules.nodes.base import (
 from industryos.rules.nodes.flow import RuleChainOutputNode
 from industryos.rules.stats import NodeStats
 
-__all__ = ["BrokenNode", "ChainRun", "CompiledChain", "EmitLater", "compile_chain"]
+__all__ = [
+    "MAX_NODE_EXECUTIONS",
+    "BrokenNode",
+    "ChainRun",
+    "CompiledChain",
+    "EmitLater",
+    "compile_chain",
+]
+
+MAX_NODE_EXECUTIONS = 1000
+"""A message that has run through more nodes than this in one chain fails (ThingsBoard's
+tenant-profile ``maxRuleNodeExecsPerMessage`` default): a chain whose connections form a
+cycle must end, and must not hold the event loop meanwhile."""
 
 EmitLater = Callable[[uuid.UUID, uuid.UUID, Sequence[Emit]], Awaitable[None]]
 """(chain id, node id, emits) → run the node's successors outside any queued message."""
@@ -63,6 +74,8 @@ class ChainRun:
     """A node failed because a dependency (database, disk) was unavailable."""
     outputs: list[Emit] = field(default_factory=list)
     """Messages that reached output nodes (for the calling chain)."""
+    visits: int = 0
+    """Nodes this message has run through in this chain (see ``MAX_NODE_EXECUTIONS``)."""
 
 
 class BrokenNode(RuleNode):
@@ -132,52 +145,76 @@ class CompiledChain:
             log.debug("timer message of node %s failed: %s", node_id, run.error)
 
     async def _visit(self, index: int, msg: Msg, run: ChainRun, arrived_on: str) -> None:
-        slot = self._slots[index]
-        started = time.perf_counter()
-        failed = False
-        arrival = ARRIVED_ON.set(arrived_on)
-        try:
-            if slot.is_leaf:
-                emits = await slot.node.on_msg(msg)
-            else:
-                with suspended():
+        """Run node ``index``, then its successors: a single hop continues in this loop
+        (no coroutine per node on a linear path), branches run concurrently."""
+        while True:
+            run.visits += 1
+            if run.visits > MAX_NODE_EXECUTIONS:
+                run.error = f"Message is processed by more then {MAX_NODE_EXECUTIONS} rule nodes!"
+                return
+            slot = self._slots[index]
+            started = time.perf_counter()
+            failed = False
+            arrival = ARRIVED_ON.set(arrived_on)
+            try:
+                if slot.is_leaf:
                     emits = await slot.node.on_msg(msg)
-        except NodeFailure as exc:
-            failed = True
-            emits = [Emit(Label.FAILURE, _with_error(exc.msg or msg, str(exc)))]
-        except RuleEngineError as exc:
-            failed = True
-            emits = [Emit(Label.FAILURE, _with_error(msg, str(exc)))]
-        except Exception as exc:  # a storage outage or a bug
-            log.error("rule node %s (%s) raised", slot.name, slot.node.clazz, exc_info=True)
-            if is_outage(exc):
-                run.outage = True
-            failed = True
-            emits = [Emit(Label.FAILURE, _with_error(msg, f"{type(exc).__name__}: {exc}"))]
-        finally:
-            ARRIVED_ON.reset(arrival)
-        slot.stats.record(time.perf_counter() - started, failed)
-        if slot.node.acknowledges:
-            run.acked = True
-        if slot.is_output:
-            run.outputs.extend(emits)
-            return
-        await self._forward(index, emits, run)
+                else:
+                    with suspended():
+                        emits = await slot.node.on_msg(msg)
+            except NodeFailure as exc:
+                failed = True
+                emits = [Emit(Label.FAILURE, _with_error(exc.msg or msg, str(exc)))]
+            except RuleEngineError as exc:
+                failed = True
+                emits = [Emit(Label.FAILURE, _with_error(msg, str(exc)))]
+            except Exception as exc:  # a storage outage or a bug
+                log.error("rule node %s (%s) raised", slot.name, slot.node.clazz, exc_info=True)
+                if is_outage(exc):
+                    run.outage = True
+                failed = True
+                emits = [Emit(Label.FAILURE, _with_error(msg, f"{type(exc).__name__}: {exc}"))]
+            finally:
+                ARRIVED_ON.reset(arrival)
+            slot.stats.record(time.perf_counter() - started, failed)
+            if slot.node.acknowledges:
+                run.acked = True
+            if slot.is_output:
+                run.outputs.extend(emits)
+                return
+            hops = self._hops(index, emits, run)
+            if len(hops) != 1:
+                await self._branch(hops, run)
+                return
+            index, arrived_on, msg = hops[0]
 
     async def _forward(self, index: int, emits: Sequence[Emit], run: ChainRun) -> None:
-        branches: list[Coroutine[Any, Any, None]] = []
+        hops = self._hops(index, emits, run)
+        if len(hops) == 1:
+            await self._visit(hops[0][0], hops[0][2], run, hops[0][1])
+        else:
+            await self._branch(hops, run)
+
+    def _hops(self, index: int, emits: Sequence[Emit], run: ChainRun) -> list[tuple[int, str, Msg]]:
+        """(target, label, message) of every connection the emits take; an unconnected
+        ``Failure`` marks the run failed."""
+        hops: list[tuple[int, str, Msg]] = []
         for emit in emits:
             targets = self._routes.get((index, emit.label))
             if not targets:
                 if emit.label == Label.FAILURE and run.error is None:
                     run.error = emit.msg.metadata.get("error", "Failure")
                 continue
-            branches.extend(self._visit(target, emit.msg, run, emit.label) for target in targets)
-        if len(branches) == 1:
-            await branches[0]
-        elif branches:
+            hops.extend((target, emit.label, emit.msg) for target in targets)
+        return hops
+
+    async def _branch(self, hops: list[tuple[int, str, Msg]], run: ChainRun) -> None:
+        """Concurrent branches: none of them may signal the ordered point."""
+        if hops:
             with suspended():
-                await asyncio.gather(*branches)
+                await asyncio.gather(
+                    *(self._visit(target, msg, run, label) for target, label, msg in hops)
+                )
 
     def node_stats(self) -> list[dict[str, object]]:
         """Per node: id, name, class and counters."""

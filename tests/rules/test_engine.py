@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 
 from industryos.msg import MsgType
+from industryos.rules.runtime import MAX_NODE_EXECUTIONS
 from industryos.telemetry.kv import AttributeScope
 from tests.rules.conftest import RuleEnv, node, script_node, wait_for
 
@@ -243,3 +244,41 @@ async def test_high_priority_retries_failures(rules: RuleEnv) -> None:
         return runner.lag() == 0
 
     await wait_for(acked)
+
+
+async def test_a_cycle_in_a_chain_fails_the_message_and_the_engine_goes_on(
+    rules: RuleEnv,
+) -> None:
+    """Two nodes connected to each other: the message fails after MAX_NODE_EXECUTIONS nodes
+    with ThingsBoard's error, instead of looping forever (or holding the event loop), and
+    the next message is processed."""
+    rename = {"renameIn": "DATA", "renameKeysMapping": {"absent": "other"}}
+    await rules.install_root(
+        [
+            node("filter.TbMsgTypeSwitchNode", "switch"),
+            node("transform.TbRenameKeysNode", "a", **rename),
+            node("transform.TbRenameKeysNode", "b", **rename),
+            node("telemetry.TbMsgTimeseriesNode", "save"),
+        ],
+        [(0, 1, "Post attributes"), (1, 2, "Success"), (2, 1, "Success"), (0, 3, "Post telemetry")],
+    )
+    device = uuid.uuid4()
+    await rules.queue.append_many(
+        "Main",
+        [
+            rules.msg(device, {"x": 1}, MsgType.POST_ATTRIBUTES_REQUEST),
+            rules.msg(device, {"t": 1}, ts=1000),
+        ],
+    )
+    runner = next(r for r in rules.engine.runners if r.settings.name == "Main")
+
+    async def done() -> bool:
+        return runner.lag() == 0 and await _has(rules, device, "t")
+
+    await wait_for(done)
+    assert runner.stats.failed == 1
+    attempts = 1 + runner.stats.retried
+    root = await rules.chains.root_id(rules.tenant_id)
+    assert root is not None
+    stats = {s["name"]: s for s in await rules.engine.chain_stats(rules.tenant_id, root)}
+    assert stats["a"]["processed"] + stats["b"]["processed"] == attempts * (MAX_NODE_EXECUTIONS - 1)
