@@ -105,12 +105,15 @@ class _Step:
     """One message of a lane: resolves its ordered point once, which starts the lane's next
     message (at the point itself, or when the message's task ends without reaching it)."""
 
-    __slots__ = ("_key", "_reached", "_runner")
+    __slots__ = ("_key", "_reached", "_runner", "task")
 
     def __init__(self, runner: QueueRunner, key: Hashable) -> None:
         self._runner = runner
         self._key = key
         self._reached = False
+        self.task: asyncio.Task[None] | None = None
+        """The message's task (its deadline cancels it); ``asyncio.current_task`` is a
+        Python function on 3.11 and cost ~3 % of the engine's time."""
 
     def __call__(self) -> None:
         if not self._reached:
@@ -217,8 +220,9 @@ class QueueRunner:
         """Run one message as a task; its :class:`_Step` starts the lane's next one."""
         step = _Step(self, key)
         task = self._loop.create_task(
-            self._run_one(partition, record), context=pipelined(step, self._context)
+            self._run_one(partition, record, step), context=pipelined(step, self._context)
         )
+        step.task = task
         self._workers.add(task)
         task.add_done_callback(step.on_done)
 
@@ -233,19 +237,20 @@ class QueueRunner:
         else:
             del self._lanes[key]
 
-    async def _run_one(self, partition: int, record: Record) -> None:
-        await self._handle(record.msg)
+    async def _run_one(self, partition: int, record: Record, step: _Step) -> None:
+        assert step.task is not None  # set before the task first runs
+        await self._handle(record.msg, step.task)
         self._finished(partition, record.offset)
         self._held -= 1
         if self._held < self._hold_limit:
             self._room.set()
 
-    async def _handle(self, msg: Msg) -> None:
+    async def _handle(self, msg: Msg, task: asyncio.Task[None]) -> None:
         """Attempts under the processing strategy, with backoff between them."""
         settings, stats = self.settings, self.stats
         attempt = 0
         while True:
-            outcome, run = await self._attempt(msg)
+            outcome, run = await self._attempt(msg, task)
             if outcome is Outcome.SUCCESS or run.acked:
                 stats.successful += 1
                 return
@@ -274,12 +279,10 @@ class QueueRunner:
             stats.retried += 1
             await asyncio.sleep(settings.pause(attempt))
 
-    async def _attempt(self, msg: Msg) -> tuple[Outcome, ChainRun]:
+    async def _attempt(self, msg: Msg, task: asyncio.Task[None]) -> tuple[Outcome, ChainRun]:
         async with self._slots:
             self.stats.in_flight += 1
             started = time.perf_counter()
-            task = asyncio.current_task()
-            assert task is not None
             self._deadlines.enter(task)
             try:
                 run = await self._process(msg)

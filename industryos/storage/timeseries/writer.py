@@ -68,7 +68,17 @@ class WriterStats:
 
 
 class _Batch:
-    __slots__ = ("due", "future", "new_keys", "points", "rows", "series", "timer", "unresolved")
+    __slots__ = (
+        "due",
+        "future",
+        "new_keys",
+        "points",
+        "rows",
+        "series",
+        "timer",
+        "unresolved",
+        "waiters",
+    )
 
     def __init__(self, future: asyncio.Future[None]) -> None:
         self.rows: list[tuple[Any, ...]] = []
@@ -79,6 +89,9 @@ class _Batch:
         self.new_keys: set[str] = set()
         self.points = 0
         self.future = future
+        self.waiters: list[asyncio.Future[None]] = []
+        """one per :meth:`TsBatchWriter.write` call: a caller that gives up cancels only
+        its own (``asyncio.shield`` per call did the same with two more callbacks)"""
         self.due = False
         """set by the batch's own timer: no clock comparison can disagree with it"""
         self.timer: asyncio.TimerHandle | None = None
@@ -142,8 +155,13 @@ class TsBatchWriter:
         while self._pending_points >= self._max_pending and not self._closing:
             self._drained.clear()
             await self._drained.wait()
-        # Shielded: one caller giving up must not cancel the batch everyone else awaits.
-        await asyncio.shield(self.submit(tenant_id, entity_id, entries, ttl_s))
+        batch = self._add(tenant_id, entity_id, entries, ttl_s)
+        if batch is None:
+            return
+        # A future of its own: one caller giving up must not cancel the batch's future.
+        waiter = asyncio.get_running_loop().create_future()
+        batch.waiters.append(waiter)
+        await waiter
 
     def submit(
         self,
@@ -155,19 +173,33 @@ class TsBatchWriter:
         """Buffer ``entries`` without waiting; the returned future resolves at commit.
 
         The future is shared by every call in the batch: a caller that may be cancelled
-        awaits it through ``asyncio.shield``, as :meth:`write` does.
+        awaits it through ``asyncio.shield`` (:meth:`write` gives each call a future of
+        its own instead).
 
         Raises :class:`InvalidEntryError` at once for an entry the store cannot take.
         ``ttl_s`` (seconds, 0 = the tenant's default) becomes the TTL of the entity's series.
         """
+        batch = self._add(tenant_id, entity_id, entries, ttl_s)
+        if batch is None:
+            done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+            done.set_result(None)
+            return done
+        return batch.future
+
+    def _add(
+        self,
+        tenant_id: uuid.UUID,
+        entity_id: uuid.UUID,
+        entries: Sequence[TsKvEntry],
+        ttl_s: int,
+    ) -> _Batch | None:
+        """Put ``entries`` in the open batch (None: there was nothing to add)."""
         if self._task is None or self._closing:
             raise RuntimeError("the time-series writer is not running")
         entity = entity_id.hex
         rows, new_keys = _rows(entity, entries, self._keys.cache)
         if not entries:
-            done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-            done.set_result(None)
-            return done
+            return None
         batch = self._open
         if batch is None:
             batch = self._open = self._new_batch()
@@ -186,7 +218,7 @@ class TsBatchWriter:
             self._sealed.append(batch)
             self._open = None
             self._wakeup.set()
-        return batch.future
+        return batch
 
     def _new_batch(self) -> _Batch:
         loop = asyncio.get_running_loop()
@@ -223,8 +255,10 @@ class TsBatchWriter:
         except asyncio.CancelledError:
             # Killed without stop() (loop shutdown): release every caller still waiting.
             for pending in (batch, *self._sealed, self._open):
-                if pending is not None and not pending.future.done():
-                    pending.future.cancel()
+                if pending is not None:
+                    for future in (pending.future, *pending.waiters):
+                        if not future.done():
+                            future.cancel()
             raise
 
     async def _flush(self, batch: _Batch) -> None:
@@ -239,11 +273,17 @@ class TsBatchWriter:
             if not batch.future.done():
                 batch.future.set_exception(exc)
                 batch.future.add_done_callback(_retrieve)
+            for waiter in batch.waiters:
+                if not waiter.done():
+                    waiter.set_exception(exc)
         else:
             self.stats.batches += 1
             self.stats.points += batch.points
             if not batch.future.done():
                 batch.future.set_result(None)
+            for waiter in batch.waiters:
+                if not waiter.done():
+                    waiter.set_result(None)
             log.debug(
                 "committed %d points in %.1f ms",
                 batch.points,
