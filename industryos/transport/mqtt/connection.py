@@ -1,4 +1,4 @@
-"""One client connection as an ``asyncio.Protocol``: CONNECT, dispatch, ordered hooks, writes.
+"""One client connection as an ``asyncio.Protocol``: reading, dispatch, lifecycle, writes.
 
 An idle device is the common case (100,000 per node), so an idle connection holds no task,
 no future, no stream reader/writer and no timer: only this object (slots), its session,
@@ -8,9 +8,10 @@ work that needs a coroutine is scheduled only when a packet asks for it. Keep-al
 float per session checked by the server's :class:`KeepAliveWheel`.
 
 Life of a connection: ``connection_made`` arms the CONNECT timer; the CONNECT starts one
-short-lived task that authenticates and sends CONNACK (packets that arrived behind the
-CONNECT wait, reading paused, and are handled after it); then packets are dispatched as
-they come; ``close`` (or the peer leaving) starts the one cleanup task, ``_finish``.
+short-lived task that authenticates and sends CONNACK (``handshake.py``; packets that
+arrived behind the CONNECT wait, reading paused, and are handled after it); then packets
+are dispatched as they come; ``close`` (or the peer leaving) starts the one cleanup task,
+``_finish``.
 
 Protocol-level packets (PINGREQ, the QoS handshakes) are answered inline; packets that
 need the application (PUBLISH, SUBSCRIBE, UNSUBSCRIBE) go, in arrival order, to the
@@ -29,33 +30,22 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import secrets
 from collections.abc import AsyncIterator, Callable, Hashable, Iterator
 from functools import partial
 from typing import Any, Generic, Protocol, cast
 
-from industryos.transport.mqtt.application import (
-    Accepted,
-    ContextT,
-    MqttApplication,
-    PeerCertificate,
-    Refused,
-)
-from industryos.transport.mqtt.codec import StreamDecoder, encode, packet_size
+from industryos.transport.mqtt import handshake
+from industryos.transport.mqtt.application import ContextT, MqttApplication, PeerCertificate
+from industryos.transport.mqtt.codec import StreamDecoder, encode
 from industryos.transport.mqtt.config import MqttConfig
 from industryos.transport.mqtt.errors import MqttProtocolError, SessionClosed
 from industryos.transport.mqtt.keepalive import KeepAliveWheel
-from industryos.transport.mqtt.packet_types import ProtocolLevel
 from industryos.transport.mqtt.packets import (
-    NO_PROPERTIES,
     Auth,
-    Connack,
-    Connect,
     Disconnect,
     Packet,
     Pingreq,
     Pingresp,
-    Properties,
     Puback,
     Pubcomp,
     Publish,
@@ -64,7 +54,7 @@ from industryos.transport.mqtt.packets import (
     Subscribe,
     Unsubscribe,
 )
-from industryos.transport.mqtt.reason_codes import ReasonCode, v3_connack_code
+from industryos.transport.mqtt.reason_codes import ReasonCode
 from industryos.transport.mqtt.session import Session
 from industryos.transport.mqtt.worker import Worker
 
@@ -155,6 +145,7 @@ class Connection(asyncio.Protocol, Generic[ContextT]):
         """Held while a streamed packet is written (created on first use)."""
         self._timer: asyncio.TimerHandle | None = None
         self._opening: asyncio.Task[None] | None = None
+        """The handshake task (``handshake.py``) while the CONNECT is being decided."""
         self._closing = False
         self._started = False
         """``on_connect`` was queued, so ``on_disconnect`` is owed."""
@@ -261,7 +252,7 @@ class Connection(asyncio.Protocol, Generic[ContextT]):
             for packet in packets:
                 session = self.session
                 if session is None:
-                    self._on_connect(packet)
+                    handshake.begin(self, packet)
                     self._park(packets)
                     return
                 handler = _HANDLERS.get(type(packet))
@@ -277,7 +268,7 @@ class Connection(asyncio.Protocol, Generic[ContextT]):
         except MqttProtocolError as exc:
             if self.session is None:
                 log.warning("%r: bad CONNECT: %s", self, exc)
-                self._refuse_malformed(exc)
+                handshake.refuse_malformed(self, exc)
             else:
                 log.warning("%r: %s", self, exc)
             self.close(exc.reason_code)
@@ -479,109 +470,6 @@ class Connection(asyncio.Protocol, Generic[ContextT]):
     def send(self, packet: Packet) -> None:
         """Encode ``packet`` for this client's protocol level and write it."""
         self.write(encode(packet, self._v5))
-
-    # --- CONNECT -----------------------------------------------------------------------
-
-    def _on_connect(self, packet: Packet) -> None:
-        if not isinstance(packet, Connect):
-            raise MqttProtocolError(ReasonCode.PROTOCOL_ERROR, "first packet is not CONNECT")
-        if self._timer is not None:
-            self._timer.cancel()
-            self._timer = None
-        self._v5 = packet.protocol_level == ProtocolLevel.MQTT_5
-        self._opening = self._loop.create_task(self._open(packet))
-
-    async def _open(self, connect: Connect) -> None:
-        """Authenticate, CONNACK, then handle what arrived behind the CONNECT."""
-        try:
-            session = await self._authenticate(connect)
-        except Exception:
-            log.exception("%r: internal fault", self)
-            self.close(ReasonCode.IMPLEMENTATION_SPECIFIC_ERROR)
-            return
-        finally:
-            self._opening = None
-        if session is None:
-            return
-        self._started = True
-        Worker.enqueue(self, session, partial(self._app.on_connect, session))
-        self.unpark()
-
-    def _refuse_malformed(self, exc: MqttProtocolError) -> None:
-        """CONNACK for a CONNECT we cannot accept, in the format its level understands."""
-        level = exc.protocol_level
-        if exc.reason_code == ReasonCode.UNSUPPORTED_PROTOCOL_VERSION and level is not None:
-            self._v5 = level > ProtocolLevel.MQTT_5
-            self._refuse(ReasonCode.UNSUPPORTED_PROTOCOL_VERSION)
-        elif level == ProtocolLevel.MQTT_5:
-            self._v5 = True
-            self._refuse(exc.reason_code)
-
-    def _refuse(self, reason: ReasonCode) -> None:
-        code = reason if self._v5 else v3_connack_code(reason)
-        self.send(Connack(False, code))
-        self.close(reason, notify=False)
-
-    async def _authenticate(self, connect: Connect) -> Session[ContextT] | None:
-        if connect.properties.authentication_method is not None:
-            log.warning("%r: enhanced authentication is not supported", self)
-            self._refuse(ReasonCode.BAD_AUTHENTICATION_METHOD)
-            return None
-        certificate, self._peer_certificate = self._peer_certificate, None
-        try:
-            result = await self._app.authenticate(connect, certificate)
-        except Exception:
-            log.exception("%r: authenticate failed", self)
-            self._refuse(ReasonCode.SERVER_UNAVAILABLE)
-            return None
-        if isinstance(result, Refused):
-            log.warning("%r: CONNECT refused: %s", self, result.reason_code.name)
-            self._refuse(result.reason_code)
-            return None
-        return await self._accept(connect, result)
-
-    async def _accept(
-        self, connect: Connect, accepted: Accepted[ContextT]
-    ) -> Session[ContextT] | None:
-        if self._closing:
-            return None
-        config = self._config
-        max_payload = min(
-            accepted.max_payload_size or config.max_payload_size, config.max_payload_size
-        )
-        receive_maximum = min(accepted.receive_maximum or config.receive_maximum, 65_535)
-        self._decoder.max_remaining_length = max_payload
-        assigned = None
-        if self._v5 and not connect.client_id:
-            assigned = connect.client_id = f"ios-{secrets.token_hex(8)}"
-        session = Session(
-            self,
-            connect,
-            accepted.context,
-            session_key=accepted.session_key,
-            receive_maximum=receive_maximum,
-            topic_alias_maximum=config.topic_alias_maximum,
-            delivery_timeout=config.delivery_timeout,
-            keep_alive_wheel=self._wheel,
-        )
-        self.session = session
-        if accepted.session_key is not None:
-            await self._registry.take_over(accepted.session_key, self)
-        if self._closing:
-            return None
-        properties = NO_PROPERTIES
-        if self._v5:
-            asked_expiry = connect.properties.session_expiry_interval
-            properties = Properties(
-                session_expiry_interval=0 if asked_expiry else None,
-                assigned_client_identifier=assigned,
-                receive_maximum=receive_maximum,
-                topic_alias_maximum=config.topic_alias_maximum or None,
-                maximum_packet_size=packet_size(max_payload),
-            )
-        self.send(Connack(False, ReasonCode.SUCCESS, properties))
-        log.debug("%r: connected", self)
-        return session
 
     # --- connected: one handler per packet type ----------------------------------------
 
