@@ -54,8 +54,9 @@ test: check $(CHROMIUM)
 	cd ui && npx vitest run
 	$(BIN)/pytest -q -n 3 --dist loadgroup
 
-# The node suite (issue 7): start, ingest vs Mosquitto, 5k msg/s latency, idle connections,
-# kill -9 cycles; one summary table at the end (a few minutes). Micro benchmarks
+# The node suite (issue 7): start, ingest vs Mosquitto, ingest on PostgreSQL, 5k msg/s
+# latency, idle connections, kill -9 cycles; one summary table at the end (a few
+# minutes). Micro benchmarks
 # (ts_write, queue_append, mqtt_publish, device_publish, rule_engine) run on their own.
 bench: setup
 	$(BIN)/python bench/ws_fanout.py

@@ -6,7 +6,9 @@ Runs each benchmark as its own process (their output passes through), collects t
 ``BENCH-RESULT {json}`` line each prints, and prints a summary table with the targets.
 Defaults are modest so the whole run takes a few minutes; the full-size runs are the
 benchmarks' own options (``mqtt_ingest.py --seconds 300``, ``connections.py
---connections 100000``). The machine's load average is printed with the table: figures
+--connections 100000``). ``ingest-pg`` runs against the PostgreSQL server of
+``INDUSTRYOS_BENCH_PG`` (default ``postgresql://postgres@127.0.0.1:5432``; the benchmark
+creates and drops its own database). The machine's load average is printed with the table: figures
 from a shared machine are only comparable under similar load.
 """
 
@@ -54,6 +56,16 @@ def _connections() -> int:
 RUNS: dict[str, list[str]] = {
     "start": ["node_start.py", "--runs", "1", "--idle", "5"],
     "ingest": ["mqtt_ingest.py", "--devices", "200", "--seconds", "10"],
+    "ingest-pg": [
+        "mqtt_ingest.py",
+        "--devices",
+        "200",
+        "--seconds",
+        "10",
+        "--no-mosquitto",
+        "--db",
+        os.environ.get("INDUSTRYOS_BENCH_PG", "postgresql://postgres@127.0.0.1:5432"),
+    ],
     "ingest@5k": ["mqtt_ingest.py", "--devices", "500", "--rate", "5000", "--seconds", "10"],
     "connections": ["connections.py", "--connections", str(_connections())],
     "crash": ["crash.py", "--cycles", "10", "--devices", "20"],
@@ -83,6 +95,18 @@ ROWS = [
     Row("ingest", "  acknowledged but not stored", "missing", "msgs", "0", lambda v: v == 0),
     Row("ingest", "  Mosquitto, same load", "mosquitto_msg_s", "msg/s"),
     Row("ingest", "  IndustryOS / Mosquitto", "ratio", "x", "≥ 0.3", lambda v: v >= 0.3),
+    Row(
+        "ingest-pg",
+        "ingest, max rate, PostgreSQL",
+        "msg_s",
+        "msg/s",
+        "≥ 10000",
+        lambda v: v >= 10000,
+    ),
+    Row("ingest-pg", "  PUBACK p99", "puback_p99_ms", "ms"),
+    Row("ingest-pg", "  device→WebSocket p99", "ws_p99_ms", "ms"),
+    Row("ingest-pg", "  node CPU per message (all stages)", "cpu_us_per_msg", "µs"),
+    Row("ingest-pg", "  acknowledged but not stored", "missing", "msgs", "0", lambda v: v == 0),
     Row("ingest@5k", "ingest at 5000 msg/s", "msg_s", "msg/s", "≈ 5000", lambda v: v >= 4750),
     Row("ingest@5k", "  PUBACK p99", "puback_p99_ms", "ms", "≤ 50", lambda v: v <= 50),
     Row("ingest@5k", "  device→stored p99", "stored_p99_ms", "ms"),
