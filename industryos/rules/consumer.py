@@ -121,6 +121,7 @@ class _Step:
             self._runner._advance(self._key)
 
     def on_done(self, task: asyncio.Task[None]) -> None:
+        self.task = None  # the task's context holds this step: no cycle for the collector
         self._runner._workers.discard(task)
         self()
 
