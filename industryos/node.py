@@ -323,6 +323,7 @@ class Node:
                 functools.partial(self.rules.lag, RULE_ENGINE_TOPIC),
                 settings.ingest_max_lag,
             )
+            self.rules.report(RULE_ENGINE_TOPIC, self._uplinks.to_wire)
         self.devices = DeviceTransports.build(
             settings, core, self._queue, RULE_ENGINE_TOPIC, self._uplinks
         )

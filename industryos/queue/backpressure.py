@@ -19,7 +19,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Callable, Sequence
+from typing import Any
 
 from industryos.msg import Msg
 from industryos.queue.interface import QueueProducer
@@ -31,6 +33,11 @@ log = logging.getLogger(__name__)
 _POLL_S = 0.01
 """How often a closed gate re-reads the lag (the lag has no change event)."""
 
+_CHECK_S = 0.002
+"""An open gate re-reads the lag at most this often: every uplink summing the consumer's
+per-partition lag was ~1 % of the node's time at full ingest, and the gate's water marks
+are thousands of records, which a few milliseconds of ingest cannot jump."""
+
 
 class LagGate:
     """A :class:`QueueProducer` whose appends wait while ``lag()`` is too high."""
@@ -41,6 +48,7 @@ class LagGate:
         lag: Callable[[], int],
         high_water: int,
         low_water: int | None = None,
+        check_interval_s: float = _CHECK_S,
     ) -> None:
         if high_water < 1:
             raise ValueError("high_water must be positive")
@@ -53,8 +61,12 @@ class LagGate:
         self._open = asyncio.Event()
         self._open.set()
         self._watcher: asyncio.Task[None] | None = None
+        self._check_interval = check_interval_s
+        self._next_check = 0.0
         self.closings = 0
-        """How many times the gate closed (read by tests; not yet in the stats endpoint)."""
+        """How many times the gate closed (the queue stats endpoint reports it)."""
+        self.waiting = 0
+        """Uplinks waiting for the gate right now."""
 
     @property
     def is_open(self) -> bool:
@@ -71,12 +83,28 @@ class LagGate:
         await self._admit()
         await self._producer.append_many(topic, msgs)
 
+    def to_wire(self) -> dict[str, Any]:
+        """For the queue stats endpoint: how often and how many device uplinks waited."""
+        return {
+            "ingestGateOpen": self.is_open,
+            "ingestGateClosings": self.closings,
+            "ingestWaiting": self.waiting,
+        }
+
     async def _admit(self) -> None:
         if self._open.is_set():
+            now = time.monotonic()
+            if now < self._next_check:
+                return
+            self._next_check = now + self._check_interval
             if self._lag() <= self._high:
                 return
             self._close()
-        await self._open.wait()
+        self.waiting += 1
+        try:
+            await self._open.wait()
+        finally:
+            self.waiting -= 1
 
     def _close(self) -> None:
         self._open.clear()

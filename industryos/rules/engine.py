@@ -20,7 +20,7 @@ import contextvars
 import logging
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -109,6 +109,7 @@ class RuleEngine:
         self._profiles: dict[uuid.UUID, tuple[float, dict[str, uuid.UUID]]] = {}
         self._profiles_loading: dict[uuid.UUID, asyncio.Future[dict[str, uuid.UUID]]] = {}
         self._cleanup: set[asyncio.Task[None]] = set()
+        self._reports: dict[str, Callable[[], dict[str, Any]]] = {}
         chains.on_changed(self._chain_changed)
 
     # -- lifecycle -------------------------------------------------------------------------
@@ -249,9 +250,20 @@ class RuleEngine:
         """Records of ``topic`` the engine has not finished (0 while it does not consume it)."""
         return sum(runner.lag() for runner in self.runners if runner.settings.name == topic)
 
+    def report(self, topic: str, figures: Callable[[], dict[str, Any]]) -> None:
+        """Add ``figures()`` to ``topic``'s queue stats (the node's ingest gate on ``Main``)."""
+        self._reports[topic] = figures
+
     def queue_stats(self) -> list[dict[str, Any]]:
-        """Per queue: counters, lag and p99 time in chain."""
-        return [runner.to_wire() for runner in self.runners]
+        """Per queue: counters, lag, p99 time in chain, and what :meth:`report` added."""
+        stats = []
+        for runner in self.runners:
+            wire = runner.to_wire()
+            figures = self._reports.get(runner.settings.name)
+            if figures is not None:
+                wire.update(figures())
+            stats.append(wire)
+        return stats
 
     async def chain_stats(self, tenant_id: uuid.UUID, chain_id: uuid.UUID) -> list[dict[str, Any]]:
         """Per node of a chain: counters, and why its script is disabled, if it is."""

@@ -13,7 +13,7 @@ from industryos.rules.engine import RuleEngine
 from industryos.rules.entities import EntityFields
 from industryos.rules.nodes.base import ServiceSet
 from industryos.rules.service import RuleChainService
-from tests.api.conftest import Platform
+from tests.api.conftest import NodePlatform, Platform
 
 P = "org.thingsboard.rule.engine."
 
@@ -140,3 +140,22 @@ async def test_test_script_and_components(chains: Platform) -> None:
     assert "Wrong result type" in result["error"]
     filters = (await admin.get("/api/components/FILTER")).json()
     assert P + "filter.TbJsFilterNode" in {c["clazz"] for c in filters}
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+async def test_queue_stats_and_metrics_report_the_ingest_gate_on_main(
+    node_platform: NodePlatform,
+) -> None:
+    """The sysadmin sees how often device uplinks had to wait for the rule engine."""
+    sysadmin = await node_platform.sysadmin()
+    response = await sysadmin.get("/api/ruleEngine/queues/stats")
+    assert response.status_code == 200
+    queues = {q["queueName"]: q for q in response.json()}
+    assert queues["Main"]["ingestGateOpen"] is True
+    assert queues["Main"]["ingestGateClosings"] == 0
+    assert queues["Main"]["ingestWaiting"] == 0
+    others = [q for name, q in queues.items() if name != "Main"]
+    assert others and all("ingestGateClosings" not in q for q in others)
+    metrics = (await node_platform.client().get("/metrics")).text
+    assert 'industryos_ingest_gate_closings_total{queue="Main"} 0' in metrics
+    assert 'industryos_ingest_waiting{queue="Main"} 0' in metrics

@@ -50,7 +50,7 @@ async def test_uplinks_wait_while_the_engine_is_behind_and_nothing_is_lost(
     chain = HeldChain()
     runner = QueueRunner(queue, SETTINGS, "rules", chain)
     await runner.start()
-    gate = LagGate(queue, runner.lag, high_water=3, low_water=1)
+    gate = LagGate(queue, runner.lag, high_water=3, low_water=1, check_interval_s=0)
     try:
         for n in range(4):  # the engine holds them all: lag 4 > 3
             await gate.append("Main", telemetry(device(n), n))
@@ -59,6 +59,11 @@ async def test_uplinks_wait_while_the_engine_is_behind_and_nothing_is_lost(
         await asyncio.sleep(0.2)
         assert not waiting.done(), "an uplink went through while the engine was behind"
         assert not gate.is_open and gate.closings == 1
+        assert gate.to_wire() == {
+            "ingestGateOpen": False,
+            "ingestGateClosings": 1,
+            "ingestWaiting": 1,
+        }
         chain.release.set()  # the engine catches up
         async with asyncio.timeout(5):
             await waiting
@@ -75,7 +80,7 @@ async def test_uplinks_wait_while_the_engine_is_behind_and_nothing_is_lost(
 async def test_the_gate_opens_only_below_low_water(tmp_path: Path) -> None:
     queue = await EmbeddedQueue.open(EmbeddedQueueConfig(data_dir=tmp_path / "queue"))
     lag = [10]
-    gate = LagGate(queue, lambda: lag[0], high_water=5, low_water=2)
+    gate = LagGate(queue, lambda: lag[0], high_water=5, low_water=2, check_interval_s=0)
     try:
         waiting = asyncio.create_task(gate.append_many("Main", [telemetry(device(1), 1)]))
         await asyncio.sleep(0.05)
@@ -98,7 +103,7 @@ async def test_the_gate_opens_only_below_low_water(tmp_path: Path) -> None:
 async def test_closing_the_gate_lets_waiting_uplinks_through(tmp_path: Path) -> None:
     """At node stop the engine may never catch up: waiting devices must not hang the stop."""
     queue = await EmbeddedQueue.open(EmbeddedQueueConfig(data_dir=tmp_path / "queue"))
-    gate = LagGate(queue, lambda: 100, high_water=5)
+    gate = LagGate(queue, lambda: 100, high_water=5, check_interval_s=0)
     try:
         waiting = asyncio.create_task(gate.append("Main", telemetry(device(1), 1)))
         await asyncio.sleep(0.05)
@@ -116,6 +121,30 @@ async def test_closing_the_gate_lets_waiting_uplinks_through(tmp_path: Path) -> 
 
 def test_water_marks_are_checked() -> None:
     with pytest.raises(ValueError, match="high_water"):
-        LagGate(None, lambda: 0, high_water=0)  # type: ignore[arg-type]
+        LagGate(None, lambda: 0, high_water=0, check_interval_s=0)  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="low_water"):
-        LagGate(None, lambda: 0, high_water=5, low_water=6)  # type: ignore[arg-type]
+        LagGate(None, lambda: 0, high_water=5, low_water=6, check_interval_s=0)  # type: ignore[arg-type]
+
+
+async def test_an_open_gate_reads_the_lag_at_most_once_per_check_interval(tmp_path: Path) -> None:
+    queue = await EmbeddedQueue.open(EmbeddedQueueConfig(data_dir=tmp_path / "queue"))
+    reads = 0
+
+    def lag() -> int:
+        nonlocal reads
+        reads += 1
+        return 0
+
+    gate = LagGate(queue, lag, high_water=5, check_interval_s=60)
+    try:
+        for n in range(20):
+            await gate.append("Main", telemetry(device(n), n))
+        assert reads == 1
+        assert gate.to_wire() == {
+            "ingestGateOpen": True,
+            "ingestGateClosings": 0,
+            "ingestWaiting": 0,
+        }
+    finally:
+        await gate.close()
+        await queue.close()

@@ -6,7 +6,9 @@ Statistics paths (IndustryOS additions, ThingsBoard has no REST for them):
   ``meanTimeMs`` and ``scriptDisabledReason``;
 * ``GET /api/ruleEngine/queues/stats`` (sysadmin): per queue successful/failed/timed-out/
   retried counts, in-flight messages, ``lag`` (records not yet acknowledged) and p99 time
-  in chain;
+  in chain; on ``Main`` also the ingest gate (``ingestGateOpen``, ``ingestGateClosings``:
+  how often device uplinks had to wait for the engine, ``ingestWaiting``: how many wait
+  now), when ``ingest_max_lag`` is on;
 * ``GET /metrics``: the queue figures in Prometheus text format (no tenant data).
 
 The :class:`RuleChainApi` is set on ``app.state`` by whoever composes the app.
@@ -202,6 +204,8 @@ _METRICS = (
     ("inFlightMsgs", "industryos_rule_engine_in_flight", "gauge"),
     ("lag", "industryos_rule_engine_lag", "gauge"),
     ("p99TimeInChainMs", "industryos_rule_engine_p99_time_in_chain_ms", "gauge"),
+    ("ingestGateClosings", "industryos_ingest_gate_closings_total", "counter"),
+    ("ingestWaiting", "industryos_ingest_waiting", "gauge"),
 )
 
 
@@ -212,5 +216,5 @@ async def metrics(api: Api) -> str:
     lines = []
     for key, name, kind in _METRICS:
         lines.append(f"# TYPE {name} {kind}")
-        lines.extend(f'{name}{{queue="{q["queueName"]}"}} {q[key]}' for q in stats)
+        lines.extend(f'{name}{{queue="{q["queueName"]}"}} {q[key]}' for q in stats if key in q)
     return "\n".join(lines) + "\n"
