@@ -31,8 +31,7 @@ import contextvars
 import logging
 from collections import deque
 from collections.abc import Awaitable, Callable
-from functools import partial
-from typing import TYPE_CHECKING, Generic
+from typing import TYPE_CHECKING, Any, Generic
 
 from industryos.queue.ordering import pipelined
 from industryos.transport.mqtt.application import ContextT, PublishResult
@@ -59,15 +58,14 @@ class Worker(Generic[ContextT]):
         "_connection",
         "_context",
         "_deliveries",
-        "_gate",
         "_jobs",
         "_loop",
         "_parked",
         "_pump_due",
-        "_seq",
         "_session",
         "_tail",
         "_task",
+        "_unreached",
     )
 
     def __init__(self, connection: Connection[ContextT], session: Session[ContextT]) -> None:
@@ -84,10 +82,8 @@ class Worker(Generic[ContextT]):
         self._deliveries: set[asyncio.Task[None]] = set()
         self._tail: asyncio.Task[None] | None = None
         """The last delivery started, until it finishes: the next one answers after it."""
-        self._gate = False
-        """The tail has not reached its ordered point: the next publish must wait."""
-        self._seq = 0
-        """Number of the tail, so a late ``ordered()`` of an older delivery is ignored."""
+        self._unreached: _Point | None = None
+        """The tail's point while not reached: the next publish must wait for it."""
         self._pump_due = False
         self._parked = False
         self._app_closed = False
@@ -107,7 +103,7 @@ class Worker(Generic[ContextT]):
         jobs = worker._jobs
         if not jobs and worker._task is None:
             if type(job) is Publish:
-                if not worker._gate and len(worker._deliveries) < session.receive_maximum:
+                if worker._unreached is None and len(worker._deliveries) < session.receive_maximum:
                     worker._start_delivery(job)
                     return False
             elif not worker._deliveries:
@@ -155,7 +151,10 @@ class Worker(Generic[ContextT]):
                 break
             job = jobs[0]
             if type(job) is Publish:
-                if self._gate or len(self._deliveries) >= self._session.receive_maximum:
+                if (
+                    self._unreached is not None
+                    or len(self._deliveries) >= self._session.receive_maximum
+                ):
                     break
                 jobs.popleft()
                 self._start_delivery(job)
@@ -175,34 +174,34 @@ class Worker(Generic[ContextT]):
 
     def _start_delivery(self, publish: Publish) -> None:
         """Run ``on_publish`` as a task; the next publish waits for its ordered point."""
-        self._seq = seq = self._seq + 1
+        point = _Point(self)
         task = self._loop.create_task(
-            self._deliver(self._session, publish, self._tail),
-            context=pipelined(partial(self._reached, seq)),
+            self._deliver(self._session, publish, self._tail), context=pipelined(point)
         )
         self._deliveries.add(task)
-        task.add_done_callback(self._delivered, context=self._context)
+        task.add_done_callback(point.finished, context=self._context)
         self._tail = task
-        self._gate = True
+        self._unreached = point
 
-    def _reached(self, seq: int) -> None:
-        """Delivery ``seq`` reached its ordered point (``ordered()``, maybe repeated).
+    def _reached(self, point: _Point) -> None:
+        """The tail reached its ordered point (``ordered()``, maybe more than once).
 
         Called inside the application's code (the queue's append), so the waiting jobs are
         started from a fresh callback rather than from here.
         """
-        if seq != self._seq or not self._gate:
+        if point is not self._unreached:
             return
-        self._gate = False
+        self._unreached = None
         if self._jobs and not self._pump_due:
             self._pump_due = True
             self._loop.call_soon(self._pump, context=self._context)
 
-    def _delivered(self, task: asyncio.Task[None]) -> None:
+    def _delivered(self, task: asyncio.Task[None], point: _Point) -> None:
         self._deliveries.discard(task)
+        if point is self._unreached:
+            self._unreached = None
         if task is self._tail:
             self._tail = None
-            self._gate = False
         if self._jobs:
             self._pump()
         self._release()
@@ -285,3 +284,28 @@ class Worker(Generic[ContextT]):
         if len(codes) != len(packet.topic_filters):
             raise ValueError(f"on_unsubscribe returned {len(codes)} codes for {packet!r}")
         connection.send(Unsuback(packet.packet_id, codes if connection.v5 else []))
+
+
+class _Point:
+    """One delivery's ordered point: the ``ordered()`` callback in its context, and its
+    done callback.
+
+    It lets go of the worker when the delivery finishes: the context it sits in outlives
+    the delivery (whatever the delivery started copies it), and must not keep the worker,
+    its own context and through it older workers alive.
+    """
+
+    __slots__ = ("_worker",)
+
+    def __init__(self, worker: Worker[Any]) -> None:
+        self._worker: Worker[Any] | None = worker
+
+    def __call__(self) -> None:
+        worker = self._worker
+        if worker is not None:
+            worker._reached(self)
+
+    def finished(self, task: asyncio.Task[None]) -> None:
+        worker, self._worker = self._worker, None
+        if worker is not None:
+            worker._delivered(task, self)

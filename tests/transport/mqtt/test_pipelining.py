@@ -15,6 +15,8 @@ path that starts a delivery at once, or queues it when it must wait).
 from __future__ import annotations
 
 import asyncio
+import contextvars
+import gc
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -32,6 +34,7 @@ from industryos.transport.mqtt.packets import (
     Suback,
     Subscribe,
 )
+from industryos.transport.mqtt.worker import Worker
 from tests.transport.mqtt.conftest import RecordingApp, ServerThread
 from tests.transport.mqtt.rawclient import RawClient
 
@@ -46,6 +49,8 @@ class PipelinedApp(RecordingApp):
     """Hooks in the order they were entered: publish topics and ``SUBSCRIBE``."""
     appended: list[str] = field(default_factory=list)
     finished: list[str] = field(default_factory=list)
+    contexts: list[contextvars.Context] = field(default_factory=list)
+    """What each delivery leaves behind: a copy of its context (as a task it started would)."""
 
     def _enter(self, name: str) -> None:
         with self.lock:
@@ -67,6 +72,7 @@ class PipelinedApp(RecordingApp):
             await asyncio.sleep(0)
         with self.lock:
             self.finished.append(publish.topic)
+            self.contexts.append(contextvars.copy_context())
             self.lock.notify_all()
         return ACCEPTED
 
@@ -310,3 +316,23 @@ def test_a_lone_publish_costs_one_task_and_an_idle_connection_keeps_no_worker(
     workers = server.call(stop_counting())
     assert workers == [None], "an idle connection kept its worker"
     assert [name for name in created if name.startswith("Worker.")] == ["Worker._deliver"] * 20
+
+
+def test_what_a_delivery_leaves_behind_does_not_keep_its_worker_alive(
+    server: ServerThread, app: PipelinedApp
+) -> None:
+    client = RawClient(server.port)
+    client.connect()
+    for packet_id in range(1, 21):
+        client.send(_publish(f"t/{packet_id}", packet_id))
+        assert client.next_packet() == Puback(packet_id)
+
+    async def live_workers() -> int:
+        gc.collect()
+        connections = set(server.server._connections)
+        return sum(
+            1 for o in gc.get_objects() if type(o) is Worker and o._connection in connections
+        )
+
+    assert len(app.contexts) == 20
+    assert server.call(live_workers()) == 0, "a finished delivery's context keeps its worker"
