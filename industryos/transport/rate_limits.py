@@ -78,6 +78,8 @@ class RateLimiter:
         self._clock = clock
         self._refresh_s = refresh_s
         self._limits: dict[uuid.UUID, tuple[float, TenantLimits]] = {}
+        self._unlimited: dict[uuid.UUID, float] = {}
+        """tenant → until when its limits are known to be all unset (the hot path's exit)"""
         self._buckets: dict[tuple[uuid.UUID, str], _Bucket] = {}
 
     async def limits(self, tenant_id: uuid.UUID) -> TenantLimits:
@@ -88,12 +90,18 @@ class RateLimiter:
             return cached[1]
         limits = await self._source(tenant_id)
         self._limits[tenant_id] = (now + self._refresh_s, limits)
+        if limits.unlimited:
+            self._unlimited[tenant_id] = now + self._refresh_s
+        else:
+            self._unlimited.pop(tenant_id, None)
         return limits
 
     async def admit(
         self, tenant_id: uuid.UUID, device_id: uuid.UUID, *, telemetry_points: int | None
     ) -> None:
         """Count one uplink message (telemetry when ``telemetry_points`` is set) or refuse it."""
+        if self._unlimited.get(tenant_id, 0.0) > self._clock():
+            return  # nothing to count against
         limits = await self.limits(tenant_id)
         checks: list[tuple[uuid.UUID, str, int]] = [
             (tenant_id, "transportTenantMsgRateLimit", 1),
@@ -123,8 +131,10 @@ class RateLimiter:
         """Re-read the limits of ``tenant_id`` (None: of every tenant) on the next message."""
         if tenant_id is None:
             self._limits.clear()
+            self._unlimited.clear()
         else:
             self._limits.pop(tenant_id, None)
+            self._unlimited.pop(tenant_id, None)
 
     def forget_device(self, device_id: uuid.UUID) -> None:
         """Drop a device's buckets (it disconnected for good or was deleted)."""

@@ -112,3 +112,26 @@ async def test_forgotten_limits_are_read_again_on_the_next_message() -> None:
     limiter.forget_limits(None)
     await limiter.admit(tenant, device, telemetry_points=None)
     assert reads == [tenant, other, tenant]
+
+
+async def test_an_unlimited_tenant_counts_nothing_until_its_profile_gets_a_limit() -> None:
+    clock = Clock()
+    configurations: list[dict[str, str]] = [{}]
+
+    async def source(tenant_id: uuid.UUID) -> TenantLimits:
+        return TenantLimits.from_configuration(configurations[-1])
+
+    limiter = RateLimiter(source, clock=clock)
+    tenant, device = uuid.uuid4(), uuid.uuid4()
+    for _ in range(100):
+        await limiter.admit(tenant, device, telemetry_points=3)
+    configurations.append({"transportDeviceTelemetryMsgRateLimit": "1:60"})
+    await limiter.admit(tenant, device, telemetry_points=3)  # still the cached profile
+    limiter.forget_limits(tenant)  # the profile was saved
+    await limiter.admit(tenant, device, telemetry_points=3)
+    with pytest.raises(RateLimitExceeded):
+        await limiter.admit(tenant, device, telemetry_points=3)
+    configurations.append({})
+    clock.now += 3600  # the cached profile expires: read again, unlimited again
+    for _ in range(10):
+        await limiter.admit(tenant, device, telemetry_points=3)

@@ -66,6 +66,11 @@ class TenantLimits:
         """The limit of ``key`` or None."""
         return self.specs.get(key)
 
+    @property
+    def unlimited(self) -> bool:
+        """No limit is set (a tenant profile's default)."""
+        return not any(self.specs.values())
+
     def as_session_limits(self) -> dict[str, str | None]:
         """The ``rateLimits`` object of getSessionLimits (device-api §2.10)."""
 
