@@ -1,7 +1,13 @@
 """Creates the async SQLAlchemy engine for the configured database.
 
-SQLite runs in WAL mode with ``synchronous=NORMAL`` and a busy timeout, so readers never
-block the single writer; PostgreSQL goes through asyncpg with a small pool.
+SQLite runs in WAL mode with a busy timeout, so readers never block the single writer, and
+with ``synchronous=FULL``: every commit syncs the WAL, so what is committed survives a power
+loss, as PostgreSQL's commits do. With ``NORMAL`` a commit reached the disk only at the next
+checkpoint, while the rule engine acknowledges a queue offset (fsync'd) once the chain's
+writes are committed: a power loss in between lost acknowledged telemetry for good (a
+``kill -9`` never shows it: the OS still writes its page cache). The commits are few and
+large (the time-series writer groups them), so the sync costs little. PostgreSQL goes
+through asyncpg with a small pool.
 
 SQLite transactions are SQLAlchemy's, not the ``sqlite3`` driver's: its legacy mode
 starts a *deferred* transaction at the first INSERT/UPDATE/DELETE and runs the SELECTs
@@ -65,7 +71,7 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     dbapi_connection.isolation_level = None  # the driver never BEGINs; the hooks below do
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA synchronous=FULL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.close()

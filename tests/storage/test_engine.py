@@ -167,3 +167,17 @@ async def test_a_transaction_cancelled_while_it_waits_returns_its_connection(
             break
         await asyncio.sleep(0.05)
     assert engine.pool.checkedout() == 0  # type: ignore[attr-defined]
+
+
+async def test_a_commit_is_durable_on_both_engines(engine: AsyncEngine) -> None:
+    """SQLite syncs the WAL at every commit (``synchronous=FULL``, 2), as PostgreSQL does
+    (``synchronous_commit`` on): the rule engine acknowledges queue offsets once the
+    chain's writes are committed, so a commit that a power loss can undo would lose
+    acknowledged messages."""
+    async with engine.connect() as conn:
+        if engine.dialect.name == "sqlite":
+            assert (await conn.exec_driver_sql("PRAGMA synchronous")).scalar_one() == 2
+            assert (await conn.exec_driver_sql("PRAGMA journal_mode")).scalar_one() == "wal"
+        else:
+            setting = (await conn.exec_driver_sql("SHOW synchronous_commit")).scalar_one()
+            assert setting == "on"
