@@ -64,3 +64,4 @@ bench: setup
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache
+	find industryos tests bench -name __pycache__ -type d -prune -exec rm -rf {} +
