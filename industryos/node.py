@@ -335,6 +335,7 @@ class Node:
             self.devices.server_rpc,
             QueuePublisher(self._queue, RULE_ENGINE_TOPIC),
             min_timeout_ms=settings.rpc_min_timeout_ms,
+            cluster_bus=self._bus if settings.bus_url else None,  # RPC to other nodes' devices
         )
         self.app = self.build_app(core, tokens, chains, services, entity_changes)
         if settings.bus_url:  # a cluster: changes committed here reach every node's sessions

@@ -12,11 +12,16 @@ before it is done is EXPIRED (a periodic sweep, plus a check before each send). 
 transition is announced to the rule engine as ``RPC_<STATUS>`` with the Rpc JSON as data.
 
 Which devices have QUEUED calls is kept in memory (loaded at start), so a session
-registration costs a set lookup, not a query.
+registration costs a set lookup, not a query. In a cluster (``shared=True``) other nodes
+store calls too, so the expiry sweep also reloads that set and sends the new ones to
+devices connected here (a call made on another node for a device already connected here
+comes at once through ``rpc_cluster.py``; the reload catches a device connecting here
+later, and a notice the bus lost).
 
-Design limits: in-process. A session registers before the device subscribes to RPCs
-(MQTT sends SUBSCRIBE after CONNACK), and the registry has no subscription event, so the
-delivery waits, polling briefly, for a session that wants RPCs (``subscribe_grace_s``).
+Design limits: a call is sent by the node holding the device's session. A session
+registers before the device subscribes to RPCs (MQTT sends SUBSCRIBE after CONNACK), and
+the registry has no subscription event, so the delivery waits, polling briefly, for a
+session that wants RPCs (``subscribe_grace_s``).
 After a restart, calls left SENT or DELIVERED are not sent again; they expire.
 """
 
@@ -60,6 +65,7 @@ class PersistentRpc:
         *,
         sweep_interval_s: float = 1.0,
         subscribe_grace_s: float = 10.0,
+        shared: bool = False,
     ) -> None:
         self._db = db
         self._store = RpcStore()
@@ -68,6 +74,7 @@ class PersistentRpc:
         self._publisher = publisher
         self._sweep_interval_s = sweep_interval_s
         self._subscribe_grace_s = subscribe_grace_s
+        self._shared = shared
         self._waiting: set[uuid.UUID] = set()
         """Devices with QUEUED calls."""
         self._locks: dict[uuid.UUID, asyncio.Lock] = {}
@@ -254,8 +261,19 @@ class PersistentRpc:
             await asyncio.sleep(self._sweep_interval_s)
             try:
                 await self.expire_due()
+                if self._shared:
+                    await self.reload_waiting()
             except Exception:
                 log.exception("persistent RPC expiry sweep failed")
+
+    async def reload_waiting(self) -> None:
+        """Learn the devices other nodes stored calls for; send to those connected here."""
+        async with self._db.read() as conn:
+            waiting = await self._store.devices_with_queued(conn)
+        new = waiting - self._waiting
+        self._waiting |= waiting
+        for device_id in new:
+            self._session_added(device_id)
 
     async def expire_due(self) -> int:
         """Mark calls past their expiration EXPIRED (those being sent end by themselves)."""

@@ -12,8 +12,9 @@ queue and registers the call here; the rule engine answers through
 :meth:`ClientRpcReplies.reply` with the ``sessionId`` and ``requestId`` of the message's
 metadata, or the caller gets ``{"error":"timeout"}`` after the configured timeout.
 
-Design limits: in-process. A call is lost when its node stops; persistent RPCs (stored,
-queued while the device is offline) are built on top of this in ``persistent_rpc.py``.
+Design limits: this node's sessions only (``rpc_cluster.py`` reaches the other nodes'). A
+call is lost when its node stops; persistent RPCs (stored, queued while the device is
+offline) are built on top of this in ``persistent_rpc.py``.
 """
 
 from __future__ import annotations

@@ -4,9 +4,10 @@ A REST request puts RPC_CALL_FROM_SERVER_TO_DEVICE into the rule engine and wait
 the "rpc call request" node completes the wait with the device's outcome. Without that
 node in the chain nobody completes it and the REST caller times out, as in ThingsBoard.
 
-Design limit: in-process. In a cluster the node running the rule chain must hand the
-outcome to the node holding the HTTP request (the ``originServiceId`` metadata names it);
-that hop is not implemented yet, so REST and the rule engine must share a process.
+Waiters are in-process: the message goes into the embedded queue of the node holding the
+HTTP request, so that node's rule engine runs the chain and completes the wait. When the
+device's session is on another node, the outcome comes back over the cluster bus as the
+answer to the call (``rpc_cluster.py``), not through this class.
 """
 
 from __future__ import annotations

@@ -119,6 +119,7 @@ class SessionRegistry:
         self._devices: dict[uuid.UUID, _DeviceEntry] = {}
         self._tasks: set[asyncio.Task[None]] = set()
         self._added: list[Callable[[uuid.UUID], None]] = []
+        self._gone: list[Callable[[uuid.UUID], None]] = []
         self._listener = self._on_telemetry_event
         """One bound method for every device's subscription (not a new one per device)."""
 
@@ -126,6 +127,11 @@ class SessionRegistry:
         """Call ``listener(device_id)`` after every :meth:`register` (persistent RPC
         delivers what waited for the device; a listener must not await)."""
         self._added.append(listener)
+
+    def on_device_gone(self, listener: Callable[[uuid.UUID], None]) -> None:
+        """Call ``listener(device_id)`` when a device's last session is removed (the
+        cluster RPC stops serving it; a listener must not await)."""
+        self._gone.append(listener)
 
     def register(
         self, device_id: uuid.UUID, tenant_id: uuid.UUID, session: DeviceSession
@@ -148,11 +154,18 @@ class SessionRegistry:
         if not current.sessions:
             current.unsubscribe()
             del self._devices[device_id]
+            for listener in self._gone:
+                listener(device_id)
 
     def sessions_of(self, device_id: uuid.UUID) -> list[DeviceSession]:
         """The live sessions of a device, oldest first."""
         entry = self._devices.get(device_id)
         return list(entry.sessions) if entry is not None else []
+
+    def tenant_of(self, device_id: uuid.UUID) -> uuid.UUID | None:
+        """The tenant the device's sessions authenticated in; None without a session."""
+        entry = self._devices.get(device_id)
+        return entry.tenant_id if entry is not None else None
 
     def is_connected(self, device_id: uuid.UUID) -> bool:
         """True while the device has at least one live session."""

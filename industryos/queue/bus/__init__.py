@@ -12,7 +12,10 @@ from industryos.queue.bus.factory import open_bus
 from industryos.queue.bus.interface import (
     Bus,
     BusError,
+    BusTimeout,
     Handler,
+    NoResponders,
+    Responder,
     Subscription,
     check_subject,
     subject_token,
@@ -23,9 +26,12 @@ from industryos.queue.bus.nats import NatsBus
 __all__ = [
     "Bus",
     "BusError",
+    "BusTimeout",
     "Handler",
     "InProcessBus",
     "NatsBus",
+    "NoResponders",
+    "Responder",
     "Subscription",
     "check_subject",
     "open_bus",

@@ -10,6 +10,11 @@ Subjects are dot-separated tokens of letters, digits, ``_`` and ``-`` (the NATS 
 every implementation checks it, so code that works embedded works in a cluster):
 :func:`subject_token` turns free text such as a host name into one token.
 
+Requests (:meth:`Bus.request` / :meth:`Bus.serve`) add one answer to that model: a request
+goes to exactly one of the subject's servers and waits for its answer, and a subject nobody
+serves fails at once with :class:`NoResponders` (so a caller can tell "nobody holds this"
+from "slow"). Each request is served in its own task, so a slow one delays no other.
+
 Errors: :class:`BusError` is the root of everything this package raises (the
 implementations translate their client library's errors into it).
 """
@@ -20,10 +25,22 @@ import re
 from collections.abc import Awaitable, Callable
 from typing import Protocol
 
-__all__ = ["Bus", "BusError", "Handler", "Subscription", "check_subject", "subject_token"]
+__all__ = [
+    "Bus",
+    "BusError",
+    "BusTimeout",
+    "Handler",
+    "NoResponders",
+    "Responder",
+    "Subscription",
+    "check_subject",
+    "subject_token",
+]
 
 Handler = Callable[[bytes], Awaitable[None]]
 """Called with each payload published to the subscribed subject."""
+Responder = Callable[[bytes], Awaitable[bytes]]
+"""Called with each request sent to the served subject; returns the answer."""
 
 _TOKEN = re.compile(r"[A-Za-z0-9_-]+")
 _NOT_TOKEN = re.compile(r"[^A-Za-z0-9_-]")
@@ -31,6 +48,14 @@ _NOT_TOKEN = re.compile(r"[^A-Za-z0-9_-]")
 
 class BusError(Exception):
     """A bus operation failed (bad subject, closed bus, broker unreachable)."""
+
+
+class NoResponders(BusError):
+    """A request's subject has no server at all (nobody on the bus holds it)."""
+
+
+class BusTimeout(BusError):
+    """A request got no answer in time (its server is slow, or died meanwhile)."""
 
 
 class Subscription(Protocol):
@@ -50,6 +75,16 @@ class Bus(Protocol):
 
     async def subscribe(self, subject: str, handler: Handler) -> Subscription:
         """Call ``handler`` with every payload later published to ``subject``."""
+        ...
+
+    async def request(self, subject: str, payload: bytes, timeout_s: float) -> bytes:
+        """One server's answer to ``payload``; :class:`NoResponders` when ``subject`` has no
+        server, :class:`BusTimeout` when none answered within ``timeout_s``."""
+        ...
+
+    async def serve(self, subject: str, responder: Responder) -> Subscription:
+        """Answer requests to ``subject`` with ``responder``; several servers of one subject
+        share its requests (each goes to one of them)."""
         ...
 
     async def close(self) -> None:

@@ -11,7 +11,14 @@ import asyncio
 import contextlib
 import logging
 
-from industryos.queue.bus.interface import BusError, Handler, check_subject
+from industryos.queue.bus.interface import (
+    BusError,
+    BusTimeout,
+    Handler,
+    NoResponders,
+    Responder,
+    check_subject,
+)
 
 __all__ = ["InProcessBus"]
 
@@ -47,11 +54,51 @@ class _Subscription:
             await self._task
 
 
+class _Server:
+    """One server of a subject: each request answered by the responder in its own task."""
+
+    def __init__(self, bus: InProcessBus, subject: str, responder: Responder) -> None:
+        self._bus = bus
+        self.subject = subject
+        self._responder = responder
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    def answer(self, payload: bytes) -> asyncio.Future[bytes]:
+        """The future answer to ``payload`` (never set when the responder fails)."""
+        answer: asyncio.Future[bytes] = asyncio.get_running_loop().create_future()
+        task = asyncio.get_running_loop().create_task(self._run(payload, answer))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return answer
+
+    async def _run(self, payload: bytes, answer: asyncio.Future[bytes]) -> None:
+        try:
+            result = await self._responder(payload)
+        except Exception:
+            log.error("bus responder of %s failed", self.subject, exc_info=True)
+            return
+        if not answer.done():
+            answer.set_result(result)
+
+    async def close(self) -> None:
+        """Stop serving; requests being answered finish (their answers still arrive)."""
+        self._bus.forget_server(self)
+
+    async def cancel(self) -> None:
+        """Stop serving and cancel the requests being answered (the bus is closing)."""
+        self._bus.forget_server(self)
+        tasks = list(self._tasks)
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+
 class InProcessBus:
     """A :class:`~industryos.queue.bus.interface.Bus` within one process."""
 
     def __init__(self) -> None:
         self._subscriptions: dict[str, list[_Subscription]] = {}
+        self._servers: dict[str, list[_Server]] = {}
         self._closed = False
 
     async def publish(self, subject: str, payload: bytes) -> None:
@@ -77,9 +124,43 @@ class InProcessBus:
         if not found:
             self._subscriptions.pop(subscription.subject, None)
 
+    async def request(self, subject: str, payload: bytes, timeout_s: float) -> bytes:
+        """The answer of one server of ``subject`` (the servers take turns)."""
+        if self._closed:
+            raise BusError("the bus is closed")
+        servers = self._servers.get(check_subject(subject))
+        if not servers:
+            raise NoResponders(f"nobody serves {subject}")
+        servers.append(servers.pop(0))
+        answer = servers[-1].answer(payload)
+        try:
+            async with asyncio.timeout(timeout_s):
+                return await answer
+        except TimeoutError:
+            raise BusTimeout(f"no answer on {subject} within {timeout_s} s") from None
+
+    async def serve(self, subject: str, responder: Responder) -> _Server:
+        """Start answering the requests of ``subject``."""
+        if self._closed:
+            raise BusError("the bus is closed")
+        server = _Server(self, check_subject(subject), responder)
+        self._servers.setdefault(subject, []).append(server)
+        return server
+
+    def forget_server(self, server: _Server) -> None:
+        """Drop a closed server."""
+        found = self._servers.get(server.subject, [])
+        if server in found:
+            found.remove(server)
+        if not found:
+            self._servers.pop(server.subject, None)
+
     async def close(self) -> None:
-        """Close every subscription."""
+        """Close every subscription and server."""
         self._closed = True
         for subscriptions in list(self._subscriptions.values()):
             for subscription in list(subscriptions):
                 await subscription.close()
+        for servers in list(self._servers.values()):
+            for server in list(servers):
+                await server.cancel()

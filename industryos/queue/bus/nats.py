@@ -5,7 +5,9 @@ buffers publishes (nats-py's pending buffer) and NATS delivers nothing that was 
 meanwhile to a reconnected subscriber, which is the at-most-once contract of
 :mod:`industryos.queue.bus.interface`. nats-py runs each subscription's callback one message
 at a time in its own task; exceptions are caught and logged here. Client errors become
-:class:`BusError`.
+:class:`BusError`. Requests are NATS request/reply: servers of a subject form one queue
+group (each request reaches one of them), NATS answers "no responders" at once for a
+subject nobody serves, and each request is answered in a task of its own.
 
 Design limit: no authentication or TLS options yet (the cluster's NATS is assumed to be on a
 private network, as the queue's would be).
@@ -13,6 +15,7 @@ private network, as the queue's would be).
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 import nats
@@ -20,12 +23,24 @@ from nats.aio.client import Client
 from nats.aio.msg import Msg as NatsMsg
 from nats.aio.subscription import Subscription as NatsSubscription
 from nats.errors import Error as NatsError
+from nats.errors import NoRespondersError
+from nats.errors import TimeoutError as NatsTimeout
 
-from industryos.queue.bus.interface import BusError, Handler, check_subject
+from industryos.queue.bus.interface import (
+    BusError,
+    BusTimeout,
+    Handler,
+    NoResponders,
+    Responder,
+    check_subject,
+)
 
 __all__ = ["NatsBus"]
 
 log = logging.getLogger(__name__)
+
+_SERVERS = "industryos-servers"
+"""The queue group of every served subject (one server answers each request)."""
 
 
 class _Subscription:
@@ -50,6 +65,7 @@ class NatsBus:
 
     def __init__(self, client: Client) -> None:
         self._client = client
+        self._answering: set[asyncio.Task[None]] = set()
 
     @classmethod
     async def connect(cls, url: str, *, name: str | None = None) -> NatsBus:
@@ -105,8 +121,49 @@ class NatsBus:
             raise BusError(f"bus subscribe to {subject} failed: {exc}") from exc
         return _Subscription(subscription)
 
+    async def request(self, subject: str, payload: bytes, timeout_s: float) -> bytes:
+        """One server's answer to ``payload`` on ``subject``."""
+        try:
+            answer = await self._client.request(check_subject(subject), payload, timeout_s)
+        except NoRespondersError:
+            raise NoResponders(f"nobody serves {subject}") from None
+        except NatsTimeout:
+            raise BusTimeout(f"no answer on {subject} within {timeout_s} s") from None
+        except NatsError as exc:
+            raise BusError(f"bus request on {subject} failed: {exc}") from exc
+        return answer.data
+
+    async def serve(self, subject: str, responder: Responder) -> _Subscription:
+        """Answer each request of ``subject`` in its own task; served once this returns."""
+
+        async def answer(msg: NatsMsg) -> None:
+            try:
+                result = await responder(msg.data)
+                if msg.reply:
+                    await self._client.publish(msg.reply, result)
+            except Exception:
+                log.error("bus responder of %s failed", subject, exc_info=True)
+
+        async def deliver(msg: NatsMsg) -> None:
+            task = asyncio.create_task(answer(msg))
+            self._answering.add(task)
+            task.add_done_callback(self._answering.discard)
+
+        try:
+            subscription = await self._client.subscribe(
+                check_subject(subject), queue=_SERVERS, cb=deliver
+            )
+            await self._client.flush()
+        except NatsError as exc:
+            raise BusError(f"bus serve on {subject} failed: {exc}") from exc
+        return _Subscription(subscription)
+
     async def close(self) -> None:
         """Flush what was published, then close the connection."""
+        answering = list(self._answering)
+        for task in answering:
+            task.cancel()
+        await asyncio.gather(*answering, return_exceptions=True)
         if self._client.is_closed:
             return
         try:
