@@ -2,7 +2,9 @@
 
 Listeners are per user and synchronous (a WebSocket subscription schedules its own push);
 they are told *after* the change committed, so a listener that re-reads sees it. Every
-query is by recipient: a user only ever reaches their own notifications.
+query is by recipient: a user only ever reaches their own notifications. Catch-all
+listeners (:meth:`Inbox.listen_all`) hear every user's changes: the cluster relay sends
+them to the other nodes, which :meth:`Inbox.publish` them to their own listeners.
 """
 
 from __future__ import annotations
@@ -64,6 +66,7 @@ class Inbox:
     def __init__(self, db: Database) -> None:
         self._db = db
         self._listeners: dict[uuid.UUID, list[InboxListener]] = {}
+        self._all: list[InboxListener] = []
 
     def listen(self, user_id: uuid.UUID, listener: InboxListener) -> Callable[[], None]:
         """Call ``listener`` on every change of ``user_id``'s inbox; returns the remover."""
@@ -78,8 +81,23 @@ class Inbox:
 
         return remove
 
+    def listen_all(self, listener: InboxListener) -> Callable[[], None]:
+        """Call ``listener`` on every user's changes (the cluster relay); returns the remover."""
+        self._all.append(listener)
+
+        def remove() -> None:
+            if listener in self._all:
+                self._all.remove(listener)
+
+        return remove
+
+    def publish(self, change: InboxChange) -> None:
+        """Tell the listeners of ``change.user_id`` (and the catch-all ones) about a change
+        committed elsewhere (on another cluster node), exactly as about a local one."""
+        self._tell(change)
+
     def _tell(self, change: InboxChange) -> None:
-        for listener in list(self._listeners.get(change.user_id, ())):
+        for listener in (*self._listeners.get(change.user_id, ()), *self._all):
             try:
                 listener(change)
             except Exception:

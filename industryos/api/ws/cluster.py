@@ -1,8 +1,9 @@
 """Change feeds across cluster nodes: a change committed on node A reaches node B's sessions.
 
 The feeds WebSocket subscriptions hear (telemetry and attribute writes, entity lifecycle
-messages, alarm changes) are in-process. On a node started with a cluster bus
-(``bus_url``, core NATS), :class:`ClusterFeeds` joins them to the bus in both directions:
+messages, alarm changes, WEB notification inbox changes) are in-process. On a node started
+with a cluster bus (``bus_url``, core NATS), :class:`ClusterFeeds` joins them to the bus in
+both directions:
 
 * out: catch-all listeners on the node's feeds collect each locally committed event; one
   task encodes and sends what accumulated as one payload (subject :data:`SUBJECT`, orjson),
@@ -11,6 +12,11 @@ messages, alarm changes) are in-process. On a node started with a cluster bus
   published into the local feeds exactly as a local commit would be, reaching every local
   listener (WebSocket subscriptions, and device sessions for shared attributes); the
   out-listeners ignore what is being relayed, so nothing echoes back.
+
+An inbox change carries its recipient's user id (and a new notification's content); the
+receiving node publishes it to that user's inbox listeners only, so the NOTIFICATIONS
+subscriptions of that user on any node push what they would for a local change, and no
+other user's session ever hears it.
 
 Delivery is the bus's: at most once, in order per sending node. The out-buffer is bounded
 (:data:`MAX_PENDING` events): when the bus cannot keep up, events are dropped and counted
@@ -37,6 +43,7 @@ import orjson
 from industryos.alarms.model import Alarm
 from industryos.api.ws.changes import AlarmChanged, EntityChanged
 from industryos.msg import Msg
+from industryos.notify.inbox import InboxChange
 from industryos.queue.bus import Bus, BusError, Subscription
 from industryos.telemetry.kv import AttributeKvEntry, AttributeScope, DataType, TsKvEntry
 from industryos.telemetry.listeners import (
@@ -149,6 +156,8 @@ class ClusterFeeds:
             self._removers.append(services.alarm_changes.listen_all(self._alarm_out))
         if services.entity_changes is not None:
             self._removers.append(services.entity_changes.listen_all(self._entity_out))
+        if services.notifications is not None:
+            self._removers.append(services.notifications.listen_all(self._inbox_out))
         self._task = asyncio.get_running_loop().create_task(self._send_loop())
 
     async def stop(self) -> None:
@@ -185,6 +194,9 @@ class ClusterFeeds:
 
     def _entity_out(self, tenant_id: uuid.UUID, event: EntityChanged) -> None:
         self._queue(["en", base64.b64encode(event.msg.to_bytes()).decode()])
+
+    def _inbox_out(self, change: InboxChange) -> None:
+        self._queue(["nt", str(change.user_id), change.added])
 
     async def _send_loop(self) -> None:
         while True:
@@ -251,6 +263,14 @@ class ClusterFeeds:
             msg = Msg.from_bytes(base64.b64decode(event[1]))
             feed.publish(msg.tenant_id, EntityChanged(msg))
 
+    def _relay_inbox(self, event: list[Any]) -> None:
+        inbox = self._services.notifications
+        if inbox is not None:
+            added = event[2]
+            if added is not None and not isinstance(added, dict):
+                raise TypeError("a new notification is an object")
+            inbox.publish(InboxChange(uuid.UUID(event[1]), added))
+
     _RELAYS: ClassVar[dict[str, Callable[[ClusterFeeds, list[Any]], None]]] = {
         "tu": _relay_telemetry,
         "td": _relay_telemetry,
@@ -258,5 +278,6 @@ class ClusterFeeds:
         "ad": _relay_telemetry,
         "al": _relay_alarm,
         "en": _relay_entity,
+        "nt": _relay_inbox,
     }
     """Change kind → how it is published into the local feeds."""

@@ -4,7 +4,8 @@ NOTIFICATIONS_COUNT, MARK_(ALL_)NOTIFICATIONS_AS_READ and NOTIFICATIONS_UNSUBSCR
 A NOTIFICATIONS subscription answers with the newest unread notifications and
 ``totalUnreadCount``; then a new notification is pushed alone in ``update``, and a read or
 delete re-sends the list. NOTIFICATIONS_COUNT follows only the count. Pushes of one
-subscription are serialised, and numbered by ``sequenceNumber``.
+subscription are serialised, and numbered by ``sequenceNumber``. In a cluster, changes
+committed on other nodes reach the same inbox listener (:mod:`.cluster` publishes them).
 """
 
 from __future__ import annotations

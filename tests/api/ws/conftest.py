@@ -115,6 +115,7 @@ async def live(platform: Platform, entity_tap: ws.EntityChangeTap) -> AsyncItera
         core.telemetry,
         queries,
         limits=ws.WsLimits(refresh_interval_s=REFRESH_INTERVAL_S),
+        notifications=core.notifications.center.inbox,
         alarm_queries=AlarmDataQueries(core.db, queries, core.alarms.queries),
         alarm_changes=ws.alarm_feed(core.alarms.service),
         entity_changes=entity_tap.feed,

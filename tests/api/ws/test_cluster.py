@@ -1,8 +1,10 @@
-"""Two nodes on one database and the real NATS bus: telemetry, entity and alarm changes
-committed on node A reach WebSocket sessions on node B (and only the right tenant's)."""
+"""Two nodes on one database and the real NATS bus: telemetry, entity, alarm and WEB
+notification inbox changes committed on node A reach WebSocket sessions on node B (and only
+the right tenant's, or user's)."""
 
 from __future__ import annotations
 
+import asyncio
 import math
 import uuid
 from collections.abc import AsyncIterator
@@ -24,6 +26,7 @@ from industryos.config import load_settings
 from industryos.demo import TENANT_ADMIN_EMAIL
 from industryos.entities.query import EntityQueryService
 from industryos.node import Node, build_core
+from industryos.notify.inbox import InboxChange
 from industryos.queue.bus import NatsBus
 from industryos.storage.database import Database
 from industryos.telemetry.kv import AttributeKvEntry, AttributeScope, DataType, TsKvEntry
@@ -62,6 +65,7 @@ async def cluster(engine: AsyncEngine, tmp_path: Any, live: Live) -> AsyncIterat
         core.lookup,
         core.telemetry,
         EntityQueryService(core.db, core.timeseries.keys),
+        notifications=core.notifications.center.inbox,
         alarm_changes=ws.alarm_feed(core.alarms.service),
         entity_changes=tap.feed,
     )
@@ -135,6 +139,91 @@ async def test_changes_on_node_a_reach_sessions_on_node_b(live: Live, cluster: C
         assert (reply["subscriptionId"], reply["data"]) == (4, {"temperature": [[1000, "21.5"]]})
         assert (await _reply(other, {**count, "cmdId": 5}))["count"] == 0
     assert cluster.feeds_b.received >= 3
+    assert cluster.feeds_a.dropped == cluster.feeds_b.dropped == 0
+
+
+GREETING = {
+    "notificationType": "GENERAL",
+    "configuration": {
+        "deliveryMethodsTemplates": {
+            "WEB": {"method": "WEB", "subject": "Shift", "body": "Hello ${recipientEmail}"}
+        }
+    },
+}
+ADMINS = {"type": "PLATFORM_USERS", "usersFilter": {"type": "TENANT_ADMINISTRATORS"}}
+
+
+async def _pushes(connection: ClientConnection) -> dict[int, Any]:
+    """The next push of the bell (cmdId 1) and of the badge (cmdId 2), in either order."""
+    pushed = [await recv_json(connection), await recv_json(connection)]
+    by_cmd = {p["cmdId"]: p for p in pushed}
+    assert sorted(by_cmd) == [1, 2], pushed
+    assert by_cmd[2]["cmdUpdateType"] == "NOTIFICATIONS_COUNT"
+    assert by_cmd[2]["totalUnreadCount"] == by_cmd[1]["totalUnreadCount"]
+    return by_cmd
+
+
+async def test_inbox_changes_on_node_a_reach_the_recipient_on_node_b(
+    live: Live, cluster: Cluster
+) -> None:
+    a = await live.platform.new_tenant("A")
+    b = await live.platform.new_tenant("B")
+    admin_id = (await _ok(await a.admin.get("/api/auth/user")))["id"]["id"]
+    on_a = cluster.node_a.client(token_of(a.admin))  # the recipient, through node A's API
+    heard_on_a: list[InboxChange] = []
+    inbox_a = cluster.node_a.core.notifications.center.inbox
+    inbox_a.listen(uuid.UUID(admin_id), heard_on_a.append)
+    target = await _ok(
+        await on_a.post(
+            "/api/notification/target", json={"name": "Admins", "configuration": ADMINS}
+        )
+    )
+    request = {"targets": [target["id"]["id"]], "template": GREETING}
+    recipient = await live.authed(a.admin)
+    colleague = await live.authed(a.customer_user)  # same tenant, another user
+    stranger = await live.authed(b.admin)
+    bell = {"type": "NOTIFICATIONS", "cmdId": 1, "limit": 10}
+    badge = {"type": "NOTIFICATIONS_COUNT", "cmdId": 2}
+    async with recipient, colleague, stranger:
+        for connection in (recipient, colleague, stranger):
+            first = await _reply(connection, bell)
+            assert (first["notifications"], first["totalUnreadCount"]) == ([], 0)
+            assert (await _reply(connection, badge))["totalUnreadCount"] == 0
+
+        await _ok(await on_a.post("/api/notification/request", json=request))
+        pushed = await _pushes(recipient)  # the new notification alone, and the count
+        added = pushed[1]["update"]
+        assert (pushed[1]["notifications"], pushed[1]["totalUnreadCount"]) == (None, 1)
+        assert (added["subject"], added["recipientId"]["id"]) == ("Shift", admin_id)
+
+        await _ok(await on_a.put(f"/api/notification/{added['id']['id']}/read"))
+        pushed = await _pushes(recipient)  # read on A: the list is re-sent
+        assert (pushed[1]["notifications"], pushed[1]["update"]) == ([], None)
+        assert pushed[1]["totalUnreadCount"] == 0
+
+        await _ok(await on_a.post("/api/notification/request", json=request))
+        pushed = await _pushes(recipient)
+        second = pushed[1]["update"]
+        assert (second["status"], pushed[1]["totalUnreadCount"]) == ("SENT", 1)
+        await _ok(await on_a.delete(f"/api/notification/{second['id']['id']}"))
+        pushed = await _pushes(recipient)  # deleted on A
+        assert (pushed[1]["notifications"], pushed[1]["totalUnreadCount"]) == ([], 0)
+
+        # and back: a notification sent on B reaches node A's listener after whatever B sent
+        # before (in order per node), so an echo of A's changes would show up ahead of it
+        await _ok(await a.admin.post("/api/notification/request", json=request))
+        assert (await _pushes(recipient))[1]["totalUnreadCount"] == 1
+        for _ in range(200):
+            if len(heard_on_a) == 5:
+                break
+            await asyncio.sleep(0.05)
+        assert [c.added is not None for c in heard_on_a] == [True, False, True, False, True]
+
+        # nothing else was pushed to anyone (no echo, no duplicate, no other user): a
+        # one-off reply comes next on every connection
+        for connection, unread in ((recipient, 1), (colleague, 0), (stranger, 0)):
+            reply = await _reply(connection, {**badge, "cmdId": 3})
+            assert (reply["cmdId"], reply["totalUnreadCount"]) == (3, unread)
     assert cluster.feeds_a.dropped == cluster.feeds_b.dropped == 0
 
 
