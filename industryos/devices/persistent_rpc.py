@@ -51,6 +51,9 @@ __all__ = ["PersistentRpc"]
 log = logging.getLogger(__name__)
 
 _POLL_S = 0.05
+_OTHER_NODE_GRACE_MS = 5_000
+"""How long past its expiration a call SENT or DELIVERED by another node is left to that
+node (which records TIMEOUT or the reply) before the sweep calls it EXPIRED."""
 
 
 class PersistentRpc:
@@ -277,12 +280,19 @@ class PersistentRpc:
 
     async def expire_due(self) -> int:
         """Mark calls past their expiration EXPIRED (those being sent end by themselves)."""
+        now = now_ms()
         async with self._db.read() as conn:
-            due = await self._store.expired(conn, now_ms(), ACTIVE_STATUSES)
+            due = await self._store.expired(conn, now, ACTIVE_STATUSES)
         count = 0
         for record in due:
-            if record.id not in self._in_flight:
-                count += await self._move(record, RpcStatus.EXPIRED, set(ACTIVE_STATUSES))
+            if record.id in self._in_flight or (
+                # in a cluster another node may be sending it: leave it that node's to settle
+                self._shared
+                and record.status is not RpcStatus.QUEUED
+                and record.expiration_time > now - _OTHER_NODE_GRACE_MS
+            ):
+                continue
+            count += await self._move(record, RpcStatus.EXPIRED, set(ACTIVE_STATUSES))
         return count
 
     async def _announce(self, record: PersistedRpc) -> None:
