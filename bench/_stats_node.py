@@ -72,7 +72,13 @@ async def main() -> None:
         stats = node.queue_stats()
         line: dict[str, float] = {"appended": 0, "commits": 0, "fsyncs": 0}
         if stats is not None:
-            line = {"appended": stats.appended, "commits": stats.commits, "fsyncs": stats.fsyncs}
+            line = {
+                "appended": stats.appended,
+                "commits": stats.commits,
+                "fsyncs": stats.fsyncs,
+                "offset_commits": stats.offset_commits,
+                "offset_fsyncs": stats.offset_fsyncs,
+            }
         line["gc_s"], line["gc2"] = gc_time["s"], gc_time["full"]
         line["tracked"] = len(gc.get_objects())
         for key in ("s0", "s1", "s2", "n0", "n1", "max"):

@@ -310,11 +310,15 @@ def run_node(args: argparse.Namespace) -> dict[str, float]:
         per_device = _per_device(Store(node.data_dir, pg_url))
         missing = sum(max(0, n - per_device.get(name, 0)) for name, n in result.acked.items())
         watch = watcher.watch
+        window = load_ended - load_started
         commits = after["commits"] - before["commits"]
+        fsyncs = sum(after.get(k, 0) - before.get(k, 0) for k in ("fsyncs", "offset_fsyncs"))
+        acks = after.get("offset_commits", 0) - before.get("offset_commits", 0)
         print(_summarise("IndustryOS", result) + f"; {load()}")
         print(
             f"  node CPU {watch.cpu_percent:.0f} % of one core, RSS {watch.rss_mib:.0f} MiB; "
-            f"{commits / (load_ended - load_started):.0f} queue group commits/s; "
+            f"{commits / window:.0f} queue group commits/s, {acks / window:.0f} ack commits/s, "
+            f"{fsyncs / window:.0f} queue fsyncs/s; "
             f"GC CPU {after.get('gc_s', 0) - before.get('gc_s', 0):.2f} s "
             f"({after.get('gc2', 0) - before.get('gc2', 0)} full collections, "
             f"{after.get('tracked', 0)} objects tracked; by generation "

@@ -52,6 +52,10 @@ log = logging.getLogger(__name__)
 
 Process = Callable[[Msg], Awaitable[ChainRun]]
 
+_ACK_INTERVAL_S = 0.1
+"""At most this often the finished offsets are made durable (ten offset-file replacements a
+second instead of ~40 under load; what finished since is acked by the next one, or by stop)."""
+
 _FETCH_AHEAD = 2
 """Fetched-but-unfinished records held in memory, as a multiple of ``max_in_flight``."""
 
@@ -311,16 +315,25 @@ class QueueRunner:
             self._ack_wakeup.set()
 
     async def _ack_loop(self, consumer: QueueConsumer) -> None:
+        loop = asyncio.get_running_loop()
         while True:
             await self._ack_wakeup.wait()
             self._ack_wakeup.clear()
+            started = loop.time()
             await self._flush_acks(consumer)
+            # each flush replaces the offsets file (two fsyncs) on the disk the appends
+            # sync to; an ack later costs only a longer replay after a crash
+            await asyncio.sleep(_ACK_INTERVAL_S - (loop.time() - started))
 
     async def _flush_acks(self, consumer: QueueConsumer) -> None:
-        for partition, offset in list(self._ack_to.items()):
-            if self._acked.get(partition, -1) < offset:
-                await consumer.ack(partition, offset)
-                self._acked[partition] = offset
+        """Ack every partition's progress together: one durable commit, not one each."""
+        due = [(p, o) for p, o in list(self._ack_to.items()) if self._acked.get(p, -1) < o]
+        if due:
+            await asyncio.gather(*(self._ack(consumer, p, o) for p, o in due))
+
+    async def _ack(self, consumer: QueueConsumer, partition: int, offset: int) -> None:
+        await consumer.ack(partition, offset)
+        self._acked[partition] = max(self._acked.get(partition, -1), offset)
 
     def _report_crash(self, task: asyncio.Task[None]) -> None:
         """A runner that stops by itself stops the rule engine for its queue: say so."""
