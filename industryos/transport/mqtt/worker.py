@@ -197,12 +197,17 @@ class Worker(Generic[ContextT]):
             self._loop.call_soon(self._pump, context=self._context)
 
     def _delivered(self, task: asyncio.Task[None], point: _Point) -> None:
-        self._deliveries.discard(task)
+        deliveries = self._deliveries
+        deliveries.discard(task)
+        # what this may let start: a publish waiting for room under Receive Maximum, or
+        # whatever waits for the deliveries to settle (a hook; a publish behind a point
+        # never reached: deliveries finish in arrival order, so that one was the last)
+        opens = len(deliveries) + 1 >= self._session.receive_maximum or not deliveries
         if point is self._unreached:
             self._unreached = None
         if task is self._tail:
             self._tail = None
-        if self._jobs:
+        if opens and self._jobs:
             self._pump()
         self._release()
 

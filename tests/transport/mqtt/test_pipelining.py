@@ -3,7 +3,8 @@
 The application here stands in for the durable queue: ``on_publish`` records the topic
 (its "append"), calls :func:`industryos.queue.ordering.ordered`, then waits for its
 "commit" (topics with a ``hold`` level until the test releases ``hold``). Topics with a
-``gate`` level wait for ``gate`` before the append, i.e. before their ordered point. A
+``gate`` level wait for ``gate`` before the append, i.e. before their ordered point, and
+topics with a ``late`` level wait for ``late`` after it (a second, later commit). A
 later publish may start once the earlier one reached that point; its PUBACK still waits
 for the earlier PUBACK.
 
@@ -45,6 +46,8 @@ class PipelinedApp(RecordingApp):
 
     gate: threading.Event = field(default_factory=threading.Event)
     """Topics with a ``gate`` level wait for this before their append (their point)."""
+    late: threading.Event = field(default_factory=threading.Event)
+    """Topics with a ``late`` level wait for this after their point."""
     entered: list[str] = field(default_factory=list)
     """Hooks in the order they were entered: publish topics and ``SUBSCRIBE``."""
     appended: list[str] = field(default_factory=list)
@@ -66,6 +69,8 @@ class PipelinedApp(RecordingApp):
             self.appended.append(publish.topic)
             self.lock.notify_all()
         ordered()
+        if "late" in levels:
+            await asyncio.to_thread(self.late.wait, 5)
         if "hold" in levels:
             await asyncio.to_thread(self.hold.wait, 5)
         else:
@@ -336,3 +341,21 @@ def test_what_a_delivery_leaves_behind_does_not_keep_its_worker_alive(
 
     assert len(app.contexts) == 20
     assert server.call(live_workers()) == 0, "a finished delivery's context keeps its worker"
+
+
+def test_a_publish_waiting_for_receive_maximum_starts_when_the_oldest_finishes(
+    make_server: Callable[..., ServerThread], app: PipelinedApp
+) -> None:
+    server = make_server(receive_maximum=2)
+    client = RawClient(server.port, v5=False)
+    client.connect()
+    topics = ((1, "hold/1"), (2, "late/2"), (3, "t/3"))
+    client.send(b"".join(encode(Publish(t, b"", 1, packet_id=i), False) for i, t in topics))
+    app.wait(lambda: app.appended == ["hold/1", "late/2"])
+    client.drain(0.2)
+    assert app.entered == ["hold/1", "late/2"]
+    app.hold.set()  # the first finishes; the second, past its point, waits for ``late``
+    assert client.next_packet() == Puback(1)
+    app.wait(lambda: app.finished == ["hold/1", "t/3"])
+    app.late.set()
+    assert [client.next_packet() for _ in range(2)] == [Puback(2), Puback(3)]
