@@ -163,6 +163,11 @@ def test_acknowledged_telemetry_survives_sigkill(tmp_path: Path) -> None:
             streamer = Streamer(port, next_seq)
             thread = threading.Thread(target=streamer.run)
             thread.start()
+            # kill while acks flow: the first ack can take a while on a busy machine (the
+            # node may still be recovering from the previous kill), so wait for it first
+            deadline = time.monotonic() + 30
+            while not streamer.acked_mids and time.monotonic() < deadline:
+                time.sleep(0.01)
             time.sleep(STREAM_SECONDS)
             process.send_signal(signal.SIGKILL)
             process.wait(10)
