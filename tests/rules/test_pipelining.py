@@ -22,6 +22,7 @@ from industryos.queue.ordering import ordered, pipelined, suspended
 from industryos.rules.consumer import QueueRunner
 from industryos.rules.runtime import ChainRun
 from industryos.rules.strategy import ProcessingStrategy, QueueSettings, SubmitStrategy
+from tests.support.collector import clear_garbage, collect
 
 SETTINGS = QueueSettings(
     "Main", SubmitStrategy.BURST, ProcessingStrategy.SKIP_ALL_FAILURES, 3, 0.05, 0.1, 10.0
@@ -245,7 +246,7 @@ async def test_a_finished_message_leaves_no_reference_cycle(tmp_path: Path) -> N
     that kept its task (whose context holds the step) was such a cycle per message."""
     device = uuid.uuid4()
     chain = Chain(signals=True)
-    gc.collect()
+    collect()
     gc.set_debug(gc.DEBUG_SAVEALL)  # what the collector finds stays in gc.garbage
     try:
         queue, runner = await _run(tmp_path, chain, [_msg(device, seq) for seq in range(20)])
@@ -254,12 +255,12 @@ async def test_a_finished_message_leaves_no_reference_cycle(tmp_path: Path) -> N
             async with asyncio.timeout(5):
                 while runner.lag():  # noqa: ASYNC110 - lag has no event
                     await asyncio.sleep(0.01)
-            gc.collect()
+            collect()
             steps = [o for o in gc.garbage if type(o).__name__ == "_Step"]
         finally:
             await runner.stop()
             await queue.close()
     finally:
         gc.set_debug(0)
-        gc.garbage.clear()
+        clear_garbage()
     assert steps == []

@@ -36,6 +36,7 @@ from industryos.transport.mqtt.packets import (
     Subscribe,
 )
 from industryos.transport.mqtt.worker import Worker
+from tests.support.collector import collect
 from tests.transport.mqtt.conftest import RecordingApp, ServerThread
 from tests.transport.mqtt.rawclient import RawClient
 
@@ -333,7 +334,7 @@ def test_what_a_delivery_leaves_behind_does_not_keep_its_worker_alive(
         assert client.next_packet() == Puback(packet_id)
 
     async def live_workers() -> int:
-        gc.collect()
+        collect()
         connections = set(server.server._connections)
         return sum(
             1 for o in gc.get_objects() if type(o) is Worker and o._connection in connections
