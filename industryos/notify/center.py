@@ -364,8 +364,8 @@ class NotificationCenter:
                 raise NotFound(f"Notification request with id [{request_id}] is not found")
             d = schema.notification_delivery
             await conn.execute(d.delete().where(d.c.request_id == request_id))
-            n = schema.notification
-            await conn.execute(n.delete().where(n.c.request_id == request_id))
+            recipients = await self.inbox.delete_of_request(conn, request_id)
+        self.inbox.tell_deleted(recipients)  # their bells re-read what committed
 
     async def send_counted(
         self,

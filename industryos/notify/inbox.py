@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from industryos.entities.errors import NotFound
 from industryos.entities.ids import EntityType, entity_id_json, now_ms
@@ -217,3 +218,20 @@ class Inbox:
         if not result.rowcount:
             raise NotFound(f"Notification with id [{notification_id}] is not found")
         self._tell(InboxChange(user_id))
+
+    async def delete_of_request(
+        self, conn: AsyncConnection, request_id: uuid.UUID
+    ) -> set[uuid.UUID]:
+        """Delete a request's notifications in the caller's transaction; returns their
+        recipients, for :meth:`tell_deleted` once that transaction committed."""
+        t = schema.notification
+        rows = await conn.execute(
+            t.delete().where(t.c.request_id == request_id).returning(t.c.recipient_id)
+        )
+        # asyncpg hands out its own UUID type: listeners are keyed by uuid.UUID
+        return {uuid.UUID(str(recipient)) for recipient in rows.scalars()}
+
+    def tell_deleted(self, user_ids: Iterable[uuid.UUID]) -> None:
+        """Tell each user's listeners (once) that notifications of theirs were deleted."""
+        for user_id in dict.fromkeys(user_ids):
+            self._tell(InboxChange(user_id))
