@@ -73,9 +73,19 @@ class Mail:
     sender: str | None = None
 
 
+def _sender(config: SmtpConfig, mail: Mail) -> str:
+    """The mail's own sender, else the settings' ``mailFrom``; a final failure if neither."""
+    sender = (mail.sender or "").strip() or config.mail_from.strip()
+    if not sender:
+        raise DeliveryFailed(
+            "Email sender is missing: give 'from' in the message or mailFrom in the SMTP settings"
+        )
+    return sender
+
+
 def _message(config: SmtpConfig, mail: Mail) -> EmailMessage:
     message = EmailMessage()
-    message["From"] = mail.sender or config.mail_from
+    message["From"] = _sender(config, mail)
     message["To"] = ", ".join(mail.to)
     if mail.cc:
         message["Cc"] = ", ".join(mail.cc)
@@ -89,9 +99,10 @@ async def send_mail(config: SmtpConfig, mail: Mail) -> None:
     import aiosmtplib  # ~0.1 s to import: only a node that sends mail pays it
 
     recipients = [*mail.to, *mail.cc, *mail.bcc]
+    message = _message(config, mail)  # before connecting: a mail without sender never goes out
     try:
         await aiosmtplib.send(
-            _message(config, mail),
+            message,
             recipients=recipients,
             hostname=config.host,
             port=config.port,

@@ -164,7 +164,7 @@ class SendEmailNode(RuleNode):
             subject=str(data.get("subject") or ""),
             body=str(data.get("body") or ""),
             html=bool(data.get("html")),
-            sender=data.get("from") or None,
+            sender=str(data.get("from") or "") or None,
         )
 
         async def send() -> None:

@@ -60,3 +60,14 @@ async def test_no_server_listening_fails_after_retries(notify: Fixture) -> None:
     [log] = await notify.deliveries(request_id)
     assert (log["status"], log["attempts"]) == ("FAILED", 3)
     assert log["error"].startswith("SMTP ")
+
+
+async def test_settings_without_sender_fail_at_once(notify: Fixture) -> None:
+    with smtp_server() as (inbox, port):
+        settings = {"mailFrom": "", "smtpHost": "127.0.0.1", "smtpPort": port}
+        await notify.center.settings.save(notify.tenant_id, SettingsKey.MAIL, settings)
+        request_id = await notify.send(ADMINS, EMAIL, CONTEXT)
+    assert inbox.messages == []
+    [log] = await notify.deliveries(request_id)
+    assert (log["status"], log["attempts"]) == ("FAILED", 1)  # final: not retried
+    assert log["error"].startswith("Email sender is missing")

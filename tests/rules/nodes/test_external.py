@@ -115,6 +115,23 @@ async def test_send_email_refuses_other_message_types(env: Env) -> None:
         env.build(SendEmailNode, useSystemSmtpSettings=False, smtpHost="")
 
 
+async def test_send_email_without_a_sender_goes_to_failure(env: Env) -> None:
+    """Own SMTP settings without mailFrom and a message without "from": a clear failure."""
+    email = {"to": "a@x.test", "subject": "Hot", "body": "75"}
+    with smtp_server() as (inbox, port):
+        node = env.build(
+            SendEmailNode, useSystemSmtpSettings=False, smtpHost="127.0.0.1", smtpPort=port
+        )
+        for blank in ({}, {"from": ""}, {"from": "  "}):
+            with pytest.raises(NodeFailure, match="sender") as failed:
+                await node.on_msg(env.msg("SEND_EMAIL", {**email, **blank}))
+            assert "'from'" in str(failed.value) and "mailFrom" in str(failed.value)
+        [emit] = await node.on_msg(env.msg("SEND_EMAIL", {**email, "from": "r@io.test"}))
+    assert emit.label == "Success"
+    [(rcpt, message)] = inbox.messages  # nothing went out without a sender
+    assert (rcpt, message["From"]) == (["a@x.test"], "r@io.test")
+
+
 async def test_send_sms_with_node_twilio_provider(env: Env) -> None:
     async with recording_server((201, b"{}")) as twilio:
         provider = {
