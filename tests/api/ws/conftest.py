@@ -49,6 +49,17 @@ async def recv_json(connection: ClientConnection) -> Any:
     return orjson.loads(await asyncio.wait_for(connection.recv(), RECV_TIMEOUT_S))
 
 
+async def bell_pushes(connection: ClientConnection) -> dict[int, Any]:
+    """The next push of a NOTIFICATIONS subscription (cmdId 1) and of a NOTIFICATIONS_COUNT
+    one (cmdId 2) on the same connection, in either order, by cmdId."""
+    pushed = [await recv_json(connection), await recv_json(connection)]
+    by_cmd = {p["cmdId"]: p for p in pushed}
+    assert sorted(by_cmd) == [1, 2], pushed
+    assert by_cmd[2]["cmdUpdateType"] == "NOTIFICATIONS_COUNT"
+    assert by_cmd[2]["totalUnreadCount"] == by_cmd[1]["totalUnreadCount"]
+    return by_cmd
+
+
 async def send_json(connection: ClientConnection, message: Any) -> None:
     """Send ``message`` as a JSON text frame."""
     await connection.send(orjson.dumps(message).decode())

@@ -37,7 +37,7 @@ from industryos.telemetry.listeners import (
     TimeseriesUpdated,
 )
 from tests.api.conftest import TEST_SECRET, Platform
-from tests.api.ws.conftest import Live, recv_json, send_json, token_of
+from tests.api.ws.conftest import Live, bell_pushes, recv_json, send_json, token_of
 from tests.support.recording import RecordingPublisher
 
 NATS_URL = "nats://127.0.0.1:4222"
@@ -153,16 +153,6 @@ GREETING = {
 ADMINS = {"type": "PLATFORM_USERS", "usersFilter": {"type": "TENANT_ADMINISTRATORS"}}
 
 
-async def _pushes(connection: ClientConnection) -> dict[int, Any]:
-    """The next push of the bell (cmdId 1) and of the badge (cmdId 2), in either order."""
-    pushed = [await recv_json(connection), await recv_json(connection)]
-    by_cmd = {p["cmdId"]: p for p in pushed}
-    assert sorted(by_cmd) == [1, 2], pushed
-    assert by_cmd[2]["cmdUpdateType"] == "NOTIFICATIONS_COUNT"
-    assert by_cmd[2]["totalUnreadCount"] == by_cmd[1]["totalUnreadCount"]
-    return by_cmd
-
-
 async def test_inbox_changes_on_node_a_reach_the_recipient_on_node_b(
     live: Live, cluster: Cluster
 ) -> None:
@@ -191,28 +181,28 @@ async def test_inbox_changes_on_node_a_reach_the_recipient_on_node_b(
             assert (await _reply(connection, badge))["totalUnreadCount"] == 0
 
         await _ok(await on_a.post("/api/notification/request", json=request))
-        pushed = await _pushes(recipient)  # the new notification alone, and the count
+        pushed = await bell_pushes(recipient)  # the new notification alone, and the count
         added = pushed[1]["update"]
         assert (pushed[1]["notifications"], pushed[1]["totalUnreadCount"]) == (None, 1)
         assert (added["subject"], added["recipientId"]["id"]) == ("Shift", admin_id)
 
         await _ok(await on_a.put(f"/api/notification/{added['id']['id']}/read"))
-        pushed = await _pushes(recipient)  # read on A: the list is re-sent
+        pushed = await bell_pushes(recipient)  # read on A: the list is re-sent
         assert (pushed[1]["notifications"], pushed[1]["update"]) == ([], None)
         assert pushed[1]["totalUnreadCount"] == 0
 
         await _ok(await on_a.post("/api/notification/request", json=request))
-        pushed = await _pushes(recipient)
+        pushed = await bell_pushes(recipient)
         second = pushed[1]["update"]
         assert (second["status"], pushed[1]["totalUnreadCount"]) == ("SENT", 1)
         await _ok(await on_a.delete(f"/api/notification/{second['id']['id']}"))
-        pushed = await _pushes(recipient)  # deleted on A
+        pushed = await bell_pushes(recipient)  # deleted on A
         assert (pushed[1]["notifications"], pushed[1]["totalUnreadCount"]) == ([], 0)
 
         # and back: a notification sent on B reaches node A's listener after whatever B sent
         # before (in order per node), so an echo of A's changes would show up ahead of it
         await _ok(await a.admin.post("/api/notification/request", json=request))
-        assert (await _pushes(recipient))[1]["totalUnreadCount"] == 1
+        assert (await bell_pushes(recipient))[1]["totalUnreadCount"] == 1
         for _ in range(200):
             if len(heard_on_a) == 5:
                 break

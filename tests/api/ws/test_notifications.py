@@ -16,7 +16,7 @@ import httpx
 from websockets.asyncio.client import ClientConnection
 
 from industryos.notify.inbox import InboxChange
-from tests.api.ws.conftest import Live, recv_json, send_json, token_of
+from tests.api.ws.conftest import Live, bell_pushes, recv_json, send_json, token_of
 from tests.api.ws.test_cluster import Cluster, cluster  # noqa: F401  (the fixture)
 
 BELL = {"type": "NOTIFICATIONS", "cmdId": 1, "limit": 10}
@@ -40,16 +40,6 @@ async def _ok(response: httpx.Response) -> Any:
 async def _reply(connection: ClientConnection, cmd: dict[str, Any]) -> Any:
     await send_json(connection, {"cmds": [cmd]})
     return await recv_json(connection)
-
-
-async def _pushes(connection: ClientConnection) -> dict[int, Any]:
-    """The next push of the bell (cmdId 1) and of the badge (cmdId 2), in either order."""
-    pushed = [await recv_json(connection), await recv_json(connection)]
-    by_cmd = {p["cmdId"]: p for p in pushed}
-    assert sorted(by_cmd) == [1, 2], pushed
-    assert by_cmd[2]["cmdUpdateType"] == "NOTIFICATIONS_COUNT"
-    assert by_cmd[2]["totalUnreadCount"] == by_cmd[1]["totalUnreadCount"]
-    return by_cmd
 
 
 async def _sent(admin: httpx.AsyncClient, target_id: str, subject: str) -> str:
@@ -96,17 +86,17 @@ async def _deleting_a_request_updates_the_bells(
             assert (await _reply(connection, BADGE))["totalUnreadCount"] == 0
         await _sent(a.admin, target_id, "Keep")
         for connection in recipients:
-            assert (await _pushes(connection))[1]["update"]["subject"] == "Keep"
+            assert (await bell_pushes(connection))[1]["update"]["subject"] == "Keep"
         dropped = await _sent(a.admin, target_id, "Drop")
         for connection in recipients:
-            pushed = await _pushes(connection)
+            pushed = await bell_pushes(connection)
             assert (pushed[1]["update"]["subject"], pushed[1]["totalUnreadCount"]) == ("Drop", 2)
         for changes in heard.values():
             changes.clear()
 
         await _ok(await deleter(a.admin).delete(f"/api/notification/request/{dropped}"))
         for connection in recipients:
-            pushed = await _pushes(connection)  # the list re-sent, without "Drop"
+            pushed = await bell_pushes(connection)  # the list re-sent, without "Drop"
             assert pushed[1]["update"] is None
             assert [n["subject"] for n in pushed[1]["notifications"]] == ["Keep"]
             assert pushed[1]["totalUnreadCount"] == pushed[2]["totalUnreadCount"] == 1
