@@ -96,6 +96,20 @@ class _Batch:
         """set by the batch's own timer: no clock comparison can disagree with it"""
         self.timer: asyncio.TimerHandle | None = None
 
+    def settle(self, outcome: BaseException | None) -> None:
+        """Resolve the shared future and every caller's own: committed (None), failed, or
+        cancelled (``CancelledError``: the writer was killed). A caller that gave up
+        already has its future done and is skipped."""
+        for future in (self.future, *self.waiters):
+            if future.done():
+                continue
+            if outcome is None:
+                future.set_result(None)
+            elif isinstance(outcome, asyncio.CancelledError):
+                future.cancel()
+            else:
+                future.set_exception(outcome)
+
 
 class TsBatchWriter:
     """Buffers time-series points and commits them in batches from one flush task."""
@@ -256,9 +270,7 @@ class TsBatchWriter:
             # Killed without stop() (loop shutdown): release every caller still waiting.
             for pending in (batch, *self._sealed, self._open):
                 if pending is not None:
-                    for future in (pending.future, *pending.waiters):
-                        if not future.done():
-                            future.cancel()
+                    pending.settle(asyncio.CancelledError())
             raise
 
     async def _flush(self, batch: _Batch) -> None:
@@ -270,20 +282,12 @@ class TsBatchWriter:
         except Exception as exc:
             self.stats.failed_batches += 1
             log.error("time-series batch of %d points failed: %r", batch.points, exc)
-            if not batch.future.done():
-                batch.future.set_exception(exc)
-                batch.future.add_done_callback(_retrieve)
-            for waiter in batch.waiters:
-                if not waiter.done():
-                    waiter.set_exception(exc)
+            batch.settle(exc)
+            batch.future.add_done_callback(_retrieve)
         else:
             self.stats.batches += 1
             self.stats.points += batch.points
-            if not batch.future.done():
-                batch.future.set_result(None)
-            for waiter in batch.waiters:
-                if not waiter.done():
-                    waiter.set_result(None)
+            batch.settle(None)
             log.debug(
                 "committed %d points in %.1f ms",
                 batch.points,
