@@ -1,11 +1,11 @@
 """Attribute repository on ``attribute_kv``: one row per (entity, scope, key id).
 
-Saving many attributes is one upsert statement (``executemany``) in one transaction; the
-row's ``last_update_ts`` is the save time and ``version`` counts its writes. Keys are ids
-from the shared :class:`KeyDictionary`. JSON values are bound as text and cast to the
-column's JSON type, then read back as text and re-serialised compactly. On PostgreSQL the
-column is ``jsonb``, which reorders object keys: a JSON value comes back equal as JSON,
-not always as the same text.
+Saving many attributes, of one entity or of many, is one upsert statement (``executemany``)
+in one transaction; the row's ``last_update_ts`` is the save time and ``version`` counts its
+writes. Keys are ids from the shared :class:`KeyDictionary`. JSON values are bound as text
+and cast to the column's JSON type, then read back as text and re-serialised compactly. On
+PostgreSQL the column is ``jsonb``, which reorders object keys: a JSON value comes back
+equal as JSON, not always as the same text.
 
 Scope rules (CLIENT_SCOPE is device-reported, REST writes only SERVER/SHARED) are the
 callers' concern; this repository stores any scope it is given.
@@ -27,6 +27,7 @@ from industryos.storage.engine import is_sqlite
 from industryos.storage.schema import attribute_kv
 from industryos.storage.timeseries.columns import decode, json_text_param, value_columns
 from industryos.storage.timeseries.keys import KeyDictionary
+from industryos.telemetry.backends import AttributeWrite
 from industryos.telemetry.kv import (
     AttributeKvEntry,
     AttributeScope,
@@ -88,28 +89,39 @@ class AttributeRepository:
         ts: int | None = None,
     ) -> list[AttributeKvEntry]:
         """Upsert ``entries`` in one transaction; returns them as stored (with ``ts``)."""
-        for key, value, data_type in entries:
-            check_key(key)
-            check_value(key, value, data_type)
-        if not entries:
-            return []
+        return (await self.save_many([(entity_id, scope, entries)], ts))[0]
+
+    async def save_many(
+        self, writes: Sequence[AttributeWrite], ts: int | None = None
+    ) -> list[list[AttributeKvEntry]]:
+        """Upsert the attributes of several entities in one transaction (one commit, one
+        sync, instead of one per entity); returns each write's entries as stored."""
+        for _, _, entries in writes:
+            for key, value, data_type in entries:
+                check_key(key)
+                check_value(key, value, data_type)
         ts = now_ms() if ts is None else ts
         # The last entry of a key wins, as in a JSON object with a repeated key.
-        unique = {entry.key: entry for entry in entries}
-        key_ids = await self._keys.ids(unique)
-        rows = [
-            {
-                "entity_id": entity_id,
-                "attribute_type": scope.value,
-                "attribute_key": key_ids[key],
-                **value_columns(entry.data_type, entry.value),
-                "last_update_ts": ts,
-            }
-            for key, entry in sorted(unique.items(), key=lambda item: key_ids[item[0]])
-        ]
-        async with self._engine.begin() as conn:
-            await conn.execute(self._upsert, rows)
-        return [AttributeKvEntry(*entry, ts) for entry in unique.values()]
+        uniques = [{entry.key: entry for entry in entries} for _, _, entries in writes]
+        rows = []
+        if any(uniques):
+            key_ids = await self._keys.ids({key for unique in uniques for key in unique})
+            rows = [
+                {
+                    "entity_id": entity_id,
+                    "attribute_type": scope.value,
+                    "attribute_key": key_ids[key],
+                    **value_columns(entry.data_type, entry.value),
+                    "last_update_ts": ts,
+                }
+                for (entity_id, scope, _), unique in zip(writes, uniques, strict=True)
+                for key, entry in unique.items()
+            ]
+            # one order for every writer, so concurrent transactions cannot deadlock
+            rows.sort(key=lambda r: (r["entity_id"], r["attribute_type"], r["attribute_key"]))
+            async with self._engine.begin() as conn:
+                await conn.execute(self._upsert, rows)
+        return [[AttributeKvEntry(*entry, ts) for entry in unique.values()] for unique in uniques]
 
     async def find(
         self,

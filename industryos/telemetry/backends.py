@@ -16,7 +16,16 @@ from typing import Protocol
 from industryos.telemetry.kv import AttributeKvEntry, AttributeScope, KvEntry, TsKvEntry
 from industryos.telemetry.query import TsQuery
 
-__all__ = ["AttributeStore", "LatestChanges", "TimeseriesReader", "TimeseriesWriter"]
+__all__ = [
+    "AttributeStore",
+    "AttributeWrite",
+    "LatestChanges",
+    "TimeseriesReader",
+    "TimeseriesWriter",
+]
+
+AttributeWrite = tuple[uuid.UUID, AttributeScope, Sequence[KvEntry]]
+"""One entity's attributes of one scope: ``(entity_id, scope, entries)``."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,6 +98,11 @@ class AttributeStore(Protocol):
         ts: int | None = None,
     ) -> list[AttributeKvEntry]:
         """Upsert attributes of one scope."""
+
+    async def save_many(
+        self, writes: Sequence[AttributeWrite], ts: int | None = None
+    ) -> list[list[AttributeKvEntry]]:
+        """Upsert several entities' attributes in one transaction."""
 
     async def find(
         self,

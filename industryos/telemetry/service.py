@@ -137,6 +137,21 @@ class TelemetryService:
             self.listeners.publish(AttributesUpdated(tenant_id, entity_id, scope, tuple(saved)))
         return saved
 
+    async def save_attributes_many(
+        self,
+        writes: Sequence[tuple[uuid.UUID, uuid.UUID, AttributeScope, Sequence[KvEntry]]],
+        ts: int | None = None,
+    ) -> None:
+        """Upsert ``(tenant_id, entity_id, scope, entries)`` writes in one transaction (one
+        commit for a whole fleet's device state, not one per device), then tell listeners."""
+        saved = await self._attributes.save_many(
+            [(entity_id, scope, entries) for _, entity_id, scope, entries in writes], ts
+        )
+        publish = self.listeners.publish
+        for (tenant_id, entity_id, scope, _), stored in zip(writes, saved, strict=True):
+            if stored:
+                publish(AttributesUpdated(tenant_id, entity_id, scope, tuple(stored)))
+
     async def get_attributes(
         self,
         tenant_id: uuid.UUID,

@@ -11,6 +11,7 @@ from typing import Any
 
 import orjson
 import pytest
+import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from industryos.devices.state import DeviceStateTracker, StateEventSink
@@ -90,6 +91,34 @@ async def test_connect_activity_disconnect_are_flushed_once(env: Env) -> None:
     values = await env.server_attributes(device)
     assert values["lastDisconnectTime"] > 0
     assert values["active"] is True  # spec §8: closing a session does not deactivate
+
+
+async def test_a_flush_saves_every_changed_device_in_one_transaction(
+    env: Env, engine: AsyncEngine
+) -> None:
+    """One commit (one sync) per flush, not one per device: per-device commits held
+    SQLite's write lock for most of every interval at a few hundred devices."""
+    tracker = DeviceStateTracker(env.base.core.telemetry, flush_interval=3600)
+    devices = [uuid.uuid4() for _ in range(3)]
+    tracker.activity(devices[0], env.tenant)
+    assert await tracker.flush() == 1  # the attribute keys exist from here on
+    commits = 0
+
+    def count(_conn: object) -> None:
+        nonlocal commits
+        commits += 1
+
+    for device in devices:
+        tracker.connected(device, env.tenant)
+    sa.event.listen(engine.sync_engine, "commit", count)
+    try:
+        assert await tracker.flush() == 3
+    finally:
+        sa.event.remove(engine.sync_engine, "commit", count)
+    assert commits == 1
+    for device in devices:
+        assert (await env.server_attributes(device))["lastConnectTime"] > 0
+    await tracker.stop()
 
 
 async def test_sessionless_activity_expires(env: Env) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 
 import pytest
+import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from industryos.storage.attributes import AttributeRepository
@@ -103,3 +104,43 @@ async def test_bad_entries_are_refused(repo: AttributeRepository) -> None:
         await repo.save(entity, SERVER, [KvEntry("k", "1", DataType.LONG)])
     assert await repo.save(entity, SERVER, []) == []
     assert await repo.find(entity) == {}
+
+
+async def test_several_entities_in_one_transaction(
+    repo: AttributeRepository, engine: AsyncEngine
+) -> None:
+    """``save_many``: one commit for all writes; each write gets its entries back; a bad
+    entry anywhere refuses the whole call before anything is stored."""
+    first, second = uuid.uuid4(), uuid.uuid4()
+    await repo.save(uuid.uuid4(), SERVER, [kv_entry("a", 0), kv_entry("b", 0)])  # known keys
+    commits = 0
+
+    def count(_conn: object) -> None:
+        nonlocal commits
+        commits += 1
+
+    sa.event.listen(engine.sync_engine, "commit", count)
+    try:
+        saved = await repo.save_many(
+            [
+                (first, SERVER, [kv_entry("a", 1), kv_entry("a", 2)]),
+                (second, SHARED, [kv_entry("b", "x")]),
+                (second, SERVER, []),
+            ],
+            ts=5,
+        )
+    finally:
+        sa.event.remove(engine.sync_engine, "commit", count)
+    assert commits == 1
+    assert saved == [
+        [AttributeKvEntry("a", 2, DataType.LONG, 5)],
+        [AttributeKvEntry("b", "x", DataType.STRING, 5)],
+        [],
+    ]
+    assert await repo.find(first) == {SERVER: [AttributeKvEntry("a", 2, DataType.LONG, 5)]}
+    assert await repo.find(second) == {SHARED: [AttributeKvEntry("b", "x", DataType.STRING, 5)]}
+    with pytest.raises(InvalidEntryError):
+        await repo.save_many(
+            [(first, SERVER, [kv_entry("c", 3)]), (second, SERVER, [KvEntry("", 1, DataType.LONG)])]
+        )
+    assert await repo.keys(first) == ["a"]
