@@ -31,15 +31,14 @@ async def big_batches(engine: AsyncEngine) -> AsyncIterator[TimeseriesStorage]:
 async def test_a_batch_of_several_statements_is_stored_whole(
     big_batches: TimeseriesStorage,
 ) -> None:
-    """10,001 rows in one batch: SQLite needs three statements (4,095 rows each at most).
-
-    The point written twice sits exactly on the first statement boundary; the later write
-    wins, as within any batch.
+    """10,001 rows in one batch: SQLite writes them as 19 statements of 512 rows, then 256,
+    16 and 1. The point written twice sits exactly on a statement boundary (rows 4,095 and
+    4,096 after sorting); the later write wins, as within any batch.
     """
     ts = big_batches
     entity, other = uuid.uuid4(), uuid.uuid4()
     points = [TsKvEntry(T0 + i, "k", i, DataType.LONG) for i in range(10_000)]
-    rewrite = TsKvEntry(T0 + 4094, "k", "second", DataType.STRING)
+    rewrite = TsKvEntry(T0 + 4095, "k", "second", DataType.STRING)
     await asyncio.gather(
         ts.writer.submit(TENANT, entity, [*points, rewrite]),
         ts.writer.submit(TENANT, other, [TsKvEntry(T0, "k", 1.5, DataType.DOUBLE)]),
@@ -48,8 +47,8 @@ async def test_a_batch_of_several_statements_is_stored_whole(
         await ts.store.history(entity, [TsQuery("k", 0, 2**62, limit=20_000, order=Order.ASC)])
     )["k"]
     assert len(stored) == 10_000
-    assert stored[4094] == rewrite
-    assert stored[:4094] == points[:4094] and stored[4095:] == points[4095:]
+    assert stored[4095] == rewrite
+    assert stored[:4095] == points[:4095] and stored[4096:] == points[4096:]
     assert await ts.store.latest(entity) == [points[-1]]
     assert await ts.store.latest(other) == [TsKvEntry(T0, "k", 1.5, DataType.DOUBLE)]
 
