@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator
 
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -19,38 +18,22 @@ TENANT = uuid.uuid4()
 T0 = 1_700_000_000_000
 
 
-@pytest.fixture
-async def big_batches(engine: AsyncEngine) -> AsyncIterator[TimeseriesStorage]:
-    """A writer whose batches may hold 20,000 points (several SQLite statements)."""
-    storage = TimeseriesStorage.create(engine, flush_interval_ms=5, batch_max_points=20_000)
-    await storage.writer.start()
-    yield storage
-    await storage.writer.stop()
-
-
-async def test_a_batch_of_several_statements_is_stored_whole(
-    big_batches: TimeseriesStorage,
-) -> None:
-    """10,001 rows in one batch: SQLite writes them as 19 statements of 512 rows, then 256,
-    16 and 1. The point written twice sits exactly on a statement boundary (rows 4,095 and
-    4,096 after sorting); the later write wins, as within any batch.
-    """
-    ts = big_batches
-    entity, other = uuid.uuid4(), uuid.uuid4()
-    points = [TsKvEntry(T0 + i, "k", i, DataType.LONG) for i in range(10_000)]
-    rewrite = TsKvEntry(T0 + 4095, "k", "second", DataType.STRING)
-    await asyncio.gather(
-        ts.writer.submit(TENANT, entity, [*points, rewrite]),
-        ts.writer.submit(TENANT, other, [TsKvEntry(T0, "k", 1.5, DataType.DOUBLE)]),
-    )
-    stored = (
-        await ts.store.history(entity, [TsQuery("k", 0, 2**62, limit=20_000, order=Order.ASC)])
-    )["k"]
-    assert len(stored) == 10_000
-    assert stored[4095] == rewrite
-    assert stored[:4095] == points[:4095] and stored[4096:] == points[4096:]
+async def test_a_batch_of_several_statements_is_stored_whole(ts: TimeseriesStorage) -> None:
+    """1,001 rows in one batch: SQLite writes them as statements of 512, 256, 128, 64, 32, 8
+    and 1 rows. The point written twice sits exactly on the first statement boundary (rows
+    511 and 512 after sorting); the later write wins, as within any batch."""
+    entity = uuid.uuid4()
+    points = [TsKvEntry(T0 + i, "k", i, DataType.LONG) for i in range(1000)]
+    rewrite = TsKvEntry(T0 + 511, "k", "second", DataType.STRING)
+    batches = ts.writer.stats.batches
+    await ts.writer.submit(TENANT, entity, [*points, rewrite])
+    assert ts.writer.stats.batches == batches + 1
+    query = TsQuery("k", 0, 2**62, limit=2000, order=Order.ASC)
+    stored = (await ts.store.history(entity, [query]))["k"]
+    assert len(stored) == 1000
+    assert stored[511] == rewrite
+    assert stored[:511] == points[:511] and stored[512:] == points[512:]
     assert await ts.store.latest(entity) == [points[-1]]
-    assert await ts.store.latest(other) == [TsKvEntry(T0, "k", 1.5, DataType.DOUBLE)]
 
 
 async def test_the_sqlite_writer_syncs_every_commit(engine: AsyncEngine) -> None:
