@@ -8,7 +8,10 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from industryos.storage import attributes
 from industryos.storage.attributes import AttributeRepository
+from industryos.storage.engine import is_sqlite
+from industryos.storage.schema import attribute_kv
 from industryos.storage.timeseries import KeyDictionary
 from industryos.telemetry.errors import InvalidEntryError
 from industryos.telemetry.kv import AttributeKvEntry, AttributeScope, DataType, KvEntry, kv_entry
@@ -107,18 +110,24 @@ async def test_bad_entries_are_refused(repo: AttributeRepository) -> None:
 
 
 async def test_several_entities_in_one_transaction(
-    repo: AttributeRepository, engine: AsyncEngine
+    repo: AttributeRepository, engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """``save_many``: one commit for all writes; each write gets its entries back; a bad
-    entry anywhere refuses the whole call before anything is stored."""
+    """``save_many``: one commit for all writes (on SQLite: one transaction in one worker
+    thread hop); each write gets its entries back; a bad entry anywhere refuses the whole
+    call before anything is stored."""
     first, second = uuid.uuid4(), uuid.uuid4()
     await repo.save(uuid.uuid4(), SERVER, [kv_entry("a", 0), kv_entry("b", 0)])  # known keys
     commits = 0
 
-    def count(_conn: object) -> None:
+    def count(*_: object) -> None:
         nonlocal commits
         commits += 1
 
+    if is_sqlite(engine):
+        transaction = attributes._sqlite_upsert
+        monkeypatch.setattr(
+            attributes, "_sqlite_upsert", lambda *args: (count(), transaction(*args))[1]
+        )
     sa.event.listen(engine.sync_engine, "commit", count)
     try:
         saved = await repo.save_many(
@@ -144,3 +153,31 @@ async def test_several_entities_in_one_transaction(
             [(first, SERVER, [kv_entry("c", 3)]), (second, SERVER, [KvEntry("", 1, DataType.LONG)])]
         )
     assert await repo.keys(first) == ["a"]
+
+
+async def test_a_fleet_of_attributes_in_one_save(
+    repo: AttributeRepository, engine: AsyncEngine
+) -> None:
+    """1,200 entities x 5 keys in one call (on SQLite: many multi-row statements): every
+    row stored; saving again updates values and counts the write in ``version``."""
+    entities = sorted(uuid.uuid4() for _ in range(1200))
+    keys = ("active", "lastConnectTime", "lastDisconnectTime", "lastActivityTime", "x")
+    writes = [(e, SERVER, [kv_entry(k, n) for k in keys]) for n, e in enumerate(entities)]
+    await repo.save_many(writes, ts=10)
+    again = [(e, SERVER, [kv_entry("x", "updated")]) for e in entities[:3]]
+    await repo.save_many(again, ts=20)
+    for n, entity in enumerate(entities):
+        found = {a.key: (a.value, a.last_update_ts) for a in (await repo.find(entity))[SERVER]}
+        expected = {k: (n, 10) for k in keys}
+        if n < 3:
+            expected["x"] = ("updated", 20)
+        assert found == expected
+    async with engine.connect() as conn:  # the write counter of the rewritten rows
+        versions = (
+            await conn.execute(
+                sa.select(sa.func.max(attribute_kv.c.version), sa.func.count()).where(
+                    attribute_kv.c.entity_id.in_(entities)
+                )
+            )
+        ).one()
+    assert tuple(versions) == (2, 1200 * len(keys))
