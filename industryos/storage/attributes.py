@@ -170,7 +170,7 @@ class AttributeRepository:
         """One transaction: ``executemany`` on PostgreSQL; on SQLite one thread hop for the
         whole transaction (see :func:`_sqlite_upsert`)."""
         path = self._sqlite_path
-        if path is None or path == ":memory:":
+        if not path or path == ":memory:" or path.startswith("file:"):  # no file to open
             async with self._engine.begin() as conn:
                 await conn.execute(
                     self._upsert, [dict(zip(_COLUMNS, row, strict=True)) for row in rows]
