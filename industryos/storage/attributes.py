@@ -1,13 +1,12 @@
 """Attribute repository on ``attribute_kv``: one row per (entity, scope, key id).
 
 Saving many attributes, of one entity or of many, is one transaction of upserts (one
-``executemany`` on PostgreSQL; on SQLite statements of many rows, the whole transaction
-in one worker-thread hop); the row's
-``last_update_ts`` is the save time and ``version`` counts its writes. Keys are ids from the
-shared :class:`KeyDictionary`. JSON values are bound as text and cast to the column's JSON
-type, then read back as text and re-serialised compactly. On PostgreSQL the column is
-``jsonb``, which reorders object keys: a JSON value comes back equal as JSON, not always as
-the same text.
+``executemany`` on PostgreSQL; on SQLite statements of many rows, the whole transaction in
+one worker-thread hop); the row's ``last_update_ts`` is the save time and ``version``
+counts its writes. Keys are ids from the shared :class:`KeyDictionary`. JSON values are
+bound as text and cast to the column's JSON type, then read back as text and re-serialised
+compactly. On PostgreSQL the column is ``jsonb``, which reorders object keys: a JSON value
+comes back equal as JSON, not always as the same text.
 
 Scope rules (CLIENT_SCOPE is device-reported, REST writes only SERVER/SHARED) are the
 callers' concern; this repository stores any scope it is given.
