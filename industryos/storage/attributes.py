@@ -28,7 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from industryos.entities.ids import now_ms
 from industryos.storage.engine import SQLITE_PRAGMAS, is_sqlite
-from industryos.storage.multirow import MultiRowStatement
+from industryos.storage.multirow import MultiRowStatement, run_in_transaction
 from industryos.storage.schema import attribute_kv
 from industryos.storage.timeseries.columns import ROW_BUILDERS, decode, json_text_param
 from industryos.storage.timeseries.keys import KeyDictionary
@@ -97,14 +97,7 @@ def _sqlite_upsert(path: str, rows: list[tuple[Any, ...]]) -> None:
     try:
         for pragma in SQLITE_PRAGMAS:
             conn.execute(pragma)
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            for sql, parameters in _SQLITE_UPSERT.statements(rows):
-                conn.execute(sql, parameters)
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-        conn.execute("COMMIT")
+        run_in_transaction(conn, [(_SQLITE_UPSERT, rows)])
     finally:
         conn.close()
 

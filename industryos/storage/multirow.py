@@ -9,10 +9,11 @@ all along. One statement of many rows waits for the GIL once.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+import sqlite3
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
-__all__ = ["MAX_STATEMENT_ROWS", "MultiRowStatement"]
+__all__ = ["MAX_STATEMENT_ROWS", "MultiRowStatement", "run_in_transaction"]
 
 MAX_STATEMENT_ROWS = 512
 """Rows of the largest statement. SQLite keeps a prepared statement at about 1.3 KB a row,
@@ -48,3 +49,20 @@ class MultiRowStatement:
         if sql is None:
             sql = self._sql[count] = self._head + ", ".join([self._row] * count) + self._tail
         return sql
+
+
+def run_in_transaction(
+    conn: sqlite3.Connection,
+    parts: Iterable[tuple[MultiRowStatement, Sequence[Sequence[Any]]]],
+) -> None:
+    """``BEGIN IMMEDIATE``, the statements of every ``(statement, rows)`` part, ``COMMIT``
+    (``ROLLBACK`` on any error), on a connection in autocommit mode (``isolation_level=None``)."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        for statement, rows in parts:
+            for sql, parameters in statement.statements(rows):
+                conn.execute(sql, parameters)
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")

@@ -36,7 +36,7 @@ import asyncpg
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from industryos.storage.engine import SQLITE_PRAGMAS
-from industryos.storage.multirow import MultiRowStatement
+from industryos.storage.multirow import MultiRowStatement, run_in_transaction
 from industryos.storage.timeseries.partitions import PgPartitions
 from industryos.storage.timeseries.schema import TS_COLUMNS, TS_LATEST_COLUMNS
 
@@ -133,15 +133,7 @@ class SqliteSink:
 
     def _write(self, batch: PreparedBatch) -> None:
         conn = self._conn or self._connect()
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            for statement, rows in ((_SQLITE_TS, batch.rows), (_SQLITE_LATEST, batch.latest)):
-                for sql, parameters in statement.statements(rows):
-                    conn.execute(sql, parameters)
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-        conn.execute("COMMIT")
+        run_in_transaction(conn, [(_SQLITE_TS, batch.rows), (_SQLITE_LATEST, batch.latest)])
 
     def _connect(self) -> sqlite3.Connection:
         conn = sqlite3.connect(self._path, timeout=30, isolation_level=None)
