@@ -128,6 +128,12 @@ class Platform:
             await client.aclose()
 
 
+async def ok(response: httpx.Response) -> Any:
+    """The JSON body of a response that must be 200 (None when it has no body)."""
+    assert response.status_code == 200, response.text
+    return response.json() if response.content else None
+
+
 @pytest.fixture
 async def platform(engine: AsyncEngine, tmp_path: Any) -> AsyncIterator[Platform]:
     settings = load_settings(data_dir=tmp_path, jwt_secret=TEST_SECRET, demo=False)

@@ -13,14 +13,9 @@ import orjson
 from industryos.api.routes import entity_query
 from industryos.entities.query import EntityQueryService
 from tests.api.accounts import tenant
-from tests.api.conftest import Platform
+from tests.api.conftest import Platform, ok
 
 Json = dict[str, Any]
-
-
-async def _ok(response: httpx.Response) -> Any:
-    assert response.status_code == 200, response.text
-    return response.json() if response.content else None
 
 
 async def _public_login(platform: Platform, public_id: str) -> httpx.Response:
@@ -34,7 +29,7 @@ def _claims(token: str) -> Json:
 
 
 async def _make_public(admin: httpx.AsyncClient, dashboard_id: str) -> str:
-    shared = await _ok(await admin.post(f"/api/customer/public/dashboard/{dashboard_id}"))
+    shared = await ok(await admin.post(f"/api/customer/public/dashboard/{dashboard_id}"))
     (public,) = [c for c in shared["assignedCustomers"] if c["public"]]
     assert public["title"] == "Public"
     return str(public["customerId"]["id"])
@@ -44,22 +39,20 @@ async def test_make_public_creates_one_public_customer_and_is_idempotent(
     platform: Platform,
 ) -> None:
     a = await tenant(platform, "A")
-    first = await _ok(await a.admin.post("/api/dashboard", json={"title": "Wall"}))
-    second = await _ok(await a.admin.post("/api/dashboard", json={"title": "Lobby"}))
+    first = await ok(await a.admin.post("/api/dashboard", json={"title": "Wall"}))
+    second = await ok(await a.admin.post("/api/dashboard", json={"title": "Lobby"}))
     public_id = await _make_public(a.admin, first["id"]["id"])
     assert await _make_public(a.admin, first["id"]["id"]) == public_id
     assert await _make_public(a.admin, second["id"]["id"]) == public_id
-    customer = await _ok(await a.admin.get(f"/api/customer/{public_id}"))
+    customer = await ok(await a.admin.get(f"/api/customer/{public_id}"))
     assert customer["title"] == "Public"
     assert customer["additionalInfo"] == {"isPublic": True}
-    short = await _ok(await a.admin.get(f"/api/customer/{public_id}/shortInfo"))
+    short = await ok(await a.admin.get(f"/api/customer/{public_id}/shortInfo"))
     assert short["isPublic"] is True
 
-    unshared = await _ok(
-        await a.admin.delete(f"/api/customer/public/dashboard/{first['id']['id']}")
-    )
+    unshared = await ok(await a.admin.delete(f"/api/customer/public/dashboard/{first['id']['id']}"))
     assert unshared["assignedCustomers"] == []
-    again = await _ok(await a.admin.delete(f"/api/customer/public/dashboard/{first['id']['id']}"))
+    again = await ok(await a.admin.delete(f"/api/customer/public/dashboard/{first['id']['id']}"))
     assert again["assignedCustomers"] == []
 
 
@@ -70,14 +63,14 @@ async def test_public_login_reads_only_the_public_dashboard_and_entities(
         platform.app, EntityQueryService(platform.core.db, platform.core.timeseries.keys)
     )
     a = await tenant(platform, "A")
-    shown = await _ok(await a.admin.post("/api/dashboard", json={"title": "Wall"}))
-    hidden = await _ok(await a.admin.post("/api/dashboard", json={"title": "Private"}))
+    shown = await ok(await a.admin.post("/api/dashboard", json={"title": "Wall"}))
+    hidden = await ok(await a.admin.post("/api/dashboard", json={"title": "Private"}))
     public_id = await _make_public(a.admin, shown["id"]["id"])
-    public_device = await _ok(await a.admin.post("/api/device", json={"name": "Lobby sensor"}))
-    private_device = await _ok(await a.admin.post("/api/device", json={"name": "Vault sensor"}))
-    await _ok(await a.admin.post(f"/api/customer/{public_id}/device/{public_device['id']['id']}"))
+    public_device = await ok(await a.admin.post("/api/device", json={"name": "Lobby sensor"}))
+    private_device = await ok(await a.admin.post("/api/device", json={"name": "Vault sensor"}))
+    await ok(await a.admin.post(f"/api/customer/{public_id}/device/{public_device['id']['id']}"))
 
-    pair = await _ok(await _public_login(platform, public_id))
+    pair = await ok(await _public_login(platform, public_id))
     claims = _claims(pair["token"])
     assert claims["isPublic"] is True
     assert claims["sub"] == public_id
@@ -85,14 +78,14 @@ async def test_public_login_reads_only_the_public_dashboard_and_entities(
     assert claims["customerId"] == public_id and claims["tenantId"] == a.tenant_id
     viewer = platform.client(pair["token"])
 
-    assert (await _ok(await viewer.get(f"/api/dashboard/{shown['id']['id']}")))["title"] == "Wall"
-    me = await _ok(await viewer.get("/api/auth/user"))
+    assert (await ok(await viewer.get(f"/api/dashboard/{shown['id']['id']}")))["title"] == "Wall"
+    me = await ok(await viewer.get("/api/auth/user"))
     assert me["authority"] == "CUSTOMER_USER" and me["customerId"]["id"] == public_id
     assert me["additionalInfo"] == {"isPublic": True} and me["firstName"] == "Public"
     assert (await viewer.get(f"/api/dashboard/{hidden['id']['id']}")).status_code == 403
     assert (await viewer.get(f"/api/device/{public_device['id']['id']}")).status_code == 200
     assert (await viewer.get(f"/api/device/{private_device['id']['id']}")).status_code == 403
-    found = await _ok(
+    found = await ok(
         await viewer.post(
             "/api/entitiesQuery/find",
             json={
@@ -117,11 +110,11 @@ async def test_public_login_reads_only_the_public_dashboard_and_entities(
         response = await viewer.request(method, path, json=body)
         assert response.status_code == 403, (path, response.text)
     # A customer user of the same customer could update the device; the public one cannot.
-    device = await _ok(await a.admin.get(f"/api/device/{device_id}"))
+    device = await ok(await a.admin.get(f"/api/device/{device_id}"))
     assert device["label"] is None
-    assert (await _ok(await a.admin.get(f"/api/dashboard/{shown['id']['id']}")))["title"] == "Wall"
+    assert (await ok(await a.admin.get(f"/api/dashboard/{shown['id']['id']}")))["title"] == "Wall"
 
-    refreshed = await _ok(
+    refreshed = await ok(
         await platform.client().post("/api/auth/token", json={"refreshToken": pair["refreshToken"]})
     )
     assert _claims(refreshed["token"])["sessionId"] == claims["sessionId"]
@@ -129,15 +122,15 @@ async def test_public_login_reads_only_the_public_dashboard_and_entities(
     assert (await again.get(f"/api/dashboard/{shown['id']['id']}")).status_code == 200
 
     # Made private again: the public id still logs in, but the dashboard is no longer its.
-    await _ok(await a.admin.delete(f"/api/customer/public/dashboard/{shown['id']['id']}"))
+    await ok(await a.admin.delete(f"/api/customer/public/dashboard/{shown['id']['id']}"))
     assert (await again.get(f"/api/dashboard/{shown['id']['id']}")).status_code == 403
 
 
 async def test_public_ids_of_other_customers_and_tenants_are_refused(platform: Platform) -> None:
     a = await tenant(platform, "A")
     b = await tenant(platform, "B")
-    a_dashboard = await _ok(await a.admin.post("/api/dashboard", json={"title": "A wall"}))
-    b_dashboard = await _ok(await b.admin.post("/api/dashboard", json={"title": "B wall"}))
+    a_dashboard = await ok(await a.admin.post("/api/dashboard", json={"title": "A wall"}))
+    b_dashboard = await ok(await b.admin.post("/api/dashboard", json={"title": "B wall"}))
     await _make_public(a.admin, a_dashboard["id"]["id"])
     b_public = await _make_public(b.admin, b_dashboard["id"]["id"])
 
@@ -146,14 +139,14 @@ async def test_public_ids_of_other_customers_and_tenants_are_refused(platform: P
         assert response.status_code == 401, response.text
     assert (await _public_login(platform, "not-a-uuid")).status_code == 400
 
-    b_viewer = platform.client((await _ok(await _public_login(platform, b_public)))["token"])
+    b_viewer = platform.client((await ok(await _public_login(platform, b_public)))["token"])
     assert (await b_viewer.get(f"/api/dashboard/{a_dashboard['id']['id']}")).status_code == 403
     assert (await b_viewer.get(f"/api/dashboard/{b_dashboard['id']['id']}")).status_code == 200
     # Nothing else of tenant A either, not even what A made public.
     a_public = await _make_public(a.admin, a_dashboard["id"]["id"])
-    a_device = await _ok(await a.admin.post("/api/device", json={"name": "A public sensor"}))
+    a_device = await ok(await a.admin.post("/api/device", json={"name": "A public sensor"}))
     device_id = a_device["id"]["id"]
-    await _ok(await a.admin.post(f"/api/customer/{a_public}/device/{device_id}"))
+    await ok(await a.admin.post(f"/api/customer/{a_public}/device/{device_id}"))
     telemetry = f"/api/plugins/telemetry/DEVICE/{device_id}"
     page = "pageSize=10&page=0"
     for path in (
@@ -178,7 +171,7 @@ async def test_public_ids_of_other_customers_and_tenants_are_refused(platform: P
         assert response.status_code == 403
     # A customer user cannot publish either.
     shared = f"/api/customer/{a.customer_id}/dashboard/{a_dashboard['id']['id']}"
-    await _ok(await a.admin.post(shared))
+    await ok(await a.admin.post(shared))
     response = await a.customer_user.post(
         f"/api/customer/public/dashboard/{a_dashboard['id']['id']}"
     )
@@ -187,12 +180,12 @@ async def test_public_ids_of_other_customers_and_tenants_are_refused(platform: P
 
 async def test_public_token_stops_working_when_the_customer_is_deleted(platform: Platform) -> None:
     a = await tenant(platform, "A")
-    shown = await _ok(await a.admin.post("/api/dashboard", json={"title": "Wall"}))
+    shown = await ok(await a.admin.post("/api/dashboard", json={"title": "Wall"}))
     public_id = await _make_public(a.admin, shown["id"]["id"])
-    pair = await _ok(await _public_login(platform, public_id))
+    pair = await ok(await _public_login(platform, public_id))
     viewer = platform.client(pair["token"])
     assert (await viewer.get(f"/api/dashboard/{shown['id']['id']}")).status_code == 200
-    await _ok(await a.admin.delete(f"/api/customer/{public_id}"))
+    await ok(await a.admin.delete(f"/api/customer/{public_id}"))
     assert (await viewer.get(f"/api/dashboard/{shown['id']['id']}")).status_code == 401
     refresh = await platform.client().post(
         "/api/auth/token", json={"refreshToken": pair["refreshToken"]}

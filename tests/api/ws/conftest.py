@@ -65,6 +65,12 @@ async def send_json(connection: ClientConnection, message: Any) -> None:
     await connection.send(orjson.dumps(message).decode())
 
 
+async def ask(connection: ClientConnection, cmd: dict[str, Any]) -> Any:
+    """Send one command and return the next message."""
+    await send_json(connection, {"cmds": [cmd]})
+    return await recv_json(connection)
+
+
 @dataclass
 class Live:
     """The platform served over HTTP/WebSocket on a loopback port."""

@@ -16,7 +16,7 @@ import httpx
 import orjson
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
-from websockets.asyncio.client import ClientConnection, connect
+from websockets.asyncio.client import connect
 
 from industryos.api import ws
 from industryos.api.app import create_app
@@ -36,8 +36,8 @@ from industryos.telemetry.listeners import (
     TimeseriesDeleted,
     TimeseriesUpdated,
 )
-from tests.api.conftest import TEST_SECRET, Platform
-from tests.api.ws.conftest import Live, bell_pushes, recv_json, send_json, token_of
+from tests.api.conftest import TEST_SECRET, Platform, ok
+from tests.api.ws.conftest import Live, ask, bell_pushes, recv_json, send_json, token_of
 from tests.support.recording import RecordingPublisher
 
 NATS_URL = "nats://127.0.0.1:4222"
@@ -87,45 +87,35 @@ async def cluster(engine: AsyncEngine, tmp_path: Any, live: Live) -> AsyncIterat
         await core.timeseries.writer.stop()
 
 
-async def _ok(response: httpx.Response) -> Any:
-    assert response.status_code == 200, response.text
-    return response.json() if response.content else None
-
-
-async def _reply(connection: ClientConnection, cmd: dict[str, Any]) -> Any:
-    await send_json(connection, {"cmds": [cmd]})
-    return await recv_json(connection)
-
-
 THERMOSTATS = {"type": "deviceType", "deviceTypes": ["thermostat"]}
 
 
 async def test_changes_on_node_a_reach_sessions_on_node_b(live: Live, cluster: Cluster) -> None:
     a = await live.platform.new_tenant("A")
     b = await live.platform.new_tenant("B")
-    device = await _ok(await a.admin.post("/api/device", json={"name": "t1", "type": "thermostat"}))
+    device = await ok(await a.admin.post("/api/device", json={"name": "t1", "type": "thermostat"}))
     device_id = device["id"]["id"]
     on_a = cluster.node_a.client(token_of(a.admin))  # the same user, through node A's API
     connection = await live.authed(a.admin)
     other = await live.authed(b.admin)
     async with connection, other:
         ts = {"type": "TIMESERIES", "cmdId": 1, "entityType": "DEVICE", "entityId": device_id}
-        assert (await _reply(connection, {**ts, "keys": "temperature"}))["data"] == {}
+        assert (await ask(connection, {**ts, "keys": "temperature"}))["data"] == {}
         count = {"type": "ENTITY_COUNT", "cmdId": 2, "query": {"entityFilter": THERMOSTATS}}
-        assert (await _reply(connection, count))["count"] == 1
+        assert (await ask(connection, count))["count"] == 1
         alarms = {"type": "ALARM_COUNT", "cmdId": 3, "query": {"entityFilter": THERMOSTATS}}
-        assert (await _reply(connection, alarms))["count"] == 0
-        assert (await _reply(other, count))["count"] == 0  # tenant B's own view
+        assert (await ask(connection, alarms))["count"] == 0
+        assert (await ask(other, count))["count"] == 0  # tenant B's own view
 
         path = f"/api/plugins/telemetry/DEVICE/{device_id}/timeseries/ANY"
-        await _ok(await on_a.post(path, json={"ts": 1000, "values": {"temperature": 21.5}}))
+        await ok(await on_a.post(path, json={"ts": 1000, "values": {"temperature": 21.5}}))
         pushed = await recv_json(connection)
         assert (pushed["subscriptionId"], pushed["data"]) == (1, {"temperature": [[1000, "21.5"]]})
 
-        await _ok(await on_a.post("/api/device", json={"name": "t2", "type": "thermostat"}))
+        await ok(await on_a.post("/api/device", json={"name": "t2", "type": "thermostat"}))
         assert (await recv_json(connection))["count"] == 2
         alarm = {"originator": device["id"], "type": "Overheat", "severity": "MAJOR"}
-        await _ok(await on_a.post("/api/alarm", json=alarm))
+        await ok(await on_a.post("/api/alarm", json=alarm))
         assert (await recv_json(connection)) | {"count": 1} == {
             "cmdId": 3,
             "cmdUpdateType": "ALARM_COUNT_DATA",
@@ -135,9 +125,9 @@ async def test_changes_on_node_a_reach_sessions_on_node_b(live: Live, cluster: C
         }
         # nothing else was pushed (no echo, no duplicate): a one-off reply comes next
         history = {**ts, "type": "TIMESERIES_HISTORY", "cmdId": 4, "keys": "temperature"}
-        reply = await _reply(connection, {**history, "startTs": 0, "endTs": 2000})
+        reply = await ask(connection, {**history, "startTs": 0, "endTs": 2000})
         assert (reply["subscriptionId"], reply["data"]) == (4, {"temperature": [[1000, "21.5"]]})
-        assert (await _reply(other, {**count, "cmdId": 5}))["count"] == 0
+        assert (await ask(other, {**count, "cmdId": 5}))["count"] == 0
     assert cluster.feeds_b.received >= 3
     assert cluster.feeds_a.dropped == cluster.feeds_b.dropped == 0
 
@@ -158,12 +148,12 @@ async def test_inbox_changes_on_node_a_reach_the_recipient_on_node_b(
 ) -> None:
     a = await live.platform.new_tenant("A")
     b = await live.platform.new_tenant("B")
-    admin_id = (await _ok(await a.admin.get("/api/auth/user")))["id"]["id"]
+    admin_id = (await ok(await a.admin.get("/api/auth/user")))["id"]["id"]
     on_a = cluster.node_a.client(token_of(a.admin))  # the recipient, through node A's API
     heard_on_a: list[InboxChange] = []
     inbox_a = cluster.node_a.core.notifications.center.inbox
     inbox_a.listen(uuid.UUID(admin_id), heard_on_a.append)
-    target = await _ok(
+    target = await ok(
         await on_a.post(
             "/api/notification/target", json={"name": "Admins", "configuration": ADMINS}
         )
@@ -176,32 +166,32 @@ async def test_inbox_changes_on_node_a_reach_the_recipient_on_node_b(
     badge = {"type": "NOTIFICATIONS_COUNT", "cmdId": 2}
     async with recipient, colleague, stranger:
         for connection in (recipient, colleague, stranger):
-            first = await _reply(connection, bell)
+            first = await ask(connection, bell)
             assert (first["notifications"], first["totalUnreadCount"]) == ([], 0)
-            assert (await _reply(connection, badge))["totalUnreadCount"] == 0
+            assert (await ask(connection, badge))["totalUnreadCount"] == 0
 
-        await _ok(await on_a.post("/api/notification/request", json=request))
+        await ok(await on_a.post("/api/notification/request", json=request))
         pushed = await bell_pushes(recipient)  # the new notification alone, and the count
         added = pushed[1]["update"]
         assert (pushed[1]["notifications"], pushed[1]["totalUnreadCount"]) == (None, 1)
         assert (added["subject"], added["recipientId"]["id"]) == ("Shift", admin_id)
 
-        await _ok(await on_a.put(f"/api/notification/{added['id']['id']}/read"))
+        await ok(await on_a.put(f"/api/notification/{added['id']['id']}/read"))
         pushed = await bell_pushes(recipient)  # read on A: the list is re-sent
         assert (pushed[1]["notifications"], pushed[1]["update"]) == ([], None)
         assert pushed[1]["totalUnreadCount"] == 0
 
-        await _ok(await on_a.post("/api/notification/request", json=request))
+        await ok(await on_a.post("/api/notification/request", json=request))
         pushed = await bell_pushes(recipient)
         second = pushed[1]["update"]
         assert (second["status"], pushed[1]["totalUnreadCount"]) == ("SENT", 1)
-        await _ok(await on_a.delete(f"/api/notification/{second['id']['id']}"))
+        await ok(await on_a.delete(f"/api/notification/{second['id']['id']}"))
         pushed = await bell_pushes(recipient)  # deleted on A
         assert (pushed[1]["notifications"], pushed[1]["totalUnreadCount"]) == ([], 0)
 
         # and back: a notification sent on B reaches node A's listener after whatever B sent
         # before (in order per node), so an echo of A's changes would show up ahead of it
-        await _ok(await a.admin.post("/api/notification/request", json=request))
+        await ok(await a.admin.post("/api/notification/request", json=request))
         assert (await bell_pushes(recipient))[1]["totalUnreadCount"] == 1
         for _ in range(200):
             if len(heard_on_a) == 5:
@@ -212,7 +202,7 @@ async def test_inbox_changes_on_node_a_reach_the_recipient_on_node_b(
         # nothing else was pushed to anyone (no echo, no duplicate, no other user): a
         # one-off reply comes next on every connection
         for connection, unread in ((recipient, 1), (colleague, 0), (stranger, 0)):
-            reply = await _reply(connection, {**badge, "cmdId": 3})
+            reply = await ask(connection, {**badge, "cmdId": 3})
             assert (reply["cmdId"], reply["totalUnreadCount"]) == (3, unread)
     assert cluster.feeds_a.dropped == cluster.feeds_b.dropped == 0
 
@@ -251,18 +241,18 @@ async def test_two_nodes_device_on_a_dashboard_on_b(tmp_path: Path, db_url: str)
 async def _device_on_a_dashboard_on_b(port_a: int, port_b: int) -> None:
     login = {"username": TENANT_ADMIN_EMAIL, "password": "tenant"}
     async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port_a}") as on_a:
-        token = (await _ok(await on_a.post("/api/auth/login", json=login)))["token"]
+        token = (await ok(await on_a.post("/api/auth/login", json=login)))["token"]
         on_a.headers["X-Authorization"] = f"Bearer {token}"
-        device = await _ok(await on_a.post("/api/device", json={"name": "cluster-dev"}))
+        device = await ok(await on_a.post("/api/device", json={"name": "cluster-dev"}))
         device_id = device["id"]["id"]
-        credentials = await _ok(await on_a.get(f"/api/device/{device_id}/credentials"))
+        credentials = await ok(await on_a.get(f"/api/device/{device_id}/credentials"))
         telemetry = f"/api/v1/{credentials['credentialsId']}/telemetry"
         async with connect(f"ws://127.0.0.1:{port_b}/api/ws?token={token}") as on_b:
             ts = {"type": "TIMESERIES", "cmdId": 1, "entityType": "DEVICE", "entityId": device_id}
             await send_json(on_b, {"cmds": [{**ts, "keys": "t"}]})
             assert (await recv_json(on_b))["errorCode"] == 0
             point = {"ts": 4_000_000_000_000, "values": {"t": 7.5}}
-            await _ok(await on_a.post(telemetry, json=point))
+            await ok(await on_a.post(telemetry, json=point))
             update = await recv_json(on_b)
             assert (update["subscriptionId"], update["data"]) == (
                 1,

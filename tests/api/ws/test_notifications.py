@@ -13,10 +13,10 @@ from collections.abc import Callable
 from typing import Any
 
 import httpx
-from websockets.asyncio.client import ClientConnection
 
 from industryos.notify.inbox import InboxChange
-from tests.api.ws.conftest import Live, bell_pushes, recv_json, send_json, token_of
+from tests.api.conftest import ok
+from tests.api.ws.conftest import Live, ask, bell_pushes, token_of
 from tests.api.ws.test_cluster import Cluster, cluster  # noqa: F401  (the fixture)
 
 BELL = {"type": "NOTIFICATIONS", "cmdId": 1, "limit": 10}
@@ -32,24 +32,14 @@ def _template(subject: str) -> dict[str, Any]:
     }
 
 
-async def _ok(response: httpx.Response) -> Any:
-    assert response.status_code == 200, response.text
-    return response.json() if response.content else None
-
-
-async def _reply(connection: ClientConnection, cmd: dict[str, Any]) -> Any:
-    await send_json(connection, {"cmds": [cmd]})
-    return await recv_json(connection)
-
-
 async def _sent(admin: httpx.AsyncClient, target_id: str, subject: str) -> str:
     """Send a WEB notification to the target and wait until the request is SENT."""
     request = {"targets": [target_id], "template": _template(subject)}
     request_id = str(
-        (await _ok(await admin.post("/api/notification/request", json=request)))["id"]["id"]
+        (await ok(await admin.post("/api/notification/request", json=request)))["id"]["id"]
     )
     for _ in range(200):
-        shown = await _ok(await admin.get(f"/api/notification/request/{request_id}"))
+        shown = await ok(await admin.get(f"/api/notification/request/{request_id}"))
         if shown["status"] == "SENT":
             return request_id
         await asyncio.sleep(0.02)
@@ -63,11 +53,11 @@ async def _deleting_a_request_updates_the_bells(
     through ``deleter(admin)`` (this node's API or another's); both bells drop it."""
     a = await live.platform.new_tenant("A")
     b = await live.platform.new_tenant("B")
-    admin_id = (await _ok(await a.admin.get("/api/auth/user")))["id"]["id"]
-    user_id = (await _ok(await a.customer_user.get("/api/auth/user")))["id"]["id"]
+    admin_id = (await ok(await a.admin.get("/api/auth/user")))["id"]["id"]
+    user_id = (await ok(await a.customer_user.get("/api/auth/user")))["id"]["id"]
     users = {"type": "USER_LIST", "usersIds": [admin_id, user_id]}
     config = {"type": "PLATFORM_USERS", "usersFilter": users}
-    target = await _ok(
+    target = await ok(
         await a.admin.post(
             "/api/notification/target", json={"name": "Two", "configuration": config}
         )
@@ -82,8 +72,8 @@ async def _deleting_a_request_updates_the_bells(
     stranger = await live.authed(b.admin)
     async with recipients[0], recipients[1], stranger:
         for connection in (*recipients, stranger):
-            assert (await _reply(connection, BELL))["totalUnreadCount"] == 0
-            assert (await _reply(connection, BADGE))["totalUnreadCount"] == 0
+            assert (await ask(connection, BELL))["totalUnreadCount"] == 0
+            assert (await ask(connection, BADGE))["totalUnreadCount"] == 0
         await _sent(a.admin, target_id, "Keep")
         for connection in recipients:
             assert (await bell_pushes(connection))[1]["update"]["subject"] == "Keep"
@@ -94,7 +84,7 @@ async def _deleting_a_request_updates_the_bells(
         for changes in heard.values():
             changes.clear()
 
-        await _ok(await deleter(a.admin).delete(f"/api/notification/request/{dropped}"))
+        await ok(await deleter(a.admin).delete(f"/api/notification/request/{dropped}"))
         for connection in recipients:
             pushed = await bell_pushes(connection)  # the list re-sent, without "Drop"
             assert pushed[1]["update"] is None
@@ -108,7 +98,7 @@ async def _deleting_a_request_updates_the_bells(
             user_id: [None],
         }
         for connection, unread in ((recipients[0], 1), (recipients[1], 1), (stranger, 0)):
-            reply = await _reply(connection, {**BADGE, "cmdId": 3})
+            reply = await ask(connection, {**BADGE, "cmdId": 3})
             assert (reply["cmdId"], reply["totalUnreadCount"]) == (3, unread)
 
 
