@@ -15,7 +15,6 @@ callers' concern; this repository stores any scope it is given.
 from __future__ import annotations
 
 import asyncio
-import sqlite3
 import uuid
 from collections.abc import Iterable, Sequence
 from operator import itemgetter
@@ -27,7 +26,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from industryos.entities.ids import now_ms
-from industryos.storage.engine import SQLITE_PRAGMAS, is_sqlite
+from industryos.storage.engine import connect_sqlite, is_sqlite, sqlite_file
 from industryos.storage.multirow import MultiRowStatement, run_in_transaction
 from industryos.storage.schema import attribute_kv
 from industryos.storage.timeseries.columns import ROW_BUILDERS, decode, json_text_param
@@ -93,10 +92,8 @@ def _sqlite_upsert(path: str, rows: list[tuple[Any, ...]]) -> None:
     for the writes alone; waiting for it happens in this thread. A connection of its own
     per call (opening one costs well under a millisecond) needs no lifecycle.
     """
-    conn = sqlite3.connect(path, timeout=30, isolation_level=None)
+    conn = connect_sqlite(path)
     try:
-        for pragma in SQLITE_PRAGMAS:
-            conn.execute(pragma)
         run_in_transaction(conn, [(_SQLITE_UPSERT, rows)])
     finally:
         conn.close()
@@ -116,7 +113,7 @@ class AttributeRepository:
         self._engine = engine
         self._keys = keys
         self._upsert = _upsert_statement(sqlite.insert if is_sqlite(engine) else postgresql.insert)
-        self._sqlite_path = engine.url.database if is_sqlite(engine) else None
+        self._sqlite_path = sqlite_file(engine)
 
     async def save(
         self,
@@ -162,7 +159,7 @@ class AttributeRepository:
         """One transaction: ``executemany`` on PostgreSQL; on SQLite one thread hop for the
         whole transaction (see :func:`_sqlite_upsert`)."""
         path = self._sqlite_path
-        if not path or path == ":memory:" or path.startswith("file:"):  # no file to open
+        if path is None:  # PostgreSQL, or an SQLite database no second connection can open
             async with self._engine.begin() as conn:
                 await conn.execute(
                     self._upsert, [dict(zip(_COLUMNS, row, strict=True)) for row in rows]

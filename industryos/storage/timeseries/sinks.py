@@ -15,8 +15,7 @@ dedicated connection in a dedicated thread (see :class:`SqliteSink`). The writin
 connection gets a 64 MB page cache, so the b-tree pages of thousands of series stay in
 memory between batches, and checkpoints the WAL every 10,000 pages instead of 1,000: a page
 rewritten by ten consecutive batches is then copied into the database file once, not ten
-times. The two
-together are worth about 40% on the benchmark.
+times. The two together are worth about 40% on the benchmark.
 
 Rows arrive sorted by primary key: both engines then fill each b-tree page once instead of
 jumping between series, which is worth about 40% of the insert cost. The latest upsert only
@@ -35,7 +34,7 @@ from typing import Any, Protocol
 import asyncpg
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from industryos.storage.engine import SQLITE_PRAGMAS
+from industryos.storage.engine import SQLITE_PRAGMAS, connect_sqlite, sqlite_file
 from industryos.storage.multirow import MultiRowStatement, run_in_transaction
 from industryos.storage.timeseries.partitions import PgPartitions
 from industryos.storage.timeseries.schema import TS_COLUMNS, TS_LATEST_COLUMNS
@@ -111,8 +110,8 @@ class SqliteSink:
     """
 
     def __init__(self, engine: AsyncEngine) -> None:
-        path = engine.url.database
-        if not path or path == ":memory:" or path.startswith("file:"):
+        path = sqlite_file(engine)
+        if path is None:
             raise ValueError("the SQLite time-series writer needs a database file path")
         self._path = path
         self._executor: ThreadPoolExecutor | None = None
@@ -136,10 +135,7 @@ class SqliteSink:
         run_in_transaction(conn, [(_SQLITE_TS, batch.rows), (_SQLITE_LATEST, batch.latest)])
 
     def _connect(self) -> sqlite3.Connection:
-        conn = sqlite3.connect(self._path, timeout=30, isolation_level=None)
-        for pragma in _SQLITE_WRITER_PRAGMAS:
-            conn.execute(pragma)
-        self._conn = conn
+        self._conn = conn = connect_sqlite(self._path, _SQLITE_WRITER_PRAGMAS)
         return conn
 
     def _close(self) -> None:
