@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 
 import orjson
@@ -98,6 +98,16 @@ class AlarmService:
         """The active alarm of an originator and type."""
         async with self._db.read() as conn:
             return await store.find_active(conn, tenant_id, originator_id, alarm_type)
+
+    async def find_active_many(
+        self,
+        tenant_id: uuid.UUID,
+        originator_ids: Sequence[uuid.UUID],
+        alarm_types: Collection[str],
+    ) -> dict[tuple[uuid.UUID, str], Alarm]:
+        """The active alarms of many originators and types, by ``(originator, type)``."""
+        async with self._db.read() as conn:
+            return await store.find_active_many(conn, tenant_id, originator_ids, alarm_types)
 
     async def get_in_tenant(self, tenant_id: uuid.UUID, alarm_id: uuid.UUID) -> Alarm | None:
         """An alarm of ``tenant_id`` (None if missing or of another tenant)."""

@@ -9,7 +9,7 @@ a huge unbounded query cannot run forever.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from enum import StrEnum
 
 import sqlalchemy as sa
@@ -19,12 +19,10 @@ from industryos.entities.ids import EntityType
 from industryos.entities.models import EntityRelation, RelationTypeGroup
 from industryos.entities.models.relation import EntityRef
 from industryos.storage import schema
+from industryos.storage.in_lists import in_lists
 
 MAX_LEVELS = 32
 """Depth an "unlimited" (``maxLevel`` ≤ 0) relation query stops at."""
-
-_BATCH = 500
-"""Ids per ``IN (…)`` list: far below every engine's bound-parameter limit."""
 
 _T = schema.relation
 
@@ -155,7 +153,7 @@ class RelationRepository:
         )
         wanted = {(e.id, e.entity_type.value) for e in entities}
         result: list[EntityRelation] = []
-        for batch in _batches(sorted({e.id for e in entities}), _BATCH):
+        for batch in in_lists(sorted({e.id for e in entities})):
             query = (
                 sa.select(_T)
                 .where(
@@ -222,8 +220,3 @@ def _far_end(relation: EntityRelation, direction: Direction) -> EntityRef:
 
 def _near_end(relation: EntityRelation, direction: Direction) -> EntityRef:
     return relation.from_ if direction is Direction.FROM else relation.to
-
-
-def _batches(items: Sequence[uuid.UUID], size: int) -> Iterable[list[uuid.UUID]]:
-    for start in range(0, len(items), size):
-        yield list(items[start : start + size])

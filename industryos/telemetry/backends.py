@@ -66,6 +66,11 @@ class TimeseriesReader(Protocol):
     ) -> list[TsKvEntry]:
         """The newest point of each key."""
 
+    async def latest_many(
+        self, entity_ids: Sequence[uuid.UUID], keys: Iterable[str]
+    ) -> dict[uuid.UUID, list[TsKvEntry]]:
+        """The newest point of each key, for many entities at once."""
+
     async def history(
         self, entity_id: uuid.UUID, queries: Sequence[TsQuery]
     ) -> dict[str, list[TsKvEntry]]:

@@ -85,6 +85,12 @@ class TelemetryService:
         """The latest point of each key (all keys if None)."""
         return await self._timeseries.latest(entity_id, keys)
 
+    async def get_latest_many(
+        self, tenant_id: uuid.UUID, entity_ids: Sequence[uuid.UUID], keys: Iterable[str]
+    ) -> dict[uuid.UUID, list[TsKvEntry]]:
+        """The latest point of each of ``keys`` for many entities (one read, not one each)."""
+        return await self._timeseries.latest_many(entity_ids, keys)
+
     async def get_history(
         self, tenant_id: uuid.UUID, entity_id: uuid.UUID, queries: Sequence[TsQuery]
     ) -> dict[str, list[TsKvEntry]]:

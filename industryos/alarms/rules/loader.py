@@ -1,9 +1,11 @@
 """Loads and caches what the device profile node evaluates: profiles' rules, devices' state.
 
-First use of a device reads its row, its profile's alarm rules (cached per profile), its
-attributes, the latest values of the rule keys, its owner's SERVER_SCOPE attributes and its
-active alarms; afterwards messages update the state in memory, with no storage round trip.
-Device and profile updates (ENTITY_UPDATED/ASSIGNED…) drop the cached entries.
+First use of a device reads its row, its profile's alarm rules (cached per profile), the
+latest values of the rule keys, its active alarms and, for rules that may read attributes,
+its attributes and its owners' SERVER_SCOPE attributes; many devices are read together
+(:meth:`AlarmRuleServices.load_many`). Afterwards messages update the state in memory,
+with no storage round trip. Device and profile updates (ENTITY_UPDATED/ASSIGNED…) drop
+the cached entries.
 Design limit: customer and tenant attributes used as dynamic thresholds are read when a
 device's state is loaded; a change of them applies after the device's next reload.
 """
@@ -11,7 +13,8 @@ device's state is loaded; a change of them applies after the device's next reloa
 from __future__ import annotations
 
 import uuid
-from typing import TYPE_CHECKING
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
@@ -23,6 +26,7 @@ from industryos.alarms.service import AlarmService
 from industryos.entities.ids import NULL_UUID
 from industryos.storage import schema
 from industryos.storage.database import Database
+from industryos.storage.in_lists import in_lists
 from industryos.telemetry.kv import AttributeScope
 
 if TYPE_CHECKING:
@@ -60,74 +64,113 @@ class AlarmRuleServices:
 
     async def load(self, tenant_id: uuid.UUID, device_id: uuid.UUID) -> DeviceRules | None:
         """The rule state of a device of ``tenant_id`` (None if it is not one)."""
-        d = schema.device
-        async with self._db.read() as conn:
-            row = (
-                (
-                    await conn.execute(
-                        sa.select(
-                            d.c.name,
-                            d.c.type,
-                            d.c.label,
-                            d.c.created_time,
-                            d.c.customer_id,
-                            d.c.device_profile_id,
-                        ).where(d.c.id == device_id, d.c.tenant_id == tenant_id)
-                    )
-                )
-                .mappings()
-                .first()
-            )
-        if row is None or row["device_profile_id"] is None:
-            return None
-        definitions = await self._definitions(row["device_profile_id"])
-        snapshot = Snapshot(
-            fields={
-                "name": row["name"],
-                "type": row["type"],
-                "label": row["label"],
-                "createdTime": row["created_time"],
-            }
-        )
-        customer_id = row["customer_id"] or NULL_UUID
-        active = {}
-        if definitions:
-            await self._fill(snapshot, tenant_id, device_id, customer_id, definitions)
-            for definition in definitions:
-                found = await self.alarms.find_active(tenant_id, device_id, definition.alarm_type)
-                if found is not None:
-                    active[definition.alarm_type] = found
-        return DeviceRules.create(
-            tenant_id,
-            device_id,
-            customer_id,
-            row["device_profile_id"],
-            snapshot,
-            definitions,
-            active,
-        )
+        return (await self.load_many(tenant_id, [device_id])).get(device_id)
 
-    async def _fill(
+    async def load_many(
+        self, tenant_id: uuid.UUID, device_ids: Iterable[uuid.UUID]
+    ) -> dict[uuid.UUID, DeviceRules]:
+        """The rule states of many devices of ``tenant_id``, by device id (ids that are not
+        devices of the tenant, or have no profile, are left out).
+
+        A few reads for the lot, not a few per device: a fleet's first messages after a
+        restart all miss the node's cache at once.
+        """
+        ids = sorted(set(device_ids))
+        d = schema.device
+        rows: list[sa.RowMapping] = []
+        async with self._db.read() as conn:
+            for chunk in in_lists(ids):
+                query = sa.select(
+                    d.c.id,
+                    d.c.name,
+                    d.c.type,
+                    d.c.label,
+                    d.c.created_time,
+                    d.c.customer_id,
+                    d.c.device_profile_id,
+                ).where(d.c.id.in_(chunk), d.c.tenant_id == tenant_id)
+                rows += (await conn.execute(query)).mappings().all()
+        devices = [
+            (row, await self._definitions(row["device_profile_id"]))
+            for row in rows
+            if row["device_profile_id"] is not None
+        ]
+        ruled = [(row["id"], definitions) for row, definitions in devices if definitions]
+        latest = await self._telemetry.get_latest_many(
+            tenant_id,
+            [device_id for device_id, _ in ruled],
+            {key for _, definitions in ruled for d in definitions for key in d.keys},
+        )
+        active = await self.alarms.find_active_many(
+            tenant_id,
+            [device_id for device_id, _ in ruled],
+            {d.alarm_type for _, definitions in ruled for d in definitions},
+        )
+        owners = _OwnerAttributes(self._telemetry, tenant_id)
+        found: dict[uuid.UUID, DeviceRules] = {}
+        for row, definitions in devices:
+            device_id = row["id"]
+            customer_id = row["customer_id"] or NULL_UUID
+            snapshot = Snapshot(
+                fields={
+                    "name": row["name"],
+                    "type": row["type"],
+                    "label": row["label"],
+                    "createdTime": row["created_time"],
+                }
+            )
+            keys = {key for d in definitions for key in d.keys}
+            for entry in latest.get(device_id, []):
+                if entry.key in keys:
+                    snapshot.timeseries[entry.key] = entry.native_value()
+            if any(d.reads_attributes for d in definitions):
+                await self._fill_attributes(snapshot, owners, tenant_id, device_id, customer_id)
+            found[device_id] = DeviceRules.create(
+                tenant_id,
+                device_id,
+                customer_id,
+                row["device_profile_id"],
+                snapshot,
+                definitions,
+                {
+                    d.alarm_type: active[(device_id, d.alarm_type)]
+                    for d in definitions
+                    if (device_id, d.alarm_type) in active
+                },
+            )
+        return found
+
+    async def _fill_attributes(
         self,
         snapshot: Snapshot,
+        owners: _OwnerAttributes,
         tenant_id: uuid.UUID,
         device_id: uuid.UUID,
         customer_id: uuid.UUID,
-        definitions: list[AlarmDefinition],
     ) -> None:
-        keys: set[str] = set()
-        for definition in definitions:
-            keys |= definition.keys
-        if keys:
-            for entry in await self._telemetry.get_latest(tenant_id, device_id, sorted(keys)):
-                snapshot.timeseries[entry.key] = entry.native_value()
-        if not any(definition.reads_attributes for definition in definitions):
-            return  # later attribute messages still fill the snapshot
+        """The device's attributes and its owners' SERVER_SCOPE ones (dynamic thresholds);
+        only rules that may read attributes need them, later attribute messages update them."""
         for scope, entries in (await self._telemetry.get_attributes(tenant_id, device_id)).items():
             snapshot.attributes[scope.value] = {e.key: e.native_value() for e in entries}
-        server = AttributeScope.SERVER_SCOPE
         if customer_id != NULL_UUID:
-            found = await self._telemetry.get_attributes(tenant_id, customer_id, server)
-            snapshot.customer_attributes = {e.key: e.native_value() for e in found.get(server, [])}
-        found = await self._telemetry.get_attributes(tenant_id, tenant_id, server)
-        snapshot.tenant_attributes = {e.key: e.native_value() for e in found.get(server, [])}
+            snapshot.customer_attributes = await owners.server_attributes(customer_id)
+        snapshot.tenant_attributes = await owners.server_attributes(tenant_id)
+
+
+class _OwnerAttributes:
+    """SERVER_SCOPE attributes of customers and the tenant, read once per :meth:`load_many`."""
+
+    def __init__(self, telemetry: TelemetryService, tenant_id: uuid.UUID) -> None:
+        self._telemetry = telemetry
+        self._tenant_id = tenant_id
+        self._read: dict[uuid.UUID, dict[str, Any]] = {}
+
+    async def server_attributes(self, owner_id: uuid.UUID) -> dict[str, Any]:
+        found = self._read.get(owner_id)
+        if found is None:
+            server = AttributeScope.SERVER_SCOPE
+            entries = await self._telemetry.get_attributes(self._tenant_id, owner_id, server)
+            found = self._read[owner_id] = {
+                e.key: e.native_value() for e in entries.get(server, [])
+            }
+        return dict(found)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import orjson
@@ -22,6 +22,7 @@ from industryos.alarms.rules.schema import alarm_rule_state
 from industryos.entities.ids import now_ms
 from industryos.storage import schema
 from industryos.storage.database import Database
+from industryos.storage.in_lists import in_lists
 
 __all__ = ["AlarmRuleStateStore", "StoredState"]
 
@@ -58,21 +59,23 @@ class AlarmRuleStateStore:
             },
         )
 
-    async def load(
-        self, tenant_id: uuid.UUID, node_id: uuid.UUID, device_id: uuid.UUID
-    ) -> StoredState | None:
-        """One device's stored state under ``node_id`` (None when there is none)."""
+    async def load_many(
+        self, tenant_id: uuid.UUID, node_id: uuid.UUID, device_ids: Sequence[uuid.UUID]
+    ) -> dict[uuid.UUID, StoredState]:
+        """The stored states of some devices under ``node_id`` (those that have one)."""
+        found: dict[uuid.UUID, StoredState] = {}
         async with self._db.read() as conn:
-            raw = (
-                await conn.execute(
-                    sa.select(_s.state_data).where(
-                        _s.tenant_id == tenant_id,
-                        _s.rule_node_id == node_id,
-                        _s.device_id == device_id,
-                    )
+            for chunk in in_lists(device_ids):
+                query = sa.select(_s.device_id, _s.state_data).where(
+                    _s.tenant_id == tenant_id,
+                    _s.rule_node_id == node_id,
+                    _s.device_id.in_(chunk),
                 )
-            ).scalar_one_or_none()
-        return None if raw is None else _parse(raw)
+                for device_id, raw in (await conn.execute(query)).all():
+                    parsed = _parse(raw)
+                    if parsed is not None:
+                        found[device_id] = parsed
+        return found
 
     async def load_all(
         self, tenant_id: uuid.UUID, node_id: uuid.UUID

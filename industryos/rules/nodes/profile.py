@@ -39,6 +39,7 @@ from industryos.alarms.service import alarm_msg
 from industryos.entities.errors import EntityError
 from industryos.entities.ids import EntityType, now_ms
 from industryos.msg import Msg, MsgType
+from industryos.rules.batch_loads import BatchLoads
 from industryos.rules.errors import NotAvailable
 from industryos.rules.labels import Label
 from industryos.rules.nodes.base import (
@@ -164,6 +165,8 @@ class DeviceProfileNode(RuleNode):
         self._persist = config.flag("persistAlarmRulesState")
         self._saved: dict[uuid.UUID, str] = {}
         """The state JSON last written per device: equal means nothing to write."""
+        self._loads: BatchLoads[uuid.UUID, uuid.UUID, DeviceRules] = BatchLoads(self._load_many)
+        """First messages of devices not held yet, loaded together (a fleet after a restart)."""
         self._fetched = not (self._persist and config.flag("fetchAlarmRulesStateOnStart"))
         self._fetching: asyncio.Task[None] | None = None
         if not self._fetched:
@@ -194,10 +197,12 @@ class DeviceProfileNode(RuleNode):
     async def _fetch_all(self) -> None:
         try:
             services = self.ctx.alarms()
-            stored = await services.states.load_all(self.ctx.tenant_id, self.ctx.node_id)
-            for device_id, state in stored.items():
-                if device_id not in self._devices:
-                    await self._load(services, self.ctx.tenant_id, device_id, state)
+            tenant_id, node_id = self.ctx.tenant_id, self.ctx.node_id
+            stored = await services.states.load_all(tenant_id, node_id)
+            missing = [device_id for device_id in stored if device_id not in self._devices]
+            for device_id, rules in (await services.load_many(tenant_id, missing)).items():
+                if device_id not in self._devices:  # a message may have loaded it meanwhile
+                    self._adopt(rules, stored[device_id])
         except NotAvailable:
             pass
         except Exception:
@@ -248,23 +253,24 @@ class DeviceProfileNode(RuleNode):
     async def _rules(self, services: AlarmRuleServices, msg: Msg) -> DeviceRules | None:
         rules = self._devices.get(msg.originator.id)
         if rules is None:
-            stored = None
-            if self._persist:
-                node_id = self.ctx.node_id
-                stored = await services.states.load(msg.tenant_id, node_id, msg.originator.id)
-            rules = await self._load(services, msg.tenant_id, msg.originator.id, stored)
+            rules = await self._loads.get(msg.tenant_id, msg.originator.id)
         return rules
 
-    async def _load(
-        self,
-        services: AlarmRuleServices,
-        tenant_id: uuid.UUID,
-        device_id: uuid.UUID,
-        stored: StoredState | None,
-    ) -> DeviceRules | None:
-        rules = await services.load(tenant_id, device_id)
-        if rules is None:
-            return None
+    async def _load_many(
+        self, tenant_id: uuid.UUID, device_ids: list[uuid.UUID]
+    ) -> dict[uuid.UUID, DeviceRules]:
+        """Load (and keep) the states of devices this node does not hold yet."""
+        services = self.ctx.alarms()
+        stored: dict[uuid.UUID, StoredState] = {}
+        if self._persist:
+            stored = await services.states.load_many(tenant_id, self.ctx.node_id, device_ids)
+        loaded = await services.load_many(tenant_id, device_ids)
+        for device_id, rules in loaded.items():
+            self._adopt(rules, stored.get(device_id))
+        return loaded
+
+    def _adopt(self, rules: DeviceRules, stored: StoredState | None) -> None:
+        device_id = rules.device_id
         if stored is not None:
             rules.restore(stored[1])
             self._saved[device_id] = stored[0]
@@ -273,7 +279,6 @@ class DeviceProfileNode(RuleNode):
         self._devices[device_id] = rules
         if self._timer is None and any(d.definition.has_timers for d in rules.definitions):
             self._timer = asyncio.create_task(self._tick(), name="device-profile-timer")
-        return rules
 
     async def _store(self, services: AlarmRuleServices, changed: list[DeviceRules]) -> None:
         """Upsert the states that differ from what was last written (persist only)."""
@@ -315,6 +320,7 @@ class DeviceProfileNode(RuleNode):
 
     async def destroy(self) -> None:
         """Stop the timers; the in-memory state goes with the node (persisted rows stay)."""
+        await self._loads.close()  # a load that ends later could start a timer again
         if self._fetching is not None and not self._fetching.done():
             self._fetching.cancel()
             with contextlib.suppress(asyncio.CancelledError):

@@ -18,6 +18,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from industryos.storage.in_lists import in_lists
 from industryos.storage.timeseries.aggregate import aggregate_statement, bucket_points
 from industryos.storage.timeseries.columns import decode, sql_value_columns
 from industryos.storage.timeseries.keys import KeyDictionary
@@ -60,6 +61,30 @@ class TimeseriesStore:
         names = await self._keys.names(row[0] for row in rows)
         points = [TsKvEntry(row[1], names[row[0]], *decode(*row[2:])) for row in rows]
         return sorted(points, key=lambda point: point.key)
+
+    async def latest_many(
+        self, entity_ids: Sequence[uuid.UUID], keys: Iterable[str]
+    ) -> dict[uuid.UUID, list[TsKvEntry]]:
+        """The newest point of each of ``keys`` for many entities, one query per
+        ``IN (…)`` list of them (entities without any of the keys are left out)."""
+        key_ids = await self._keys.find(keys)
+        if not key_ids or not entity_ids:
+            return {}
+        c = ts_kv_latest.c
+        rows: list[Any] = []
+        async with self._engine.connect() as conn:
+            for chunk in in_lists(entity_ids):
+                statement = sa.select(
+                    c.entity_id, c.key, c.ts, *_value_columns(ts_kv_latest)
+                ).where(c.entity_id.in_(chunk), c.key.in_(sorted(key_ids.values())))
+                rows += (await conn.execute(statement)).all()
+        names = await self._keys.names(row[1] for row in rows)
+        found: dict[uuid.UUID, list[TsKvEntry]] = {}
+        for row in rows:
+            found.setdefault(row[0], []).append(TsKvEntry(row[2], names[row[1]], *decode(*row[3:])))
+        for points in found.values():
+            points.sort(key=lambda point: point.key)
+        return found
 
     async def keys(self, entity_id: uuid.UUID) -> list[str]:
         """The time-series keys an entity has (those with a latest value), sorted."""

@@ -104,3 +104,42 @@ def test_a_clear_rule_that_reads_attributes_counts() -> None:
     assert parsed.reads_attributes
     [plain] = parse_alarms({"alarms": [definition({"MAJOR": rule([greater("t", 30)])})]})
     assert not plain.reads_attributes
+
+
+async def test_many_devices_load_as_each_one_alone(base: CoreWithTenant) -> None:
+    """``load_many`` gives every device what ``load`` gives it alone: latest values of its
+    rule keys only, attributes only where rules may read them, owners' attributes, the
+    active alarm; ids that are no device of the tenant are left out."""
+    core, admin = base.core, base.admin
+    tenant_id = admin.tenant_id
+    dynamic = {"sourceType": "CURRENT_TENANT", "sourceAttribute": "limit"}
+    plain = await _device_with(base, definition({"MAJOR": rule([greater("t", 30)])}))
+    reading = await _device_with(base, definition({"MAJOR": rule([greater("t", 30, dynamic)])}))
+    await core.telemetry.save_attributes(
+        tenant_id, tenant_id, AttributeScope.SERVER_SCOPE, [KvEntry("limit", 7, DataType.LONG)]
+    )
+    await core.telemetry.save_timeseries(
+        tenant_id,
+        plain,
+        [TsKvEntry(2000, "u", 1, DataType.LONG)],  # no rule reads "u"
+    )
+    alarmed = await _device_with(base, definition({"MAJOR": rule([greater("t", 30)])}))
+    services = AlarmRuleServices(core.db, core.alarms.service, core.telemetry)
+    rules = await services.load(tenant_id, alarmed)
+    assert rules is not None
+    [event] = await rules.evaluate(core.alarms.service, {"t"}, 3000)  # t = 42 > 30: raised
+    no_rules = await base.device_with_alarms([])
+    devices = [plain, reading, alarmed, no_rules]
+
+    found = await services.load_many(tenant_id, [*devices, uuid.uuid4(), tenant_id])
+    assert set(found) == set(devices)
+    for device in devices:
+        assert found[device] == await services.load(tenant_id, device)
+    assert found[plain].snapshot.timeseries == {"t": 42}
+    assert found[plain].snapshot.attributes["SERVER_SCOPE"] == {}
+    assert found[reading].snapshot.attributes["SERVER_SCOPE"] == {"limit": 5}
+    assert found[reading].snapshot.tenant_attributes == {"limit": 7}
+    assert [d.current for d in found[alarmed].definitions] == [event.alarm]
+    assert [d.current for d in found[plain].definitions] == [None]
+    assert found[no_rules].definitions == []
+    assert await services.load_many(uuid.uuid4(), devices) == {}

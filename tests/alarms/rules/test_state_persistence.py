@@ -4,6 +4,7 @@ only when they change, are scoped by tenant and go with their device, on both en
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
@@ -198,7 +199,8 @@ async def test_states_are_scoped_by_tenant(rig: Rig) -> None:
     assert await rig.send(node, device, 1000, 60) == []
     store = AlarmRuleStateStore(rig.base.core.db)
     other = uuid.uuid4()
-    assert await store.load(other, rig.node_id, device) is None
+    assert await store.load_many(other, rig.node_id, [device]) == {}
+    assert set(await store.load_many(rig.tenant, rig.node_id, [device, other])) == {device}
     assert await store.load_all(other, rig.node_id) == {}
     assert set(await store.load_all(rig.tenant, rig.node_id)) == {device}
     await store.delete_device(other, device)
@@ -240,3 +242,40 @@ async def test_alarm_cleared_while_down_restarts_the_count(rig: Rig) -> None:
     assert await rig.send(node, device, 5000, 60) == []
     [again] = await rig.send(node, device, 6000, 60)
     assert again.label == "Alarm Created" and again.msg.metadata["alarmConditionRepeats"] == "3"
+
+
+async def test_first_messages_of_many_devices_load_together(
+    rig: Rig, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A fleet's first messages after a restart: one batched read of their rule states and
+    one of their stored counters, not a few reads per device; each device goes on counting
+    from its own stored state."""
+    devices = [await rig.device(heat(REPEATING)) for _ in range(5)]
+    node = rig.start(persist=True, fetch=False)
+    for device in devices[:3]:
+        assert await rig.send(node, device, 1000, 60) == []
+    node = await rig.restart(node, persist=True, fetch=False)
+    loads: list[list[uuid.UUID]] = []
+    state_loads: list[list[uuid.UUID]] = []
+    load_many, states_load_many = AlarmRuleServices.load_many, AlarmRuleStateStore.load_many
+
+    async def counted_load(
+        self: AlarmRuleServices, tenant_id: uuid.UUID, ids: list[uuid.UUID]
+    ) -> Any:
+        loads.append(list(ids))
+        return await load_many(self, tenant_id, ids)
+
+    async def counted_states(
+        self: AlarmRuleStateStore, tenant_id: uuid.UUID, node_id: uuid.UUID, ids: Any
+    ) -> Any:
+        state_loads.append(list(ids))
+        return await states_load_many(self, tenant_id, node_id, ids)
+
+    monkeypatch.setattr(AlarmRuleServices, "load_many", counted_load)
+    monkeypatch.setattr(AlarmRuleStateStore, "load_many", counted_states)
+    outputs = await asyncio.gather(*(rig.send(node, device, 2000, 60) for device in devices))
+    assert loads == [devices] and state_loads == [devices]
+    assert outputs == [[], [], [], [], []]  # counts: 2, 2, 2, 1, 1
+    later = await asyncio.gather(*(rig.send(node, device, 3000, 60) for device in devices))
+    assert [[e.label for e in emits] for emits in later] == [["Alarm Created"]] * 3 + [[]] * 2
+    assert loads == [devices]  # held in memory since

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 
 from industryos.storage.timeseries import TimeseriesStorage
@@ -130,3 +131,32 @@ async def test_delete_of_unknown_keys_is_empty(ts: TimeseriesStorage) -> None:
     changes = await ts.store.delete(uuid.uuid4(), ["never"], 0, 2**62)
     assert changes.removed == ()
     assert changes.rewritten == ()
+
+
+async def test_latest_of_many_entities(ts: TimeseriesStorage) -> None:
+    """Many entities in one read (more than one ``IN`` list of them); entities without any
+    of the keys, and keys not asked for, are left out."""
+    entities = [uuid.uuid4() for _ in range(1_100)]
+    await asyncio.gather(
+        *(
+            ts.writer.write(TENANT, entity, long_points("a", range(i % 3 + 1)))
+            for i, entity in enumerate(entities)
+        )
+    )
+    await ts.writer.write(TENANT, entities[0], long_points("b", range(2)))
+    await ts.writer.write(TENANT, entities[1], long_points("c", range(2)))
+    silent = uuid.uuid4()
+    found = await ts.store.latest_many([*entities, silent], ["a", "b", "zzz"])
+    assert set(found) == set(entities)
+    assert found[entities[0]] == [
+        TsKvEntry(T0, "a", 0, DataType.LONG),
+        TsKvEntry(T0 + 1, "b", 1, DataType.LONG),
+    ]
+    assert found[entities[1]] == [TsKvEntry(T0 + 1, "a", 1, DataType.LONG)]
+    assert all(
+        found[entity] == [TsKvEntry(T0 + i % 3, "a", i % 3, DataType.LONG)]
+        for i, entity in enumerate(entities)
+        if i > 1
+    )
+    assert await ts.store.latest_many(entities, ["zzz"]) == {}
+    assert await ts.store.latest_many([], ["a"]) == {}

@@ -1,0 +1,81 @@
+"""Per-key loads asked for in the same event-loop turn, done as one batched load.
+
+A rule node that keeps per-device state loads a device's state on its first message. After
+a restart a whole fleet's first messages arrive together: the engine starts up to
+``max_in_flight`` of them at once, and one load each (several statements, several loop
+hops apiece) kept the loop busy for milliseconds per device. :class:`BatchLoads` gathers
+every key asked for until the loop's next turn and hands them to one ``load_many`` call
+per group (a tenant), which reads them with a few ``IN (…)`` statements.
+
+A key that is already being loaded is not loaded twice: its callers share the result. A
+caller that is cancelled does not cancel the load (others may wait for it). A failed load
+fails every caller of that batch, each of which may retry.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Hashable
+from typing import Generic, TypeVar
+
+__all__ = ["BatchLoads"]
+
+G = TypeVar("G", bound=Hashable)
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
+
+LoadMany = Callable[[G, list[K]], Awaitable[dict[K, V]]]
+
+
+class BatchLoads(Generic[G, K, V]):
+    """Coalesces :meth:`get` calls into batched ``load_many(group, keys)`` calls."""
+
+    def __init__(self, load_many: LoadMany[G, K, V]) -> None:
+        self._load_many = load_many
+        self._loading: dict[tuple[G, K], asyncio.Future[V | None]] = {}
+        self._asked: dict[G, list[K]] = {}
+        """Keys asked for since the last flush, by group, in the order asked."""
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    async def get(self, group: G, key: K) -> V | None:
+        """The loaded value of ``key`` (None when ``load_many`` did not return it)."""
+        future = self._loading.get((group, key))
+        if future is None:
+            loop = asyncio.get_running_loop()
+            future = self._loading[(group, key)] = loop.create_future()
+            if not self._asked:
+                loop.call_soon(self._flush)
+            self._asked.setdefault(group, []).append(key)
+        return await asyncio.shield(future)
+
+    def _flush(self) -> None:
+        asked, self._asked = self._asked, {}
+        for group, keys in asked.items():
+            task = asyncio.get_running_loop().create_task(self._load(group, keys))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+
+    async def _load(self, group: G, keys: list[K]) -> None:
+        futures = [self._loading[(group, key)] for key in keys]
+        try:
+            loaded = await self._load_many(group, keys)
+        except Exception as exc:
+            for future in futures:
+                future.set_exception(exc)
+                future.exception()  # retrieved: callers still get it when they await
+            return
+        except BaseException:
+            for future in futures:
+                future.cancel()
+            raise
+        else:
+            for key, future in zip(keys, futures, strict=True):
+                future.set_result(loaded.get(key))
+        finally:
+            for key in keys:
+                del self._loading[(group, key)]
+
+    async def close(self) -> None:
+        """Wait for the loads in flight (their callers are still waiting for them)."""
+        if self._tasks:
+            await asyncio.gather(*self._tasks, return_exceptions=True)
