@@ -18,12 +18,12 @@ import asyncio
 import contextlib
 import contextvars
 import logging
-import time
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from industryos.cached_reads import CachedReads
 from industryos.entities.ids import EntityType
 from industryos.msg import Msg
 from industryos.queue.interface import Queue, QueueConfigError
@@ -105,9 +105,12 @@ class RuleEngine:
         self._compiled: dict[uuid.UUID, CompiledChain] = {}
         self._building: dict[uuid.UUID, asyncio.Future[CompiledChain | None]] = {}
         self._generation: dict[uuid.UUID, int] = {}
-        self._roots: dict[uuid.UUID, uuid.UUID | None] = {}
-        self._profiles: dict[uuid.UUID, tuple[float, dict[str, uuid.UUID]]] = {}
-        self._profiles_loading: dict[uuid.UUID, asyncio.Future[dict[str, uuid.UUID]]] = {}
+        self._roots: CachedReads[uuid.UUID, uuid.UUID | None] = CachedReads(chains.root_id)
+        """Each tenant's root chain, until a chain of the tenant changes."""
+        self._profiles: CachedReads[uuid.UUID, dict[str, uuid.UUID]] = CachedReads(
+            entities.profile_chains, ttl_s=self.config.profile_cache_s
+        )
+        """Each tenant's device type → profile chain map, re-read every ``profile_cache_s``."""
         self._cleanup: set[asyncio.Task[None]] = set()
         self._reports: dict[str, Callable[[], dict[str, Any]]] = {}
         chains.on_changed(self._chain_changed)
@@ -165,35 +168,14 @@ class RuleEngine:
         tenant_id = msg.tenant_id
         device_type = msg.metadata.get("deviceType")
         if device_type and msg.originator.entity_type is EntityType.DEVICE:
-            now = time.monotonic()
-            cached = self._profiles.get(tenant_id)
-            if cached is None or now - cached[0] > self.config.profile_cache_s:
-                cached = (now, await self._profile_chains(tenant_id))
-            profile_chain = cached[1].get(device_type)
+            chains = self._profiles.peek(tenant_id)  # the hot path: no coroutine
+            if chains is None:
+                chains = await self._profiles.get(tenant_id)
+            profile_chain = chains.get(device_type)
             if profile_chain is not None:
                 return profile_chain
-        if tenant_id not in self._roots:
-            self._roots[tenant_id] = await self.chains.root_id(tenant_id)
-        return self._roots[tenant_id]
-
-    async def _profile_chains(self, tenant_id: uuid.UUID) -> dict[str, uuid.UUID]:
-        """Load a tenant's profile → chain map once, however many messages ask at once."""
-        loading = self._profiles_loading.get(tenant_id)
-        if loading is not None:
-            return await asyncio.shield(loading)
-        future: asyncio.Future[dict[str, uuid.UUID]] = asyncio.get_running_loop().create_future()
-        self._profiles_loading[tenant_id] = future
-        try:
-            chains = await self._entities.profile_chains(tenant_id)
-            self._profiles[tenant_id] = (time.monotonic(), chains)
-            future.set_result(chains)
-            return chains
-        except BaseException as exc:
-            future.set_exception(exc)
-            future.exception()  # retrieved: waiters re-raise it
-            raise
-        finally:
-            del self._profiles_loading[tenant_id]
+        root = self._roots.peek(tenant_id)
+        return root if root is not None else await self._roots.get(tenant_id)
 
     async def compiled(self, tenant_id: uuid.UUID, chain_id: uuid.UUID) -> CompiledChain | None:
         """The runnable chain (built once per saved version)."""
@@ -231,8 +213,8 @@ class RuleEngine:
 
     def _chain_changed(self, tenant_id: uuid.UUID, chain_id: uuid.UUID | None) -> None:
         """Forget what a change made stale; in-flight messages finish on the old chain."""
-        self._roots.pop(tenant_id, None)
-        self._profiles.pop(tenant_id, None)
+        self._roots.forget(tenant_id)
+        self._profiles.forget(tenant_id)
         doomed = [chain_id] if chain_id is not None else []
         if chain_id is None:
             doomed = [cid for cid, c in self._compiled.items() if c.tenant_id == tenant_id]

@@ -27,6 +27,7 @@ import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
+from industryos.cached_reads import CachedReads
 from industryos.entities.models.rate_limit import LIMIT_KEYS, RateLimitSpec, TenantLimits
 
 __all__ = ["RateLimitExceeded", "RateLimiter"]
@@ -74,35 +75,26 @@ class RateLimiter:
         refresh_s: float = 30.0,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self._source = source
         self._clock = clock
-        self._refresh_s = refresh_s
-        self._limits: dict[uuid.UUID, tuple[float, TenantLimits]] = {}
-        self._unlimited: dict[uuid.UUID, float] = {}
-        """tenant → until when its limits are known to be all unset (the hot path's exit)"""
+        self._limits: CachedReads[uuid.UUID, TenantLimits] = CachedReads(
+            source, ttl_s=refresh_s, clock=clock
+        )
         self._buckets: dict[tuple[uuid.UUID, str], _Bucket] = {}
 
     async def limits(self, tenant_id: uuid.UUID) -> TenantLimits:
-        """The tenant's limits, re-read at most every ``refresh_s`` seconds."""
-        now = self._clock()
-        cached = self._limits.get(tenant_id)
-        if cached is not None and cached[0] > now:
-            return cached[1]
-        limits = await self._source(tenant_id)
-        self._limits[tenant_id] = (now + self._refresh_s, limits)
-        if limits.unlimited:
-            self._unlimited[tenant_id] = now + self._refresh_s
-        else:
-            self._unlimited.pop(tenant_id, None)
-        return limits
+        """The tenant's limits, re-read at most every ``refresh_s`` seconds (one read at a
+        time per tenant, whatever the number of messages waiting for it)."""
+        return await self._limits.get(tenant_id)
 
     async def admit(
         self, tenant_id: uuid.UUID, device_id: uuid.UUID, *, telemetry_points: int | None
     ) -> None:
         """Count one uplink message (telemetry when ``telemetry_points`` is set) or refuse it."""
-        if self._unlimited.get(tenant_id, 0.0) > self._clock():
+        limits = self._limits.peek(tenant_id)
+        if limits is None:
+            limits = await self._limits.get(tenant_id)
+        if limits.unlimited:
             return  # nothing to count against
-        limits = await self.limits(tenant_id)
         checks: list[tuple[uuid.UUID, str, int]] = [
             (tenant_id, "transportTenantMsgRateLimit", 1),
             (device_id, "transportDeviceMsgRateLimit", 1),
@@ -129,12 +121,7 @@ class RateLimiter:
 
     def forget_limits(self, tenant_id: uuid.UUID | None) -> None:
         """Re-read the limits of ``tenant_id`` (None: of every tenant) on the next message."""
-        if tenant_id is None:
-            self._limits.clear()
-            self._unlimited.clear()
-        else:
-            self._limits.pop(tenant_id, None)
-            self._unlimited.pop(tenant_id, None)
+        self._limits.forget(tenant_id)
 
     def forget_device(self, device_id: uuid.UUID) -> None:
         """Drop a device's buckets (it disconnected for good or was deleted)."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 
 import pytest
@@ -135,3 +136,27 @@ async def test_an_unlimited_tenant_counts_nothing_until_its_profile_gets_a_limit
     clock.now += 3600  # the cached profile expires: read again, unlimited again
     for _ in range(10):
         await limiter.admit(tenant, device, telemetry_points=3)
+
+
+async def test_a_fleet_of_first_messages_reads_the_limits_once() -> None:
+    """After a restart every device's first message needs the tenant's limits at once."""
+    reads: list[uuid.UUID] = []
+    release = asyncio.Event()
+
+    async def source(tenant_id: uuid.UUID) -> TenantLimits:
+        reads.append(tenant_id)
+        await release.wait()
+        return TenantLimits.from_configuration({"transportTenantMsgRateLimit": "100:60"})
+
+    limiter = RateLimiter(source, clock=Clock())
+    tenant = uuid.uuid4()
+    admits = [
+        asyncio.create_task(limiter.admit(tenant, uuid.uuid4(), telemetry_points=3))
+        for _ in range(100)
+    ]
+    await asyncio.sleep(0.01)
+    release.set()
+    await asyncio.gather(*admits)
+    assert reads == [tenant]
+    with pytest.raises(RateLimitExceeded):  # all hundred were counted
+        await limiter.admit(tenant, uuid.uuid4(), telemetry_points=None)

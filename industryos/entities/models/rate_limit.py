@@ -55,6 +55,11 @@ class TenantLimits:
     """The six limits of one tenant profile (None = unlimited)."""
 
     specs: Mapping[str, RateLimitSpec | None] = field(default_factory=dict)
+    unlimited: bool = field(init=False, compare=False)
+    """No limit is set (a tenant profile's default): every uplink checks this first."""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "unlimited", not any(self.specs.values()))
 
     @classmethod
     def from_configuration(cls, configuration: Mapping[str, Any] | None) -> TenantLimits:
@@ -65,11 +70,6 @@ class TenantLimits:
     def get(self, key: str) -> RateLimitSpec | None:
         """The limit of ``key`` or None."""
         return self.specs.get(key)
-
-    @property
-    def unlimited(self) -> bool:
-        """No limit is set (a tenant profile's default)."""
-        return not any(self.specs.values())
 
     def as_session_limits(self) -> dict[str, str | None]:
         """The ``rateLimits`` object of getSessionLimits (device-api §2.10)."""
