@@ -35,6 +35,7 @@ from industryos.entities.tenant_limits import TenantLimitsService
 from industryos.msg import MsgType
 from industryos.storage import schema
 from industryos.storage.database import Database
+from industryos.storage.in_lists import in_lists
 from industryos.storage.repositories import Repositories
 
 CredentialsListener = Callable[[DeviceCredentials], None]
@@ -302,17 +303,26 @@ class DeviceService:
         )
         return saved
 
-    async def find_credentials(self, credentials_id: str) -> DeviceCredentials | None:
-        """Credentials by their lookup id (the transports' authentication query)."""
+    async def find_by_credentials(
+        self, credentials_ids: Sequence[str]
+    ) -> dict[str, tuple[DeviceCredentials, Device]]:
+        """Credentials and their devices by lookup id, for many ids at once (the transports'
+        authentication query: a fleet reconnects together). Unknown ids are left out."""
+        c, d = schema.device_credentials.c, schema.device.c
+        found: dict[str, tuple[DeviceCredentials, Device]] = {}
         async with self._db.read() as conn:
-            return await self._credentials.find_one(
-                conn, schema.device_credentials.c.credentials_id == credentials_id
-            )
-
-    async def find_device(self, device_id: uuid.UUID) -> Device | None:
-        """A device by id without caller checks (for transports, which act as the device)."""
-        async with self._db.read() as conn:
-            return await self._devices.get(conn, device_id)
+            for ids in in_lists(sorted(set(credentials_ids))):
+                credentials = await self._credentials.find_all(conn, c.credentials_id.in_(ids))
+                device_ids = sorted({x.device_id for x in credentials if x.device_id is not None})
+                devices = {
+                    device.id: device
+                    for device in await self._devices.find_all(conn, d.id.in_(device_ids))
+                }
+                for found_credentials in credentials:
+                    device = devices.get(found_credentials.device_id)
+                    if device is not None and found_credentials.credentials_id is not None:
+                        found[found_credentials.credentials_id] = (found_credentials, device)
+        return found
 
     async def page(
         self,

@@ -128,8 +128,8 @@ async def test_good_rows_import_and_bad_rows_are_reported_by_line(
     assert values[(AttributeScope.SERVER_SCOPE, "site")] == "plant-a"
     latest = await platform.core.telemetry.get_latest(tenant_id, device_id, ["temperature"])
     assert [p.value for p in latest] == [20]
-    identity = await platform.core.devices.find_credentials("tok-1")
-    assert identity is not None and identity.device_id == device_id
+    found = await platform.core.devices.find_by_credentials(["tok-1"])
+    assert found["tok-1"][1].id == device_id
 
 
 async def test_reimport_updates_or_refuses_existing(tenant: accounts.TenantAccounts) -> None:

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
 
 import orjson
@@ -140,18 +139,19 @@ async def test_renamed_or_reassigned_device_is_not_served_stale(env: CoreWithTen
 
 
 class _CountingLookup:
-    """The real device service, counting the credentials queries that reach it."""
+    """The real device service, counting the credentials reads that reach it."""
 
     def __init__(self, devices: CredentialsLookup) -> None:
         self._devices = devices
         self.queries = 0
+        self.asked: list[list[str]] = []
 
-    async def find_credentials(self, credentials_id: str) -> DeviceCredentials | None:
+    async def find_by_credentials(
+        self, credentials_ids: Sequence[str]
+    ) -> dict[str, tuple[DeviceCredentials, Device]]:
         self.queries += 1
-        return await self._devices.find_credentials(credentials_id)
-
-    async def find_device(self, device_id: uuid.UUID) -> Device | None:
-        return await self._devices.find_device(device_id)
+        self.asked.append(list(credentials_ids))
+        return await self._devices.find_by_credentials(credentials_ids)
 
 
 async def test_cache_answers_repeats_and_forgets_on_every_change(env: CoreWithTenant) -> None:
@@ -260,3 +260,52 @@ async def test_client_id_only_login_takes_mqtt_basic_credentials_only(env: CoreW
     )
     outcome = await DeviceAuthenticator(devices).mqtt_connect("cid", None, None)
     assert outcome.failure is AuthFailure.CLIENT_IDENTIFIER_NOT_VALID
+
+
+async def test_a_fleet_reconnecting_is_read_together(env: CoreWithTenant) -> None:
+    """Cache misses of one loop turn: one batched read for all of them (unknown tokens
+    included, and never kept), then every device is answered from the cache."""
+    devices = env.core.devices
+    tokens = [f"FLEET_{i}" for i in range(700)]  # more than one IN list
+    for token in tokens:
+        await devices.save(env.admin, Device(name=token), access_token=token)
+    lookup = _CountingLookup(devices)
+    auth = DeviceAuthenticator(lookup)
+    found = await asyncio.gather(*(auth.by_access_token(t) for t in [*tokens, "NOPE", tokens[0]]))
+    assert [f.device_name if f else None for f in found] == [*tokens, None, tokens[0]]
+    assert lookup.asked == [[*tokens, "NOPE"]]  # a token asked twice is read once
+    assert [await auth.by_access_token(t) for t in tokens] == found[:-2]
+    assert await auth.by_access_token("NOPE") is None
+    assert lookup.asked[1:] == [["NOPE"]]
+
+
+async def test_a_read_overlapping_a_change_is_not_kept(env: CoreWithTenant) -> None:
+    """Credentials changed while their read was under way: that read answers its caller
+    but is not kept, so a revoked token cannot live on in the cache."""
+    devices = env.core.devices
+    device = await devices.save(env.admin, Device(name="racing"), access_token="RACE_1")
+    assert device.id is not None
+    lookup = _CountingLookup(devices)
+    auth = DeviceAuthenticator(lookup)
+    devices.on_credentials_changed(auth.invalidate)
+    held, started = asyncio.Event(), asyncio.Event()
+    read = lookup.find_by_credentials
+
+    async def held_read(ids: Sequence[str]) -> dict[str, tuple[DeviceCredentials, Device]]:
+        found = await read(ids)
+        started.set()
+        await held.wait()  # the change lands after the read saw the old row
+        return found
+
+    lookup.find_by_credentials = held_read  # type: ignore[method-assign]
+    reading = asyncio.create_task(auth.by_access_token("RACE_1"))
+    await started.wait()
+    credentials = await devices.get_credentials(env.admin, device.id)
+    await devices.update_credentials(
+        env.admin, credentials.model_copy(update={"credentials_id": "RACE_2"})
+    )
+    held.set()
+    assert (await reading) is not None  # the caller that raced the change
+    assert await auth.by_access_token("RACE_1") is None  # read again, not from the cache
+    assert lookup.queries == 2
+    assert (await auth.by_access_token("RACE_2")) is not None

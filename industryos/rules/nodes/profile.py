@@ -36,10 +36,10 @@ from industryos.alarms.rules.evaluator import AlarmEvent, DeviceRules
 from industryos.alarms.rules.loader import AlarmRuleServices
 from industryos.alarms.rules.state_store import StoredState
 from industryos.alarms.service import alarm_msg
+from industryos.batch_loads import BatchLoads
 from industryos.entities.errors import EntityError
 from industryos.entities.ids import EntityType, now_ms
 from industryos.msg import Msg, MsgType
-from industryos.rules.batch_loads import BatchLoads
 from industryos.rules.errors import NotAvailable
 from industryos.rules.labels import Label
 from industryos.rules.nodes.base import (

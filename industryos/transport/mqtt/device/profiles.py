@@ -11,12 +11,12 @@ updated.
 
 from __future__ import annotations
 
-import time
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
+from industryos.cached_reads import CachedReads
 from industryos.entities.models.device_profile import DeviceProfile
 from industryos.transport.mqtt.device.topics import V1_ATTRIBUTES, V1_TELEMETRY
 
@@ -65,24 +65,22 @@ def _custom(value: Any, default: str) -> str | None:
 
 
 class ProfileCache:
-    """Profile id → :class:`MqttProfile`, loaded through ``loader`` and kept ``ttl`` s."""
+    """Profile id → :class:`MqttProfile`, loaded through ``loader`` and kept ``ttl`` s (one
+    load per profile in flight: a fleet of one profile connecting at once reads it once)."""
 
     def __init__(self, loader: ProfileLoader, ttl: float = 30.0) -> None:
         self._loader = loader
-        self._ttl = ttl
-        self._entries: dict[uuid.UUID, tuple[float, MqttProfile]] = {}
+        self._reads: CachedReads[uuid.UUID, MqttProfile] = CachedReads(self._load, ttl_s=ttl)
 
     async def get(self, profile_id: uuid.UUID) -> MqttProfile:
         """The MQTT settings of a profile (the defaults when it is gone)."""
-        now = time.monotonic()
-        cached = self._entries.get(profile_id)
-        if cached is not None and cached[0] > now:
-            return cached[1]
+        kept = self._reads.peek(profile_id)
+        return kept if kept is not None else await self._reads.get(profile_id)
+
+    async def _load(self, profile_id: uuid.UUID) -> MqttProfile:
         profile = await self._loader(profile_id)
-        settings = DEFAULT_PROFILE if profile is None else MqttProfile.from_profile(profile)
-        self._entries[profile_id] = (now + self._ttl, settings)
-        return settings
+        return DEFAULT_PROFILE if profile is None else MqttProfile.from_profile(profile)
 
     def invalidate(self, profile_id: uuid.UUID) -> None:
         """Forget a profile (it changed)."""
-        self._entries.pop(profile_id, None)
+        self._reads.forget(profile_id)

@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from industryos.rules.batch_loads import BatchLoads
+from industryos.batch_loads import BatchLoads
 
 
 class Source:

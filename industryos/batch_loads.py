@@ -1,11 +1,12 @@
 """Per-key loads asked for in the same event-loop turn, done as one batched load.
 
-A rule node that keeps per-device state loads a device's state on its first message. After
-a restart a whole fleet's first messages arrive together: the engine starts up to
-``max_in_flight`` of them at once, and one load each (several statements, several loop
-hops apiece) kept the loop busy for milliseconds per device. :class:`BatchLoads` gathers
-every key asked for until the loop's next turn and hands them to one ``load_many`` call
-per group (a tenant), which reads them with a few ``IN (…)`` statements.
+A fleet's devices all come back at once after a restart: their connections authenticate
+together and their first messages reach the rule engine together, and each of them misses
+the caches that later messages hit (credentials, a device's alarm-rule state). One load
+each (several statements and loop hops apiece) kept the loop busy for milliseconds per
+device. :class:`BatchLoads` gathers every key asked for until the loop's next turn and
+hands them to one ``load_many`` call per group (a tenant, say), which reads them with a
+few ``IN (…)`` statements (``storage/in_lists.py``).
 
 A key that is already being loaded is not loaded twice: its callers share the result. A
 caller that is cancelled does not cancel the load (others may wait for it). A failed load
