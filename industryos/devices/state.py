@@ -330,19 +330,13 @@ class DeviceStateTracker:
         if self._sink is None or not self._pending:
             return 0
         pending, self._pending = self._pending, []
+        await self._learn({event.device_id for event in pending})
         msgs: list[Msg] = []
         touched: set[uuid.UUID] = set()
         for event in pending:
             state = self._states.get(event.device_id)
-            if state is None:
+            if state is None or state.info is None:
                 continue
-            if state.info is None:
-                info = await self._sink.directory.device_info(state.tenant_id, event.device_id)
-                if info is None:  # not a device (deleted meanwhile): forget it
-                    self._states.pop(event.device_id, None)
-                    continue
-                self._adopt(state, info)
-            assert state.info is not None
             data = state.to_json(
                 self._default_ms, with_active=event.type is not MsgType.CONNECT_EVENT
             )
@@ -354,6 +348,28 @@ class DeviceStateTracker:
             await self._sink.queue.append_many(self._sink.topic, msgs)
         await self._save([d for d in touched if d in self._states])
         return len(msgs)
+
+    async def _learn(self, device_ids: set[uuid.UUID]) -> None:
+        """Read what the events' devices are, all unknown ones in one go; a device that is
+        gone (deleted meanwhile) is forgotten."""
+        assert self._sink is not None
+        unknown = [
+            (state.tenant_id, device_id)
+            for device_id in device_ids
+            if (state := self._states.get(device_id)) is not None and state.info is None
+        ]
+        if not unknown:
+            return
+        infos = await self._sink.directory.device_infos(unknown)
+        for _, device_id in unknown:
+            state = self._states.get(device_id)
+            info = infos.get(device_id)
+            if state is None or state.info is not None:
+                continue
+            if info is None:
+                self._states.pop(device_id, None)
+            else:
+                self._adopt(state, info)
 
     def _adopt(self, state: DeviceState, info: DeviceInfo) -> None:
         """First sight of a device in this process: take what storage remembers of it."""

@@ -10,7 +10,7 @@ engine's queue.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -21,6 +21,7 @@ from industryos.entities.ids import NULL_UUID, EntityType
 from industryos.msg import EntityRef, Msg, MsgType
 from industryos.storage import schema
 from industryos.storage.database import Database
+from industryos.storage.in_lists import in_lists
 from industryos.telemetry.kv import AttributeKvEntry, AttributeScope
 
 __all__ = [
@@ -79,10 +80,13 @@ class DeviceInfo:
 
 
 class DeviceDirectory(Protocol):
-    """Where the tracker learns what a device is (one read per device and process)."""
+    """Where the tracker learns what devices are (one read per device and process)."""
 
-    async def device_info(self, tenant_id: uuid.UUID, device_id: uuid.UUID) -> DeviceInfo | None:
-        """The device of ``tenant_id`` (None if there is no such device)."""
+    async def device_infos(
+        self, devices: Sequence[tuple[uuid.UUID, uuid.UUID]]
+    ) -> dict[uuid.UUID, DeviceInfo]:
+        """``(tenant, device)`` pairs → info by device id (pairs that are no device of
+        that tenant are left out)."""
         ...
 
 
@@ -117,52 +121,54 @@ def _stored(entries: list[AttributeKvEntry]) -> tuple[StoredState, int]:
 class AttributeReader(Protocol):
     """What the directory needs from the telemetry service."""
 
-    async def get_attributes(
-        self,
-        tenant_id: uuid.UUID,
-        entity_id: uuid.UUID,
-        scope: AttributeScope | None = None,
-        keys: Iterable[str] | None = None,
-    ) -> dict[AttributeScope, list[AttributeKvEntry]]:
-        """Attributes of an entity by scope."""
+    async def get_attributes_many(
+        self, tenant_id: uuid.UUID, entity_ids: Sequence[uuid.UUID], scope: AttributeScope
+    ) -> dict[uuid.UUID, list[AttributeKvEntry]]:
+        """Attributes of one scope for many entities."""
         ...
 
 
 class StateDirectory:
-    """Reads devices and their SERVER_SCOPE state attributes from storage."""
+    """Reads devices and their SERVER_SCOPE state attributes from storage, many at once: a
+    fleet reconnecting after a restart needs all of them together."""
 
     def __init__(self, db: Database, attributes: AttributeReader) -> None:
         self._db = db
         self._attributes = attributes
 
-    async def device_info(self, tenant_id: uuid.UUID, device_id: uuid.UUID) -> DeviceInfo | None:
-        """One device row and its server attributes."""
+    async def device_infos(
+        self, devices: Sequence[tuple[uuid.UUID, uuid.UUID]]
+    ) -> dict[uuid.UUID, DeviceInfo]:
+        """Device rows and their server attributes, a few statements per ``IN`` list."""
+        wanted = dict((device_id, tenant_id) for tenant_id, device_id in devices)
         d = schema.device
+        rows: list[sa.RowMapping] = []
         async with self._db.read() as conn:
-            row = (
-                (
-                    await conn.execute(
-                        sa.select(d.c.name, d.c.type, d.c.label, d.c.customer_id).where(
-                            d.c.id == device_id, d.c.tenant_id == tenant_id
-                        )
-                    )
-                )
-                .mappings()
-                .first()
-            )
-        if row is None:
-            return None
+            for chunk in in_lists(sorted(wanted)):
+                query = sa.select(
+                    d.c.id, d.c.tenant_id, d.c.name, d.c.type, d.c.label, d.c.customer_id
+                ).where(d.c.id.in_(chunk))
+                rows += (await conn.execute(query)).mappings().all()
+        rows = [row for row in rows if wanted[row["id"]] == row["tenant_id"]]
         server = AttributeScope.SERVER_SCOPE
-        found = await self._attributes.get_attributes(tenant_id, device_id, server)
-        stored, timeout = _stored(found.get(server, []))
-        return DeviceInfo(
-            name=row["name"],
-            type=row["type"] or "default",
-            label=row["label"],
-            customer_id=row["customer_id"] or NULL_UUID,
-            inactivity_timeout_ms=timeout,
-            stored=stored,
-        )
+        attributes: dict[uuid.UUID, list[AttributeKvEntry]] = {}
+        by_tenant: dict[uuid.UUID, list[uuid.UUID]] = {}
+        for row in rows:
+            by_tenant.setdefault(row["tenant_id"], []).append(row["id"])
+        for tenant_id, ids in by_tenant.items():
+            attributes.update(await self._attributes.get_attributes_many(tenant_id, ids, server))
+        found: dict[uuid.UUID, DeviceInfo] = {}
+        for row in rows:
+            stored, timeout = _stored(attributes.get(row["id"], []))
+            found[row["id"]] = DeviceInfo(
+                name=row["name"],
+                type=row["type"] or "default",
+                label=row["label"],
+                customer_id=row["customer_id"] or NULL_UUID,
+                inactivity_timeout_ms=timeout,
+                stored=stored,
+            )
+        return found
 
 
 def event_msg(

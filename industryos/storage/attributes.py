@@ -27,6 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from industryos.entities.ids import now_ms
 from industryos.storage.engine import connect_sqlite, is_sqlite, sqlite_file
+from industryos.storage.in_lists import in_lists
 from industryos.storage.multirow import MultiRowStatement, run_in_transaction
 from industryos.storage.schema import attribute_kv
 from industryos.storage.timeseries.columns import ROW_BUILDERS, decode, json_text_param
@@ -201,6 +202,33 @@ class AttributeRepository:
         found: dict[AttributeScope, list[AttributeKvEntry]] = {}
         for row in rows:
             found.setdefault(AttributeScope(row[0]), []).append(_entry(names[row[1]], row[2:]))
+        for entries in found.values():
+            entries.sort(key=lambda entry: entry.key)
+        return found
+
+    async def find_many(
+        self, entity_ids: Sequence[uuid.UUID], scope: AttributeScope
+    ) -> dict[uuid.UUID, list[AttributeKvEntry]]:
+        """Attributes of one scope for many entities, by entity (entities without any are
+        left out; entries ordered by key), one statement per ``IN (…)`` list."""
+        rows: list[Any] = []
+        async with self._engine.connect() as conn:
+            for chunk in in_lists(entity_ids):
+                statement = sa.select(
+                    _a.entity_id,
+                    _a.attribute_key,
+                    _a.bool_v,
+                    _a.str_v,
+                    _a.long_v,
+                    _a.dbl_v,
+                    sa.cast(_a.json_v, sa.Text),
+                    _a.last_update_ts,
+                ).where(_a.entity_id.in_(chunk), _a.attribute_type == scope.value)
+                rows += (await conn.execute(statement)).all()
+        names = await self._keys.names(row[1] for row in rows)
+        found: dict[uuid.UUID, list[AttributeKvEntry]] = {}
+        for row in rows:
+            found.setdefault(row[0], []).append(_entry(names[row[1]], row[2:]))
         for entries in found.values():
             entries.sort(key=lambda entry: entry.key)
         return found

@@ -117,6 +117,11 @@ class AttributeStore(Protocol):
     ) -> dict[AttributeScope, list[AttributeKvEntry]]:
         """Attributes per scope."""
 
+    async def find_many(
+        self, entity_ids: Sequence[uuid.UUID], scope: AttributeScope
+    ) -> dict[uuid.UUID, list[AttributeKvEntry]]:
+        """Attributes of one scope for many entities."""
+
     async def keys(self, entity_id: uuid.UUID, scope: AttributeScope | None = None) -> list[str]:
         """Attribute keys."""
 

@@ -168,6 +168,12 @@ class TelemetryService:
         """Attributes per scope (all scopes if None), all keys or only ``keys``."""
         return await self._attributes.find(entity_id, scope, keys)
 
+    async def get_attributes_many(
+        self, tenant_id: uuid.UUID, entity_ids: Sequence[uuid.UUID], scope: AttributeScope
+    ) -> dict[uuid.UUID, list[AttributeKvEntry]]:
+        """Attributes of one scope for many entities (one read, not one each)."""
+        return await self._attributes.find_many(entity_ids, scope)
+
     async def get_attribute_keys(
         self, tenant_id: uuid.UUID, entity_id: uuid.UUID, scope: AttributeScope | None = None
     ) -> list[str]:

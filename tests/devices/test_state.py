@@ -230,3 +230,44 @@ async def test_unknown_device_is_forgotten(env: Env) -> None:
     assert tracker.state(stranger) is None
     assert await env.events() == []
     await tracker.stop()
+
+
+async def test_a_fleet_reconnecting_is_read_in_one_go(env: Env) -> None:
+    """Events of devices the tracker has not seen yet: what they are is read for all of
+    them together (not two reads per device in a row), a device of another tenant or a
+    deleted one is left out, and each event carries its own device's facts."""
+    core = env.base.core
+    devices = [await env.device(f"fleet-{i}") for i in range(5)]
+    await core.telemetry.save_attributes(
+        env.tenant, devices[0], SERVER, [KvEntry("inactivityTimeout", 5000, DataType.LONG)]
+    )
+    tracker = env.tracker(flush_interval=3600)
+    assert tracker._sink is not None
+    directory = tracker._sink.directory
+    asked: list[int] = []
+    read = directory.device_infos
+
+    async def counted(pairs: Sequence[tuple[uuid.UUID, uuid.UUID]]) -> Any:
+        asked.append(len(pairs))
+        return await read(pairs)
+
+    directory.device_infos = counted  # type: ignore[method-assign]
+    stranger = uuid.uuid4()
+    for device in devices:
+        tracker.connected(device, env.tenant)
+    tracker.connected(stranger, env.tenant)  # no such device: its events are dropped
+    assert await tracker.publish_events() == 10  # CONNECT and ACTIVITY of each device
+    assert asked == [6]
+    events = await env.events()
+    assert sorted(m.metadata["deviceName"] for m in events) == sorted(
+        [f"fleet-{i}" for i in range(5)] * 2
+    )
+    timeouts = {
+        m.metadata["deviceName"]: orjson.loads(m.data).get("inactivityTimeout")
+        for m in events
+        if m.type == "ACTIVITY_EVENT"
+    }
+    assert timeouts["fleet-0"] == 5000 and timeouts["fleet-1"] != 5000
+    other_tenant = await read([(uuid.uuid4(), devices[1]), (env.tenant, devices[2])])
+    assert set(other_tenant) == {devices[2]}  # a device is only found in its own tenant
+    await tracker.stop()

@@ -181,3 +181,23 @@ async def test_a_fleet_of_attributes_in_one_save(
             )
         ).one()
     assert tuple(versions) == (2, 1200 * len(keys))
+
+
+async def test_one_scope_of_many_entities(repo: AttributeRepository) -> None:
+    """``find_many`` gives each entity what ``find`` gives it for that scope (more entities
+    than one ``IN`` list); entities without attributes of the scope are left out."""
+    entities = [uuid.uuid4() for _ in range(700)]
+    writes = [
+        (e, SERVER, [kv_entry("b", n), kv_entry("a", n % 2 == 0)]) for n, e in enumerate(entities)
+    ]
+    writes.append((entities[0], AttributeScope.SHARED_SCOPE, [kv_entry("shared", 1)]))
+    await repo.save_many(writes, ts=10)
+    client_only = uuid.uuid4()
+    await repo.save(client_only, AttributeScope.CLIENT_SCOPE, [kv_entry("c", 1)])
+    found = await repo.find_many([*entities, client_only, uuid.uuid4()], SERVER)
+    assert set(found) == set(entities)
+    for entity in entities[:50]:
+        assert found[entity] == (await repo.find(entity, SERVER))[SERVER]
+    assert [e.key for e in found[entities[1]]] == ["a", "b"]
+    assert found[entities[1]][1].value == 1
+    assert await repo.find_many([], SERVER) == {}
