@@ -6,7 +6,9 @@ the caches that later messages hit (credentials, a device's alarm-rule state). O
 each (several statements and loop hops apiece) kept the loop busy for milliseconds per
 device. :class:`BatchLoads` gathers every key asked for until the loop's next turn and
 hands them to one ``load_many`` call per group (a tenant, say), which reads them with a
-few ``IN (…)`` statements (``storage/in_lists.py``).
+few ``IN (…)`` statements (``storage/in_lists.py``). A group has one load in flight: keys
+asked for while it runs wait and go together in the next one, so batches grow with the
+load (devices connecting a few per loop turn still share reads) and cost no wait when idle.
 
 A key that is already being loaded is not loaded twice: its callers share the result. A
 caller that is cancelled does not cancel the load (others may wait for it). A failed load
@@ -17,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable, Hashable
+from functools import partial
 from typing import Generic, TypeVar
 
 __all__ = ["BatchLoads"]
@@ -35,8 +38,9 @@ class BatchLoads(Generic[G, K, V]):
         self._load_many = load_many
         self._loading: dict[tuple[G, K], asyncio.Future[V | None]] = {}
         self._asked: dict[G, list[K]] = {}
-        """Keys asked for since the last flush, by group, in the order asked."""
-        self._tasks: set[asyncio.Task[None]] = set()
+        """Keys asked for and not loading yet, by group, in the order asked."""
+        self._running: dict[G, asyncio.Task[None]] = {}
+        """The one load in flight per group: what is asked meanwhile waits for the next."""
 
     async def get(self, group: G, key: K) -> V | None:
         """The loaded value of ``key`` (None when ``load_many`` did not return it)."""
@@ -44,17 +48,23 @@ class BatchLoads(Generic[G, K, V]):
         if future is None:
             loop = asyncio.get_running_loop()
             future = self._loading[(group, key)] = loop.create_future()
-            if not self._asked:
-                loop.call_soon(self._flush)
-            self._asked.setdefault(group, []).append(key)
+            asked = self._asked.setdefault(group, [])
+            asked.append(key)
+            if len(asked) == 1 and group not in self._running:
+                loop.call_soon(self._flush, group)
         return await asyncio.shield(future)
 
-    def _flush(self) -> None:
-        asked, self._asked = self._asked, {}
-        for group, keys in asked.items():
+    def _flush(self, group: G) -> None:
+        keys = self._asked.pop(group, None)
+        if keys:
             task = asyncio.get_running_loop().create_task(self._load(group, keys))
-            self._tasks.add(task)
-            task.add_done_callback(self._tasks.discard)
+            self._running[group] = task
+            task.add_done_callback(partial(self._landed, group))
+
+    def _landed(self, group: G, _: asyncio.Task[None]) -> None:
+        """A group's load ended: load what was asked for meanwhile, as one batch."""
+        del self._running[group]
+        self._flush(group)
 
     async def _load(self, group: G, keys: list[K]) -> None:
         futures = [self._loading[(group, key)] for key in keys]
@@ -77,6 +87,7 @@ class BatchLoads(Generic[G, K, V]):
                 del self._loading[(group, key)]
 
     async def close(self) -> None:
-        """Wait for the loads in flight (their callers are still waiting for them)."""
-        if self._tasks:
-            await asyncio.gather(*self._tasks, return_exceptions=True)
+        """Wait for the loads in flight and those queued behind them (their callers are
+        still waiting for them)."""
+        while self._running:
+            await asyncio.gather(*self._running.values(), return_exceptions=True)

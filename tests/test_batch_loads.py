@@ -76,3 +76,30 @@ async def test_a_cancelled_caller_does_not_cancel_the_load() -> None:
     assert await staying == "a:1"
     await loads.close()
     assert source.calls == [("a", [1])]
+
+
+async def test_keys_asked_while_a_load_runs_go_together_in_the_next() -> None:
+    """One load in flight per group: what arrives a few keys per turn meanwhile (devices
+    connecting one by one under load) waits and is read as one batch."""
+    source = Source()
+    source.release.clear()
+    loads: BatchLoads[str, int, str] = BatchLoads(source.load_many)
+    first = asyncio.create_task(loads.get("a", 1))
+    await asyncio.sleep(0.01)  # its load runs and waits
+    later = []
+    for key in (2, 3, 4):
+        later.append(asyncio.create_task(loads.get("a", key)))
+        await asyncio.sleep(0)  # one per loop turn
+    other = asyncio.create_task(loads.get("b", 1))  # another group does not wait
+    await asyncio.sleep(0.01)
+    assert source.calls == [("a", [1]), ("b", [1])]
+    source.release.set()
+    assert [await first, *[await t for t in later], await other] == [
+        "a:1",
+        "a:2",
+        "a:3",
+        "a:4",
+        "b:1",
+    ]
+    assert source.calls == [("a", [1]), ("b", [1]), ("a", [2, 3, 4])]
+    await loads.close()

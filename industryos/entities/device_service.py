@@ -314,6 +314,8 @@ class DeviceService:
             for ids in in_lists(sorted(set(credentials_ids))):
                 credentials = await self._credentials.find_all(conn, c.credentials_id.in_(ids))
                 device_ids = sorted({x.device_id for x in credentials if x.device_id is not None})
+                if not device_ids:
+                    continue
                 devices = {
                     device.id: device
                     for device in await self._devices.find_all(conn, d.id.in_(device_ids))
