@@ -45,6 +45,15 @@ from industryos.telemetry.kv import (
 __all__ = ["AttributeRepository"]
 
 _a = attribute_kv.c
+_VALUE_COLUMNS = (
+    _a.bool_v,
+    _a.str_v,
+    _a.long_v,
+    _a.dbl_v,
+    sa.cast(_a.json_v, sa.Text),  # read as text: values stay the JSON text they were written
+    _a.last_update_ts,
+)
+"""What a read returns of each attribute after its key: :func:`_entry` takes these."""
 _VALUES = ("bool_v", "str_v", "long_v", "dbl_v", "json_v")
 
 
@@ -179,16 +188,9 @@ class AttributeRepository:
 
         Scopes without attributes are left out; entries are ordered by key.
         """
-        statement = sa.select(
-            _a.attribute_type,
-            _a.attribute_key,
-            _a.bool_v,
-            _a.str_v,
-            _a.long_v,
-            _a.dbl_v,
-            sa.cast(_a.json_v, sa.Text),
-            _a.last_update_ts,
-        ).where(_a.entity_id == entity_id)
+        statement = sa.select(_a.attribute_type, _a.attribute_key, *_VALUE_COLUMNS).where(
+            _a.entity_id == entity_id
+        )
         if scope is not None:
             statement = statement.where(_a.attribute_type == scope.value)
         if keys is not None:
@@ -214,16 +216,9 @@ class AttributeRepository:
         rows: list[Any] = []
         async with self._engine.connect() as conn:
             for chunk in in_lists(entity_ids):
-                statement = sa.select(
-                    _a.entity_id,
-                    _a.attribute_key,
-                    _a.bool_v,
-                    _a.str_v,
-                    _a.long_v,
-                    _a.dbl_v,
-                    sa.cast(_a.json_v, sa.Text),
-                    _a.last_update_ts,
-                ).where(_a.entity_id.in_(chunk), _a.attribute_type == scope.value)
+                statement = sa.select(_a.entity_id, _a.attribute_key, *_VALUE_COLUMNS).where(
+                    _a.entity_id.in_(chunk), _a.attribute_type == scope.value
+                )
                 rows += (await conn.execute(statement)).all()
         names = await self._keys.names(row[1] for row in rows)
         found: dict[uuid.UUID, list[AttributeKvEntry]] = {}
