@@ -17,6 +17,7 @@ code the contract prescribes for each failure, so the MQTT adapter needs no rule
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import uuid
 from collections import OrderedDict
@@ -180,13 +181,22 @@ class DeviceAuthenticator:
             ):
                 return AuthOutcome(found.identity)
             return AuthOutcome(None, AuthFailure.CLIENT_IDENTIFIER_NOT_VALID)
+        token_asked = False
         if client_id:
-            found = await self._find(mqtt_basic_credentials_id(client_id, username))
-            if found is not None and found.credentials_type is CredentialsType.MQTT_BASIC:
-                if await _basic_matches(found, client_id, username, password):
-                    return AuthOutcome(found.identity)
+            basic_id = mqtt_basic_credentials_id(client_id, username)
+            if basic_id in self._cache:
+                basic = await self._find(basic_id)
+            else:
+                # unknown ids are never cached, and token devices send a client id too: ask
+                # for both candidates in the same read rather than one after the other
+                basic, found = await asyncio.gather(self._find(basic_id), self._find(username))
+                token_asked = True
+            if basic is not None and basic.credentials_type is CredentialsType.MQTT_BASIC:
+                if await _basic_matches(basic, client_id, username, password):
+                    return AuthOutcome(basic.identity)
                 return AuthOutcome(None, AuthFailure.BAD_USERNAME_OR_PASSWORD)
-        found = await self._find(username)
+        if not token_asked:
+            found = await self._find(username)
         if found is not None:
             if found.credentials_type is CredentialsType.ACCESS_TOKEN:
                 return AuthOutcome(found.identity)

@@ -309,3 +309,26 @@ async def test_a_read_overlapping_a_change_is_not_kept(env: CoreWithTenant) -> N
     assert await auth.by_access_token("RACE_1") is None  # read again, not from the cache
     assert lookup.queries == 2
     assert (await auth.by_access_token("RACE_2")) is not None
+
+
+async def test_a_token_device_with_a_client_id_costs_one_read(env: CoreWithTenant) -> None:
+    """The MQTT-basic id that a client id and token make (unknown, never cached) and the
+    token itself are asked for in the same read; the basic one still wins when it exists."""
+    devices = env.core.devices
+    await devices.save(env.admin, Device(name="tb-client"), access_token="WITH_CLIENT_ID")
+    lookup = _CountingLookup(devices)
+    auth = DeviceAuthenticator(lookup)
+    outcome = await auth.mqtt_connect("client-7", "WITH_CLIENT_ID", None)
+    assert outcome.identity is not None and outcome.identity.device_name == "tb-client"
+    basic_id = mqtt_basic_credentials_id("client-7", "WITH_CLIENT_ID")
+    assert lookup.asked == [[basic_id, "WITH_CLIENT_ID"]]
+    await auth.mqtt_connect("client-7", "WITH_CLIENT_ID", None)  # token cached, basic id not
+    assert lookup.asked[1:] == [[basic_id]]
+
+
+async def test_an_unknown_token_with_a_client_id_is_read_once(env: CoreWithTenant) -> None:
+    lookup = _CountingLookup(env.core.devices)
+    auth = DeviceAuthenticator(lookup)
+    refused = await auth.mqtt_connect("client-8", "NO_SUCH_TOKEN", None)
+    assert refused.failure is AuthFailure.BAD_USERNAME_OR_PASSWORD
+    assert lookup.queries == 1
