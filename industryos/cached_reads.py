@@ -40,6 +40,8 @@ class CachedReads(Generic[K, V]):
         self._clock = clock
         self._values: dict[K, tuple[float, V]] = {}
         self._reads: dict[K, asyncio.Task[V]] = {}
+        self._tasks: set[asyncio.Task[V]] = set()
+        """Every read still running, forgotten ones too (``close`` waits for them)."""
 
     def peek(self, key: K) -> V | None:
         """The kept value if it is still fresh, without reading (None otherwise)."""
@@ -57,6 +59,8 @@ class CachedReads(Generic[K, V]):
         if task is None:
             task = asyncio.get_running_loop().create_task(self._read_and_keep(key))
             self._reads[key] = task
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
             task.add_done_callback(_retrieve)
         return await asyncio.shield(task)
 
@@ -68,6 +72,12 @@ class CachedReads(Generic[K, V]):
         else:
             self._values.pop(key, None)
             self._reads.pop(key, None)
+
+    async def close(self) -> None:
+        """Wait for the reads still running: one must not outlive its owner's storage (a
+        read cut off when the loop closes leaves its database connection unclosed)."""
+        while self._tasks:
+            await asyncio.gather(*self._tasks, return_exceptions=True)
 
     async def _read_and_keep(self, key: K) -> V:
         this = asyncio.current_task()

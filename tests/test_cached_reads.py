@@ -110,3 +110,20 @@ async def test_forgetting_every_key() -> None:
     assert cache.peek("a") is None and cache.peek("b") is None
     await asyncio.gather(cache.get("a"), cache.get("b"))
     assert sorted(source.reads) == ["a", "a", "b", "b"]
+
+
+async def test_close_waits_for_the_reads_still_running() -> None:
+    """Forgotten ones too: a read cut off when the loop closes would leave its database
+    connection unclosed."""
+    source = Source()
+    source.release.clear()
+    cache: CachedReads[str, int] = CachedReads(source.read)
+    caller = asyncio.create_task(cache.get("a"))
+    await asyncio.sleep(0.01)
+    cache.forget("a")
+    closing = asyncio.create_task(cache.close())
+    await asyncio.sleep(0.01)
+    assert not closing.done()
+    source.release.set()
+    await closing
+    assert await caller == 1

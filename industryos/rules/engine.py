@@ -134,6 +134,8 @@ class RuleEngine:
         for runner in self.runners:
             await runner.stop()
         self.runners.clear()
+        await self._roots.close()
+        await self._profiles.close()
         for chain in list(self._compiled.values()):
             await chain.destroy()
         self._compiled.clear()

@@ -118,6 +118,10 @@ class DeviceAuthenticator:
         """Device id → its cached credentials ids (a tuple: usually one, and far smaller than
         a set)."""
 
+    async def close(self) -> None:
+        """Wait for credentials reads still running (the transports stopped)."""
+        await self._loads.close()
+
     def invalidate(self, credentials: DeviceCredentials) -> None:
         """Forget cached credentials (they changed, or their device is gone)."""
         self._changes += 1

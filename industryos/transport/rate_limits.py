@@ -119,6 +119,10 @@ class RateLimiter:
         for bucket, amount in admitted:
             bucket.take(amount)
 
+    async def close(self) -> None:
+        """Wait for limit reads still running."""
+        await self._limits.close()
+
     def forget_limits(self, tenant_id: uuid.UUID | None) -> None:
         """Re-read the limits of ``tenant_id`` (None: of every tenant) on the next message."""
         self._limits.forget(tenant_id)

@@ -12,7 +12,7 @@ import logging
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from industryos.devices.claims import DeviceClaims
 from industryos.devices.provisioning import Provisioner
@@ -67,11 +67,19 @@ def tenant_limits_source(core: Core) -> Callable[[uuid.UUID], Awaitable[TenantLi
     return limits
 
 
+class Closable(Protocol):
+    """Something whose background reads ``close`` waits for."""
+
+    async def close(self) -> None: ...
+
+
 @dataclass(slots=True)
 class DeviceTransports:
     """Shared device services plus the MQTT and CoAP listeners and the HTTP device API."""
 
     auth: DeviceAuthenticator
+    reads: tuple[Closable, ...]
+    """Caches whose reads may still run when the transports stop (``stop`` waits for them)."""
     sessions: SessionRegistry
     state: DeviceStateTracker
     server_rpc: ServerRpc
@@ -154,11 +162,12 @@ class DeviceTransports:
         gateway = GatewayHandler(api, ChildDirectory(core.devices, core.relations), gateways)
         notices = GatewayNotices(gateways, server_rpc)
         core.devices.on_device_changed(notices.device_changed)
+        profiles = ProfileCache(load_profile)
         app = MqttDeviceApplication(
             auth,
             api,
             sessions,
-            ProfileCache(load_profile),
+            profiles,
             SessionLimits(config.max_payload_size, config.receive_maximum),
             gateway=gateway,
         )
@@ -173,6 +182,7 @@ class DeviceTransports:
         mqtt_provisioning = ProvisioningMqttApplication(app, provisioner)
         return cls(
             auth=auth,
+            reads=(auth, limiter, profiles),
             sessions=sessions,
             state=state,
             server_rpc=server_rpc,
@@ -219,3 +229,5 @@ class DeviceTransports:
         await self.gateway_notices.close()
         await self.sessions.close()
         await self.state.stop()
+        for reads in self.reads:
+            await reads.close()

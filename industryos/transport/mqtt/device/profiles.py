@@ -81,6 +81,10 @@ class ProfileCache:
         profile = await self._loader(profile_id)
         return DEFAULT_PROFILE if profile is None else MqttProfile.from_profile(profile)
 
+    async def close(self) -> None:
+        """Wait for profile reads still running."""
+        await self._reads.close()
+
     def invalidate(self, profile_id: uuid.UUID) -> None:
         """Forget a profile (it changed)."""
         self._reads.forget(profile_id)
