@@ -237,7 +237,7 @@ class DeviceProfileNode(RuleNode):
         update = UPDATES.get(msg.type)
         if update is None:
             return []
-        rules = await self._rules(services, msg)
+        rules = await self._rules(msg)
         if rules is None or not rules.definitions:
             return []
         try:
@@ -250,7 +250,7 @@ class DeviceProfileNode(RuleNode):
         await self._store(services, [rules])
         return [self._emit(event, msg.metadata) for event in events]
 
-    async def _rules(self, services: AlarmRuleServices, msg: Msg) -> DeviceRules | None:
+    async def _rules(self, msg: Msg) -> DeviceRules | None:
         rules = self._devices.get(msg.originator.id)
         if rules is None:
             rules = await self._loads.get(msg.tenant_id, msg.originator.id)
