@@ -353,7 +353,15 @@ class Node:
         await self.rpc.start()
         await self.devices.start()
         self._ready = True
-        log.info("node ready (HTTP port %d)", self.http_port)
+        # one line naming every listener: a supervisor (or a test) that let the node bind
+        # port 0 learns the ports here
+        log.info(
+            "node ready (HTTP port %d, MQTT port %s, MQTT TLS port %s, CoAP port %s)",
+            self.http_port,
+            self.devices.mqtt.port,
+            self.devices.mqtt.tls_port,
+            self.devices.coap.port,
+        )
 
     def build_app(
         self,

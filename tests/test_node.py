@@ -2,12 +2,7 @@
 
 from __future__ import annotations
 
-import os
 import signal
-import socket
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import httpx
@@ -18,6 +13,7 @@ from industryos.config import load_settings
 from industryos.demo import CUSTOMER_USER_EMAIL, DEMO_DEVICES, SYSADMIN_EMAIL, TENANT_ADMIN_EMAIL
 from industryos.node import Node
 from tests.api.conftest import TEST_SECRET
+from tests.support.node_process import start_node_process
 
 
 async def _login(client: httpx.AsyncClient, email: str, password: str) -> dict[str, str]:
@@ -82,49 +78,18 @@ async def test_openapi_and_swagger_are_served(tmp_path: Path) -> None:
         assert len(script.content) > 100_000
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.mark.timeout(60)
 def test_cli_run_serves_and_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
-    port = _free_port()
-    env = {
-        **os.environ,
-        "INDUSTRYOS_DATA_DIR": str(tmp_path),
-        "INDUSTRYOS_HTTP_PORT": str(port),
-        "INDUSTRYOS_HTTP_HOST": "127.0.0.1",
-        "INDUSTRYOS_MQTT_PORT": "0",
-        "INDUSTRYOS_MQTT_TLS_PORT": "0",
-        "INDUSTRYOS_COAP_PORT": "0",
-    }
-    env.pop("INDUSTRYOS_DB_URL", None)
-    started = time.monotonic()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "industryos.cli", "run"],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+    node = start_node_process(tmp_path)
     try:
-        status = None
-        while time.monotonic() - started < 30 and process.poll() is None:
-            try:
-                status = httpx.get(f"http://127.0.0.1:{port}/api/health", timeout=1).status_code
-            except httpx.TransportError:
-                status = None
-            if status == 200:
-                break
-            time.sleep(0.1)
-        process.send_signal(signal.SIGTERM if status == 200 else signal.SIGKILL)
-        output, _ = process.communicate(timeout=20)
+        ports = node.wait_ready(30)
+        health = httpx.get(f"http://127.0.0.1:{ports.http}/api/health", timeout=5)
+        assert health.status_code == 200, health.text
+        node.process.send_signal(signal.SIGTERM)
+        node.process.wait(20)
     finally:
-        if process.poll() is None:
-            process.kill()
-            process.communicate()
-    assert status == 200, f"node did not become ready: {output}"
-    assert process.returncode == 0, output
-    assert "node stopped" in output
+        if node.process.poll() is None:
+            node.process.kill()
+            node.process.wait()
+    assert node.process.returncode == 0, node.tail()
+    assert "node stopped" in node.tail()

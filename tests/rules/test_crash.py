@@ -10,11 +10,7 @@ time series (processed at least once), with client attributes in CLIENT_SCOPE.
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
-import socket
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -23,46 +19,20 @@ import pytest
 
 from industryos.demo import TENANT_ADMIN_EMAIL
 from tests.api.conftest import TEST_SECRET
+from tests.support.node_process import RunningNode, start_node_process
 
 TOKEN = "rule-crash-token-01"
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _start(data_dir: Path, port: int) -> subprocess.Popen[bytes]:
-    env = {
-        **os.environ,
-        "INDUSTRYOS_DATA_DIR": str(data_dir),
-        "INDUSTRYOS_HTTP_HOST": "127.0.0.1",
-        "INDUSTRYOS_HTTP_PORT": str(port),
-        "INDUSTRYOS_MQTT_PORT": "0",
-        "INDUSTRYOS_MQTT_TLS_PORT": "0",
-        "INDUSTRYOS_COAP_PORT": "0",
-        "INDUSTRYOS_JWT_SECRET": TEST_SECRET,
-        "INDUSTRYOS_LOG_LEVEL": "WARNING",
-    }
-    env.pop("INDUSTRYOS_DB_URL", None)
-    with (data_dir / "node.log").open("ab") as log:
-        return subprocess.Popen(
-            [sys.executable, "-m", "industryos.cli", "run"], env=env, stdout=log, stderr=log
-        )
-
-
-async def _ready(client: httpx.AsyncClient, process: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        assert process.poll() is None, "node exited"
-        try:
-            if (await client.get("/api/health")).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        await asyncio.sleep(0.1)
-    raise AssertionError("node did not become ready")
+def _start(data_dir: Path) -> tuple[RunningNode, str]:
+    """A node on ``data_dir`` and its REST base URL, once it is ready."""
+    node = start_node_process(data_dir, {"INDUSTRYOS_JWT_SECRET": TEST_SECRET})
+    try:
+        return node, f"http://127.0.0.1:{node.wait_ready().http}"
+    except BaseException:
+        node.process.kill()
+        node.process.wait()
+        raise
 
 
 async def _login(client: httpx.AsyncClient) -> dict[str, str]:
@@ -75,13 +45,11 @@ async def _login(client: httpx.AsyncClient) -> dict[str, str]:
 
 @pytest.mark.timeout(120)
 async def test_acknowledged_telemetry_survives_kill_9_in_the_rule_engine(tmp_path: Path) -> None:
-    port = _free_port()
-    base = f"http://127.0.0.1:{port}"
-    process = _start(tmp_path, port)
+    node, base = _start(tmp_path)
+    process = node.process
     acked: list[int] = []
     try:
         async with httpx.AsyncClient(base_url=base, timeout=10) as client:
-            await _ready(client, process)
             headers = await _login(client)
             device = await client.post(
                 "/api/device",
@@ -115,9 +83,8 @@ async def test_acknowledged_telemetry_survives_kill_9_in_the_rule_engine(tmp_pat
             process.wait(timeout=10)
             await asyncio.gather(*workers)
         assert len(acked) >= 300
-        process = _start(tmp_path, port)
+        node, base = _start(tmp_path)
         async with httpx.AsyncClient(base_url=base, timeout=10) as client:
-            await _ready(client, process)
             headers = await _login(client)
             url = f"/api/plugins/telemetry/DEVICE/{device_id}/values/timeseries"
             params = {"keys": "n", "startTs": 0, "endTs": 1_000_000, "limit": 100_000}
@@ -136,10 +103,4 @@ async def test_acknowledged_telemetry_survives_kill_9_in_the_rule_engine(tmp_pat
             )
             assert {a["key"]: a["value"] for a in client_attrs.json()} == {"fw": "v2.1-beta"}
     finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+        node.stop(20)

@@ -7,11 +7,6 @@ every test opens its own browser context (fresh storage, so a fresh sign-in).
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -20,6 +15,8 @@ from pathlib import Path
 import httpx
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
+
+from tests.support.node_process import start_node_process
 
 ROOT = Path(__file__).resolve().parents[2]
 UI_DIST = ROOT / "ui" / "dist"
@@ -40,13 +37,6 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if item.path.is_relative_to(Path(__file__).parent):
             item.add_marker(pytest.mark.xdist_group("browser"))
-
-
-def _free_port(kind: int = socket.SOCK_STREAM) -> int:
-    with socket.socket(socket.AF_INET, kind) as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 @dataclass(frozen=True)
@@ -70,59 +60,18 @@ def running_ui_node(data_dir: Path) -> Iterator[UiNode]:
     """``industryos run`` with the demo data on free ports in ``data_dir``, until the block ends."""
     if not (UI_DIST / "index.html").is_file():
         pytest.fail("ui/dist is missing: run `make setup` (it builds the UI)")
-    http_port, mqtt_port = _free_port(), _free_port()
-    env = {
-        **os.environ,
-        "INDUSTRYOS_DATA_DIR": str(data_dir),
-        "INDUSTRYOS_HTTP_HOST": "127.0.0.1",
-        "INDUSTRYOS_HTTP_PORT": str(http_port),
-        "INDUSTRYOS_MQTT_PORT": str(mqtt_port),
-        "INDUSTRYOS_MQTT_TLS_PORT": str(_free_port()),
-        "INDUSTRYOS_COAP_PORT": str(_free_port(socket.SOCK_DGRAM)),
-        "INDUSTRYOS_DEMO": "true",
-        "INDUSTRYOS_LOG_LEVEL": "WARNING",
-    }
-    env.pop("INDUSTRYOS_DB_URL", None)
-    log_path = data_dir / "node.log"
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "industryos.cli", "run"],
-            env=env,
-            cwd=data_dir,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        base_url = f"http://127.0.0.1:{http_port}"
-        try:
-            _wait_ready(base_url, process, log_path)
-            yield UiNode(base_url, mqtt_port)
-        finally:
-            process.terminate()
-            try:
-                process.wait(15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+    node = start_node_process(data_dir, {"INDUSTRYOS_DEMO": "true"})
+    try:
+        ports = node.wait_ready()
+        yield UiNode(f"http://127.0.0.1:{ports.http}", ports.mqtt)
+    finally:
+        node.stop()
 
 
 @pytest.fixture(scope="module")
 def ui_node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[UiNode]:
     with running_ui_node(tmp_path_factory.mktemp("ui-node")) as node:
         yield node
-
-
-def _wait_ready(base_url: str, process: subprocess.Popen[bytes], log_path: Path) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"node exited with {process.returncode}:\n{log_path.read_text()[-3000:]}")
-        try:
-            if httpx.get(f"{base_url}/api/health", timeout=1).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass  # not listening yet
-        time.sleep(0.1)
-    pytest.fail(f"node not ready within 60 s:\n{log_path.read_text()[-3000:]}")
 
 
 @pytest.fixture(scope="module")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import socket
 import uuid
 from collections.abc import AsyncIterator, Coroutine, Iterator
 from typing import Any, TypeVar
@@ -17,25 +16,16 @@ from tests.transport.mqtt.device.livenode import LiveNode, start_live_node
 T = TypeVar("T")
 
 
-def free_udp_port() -> int:
-    """A UDP port nothing is bound to right now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
 def live(
     request: pytest.FixtureRequest,
     database_factory: DatabaseFactory,
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[LiveNode]:
-    """A started node (both engines) with its CoAP listener on a free port."""
-    node = start_live_node(
-        tmp_path_factory.mktemp("node"),
-        database_factory.new_url(request.param),
-        coap_port=free_udp_port(),
-    )
+    """A started node (both engines) with its CoAP listener on port 0: aiocoap's socket sets
+    SO_REUSEPORT, so a port picked in advance could be bound by another test's node as well,
+    and datagrams would be shared between the two."""
+    node = start_live_node(tmp_path_factory.mktemp("node"), database_factory.new_url(request.param))
     yield node
     node.stop()
 
@@ -45,7 +35,7 @@ def coap_port(live: LiveNode) -> int:
     """The node's bound CoAP port."""
     assert live.node.devices is not None
     port = live.node.devices.coap.port
-    assert port is not None and port == live.node.settings.coap_port
+    assert port is not None
     return port
 
 

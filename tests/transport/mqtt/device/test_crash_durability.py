@@ -10,11 +10,7 @@ again on the same data. Ten short cycles.
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
-import socket
-import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
@@ -26,6 +22,7 @@ from paho.mqtt.enums import CallbackAPIVersion
 
 from industryos.msg import MsgType
 from industryos.queue.embedded import EmbeddedQueue, EmbeddedQueueConfig
+from tests.support.node_process import RunningNode, start_node_process
 from tests.transport.mqtt.device.livenode import SECRET, start_live_node
 
 CYCLES = 10
@@ -33,33 +30,10 @@ STREAM_SECONDS = 0.6
 TOKEN = "crash-test-token"
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _start_node(data_dir: Path, mqtt_port: int) -> subprocess.Popen[bytes]:
-    env = {
-        **os.environ,
-        "INDUSTRYOS_DATA_DIR": str(data_dir),
-        "INDUSTRYOS_HTTP_HOST": "127.0.0.1",
-        "INDUSTRYOS_HTTP_PORT": str(_free_port()),
-        "INDUSTRYOS_MQTT_PORT": str(mqtt_port),
-        "INDUSTRYOS_MQTT_TLS_PORT": "0",
-        "INDUSTRYOS_COAP_PORT": "0",
-        "INDUSTRYOS_DEMO": "false",
-        "INDUSTRYOS_JWT_SECRET": SECRET,
-        "INDUSTRYOS_LOG_LEVEL": "WARNING",
-    }
-    env.pop("INDUSTRYOS_DB_URL", None)
-    with (data_dir / "node.log").open("ab") as log:
-        return subprocess.Popen(
-            [sys.executable, "-m", "industryos.cli", "run"],
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=log,
-        )
+def _start_node(data_dir: Path) -> RunningNode:
+    return start_node_process(
+        data_dir, {"INDUSTRYOS_DEMO": "false", "INDUSTRYOS_JWT_SECRET": SECRET}
+    )
 
 
 class Streamer:
@@ -78,12 +52,18 @@ class Streamer:
         self.stop = threading.Event()
         self.client.on_connect = self._on_connect
         self.client.on_publish = self._on_publish
+        self.connack: Any = None
         self.client.connect("127.0.0.1", port)
         self.client.loop_start()
-        assert self.connected.wait(10), "no CONNACK"
+
+    def wait_connected(self, node: RunningNode) -> None:
+        """Wait for the CONNACK (the node may still be recovering from the last kill)."""
+        if not self.connected.wait(30):
+            raise AssertionError(f"no CONNACK within 30 s; the node's log:\n{node.tail()}")
+        assert self.connack == 0, f"CONNECT refused: {self.connack}"
 
     def _on_connect(self, client: Any, userdata: Any, flags: Any, rc: Any, props: Any) -> None:
-        assert rc == 0
+        self.connack = rc
         self.connected.set()
 
     def _on_publish(self, client: Any, userdata: Any, mid: int, rc: Any, props: Any) -> None:
@@ -133,18 +113,6 @@ async def _queued_seqs(data_dir: Path, group: str) -> set[int]:
     return seqs
 
 
-def _wait_for_port(port: int, process: subprocess.Popen[bytes], timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        assert process.poll() is None, "node exited, see node.log in the test's tmp dir"
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            return
-        except OSError:
-            time.sleep(0.05)
-    raise AssertionError("node did not open its MQTT port")
-
-
 def test_acknowledged_telemetry_survives_sigkill(tmp_path: Path) -> None:
     db_url = f"sqlite+aiosqlite:///{tmp_path / 'industryos.db'}"
     setup = start_live_node(tmp_path, db_url)
@@ -156,11 +124,11 @@ def test_acknowledged_telemetry_survives_sigkill(tmp_path: Path) -> None:
     acked_total: set[int] = set()
     next_seq = 0
     for cycle in range(CYCLES):
-        port = _free_port()
-        process = _start_node(tmp_path, port)
+        node = _start_node(tmp_path)
+        process = node.process
         try:
-            _wait_for_port(port, process)
-            streamer = Streamer(port, next_seq)
+            streamer = Streamer(node.wait_ready().mqtt, next_seq)
+            streamer.wait_connected(node)
             thread = threading.Thread(target=streamer.run)
             thread.start()
             # kill while acks flow: the first ack can take a while on a busy machine (the
