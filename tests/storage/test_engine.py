@@ -155,10 +155,14 @@ async def test_a_transaction_cancelled_while_it_waits_returns_its_connection(
 
     held = asyncio.create_task(writer())
     await holding.wait()
+    # On SQLite the cancelled waiter's rollback queues behind its BEGIN IMMEDIATE in the
+    # driver's thread, so the cancellation completes only when the lock wait ends: the
+    # writer lets go soon after the timeout (released after it, both would wait for the
+    # 30 s busy timeout)
+    asyncio.get_running_loop().call_later(0.6, release.set)
     with pytest.raises(TimeoutError):
         async with asyncio.timeout(0.3):
             await waiter()
-    release.set()
     await held
     await waiter()
     assert await value(db) == 11
