@@ -15,6 +15,8 @@ defaults instead, to measure the difference, and ``INDUSTRYOS_BENCH_GC_THRESHOLD
 ("a,b,c") tries other thresholds. ``INDUSTRYOS_BENCH_TASKS=1`` counts the tasks made per
 coroutine: each SIGUSR2 writes the counts since the previous one (``TASKS`` lines), and
 ``mqtt_ingest.py`` sends one at each end of its window, so tasks per message can be read.
+``INDUSTRYOS_BENCH_NO_RULE_ENGINE=1`` starts no rule-engine consumer, so the device
+transports and the durable queue can be measured alone (``mqtt_ingest.py --ingest-only``).
 """
 
 from __future__ import annotations
@@ -33,9 +35,12 @@ import uvloop
 from industryos.config import load_settings
 from industryos.gc_tuning import tune_for_serving
 from industryos.node import Node
+from industryos.rules.engine import RuleEngine
 
 
 async def main() -> None:
+    if os.environ.get("INDUSTRYOS_BENCH_NO_RULE_ENGINE"):
+        RuleEngine.start = _consume_nothing  # type: ignore[method-assign]
     node = Node(load_settings())
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -130,6 +135,10 @@ async def main() -> None:
         await stop.wait()
     finally:
         await node.stop()
+
+
+async def _consume_nothing(self: RuleEngine) -> None:
+    """``RuleEngine.start`` of an ingest-only bench node."""
 
 
 def _count_tasks(loop: asyncio.AbstractEventLoop) -> None:

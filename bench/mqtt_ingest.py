@@ -264,6 +264,9 @@ def run_node(args: argparse.Namespace) -> dict[str, float]:
     for knob in knobs:
         if os.environ.get(knob):
             extra[knob] = os.environ[knob]
+    if args.ingest_only:  # nothing consumes the queue: no lag may hold devices back either
+        extra["INDUSTRYOS_BENCH_NO_RULE_ENGINE"] = "1"
+        extra["INDUSTRYOS_INGEST_MAX_LAG"] = "0"
     node = NodeProcess(db_url=pg_url, extra_env=extra).start()
     try:
         ready = node.wait_ready()
@@ -300,6 +303,8 @@ def run_node(args: argparse.Namespace) -> dict[str, float]:
         load_ended = time.monotonic()
         after = node.queue_stats()
         acked_total = sum(result.acked.values())
+        if args.ingest_only:
+            return _ingest_only(node, watcher, result, before, after, cpu_started)
         stored, drain_s = _drain(Store(node.data_dir, pg_url), acked_total, patience=30.0)
         cpu_used = cpu_seconds(node.pid) - cpu_started
         time.sleep(0.5)
@@ -371,6 +376,43 @@ def run_node(args: argparse.Namespace) -> dict[str, float]:
             asyncio.run(drop_pg_database(args.db, pg_name))
 
 
+def _ingest_only(
+    node: NodeProcess,
+    watcher: Watcher,
+    result: LoadResult,
+    before: dict[str, float],
+    after: dict[str, float],
+    cpu_started: float,
+) -> dict[str, float]:
+    """Figures of the transport and the durable queue alone (no rule engine consumed)."""
+    cpu_used = cpu_seconds(node.pid) - cpu_started
+    watcher.finished.set()
+    watcher.join(30)
+    acked_total = sum(result.acked.values())
+    appended = after["appended"] - before["appended"]
+    cpu_us = 1e6 * cpu_used / max(acked_total, 1)
+    print(_summarise("IndustryOS, ingest only", result) + f"; {load()}")
+    print(
+        f"  node CPU {watcher.watch.cpu_percent:.0f} % of one core, RSS "
+        f"{watcher.watch.rss_mib:.0f} MiB; CPU per acknowledged message {cpu_us:.0f} µs "
+        f"(one core at 100 % would carry {1e6 / cpu_us:.0f} msg/s)"
+    )
+    print(
+        f"  {acked_total} acknowledged, {appended:.0f} appended to the durable queue in the "
+        "window (the rule engine consumed nothing: no stored or WebSocket figures)"
+    )
+    return {
+        "msg_s": result.rate,
+        "dp_s": 3 * result.rate,
+        "puback_p50_ms": statistics.median(result.latencies_ms or [float("nan")]),
+        "puback_p99_ms": percentile(result.latencies_ms, 0.99),
+        "cpu_percent": watcher.watch.cpu_percent,
+        "rss_mib": watcher.watch.rss_mib,
+        "cpu_us_per_msg": cpu_us,
+        "errors": result.errors,
+    }
+
+
 def run_mosquitto(args: argparse.Namespace, names: list[str]) -> LoadResult | None:
     """The same load against a Mosquitto on a free port."""
     if not shutil.which(MOSQUITTO) and not Path(MOSQUITTO).exists():
@@ -418,6 +460,11 @@ def main() -> None:
     parser.add_argument("--ws-sample", type=int, default=10)
     parser.add_argument("--db", default=None, help="postgresql://user@host:port server")
     parser.add_argument("--no-mosquitto", action="store_true")
+    parser.add_argument(
+        "--ingest-only",
+        action="store_true",
+        help="the node's rule engine consumes nothing: the transport and durable queue alone",
+    )
     parser.add_argument("--keep-log", default=None, help="copy the node's log here at the end")
     parser.add_argument(
         "--profile", default=None, help="write the node's cProfile of the window here"
