@@ -34,6 +34,10 @@ if TYPE_CHECKING:
 
 __all__ = ["AlarmRuleServices"]
 
+_UNREAD = Snapshot()
+"""The snapshot of every device whose profile has no alarm rules: nothing reads or updates
+it (the node skips such devices), so they share this one instead of ~1 KB of dicts each."""
+
 
 class AlarmRuleServices:
     """What the device profile node needs: alarms, telemetry reads and entity rows."""
@@ -111,6 +115,11 @@ class AlarmRuleServices:
         for row, definitions in devices:
             device_id = row["id"]
             customer_id = row["customer_id"] or NULL_UUID
+            if not definitions:  # nothing will read it: share one (a fleet of such devices)
+                found[device_id] = DeviceRules.create(
+                    tenant_id, device_id, customer_id, row["device_profile_id"], _UNREAD, [], {}
+                )
+                continue
             snapshot = Snapshot(
                 fields={
                     "name": row["name"],

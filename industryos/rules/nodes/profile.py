@@ -274,7 +274,7 @@ class DeviceProfileNode(RuleNode):
         if stored is not None:
             rules.restore(stored[1])
             self._saved[device_id] = stored[0]
-        elif self._persist:  # nothing stored: the initial state needs no row either
+        elif self._persist and rules.definitions:  # nothing stored: needs no row either
             self._saved[device_id] = orjson.dumps(rules.persisted()).decode()
         self._devices[device_id] = rules
         if self._timer is None and any(d.definition.has_timers for d in rules.definitions):

@@ -16,6 +16,7 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from industryos.alarms.rules.loader import AlarmRuleServices
+from industryos.alarms.rules.snapshot import Snapshot
 from industryos.entities.ids import EntityType
 from industryos.entities.models import Customer
 from industryos.msg import EntityRef, Msg, MsgType
@@ -116,6 +117,23 @@ async def env(engine: AsyncEngine, tmp_path: Path) -> AsyncIterator[Env]:
 def _alarm(emit: Emit) -> Json:
     data: Json = orjson.loads(emit.msg.data)
     return data
+
+
+async def test_devices_without_rules_share_a_snapshot_nothing_writes(env: Env) -> None:
+    """Devices of a profile without alarm rules keep no snapshot of their own (a fleet of
+    them held ~1 KB of dicts each): their messages pass through and leave the shared one
+    empty."""
+    first = await env.base.device_with_alarms([])
+    second = await env.base.device_with_alarms([])
+    assert await env.send(first, 1000, t=50) == []
+    assert await env.send(second, 1000, t=60) == []
+    await env.attribute(first, "limit", 3)
+    core = env.base.core
+    services = AlarmRuleServices(core.db, core.alarms.service, core.telemetry)
+    found = await services.load_many(env.tenant, [first, second])
+    assert found[first].snapshot is found[second].snapshot
+    assert found[first].snapshot == Snapshot()
+    assert found[first].definitions == found[second].definitions == []
 
 
 async def test_severity_escalates_and_is_kept(env: Env) -> None:
