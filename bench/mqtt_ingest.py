@@ -169,6 +169,7 @@ class Watcher(threading.Thread):
                 "--pid",
                 str(self.node.pid),
                 "--threads",
+                *(["--gil"] if os.environ.get("INDUSTRYOS_BENCH_PY_SPY_GIL") else []),
                 "--nonblocking",
                 "-r",
                 "200",
