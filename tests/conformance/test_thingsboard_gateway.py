@@ -20,7 +20,6 @@ import fcntl
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import threading
@@ -94,20 +93,12 @@ def _gateway_python() -> Path:
 # --- the Modbus server ----------------------------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 class ModbusServer:
     """A pymodbus TCP server (unit 1, 100 holding registers) on its own loop thread."""
 
     UNIT = 1
 
     def __init__(self) -> None:
-        self.port = _free_port()
         device = SimDevice(
             id=self.UNIT,
             simdata=[SimData(address=0, count=100, values=0, datatype=DataType.REGISTERS)],
@@ -117,10 +108,14 @@ class ModbusServer:
         self.thread.start()
 
         async def create() -> ModbusTcpServer:
-            return ModbusTcpServer(device, address=("127.0.0.1", self.port))
+            return ModbusTcpServer(device, address=("127.0.0.1", 0))
 
         self.server = self._run(create())
-        self._serving = asyncio.run_coroutine_threadsafe(self.server.serve_forever(), self.loop)
+        # listen on a port of its own choosing (one picked in advance could be taken by
+        # another test first), then serve in the background on the loop thread
+        self._run(self.server.serve_forever(background=True))
+        transport: Any = self.server.transport
+        self.port: int = transport.sockets[0].getsockname()[1]
 
     def _run(self, coro: Coroutine[Any, Any, T]) -> T:
         return asyncio.run_coroutine_threadsafe(coro, self.loop).result(5)
