@@ -31,14 +31,23 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+class _AnyPortController(Controller):
+    """Listens on port 0 and learns the port it got before ``start`` connects to it to check
+    that it serves (a port picked in advance could be taken by another test first)."""
+
+    def _trigger_server(self) -> None:
+        assert self.server is not None
+        self.port = self.server.sockets[0].getsockname()[1]
+        super()._trigger_server()
+
+
 @contextmanager
 def smtp_server() -> Iterator[tuple[Inbox, int]]:
-    """A plain SMTP server on a free loopback port."""
+    """A plain SMTP server on a loopback port of its own choosing."""
     inbox = Inbox()
-    port = free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller = _AnyPortController(inbox, hostname="127.0.0.1", port=0)
     controller.start()
     try:
-        yield inbox, port
+        yield inbox, int(controller.port)
     finally:
         controller.stop()
