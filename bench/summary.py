@@ -1,9 +1,11 @@
 """Run the node benchmark suite and print one table against the targets of issue 7.
 
-    .venv/bin/python bench/summary.py [--quick]
+    .venv/bin/python bench/summary.py [--only RUN ...]
 
 Runs each benchmark as its own process (their output passes through), collects the one
 ``BENCH-RESULT {json}`` line each prints, and prints a summary table with the targets.
+``ingest-only`` is the ingest run without the rule engine (``mqtt_ingest.py
+--ingest-only``): what the device transports and the durable queue carry alone.
 Defaults are modest so the whole run takes a few minutes; the full-size runs are the
 benchmarks' own options (``mqtt_ingest.py --seconds 300``, ``connections.py
 --connections 100000``). ``ingest-pg`` runs against the PostgreSQL server of
@@ -56,6 +58,15 @@ def _connections() -> int:
 RUNS: dict[str, list[str]] = {
     "start": ["node_start.py", "--runs", "1", "--idle", "5"],
     "ingest": ["mqtt_ingest.py", "--devices", "200", "--seconds", "10"],
+    "ingest-only": [
+        "mqtt_ingest.py",
+        "--devices",
+        "200",
+        "--seconds",
+        "10",
+        "--no-mosquitto",
+        "--ingest-only",
+    ],
     "ingest-pg": [
         "mqtt_ingest.py",
         "--devices",
@@ -95,6 +106,9 @@ ROWS = [
     Row("ingest", "  acknowledged but not stored", "missing", "msgs", "0", lambda v: v == 0),
     Row("ingest", "  Mosquitto, same load", "mosquitto_msg_s", "msg/s"),
     Row("ingest", "  IndustryOS / Mosquitto", "ratio", "x", "≥ 0.3", lambda v: v >= 0.3),
+    Row("ingest-only", "ingest only: transport + queue", "msg_s", "msg/s"),
+    Row("ingest-only", "  PUBACK p99", "puback_p99_ms", "ms"),
+    Row("ingest-only", "  node CPU per message", "cpu_us_per_msg", "µs"),
     Row(
         "ingest-pg",
         "ingest, max rate, PostgreSQL",
