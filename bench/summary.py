@@ -55,24 +55,15 @@ def _connections() -> int:
     return max(1000, min(100_000, (hard - 2000) // 1000 * 1000))
 
 
+_INGEST = ["mqtt_ingest.py", "--devices", "200", "--seconds", "10"]
+"""Max-rate ingest as the summary runs it: 200 devices, a 10 s window."""
+
 RUNS: dict[str, list[str]] = {
     "start": ["node_start.py", "--runs", "1", "--idle", "5"],
-    "ingest": ["mqtt_ingest.py", "--devices", "200", "--seconds", "10"],
-    "ingest-only": [
-        "mqtt_ingest.py",
-        "--devices",
-        "200",
-        "--seconds",
-        "10",
-        "--no-mosquitto",
-        "--ingest-only",
-    ],
+    "ingest": _INGEST,
+    "ingest-only": [*_INGEST, "--no-mosquitto", "--ingest-only"],
     "ingest-pg": [
-        "mqtt_ingest.py",
-        "--devices",
-        "200",
-        "--seconds",
-        "10",
+        *_INGEST,
         "--no-mosquitto",
         "--db",
         os.environ.get("INDUSTRYOS_BENCH_PG", "postgresql://postgres@127.0.0.1:5432"),
