@@ -27,12 +27,7 @@ TOKEN = "rule-crash-token-01"
 def _start(data_dir: Path) -> tuple[RunningNode, str]:
     """A node on ``data_dir`` and its REST base URL, once it is ready."""
     node = start_node_process(data_dir, {"INDUSTRYOS_JWT_SECRET": TEST_SECRET})
-    try:
-        return node, f"http://127.0.0.1:{node.wait_ready().http}"
-    except BaseException:
-        node.process.kill()
-        node.process.wait()
-        raise
+    return node, f"http://127.0.0.1:{node.wait_ready().http}"
 
 
 async def _login(client: httpx.AsyncClient) -> dict[str, str]:

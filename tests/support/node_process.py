@@ -45,16 +45,25 @@ class RunningNode:
     """Where this run's lines start in the log (runs on the same data dir append)."""
 
     def wait_ready(self, timeout: float = 60) -> NodePorts:
-        """The ports from this run's ``node ready`` line; fails if the node exits first."""
+        """The ports from this run's ``node ready`` line; fails if the node exits first.
+        A node that is not ready when this fails (timeout, interrupted) is killed: no caller
+        is left holding it."""
         deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            found = _READY.search(self._log()[self.log_offset :])
-            if found is not None:
-                return NodePorts(*(int(port) for port in found.groups()))
-            if self.process.poll() is not None:
-                raise AssertionError(f"node exited with {self.process.returncode}:\n{self.tail()}")
-            time.sleep(0.05)
-        raise AssertionError(f"node not ready within {timeout} s:\n{self.tail()}")
+        try:
+            while time.monotonic() < deadline:
+                found = _READY.search(self._log()[self.log_offset :])
+                if found is not None:
+                    return NodePorts(*(int(port) for port in found.groups()))
+                if self.process.poll() is not None:
+                    code = self.process.returncode
+                    raise AssertionError(f"node exited with {code}:\n{self.tail()}")
+                time.sleep(0.05)
+            raise AssertionError(f"node not ready within {timeout} s:\n{self.tail()}")
+        except BaseException:
+            if self.process.poll() is None:
+                self.process.kill()
+                self.process.wait()
+            raise
 
     def tail(self, size: int = 4000) -> str:
         """The end of this run's log, for failure messages."""
