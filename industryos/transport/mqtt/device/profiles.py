@@ -74,8 +74,7 @@ class ProfileCache:
 
     async def get(self, profile_id: uuid.UUID) -> MqttProfile:
         """The MQTT settings of a profile (the defaults when it is gone)."""
-        kept = self._reads.peek(profile_id)
-        return kept if kept is not None else await self._reads.get(profile_id)
+        return await self._reads.get(profile_id)
 
     async def _load(self, profile_id: uuid.UUID) -> MqttProfile:
         profile = await self._loader(profile_id)
