@@ -354,20 +354,13 @@ def run_node(args: argparse.Namespace) -> dict[str, float]:
             f"up {drain_s:.1f} s after the load (stored {stored_rate:.0f} msg/s over the run)"
         )
         return {
-            "msg_s": result.rate,
-            "dp_s": 3 * result.rate,
-            "puback_p50_ms": statistics.median(result.latencies_ms or [float("nan")]),
-            "puback_p99_ms": percentile(result.latencies_ms, 0.99),
+            **_load_figures(result, watch, cpu_us),
             "stored_p50_ms": statistics.median(watch.stored_ms or [float("nan")]),
             "stored_p99_ms": percentile(watch.stored_ms, 0.99),
             "ws_p50_ms": statistics.median(watch.ws_ms or [float("nan")]),
             "ws_p99_ms": percentile(watch.ws_ms, 0.99),
-            "cpu_percent": watch.cpu_percent,
-            "rss_mib": watch.rss_mib,
             "missing": missing,
             "drain_s": drain_s,
-            "cpu_us_per_msg": cpu_us,
-            "errors": result.errors,
         }
     finally:
         if args.keep_log:
@@ -402,13 +395,18 @@ def _ingest_only(
         f"  {acked_total} acknowledged, {appended:.0f} appended to the durable queue in the "
         "window (the rule engine consumed nothing: no stored or WebSocket figures)"
     )
+    return _load_figures(result, watcher.watch, cpu_us)
+
+
+def _load_figures(result: LoadResult, watch: Watch, cpu_us: float) -> dict[str, float]:
+    """What every node run reports: rate, PUBACK latency, node CPU and RSS, errors."""
     return {
         "msg_s": result.rate,
         "dp_s": 3 * result.rate,
         "puback_p50_ms": statistics.median(result.latencies_ms or [float("nan")]),
         "puback_p99_ms": percentile(result.latencies_ms, 0.99),
-        "cpu_percent": watcher.watch.cpu_percent,
-        "rss_mib": watcher.watch.rss_mib,
+        "cpu_percent": watch.cpu_percent,
+        "rss_mib": watch.rss_mib,
         "cpu_us_per_msg": cpu_us,
         "errors": result.errors,
     }
