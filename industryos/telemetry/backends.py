@@ -48,6 +48,15 @@ class TimeseriesWriter(Protocol):
     ) -> None:
         """Store ``entries``; return once they are committed."""
 
+    async def enqueue(
+        self,
+        tenant_id: uuid.UUID,
+        entity_id: uuid.UUID,
+        entries: Sequence[TsKvEntry],
+        ttl_s: int = 0,
+    ) -> asyncio.Future[None]:
+        """Give ``entries`` their place (waiting for room); the future resolves at commit."""
+
     def submit(
         self,
         tenant_id: uuid.UUID,

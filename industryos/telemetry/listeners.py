@@ -1,9 +1,30 @@
 """Who hears about telemetry changes: a registry of callbacks, per entity or for all.
 
 The WebSocket layer and device sessions (shared-attribute pushes) subscribe here instead of
-polling the store. A listener is a plain synchronous callable invoked after the change is
-committed; it must be quick (queue the work, do not await I/O). A listener that raises is
-logged at ERROR and the others still run: a faulty subscriber never fails a write.
+polling the store. A listener is a plain synchronous callable; it must be quick (queue the
+work, do not await I/O). A listener that raises is logged at ERROR and the others still
+run: a faulty subscriber never fails a write.
+
+Two moments of a time-series write (the batch writer commits points up to a batch later):
+
+* *accepted*: the points passed validation and have their place in the writer's batch. The
+  message that carried them is already durable in the queue, so a crash before the commit
+  only delays them (the queue redelivers). ``subscribe(..., early=True)`` hears here: a
+  subscription that shows values pushes them without waiting out the commit, which is most
+  of the device-to-WebSocket latency under load;
+* *committed*: the points are in the store. Plain subscribers hear here, and must: what
+  re-reads the store on a change (live queries, aggregates, the cluster feed) would read
+  before the points are there.
+
+Every other event (attributes, deletes, events relayed from other cluster nodes) has one
+moment, its commit, and reaches both kinds. An early subscriber also hears the *commit* of
+points accepted before it subscribed, and only those: it cannot have heard their
+acceptance, and a snapshot it reads right after subscribing may be too early to hold them.
+So each point reaches it at least once (twice at most, around its subscription).
+
+A value pushed on acceptance whose batch then fails to commit (disk full, database down)
+was shown before it is stored: the save fails, and the rule engine retries a message that
+failed on an unavailable store until the store takes it (``rules/errors.py: is_outage``).
 
 Design limit: the registry is in-process. In a cluster, changes written on another node
 reach this node's subscribers only once a cluster bus (NATS/Redis) republishes events here.
@@ -74,38 +95,76 @@ TelemetryEvent = TimeseriesUpdated | TimeseriesDeleted | AttributesUpdated | Att
 Listener = Callable[[TelemetryEvent], None]
 
 
+class _Subscription:
+    """One listener and the moment it hears time-series writes at."""
+
+    __slots__ = ("early", "listener", "seen_from")
+
+    def __init__(self, listener: Listener, early: bool, seen_from: int) -> None:
+        self.listener = listener
+        self.early = early
+        self.seen_from = seen_from
+        """early: the acceptances numbered above this one reached it (their commits don't)"""
+
+
 class ListenerRegistry:
     """Callbacks keyed by entity id (or ``None`` for every entity)."""
 
     def __init__(self) -> None:
-        self._by_entity: dict[uuid.UUID | None, list[Listener]] = {}
+        self._by_entity: dict[uuid.UUID | None, list[_Subscription]] = {}
+        self._accepted = 0
+        """Number of the last accepted time-series write."""
 
     def subscribe(
-        self, listener: Listener, entity_id: uuid.UUID | None = None
+        self, listener: Listener, entity_id: uuid.UUID | None = None, *, early: bool = False
     ) -> Callable[[], None]:
-        """Call ``listener`` on changes of ``entity_id`` (all entities if None); returns the
-        function that unsubscribes it."""
-        self._by_entity.setdefault(entity_id, []).append(listener)
+        """Call ``listener`` on changes of ``entity_id`` (all entities if None), time-series
+        writes once committed, or once accepted when ``early``; returns the function that
+        unsubscribes it."""
+        subscription = _Subscription(listener, early, self._accepted)
+        self._by_entity.setdefault(entity_id, []).append(subscription)
 
         def unsubscribe() -> None:
-            listeners = self._by_entity.get(entity_id, [])
-            if listener in listeners:
-                listeners.remove(listener)
-                if not listeners:
+            subscriptions = self._by_entity.get(entity_id, [])
+            if subscription in subscriptions:
+                subscriptions.remove(subscription)
+                if not subscriptions:
                     del self._by_entity[entity_id]
 
         return unsubscribe
 
     def publish(self, event: TelemetryEvent) -> None:
-        """Deliver ``event`` to the listeners of its entity and to the catch-all ones."""
-        for key in (event.entity_id, None):
-            for listener in tuple(self._by_entity.get(key, ())):
-                try:
-                    listener(event)
-                except Exception:
-                    log.exception(
-                        "telemetry listener %r failed on %s", listener, type(event).__name__
-                    )
+        """Deliver a committed change that had no acceptance of its own to every listener of
+        its entity and to the catch-all ones."""
+        for subscription in self._subscriptions(event):
+            self._deliver(subscription.listener, event)
+
+    def accept(self, event: TimeseriesUpdated) -> int:
+        """Deliver points that have their place in the writer's batch to the early listeners;
+        returns the number :meth:`commit` takes once they are stored."""
+        self._accepted = number = self._accepted + 1
+        for subscription in self._subscriptions(event):
+            if subscription.early:
+                self._deliver(subscription.listener, event)
+        return number
+
+    def commit(self, event: TimeseriesUpdated, number: int) -> None:
+        """Deliver stored points to the plain listeners, and to the early ones that
+        subscribed after their acceptance (``number``, from :meth:`accept`)."""
+        for subscription in self._subscriptions(event):
+            if not subscription.early or number <= subscription.seen_from:
+                self._deliver(subscription.listener, event)
+
+    def _subscriptions(self, event: TelemetryEvent) -> tuple[_Subscription, ...]:
+        by_entity = self._by_entity
+        return (*by_entity.get(event.entity_id, ()), *by_entity.get(None, ()))
+
+    @staticmethod
+    def _deliver(listener: Listener, event: TelemetryEvent) -> None:
+        try:
+            listener(event)
+        except Exception:
+            log.exception("telemetry listener %r failed on %s", listener, type(event).__name__)
 
     def __len__(self) -> int:
-        return sum(len(listeners) for listeners in self._by_entity.values())
+        return sum(len(subscriptions) for subscriptions in self._by_entity.values())

@@ -2,7 +2,9 @@
 
 Transports' default consumer, the REST API and rule nodes all call this one service, so
 every time-series point goes through the batch writer and every change reaches the
-listeners (WebSocket subscriptions, device sessions) once it is committed. Methods take
+listeners (WebSocket subscriptions, device sessions) once it is committed; points reach
+the early listeners (live values on the WebSocket) already once the writer has accepted
+them (see :mod:`industryos.telemetry.listeners`). Methods take
 the tenant and entity ids the callers already have; parsing of JSON payloads happens at
 the edges (:mod:`industryos.telemetry.parse`), before this service is called.
 
@@ -53,10 +55,11 @@ class TelemetryService:
         self.listeners = listeners or ListenerRegistry()
 
     def subscribe(
-        self, listener: Listener, entity_id: uuid.UUID | None = None
+        self, listener: Listener, entity_id: uuid.UUID | None = None, *, early: bool = False
     ) -> Callable[[], None]:
-        """Hear about committed changes of one entity (or all); returns the unsubscriber."""
-        return self.listeners.subscribe(listener, entity_id)
+        """Hear about committed changes of one entity (or all), time-series points already
+        once accepted when ``early``; returns the unsubscriber."""
+        return self.listeners.subscribe(listener, entity_id, early=early)
 
     # Time series
 
@@ -76,8 +79,11 @@ class TelemetryService:
         # the writer adds the points synchronously (or, when full, waits for room in FIFO
         # order before adding): from here a pipelining caller may start its next item
         ordered()
-        await self._writer.write(tenant_id, entity_id, entries, ttl_s)
-        self.listeners.publish(TimeseriesUpdated(tenant_id, entity_id, tuple(entries)))
+        committed = await self._writer.enqueue(tenant_id, entity_id, entries, ttl_s)
+        event = TimeseriesUpdated(tenant_id, entity_id, tuple(entries))
+        number = self.listeners.accept(event)
+        await committed
+        self.listeners.commit(event, number)
 
     async def get_latest(
         self, tenant_id: uuid.UUID, entity_id: uuid.UUID, keys: Iterable[str] | None = None

@@ -67,3 +67,48 @@ def test_a_failing_listener_does_not_stop_the_others(caplog: pytest.LogCaptureFi
         registry.publish(event)
     assert heard == [event]
     assert "boom" in caplog.text
+
+
+def test_early_listeners_hear_acceptance_plain_ones_the_commit() -> None:
+    """Accepted points reach early listeners only; their commit reaches plain ones only."""
+    registry = ListenerRegistry()
+    entity = uuid.uuid4()
+    early: list[TelemetryEvent] = []
+    plain: list[TelemetryEvent] = []
+    registry.subscribe(early.append, entity, early=True)
+    registry.subscribe(plain.append, entity)
+    event = updated(entity)
+    number = registry.accept(event)
+    assert (early, plain) == ([event], [])
+    registry.commit(event, number)
+    assert (early, plain) == ([event], [event])
+
+
+def test_an_early_listener_hears_the_commit_of_what_was_accepted_before_it() -> None:
+    """Subscribed between a write's acceptance and its commit, an early listener gets the
+    commit (it missed the acceptance); of later writes it gets the acceptance alone."""
+    registry = ListenerRegistry()
+    entity = uuid.uuid4()
+    before, after = updated(entity), updated(entity)
+    before_number = registry.accept(before)
+    heard: list[TelemetryEvent] = []
+    registry.subscribe(heard.append, entity, early=True)
+    after_number = registry.accept(after)
+    registry.commit(after, after_number)
+    registry.commit(before, before_number)
+    assert heard == [after, before]
+
+
+def test_events_without_an_acceptance_reach_every_listener() -> None:
+    """Attribute changes, deletes and relayed events are published once, to both kinds."""
+    registry = ListenerRegistry()
+    entity = uuid.uuid4()
+    early: list[TelemetryEvent] = []
+    plain: list[TelemetryEvent] = []
+    catch_all: list[TelemetryEvent] = []
+    registry.subscribe(early.append, entity, early=True)
+    registry.subscribe(plain.append, entity)
+    registry.subscribe(catch_all.append, early=True)
+    event = TimeseriesDeleted(TENANT, entity, ("t",))
+    registry.publish(event)
+    assert early == plain == catch_all == [event]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterator
 
@@ -67,6 +68,38 @@ async def test_listeners_hear_committed_writes(service: TelemetryService) -> Non
     assert heard == [TimeseriesUpdated(TENANT, device, tuple(points))]
     history = await service.get_history(TENANT, device, [TsQuery("a", 0, 10), TsQuery("b", 0, 10)])
     assert history == {"a": [points[0]], "b": [points[1]]}
+
+
+async def test_early_listeners_hear_points_before_they_are_committed(engine: AsyncEngine) -> None:
+    """An early subscriber has the points while the store has not; plain ones get the commit,
+    and so does an early subscriber that came between the acceptance and the commit."""
+    storage = TimeseriesStorage.create(engine, flush_interval_ms=3_600_000)
+    await storage.writer.start()
+    service = TelemetryService(
+        writer=storage.writer,
+        timeseries=storage.store,
+        attributes=AttributeRepository(engine, storage.keys),
+    )
+    device = uuid.uuid4()
+    early: list[TelemetryEvent] = []
+    plain: list[TelemetryEvent] = []
+    service.subscribe(early.append, device, early=True)
+    service.subscribe(plain.append, device)
+    points = parse_telemetry(b'{"ts": 7, "values": {"a": 1}}', 0)
+    save = asyncio.create_task(service.save_timeseries(TENANT, device, points))
+    for _ in range(100):
+        if early:
+            break
+        await asyncio.sleep(0)
+    event = TimeseriesUpdated(TENANT, device, tuple(points))
+    assert (early, plain) == ([event], [])
+    assert await service.get_latest(TENANT, device) == []
+    late: list[TelemetryEvent] = []
+    service.subscribe(late.append, device, early=True)
+    await storage.writer.stop()  # commits the open batch
+    await save
+    assert (early, plain, late) == ([event], [event], [event])
+    assert await service.get_latest(TENANT, device) == list(points)
 
 
 async def test_delete_timeseries_announces_keys_and_rewritten_latest(

@@ -110,6 +110,7 @@ class EntityDataSubscription:
                 self._renderer(entity_type, entity_id),
                 self.session.send,
                 services.limits.max_pending,
+                early=True,  # renders the event's own values
             )
             for entity_type, entity_id in self.entities
         ]

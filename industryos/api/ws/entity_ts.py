@@ -11,6 +11,8 @@ reply is out, :meth:`PageSeries.start` pushes:
 * ``tsCmd``: each new point of its keys at or after ``startTs``, as ``update`` =
   ``[{entityId, latest: {}, timeseries: {key: [{ts, value}]}}]``; raw points, also when
   the command asked for ``agg`` (ThingsBoard's widgets aggregate live points themselves);
+  pushed once the batch writer accepted them, or once committed when the subscription
+  also has an ``aggTsCmd`` (one listener per entity serves both);
 * ``aggTsCmd``: the aggregates of the entities whose keys were written, re-read from the
   store (throttled by :class:`.refresh.Refresher`, no reads on the write path) over
   ``[startTs, max(startTs + timeWindow, newest point + 1))`` and pushed in ``aggLatest``
@@ -123,6 +125,8 @@ class PageSeries:
                 self._renderer(entity_id),
                 self._session.send,
                 services.limits.max_pending,
+                # aggTsCmd re-reads the store on a change: it needs the committed points
+                early=self.cmds.agg_ts is None,
             )
             for _, entity_id in entities
         ]

@@ -5,6 +5,12 @@ subscription is lost: events that arrive while the snapshot is being read are he
 to the session's pending limit) and delivered right after the snapshot message. A point
 may therefore arrive twice (in the snapshot and as an update), never zero times.
 
+A listener that pushes the values of the events it gets (``early=True``) hears
+time-series points once the batch writer has accepted them, not once they are committed;
+the registry also hands it the commits of points accepted before it subscribed, which the
+snapshot may have been too early for (:mod:`industryos.telemetry.listeners`). A listener
+whose render reads the store again must take committed events (``early=False``).
+
 Per event the work is: one dict lookup in the listener registry, the render function
 (a loop over the event's entries, keeping only subscribed keys) and one ``put`` of the
 JSON text into the session's outbox; no database access and no awaiting.
@@ -36,13 +42,15 @@ class LiveListener:
         render: Render,
         send: Callable[[str], bool],
         max_held: int,
+        *,
+        early: bool,
     ) -> None:
         self._render = render
         self._send = send
         self._max_held = max_held
         self._held: list[TelemetryEvent] | None = []
         self._lost = False
-        self._unsubscribe = telemetry.subscribe(self._on_event, entity_id)
+        self._unsubscribe = telemetry.subscribe(self._on_event, entity_id, early=early)
 
     def _on_event(self, event: TelemetryEvent) -> None:
         held = self._held

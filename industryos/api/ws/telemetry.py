@@ -95,6 +95,7 @@ async def _subscribe(
         render,
         session.send,
         session.services.limits.max_pending,
+        early=True,  # renders the event's own values
     )
     session.add(cmd_id, listener)
     try:

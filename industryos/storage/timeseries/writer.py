@@ -1,7 +1,9 @@
 """The batch writer every time-series write goes through: group commit over one flush task.
 
 Callers ``await writer.write(tenant_id, entity_id, entries, ttl_s)`` and resume when the
-batch holding their points is committed (or get its error). One flush task takes the
+batch holding their points is committed (or get its error); ``enqueue`` returns as soon as
+the points have their place, with the future of the commit, so a caller can announce
+accepted points first (the telemetry service's early listeners). One flush task takes the
 buffered batch when it is ``ts_flush_interval_ms`` old or holds ``ts_batch_max_points``
 points, whichever comes first, and writes it in one transaction through the engine's sink.
 While a batch is being written the next one fills, so under load batches grow by
@@ -166,16 +168,32 @@ class TsBatchWriter:
         ttl_s: int = 0,
     ) -> None:
         """Store ``entries`` of one entity; returns once they are committed."""
+        await (await self.enqueue(tenant_id, entity_id, entries, ttl_s))
+
+    async def enqueue(
+        self,
+        tenant_id: uuid.UUID,
+        entity_id: uuid.UUID,
+        entries: Sequence[TsKvEntry],
+        ttl_s: int = 0,
+    ) -> asyncio.Future[None]:
+        """Wait for room, then buffer ``entries``; returns once they have their place in a
+        batch, with a future of this call's own that resolves at the batch's commit.
+
+        Raises :class:`InvalidEntryError` for an entry the store cannot take, before
+        anything of the call is buffered.
+        """
         while self._pending_points >= self._max_pending and not self._closing:
             self._drained.clear()
             await self._drained.wait()
         batch = self._add(tenant_id, entity_id, entries, ttl_s)
-        if batch is None:
-            return
         # A future of its own: one caller giving up must not cancel the batch's future.
-        waiter = asyncio.get_running_loop().create_future()
-        batch.waiters.append(waiter)
-        await waiter
+        waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        if batch is None:
+            waiter.set_result(None)
+        else:
+            batch.waiters.append(waiter)
+        return waiter
 
     def submit(
         self,

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
+import uuid
 from typing import Any
 
 import httpx
+from sqlalchemy.ext.asyncio import AsyncEngine
 
+from industryos.telemetry import DataType, TsKvEntry
 from tests.api.ws.conftest import Live, recv_json, send_json
+from tests.support.write_lock import timeseries_commits_held
 
 T = "/api/plugins/telemetry"
 
@@ -93,6 +98,29 @@ async def test_first_page_then_deltas_then_unsubscribe(live: Live) -> None:
             "count": 2,
         }
     assert len(live.platform.core.telemetry.listeners) == 0
+
+
+async def test_latest_values_are_pushed_once_accepted(live: Live, engine: AsyncEngine) -> None:
+    """A ``latestCmd`` value leaves while its batch still waits to commit."""
+    a = await live.platform.new_tenant("A")
+    t1 = await _device(a.admin, "t1", "thermostat")
+    telemetry = live.platform.core.telemetry
+    connection = await live.authed(a.admin)
+    async with connection:
+        cmd = {"type": "ENTITY_DATA", "cmdId": 2, "query": QUERY, "latestCmd": LATEST}
+        await send_json(connection, {"cmds": [cmd]})
+        assert (await recv_json(connection))["data"]["totalElements"] == 1
+        assert (await recv_json(connection))["data"] is None  # the current values
+        point = TsKvEntry(2000, "temperature", 21, DataType.LONG)
+        tenant_id, device_id = uuid.UUID(a.tenant_id), uuid.UUID(t1)
+        async with timeseries_commits_held(engine):
+            save = asyncio.create_task(telemetry.save_timeseries(tenant_id, device_id, [point]))
+            delta = await recv_json(connection)
+            assert delta["update"][0]["latest"] == {
+                "TIME_SERIES": {"temperature": {"ts": 2000, "value": "21"}}
+            }
+            assert not save.done()
+        await asyncio.wait_for(save, 30)
 
 
 async def test_bad_query_and_foreign_tenant(live: Live) -> None:

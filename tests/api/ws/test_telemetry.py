@@ -7,12 +7,17 @@ unsubscribed or foreign entity would arrive before the reply to a later command.
 
 from __future__ import annotations
 
+import asyncio
+import uuid
 from typing import Any
 
 import httpx
+from sqlalchemy.ext.asyncio import AsyncEngine
 from websockets.asyncio.client import ClientConnection
 
+from industryos.telemetry import DataType, TsKvEntry
 from tests.api.ws.conftest import Live, recv_json, send_json
+from tests.support.write_lock import timeseries_commits_held
 
 T = "/api/plugins/telemetry"
 
@@ -71,6 +76,31 @@ async def test_only_changed_keys_are_pushed_then_unsubscribe_stops(live: Live) -
         await _write(a.admin, device, 3000, {"t": 22})
         assert (await _barrier(connection, 51))["cmdId"] == 51
     assert len(live.platform.core.telemetry.listeners) == 0
+
+
+async def test_a_point_is_pushed_once_accepted_not_once_committed(
+    live: Live, engine: AsyncEngine
+) -> None:
+    """The update leaves while the batch holding the point still waits to commit (the
+    message carrying it is durable in the queue by then); the point is stored after."""
+    a = await live.platform.new_tenant("A")
+    device = await _device(a.admin)
+    tenant_id, device_id = uuid.UUID(a.tenant_id), uuid.UUID(device)
+    telemetry = live.platform.core.telemetry
+    connection = await live.authed(a.admin)
+    async with connection:
+        subscribe = {"type": "TIMESERIES", "cmdId": 1, "entityType": "DEVICE", "entityId": device}
+        await send_json(connection, {"cmds": [{**subscribe, "keys": "t"}]})
+        assert (await recv_json(connection))["data"] == {}
+        point = TsKvEntry(5000, "t", 7, DataType.LONG)
+        async with timeseries_commits_held(engine):
+            save = asyncio.create_task(telemetry.save_timeseries(tenant_id, device_id, [point]))
+            update = await recv_json(connection)
+            assert update["data"] == {"t": [[5000, "7"]]}
+            assert not save.done()
+            assert await telemetry.get_latest(tenant_id, device_id, ["t"]) == []
+        await asyncio.wait_for(save, 30)
+        assert await telemetry.get_latest(tenant_id, device_id, ["t"]) == [point]
 
 
 async def test_attribute_subscription_by_scope_and_keys(live: Live) -> None:
