@@ -19,6 +19,7 @@ names the offending class or field); ``NodeFailure`` never leaves the engine: it
 
 from __future__ import annotations
 
+import sqlite3
 from typing import TYPE_CHECKING, Any
 
 from industryos.entities.errors import InvalidArgument
@@ -76,12 +77,16 @@ def is_outage(exc: BaseException) -> bool:
 
     A message that failed because storage was down must not be skipped by the queue's
     processing strategy (it was acknowledged to its device): the engine retries it until
-    the dependency is back. Constraint and data errors are not outages.
+    the dependency is back. Constraint and data errors are not outages. The SQLite
+    time-series writer uses ``sqlite3`` directly (not through SQLAlchemy), so its errors
+    arrive unwrapped and are judged by SQLite's result code.
     """
     from sqlalchemy import exc as sa_exc
 
     from industryos.queue.interface import QueueError
 
+    if isinstance(exc, sqlite3.Error):
+        return (getattr(exc, "sqlite_errorcode", 0) & 0xFF) in _SQLITE_OUTAGE_CODES
     if isinstance(exc, sa_exc.IntegrityError | sa_exc.DataError | sa_exc.ProgrammingError):
         return False
     return isinstance(
@@ -95,6 +100,20 @@ def is_outage(exc: BaseException) -> bool:
         | sa_exc.TimeoutError,
     ) or (isinstance(exc, sa_exc.DBAPIError) and _unavailable_database(exc))
 
+
+_SQLITE_OUTAGE_CODES = frozenset(
+    {
+        5,  # SQLITE_BUSY: the write lock stayed taken past the busy timeout
+        6,  # SQLITE_LOCKED
+        7,  # SQLITE_NOMEM
+        8,  # SQLITE_READONLY: the file or its directory cannot be written
+        10,  # SQLITE_IOERR (every extended I/O error)
+        13,  # SQLITE_FULL: the disk (or the size limit) is full
+        14,  # SQLITE_CANTOPEN
+        15,  # SQLITE_PROTOCOL
+    }
+)
+"""Primary SQLite result codes of an unavailable database (not of bad data or SQL)."""
 
 _OUTAGE_SQLSTATE_CLASSES = ("08", "53", "57P", "58")
 """PostgreSQL SQLSTATEs of connection loss, resource shortage, shutdown and I/O errors."""
