@@ -11,6 +11,7 @@ import asyncio
 import functools
 import logging
 import signal
+import uuid
 from collections.abc import Coroutine
 from dataclasses import dataclass
 from typing import Any
@@ -62,6 +63,7 @@ from industryos.gc_tuning import tune_for_serving
 from industryos.notify import Notifications, NotifyingAlarmService, TriggerPublisher
 from industryos.queue.backpressure import LagGate
 from industryos.queue.bus import Bus, open_bus
+from industryos.queue.bus.changes import ClusterChanges
 from industryos.queue.embedded import EmbeddedQueue, EmbeddedQueueConfig, QueueStats
 from industryos.rules.engine import RuleEngine
 from industryos.rules.entities import EntityFields
@@ -83,6 +85,7 @@ from industryos.storage.timeseries import TimeseriesStorage
 from industryos.telemetry.retention_job import RetentionJob
 from industryos.telemetry.service import TelemetryService
 from industryos.transport import http as device_http
+from industryos.transport.auth import DeviceAuthenticator
 from industryos.transport.ota_chunks import HTTP_STATE_ATTRIBUTE as OTA_HTTP_STATE
 from industryos.transport.ota_chunks import CoapOta, MqttOta
 from industryos.transport.stack import DeviceTransports
@@ -232,6 +235,7 @@ class Node:
         self._uplinks: LagGate | None = None
         self._bus: Bus | None = None
         self._feeds: ws.ClusterFeeds | None = None
+        self._changes: ClusterChanges | None = None
         self._rest_calls: RestApiCalls | None = None
         self.rules: RuleEngine | None = None
         self._rule_events: RuleEvents | None = None
@@ -341,6 +345,8 @@ class Node:
         if settings.bus_url:  # a cluster: changes committed here reach every node's sessions
             self._feeds = ws.ClusterFeeds(self._bus, getattr(self.app.state, ws.STATE_ATTRIBUTE))
             await self._feeds.start()
+            self._changes = self._cluster_changes(core, chains, self.devices.auth)
+            await self._changes.start()
         self._http = HttpServer(self.app, settings.http_host, settings.http_port)
         await self._http.start()
         self.devices.mqtt_app.ota = MqttOta(core.ota.downloads, settings.max_payload_bytes)
@@ -362,6 +368,30 @@ class Node:
             self.devices.mqtt.tls_port,
             self.devices.coap.port,
         )
+
+    def _cluster_changes(
+        self, core: Core, chains: RuleChainService, auth: DeviceAuthenticator
+    ) -> ClusterChanges:
+        """Caches that local hooks invalidate, kept true across the cluster: device
+        credentials and identities (authentication) and rule chains (the rule engine)."""
+        assert self._bus is not None
+        changes = ClusterChanges(self._bus)
+        credentials = changes.kind("credentials", lambda n: auth.forget_credentials(n["id"]))
+        core.devices.on_credentials_changed(lambda c: credentials({"id": c.credentials_id}))
+        device = changes.kind("device", lambda n: auth.forget_device(uuid.UUID(n["id"])))
+        core.devices.on_device_changed(lambda before, _: device({"id": str(before.id)}))
+        chain = changes.kind(
+            "chain",
+            lambda n: chains.changed_elsewhere(
+                uuid.UUID(n["tenant"]), uuid.UUID(n["chain"]) if n["chain"] else None
+            ),
+        )
+        chains.on_changed(
+            lambda tenant_id, chain_id: chain(
+                {"tenant": str(tenant_id), "chain": str(chain_id) if chain_id else None}
+            )
+        )
+        return changes
 
     def build_app(
         self,
@@ -467,6 +497,9 @@ class Node:
         if self._feeds is not None:
             await self._feeds.stop()
             self._feeds = None
+        if self._changes is not None:
+            await self._changes.stop()
+            self._changes = None
         if self._bus is not None:
             await _stop_within("cluster bus", self._bus.close(), STOP_LIMIT_S)
             self._bus = None

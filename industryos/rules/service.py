@@ -68,6 +68,11 @@ class RuleChainService:
         for listener in self._listeners:
             listener(tenant_id, chain_id)
 
+    def changed_elsewhere(self, tenant_id: uuid.UUID, chain_id: uuid.UUID | None) -> None:
+        """Another cluster node changed a chain of the tenant (``None``: which one is not
+        known): tell this node's listeners as for a change made here."""
+        self._changed(tenant_id, chain_id)
+
     @staticmethod
     def _tenant(caller: Caller) -> uuid.UUID:
         caller.require(Authority.TENANT_ADMIN)

@@ -124,15 +124,23 @@ class DeviceAuthenticator:
 
     def invalidate(self, credentials: DeviceCredentials) -> None:
         """Forget cached credentials (they changed, or their device is gone)."""
+        self.forget_credentials(credentials.credentials_id)
+
+    def forget_credentials(self, credentials_id: str | None) -> None:
+        """Forget one credentials id (changed here, or on another cluster node)."""
         self._changes += 1
-        if credentials.credentials_id is not None:
-            self._forget(credentials.credentials_id)
+        if credentials_id is not None:
+            self._forget(credentials_id)
 
     def device_changed(self, before: Device, after: Device | None) -> None:
         """Forget the cached identity of a renamed, re-typed, reassigned or deleted device."""
+        self.forget_device(before.id)
+
+    def forget_device(self, device_id: uuid.UUID | None) -> None:
+        """Forget every cached identity of one device (changed here, or on another node)."""
         self._changes += 1
-        if before.id is not None:
-            for credentials_id in self._by_device.pop(before.id, ()):
+        if device_id is not None:
+            for credentials_id in self._by_device.pop(device_id, ()):
                 self._cache.pop(credentials_id, None)
 
     def _forget(self, credentials_id: str) -> None:

@@ -11,18 +11,14 @@ import asyncio
 import threading
 import uuid
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import httpx
 import orjson
 import paho.mqtt.client as mqtt
 import pytest
-import uvloop
 from paho.mqtt.enums import CallbackAPIVersion
 
-from industryos.config import load_settings
 from industryos.devices.rpc import RpcOutcome
 from industryos.devices.rpc_cluster_wire import (
     RemoteCall,
@@ -31,46 +27,12 @@ from industryos.devices.rpc_cluster_wire import (
     device_subject,
 )
 from industryos.entities.ids import now_ms
-from industryos.node import Node
 from industryos.queue.bus import NatsBus
 from tests.conftest import DatabaseFactory
-from tests.transport.mqtt.device.livenode import SECRET, LiveNode, start_live_node
+from tests.support.cluster import NATS_URL, Cluster, running_cluster, tenant_admin_client
+from tests.transport.mqtt.device.livenode import LiveNode
 
-NATS_URL = "nats://127.0.0.1:4222"
 REQUESTS = "v1/devices/me/rpc/request/+"
-
-
-def _start_second(data_dir: Path, db_url: str) -> LiveNode:
-    """Node B: the same settings as node A, on the same database and bus, no new tenant."""
-    settings = load_settings(
-        data_dir=data_dir,
-        db_url=db_url,
-        http_host="127.0.0.1",
-        http_port=0,
-        mqtt_port=0,
-        mqtt_tls_port=0,
-        coap_port=0,
-        jwt_secret=SECRET,
-        demo=False,
-        bus_url=NATS_URL,
-        rpc_min_timeout_ms=300,
-    )
-    loop = uvloop.new_event_loop()
-    thread = threading.Thread(target=loop.run_forever, name="live-node-b", daemon=True)
-    thread.start()
-    live = LiveNode(Node(settings), loop, thread)
-    try:
-        live.run(live.node.start(), timeout=60)
-    except BaseException:
-        loop.call_soon_threadsafe(loop.stop)
-        raise
-    return live
-
-
-@dataclass
-class Cluster:
-    a: LiveNode
-    b: LiveNode
 
 
 @pytest.fixture(scope="module")
@@ -78,28 +40,14 @@ def cluster(
     database_factory: DatabaseFactory, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Cluster]:
     """Two nodes in cluster mode; node A made the tenant the tests act in."""
-    url = database_factory.new_url("postgresql")
-    a = start_live_node(tmp_path_factory.mktemp("a"), url, bus_url=NATS_URL, rpc_min_timeout_ms=300)
-    try:
-        b = _start_second(tmp_path_factory.mktemp("b"), url)
-        try:
-            yield Cluster(a, b)
-        finally:
-            b.stop()
-    finally:
-        a.stop()
-        database_factory.release(url)
+    with running_cluster(database_factory, tmp_path_factory, rpc_min_timeout_ms=300) as nodes:
+        yield nodes
 
 
 @pytest.fixture
 async def on_a(cluster: Cluster) -> AsyncIterator[httpx.AsyncClient]:
     """The tenant admin's REST client on node A."""
-    base = f"http://127.0.0.1:{cluster.a.node.http_port}"
-    async with httpx.AsyncClient(base_url=base, timeout=20) as client:
-        login = {"username": "admin@mqtt.test", "password": "password"}
-        answer = await client.post("/api/auth/login", json=login)
-        assert answer.status_code == 200, answer.text
-        client.headers["X-Authorization"] = f"Bearer {answer.json()['token']}"
+    async with tenant_admin_client(cluster.a) as client:
         yield client
 
 

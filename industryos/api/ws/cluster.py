@@ -30,7 +30,6 @@ would cut that traffic).
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import logging
 import math
@@ -44,7 +43,8 @@ from industryos.alarms.model import Alarm
 from industryos.api.ws.changes import AlarmChanged, EntityChanged
 from industryos.msg import Msg
 from industryos.notify.inbox import InboxChange
-from industryos.queue.bus import Bus, BusError, Subscription
+from industryos.queue.bus import Bus, Subscription
+from industryos.queue.bus.batching import BatchedPublisher
 from industryos.telemetry.kv import AttributeKvEntry, AttributeScope, DataType, TsKvEntry
 from industryos.telemetry.listeners import (
     AttributesDeleted,
@@ -121,6 +121,11 @@ def decode_telemetry(kind: str, raw: list[Any]) -> TelemetryEvent:
     return AttributesDeleted(tenant_id, entity_id, scope, tuple(raw[3]))
 
 
+def _encoded(event: Json) -> Json:
+    """A queued change as it goes on the bus (telemetry is encoded here, off the write path)."""
+    return event if isinstance(event, list) else encode_telemetry(event)
+
+
 def _alarm(raw: dict[str, Any]) -> Alarm:
     row = dict(raw)
     for name in _UUID_FIELDS:
@@ -136,16 +141,24 @@ class ClusterFeeds:
         self._bus = bus
         self._services = services
         self._subject = subject
-        self.node_id = uuid.uuid4().hex
-        self._pending: list[Json] = []
-        self._ready = asyncio.Event()
+        self._out: BatchedPublisher[Json] = BatchedPublisher(
+            bus, subject, key="e", encode=_encoded, max_pending=MAX_PENDING, name="cluster feeds"
+        )
+        self.node_id = self._out.node_id
         self._relaying = False
         self._removers: list[Callable[[], None]] = []
         self._subscription: Subscription | None = None
-        self._task: asyncio.Task[None] | None = None
-        self.dropped = 0
-        self.sent = 0
         self.received = 0
+
+    @property
+    def sent(self) -> int:
+        """Changes published to the other nodes."""
+        return self._out.sent
+
+    @property
+    def dropped(self) -> int:
+        """Changes not published (the bus was behind or refused them)."""
+        return self._out.dropped
 
     async def start(self) -> None:
         """Subscribe to the other nodes' changes and start sending this node's."""
@@ -158,17 +171,14 @@ class ClusterFeeds:
             self._removers.append(services.entity_changes.listen_all(self._entity_out))
         if services.notifications is not None:
             self._removers.append(services.notifications.listen_all(self._inbox_out))
-        self._task = asyncio.get_running_loop().create_task(self._send_loop())
+        self._out.start()
 
     async def stop(self) -> None:
         """Stop relaying (what is still pending is not sent)."""
         removers, self._removers = self._removers, []
         for remove in removers:
             remove()
-        if self._task is not None:
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
-            self._task = None
+        await self._out.stop()
         if self._subscription is not None:
             await self._subscription.close()
             self._subscription = None
@@ -176,15 +186,8 @@ class ClusterFeeds:
     # out
 
     def _queue(self, event: Json) -> None:
-        if self._relaying:
-            return
-        if len(self._pending) >= MAX_PENDING:
-            if self.dropped % MAX_PENDING == 0:
-                log.warning("cluster feeds: the bus is behind, dropping changes")
-            self.dropped += 1
-            return
-        self._pending.append(event)
-        self._ready.set()
+        if not self._relaying:
+            self._out.put(event)
 
     def _telemetry_out(self, event: TelemetryEvent) -> None:
         self._queue(event)  # encoded by the sender, off the write path
@@ -197,28 +200,6 @@ class ClusterFeeds:
 
     def _inbox_out(self, change: InboxChange) -> None:
         self._queue(["nt", str(change.user_id), change.added])
-
-    async def _send_loop(self) -> None:
-        while True:
-            await self._ready.wait()
-            self._ready.clear()
-            pending, self._pending = self._pending, []
-            if not pending:
-                continue
-            try:
-                batch = [e if isinstance(e, list) else encode_telemetry(e) for e in pending]
-                # default=str: ids read through asyncpg are its own UUID type
-                payload = orjson.dumps({"n": self.node_id, "e": batch}, default=str)
-            except (TypeError, ValueError, AttributeError):
-                self.dropped += len(pending)
-                log.exception("cluster feeds: %d changes could not be encoded", len(pending))
-                continue
-            try:
-                await self._bus.publish(self._subject, payload)
-                self.sent += len(batch)
-            except BusError as exc:
-                self.dropped += len(batch)
-                log.warning("cluster feeds: %d changes not sent: %s", len(batch), exc)
 
     # in
 

@@ -143,8 +143,11 @@ async def _create_tenant(node: Node) -> Caller:
     return Caller(admin.id, admin.email, Authority.TENANT_ADMIN, tenant.id, NULL_UUID)
 
 
-def start_live_node(data_dir: Path, db_url: str, **overrides: Any) -> LiveNode:
-    """Start a node on free ports in a uvloop thread, with a fresh tenant admin."""
+def start_live_node(
+    data_dir: Path, db_url: str, *, with_tenant: bool = True, **overrides: Any
+) -> LiveNode:
+    """Start a node on free ports in a uvloop thread, with a fresh tenant admin (unless
+    ``with_tenant`` is False: a second cluster node acts on the first one's tenant)."""
     options: dict[str, Any] = {
         "data_dir": data_dir,
         "db_url": db_url,
@@ -164,7 +167,8 @@ def start_live_node(data_dir: Path, db_url: str, **overrides: Any) -> LiveNode:
     live = LiveNode(Node(settings), loop, thread)
     try:
         live.run(live.node.start(), timeout=60)
-        live.admin = live.run(_create_tenant(live.node))
+        if with_tenant:
+            live.admin = live.run(_create_tenant(live.node))
     except BaseException:
         live.loop.call_soon_threadsafe(live.loop.stop)
         raise

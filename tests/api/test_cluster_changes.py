@@ -1,0 +1,128 @@
+"""Caches stay true across two real nodes (one PostgreSQL database, the real NATS bus): a
+change made through node A's REST API reaches what node B cached.
+
+* credentials changed on A: B, which had authenticated the old token, refuses it and takes
+  the new one;
+* the root chain changed on A: B, which had compiled the old root chain, runs the new one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+import uuid
+from collections.abc import AsyncIterator, Callable, Iterator
+from typing import Any
+
+import httpx
+import paho.mqtt.client as mqtt
+import pytest
+from paho.mqtt.enums import CallbackAPIVersion
+
+from tests.conftest import DatabaseFactory
+from tests.support.cluster import Cluster, running_cluster, tenant_admin_client
+
+
+@pytest.fixture(scope="module")
+def cluster(
+    database_factory: DatabaseFactory, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Cluster]:
+    """Two nodes in cluster mode; node A made the tenant the tests act in."""
+    with running_cluster(database_factory, tmp_path_factory) as nodes:
+        yield nodes
+
+
+@pytest.fixture
+async def on_a(cluster: Cluster) -> AsyncIterator[httpx.AsyncClient]:
+    """The tenant admin's REST client on node A."""
+    async with tenant_admin_client(cluster.a) as client:
+        yield client
+
+
+def _connack(port: int, token: str, publish: tuple[str, bytes] | None = None) -> int:
+    """The CONNACK code a paho device with ``token`` gets (after one QoS 1 publish if
+    accepted and ``publish`` is given)."""
+    client = mqtt.Client(CallbackAPIVersion.VERSION2, reconnect_on_failure=False)
+    client.username_pw_set(token)
+    answered = threading.Event()
+    published = threading.Event()
+    codes: list[int] = []
+
+    def on_connect(client: Any, userdata: Any, flags: Any, reason: Any, properties: Any) -> None:
+        codes.append(int(reason.value))
+        answered.set()
+
+    client.on_connect = on_connect
+    client.on_publish = lambda *args: published.set()
+    client.connect("127.0.0.1", port)
+    client.loop_start()
+    try:
+        assert answered.wait(15), "no CONNACK"
+        if codes[0] == 0 and publish is not None:
+            client.publish(publish[0], publish[1], qos=1)
+            assert published.wait(15), "no PUBACK"
+        return codes[0]
+    finally:
+        client.disconnect()
+        client.loop_stop()
+
+
+async def _eventually(check: Callable[[], bool]) -> None:
+    """``check`` (blocking) turns true within 15 s."""
+    deadline = time.monotonic() + 15
+    for _ in range(1000):
+        if await asyncio.to_thread(check):
+            return
+        if time.monotonic() > deadline:
+            break
+        await asyncio.sleep(0.2)
+    raise AssertionError("node B kept its stale cache")
+
+
+async def test_credentials_changed_on_a_are_refused_on_b(
+    cluster: Cluster, on_a: httpx.AsyncClient
+) -> None:
+    old = uuid.uuid4().hex
+    device = cluster.a.create_device(f"c-{old[:8]}", token=old)
+    b_port = cluster.b.mqtt_port
+    assert await asyncio.to_thread(_connack, b_port, old) == 0  # B now caches the identity
+    credentials = (await on_a.get(f"/api/device/{device.id}/credentials")).json()
+    new = uuid.uuid4().hex
+    saved = await on_a.post("/api/device/credentials", json={**credentials, "credentialsId": new})
+    assert saved.status_code == 200, saved.text
+    await _eventually(lambda: _connack(b_port, old) != 0)
+    assert await asyncio.to_thread(_connack, b_port, new) == 0
+
+
+async def test_a_root_chain_set_on_a_runs_on_b(cluster: Cluster, on_a: httpx.AsyncClient) -> None:
+    """B stores telemetry through the default root chain; once A makes an empty chain the
+    root, B's messages are consumed and no longer stored."""
+    token = uuid.uuid4().hex
+    device = cluster.a.create_device(f"r-{token[:8]}", token=token)
+    b = cluster.b
+    topic = "v1/devices/me/telemetry"
+
+    def stored(key: str) -> bool:
+        return key in b.latest(device)
+
+    def consumed() -> bool:
+        assert b.node.rules is not None
+        return b.node.rules.lag("Main") == 0
+
+    assert await asyncio.to_thread(_connack, b.mqtt_port, token, (topic, b'{"before": 1}')) == 0
+    # B compiled and ran the default root chain
+    await asyncio.to_thread(b.wait_for, lambda: stored("before"))
+    empty = await on_a.post("/api/ruleChain", json={"name": "nothing"})
+    assert empty.status_code == 200, empty.text
+    rooted = await on_a.post(f"/api/ruleChain/{empty.json()['id']['id']}/root")
+    assert rooted.status_code == 200, rooted.text
+
+    def new_root_ran() -> bool:
+        key = f"probe_{uuid.uuid4().hex[:8]}"
+        payload = f'{{"{key}": 1}}'.encode()
+        assert _connack(b.mqtt_port, token, (topic, payload)) == 0
+        b.wait_for(lambda: b.call(consumed))
+        return not stored(key)
+
+    await _eventually(new_root_ran)
