@@ -20,7 +20,7 @@ other user's session ever hears it.
 
 Delivery is the bus's: at most once, in order per sending node. The out-buffer is bounded
 (:data:`MAX_PENDING` events): when the bus cannot keep up, events are dropped and counted
-(:attr:`ClusterFeeds.dropped`, a WARNING per burst) instead of growing memory; the
+(``ClusterFeeds.out.dropped``, a WARNING per burst) instead of growing memory; the
 subscriptions they would have updated catch up on the next change.
 
 Design limit: one subject for every tenant, so each node decodes every event of the
@@ -141,24 +141,14 @@ class ClusterFeeds:
         self._bus = bus
         self._services = services
         self._subject = subject
-        self._out: BatchedPublisher[Json] = BatchedPublisher(
+        self.out: BatchedPublisher[Json] = BatchedPublisher(
             bus, subject, key="e", encode=_encoded, max_pending=MAX_PENDING, name="cluster feeds"
         )
-        self.node_id = self._out.node_id
+        """The sending side (its ``sent`` and ``dropped`` count changes)."""
         self._relaying = False
         self._removers: list[Callable[[], None]] = []
         self._subscription: Subscription | None = None
         self.received = 0
-
-    @property
-    def sent(self) -> int:
-        """Changes published to the other nodes."""
-        return self._out.sent
-
-    @property
-    def dropped(self) -> int:
-        """Changes not published (the bus was behind or refused them)."""
-        return self._out.dropped
 
     async def start(self) -> None:
         """Subscribe to the other nodes' changes and start sending this node's."""
@@ -171,14 +161,14 @@ class ClusterFeeds:
             self._removers.append(services.entity_changes.listen_all(self._entity_out))
         if services.notifications is not None:
             self._removers.append(services.notifications.listen_all(self._inbox_out))
-        self._out.start()
+        self.out.start()
 
     async def stop(self) -> None:
         """Stop relaying (what is still pending is not sent)."""
         removers, self._removers = self._removers, []
         for remove in removers:
             remove()
-        await self._out.stop()
+        await self.out.stop()
         if self._subscription is not None:
             await self._subscription.close()
             self._subscription = None
@@ -187,7 +177,7 @@ class ClusterFeeds:
 
     def _queue(self, event: Json) -> None:
         if not self._relaying:
-            self._out.put(event)
+            self.out.put(event)
 
     def _telemetry_out(self, event: TelemetryEvent) -> None:
         self._queue(event)  # encoded by the sender, off the write path
@@ -206,7 +196,7 @@ class ClusterFeeds:
     async def _received(self, payload: bytes) -> None:
         try:
             message = orjson.loads(payload)
-            if message.get("n") == self.node_id:
+            if message.get("n") == self.out.node_id:
                 return
             events = message["e"]
         except (orjson.JSONDecodeError, AttributeError, KeyError, TypeError):

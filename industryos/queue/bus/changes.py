@@ -53,7 +53,6 @@ class ClusterChanges:
             bus, subject, key="c", encode=dict, max_pending=MAX_PENDING, name="cluster changes"
         )
         """The sending side (its ``sent`` and ``dropped`` count notices)."""
-        self.node_id = self.out.node_id
         self._kinds: dict[str, Apply] = {}
         self._applying = False
         self._subscription: Subscription | None = None
@@ -87,7 +86,7 @@ class ClusterChanges:
     async def _received(self, payload: bytes) -> None:
         try:
             message = orjson.loads(payload)
-            if message.get("n") == self.node_id:
+            if message.get("n") == self.out.node_id:
                 return
             notices = list(message["c"])
         except (orjson.JSONDecodeError, AttributeError, KeyError, TypeError):

@@ -129,7 +129,7 @@ async def test_changes_on_node_a_reach_sessions_on_node_b(live: Live, cluster: C
         assert (reply["subscriptionId"], reply["data"]) == (4, {"temperature": [[1000, "21.5"]]})
         assert (await ask(other, {**count, "cmdId": 5}))["count"] == 0
     assert cluster.feeds_b.received >= 3
-    assert cluster.feeds_a.dropped == cluster.feeds_b.dropped == 0
+    assert cluster.feeds_a.out.dropped == cluster.feeds_b.out.dropped == 0
 
 
 GREETING = {
@@ -204,7 +204,7 @@ async def test_inbox_changes_on_node_a_reach_the_recipient_on_node_b(
         for connection, unread in ((recipient, 1), (colleague, 0), (stranger, 0)):
             reply = await ask(connection, {**badge, "cmdId": 3})
             assert (reply["cmdId"], reply["totalUnreadCount"]) == (3, unread)
-    assert cluster.feeds_a.dropped == cluster.feeds_b.dropped == 0
+    assert cluster.feeds_a.out.dropped == cluster.feeds_b.out.dropped == 0
 
 
 async def test_two_nodes_device_on_a_dashboard_on_b(tmp_path: Path, db_url: str) -> None:
