@@ -112,4 +112,4 @@ async def test_a_request_deleted_on_node_a_resends_the_bells_on_node_b(
 ) -> None:
     node_a = cluster.node_a
     await _deleting_a_request_updates_the_bells(live, lambda admin: node_a.client(token_of(admin)))
-    assert cluster.feeds_a.dropped == cluster.feeds_b.dropped == 0
+    assert cluster.feeds_a.out.dropped == cluster.feeds_b.out.dropped == 0
