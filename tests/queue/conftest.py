@@ -59,13 +59,21 @@ def queue_dir(tmp_path: Path) -> Path:
     return tmp_path / "queue"
 
 
-@pytest.fixture
-async def open_queue(queue_dir: Path) -> AsyncIterator[OpenQueue]:
-    """Open (and reopen) an embedded queue on ``queue_dir``; all are closed at the end."""
+@pytest.fixture(params=[1 << 20, 0], ids=["recent-in-memory", "read-from-disk"])
+async def open_queue(queue_dir: Path, request: pytest.FixtureRequest) -> AsyncIterator[OpenQueue]:
+    """Open (and reopen) an embedded queue on ``queue_dir``; all are closed at the end.
+
+    Every test runs twice: consumers handed the newest records from memory, and consumers
+    that always read and decode the log files (``recent_bytes=0``).
+    """
     opened: list[EmbeddedQueue] = []
 
     async def _open(**overrides: object) -> EmbeddedQueue:
-        settings: dict[str, object] = {"data_dir": queue_dir, "topics": {"Main": 4}}
+        settings: dict[str, object] = {
+            "data_dir": queue_dir,
+            "topics": {"Main": 4},
+            "recent_bytes": request.param,
+        }
         settings.update(overrides)
         queue = await EmbeddedQueue.open(EmbeddedQueueConfig(**settings))  # type: ignore[arg-type]
         opened.append(queue)

@@ -131,16 +131,32 @@ class EmbeddedConsumer:
         return [(p, reader, log, min(room, share)) for p, reader, log, room in ready]
 
     async def _read(self, loop: asyncio.AbstractEventLoop, jobs: list[_Job]) -> list[Batch]:
-        snapshot = [(p, reader, log.segments, n) for p, reader, log, n in jobs]
-        self._reading = loop.run_in_executor(None, _read_all, snapshot)
-        results = await asyncio.shield(self._reading)
-        self._reading = None
+        """The records of ``jobs``: from the partition's recent records where it holds the
+        cursor (no file read, no decode), else read and decoded in a worker thread. Cursors
+        move only once every read is done, so a fetch cancelled meanwhile hands out nothing."""
+        held: list[tuple[int, list[Record], Cursor]] = []
+        from_disk = []
+        for job in jobs:
+            p, reader, log, n = job
+            found = log.recent.read(reader.next_offset, n)
+            if found is None:
+                from_disk.append((p, reader, log.segments, n))
+            else:
+                held.append((p, *found))
+        read: list[tuple[int, list[tuple[int, bytes]], Cursor]] = []
+        if from_disk:
+            self._reading = loop.run_in_executor(None, _read_all, from_disk)
+            read = await asyncio.shield(self._reading)
+            self._reading = None
         batches = []
-        for p, records, cursor in results:
+        for p, records, cursor in held:
             self._readers[p].advance(cursor)
-            if records:
+            batches.append(Batch(self._topic, p, records))
+        for p, raw_records, cursor in read:
+            self._readers[p].advance(cursor)
+            if raw_records:
                 try:
-                    decoded = [Record(offset, Msg.from_bytes(raw)) for offset, raw in records]
+                    decoded = [Record(offset, Msg.from_bytes(raw)) for offset, raw in raw_records]
                 except (ValueError, TypeError, KeyError) as exc:
                     raise CorruptLogError(f"queue {self._topic}/{p}: undecodable msg") from exc
                 batches.append(Batch(self._topic, p, decoded))

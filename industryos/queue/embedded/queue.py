@@ -71,6 +71,9 @@ class EmbeddedQueueConfig:
     max_record_bytes: int = 1 << 20
     max_unacked: int = 10_000
     """Records one consumer may hold per partition without acking (JetStream MaxAckPending)."""
+    recent_bytes: int = 1 << 20
+    """Per partition, the newest durable records (up to this many bytes on disk) are also
+    kept as messages, so a consumer that keeps up reads no file (0: always read the log)."""
 
     def validate(self) -> None:
         """Raise :class:`QueueConfigError` on a setting the queue cannot run with."""
@@ -85,6 +88,8 @@ class EmbeddedQueueConfig:
             raise QueueConfigError("segment_bytes >= 4096 and max_record_bytes >= 1024 needed")
         if self.max_unacked < 1:
             raise QueueConfigError("max_unacked must be positive")
+        if self.recent_bytes < 0:
+            raise QueueConfigError("recent_bytes must not be negative")
 
 
 class EmbeddedQueue:
@@ -124,8 +129,8 @@ class EmbeddedQueue:
 
     async def append(self, topic: str, msg: Msg) -> None:
         """Append ``msg`` to its originator's partition; returns once it is fsync'd."""
-        log, payload = self._record(self._topic_logs(topic), msg)
-        durable = self._writer.add(log, payload)
+        log, payload, _ = self._record(self._topic_logs(topic), msg)
+        durable = self._writer.add(log, payload, msg)
         ordered()
         await durable
 
@@ -136,12 +141,13 @@ class EmbeddedQueue:
         ordered()
         await durable
 
-    def _record(self, logs: list[PartitionLog], msg: Msg) -> tuple[PartitionLog, bytes]:
-        """The partition ``msg`` belongs to, and its bytes (checked against the size limit)."""
+    def _record(self, logs: list[PartitionLog], msg: Msg) -> tuple[PartitionLog, bytes, Msg]:
+        """The partition ``msg`` belongs to, its bytes (checked against the size limit) and
+        the message."""
         payload = msg.to_bytes()
         if len(payload) > self._config.max_record_bytes:
             raise RecordTooLargeError(f"message of {len(payload)} bytes exceeds the limit")
-        return logs[partition_for(msg.originator.id, len(logs))], payload
+        return logs[partition_for(msg.originator.id, len(logs))], payload, msg
 
     def _topic_logs(self, topic: str) -> list[PartitionLog]:
         if self._closed:
@@ -299,7 +305,12 @@ def _open_dir(
             logs[topic] = []
             for p in range(count):
                 log = PartitionLog(
-                    topic, p, topic_dir / str(p), config.segment_bytes, config.max_record_bytes
+                    topic,
+                    p,
+                    topic_dir / str(p),
+                    config.segment_bytes,
+                    config.max_record_bytes,
+                    config.recent_bytes,
                 )
                 cut += log.recover()
                 logs[topic].append(log)

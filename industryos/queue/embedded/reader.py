@@ -18,10 +18,13 @@ import os
 from bisect import bisect_right
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from industryos.queue.embedded.framing import HEADER_SIZE, Stop, decode_frames, frame_size
-from industryos.queue.embedded.segments import Segment
 from industryos.queue.interface import CorruptLogError
+
+if TYPE_CHECKING:  # segments.py imports this module (through recent.py) for Cursor
+    from industryos.queue.embedded.segments import Segment
 
 log = logging.getLogger(__name__)
 

@@ -23,6 +23,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from industryos.queue.embedded.framing import HEADER_SIZE, decode_frames, encode_frames
+from industryos.queue.embedded.recent import Appended, RecentRecords
 
 log = logging.getLogger(__name__)
 
@@ -69,6 +70,7 @@ class PartitionLog:
         directory: Path,
         segment_bytes: int,
         max_record_bytes: int,
+        recent_bytes: int = 0,
     ) -> None:
         self.topic = topic
         self.partition = partition
@@ -77,10 +79,13 @@ class PartitionLog:
         self.max_record_bytes = max_record_bytes
         self.segments: tuple[Segment, ...] = ()
         self.end_offset = 0
+        self.recent = RecentRecords(recent_bytes)
+        """The newest durable records as messages (filled by the writer, event loop side)."""
         # writer-thread state
         self._fd = -1
         self._written_offset = 0
         self._written_size = 0
+        self._written_path = Path()
         self._rolls: list[tuple[int, Segment]] = []
         self._dir_dirty = False
         self._file_dirty = False
@@ -122,6 +127,7 @@ class PartitionLog:
         self.segments = tuple(segments)
         self.end_offset = self._written_offset = end_offset
         self._written_size = valid
+        self._written_path = last.path
         self._fd = _open_for_append(last.path, create=False)
         return cut
 
@@ -140,8 +146,8 @@ class PartitionLog:
 
     # -- writer thread -------------------------------------------------------------------
 
-    def write(self, payloads: list[bytes]) -> int:
-        """Append ``payloads`` as the next records (not yet durable); returns bytes written."""
+    def write(self, payloads: list[bytes]) -> Appended:
+        """Append ``payloads`` as the next records (not yet durable); returns where."""
         if self._written_size >= self.segment_bytes:
             self._roll()
         data = encode_frames(self._written_offset, payloads)
@@ -149,10 +155,11 @@ class PartitionLog:
         while view:
             written = os.write(self._fd, view)
             view = view[written:]
+        where = Appended(self._written_offset, self._written_path, self._written_size, len(data))
         self._written_offset += len(payloads)
         self._written_size += len(data)
         self._file_dirty = True
-        return len(data)
+        return where
 
     def _roll(self) -> None:
         path = segment_path(self.directory, self._written_offset)
@@ -161,6 +168,7 @@ class PartitionLog:
         self._fd = fd
         self._rolls.append((self._written_size, Segment(self._written_offset, path, 0)))
         self._written_size = 0
+        self._written_path = path
         self._dir_dirty = True
 
     def sync(self) -> int:

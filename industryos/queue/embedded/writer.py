@@ -3,7 +3,8 @@
 ``add`` puts the record's bytes into the pending batch of its partition and returns a future;
 the group-commit runner writes every partition the batch touched, fsyncs each of them (one
 ``fdatasync`` per touched partition file, however many records, all issued at once from a
-small thread pool), publishes the new durable ends to readers and resolves the futures.
+small thread pool), publishes the new durable ends to readers (and the messages to each
+partition's recent records, ``recent.py``) and resolves the futures.
 Until then nothing is acknowledged and nothing is visible to consumers.
 
 Records join the pending batch in call order, so appends of one originator issued without
@@ -20,10 +21,14 @@ import asyncio
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 
+from industryos.msg import Msg
 from industryos.queue.embedded.group_commit import GroupCommit
+from industryos.queue.embedded.recent import Appended
 from industryos.queue.embedded.segments import PartitionLog
 
-_Work = dict[PartitionLog, list[bytes]]
+_Work = dict[PartitionLog, tuple[list[bytes], list[Msg]]]
+"""Per touched partition: the records' bytes and the messages they encode."""
+_Flushed = tuple[_Work, list[Appended], int, int, int]
 
 
 class LogWriter:
@@ -35,7 +40,7 @@ class LogWriter:
         self._on_durable = on_durable
         self._pending: _Work = {}
         self._sync_pool = ThreadPoolExecutor(sync_threads, thread_name_prefix="queue-fsync")
-        self._commit: GroupCommit[_Work, tuple[_Work, int, int, int]] = GroupCommit(
+        self._commit: GroupCommit[_Work, _Flushed] = GroupCommit(
             "queue-writer", self._take, self._flush, self._done
         )
         self.appended = 0
@@ -47,37 +52,43 @@ class LogWriter:
         """Flushes done so far (each is one write and fsync round over the touched files)."""
         return self._commit.flushes
 
-    def add(self, log: PartitionLog, payload: bytes) -> asyncio.Future[None]:
-        """Add one record; the future resolves once it is durable."""
+    def add(self, log: PartitionLog, payload: bytes, msg: Msg) -> asyncio.Future[None]:
+        """Add one record (``msg`` encoded as ``payload``); the future resolves once it is
+        durable."""
         self._commit.check()
         batch = self._pending.get(log)
         if batch is None:
-            self._pending[log] = [payload]
+            self._pending[log] = ([payload], [msg])
         else:
-            batch.append(payload)
+            batch[0].append(payload)
+            batch[1].append(msg)
         return self._commit.request()
 
-    def add_many(self, records: Sequence[tuple[PartitionLog, bytes]]) -> asyncio.Future[None]:
+    def add_many(self, records: Sequence[tuple[PartitionLog, bytes, Msg]]) -> asyncio.Future[None]:
         """Add records (in order per partition); the future resolves once all are durable."""
         self._commit.check()
         pending = self._pending
-        for log, payload in records:
+        for log, payload, msg in records:
             batch = pending.get(log)
             if batch is None:
-                pending[log] = [payload]
+                pending[log] = ([payload], [msg])
             else:
-                batch.append(payload)
+                batch[0].append(payload)
+                batch[1].append(msg)
         return self._commit.request()
 
     def _take(self) -> _Work:
         work, self._pending = self._pending, {}
         return work
 
-    def _flush(self, work: _Work) -> tuple[_Work, int, int, int]:
+    def _flush(self, work: _Work) -> _Flushed:
         written = 0
         records = 0
-        for log, payloads in work.items():
-            written += log.write(payloads)
+        places = []
+        for log, (payloads, _) in work.items():
+            where = log.write(payloads)
+            places.append(where)
+            written += where.size
             records += len(payloads)
         if len(work) == 1:
             fsyncs = next(iter(work)).sync()
@@ -85,12 +96,13 @@ class LogWriter:
             # concurrent fsyncs of several files share the file system's journal commit:
             # 4 files cost about one fsync in parallel, several times that one after another
             fsyncs = sum(self._sync_pool.map(PartitionLog.sync, work))
-        return work, records, written, fsyncs
+        return work, places, records, written, fsyncs
 
-    def _done(self, result: tuple[_Work, int, int, int]) -> None:
-        work, records, written, fsyncs = result
-        for log in work:
+    def _done(self, result: _Flushed) -> None:
+        work, places, records, written, fsyncs = result
+        for (log, (payloads, msgs)), where in zip(work.items(), places, strict=True):
             log.publish()
+            log.recent.add(where, payloads, msgs)
         self.appended += records
         self.bytes_written += written
         self.fsyncs += fsyncs
