@@ -12,7 +12,7 @@ import functools
 import logging
 import signal
 import uuid
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any
 
@@ -51,6 +51,7 @@ from industryos.entities.device_profile_service import DeviceProfileService
 from industryos.entities.device_service import DeviceService
 from industryos.entities.entity_lookup import EntityLookup
 from industryos.entities.events import MsgPublisher, QueuePublisher
+from industryos.entities.models.device_profile import DeviceProfile
 from industryos.entities.query import EntityQueryService
 from industryos.entities.relation_service import RelationService
 from industryos.entities.telemetry_access import TelemetryAccess
@@ -289,9 +290,11 @@ class Node:
         await self._rule_events.start()
         self._rest_calls = RestApiCalls(self._bus)  # replies from chains on any node
         await self._rest_calls.start()
+        alarm_rules = AlarmRuleServices(core.db, core.alarms.service, core.telemetry)
+        core.device_profiles.on_profile_changed(_saved_profile_ids(alarm_rules.profile_changed))
         services = ServiceSet(
             telemetry=core.telemetry,
-            alarms=AlarmRuleServices(core.db, core.alarms.service, core.telemetry),
+            alarms=alarm_rules,
             notify=core.notifications.center,
             debug=self._rule_events,
             relations=RuleRelations(core.db),
@@ -345,7 +348,7 @@ class Node:
         if settings.bus_url:  # a cluster: changes committed here reach every node's sessions
             self._feeds = ws.ClusterFeeds(self._bus, getattr(self.app.state, ws.STATE_ATTRIBUTE))
             await self._feeds.start()
-            self._changes = self._cluster_changes(core, chains, self.devices.auth)
+            self._changes = self._cluster_changes(core, chains, self.devices.auth, alarm_rules)
             await self._changes.start()
         self._http = HttpServer(self.app, settings.http_host, settings.http_port)
         await self._http.start()
@@ -370,10 +373,15 @@ class Node:
         )
 
     def _cluster_changes(
-        self, core: Core, chains: RuleChainService, auth: DeviceAuthenticator
+        self,
+        core: Core,
+        chains: RuleChainService,
+        auth: DeviceAuthenticator,
+        alarm_rules: AlarmRuleServices,
     ) -> ClusterChanges:
         """Caches that local hooks invalidate, kept true across the cluster: device
-        credentials and identities (authentication) and rule chains (the rule engine)."""
+        credentials and identities (authentication), rule chains (the rule engine) and
+        device profiles' alarm rules (device profile nodes)."""
         assert self._bus is not None
         changes = ClusterChanges(self._bus)
         credentials = changes.kind("credentials", lambda n: auth.forget_credentials(n["id"]))
@@ -390,6 +398,12 @@ class Node:
             lambda tenant_id, chain_id: chain(
                 {"tenant": str(tenant_id), "chain": str(chain_id) if chain_id else None}
             )
+        )
+        profile = changes.kind(
+            "device_profile", lambda n: alarm_rules.profile_changed(uuid.UUID(n["id"]))
+        )
+        core.device_profiles.on_profile_changed(
+            _saved_profile_ids(lambda profile_id: profile({"id": str(profile_id)}))
         )
         return changes
 
@@ -525,3 +539,15 @@ class Node:
             await stop.wait()
         finally:
             await self.stop()
+
+
+def _saved_profile_ids(
+    listener: Callable[[uuid.UUID], None],
+) -> Callable[[DeviceProfile | None, DeviceProfile], None]:
+    """A profile-save listener that tells ``listener`` the saved profile's id."""
+
+    def saved(_: DeviceProfile | None, profile: DeviceProfile) -> None:
+        if profile.id is not None:
+            listener(profile.id)
+
+    return saved

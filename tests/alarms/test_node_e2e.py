@@ -5,6 +5,7 @@ and clearing it over REST lets the next breach raise a new alarm (checklist 31, 
 from __future__ import annotations
 
 import asyncio
+import json
 from pathlib import Path
 from typing import Any
 
@@ -120,3 +121,74 @@ async def test_device_telemetry_raises_alarm_seen_over_rest(tmp_path: Path, db_u
             assert len(active) == 1 and active[0]["id"] != alarm["id"]
     finally:
         await node.stop()
+
+
+async def test_edited_alarm_rules_apply_to_the_next_message(tmp_path: Path, db_url: str) -> None:
+    """A profile saved with a new threshold is evaluated from the next message on, for a
+    device whose state the node already holds (ThingsBoard: the profile cache's update
+    reaches every device profile node)."""
+    settings = load_settings(
+        data_dir=tmp_path,
+        http_port=0,
+        http_host="127.0.0.1",
+        db_url=db_url,
+        jwt_secret=TEST_SECRET,
+        mqtt_port=0,
+        mqtt_tls_port=0,
+        coap_port=0,
+    )
+    node = Node(settings)
+    await node.start()
+    try:
+        base = f"http://127.0.0.1:{node.http_port}"
+        async with httpx.AsyncClient(base_url=base) as client:
+            login = await client.post(
+                "/api/auth/login", json={"username": TENANT_ADMIN_EMAIL, "password": "tenant"}
+            )
+            client.headers["X-Authorization"] = f"Bearer {login.json()['token']}"
+            body = {
+                "name": "edited-thermo",
+                "type": "DEFAULT",
+                "transportType": "DEFAULT",
+                "profileData": {
+                    "configuration": {"type": "DEFAULT"},
+                    "transportConfiguration": {"type": "DEFAULT"},
+                    "alarms": [RULE],
+                },
+            }
+            profile = (await client.post("/api/deviceProfile", json=body)).json()
+            device = (
+                await client.post(
+                    "/api/device", json={"name": "t-2", "deviceProfileId": profile["id"]}
+                )
+            ).json()
+            device_id = device["id"]["id"]
+            token = (await client.get(f"/api/device/{device_id}/credentials")).json()[
+                "credentialsId"
+            ]
+            telemetry = f"/api/v1/{token}/telemetry"
+            assert (await client.post(telemetry, json={"temperature": 30})).status_code == 200
+            await _stored(client, device_id, 30)  # evaluated against 50: no alarm
+            assert await _alarms(client, device_id) == []
+            lower = json.loads(json.dumps(RULE))
+            create = lower["createRules"]["CRITICAL"]["condition"]["condition"][0]
+            create["predicate"]["value"]["defaultValue"] = 25
+            profile["profileData"]["alarms"] = [lower]
+            saved = await client.post("/api/deviceProfile", json=profile)
+            assert saved.status_code == 200, saved.text
+            assert (await client.post(telemetry, json={"temperature": 31})).status_code == 200
+            [alarm] = await _until(client, device_id, 1)
+            assert alarm["details"] == {"data": "Temp is 31"}
+    finally:
+        await node.stop()
+
+
+async def _stored(client: httpx.AsyncClient, device_id: str, value: int) -> None:
+    """Wait until the rule engine stored ``temperature`` = ``value`` (the message is done)."""
+    url = f"/api/plugins/telemetry/DEVICE/{device_id}/values/timeseries"
+    for _ in range(400):
+        latest = (await client.get(url, params={"keys": "temperature"})).json()
+        if latest.get("temperature", [{}])[0].get("value") == str(value):
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"temperature {value} was not stored")

@@ -3,7 +3,9 @@ change made through node A's REST API reaches what node B cached.
 
 * credentials changed on A: B, which had authenticated the old token, refuses it and takes
   the new one;
-* the root chain changed on A: B, which had compiled the old root chain, runs the new one.
+* the root chain changed on A: B, which had compiled the old root chain, runs the new one;
+* a device profile's alarm rule changed on A: B, whose device profile node held the device
+  with the old rule, evaluates the new one.
 """
 
 from __future__ import annotations
@@ -113,6 +115,8 @@ async def test_a_root_chain_set_on_a_runs_on_b(cluster: Cluster, on_a: httpx.Asy
     assert await asyncio.to_thread(_connack, b.mqtt_port, token, (topic, b'{"before": 1}')) == 0
     # B compiled and ran the default root chain
     await asyncio.to_thread(b.wait_for, lambda: stored("before"))
+    chains = await on_a.get("/api/ruleChains", params={"pageSize": 100, "page": 0})
+    [root] = [chain for chain in chains.json()["data"] if chain["root"]]
     empty = await on_a.post("/api/ruleChain", json={"name": "nothing"})
     assert empty.status_code == 200, empty.text
     rooted = await on_a.post(f"/api/ruleChain/{empty.json()['id']['id']}/root")
@@ -125,4 +129,98 @@ async def test_a_root_chain_set_on_a_runs_on_b(cluster: Cluster, on_a: httpx.Asy
         b.wait_for(lambda: b.call(consumed))
         return not stored(key)
 
-    await _eventually(new_root_ran)
+    try:
+        await _eventually(new_root_ran)
+    finally:  # the other tests of this cluster run the default root chain
+        restored = await on_a.post(f"/api/ruleChain/{root['id']['id']}/root")
+        assert restored.status_code == 200, restored.text
+
+
+def _heat_rule(threshold: int) -> dict[str, Any]:
+    """An alarm rule: CRITICAL ``Heat`` while ``temperature`` > ``threshold``."""
+    condition = {
+        "key": {"type": "TIME_SERIES", "key": "temperature"},
+        "valueType": "NUMERIC",
+        "predicate": {
+            "type": "NUMERIC",
+            "operation": "GREATER",
+            "value": {"defaultValue": threshold},
+        },
+    }
+    return {
+        "id": "heat",
+        "alarmType": "Heat",
+        "createRules": {"CRITICAL": {"condition": {"condition": [condition]}}},
+    }
+
+
+async def test_alarm_rules_saved_on_a_are_evaluated_on_b(
+    cluster: Cluster, on_a: httpx.AsyncClient
+) -> None:
+    """Each node's rule engine consumes its own devices' uplinks: B's device profile node
+    holds the device's rules after its first message, and must drop them when A saves the
+    profile."""
+    name = f"heat-{uuid.uuid4().hex[:8]}"
+    profile_data = {
+        "configuration": {"type": "DEFAULT"},
+        "transportConfiguration": {"type": "DEFAULT"},
+        "alarms": [_heat_rule(50)],
+    }
+    profile = await on_a.post(
+        "/api/deviceProfile",
+        json={
+            "name": name,
+            "type": "DEFAULT",
+            "transportType": "DEFAULT",
+            "profileData": profile_data,
+        },
+    )
+    assert profile.status_code == 200, profile.text
+    token = uuid.uuid4().hex
+    device = await on_a.post(
+        f"/api/device?accessToken={token}",
+        json={"name": name, "deviceProfileId": profile.json()["id"]},
+    )
+    assert device.status_code == 200, device.text
+    device_id = device.json()["id"]["id"]
+    b = cluster.b
+    topic = "v1/devices/me/telemetry"
+
+    async def alarms() -> list[Any]:
+        found = await on_a.get(f"/api/alarm/DEVICE/{device_id}", params={"pageSize": 10, "page": 0})
+        assert found.status_code == 200, found.text
+        return list(found.json()["data"])
+
+    def consumed() -> bool:
+        assert b.node.rules is not None
+        return b.node.rules.lag("Main") == 0
+
+    async def stored_through_b() -> bool:
+        """One 40 through B, stored by its root chain (whose device profile node ran)."""
+        sent = await asyncio.to_thread(
+            _connack, b.mqtt_port, token, (topic, b'{"temperature": 40}')
+        )
+        assert sent == 0
+        await asyncio.to_thread(b.wait_for, lambda: b.call(consumed))
+        url = f"/api/plugins/telemetry/DEVICE/{device_id}/values/timeseries"
+        return "temperature" in (await on_a.get(url)).json()
+
+    for _ in range(50):  # B may still be switching back from another test's root chain
+        if await stored_through_b():
+            break
+        await asyncio.sleep(0.2)
+    assert await alarms() == []  # 40 is under 50: B holds the device with the old rule
+    lowered = {**profile.json(), "profileData": {**profile_data, "alarms": [_heat_rule(30)]}}
+    saved = await on_a.post("/api/deviceProfile", json=lowered)
+    assert saved.status_code == 200, saved.text
+
+    for _ in range(50):  # each try: one more 41 through B, then look for the alarm
+        sent = await asyncio.to_thread(
+            _connack, b.mqtt_port, token, (topic, b'{"temperature": 41}')
+        )
+        assert sent == 0
+        await asyncio.to_thread(b.wait_for, lambda: b.call(consumed))
+        if await alarms():
+            return
+        await asyncio.sleep(0.2)
+    raise AssertionError("node B kept evaluating the old alarm rule")

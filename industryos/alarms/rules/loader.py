@@ -4,8 +4,10 @@ First use of a device reads its row, its profile's alarm rules (cached per profi
 latest values of the rule keys, its active alarms and, for rules that may read attributes,
 its attributes and its owners' SERVER_SCOPE attributes; many devices are read together
 (:meth:`AlarmRuleServices.load_many`). Afterwards messages update the state in memory,
-with no storage round trip. Device and profile updates (ENTITY_UPDATED/ASSIGNED…) drop
-the cached entries.
+with no storage round trip. Device updates (ENTITY_UPDATED/ASSIGNED…) drop the cached
+entries; a saved profile reaches every device profile node through
+:meth:`AlarmRuleServices.profile_changed` (the node wires the profile service, and in a
+cluster the change relay, to it).
 Design limit: customer and tenant attributes used as dynamic thresholds are read when a
 device's state is loaded; a change of them applies after the device's next reload.
 """
@@ -13,7 +15,7 @@ device's state is loaded; a change of them applies after the device's next reloa
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
@@ -32,7 +34,10 @@ from industryos.telemetry.kv import AttributeScope
 if TYPE_CHECKING:
     from industryos.telemetry.service import TelemetryService
 
-__all__ = ["AlarmRuleServices"]
+__all__ = ["AlarmRuleServices", "ProfileWatcher"]
+
+ProfileWatcher = Callable[[uuid.UUID], None]
+"""Told the id of a device profile whose alarm rules may have changed."""
 
 _UNREAD = Snapshot()
 """The snapshot of every device whose profile has no alarm rules: nothing reads or updates
@@ -48,14 +53,32 @@ class AlarmRuleServices:
         self._telemetry = telemetry
         self.states = AlarmRuleStateStore(db)
         self._profiles: dict[uuid.UUID, list[AlarmDefinition]] = {}
+        self._changes = 0
+        """Profile changes so far: a read that overlapped one is not cached."""
+        self._watchers: set[ProfileWatcher] = set()
 
-    def forget_profile(self, profile_id: uuid.UUID) -> None:
-        """A profile changed: parse its rules again on next use."""
+    def watch_profiles(self, watcher: ProfileWatcher) -> Callable[[], None]:
+        """Call ``watcher(profile_id)`` on every profile change; returns the unwatch."""
+        self._watchers.add(watcher)
+        return lambda: self._watchers.discard(watcher)
+
+    def profile_changed(self, profile_id: uuid.UUID) -> None:
+        """A profile was saved (or announced as updated): its rules are parsed again on
+        next use, and every device profile node drops the devices it holds of it."""
+        self._changes += 1
         self._profiles.pop(profile_id, None)
+        for watcher in list(self._watchers):
+            watcher(profile_id)
+
+    @property
+    def changes(self) -> int:
+        """How many profile changes were seen: a load that spans one may be stale."""
+        return self._changes
 
     async def _definitions(self, profile_id: uuid.UUID) -> list[AlarmDefinition]:
         cached = self._profiles.get(profile_id)
         if cached is None:
+            changes = self._changes
             table = schema.device_profile
             async with self._db.read() as conn:
                 data = (
@@ -63,7 +86,9 @@ class AlarmRuleServices:
                         sa.select(table.c.profile_data).where(table.c.id == profile_id)
                     )
                 ).scalar_one_or_none()
-            cached = self._profiles[profile_id] = parse_alarms(data)
+            cached = parse_alarms(data)
+            if changes == self._changes:
+                self._profiles[profile_id] = cached
         return cached
 
     async def load(self, tenant_id: uuid.UUID, device_id: uuid.UUID) -> DeviceRules | None:

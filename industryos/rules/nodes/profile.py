@@ -167,6 +167,9 @@ class DeviceProfileNode(RuleNode):
         """The state JSON last written per device: equal means nothing to write."""
         self._loads: BatchLoads[uuid.UUID, uuid.UUID, DeviceRules] = BatchLoads(self._load_many)
         """First messages of devices not held yet, loaded together (a fleet after a restart)."""
+        self._unwatch: Callable[[], None] | None = None
+        with contextlib.suppress(NotAvailable):  # no alarms: messages pass through
+            self._unwatch = ctx.alarms().watch_profiles(self._profile_changed)
         self._fetched = not (self._persist and config.flag("fetchAlarmRulesStateOnStart"))
         self._fetching: asyncio.Task[None] | None = None
         if not self._fetched:
@@ -198,9 +201,13 @@ class DeviceProfileNode(RuleNode):
         try:
             services = self.ctx.alarms()
             tenant_id, node_id = self.ctx.tenant_id, self.ctx.node_id
+            changes = services.changes
             stored = await services.states.load_all(tenant_id, node_id)
             missing = [device_id for device_id in stored if device_id not in self._devices]
-            for device_id, rules in (await services.load_many(tenant_id, missing)).items():
+            loaded = await services.load_many(tenant_id, missing)
+            if changes != services.changes:
+                return  # a profile changed meanwhile: each device loads on its next message
+            for device_id, rules in loaded.items():
                 if device_id not in self._devices:  # a message may have loaded it meanwhile
                     self._adopt(rules, stored[device_id])
         except NotAvailable:
@@ -213,9 +220,7 @@ class DeviceProfileNode(RuleNode):
     async def _process(self, services: AlarmRuleServices, msg: Msg) -> list[Emit]:
         origin = msg.originator
         if origin.entity_type is EntityType.DEVICE_PROFILE and msg.type in RELOAD_INPUTS:
-            services.forget_profile(origin.id)
-            for device_id in [d for d, r in self._devices.items() if r.profile_id == origin.id]:
-                del self._devices[device_id]
+            services.profile_changed(origin.id)  # this node's devices too, via the watcher
             return []
         if origin.entity_type is not EntityType.DEVICE:
             return []
@@ -256,26 +261,38 @@ class DeviceProfileNode(RuleNode):
             rules = await self._loads.get(msg.tenant_id, msg.originator.id)
         return rules
 
+    def _profile_changed(self, profile_id: uuid.UUID) -> None:
+        """Drop the devices of a changed profile: their next message loads the new rules."""
+        for device_id in [d for d, r in self._devices.items() if r.profile_id == profile_id]:
+            del self._devices[device_id]
+
     async def _load_many(
         self, tenant_id: uuid.UUID, device_ids: list[uuid.UUID]
     ) -> dict[uuid.UUID, DeviceRules]:
-        """Load (and keep) the states of devices this node does not hold yet."""
+        """Load (and keep) the states of devices this node does not hold yet.
+
+        A load that a profile change overlapped may carry the old rules: it serves the
+        messages that waited for it, but is not kept.
+        """
         services = self.ctx.alarms()
+        changes = services.changes
         stored: dict[uuid.UUID, StoredState] = {}
         if self._persist:
             stored = await services.states.load_many(tenant_id, self.ctx.node_id, device_ids)
         loaded = await services.load_many(tenant_id, device_ids)
         for device_id, rules in loaded.items():
-            self._adopt(rules, stored.get(device_id))
+            self._adopt(rules, stored.get(device_id), keep=changes == services.changes)
         return loaded
 
-    def _adopt(self, rules: DeviceRules, stored: StoredState | None) -> None:
+    def _adopt(self, rules: DeviceRules, stored: StoredState | None, keep: bool = True) -> None:
         device_id = rules.device_id
         if stored is not None:
             rules.restore(stored[1])
             self._saved[device_id] = stored[0]
         elif self._persist and rules.definitions:  # nothing stored: needs no row either
             self._saved[device_id] = orjson.dumps(rules.persisted()).decode()
+        if not keep:
+            return
         self._devices[device_id] = rules
         if self._timer is None and any(d.definition.has_timers for d in rules.definitions):
             self._timer = asyncio.create_task(self._tick(), name="device-profile-timer")
@@ -320,6 +337,9 @@ class DeviceProfileNode(RuleNode):
 
     async def destroy(self) -> None:
         """Stop the timers; the in-memory state goes with the node (persisted rows stay)."""
+        if self._unwatch is not None:
+            self._unwatch()
+            self._unwatch = None
         await self._loads.close()  # a load that ends later could start a timer again
         if self._fetching is not None and not self._fetching.done():
             self._fetching.cancel()

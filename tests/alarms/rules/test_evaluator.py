@@ -280,3 +280,54 @@ async def test_simple_create_update_then_clear_rule_and_a_new_alarm(env: Env) ->
     (again,) = await env.send(device, 5000, t=70)
     assert again.label == "Alarm Created"
     assert _alarm(again)["id"] != _alarm(created)["id"]
+
+
+async def test_a_profile_change_reaches_every_profile_node(env: Env) -> None:
+    """Saved alarm rules apply from the next message on, in every device profile node that
+    holds the device (every chain, every tenant's rule engine), whether the change comes from
+    the profile service or as a DEVICE_PROFILE ENTITY_UPDATED message through one node."""
+    services = env.node.ctx.alarms()
+    other = DeviceProfileNode(NodeConfig(DeviceProfileNode.clazz, {}), env.node.ctx)
+    try:
+        device = await env.device(definition({"CRITICAL": rule([greater("t", 50)])}))
+        assert await env.send(device, 1000, t=40) == []  # both nodes now hold the device
+        [loaded] = await other.on_msg(_telemetry(env, device, 1000, t=40))
+        assert loaded.label == "Success"
+        profiles = env.base.core.device_profiles
+        stored = await env.base.core.devices.get(env.base.admin, device)
+        profile = await profiles.get(env.base.admin, stored.device_profile_id)
+        lower = definition({"CRITICAL": rule([greater("t", 30)])})
+        saved = await profiles.save(
+            env.base.admin,
+            profile.model_copy(
+                update={"profile_data": {**profile.profile_data, "alarms": [lower]}}
+            ),
+        )
+        assert saved.id is not None
+        services.profile_changed(saved.id)  # what the node wires to the profile service
+        [created] = await env.send(device, 2000, t=40)
+        assert created.label == "Alarm Created"
+        [updated, _] = await other.on_msg(_telemetry(env, device, 2000, t=40))
+        assert updated.label == "Alarm Updated"
+        # back to 50, announced as a message through one node only
+        await profiles.save(env.base.admin, profile.model_copy(update={"version": saved.version}))
+        announced = Msg(
+            type=MsgType.ENTITY_UPDATED,
+            originator=EntityRef(EntityType.DEVICE_PROFILE, saved.id),
+            tenant_id=env.tenant,
+        )
+        await env.node.on_msg(announced)
+        [only_success] = await other.on_msg(_telemetry(env, device, 3000, t=40))
+        assert only_success.label == "Success"  # 40 no longer breaches: no Alarm Updated
+    finally:
+        await other.destroy()
+
+
+def _telemetry(env: Env, device: uuid.UUID, ts: int, **values: float) -> Msg:
+    return Msg(
+        type=MsgType.POST_TELEMETRY_REQUEST,
+        originator=EntityRef(EntityType.DEVICE, device),
+        tenant_id=env.tenant,
+        data=orjson.dumps(values).decode(),
+        metadata={"deviceName": "d", "deviceType": "default", "ts": str(ts)},
+    )
