@@ -1,20 +1,20 @@
 """End to end on a real node: a device posts telemetry over the HTTP device API, the root
 chain's device profile node evaluates the profile's alarm rule, the alarm is seen over REST,
-and clearing it over REST lets the next breach raise a new alarm (checklist 31, 33)."""
+and clearing it over REST lets the next breach raise a new alarm (checklist 31, 33); a profile
+saved with other rules applies from the next message on."""
 
 from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 
-from industryos.config import load_settings
-from industryos.demo import TENANT_ADMIN_EMAIL
-from industryos.node import Node
-from tests.api.conftest import TEST_SECRET
+from tests.support.node import demo_admin_client, running_node
 
 RULE = {
     "id": "highTemp",
@@ -57,130 +57,77 @@ async def _until(client: httpx.AsyncClient, device_id: str, count: int) -> list[
     raise AssertionError(f"expected {count} alarms, have {await _alarms(client, device_id)}")
 
 
-async def test_device_telemetry_raises_alarm_seen_over_rest(tmp_path: Path, db_url: str) -> None:
-    settings = load_settings(
-        data_dir=tmp_path,
-        http_port=0,
-        http_host="127.0.0.1",
-        db_url=db_url,
-        jwt_secret=TEST_SECRET,
-        mqtt_port=0,
-        mqtt_tls_port=0,
-        coap_port=0,
-    )
-    node = Node(settings)
-    await node.start()
-    try:
-        base = f"http://127.0.0.1:{node.http_port}"
-        async with httpx.AsyncClient(base_url=base) as client:
-            login = await client.post(
-                "/api/auth/login", json={"username": TENANT_ADMIN_EMAIL, "password": "tenant"}
-            )
-            client.headers["X-Authorization"] = f"Bearer {login.json()['token']}"
-            profile = (
-                await client.post(
-                    "/api/deviceProfile",
-                    json={
-                        "name": "alarm-thermo",
-                        "type": "DEFAULT",
-                        "transportType": "DEFAULT",
-                        "profileData": {
-                            "configuration": {"type": "DEFAULT"},
-                            "transportConfiguration": {"type": "DEFAULT"},
-                            "alarms": [RULE],
-                        },
-                    },
-                )
-            ).json()
-            device = (
-                await client.post(
-                    "/api/device", json={"name": "t-1", "deviceProfileId": profile["id"]}
-                )
-            ).json()
-            device_id = device["id"]["id"]
-            creds = await client.get(f"/api/device/{device_id}/credentials")
-            token = creds.json()["credentialsId"]
-            assert (
-                await client.post(f"/api/v1/{token}/telemetry", json={"temperature": 20})
-            ).status_code == 200
-            assert (
-                await client.post(f"/api/v1/{token}/telemetry", json={"temperature": 61})
-            ).status_code == 200
-            [alarm] = await _until(client, device_id, 1)
-            assert alarm["type"] == "High Temperature"
-            assert alarm["severity"] == "CRITICAL"
-            assert alarm["status"] == "ACTIVE_UNACK"
-            assert alarm["details"] == {"data": "Temp is 61"}
-            cleared = await client.post(f"/api/alarm/{alarm['id']['id']}/clear")
-            assert cleared.json()["status"] == "CLEARED_UNACK"
-            assert (
-                await client.post(f"/api/v1/{token}/telemetry", json={"temperature": 70})
-            ).status_code == 200
-            found = await _until(client, device_id, 2)
-            active = [a for a in found if a["status"] == "ACTIVE_UNACK"]
-            assert len(active) == 1 and active[0]["id"] != alarm["id"]
-    finally:
-        await node.stop()
+async def _device_with_rule(
+    client: httpx.AsyncClient, name: str
+) -> tuple[dict[str, Any], str, str]:
+    """A profile with :data:`RULE` (as saved), a device of it, and the device's token."""
+    body = {
+        "name": f"{name}-profile",
+        "type": "DEFAULT",
+        "transportType": "DEFAULT",
+        "profileData": {
+            "configuration": {"type": "DEFAULT"},
+            "transportConfiguration": {"type": "DEFAULT"},
+            "alarms": [RULE],
+        },
+    }
+    profile = (await client.post("/api/deviceProfile", json=body)).json()
+    device = (
+        await client.post("/api/device", json={"name": name, "deviceProfileId": profile["id"]})
+    ).json()
+    device_id = device["id"]["id"]
+    credentials = await client.get(f"/api/device/{device_id}/credentials")
+    return profile, device_id, credentials.json()["credentialsId"]
 
 
-async def test_edited_alarm_rules_apply_to_the_next_message(tmp_path: Path, db_url: str) -> None:
+@pytest.fixture
+async def client(tmp_path: Path, db_url: str) -> AsyncIterator[httpx.AsyncClient]:
+    """The demo tenant admin's REST client of a started embedded node."""
+    async with running_node(tmp_path, db_url) as node, demo_admin_client(node) as admin:
+        yield admin
+
+
+async def test_device_telemetry_raises_alarm_seen_over_rest(client: httpx.AsyncClient) -> None:
+    _, device_id, token = await _device_with_rule(client, "t-1")
+    assert (
+        await client.post(f"/api/v1/{token}/telemetry", json={"temperature": 20})
+    ).status_code == 200
+    assert (
+        await client.post(f"/api/v1/{token}/telemetry", json={"temperature": 61})
+    ).status_code == 200
+    [alarm] = await _until(client, device_id, 1)
+    assert alarm["type"] == "High Temperature"
+    assert alarm["severity"] == "CRITICAL"
+    assert alarm["status"] == "ACTIVE_UNACK"
+    assert alarm["details"] == {"data": "Temp is 61"}
+    cleared = await client.post(f"/api/alarm/{alarm['id']['id']}/clear")
+    assert cleared.json()["status"] == "CLEARED_UNACK"
+    assert (
+        await client.post(f"/api/v1/{token}/telemetry", json={"temperature": 70})
+    ).status_code == 200
+    found = await _until(client, device_id, 2)
+    active = [a for a in found if a["status"] == "ACTIVE_UNACK"]
+    assert len(active) == 1 and active[0]["id"] != alarm["id"]
+
+
+async def test_edited_alarm_rules_apply_to_the_next_message(client: httpx.AsyncClient) -> None:
     """A profile saved with a new threshold is evaluated from the next message on, for a
     device whose state the node already holds (ThingsBoard: the profile cache's update
     reaches every device profile node)."""
-    settings = load_settings(
-        data_dir=tmp_path,
-        http_port=0,
-        http_host="127.0.0.1",
-        db_url=db_url,
-        jwt_secret=TEST_SECRET,
-        mqtt_port=0,
-        mqtt_tls_port=0,
-        coap_port=0,
-    )
-    node = Node(settings)
-    await node.start()
-    try:
-        base = f"http://127.0.0.1:{node.http_port}"
-        async with httpx.AsyncClient(base_url=base) as client:
-            login = await client.post(
-                "/api/auth/login", json={"username": TENANT_ADMIN_EMAIL, "password": "tenant"}
-            )
-            client.headers["X-Authorization"] = f"Bearer {login.json()['token']}"
-            body = {
-                "name": "edited-thermo",
-                "type": "DEFAULT",
-                "transportType": "DEFAULT",
-                "profileData": {
-                    "configuration": {"type": "DEFAULT"},
-                    "transportConfiguration": {"type": "DEFAULT"},
-                    "alarms": [RULE],
-                },
-            }
-            profile = (await client.post("/api/deviceProfile", json=body)).json()
-            device = (
-                await client.post(
-                    "/api/device", json={"name": "t-2", "deviceProfileId": profile["id"]}
-                )
-            ).json()
-            device_id = device["id"]["id"]
-            token = (await client.get(f"/api/device/{device_id}/credentials")).json()[
-                "credentialsId"
-            ]
-            telemetry = f"/api/v1/{token}/telemetry"
-            assert (await client.post(telemetry, json={"temperature": 30})).status_code == 200
-            await _stored(client, device_id, 30)  # evaluated against 50: no alarm
-            assert await _alarms(client, device_id) == []
-            lower = json.loads(json.dumps(RULE))
-            create = lower["createRules"]["CRITICAL"]["condition"]["condition"][0]
-            create["predicate"]["value"]["defaultValue"] = 25
-            profile["profileData"]["alarms"] = [lower]
-            saved = await client.post("/api/deviceProfile", json=profile)
-            assert saved.status_code == 200, saved.text
-            assert (await client.post(telemetry, json={"temperature": 31})).status_code == 200
-            [alarm] = await _until(client, device_id, 1)
-            assert alarm["details"] == {"data": "Temp is 31"}
-    finally:
-        await node.stop()
+    profile, device_id, token = await _device_with_rule(client, "t-2")
+    telemetry = f"/api/v1/{token}/telemetry"
+    assert (await client.post(telemetry, json={"temperature": 30})).status_code == 200
+    await _stored(client, device_id, 30)  # evaluated against 50: no alarm
+    assert await _alarms(client, device_id) == []
+    lower = json.loads(json.dumps(RULE))
+    create = lower["createRules"]["CRITICAL"]["condition"]["condition"][0]
+    create["predicate"]["value"]["defaultValue"] = 25
+    profile["profileData"]["alarms"] = [lower]
+    saved = await client.post("/api/deviceProfile", json=profile)
+    assert saved.status_code == 200, saved.text
+    assert (await client.post(telemetry, json={"temperature": 31})).status_code == 200
+    [alarm] = await _until(client, device_id, 1)
+    assert alarm["details"] == {"data": "Temp is 31"}
 
 
 async def _stored(client: httpx.AsyncClient, device_id: str, value: int) -> None:

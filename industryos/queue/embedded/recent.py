@@ -91,7 +91,8 @@ class RecentRecords:
             if at >= len(chunk.msgs):
                 break
             upto = min(len(chunk.msgs), at + max_records - len(out))
-            out.extend(Record(chunk.first_offset + i, chunk.msgs[i]) for i in range(at, upto))
+            first = chunk.first_offset
+            out.extend(map(Record, range(first + at, first + upto), chunk.msgs[at:upto]))
             next_offset = chunk.first_offset + upto
             cursor = Cursor(next_offset, chunk.path, chunk.ends[upto - 1])
             index += 1
