@@ -86,7 +86,6 @@ from industryos.storage.timeseries import TimeseriesStorage
 from industryos.telemetry.retention_job import RetentionJob
 from industryos.telemetry.service import TelemetryService
 from industryos.transport import http as device_http
-from industryos.transport.auth import DeviceAuthenticator
 from industryos.transport.ota_chunks import HTTP_STATE_ATTRIBUTE as OTA_HTTP_STATE
 from industryos.transport.ota_chunks import CoapOta, MqttOta
 from industryos.transport.stack import DeviceTransports
@@ -348,7 +347,7 @@ class Node:
         if settings.bus_url:  # a cluster: changes committed here reach every node's sessions
             self._feeds = ws.ClusterFeeds(self._bus, getattr(self.app.state, ws.STATE_ATTRIBUTE))
             await self._feeds.start()
-            self._changes = self._cluster_changes(core, chains, self.devices.auth, alarm_rules)
+            self._changes = self._cluster_changes(core, chains, self.devices, alarm_rules)
             await self._changes.start()
         self._http = HttpServer(self.app, settings.http_host, settings.http_port)
         await self._http.start()
@@ -376,18 +375,28 @@ class Node:
         self,
         core: Core,
         chains: RuleChainService,
-        auth: DeviceAuthenticator,
+        transports: DeviceTransports,
         alarm_rules: AlarmRuleServices,
     ) -> ClusterChanges:
-        """Caches that local hooks invalidate, kept true across the cluster: device
-        credentials and identities (authentication), rule chains (the rule engine) and
-        device profiles' alarm rules (device profile nodes)."""
+        """What local hooks do on a change, done on every node of the cluster: device
+        credentials and identities (authentication, device state, gateways' children),
+        rule chains (the rule engine) and device profiles' alarm rules (device profile
+        nodes)."""
         assert self._bus is not None
         changes = ClusterChanges(self._bus)
-        credentials = changes.kind("credentials", lambda n: auth.forget_credentials(n["id"]))
+        credentials = changes.kind(
+            "credentials", lambda n: transports.auth.forget_credentials(n["id"])
+        )
         core.devices.on_credentials_changed(lambda c: credentials({"id": c.credentials_id}))
-        device = changes.kind("device", lambda n: auth.forget_device(uuid.UUID(n["id"])))
-        core.devices.on_device_changed(lambda before, _: device({"id": str(before.id)}))
+        device = changes.kind(
+            "device",
+            lambda n: transports.device_changed_elsewhere(uuid.UUID(n["id"]), n.get("name")),
+        )
+        core.devices.on_device_changed(
+            lambda before, after: device(
+                {"id": str(before.id), "name": None if after is None else after.name}
+            )
+        )
         chain = changes.kind(
             "chain",
             lambda n: chains.changed_elsewhere(

@@ -271,12 +271,19 @@ class DeviceStateTracker:
 
     def device_changed(self, before: Device, after: Device | None) -> None:
         """Device listener: names and owners are read again on the next event."""
-        if before.id is None or before.id not in self._states:
+        if before.id is not None:
+            self.forget_device(before.id, deleted=after is None)
+
+    def forget_device(self, device_id: uuid.UUID, *, deleted: bool) -> None:
+        """A device changed (here or on another node): read its name and owners again on
+        the next event; a deleted one is no longer tracked."""
+        state = self._states.get(device_id)
+        if state is None:
             return
-        if after is None:
-            del self._states[before.id]
+        if deleted:
+            del self._states[device_id]
         else:
-            self._states[before.id].info = None
+            state.info = None
 
     async def start(self) -> None:
         """Start the flush, inactivity check and event loops."""

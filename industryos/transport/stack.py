@@ -215,6 +215,13 @@ class DeviceTransports:
             ),
         )
 
+    def device_changed_elsewhere(self, device_id: uuid.UUID, name: str | None) -> None:
+        """Another cluster node changed a device (``name`` its name now) or deleted it
+        (None): what this node's device listeners do for a local change."""
+        self.auth.forget_device(device_id)
+        self.state.forget_device(device_id, deleted=name is None)
+        self.gateway_notices.child_changed(device_id, name)
+
     async def start(self) -> None:
         """Start the state flush, then open the listeners."""
         await self.state.start()

@@ -24,6 +24,7 @@ from paho.mqtt.enums import CallbackAPIVersion
 
 from tests.conftest import DatabaseFactory
 from tests.support.cluster import Cluster, running_cluster, tenant_admin_client
+from tests.transport.mqtt.gateway.gatewayclient import GatewayClient
 
 
 @pytest.fixture(scope="module")
@@ -224,3 +225,31 @@ async def test_alarm_rules_saved_on_a_are_evaluated_on_b(
             return
         await asyncio.sleep(0.2)
     raise AssertionError("node B kept evaluating the old alarm rule")
+
+
+async def test_a_child_renamed_and_deleted_on_a_is_announced_to_its_gateway_on_b(
+    cluster: Cluster, on_a: httpx.AsyncClient
+) -> None:
+    """A gateway connected to B hears ``gateway_device_renamed`` and then
+    ``gateway_device_deleted`` about a child changed through A's REST API."""
+    b = cluster.b
+    token = f"gw-{uuid.uuid4().hex[:12]}"
+    cluster.a.create_device(f"Gateway {token}", token=token, gateway=True)
+    client = GatewayClient(b.mqtt_port, token)
+    client.start()
+    try:
+        old, new = f"old-{uuid.uuid4().hex[:8]}", f"new-{uuid.uuid4().hex[:8]}"
+        assert await asyncio.to_thread(client.publish, "v1/gateway/connect", {"device": old}) == 0
+        found = await on_a.get("/api/tenant/devices", params={"deviceName": old})
+        assert found.status_code == 200, found.text
+        child = found.json()
+        renamed = await on_a.post("/api/device", json={**child, "name": new})
+        assert renamed.status_code == 200, renamed.text
+        request = await asyncio.to_thread(client.next_message_prefix, "v1/devices/me/rpc/request/")
+        assert request == {"method": "gateway_device_renamed", "params": {old: new}}
+        deleted = await on_a.delete(f"/api/device/{child['id']['id']}")
+        assert deleted.status_code == 200, deleted.text
+        request = await asyncio.to_thread(client.next_message_prefix, "v1/devices/me/rpc/request/")
+        assert request == {"method": "gateway_device_deleted", "params": new}
+    finally:
+        client.close()

@@ -6,10 +6,12 @@ ThingsBoard tells the gateway that last connected a child when the child is rena
 ``v1/devices/me/rpc/request/{id}`` topic, so the gateway can fix its local mapping.
 
 Both are heard through the device service's device listener
-(:meth:`GatewayNotices.device_changed`, registered by ``transport/stack.py``).
+(:meth:`GatewayNotices.device_changed`, registered by ``transport/stack.py``), and in a
+cluster from the change relay (:meth:`GatewayNotices.child_changed`), so a gateway connected
+to this node hears of a child changed through another.
 
-Design limits: only children known to a gateway of this node are covered, and a notice to
-an offline gateway is not kept (ThingsBoard queues it as a persistent RPC for a day).
+Design limit: a notice to an offline gateway is not kept (ThingsBoard queues it as a
+persistent RPC for a day).
 """
 
 from __future__ import annotations
@@ -77,12 +79,18 @@ class GatewayNotices:
 
     def device_changed(self, before: Device, after: Device | None) -> None:
         """The device service's listener: announce deletions and renames of children."""
-        if before.id is None or self._gateway_of(before.id) is None:
+        if before.id is not None and (after is None or after.name != before.name):
+            self.child_changed(before.id, None if after is None else after.name)
+
+    def child_changed(self, device_id: uuid.UUID, name: str | None) -> None:
+        """A device is now called ``name``, or was deleted (None), here or on another node:
+        tell a gateway of this node that knows it as a child under another name."""
+        if self._gateway_of(device_id) is None:
             return
-        if after is None:
-            self._spawn(self._announce(self.device_deleted(before.id)))
-        elif after.name != before.name:
-            self._spawn(self._announce(self.device_renamed(before.id, after.name)))
+        if name is None:
+            self._spawn(self._announce(self.device_deleted(device_id)))
+        else:
+            self._spawn(self._announce(self.device_renamed(device_id, name)))
 
     @staticmethod
     async def _announce(notice: Awaitable[bool]) -> None:
