@@ -289,11 +289,9 @@ class Node:
         await self._rule_events.start()
         self._rest_calls = RestApiCalls(self._bus)  # replies from chains on any node
         await self._rest_calls.start()
-        alarm_rules = AlarmRuleServices(core.db, core.alarms.service, core.telemetry)
-        core.device_profiles.on_profile_changed(_saved_profile_ids(alarm_rules.profile_changed))
         services = ServiceSet(
             telemetry=core.telemetry,
-            alarms=alarm_rules,
+            alarms=AlarmRuleServices(core.db, core.alarms.service, core.telemetry),
             notify=core.notifications.center,
             debug=self._rule_events,
             relations=RuleRelations(core.db),
@@ -344,10 +342,11 @@ class Node:
             cluster_bus=self._bus if settings.bus_url else None,  # RPC to other nodes' devices
         )
         self.app = self.build_app(core, tokens, chains, services, entity_changes)
+        core.device_profiles.on_profile_changed(_saved_profiles(self._device_profile_changed))
         if settings.bus_url:  # a cluster: changes committed here reach every node's sessions
             self._feeds = ws.ClusterFeeds(self._bus, getattr(self.app.state, ws.STATE_ATTRIBUTE))
             await self._feeds.start()
-            self._changes = self._cluster_changes(core, chains, self.devices, alarm_rules)
+            self._changes = self._cluster_changes(core, chains, self.devices)
             await self._changes.start()
         self._http = HttpServer(self.app, settings.http_host, settings.http_port)
         await self._http.start()
@@ -376,7 +375,6 @@ class Node:
         core: Core,
         chains: RuleChainService,
         transports: DeviceTransports,
-        alarm_rules: AlarmRuleServices,
     ) -> ClusterChanges:
         """What local hooks do on a change, done on every node of the cluster: device
         credentials and identities (authentication, device state, gateways' children),
@@ -409,12 +407,24 @@ class Node:
             )
         )
         profile = changes.kind(
-            "device_profile", lambda n: alarm_rules.profile_changed(uuid.UUID(n["id"]))
+            "device_profile",
+            lambda n: self._device_profile_changed(uuid.UUID(n["tenant"]), uuid.UUID(n["id"])),
         )
         core.device_profiles.on_profile_changed(
-            _saved_profile_ids(lambda profile_id: profile({"id": str(profile_id)}))
+            _saved_profiles(
+                lambda tenant_id, profile_id: profile(
+                    {"tenant": str(tenant_id), "id": str(profile_id)}
+                )
+            )
         )
         return changes
+
+    def _device_profile_changed(self, tenant_id: uuid.UUID, profile_id: uuid.UUID) -> None:
+        """A device profile was saved, here or on another node: the rule engine (profile
+        chains, alarm rules) and the device transports (MQTT settings) read it again."""
+        assert self.rules is not None and self.devices is not None
+        self.rules.device_profile_changed(tenant_id, profile_id)
+        self.devices.device_profile_changed(profile_id)
 
     def build_app(
         self,
@@ -550,13 +560,13 @@ class Node:
             await self.stop()
 
 
-def _saved_profile_ids(
-    listener: Callable[[uuid.UUID], None],
+def _saved_profiles(
+    listener: Callable[[uuid.UUID, uuid.UUID], None],
 ) -> Callable[[DeviceProfile | None, DeviceProfile], None]:
-    """A profile-save listener that tells ``listener`` the saved profile's id."""
+    """A profile-save listener that tells ``listener`` the saved profile's tenant and id."""
 
     def saved(_: DeviceProfile | None, profile: DeviceProfile) -> None:
-        if profile.id is not None:
-            listener(profile.id)
+        if profile.id is not None and profile.tenant_id is not None:
+            listener(profile.tenant_id, profile.id)
 
     return saved

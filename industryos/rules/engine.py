@@ -213,6 +213,13 @@ class RuleEngine:
         if chain is not None:
             await chain.emit_from(node_id, emits)
 
+    def device_profile_changed(self, tenant_id: uuid.UUID, profile_id: uuid.UUID) -> None:
+        """A device profile was saved: its tenant's profile chains are read again, and every
+        device profile node evaluates its new alarm rules."""
+        self._profiles.forget(tenant_id)
+        if self.services.alarms is not None:
+            self.services.alarms.profile_changed(profile_id)
+
     def _chain_changed(self, tenant_id: uuid.UUID, chain_id: uuid.UUID | None) -> None:
         """Forget what a change made stale; in-flight messages finish on the old chain."""
         self._roots.forget(tenant_id)

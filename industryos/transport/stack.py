@@ -87,6 +87,8 @@ class DeviceTransports:
     claims: DeviceClaims
     api: DeviceApi
     mqtt_app: MqttDeviceApplication
+    mqtt_profiles: ProfileCache
+    """Device profiles' MQTT settings (topics, payload types), kept 30 s unless saved."""
     gateway: GatewayHandler
     """The gateway API (spec §5) behind the MQTT adapter's ``v1/gateway/*`` dispatch."""
     gateway_notices: GatewayNotices
@@ -190,6 +192,7 @@ class DeviceTransports:
             claims=claims,
             api=api,
             mqtt_app=app,
+            mqtt_profiles=profiles,
             gateway=gateway,
             gateway_notices=notices,
             provisioner=provisioner,
@@ -214,6 +217,11 @@ class DeviceTransports:
                 settings.coap_port,
             ),
         )
+
+    def device_profile_changed(self, profile_id: uuid.UUID) -> None:
+        """A device profile was saved (here or on another node): MQTT sessions that connect
+        from now on get its new settings."""
+        self.mqtt_profiles.invalidate(profile_id)
 
     def device_changed_elsewhere(self, device_id: uuid.UUID, name: str | None) -> None:
         """Another cluster node changed a device (``name`` its name now) or deleted it

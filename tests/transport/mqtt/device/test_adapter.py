@@ -276,6 +276,30 @@ def test_custom_profile_topics(live: LiveNode) -> None:
     assert (push.topic, orjson.loads(push.payload)) == ("v1/devices/me/attributes", {"k": 1})
 
 
+def test_saved_profile_topics_apply_to_the_next_connection(live: LiveNode) -> None:
+    """A profile saved with another telemetry topic is used by the next session at once,
+    not once the 30 s MQTT settings cache expires."""
+    profile = live.create_profile(f"edited-{uuid.uuid4().hex[:6]}", {"type": "DEFAULT"})
+    device, token = _device(live, profile=profile)
+    first = _client(live, token)  # the node now caches the profile's (default) settings
+    assert _publish(first, "v1/devices/me/telemetry", b'{"t":1}').reason_code == 0
+    first.close()
+    profile.profile_data["transportConfiguration"] = {
+        "type": "MQTT",
+        "deviceTelemetryTopic": "edited/+/data",
+        "deviceAttributesTopic": "v1/devices/me/attributes",
+        "deviceAttributesSubscribeTopic": "v1/devices/me/attributes",
+        "transportPayloadTypeConfiguration": {"transportPayloadType": "JSON"},
+    }
+    profile.transport_type = "MQTT"
+    live.run(live.core.device_profiles.save(live.admin, profile))
+    second = _client(live, token)
+    assert _publish(second, "edited/x/data", b'{"t":2}').reason_code == 0
+    ack = _publish(second, "v1/devices/me/telemetry", b'{"t":3}', 2)
+    assert ack.reason_code == ReasonCode.TOPIC_NAME_INVALID
+    live.wait_for(lambda: (t := live.latest(device).get("t")) is not None and t.value == 2)
+
+
 @pytest.mark.parametrize(("v5", "code"), [(True, 0x86), (False, 0x05)])
 def test_wrong_token_is_refused(live: LiveNode, v5: bool, code: int) -> None:
     """Checklist 2: wrong token → v5 0x86, v3.1.1 0x05, connection closed."""
