@@ -378,8 +378,8 @@ class Node:
     ) -> ClusterChanges:
         """What local hooks do on a change, done on every node of the cluster: device
         credentials and identities (authentication, device state, gateways' children),
-        rule chains (the rule engine) and device profiles' alarm rules (device profile
-        nodes)."""
+        rule chains (the rule engine), tenant limits, and device profiles (profile chains,
+        alarm rules, MQTT settings)."""
         assert self._bus is not None
         changes = ClusterChanges(self._bus)
         credentials = changes.kind(
@@ -405,6 +405,15 @@ class Node:
             lambda tenant_id, chain_id: chain(
                 {"tenant": str(tenant_id), "chain": str(chain_id) if chain_id else None}
             )
+        )
+        limits = changes.kind(
+            "limits",
+            lambda n: core.limits.changed_elsewhere(
+                uuid.UUID(n["tenant"]) if n["tenant"] else None
+            ),
+        )
+        core.limits.on_changed(
+            lambda tenant_id: limits({"tenant": str(tenant_id) if tenant_id else None})
         )
         profile = changes.kind(
             "device_profile",

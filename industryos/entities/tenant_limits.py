@@ -120,6 +120,16 @@ class TenantLimitsService:
         for listener in self._listeners:
             listener(tenant_id)
 
+    def changed_elsewhere(self, tenant_id: uuid.UUID | None) -> None:
+        """Another cluster node saved this tenant (or a tenant profile: None, which drops
+        every tenant's limits, since the notice does not say which tenants use it)."""
+        if tenant_id is not None:
+            self.forget_tenant(tenant_id)
+            return
+        self._cache.clear()
+        for listener in self._listeners:
+            listener(None)
+
     def forget_profile(self, profile_id: uuid.UUID) -> None:
         """The profile was saved: every tenant on it reads it again."""
         stale = [t for t, entry in self._cache.items() if entry.profile_id == profile_id]

@@ -5,7 +5,9 @@ change made through node A's REST API reaches what node B cached.
   the new one;
 * the root chain changed on A: B, which had compiled the old root chain, runs the new one;
 * a device profile's alarm rule changed on A: B, whose device profile node held the device
-  with the old rule, evaluates the new one.
+  with the old rule, evaluates the new one;
+* a child renamed or deleted on A is announced to its gateway connected to B;
+* a tenant profile's limit lowered on A is enforced on B at once.
 """
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ import paho.mqtt.client as mqtt
 import pytest
 from paho.mqtt.enums import CallbackAPIVersion
 
+from industryos.entities.access import Caller
+from industryos.entities.models import Authority, User
 from tests.conftest import DatabaseFactory
 from tests.support.cluster import Cluster, running_cluster, tenant_admin_client
 from tests.transport.mqtt.gateway.gatewayclient import GatewayClient
@@ -253,3 +257,48 @@ async def test_a_child_renamed_and_deleted_on_a_is_announced_to_its_gateway_on_b
         assert request == {"method": "gateway_device_deleted", "params": new}
     finally:
         client.close()
+
+
+async def test_tenant_limits_lowered_on_a_are_enforced_on_b(
+    cluster: Cluster, on_a: httpx.AsyncClient
+) -> None:
+    """B, which had read the tenant's unlimited profile, refuses a device past the
+    ``maxDevices`` the sysadmin just set on A (without the relay: up to 60 s later)."""
+    a = cluster.a
+    core = a.core
+    assert a.admin is not None and a.admin.tenant_id is not None
+    sysadmin = a.run(
+        core.users.create(
+            User(email=f"root-{uuid.uuid4().hex[:6]}@test.local", authority=Authority.SYS_ADMIN),
+            "sysadmin",
+        )
+    )
+    root = Caller(sysadmin.id, sysadmin.email, Authority.SYS_ADMIN)
+    tenant = a.run(core.tenants.get(root, a.admin.tenant_id))
+    profile = a.run(core.tenant_profiles.get(root, tenant.tenant_profile_id))
+    async with tenant_admin_client(cluster.b) as on_b:
+        first = await on_b.post("/api/device", json={"name": f"l-{uuid.uuid4().hex[:8]}"})
+        assert first.status_code == 200, first.text  # B now caches the tenant's limits
+        page = await on_a.get("/api/tenant/devices", params={"pageSize": 1, "page": 0})
+        count = page.json()["totalElements"]
+        configuration = {**profile.profile_data["configuration"], "maxDevices": count}
+        lowered = profile.model_copy(
+            update={"profile_data": {**profile.profile_data, "configuration": configuration}}
+        )
+        saved = a.run(core.tenant_profiles.save(root, lowered))
+        try:
+            deadline = time.monotonic() + 15
+            while True:
+                made = await on_b.post("/api/device", json={"name": f"l-{uuid.uuid4().hex[:8]}"})
+                if made.status_code == 403:
+                    assert made.json()["message"] == "Devices limit reached"
+                    break
+                assert made.status_code == 200, made.text
+                assert time.monotonic() < deadline, "B kept the old limits"
+                await asyncio.sleep(0.2)
+        finally:
+            a.run(
+                core.tenant_profiles.save(
+                    root, profile.model_copy(update={"version": saved.version})
+                )
+            )
