@@ -57,9 +57,7 @@ async def _until(client: httpx.AsyncClient, device_id: str, count: int) -> list[
     raise AssertionError(f"expected {count} alarms, have {await _alarms(client, device_id)}")
 
 
-async def _device_with_rule(
-    client: httpx.AsyncClient, name: str
-) -> tuple[dict[str, Any], str, str]:
+async def device_with_rule(client: httpx.AsyncClient, name: str) -> tuple[dict[str, Any], str, str]:
     """A profile with :data:`RULE` (as saved), a device of it, and the device's token."""
     body = {
         "name": f"{name}-profile",
@@ -88,7 +86,7 @@ async def client(tmp_path: Path, db_url: str) -> AsyncIterator[httpx.AsyncClient
 
 
 async def test_device_telemetry_raises_alarm_seen_over_rest(client: httpx.AsyncClient) -> None:
-    _, device_id, token = await _device_with_rule(client, "t-1")
+    _, device_id, token = await device_with_rule(client, "t-1")
     assert (
         await client.post(f"/api/v1/{token}/telemetry", json={"temperature": 20})
     ).status_code == 200
@@ -114,7 +112,7 @@ async def test_edited_alarm_rules_apply_to_the_next_message(client: httpx.AsyncC
     """A profile saved with a new threshold is evaluated from the next message on, for a
     device whose state the node already holds (ThingsBoard: the profile cache's update
     reaches every device profile node)."""
-    profile, device_id, token = await _device_with_rule(client, "t-2")
+    profile, device_id, token = await device_with_rule(client, "t-2")
     telemetry = f"/api/v1/{token}/telemetry"
     assert (await client.post(telemetry, json={"temperature": 30})).status_code == 200
     await _stored(client, device_id, 30)  # evaluated against 50: no alarm

@@ -10,10 +10,7 @@ from typing import Any
 
 import httpx
 
-from industryos.config import load_settings
-from industryos.demo import TENANT_ADMIN_EMAIL
-from industryos.node import Node
-from tests.api.conftest import TEST_SECRET
+from tests.support.node import demo_admin_client, running_node
 
 
 async def _server_attributes(client: httpx.AsyncClient, device_id: str) -> dict[str, Any]:
@@ -36,41 +33,21 @@ async def _until(
 
 
 async def test_traffic_then_silence(tmp_path: Path, db_url: str) -> None:
-    settings = load_settings(
-        data_dir=tmp_path,
-        http_port=0,
-        http_host="127.0.0.1",
-        db_url=db_url,
-        jwt_secret=TEST_SECRET,
-        mqtt_port=0,
-        mqtt_tls_port=0,
-        coap_port=0,
-        state_check_interval_s=0.3,
-    )
-    node = Node(settings)
-    await node.start()
-    try:
-        base = f"http://127.0.0.1:{node.http_port}"
-        async with httpx.AsyncClient(base_url=base) as client:
-            login = await client.post(
-                "/api/auth/login", json={"username": TENANT_ADMIN_EMAIL, "password": "tenant"}
-            )
-            client.headers["X-Authorization"] = f"Bearer {login.json()['token']}"
-            device = (await client.post("/api/device", json={"name": "state-1"})).json()
-            device_id = device["id"]["id"]
-            saved = await client.post(
-                f"/api/plugins/telemetry/DEVICE/{device_id}/attributes/SERVER_SCOPE",
-                json={"inactivityTimeout": 1500},
-            )
-            assert saved.status_code == 200, saved.text
-            token = (await client.get(f"/api/device/{device_id}/credentials")).json()[
-                "credentialsId"
-            ]
-            posted = await client.post(f"/api/v1/{token}/telemetry", json={"temperature": 20})
-            assert posted.status_code == 200
-            active = await _until(client, device_id, "active", True)
-            assert active["lastActivityTime"] > 0 and active["inactivityAlarmTime"] == 0
-            inactive = await _until(client, device_id, "active", False)
-            assert inactive["inactivityAlarmTime"] >= active["lastActivityTime"] + 1500
-    finally:
-        await node.stop()
+    async with (
+        running_node(tmp_path, db_url, state_check_interval_s=0.3) as node,
+        demo_admin_client(node) as client,
+    ):
+        device = (await client.post("/api/device", json={"name": "state-1"})).json()
+        device_id = device["id"]["id"]
+        saved = await client.post(
+            f"/api/plugins/telemetry/DEVICE/{device_id}/attributes/SERVER_SCOPE",
+            json={"inactivityTimeout": 1500},
+        )
+        assert saved.status_code == 200, saved.text
+        token = (await client.get(f"/api/device/{device_id}/credentials")).json()["credentialsId"]
+        posted = await client.post(f"/api/v1/{token}/telemetry", json={"temperature": 20})
+        assert posted.status_code == 200
+        active = await _until(client, device_id, "active", True)
+        assert active["lastActivityTime"] > 0 and active["inactivityAlarmTime"] == 0
+        inactive = await _until(client, device_id, "active", False)
+        assert inactive["inactivityAlarmTime"] >= active["lastActivityTime"] + 1500
