@@ -388,7 +388,7 @@ class Node:
         core.devices.on_credentials_changed(lambda c: credentials({"id": c.credentials_id}))
         device = changes.kind(
             "device",
-            lambda n: transports.device_changed_elsewhere(uuid.UUID(n["id"]), n.get("name")),
+            lambda n: self._device_changed_elsewhere(uuid.UUID(n["id"]), n.get("name")),
         )
         core.devices.on_device_changed(
             lambda before, after: device(
@@ -427,6 +427,12 @@ class Node:
             )
         )
         return changes
+
+    def _device_changed_elsewhere(self, device_id: uuid.UUID, name: str | None) -> None:
+        """Another node changed a device (``name`` its name now) or deleted it (None)."""
+        assert self.rules is not None and self.devices is not None
+        self.devices.device_changed_elsewhere(device_id, name)
+        self.rules.device_changed_elsewhere(device_id)
 
     def _device_profile_changed(self, tenant_id: uuid.UUID, profile_id: uuid.UUID) -> None:
         """A device profile was saved, here or on another node: the rule engine (profile

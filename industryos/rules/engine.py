@@ -220,6 +220,12 @@ class RuleEngine:
         if self.services.alarms is not None:
             self.services.alarms.profile_changed(profile_id)
 
+    def device_changed_elsewhere(self, device_id: uuid.UUID) -> None:
+        """Another cluster node changed or deleted a device (its ENTITY_UPDATED went into
+        that node's queue): device profile nodes here drop what they hold of it."""
+        if self.services.alarms is not None:
+            self.services.alarms.device_changed(device_id)
+
     def _chain_changed(self, tenant_id: uuid.UUID, chain_id: uuid.UUID | None) -> None:
         """Forget what a change made stale; in-flight messages finish on the old chain."""
         self._roots.forget(tenant_id)

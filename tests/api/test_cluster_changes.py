@@ -159,32 +159,40 @@ def _heat_rule(threshold: int) -> dict[str, Any]:
     }
 
 
-async def test_alarm_rules_saved_on_a_are_evaluated_on_b(
-    cluster: Cluster, on_a: httpx.AsyncClient
-) -> None:
-    """Each node's rule engine consumes its own devices' uplinks: B's device profile node
-    holds the device's rules after its first message, and must drop them when A saves the
-    profile."""
-    name = f"heat-{uuid.uuid4().hex[:8]}"
+async def _heat_profile(client: httpx.AsyncClient, threshold: int) -> dict[str, Any]:
+    """A new device profile whose one alarm rule is ``temperature`` > ``threshold``."""
     profile_data = {
         "configuration": {"type": "DEFAULT"},
         "transportConfiguration": {"type": "DEFAULT"},
-        "alarms": [_heat_rule(50)],
+        "alarms": [_heat_rule(threshold)],
     }
-    profile = await on_a.post(
+    profile = await client.post(
         "/api/deviceProfile",
         json={
-            "name": name,
+            "name": f"heat-{threshold}-{uuid.uuid4().hex[:8]}",
             "type": "DEFAULT",
             "transportType": "DEFAULT",
             "profileData": profile_data,
         },
     )
     assert profile.status_code == 200, profile.text
+    saved: dict[str, Any] = profile.json()
+    return saved
+
+
+@pytest.mark.parametrize("change", ["profile edited", "device moved to another profile"])
+async def test_alarm_rules_changed_on_a_are_evaluated_on_b(
+    cluster: Cluster, on_a: httpx.AsyncClient, change: str
+) -> None:
+    """Each node's rule engine consumes its own devices' uplinks: B's device profile node
+    holds the device's rules after its first message, and must drop them when A saves the
+    profile, or moves the device to a profile with other rules."""
+    profile = await _heat_profile(on_a, 50)
+    name = f"heat-{uuid.uuid4().hex[:8]}"
     token = uuid.uuid4().hex
     device = await on_a.post(
         f"/api/device?accessToken={token}",
-        json={"name": name, "deviceProfileId": profile.json()["id"]},
+        json={"name": name, "deviceProfileId": profile["id"]},
     )
     assert device.status_code == 200, device.text
     device_id = device.json()["id"]["id"]
@@ -215,8 +223,14 @@ async def test_alarm_rules_saved_on_a_are_evaluated_on_b(
             break
         await asyncio.sleep(0.2)
     assert await alarms() == []  # 40 is under 50: B holds the device with the old rule
-    lowered = {**profile.json(), "profileData": {**profile_data, "alarms": [_heat_rule(30)]}}
-    saved = await on_a.post("/api/deviceProfile", json=lowered)
+    if change == "profile edited":
+        data = {**profile["profileData"], "alarms": [_heat_rule(30)]}
+        saved = await on_a.post("/api/deviceProfile", json={**profile, "profileData": data})
+    else:
+        other = await _heat_profile(on_a, 30)
+        saved = await on_a.post(
+            "/api/device", json={**device.json(), "deviceProfileId": other["id"]}
+        )
     assert saved.status_code == 200, saved.text
 
     for _ in range(50):  # each try: one more 41 through B, then look for the alarm

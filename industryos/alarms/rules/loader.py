@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import sqlalchemy as sa
 
@@ -34,10 +34,18 @@ from industryos.telemetry.kv import AttributeScope
 if TYPE_CHECKING:
     from industryos.telemetry.service import TelemetryService
 
-__all__ = ["AlarmRuleServices", "ProfileWatcher"]
+__all__ = ["AlarmRuleServices", "AlarmRuleWatcher"]
 
-ProfileWatcher = Callable[[uuid.UUID], None]
-"""Told the id of a device profile whose alarm rules may have changed."""
+
+class AlarmRuleWatcher(Protocol):
+    """What holds devices' alarm-rule state (each device profile node)."""
+
+    def forget_profile(self, profile_id: uuid.UUID) -> None:
+        """The profile's rules may have changed: drop the devices of it."""
+
+    def forget_device(self, device_id: uuid.UUID) -> None:
+        """The device may have another profile or be gone: drop it."""
+
 
 _UNREAD = Snapshot()
 """The snapshot of every device whose profile has no alarm rules: nothing reads or updates
@@ -54,11 +62,11 @@ class AlarmRuleServices:
         self.states = AlarmRuleStateStore(db)
         self._profiles: dict[uuid.UUID, list[AlarmDefinition]] = {}
         self._changes = 0
-        """Profile changes so far: a read that overlapped one is not cached."""
-        self._watchers: set[ProfileWatcher] = set()
+        """Profile and device changes so far: a read that overlapped one is not kept."""
+        self._watchers: set[AlarmRuleWatcher] = set()
 
-    def watch_profiles(self, watcher: ProfileWatcher) -> Callable[[], None]:
-        """Call ``watcher(profile_id)`` on every profile change; returns the unwatch."""
+    def watch(self, watcher: AlarmRuleWatcher) -> Callable[[], None]:
+        """Tell ``watcher`` of every profile and device change; returns the unwatch."""
         self._watchers.add(watcher)
         return lambda: self._watchers.discard(watcher)
 
@@ -68,11 +76,19 @@ class AlarmRuleServices:
         self._changes += 1
         self._profiles.pop(profile_id, None)
         for watcher in list(self._watchers):
-            watcher(profile_id)
+            watcher.forget_profile(profile_id)
+
+    def device_changed(self, device_id: uuid.UUID) -> None:
+        """A device was changed or deleted on another cluster node (this node's own changes
+        reach its device profile nodes as ENTITY_UPDATED/DELETED messages): every device
+        profile node drops it."""
+        self._changes += 1
+        for watcher in list(self._watchers):
+            watcher.forget_device(device_id)
 
     @property
     def changes(self) -> int:
-        """How many profile changes were seen: a load that spans one may be stale."""
+        """How many changes were seen: a load that spans one may be stale."""
         return self._changes
 
     async def _definitions(self, profile_id: uuid.UUID) -> list[AlarmDefinition]:

@@ -169,7 +169,7 @@ class DeviceProfileNode(RuleNode):
         """First messages of devices not held yet, loaded together (a fleet after a restart)."""
         self._unwatch: Callable[[], None] | None = None
         with contextlib.suppress(NotAvailable):  # no alarms: messages pass through
-            self._unwatch = ctx.alarms().watch_profiles(self._profile_changed)
+            self._unwatch = ctx.alarms().watch(self)
         self._fetched = not (self._persist and config.flag("fetchAlarmRulesStateOnStart"))
         self._fetching: asyncio.Task[None] | None = None
         if not self._fetched:
@@ -261,10 +261,15 @@ class DeviceProfileNode(RuleNode):
             rules = await self._loads.get(msg.tenant_id, msg.originator.id)
         return rules
 
-    def _profile_changed(self, profile_id: uuid.UUID) -> None:
+    def forget_profile(self, profile_id: uuid.UUID) -> None:
         """Drop the devices of a changed profile: their next message loads the new rules."""
         for device_id in [d for d, r in self._devices.items() if r.profile_id == profile_id]:
             del self._devices[device_id]
+
+    def forget_device(self, device_id: uuid.UUID) -> None:
+        """Drop a device changed elsewhere: its next message loads its rules again."""
+        self._devices.pop(device_id, None)
+        self._saved.pop(device_id, None)
 
     async def _load_many(
         self, tenant_id: uuid.UUID, device_ids: list[uuid.UUID]
