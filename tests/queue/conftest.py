@@ -64,16 +64,15 @@ async def open_queue(queue_dir: Path, request: pytest.FixtureRequest) -> AsyncIt
     """Open (and reopen) an embedded queue on ``queue_dir``; all are closed at the end.
 
     Every test runs twice: consumers handed the newest records from memory, and consumers
-    that always read and decode the log files (``recent_bytes=0``).
+    that always read and decode the log files (``recent_bytes=0``). A test parametrized
+    with None (indirectly) runs once, with the queue's default or its own setting.
     """
     opened: list[EmbeddedQueue] = []
 
     async def _open(**overrides: object) -> EmbeddedQueue:
-        settings: dict[str, object] = {
-            "data_dir": queue_dir,
-            "topics": {"Main": 4},
-            "recent_bytes": request.param,
-        }
+        settings: dict[str, object] = {"data_dir": queue_dir, "topics": {"Main": 4}}
+        if request.param is not None:
+            settings["recent_bytes"] = request.param
         settings.update(overrides)
         queue = await EmbeddedQueue.open(EmbeddedQueueConfig(**settings))  # type: ignore[arg-type]
         opened.append(queue)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from industryos.msg import Msg
 from industryos.queue.embedded.reader import Cursor, PartitionReader
 from industryos.queue.embedded.recent import Appended, RecentRecords
@@ -21,6 +23,11 @@ def _file_read(segments: tuple[Segment, ...], offset: int, n: int) -> tuple[list
     return [Msg.from_bytes(raw) for _, raw in records], cursor
 
 
+_SET_HERE = pytest.mark.parametrize("open_queue", [None], indirect=True, ids=["set-here"])
+"""These tests choose ``recent_bytes`` themselves: run them once, not once per default."""
+
+
+@_SET_HERE
 async def test_records_and_cursors_match_the_file_across_segment_rolls(
     open_queue: OpenQueue,
 ) -> None:
@@ -43,6 +50,7 @@ async def test_records_and_cursors_match_the_file_across_segment_rolls(
     assert log.recent.read(126, 10) is None  # not appended yet
 
 
+@_SET_HERE
 async def test_a_consumer_behind_the_budget_reads_the_file_then_memory(
     open_queue: OpenQueue,
 ) -> None:
