@@ -431,7 +431,7 @@ class Node:
     def _device_changed_elsewhere(self, device_id: uuid.UUID, name: str | None) -> None:
         """Another node changed a device (``name`` its name now) or deleted it (None)."""
         assert self.rules is not None and self.devices is not None
-        self.devices.device_changed_elsewhere(device_id, name)
+        self.devices.device_changed(device_id, name)
         self.rules.device_changed_elsewhere(device_id)
 
     def _device_profile_changed(self, tenant_id: uuid.UUID, profile_id: uuid.UUID) -> None:

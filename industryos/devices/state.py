@@ -50,7 +50,7 @@ from industryos.telemetry.kv import AttributeScope, DataType, KvEntry
 from industryos.telemetry.listeners import AttributesDeleted, AttributesUpdated, TelemetryEvent
 
 if TYPE_CHECKING:
-    from industryos.entities.models.device import Device
+    pass
 
 __all__ = ["AttributeSaver", "DeviceState", "DeviceStateTracker", "StateEventSink"]
 
@@ -268,11 +268,6 @@ class DeviceStateTracker:
         for entry in event.entries:
             if entry.key == INACTIVITY_TIMEOUT:
                 state.timeout_ms = timeout_ms(entry.native_value())
-
-    def device_changed(self, before: Device, after: Device | None) -> None:
-        """Device listener: names and owners are read again on the next event."""
-        if before.id is not None:
-            self.forget_device(before.id, deleted=after is None)
 
     def forget_device(self, device_id: uuid.UUID, *, deleted: bool) -> None:
         """A device changed (here or on another node): read its name and owners again on

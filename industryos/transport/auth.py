@@ -132,10 +132,6 @@ class DeviceAuthenticator:
         if credentials_id is not None:
             self._forget(credentials_id)
 
-    def device_changed(self, before: Device, after: Device | None) -> None:
-        """Forget the cached identity of a renamed, re-typed, reassigned or deleted device."""
-        self.forget_device(before.id)
-
     def forget_device(self, device_id: uuid.UUID | None) -> None:
         """Forget every cached identity of one device (changed here, or on another node)."""
         self._changes += 1

@@ -22,6 +22,7 @@ from industryos.devices.state import DeviceStateTracker, StateEventSink
 from industryos.devices.state_events import StateDirectory
 from industryos.devices.x509_chain import X509ChainProvisioner
 from industryos.entities.events import QueuePublisher
+from industryos.entities.models.device import Device
 from industryos.entities.models.device_profile import DeviceProfile
 from industryos.entities.models.rate_limit import TenantLimits
 from industryos.queue.interface import QueueProducer
@@ -121,7 +122,6 @@ class DeviceTransports:
             ).provision,
         )
         core.devices.on_credentials_changed(auth.invalidate)
-        core.devices.on_device_changed(auth.device_changed)
         sessions = SessionRegistry(core.telemetry)
         state = DeviceStateTracker(
             core.telemetry,
@@ -130,7 +130,6 @@ class DeviceTransports:
             events=StateEventSink(queue, topic, StateDirectory(core.db, core.telemetry)),
         )
         core.telemetry.subscribe(state.attributes_changed)
-        core.devices.on_device_changed(state.device_changed)
         server_rpc = ServerRpc(sessions)
         client_rpc = ClientRpcReplies(settings.client_rpc_timeout_s)
         claims = DeviceClaims(core.telemetry)
@@ -163,7 +162,6 @@ class DeviceTransports:
         gateways = GatewayRegistry(sessions, state)
         gateway = GatewayHandler(api, ChildDirectory(core.devices, core.relations), gateways)
         notices = GatewayNotices(gateways, server_rpc)
-        core.devices.on_device_changed(notices.device_changed)
         profiles = ProfileCache(load_profile)
         app = MqttDeviceApplication(
             auth,
@@ -182,7 +180,7 @@ class DeviceTransports:
             QueuePublisher(queue, topic),
         )
         mqtt_provisioning = ProvisioningMqttApplication(app, provisioner)
-        return cls(
+        transports = cls(
             auth=auth,
             reads=(auth, limiter, profiles),
             sessions=sessions,
@@ -217,15 +215,22 @@ class DeviceTransports:
                 settings.coap_port,
             ),
         )
+        core.devices.on_device_changed(transports._device_saved)
+        return transports
 
     def device_profile_changed(self, profile_id: uuid.UUID) -> None:
         """A device profile was saved (here or on another node): MQTT sessions that connect
         from now on get its new settings."""
         self.mqtt_profiles.invalidate(profile_id)
 
-    def device_changed_elsewhere(self, device_id: uuid.UUID, name: str | None) -> None:
-        """Another cluster node changed a device (``name`` its name now) or deleted it
-        (None): what this node's device listeners do for a local change."""
+    def _device_saved(self, before: Device, after: Device | None) -> None:
+        if before.id is not None:
+            self.device_changed(before.id, None if after is None else after.name)
+
+    def device_changed(self, device_id: uuid.UUID, name: str | None) -> None:
+        """A device was saved (``name`` its name now) or deleted (None), here or on another
+        cluster node: authentication forgets it, the state tracker reads it again, and a
+        gateway holding it as a child hears of a rename or deletion."""
         self.auth.forget_device(device_id)
         self.state.forget_device(device_id, deleted=name is None)
         self.gateway_notices.child_changed(device_id, name)

@@ -121,7 +121,7 @@ async def test_x509_certificate(env: CoreWithTenant) -> None:
 async def test_renamed_or_reassigned_device_is_not_served_stale(env: CoreWithTenant) -> None:
     devices = env.core.devices
     auth = DeviceAuthenticator(devices)
-    devices.on_device_changed(auth.device_changed)
+    devices.on_device_changed(lambda before, _: auth.forget_device(before.id))
     device = await devices.save(env.admin, Device(name="before"), access_token="RENAME_ME")
     identity = await auth.by_access_token("RENAME_ME")
     assert identity is not None
@@ -159,7 +159,7 @@ async def test_cache_answers_repeats_and_forgets_on_every_change(env: CoreWithTe
     lookup = _CountingLookup(devices)
     auth = DeviceAuthenticator(lookup)
     devices.on_credentials_changed(auth.invalidate)
-    devices.on_device_changed(auth.device_changed)
+    devices.on_device_changed(lambda before, _: auth.forget_device(before.id))
     device = await devices.save(env.admin, Device(name="cached"), access_token="CACHED_1")
     first = await auth.by_access_token("CACHED_1")
     assert first is not None and lookup.queries == 1
@@ -221,7 +221,7 @@ async def test_certificate_body_as_client_id_is_no_basic_login(env: CoreWithTena
 async def test_evicted_entries_leave_no_device_index(env: CoreWithTenant) -> None:
     devices = env.core.devices
     auth = DeviceAuthenticator(devices, cache_size=1)
-    devices.on_device_changed(auth.device_changed)
+    devices.on_device_changed(lambda before, _: auth.forget_device(before.id))
     one = await devices.save(env.admin, Device(name="e1"), access_token="EVICT_1")
     two = await devices.save(env.admin, Device(name="e2"), access_token="EVICT_2")
     assert await auth.by_access_token("EVICT_1") is not None

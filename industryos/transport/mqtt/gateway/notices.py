@@ -5,10 +5,10 @@ ThingsBoard tells the gateway that last connected a child when the child is rena
 (``gateway_device_deleted``, params ``"name"``), as one-way RPCs on the gateway's own
 ``v1/devices/me/rpc/request/{id}`` topic, so the gateway can fix its local mapping.
 
-Both are heard through the device service's device listener
-(:meth:`GatewayNotices.device_changed`, registered by ``transport/stack.py``), and in a
-cluster from the change relay (:meth:`GatewayNotices.child_changed`), so a gateway connected
-to this node hears of a child changed through another.
+Both are heard through :meth:`GatewayNotices.child_changed`, which
+``DeviceTransports.device_changed`` calls for a device saved on this node or, through the
+cluster's change relay, on another, so a gateway connected to this node hears of a child
+changed through any node (a save that kept the name sends nothing).
 
 Design limit: a notice to an offline gateway is not kept (ThingsBoard queues it as a
 persistent RPC for a day).
@@ -25,7 +25,6 @@ from typing import Any
 import orjson
 
 from industryos.devices.rpc import RpcOutcome, ServerRpc
-from industryos.entities.models import Device
 from industryos.transport.mqtt.gateway.session import Gateway, GatewayRegistry
 from industryos.transport.mqtt.gateway.topics import GatewayMethod
 
@@ -76,11 +75,6 @@ class GatewayNotices:
         gateway, name = found
         self._gateways.remove_child(gateway, name)
         return await self._send(gateway, GatewayMethod.DEVICE_DELETED, orjson.dumps(name).decode())
-
-    def device_changed(self, before: Device, after: Device | None) -> None:
-        """The device service's listener: announce deletions and renames of children."""
-        if before.id is not None and (after is None or after.name != before.name):
-            self.child_changed(before.id, None if after is None else after.name)
 
     def child_changed(self, device_id: uuid.UUID, name: str | None) -> None:
         """A device is now called ``name``, or was deleted (None), here or on another node:
