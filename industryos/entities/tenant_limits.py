@@ -117,8 +117,7 @@ class TenantLimitsService:
     def forget_tenant(self, tenant_id: uuid.UUID) -> None:
         """The tenant was saved (maybe onto another profile) or deleted."""
         self._cache.pop(tenant_id, None)
-        for listener in self._listeners:
-            listener(tenant_id)
+        self._tell(tenant_id)
 
     def changed_elsewhere(self, tenant_id: uuid.UUID | None) -> None:
         """Another cluster node saved this tenant (or a tenant profile: None, which drops
@@ -127,16 +126,19 @@ class TenantLimitsService:
             self.forget_tenant(tenant_id)
             return
         self._cache.clear()
-        for listener in self._listeners:
-            listener(None)
+        self._tell(None)
 
     def forget_profile(self, profile_id: uuid.UUID) -> None:
         """The profile was saved: every tenant on it reads it again."""
         stale = [t for t, entry in self._cache.items() if entry.profile_id == profile_id]
         for tenant_id in stale:
             del self._cache[tenant_id]
+        self._tell(None)
+
+    def _tell(self, tenant_id: uuid.UUID | None) -> None:
+        """Hand a change to the listeners (None: any tenant's limits may have changed)."""
         for listener in self._listeners:
-            listener(None)
+            listener(tenant_id)
 
     async def limits(
         self, tenant_id: uuid.UUID, conn: AsyncConnection | None = None

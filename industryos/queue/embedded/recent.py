@@ -41,11 +41,12 @@ class _Chunk:
     ends: list[int]
     """Byte position after each record in the segment."""
     msgs: list[Msg]
-    payload_bytes: int
+    size: int
+    """Bytes of log the records take (frames included)."""
 
 
 class RecentRecords:
-    """The newest records of one partition, up to ``budget`` payload bytes (0: none)."""
+    """The newest records of one partition, up to ``budget`` bytes of log (0: none)."""
 
     def __init__(self, budget: int) -> None:
         self._budget = budget
@@ -61,15 +62,14 @@ class RecentRecords:
         for payload in payloads:
             pos += HEADER_SIZE + len(payload)
             ends.append(pos)
-        size = where.size
         if self._chunks:
             last = self._chunks[-1]
             if last.first_offset + len(last.msgs) != where.first_offset:
                 self.clear()  # not the continuation of what is held: start over
-        self._chunks.append(_Chunk(where.first_offset, where.path, ends, msgs, size))
-        self._bytes += size
+        self._chunks.append(_Chunk(where.first_offset, where.path, ends, msgs, where.size))
+        self._bytes += where.size
         while self._bytes > self._budget:
-            self._bytes -= self._chunks.popleft().payload_bytes
+            self._bytes -= self._chunks.popleft().size
 
     def clear(self) -> None:
         """Forget every record held."""
@@ -93,7 +93,7 @@ class RecentRecords:
             upto = min(len(chunk.msgs), at + max_records - len(out))
             first = chunk.first_offset
             out.extend(map(Record, range(first + at, first + upto), chunk.msgs[at:upto]))
-            next_offset = chunk.first_offset + upto
+            next_offset = first + upto
             cursor = Cursor(next_offset, chunk.path, chunk.ends[upto - 1])
             index += 1
         if cursor is None:
