@@ -4,9 +4,13 @@ Each process runs one uvloop event loop with one ``asyncio.Protocol`` per device
 3.1.1, raw bytes: packets are built with ``%`` formatting and a fixed header, PUBACKs
 are read as 4-byte frames). A device keeps exactly one QoS 1 PUBLISH in flight: the next
 one goes out when the PUBACK arrives (or when its slot in the target rate comes, if
-later). Messages are ThingsBoard telemetry with three data points and an explicit,
-strictly increasing ``ts`` (the send time in ms, bumped by one if needed), so the storage
-check and the WebSocket latency can tell messages apart.
+later). At a target rate each device has its own phase in the period: device k of N first
+publishes k/N of a period after the start, so the fleet's messages are spread evenly over
+time as those of devices switched on at different moments are (``synchronized=True``
+starts them all at once and keeps them in step: a fleet that reports on the minute, a
+burst of N messages every period). Messages are ThingsBoard telemetry with three data
+points and an explicit, strictly increasing ``ts`` (the send time in ms, bumped by one if
+needed), so the storage check and the WebSocket latency can tell messages apart.
 
 The parent sets a shared start time; every process measures the same window and reports
 (acks in window, PUBACK latencies in ms, per-device acknowledged counts, errors).
@@ -171,9 +175,11 @@ class Device(asyncio.Protocol):
 class Generator:
     """All devices of one process."""
 
-    def __init__(self, names: list[str], interval: float) -> None:
+    def __init__(self, names: list[str], interval: float, phases: list[float]) -> None:
         self.names = names
         self.interval = interval
+        self.phases = phases
+        """Per device, seconds after the start of its first message (0 at max rate)."""
         self.devices: list[Device] = []
         self.report = Report()
         self.window = Window(float("inf"), float("inf"))
@@ -222,18 +228,24 @@ class Generator:
                 await self.loop.sock_connect(sock, (host, port))
                 await self.loop.create_connection(lambda: device, sock=sock)
                 await asyncio.wait_for(device.connected, 30)
-                self.devices.append(device)
+                devices[index] = device
 
+        devices: list[Device | None] = [None] * len(self.names)
         await asyncio.gather(*(one(i, name) for i, name in enumerate(self.names)))
+        self.devices = [d for d in devices if d is not None]
         self.report.connected = len(self.devices)
 
     async def run(self, begin: float, window: Window) -> None:
         """Start publishing at ``begin``; measure ``window``; stop sending at its end."""
         self.window = window
         await asyncio.sleep(max(0.0, begin - time.time()))
-        for device in self.devices:
-            device.next_due = time.time()
-            device.send()
+        now = time.time()
+        for device, phase in zip(self.devices, self.phases, strict=True):
+            device.next_due = begin + phase
+            if device.next_due <= now:
+                device.send()
+            else:
+                self.loop.call_later(device.next_due - now, self._send_if_running, device)
         remaining = window.end - time.time()
         if remaining > 0:
             await asyncio.sleep(remaining)
@@ -254,6 +266,7 @@ def _process_main(
     host: str,
     port: int,
     interval: float,
+    phases: list[float],
     sources: list[str],
     ready: Any,
     go: Any,
@@ -265,7 +278,7 @@ def _process_main(
     import uvloop
 
     async def main() -> None:
-        gen = Generator(names, interval)
+        gen = Generator(names, interval, phases)
         await gen.connect(host, port, sources, 256)
         ready.put(len(gen.devices))
         await asyncio.get_running_loop().run_in_executor(None, go.wait)
@@ -307,8 +320,12 @@ def run_load(
     processes: int,
     sources: list[str] | None = None,
     on_window: Any = None,
+    synchronized: bool = False,
 ) -> LoadResult:
     """Drive ``names`` from ``processes`` processes; ``rate`` 0 means as fast as possible.
+
+    At a target rate the devices' phases are spread over the period, unless
+    ``synchronized`` (all in step: a burst of every device each period).
 
     ``on_window(start, end)`` runs in this process once the (wall clock) window is known,
     before any message is sent; it may block until the window ends.
@@ -318,15 +335,28 @@ def run_load(
     timeline = ctx.Value("d", 0.0)
     interval = len(names) / rate if rate > 0 else 0.0
     slices = [names[i::processes] for i in range(processes)]
+    spread = 0.0 if synchronized else interval / len(names)
     procs = [
         ctx.Process(
             target=_process_main,
-            args=(s, host, port, interval, sources or [], ready, go, timeline, warmup, seconds),
+            args=(
+                part,
+                host,
+                port,
+                interval,
+                [(k * processes + p) * spread for k in range(len(part))],  # global index
+                sources or [],
+                ready,
+                go,
+                timeline,
+                warmup,
+                seconds,
+            ),
             kwargs={"results": results},
             daemon=True,
         )
-        for s in slices
-        if s
+        for p, part in enumerate(slices)
+        if part
     ]
     for proc in procs:
         proc.start()

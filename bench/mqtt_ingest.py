@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/mqtt_ingest.py [--devices 200] [--rate 0] [--seconds 10]
         [--warmup 3] [--procs 1] [--db postgresql://postgres@127.0.0.1:5432] [--no-mosquitto]
+        [--synchronized]
 
 Starts a node (embedded mode by default; ``--db`` names a PostgreSQL server, on which a
 fresh database is created and dropped) with the demo tenant's default root rule chain and
@@ -9,7 +10,11 @@ one alarm rule (``temperature > 1000``, evaluated on every message, never raised
 default device profile; creates ``--devices`` devices through the REST API; then drives
 them from ``--procs`` load-generator processes (``_loadgen.py``): ThingsBoard telemetry
 JSON with three data points, QoS 1, one message in flight per device, at ``--rate``
-msg/s in total (0: as fast as the node acknowledges).
+msg/s in total (0: as fast as the node acknowledges). At a target rate the devices'
+phases are spread evenly over their period, as in a fleet switched on at different moments;
+``--synchronized`` keeps them in step instead (a fleet reporting on the minute): every
+device publishes at the same moment, a burst of ``--devices`` messages per period, whose
+PUBACK latency is the time to work off the burst.
 
 Meanwhile this process watches a sample of devices: a WebSocket client subscribed to
 their ``seq`` time series (``/api/ws`` TIMESERIES) gives device-to-WebSocket latency, and
@@ -300,6 +305,7 @@ def run_node(args: argparse.Namespace) -> dict[str, float]:
             seconds=args.seconds,
             processes=args.procs,
             on_window=watcher.set_window,
+            synchronized=args.synchronized,
         )
         load_ended = time.monotonic()
         after = node.queue_stats()
@@ -441,6 +447,7 @@ def run_mosquitto(args: argparse.Namespace, names: list[str]) -> LoadResult | No
                 warmup=args.warmup,
                 seconds=args.seconds,
                 processes=args.procs,
+                synchronized=args.synchronized,
             )
         finally:
             process.terminate()
@@ -460,6 +467,11 @@ def main() -> None:
     parser.add_argument("--db", default=None, help="postgresql://user@host:port server")
     parser.add_argument("--no-mosquitto", action="store_true")
     parser.add_argument(
+        "--synchronized",
+        action="store_true",
+        help="at a target rate, every device publishes at the same moment of its period",
+    )
+    parser.add_argument(
         "--ingest-only",
         action="store_true",
         help="the node's rule engine consumes nothing: the transport and durable queue alone",
@@ -475,7 +487,8 @@ def main() -> None:
     print(
         f"mqtt_ingest: {args.devices} devices, rate {args.rate or 'max'}, {args.seconds:.0f} s "
         f"(+{args.warmup:.0f} s warm-up), {args.procs} generator process(es), "
-        f"{'PostgreSQL' if args.db else 'embedded'}; {load()}"
+        f"{'PostgreSQL' if args.db else 'embedded'}"
+        f"{', synchronized' if args.synchronized and args.rate else ''}; {load()}"
     )
     figures = run_node(args)
     ratio = float("nan")
