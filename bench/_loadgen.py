@@ -175,11 +175,13 @@ class Device(asyncio.Protocol):
 class Generator:
     """All devices of one process."""
 
-    def __init__(self, names: list[str], interval: float, phases: list[float]) -> None:
+    def __init__(
+        self, names: list[str], interval: float, phases: list[float] | None = None
+    ) -> None:
         self.names = names
         self.interval = interval
-        self.phases = phases
-        """Per device, seconds after the start of its first message (0 at max rate)."""
+        self.phases = phases or [0.0] * len(names)
+        """Per device, seconds after the start of its first message (all 0: together)."""
         self.devices: list[Device] = []
         self.report = Report()
         self.window = Window(float("inf"), float("inf"))
