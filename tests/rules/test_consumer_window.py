@@ -10,7 +10,7 @@ from pathlib import Path
 from industryos.entities.ids import EntityType
 from industryos.msg import EntityRef, Msg, MsgType
 from industryos.queue.embedded import EmbeddedQueue, EmbeddedQueueConfig
-from industryos.rules.consumer import _FETCH_AHEAD, QueueRunner
+from industryos.rules.consumer import _FETCH_AHEAD, _START_SLICE, QueueRunner
 from industryos.rules.runtime import ChainRun
 from industryos.rules.strategy import ProcessingStrategy, QueueSettings, SubmitStrategy
 
@@ -58,5 +58,50 @@ async def test_fetched_records_stay_within_the_window_and_all_finish(tmp_path: P
         assert runner._held == 0
     finally:
         release.set()
+        await runner.stop()
+        await queue.close()
+
+
+async def test_a_big_fetch_starts_its_messages_in_slices_between_loop_turns(
+    tmp_path: Path,
+) -> None:
+    """The loop turns (sockets are read, commits complete) between slices of a big fetch."""
+    started: list[uuid.UUID] = []
+    per_turn: list[int] = []
+
+    async def chain(msg: Msg) -> ChainRun:
+        started.append(msg.originator.id)
+        return ChainRun()
+
+    async def count_per_turn() -> None:
+        seen = 0
+        while True:
+            await asyncio.sleep(0)  # once per pass of the event loop
+            per_turn.append(len(started) - seen)
+            seen = len(started)
+
+    count = 3 * _START_SLICE + 10
+    msgs = [
+        Msg(
+            type=MsgType.POST_TELEMETRY_REQUEST,
+            originator=EntityRef(EntityType.DEVICE, uuid.uuid4()),
+            tenant_id=uuid.uuid4(),
+        )
+        for _ in range(count)
+    ]
+    queue = await EmbeddedQueue.open(EmbeddedQueueConfig(data_dir=tmp_path / "queue"))
+    await queue.append_many("Main", msgs)
+    settings = dataclasses.replace(SETTINGS, max_in_flight=1024)
+    runner = QueueRunner(queue, settings, "rules", chain)
+    counter = asyncio.create_task(count_per_turn())
+    await runner.start()
+    try:
+        async with asyncio.timeout(10):
+            while runner.lag():  # noqa: ASYNC110 - lag has no event
+                await asyncio.sleep(0.01)
+        assert sorted(started) == sorted(m.originator.id for m in msgs)
+        assert max(per_turn) <= _START_SLICE
+    finally:
+        counter.cancel()
         await runner.stop()
         await queue.close()
