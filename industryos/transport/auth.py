@@ -22,7 +22,7 @@ import logging
 import uuid
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import IntEnum
 from typing import NamedTuple, Protocol
 
@@ -34,8 +34,10 @@ from industryos.entities.credentials import (
     normalize_certificate,
     sha3_hex,
 )
+from industryos.entities.ids import EntityType
 from industryos.entities.models import CredentialsType, Device, DeviceCredentials
 from industryos.entities.passwords import verify_password_async
+from industryos.msg import EntityRef
 
 log = logging.getLogger(__name__)
 
@@ -66,6 +68,12 @@ class DeviceIdentity:
     device_profile_id: uuid.UUID
     is_gateway: bool
     credentials_id: str
+    originator: EntityRef = field(init=False, repr=False, compare=False)
+    """The device as its messages' originator: one shared reference, not one per message
+    (each would be one more object for the garbage collector to walk while in flight)."""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "originator", EntityRef(EntityType.DEVICE, self.device_id))
 
 
 class _Cached(NamedTuple):

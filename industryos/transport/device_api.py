@@ -30,9 +30,9 @@ import orjson
 from industryos.devices.claims import DeviceClaims
 from industryos.devices.rpc import ClientRpcReplies, ServerRpc
 from industryos.devices.state import DeviceStateTracker
-from industryos.entities.ids import EntityType, now_ms
+from industryos.entities.ids import now_ms
 from industryos.entities.models.rate_limit import TenantLimits
-from industryos.msg import EntityRef, Msg, MsgType
+from industryos.msg import Msg, MsgType
 from industryos.queue.interface import QueueError, QueueProducer, RecordTooLargeError
 from industryos.telemetry.errors import KvParseError
 from industryos.telemetry.kv import AttributeKvEntry, AttributeScope, DataType, TsKvEntry
@@ -211,7 +211,7 @@ class DeviceApi:
         metadata["ts"] = str(ts)
         return Msg(
             type=msg_type,
-            originator=EntityRef(EntityType.DEVICE, device.device_id),
+            originator=device.originator,
             tenant_id=device.tenant_id,
             customer_id=device.customer_id,
             data=data,

@@ -59,7 +59,7 @@ def queue_dir(tmp_path: Path) -> Path:
     return tmp_path / "queue"
 
 
-@pytest.fixture(params=[1 << 20, 0], ids=["recent-in-memory", "read-from-disk"])
+@pytest.fixture(params=[256 << 10, 0], ids=["recent-in-memory", "read-from-disk"])
 async def open_queue(queue_dir: Path, request: pytest.FixtureRequest) -> AsyncIterator[OpenQueue]:
     """Open (and reopen) an embedded queue on ``queue_dir``; all are closed at the end.
 

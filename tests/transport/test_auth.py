@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
 
@@ -11,8 +12,10 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from industryos.entities.credentials import mqtt_basic_credentials_id, normalize_certificate
+from industryos.entities.ids import EntityType
 from industryos.entities.models import CredentialsType, Customer, Device, DeviceCredentials
 from industryos.entities.passwords import hash_password_async
+from industryos.msg import EntityRef
 from industryos.transport.auth import AuthFailure, CredentialsLookup, DeviceAuthenticator
 from tests.support.certificates import self_signed_pem
 from tests.support.core import CoreWithTenant, core_with_tenant
@@ -41,6 +44,8 @@ async def test_access_token(env: CoreWithTenant) -> None:
     assert identity.device_id == device.id
     assert identity.tenant_id == env.admin.tenant_id
     assert identity.device_type == "default"
+    assert identity.originator == EntityRef(EntityType.DEVICE, device.id)
+    assert dataclasses.replace(identity, device_name="renamed").originator == identity.originator
     assert await auth.by_access_token("WRONG") is None
     outcome = await auth.mqtt_connect("any-client", "TOKEN_1", "ignored")
     assert outcome.identity == identity

@@ -71,9 +71,12 @@ class EmbeddedQueueConfig:
     max_record_bytes: int = 1 << 20
     max_unacked: int = 10_000
     """Records one consumer may hold per partition without acking (JetStream MaxAckPending)."""
-    recent_bytes: int = 1 << 20
+    recent_bytes: int = 256 << 10
     """Per partition, the newest durable records (up to this many bytes on disk) are also
-    kept as messages, so a consumer that keeps up reads no file (0: always read the log)."""
+    kept as messages, so a consumer that keeps up reads no file (0: always read the log).
+    A consumer that keeps up is milliseconds behind; more only keeps messages alive through
+    young garbage collections, which walk every one of them (1 MiB held ~5 s of a 5,000
+    msg/s load: 80,000 objects and collections of ~45 ms)."""
 
     def validate(self) -> None:
         """Raise :class:`QueueConfigError` on a setting the queue cannot run with."""
