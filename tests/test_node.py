@@ -9,10 +9,8 @@ import httpx
 import pytest
 
 from industryos.api.app import create_app
-from industryos.config import load_settings
 from industryos.demo import CUSTOMER_USER_EMAIL, DEMO_DEVICES, SYSADMIN_EMAIL, TENANT_ADMIN_EMAIL
-from industryos.node import Node
-from tests.api.conftest import TEST_SECRET
+from tests.support.node import running_node
 from tests.support.node_process import start_node_process
 
 
@@ -23,32 +21,20 @@ async def _login(client: httpx.AsyncClient, email: str, password: str) -> dict[s
 
 
 async def test_node_starts_with_demo_data_and_restarts(tmp_path: Path, db_url: str) -> None:
-    settings = load_settings(
-        data_dir=tmp_path,
-        http_port=0,
-        http_host="127.0.0.1",
-        db_url=db_url,
-        jwt_secret=TEST_SECRET,
-        mqtt_port=0,
-        mqtt_tls_port=0,
-        coap_port=0,
-    )
     for _ in range(2):  # the second start finds its data and adds nothing
-        node = Node(settings)
-        await node.start()
-        try:
-            async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{node.http_port}") as client:
-                assert (await client.get("/api/health")).json() == {"status": "UP"}
-                await _login(client, SYSADMIN_EMAIL, "sysadmin")
-                await _login(client, CUSTOMER_USER_EMAIL, "customer")
-                headers = await _login(client, TENANT_ADMIN_EMAIL, "tenant")
-                devices = await client.get(
-                    "/api/tenant/devices", params={"pageSize": 100, "page": 0}, headers=headers
-                )
-                assert devices.status_code == 200
-                assert sorted(d["name"] for d in devices.json()["data"]) == sorted(DEMO_DEVICES)
-        finally:
-            await node.stop()
+        async with (
+            running_node(tmp_path, db_url) as node,
+            httpx.AsyncClient(base_url=f"http://127.0.0.1:{node.http_port}") as client,
+        ):
+            assert (await client.get("/api/health")).json() == {"status": "UP"}
+            await _login(client, SYSADMIN_EMAIL, "sysadmin")
+            await _login(client, CUSTOMER_USER_EMAIL, "customer")
+            headers = await _login(client, TENANT_ADMIN_EMAIL, "tenant")
+            devices = await client.get(
+                "/api/tenant/devices", params={"pageSize": 100, "page": 0}, headers=headers
+            )
+            assert devices.status_code == 200
+            assert sorted(d["name"] for d in devices.json()["data"]) == sorted(DEMO_DEVICES)
 
 
 async def test_health_is_503_until_ready() -> None:

@@ -18,14 +18,13 @@ from typing import Any
 import httpx
 from websockets.asyncio.client import connect
 
-from industryos.config import load_settings
 from industryos.demo import SYSADMIN_EMAIL, TENANT_ADMIN_EMAIL
-from industryos.node import Node
 from industryos.notify.enums import SettingsKey
 from tests.alarms.test_node_e2e import RULE
-from tests.api.conftest import TEST_SECRET, Platform
+from tests.api.conftest import Platform
 from tests.api.ws.conftest import recv_json, send_json
 from tests.notify.smtp import smtp_server
+from tests.support.node import running_node
 
 TEMPLATE = {
     "name": "Alarm mail",
@@ -128,19 +127,7 @@ async def _device_token(client: httpx.AsyncClient, headers: dict[str, str]) -> s
 async def test_device_profile_alarm_mails_and_pushes_notification(
     tmp_path: Path, db_url: str
 ) -> None:
-    settings = load_settings(
-        data_dir=tmp_path,
-        http_port=0,
-        http_host="127.0.0.1",
-        db_url=db_url,
-        jwt_secret=TEST_SECRET,
-        mqtt_port=0,
-        mqtt_tls_port=0,
-        coap_port=0,
-    )
-    node = Node(settings)
-    await node.start()
-    try:
+    async with running_node(tmp_path, db_url) as node:
         with smtp_server() as (mailbox, smtp_port):
             base = f"http://127.0.0.1:{node.http_port}"
             async with httpx.AsyncClient(base_url=base) as client:
@@ -213,8 +200,6 @@ async def test_device_profile_alarm_mails_and_pushes_notification(
                 shown = await _ok(await client.get("/api/admin/settings/mail", headers=sysadmin))
                 assert "password" not in shown["jsonValue"]
                 assert shown["jsonValue"]["smtpHost"] == "127.0.0.1"
-    finally:
-        await node.stop()
 
 
 async def test_secrets_are_write_only(platform: Platform) -> None:

@@ -20,15 +20,11 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-import httpx
 import orjson
 import paho.mqtt.client as paho
 
-from industryos.config import load_settings
-from industryos.demo import TENANT_ADMIN_EMAIL
-from industryos.node import Node
-from tests.api.conftest import TEST_SECRET
 from tests.notify.recorder import recording_server
+from tests.support.node import demo_admin_client, running_node
 
 P = "org.thingsboard.rule.engine."
 ROOT_ID = str(uuid.uuid4())
@@ -192,89 +188,67 @@ async def _eventually(check: Any, limit_s: float = 60.0) -> Any:
 
 
 async def test_imported_chain_processes_mqtt_telemetry(tmp_path: Path, db_url: str) -> None:
-    settings = load_settings(
-        data_dir=tmp_path,
-        http_port=0,
-        http_host="127.0.0.1",
-        db_url=db_url,
-        jwt_secret=TEST_SECRET,
-        mqtt_port=0,
-        mqtt_tls_port=0,
-        coap_port=0,
-    )
-    node = Node(settings)
-    await node.start()
-    try:
-        async with (
-            recording_server() as server,
-            httpx.AsyncClient(
-                base_url=f"http://127.0.0.1:{node.http_port}", timeout=60.0
-            ) as client,
-        ):
-            login = await client.post(
-                "/api/auth/login", json={"username": TENANT_ADMIN_EMAIL, "password": "tenant"}
+    async with (
+        running_node(tmp_path, db_url) as node,
+        recording_server() as server,
+        demo_admin_client(node, request_timeout=60.0) as client,
+    ):
+        imported = await client.post("/api/ruleChains/import", json=_export(server.url))
+        assert imported.status_code == 200, imported.text
+        ids = {r["ruleChainName"]: r["ruleChainId"]["id"] for r in imported.json()}
+        rooted = await client.post(f"/api/ruleChain/{ids['Plant root']}/root")
+        assert rooted.status_code == 200, rooted.text
+
+        device = (await client.post("/api/device", json={"name": "boiler-1"})).json()
+        device_id = device["id"]["id"]
+        saved = await client.post(
+            f"/api/plugins/telemetry/DEVICE/{device_id}/SERVER_SCOPE", json={"threshold": 90}
+        )
+        assert saved.status_code == 200, saved.text
+        token = (await client.get(f"/api/device/{device_id}/credentials")).json()["credentialsId"]
+        assert node.devices is not None and node.devices.mqtt.port is not None
+        mqtt_port = node.devices.mqtt.port
+
+        await asyncio.to_thread(
+            _publish, mqtt_port, token, [{"humidity": 40}, {"temperatureF": 212}]
+        )
+
+        async def alarm() -> dict[str, Any] | None:
+            page = await client.get(
+                f"/api/alarm/DEVICE/{device_id}", params={"pageSize": 10, "page": 0}
             )
-            client.headers["X-Authorization"] = f"Bearer {login.json()['token']}"
-            imported = await client.post("/api/ruleChains/import", json=_export(server.url))
-            assert imported.status_code == 200, imported.text
-            ids = {r["ruleChainName"]: r["ruleChainId"]["id"] for r in imported.json()}
-            rooted = await client.post(f"/api/ruleChain/{ids['Plant root']}/root")
-            assert rooted.status_code == 200, rooted.text
+            found = [a for a in page.json()["data"] if a["type"] == "Overheat"]
+            return found[0] if found else None
 
-            device = (await client.post("/api/device", json={"name": "boiler-1"})).json()
-            device_id = device["id"]["id"]
-            saved = await client.post(
-                f"/api/plugins/telemetry/DEVICE/{device_id}/SERVER_SCOPE", json={"threshold": 90}
-            )
-            assert saved.status_code == 200, saved.text
-            token = (await client.get(f"/api/device/{device_id}/credentials")).json()[
-                "credentialsId"
-            ]
-            assert node.devices is not None and node.devices.mqtt.port is not None
-            mqtt_port = node.devices.mqtt.port
+        raised = await _eventually(alarm)
+        assert raised["status"] == "ACTIVE_UNACK" and raised["severity"] == "MAJOR"
+        assert raised["details"] == {"temperatureC": 100}
+        latest = await client.get(
+            f"/api/plugins/telemetry/DEVICE/{device_id}/values/timeseries",
+            params={"keys": "temperatureC,humidity,temperatureF"},
+        )
+        assert set(latest.json()) == {"temperatureC"}  # nothing else was stored
+        assert float(latest.json()["temperatureC"][0]["value"]) == 100.0
 
-            await asyncio.to_thread(
-                _publish, mqtt_port, token, [{"humidity": 40}, {"temperatureF": 212}]
-            )
+        async def notified() -> bool:
+            return len(server.requests) == 1
 
-            async def alarm() -> dict[str, Any] | None:
-                page = await client.get(
-                    f"/api/alarm/DEVICE/{device_id}", params={"pageSize": 10, "page": 0}
-                )
-                found = [a for a in page.json()["data"] if a["type"] == "Overheat"]
-                return found[0] if found else None
+        await _eventually(notified)
+        (request,) = server.requests
+        assert request.method == "POST" and request.path == "/alarms/boiler-1"
+        assert orjson.loads(request.body)["type"] == "Overheat"
 
-            raised = await _eventually(alarm)
-            assert raised["status"] == "ACTIVE_UNACK" and raised["severity"] == "MAJOR"
-            assert raised["details"] == {"temperatureC": 100}
-            latest = await client.get(
-                f"/api/plugins/telemetry/DEVICE/{device_id}/values/timeseries",
-                params={"keys": "temperatureC,humidity,temperatureF"},
-            )
-            assert set(latest.json()) == {"temperatureC"}  # nothing else was stored
-            assert float(latest.json()["temperatureC"][0]["value"]) == 100.0
+        await asyncio.to_thread(_publish, mqtt_port, token, [{"temperatureF": 50}])
 
-            async def notified() -> bool:
-                return len(server.requests) == 1
+        async def cleared() -> bool:
+            found = await alarm()
+            return found is not None and found["status"] == "CLEARED_UNACK"
 
-            await _eventually(notified)
-            (request,) = server.requests
-            assert request.method == "POST" and request.path == "/alarms/boiler-1"
-            assert orjson.loads(request.body)["type"] == "Overheat"
-
-            await asyncio.to_thread(_publish, mqtt_port, token, [{"temperatureF": 50}])
-
-            async def cleared() -> bool:
-                found = await alarm()
-                return found is not None and found["status"] == "CLEARED_UNACK"
-
-            await _eventually(cleared)
-            history = await client.get(
-                f"/api/plugins/telemetry/DEVICE/{device_id}/values/timeseries",
-                params={"keys": "temperatureC", "startTs": 0, "endTs": 2**62, "limit": 10},
-            )
-            values = sorted(float(p["value"]) for p in history.json()["temperatureC"])
-            assert values == [10.0, 100.0]
-            assert len(server.requests) == 1  # the clear did not call the server
-    finally:
-        await node.stop()
+        await _eventually(cleared)
+        history = await client.get(
+            f"/api/plugins/telemetry/DEVICE/{device_id}/values/timeseries",
+            params={"keys": "temperatureC", "startTs": 0, "endTs": 2**62, "limit": 10},
+        )
+        values = sorted(float(p["value"]) for p in history.json()["temperatureC"])
+        assert values == [10.0, 100.0]
+        assert len(server.requests) == 1  # the clear did not call the server

@@ -42,9 +42,13 @@ async def running_node(data_dir: Path, db_url: str, **overrides: Any) -> AsyncIt
 
 
 @asynccontextmanager
-async def demo_admin_client(node: Node) -> AsyncIterator[httpx.AsyncClient]:
+async def demo_admin_client(
+    node: Node, request_timeout: float = 5.0
+) -> AsyncIterator[httpx.AsyncClient]:
     """A REST client of ``node`` logged in as the demo tenant's admin."""
-    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{node.http_port}") as client:
+    async with httpx.AsyncClient(
+        base_url=f"http://127.0.0.1:{node.http_port}", timeout=request_timeout
+    ) as client:
         login = await client.post(
             "/api/auth/login", json={"username": TENANT_ADMIN_EMAIL, "password": "tenant"}
         )
