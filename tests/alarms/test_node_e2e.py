@@ -57,8 +57,11 @@ async def _until(client: httpx.AsyncClient, device_id: str, count: int) -> list[
     raise AssertionError(f"expected {count} alarms, have {await _alarms(client, device_id)}")
 
 
-async def device_with_rule(client: httpx.AsyncClient, name: str) -> tuple[dict[str, Any], str, str]:
-    """A profile with :data:`RULE` (as saved), a device of it, and the device's token."""
+async def device_with_rule(
+    client: httpx.AsyncClient, name: str, headers: dict[str, str] | None = None
+) -> tuple[dict[str, Any], str, str]:
+    """A profile with :data:`RULE` (as saved), a device of it, and the device's token;
+    ``headers`` when the client is not logged in as the tenant admin itself."""
     body = {
         "name": f"{name}-profile",
         "type": "DEFAULT",
@@ -69,12 +72,16 @@ async def device_with_rule(client: httpx.AsyncClient, name: str) -> tuple[dict[s
             "alarms": [RULE],
         },
     }
-    profile = (await client.post("/api/deviceProfile", json=body)).json()
-    device = (
-        await client.post("/api/device", json={"name": name, "deviceProfileId": profile["id"]})
-    ).json()
-    device_id = device["id"]["id"]
-    credentials = await client.get(f"/api/device/{device_id}/credentials")
+    saved = await client.post("/api/deviceProfile", json=body, headers=headers)
+    assert saved.status_code == 200, saved.text
+    profile = saved.json()
+    created = await client.post(
+        "/api/device", json={"name": name, "deviceProfileId": profile["id"]}, headers=headers
+    )
+    assert created.status_code == 200, created.text
+    device_id = created.json()["id"]["id"]
+    credentials = await client.get(f"/api/device/{device_id}/credentials", headers=headers)
+    assert credentials.status_code == 200, credentials.text
     return profile, device_id, credentials.json()["credentialsId"]
 
 

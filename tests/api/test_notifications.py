@@ -20,7 +20,7 @@ from websockets.asyncio.client import connect
 
 from industryos.demo import SYSADMIN_EMAIL, TENANT_ADMIN_EMAIL
 from industryos.notify.enums import SettingsKey
-from tests.alarms.test_node_e2e import RULE
+from tests.alarms.test_node_e2e import device_with_rule
 from tests.api.conftest import Platform
 from tests.api.ws.conftest import recv_json, send_json
 from tests.notify.smtp import smtp_server
@@ -96,34 +96,6 @@ async def _setup_rule(client: httpx.AsyncClient, headers: dict[str, str]) -> Non
     assert saved["templateId"] == template["id"] and saved["triggerType"] == "ALARM"
 
 
-async def _device_token(client: httpx.AsyncClient, headers: dict[str, str]) -> str:
-    profile = await _ok(
-        await client.post(
-            "/api/deviceProfile",
-            json={
-                "name": "notify-thermo",
-                "type": "DEFAULT",
-                "transportType": "DEFAULT",
-                "profileData": {
-                    "configuration": {"type": "DEFAULT"},
-                    "transportConfiguration": {"type": "DEFAULT"},
-                    "alarms": [RULE],
-                },
-            },
-            headers=headers,
-        )
-    )
-    device = await _ok(
-        await client.post(
-            "/api/device",
-            json={"name": "boiler-7", "deviceProfileId": profile["id"]},
-            headers=headers,
-        )
-    )
-    creds = await client.get(f"/api/device/{device['id']['id']}/credentials", headers=headers)
-    return str(creds.json()["credentialsId"])
-
-
 async def test_device_profile_alarm_mails_and_pushes_notification(
     tmp_path: Path, db_url: str
 ) -> None:
@@ -151,7 +123,7 @@ async def test_device_profile_alarm_mails_and_pushes_notification(
                 admin = await _login(client, TENANT_ADMIN_EMAIL, "tenant")
                 token = admin["X-Authorization"].removeprefix("Bearer ")
                 await _setup_rule(client, admin)
-                device_token = await _device_token(client, admin)
+                _, _, device_token = await device_with_rule(client, "boiler-7", admin)
                 async with connect(f"ws://127.0.0.1:{node.http_port}/api/ws") as ws:
                     subscribe = {"type": "NOTIFICATIONS", "cmdId": 5, "limit": 10}
                     await send_json(
