@@ -1,11 +1,12 @@
-"""The cluster bus: small, non-durable notifications from one node to another.
+"""The cluster bus: small, non-durable notifications from one node (or process) to another.
 
 Code outside this package depends on :class:`Bus` only; ``node.py`` picks the
 implementation with :func:`open_bus`: :class:`InProcessBus` in embedded and single-node mode,
-:class:`NatsBus` (core NATS subjects of the cluster's NATS server) when the node is given a
-``nats://`` bus URL. It is not the durable log (:mod:`industryos.queue.interface`): use it
-for what only matters to a node that is alive now, such as a REST call waiting for the reply
-a chain produces on another node.
+:class:`LocalBus` for a ``unix:///path/bus.sock`` URL (the worker processes of one node,
+through the :class:`LocalBusBroker` one of them runs on that socket), and :class:`NatsBus`
+(core NATS subjects of the cluster's NATS server) for a ``nats://`` bus URL. It is not the
+durable log (:mod:`industryos.queue.interface`): use it for what only matters to a node that
+is alive now, such as a REST call waiting for the reply a chain produces on another node.
 """
 
 from industryos.queue.bus.factory import open_bus
@@ -20,6 +21,7 @@ from industryos.queue.bus.interface import (
     check_subject,
     subject_token,
 )
+from industryos.queue.bus.local import LocalBus, LocalBusBroker
 from industryos.queue.bus.memory import InProcessBus
 from industryos.queue.bus.nats import NatsBus
 
@@ -29,6 +31,8 @@ __all__ = [
     "BusTimeout",
     "Handler",
     "InProcessBus",
+    "LocalBus",
+    "LocalBusBroker",
     "NatsBus",
     "NoResponders",
     "Responder",

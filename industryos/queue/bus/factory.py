@@ -6,6 +6,7 @@ from collections.abc import Awaitable, Callable
 from urllib.parse import urlsplit
 
 from industryos.queue.bus.interface import Bus, BusError
+from industryos.queue.bus.local import LocalBus
 from industryos.queue.bus.memory import InProcessBus
 from industryos.queue.bus.nats import NatsBus
 
@@ -16,9 +17,17 @@ async def _nats(url: str, name: str | None) -> Bus:
     return await NatsBus.connect(url, name=name)
 
 
+async def _unix(url: str, name: str | None) -> Bus:
+    path = url.removeprefix("unix://")  # taken as is: a file name may hold "#", "?" or "%"
+    if not path.startswith("/"):
+        raise BusError(f"bus URL {url!r} needs an absolute socket path (unix:///path/bus.sock)")
+    return await LocalBus.connect(path)
+
+
 _SCHEMES: dict[str, Callable[[str, str | None], Awaitable[Bus]]] = {
     "nats": _nats,
     "tls": _nats,
+    "unix": _unix,
 }
 """URL scheme → how to open that bus."""
 
@@ -29,5 +38,7 @@ async def open_bus(url: str = "", *, name: str | None = None) -> Bus:
         return InProcessBus()
     opener = _SCHEMES.get(urlsplit(url).scheme)
     if opener is None:
-        raise BusError(f"unsupported bus URL {url!r} (expected nats://host:port)")
+        raise BusError(
+            f"unsupported bus URL {url!r} (expected nats://host:port or unix:///path/bus.sock)"
+        )
     return await opener(url, name)

@@ -1,32 +1,55 @@
-"""The cluster bus: the in-process bus and the NATS bus (the real server on 127.0.0.1:4222)
-behave the same: ordered delivery to every current subscriber, nothing after close, a
-failing handler does not end its subscription, subjects are checked."""
+"""The cluster bus: the in-process bus, the NATS bus (the real server on 127.0.0.1:4222) and
+the local bus (a broker on a Unix socket) behave the same: ordered delivery to every current
+subscriber, nothing after close, a failing handler does not end its subscription, subjects
+are checked; a request gets one server's answer, at once NoResponders when nobody serves,
+BusTimeout when its server is slow or fails, and servers of a subject share the requests."""
 
 from __future__ import annotations
 
 import asyncio
+import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
 
 import pytest
 
-from industryos.queue.bus import Bus, BusError, InProcessBus, NatsBus, open_bus, subject_token
+from industryos.queue.bus import (
+    Bus,
+    BusError,
+    BusTimeout,
+    InProcessBus,
+    LocalBus,
+    LocalBusBroker,
+    NatsBus,
+    NoResponders,
+    open_bus,
+    subject_token,
+)
 
 NATS_URL = "nats://127.0.0.1:4222"
 
 Connect = Callable[[], Awaitable[Bus]]
 
 
-@pytest.fixture(params=["memory", "nats"])
-async def connect(request: pytest.FixtureRequest) -> AsyncIterator[Connect]:
-    """Opens "nodes" on one bus: the same in-process bus, or one NATS connection each."""
+@pytest.fixture(params=["memory", "nats", "local"])
+async def connect(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Connect]:
+    """Opens "nodes" on one bus: the same in-process bus, or one connection each to NATS or
+    to this test's local bus broker."""
     shared = InProcessBus()
+    broker = None
+    if request.param == "local":
+        broker = await LocalBusBroker.start(str(tmp_path / "bus.sock"))
     opened: list[Bus] = []
 
     async def one() -> Bus:
-        if request.param == "memory":
+        bus: Bus
+        if broker is not None:
+            bus = await LocalBus.connect(broker.path)
+        elif request.param == "nats":
+            bus = await NatsBus.connect(NATS_URL, name="industryos-test")
+        else:
             return shared
-        bus = await NatsBus.connect(NATS_URL, name="industryos-test")
         opened.append(bus)
         return bus
 
@@ -34,6 +57,8 @@ async def connect(request: pytest.FixtureRequest) -> AsyncIterator[Connect]:
     for bus in opened:
         await bus.close()
     await shared.close()
+    if broker is not None:
+        await broker.close()
 
 
 def _subject() -> str:
@@ -117,7 +142,7 @@ async def test_subjects_are_checked(connect: Connect) -> None:
     assert subject_token("node-1.example.com:8080") == "node-1_example_com_8080"
 
 
-async def test_open_bus_picks_the_implementation() -> None:
+async def test_open_bus_picks_the_implementation(tmp_path: Path) -> None:
     memory = await open_bus("")
     assert isinstance(memory, InProcessBus)
     await memory.close()
@@ -126,7 +151,101 @@ async def test_open_bus_picks_the_implementation() -> None:
     networked = await open_bus(NATS_URL)
     assert isinstance(networked, NatsBus)
     await networked.close()
+    broker = await LocalBusBroker.start(str(tmp_path / "bus.sock"))
+    local = await open_bus(f"unix://{broker.path}")
+    assert isinstance(local, LocalBus)
+    assert local.path == broker.path
+    await local.close()
+    await broker.close()
     with pytest.raises(BusError, match="unsupported bus URL"):
         await open_bus("redis://127.0.0.1:6379")
     with pytest.raises(BusError, match="cannot connect"):
         await open_bus("nats://127.0.0.1:1")
+    with pytest.raises(BusError, match="cannot connect"):
+        await open_bus(f"unix://{tmp_path}/nobody.sock")
+    with pytest.raises(BusError, match="absolute socket path"):
+        await open_bus("unix://relative/bus.sock")
+
+
+def _echo(tag: bytes, asked: list[bytes] | None = None) -> Callable[[bytes], Awaitable[bytes]]:
+    """A responder answering ``tag:payload`` (and noting the payload in ``asked``)."""
+
+    async def answer(payload: bytes) -> bytes:
+        if asked is not None:
+            asked.append(payload)
+        return tag + b":" + payload
+
+    return answer
+
+
+async def test_a_request_gets_its_servers_answer(connect: Connect) -> None:
+    a, b = await connect(), await connect()
+    subject = _subject()
+    await b.serve(subject, _echo(b"b"))
+    assert await a.request(subject, b"ping", 5.0) == b"b:ping"
+    assert await b.request(subject, b"own", 5.0) == b"b:own"  # a node may ask itself
+    answers = await asyncio.gather(*(a.request(subject, b"%d" % i, 5.0) for i in range(50)))
+    assert answers == [b"b:%d" % i for i in range(50)]
+    for bad in ("", "a..b", "a.>"):
+        with pytest.raises(BusError):
+            await a.request(bad, b"x", 1.0)
+        with pytest.raises(BusError):
+            await a.serve(bad, _echo(b"x"))
+
+
+async def test_a_subject_nobody_serves_fails_at_once(connect: Connect) -> None:
+    a, b = await connect(), await connect()
+    subject = _subject()
+    started = time.monotonic()
+    with pytest.raises(NoResponders):
+        await a.request(subject, b"x", 10.0)
+    assert time.monotonic() - started < 2.0
+    server = await b.serve(subject, _echo(b"b"))
+    assert await a.request(subject, b"x", 5.0) == b"b:x"
+    await server.close()
+    await server.close()  # idempotent
+    with pytest.raises(NoResponders):
+        await b.request(subject, b"x", 10.0)
+
+
+async def test_a_slow_or_failing_server_times_out(connect: Connect) -> None:
+    a, b = await connect(), await connect()
+    subject = _subject()
+    never = asyncio.Event()
+
+    async def moody(payload: bytes) -> bytes:
+        if payload == b"slow":
+            await never.wait()
+        if payload == b"bad":
+            raise ValueError("cannot answer this")
+        return b"ok:" + payload
+
+    await b.serve(subject, moody)
+    started = time.monotonic()
+    slow = asyncio.ensure_future(a.request(subject, b"slow", 0.5))
+    # a slow request delays no other of the same server
+    assert await a.request(subject, b"quick", 5.0) == b"ok:quick"
+    with pytest.raises(BusTimeout):
+        await slow
+    assert time.monotonic() - started < 3.0
+    with pytest.raises(BusTimeout):
+        await a.request(subject, b"bad", 0.2)
+    assert await a.request(subject, b"good", 5.0) == b"ok:good"  # the server goes on
+
+
+async def test_servers_of_a_subject_share_its_requests(connect: Connect) -> None:
+    a, b, c = await connect(), await connect(), await connect()
+    subject = _subject()
+    on_b: list[bytes] = []
+    on_c: list[bytes] = []
+    await b.serve(subject, _echo(b"b", on_b))
+    server_c = await c.serve(subject, _echo(b"c", on_c))
+    answers = [await a.request(subject, b"%d" % i, 5.0) for i in range(40)]
+    assert len(on_b) + len(on_c) == 40  # each request went to exactly one server
+    assert on_b and on_c
+    assert sorted(answers) == sorted([b"b:" + p for p in on_b] + [b"c:" + p for p in on_c])
+    await server_c.close()
+    # asked on the closed server's connection, so that its close reached the bus before
+    answers = [await c.request(subject, b"%d" % i, 5.0) for i in range(10)]
+    assert answers == [b"b:%d" % i for i in range(10)]
+    assert len(on_c) + len(on_b) == 50
