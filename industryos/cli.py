@@ -42,7 +42,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "migrate":
         asyncio.run(_migrate(settings))
         return 0
-    _run(settings)
+    _run(settings, args.config)
     return 0
 
 
@@ -59,7 +59,7 @@ async def _migrate(settings: Settings) -> None:
         await engine.dispose()
 
 
-def _import_node() -> type[Node]:
+def import_node() -> type[Node]:
     """Import the node without the cyclic collector, then freeze what the import built.
 
     The import builds ~250k long-lived objects and frees almost none (~1k objects of
@@ -78,14 +78,20 @@ def _import_node() -> type[Node]:
     return Node
 
 
-def _run(settings: Settings) -> None:
-    node = _import_node()(settings)
+def _run(settings: Settings, config: Path | None) -> None:
+    node_class = import_node()
+    if settings.workers > 1:
+        from industryos.workers.primary import run_workers
+
+        serving = run_workers(node_class, settings, config)
+    else:
+        serving = node_class(settings).run_until_signalled()
     try:
         import uvloop
     except ImportError:
-        asyncio.run(node.run_until_signalled())
+        asyncio.run(serving)
     else:
-        uvloop.run(node.run_until_signalled())
+        uvloop.run(serving)
 
 
 if __name__ == "__main__":

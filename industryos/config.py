@@ -64,6 +64,9 @@ class Settings(BaseSettings):
     # (industryos/queue/backpressure.py); 0 turns the wait off
     ingest_max_lag: int = Field(10000, ge=0)
     bus_url: str = ""  # cluster bus between nodes: "" in-process, nats://host:4222 in a cluster
+    # processes serving this node's devices and API (industryos/workers): each uses about
+    # one core; 1 runs the node in one process
+    workers: int = Field(1, ge=1, le=64)
 
     @field_validator("db_url")
     @classmethod

@@ -12,8 +12,9 @@ import functools
 import logging
 import signal
 import uuid
-from collections.abc import Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI
@@ -66,7 +67,7 @@ from industryos.queue.backpressure import LagGate
 from industryos.queue.bus import Bus, open_bus
 from industryos.queue.bus.changes import ClusterChanges
 from industryos.queue.embedded import EmbeddedQueue, EmbeddedQueueConfig, QueueStats
-from industryos.rules.engine import RuleEngine
+from industryos.rules.engine import RuleEngine, RuleEngineConfig
 from industryos.rules.entities import EntityFields
 from industryos.rules.events import EventQueries, EventWriter, RuleEvents
 from industryos.rules.nodes.assign import CustomerAssignments
@@ -89,6 +90,8 @@ from industryos.transport import http as device_http
 from industryos.transport.ota_chunks import HTTP_STATE_ATTRIBUTE as OTA_HTTP_STATE
 from industryos.transport.ota_chunks import CoapOta, MqttOta
 from industryos.transport.stack import DeviceTransports
+from industryos.workers.leftovers import adopt_leftover_queues
+from industryos.workers.listeners import Listeners
 
 log = logging.getLogger(__name__)
 
@@ -206,6 +209,12 @@ def build_core(db: Database, settings: Settings, publisher: MsgPublisher) -> Cor
     )
 
 
+def queue_dir(data_dir: Path, worker: int) -> Path:
+    """Where worker ``worker`` of a node keeps its durable queue (worker 0, or a node of one
+    process, in ``queue``: the layout a single process always had)."""
+    return data_dir / ("queue" if worker == 0 else f"queue-{worker}")
+
+
 STOP_LIMIT_S = 5.0
 """How long one peer-facing part may take to stop before shutdown moves on without it."""
 
@@ -228,8 +237,25 @@ async def _stop_within(name: str, stop: Coroutine[Any, Any, None], limit_s: floa
 class Node:
     """One IndustryOS node: start, serve, stop."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        worker: int = 0,
+        listeners: Listeners | None = None,
+        after_seed: Callable[[], Awaitable[None]] | None = None,
+        before_ready: Callable[[], Awaitable[None]] | None = None,
+    ) -> None:
+        """The keyword arguments make this node one of several worker processes
+        (:mod:`industryos.workers`): the worker's index (its queue's data dir; worker 0
+        alone serves CoAP), the sockets it serves HTTP and MQTT on, what worker 0 does once
+        the database is migrated and seeded (release the other workers) and what it awaits
+        before it reports the node ready (their start)."""
         self.settings = settings
+        self.worker = worker
+        self._listeners = listeners
+        self._after_seed = after_seed
+        self._before_ready = before_ready
         self._ready = False
         self._queue: EmbeddedQueue | None = None
         self._uplinks: LagGate | None = None
@@ -270,8 +296,12 @@ class Node:
         await upgrade(engine)
         self._db = Database(engine)
         self._queue = await EmbeddedQueue.open(
-            EmbeddedQueueConfig(data_dir=settings.data_dir / "queue")
+            EmbeddedQueueConfig(data_dir=queue_dir(settings.data_dir, self.worker))
         )
+        if self.worker == 0:  # what workers no longer run left unprocessed comes here
+            await adopt_leftover_queues(
+                settings.data_dir, settings.workers, self._queue, RuleEngineConfig().group
+            )
         self._bus = await open_bus(settings.bus_url, name="industryos")
         # WebSocket live queries hear about entity changes where every service announces them
         entity_changes = ws.EntityChangeTap(QueuePublisher(self._queue, RULE_ENGINE_TOPIC))
@@ -315,6 +345,8 @@ class Node:
             relations=core.relations,
         ).run(demo=settings.demo)
         await chains.ensure_root_chains()  # tenants created before the rule engine existed
+        if self._after_seed is not None:
+            await self._after_seed()
         tokens = TokenIssuer(
             resolve_jwt_secret(settings),
             settings.jwt_issuer,
@@ -348,7 +380,13 @@ class Node:
             await self._feeds.start()
             self._changes = self._cluster_changes(core, chains, self.devices)
             await self._changes.start()
-        self._http = HttpServer(self.app, settings.http_host, settings.http_port)
+        listeners = self._listeners
+        self._http = HttpServer(
+            self.app,
+            settings.http_host,
+            settings.http_port,
+            sock=None if listeners is None else listeners.http,
+        )
         await self._http.start()
         self.devices.mqtt_app.ota = MqttOta(core.ota.downloads, settings.max_payload_bytes)
         self.devices.coap.resource.ota = CoapOta(core.ota.downloads)
@@ -358,12 +396,18 @@ class Node:
         services.device_rpc = self.rpc.calls
         await self.rules.start()
         await self.rpc.start()
-        await self.devices.start()
+        if listeners is None:
+            await self.devices.start()
+        else:
+            await self.devices.start(listeners.mqtt, listeners.mqtt_tls, coap=self.worker == 0)
+        if self._before_ready is not None:
+            await self._before_ready()
         self._ready = True
         # one line naming every listener: a supervisor (or a test) that let the node bind
-        # port 0 learns the ports here
+        # port 0 learns the ports here (worker 0 speaks for the node)
         log.info(
-            "node ready (HTTP port %d, MQTT port %s, MQTT TLS port %s, CoAP port %s)",
+            "%s ready (HTTP port %d, MQTT port %s, MQTT TLS port %s, CoAP port %s)",
+            "node" if self.worker == 0 else f"worker {self.worker}",
             self.http_port,
             self.devices.mqtt.port,
             self.devices.mqtt.tls_port,
@@ -556,8 +600,14 @@ class Node:
             self._db = None
         log.info("node stopped")
 
-    async def run_until_signalled(self, *, tune_gc: bool = True) -> None:
-        """Start, serve until SIGTERM or SIGINT, then stop cleanly.
+    async def run_until_signalled(
+        self,
+        *,
+        tune_gc: bool = True,
+        before_stop: Callable[[], Awaitable[None]] | None = None,
+    ) -> None:
+        """Start, serve until SIGTERM or SIGINT, then stop cleanly (``before_stop`` first:
+        worker 0 stops the node's other workers before itself, :mod:`industryos.workers`).
 
         This is the serving process's entry point, so it also tunes the garbage
         collector once the node is ready (:mod:`industryos.gc_tuning`).
@@ -572,7 +622,11 @@ class Node:
                 tune_for_serving()
             await stop.wait()
         finally:
-            await self.stop()
+            try:
+                if before_stop is not None:
+                    await before_stop()
+            finally:
+                await self.stop()
 
 
 def _saved_profiles(

@@ -12,7 +12,7 @@ from industryos import cli
 
 assert "industryos.node" not in sys.modules
 full_before = gc.get_stats()[2]["collections"]
-node_class = cli._import_node()
+node_class = cli.import_node()
 print(json.dumps({
     "node": node_class.__module__,
     "full_collections": gc.get_stats()[2]["collections"] - full_before,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import socket
 
 import uvicorn
 from fastapi import FastAPI
@@ -18,7 +19,12 @@ log = logging.getLogger(__name__)
 class HttpServer:
     """One HTTP listener serving the REST and WebSocket API."""
 
-    def __init__(self, app: FastAPI, host: str, port: int) -> None:
+    def __init__(
+        self, app: FastAPI, host: str, port: int, sock: socket.socket | None = None
+    ) -> None:
+        self._sockets = None if sock is None else [sock]
+        """A listening socket to serve on instead of binding ``host:port`` (a node's worker
+        processes share the port: :mod:`industryos.workers`)."""
         self._config = uvicorn.Config(
             app,
             host=host,
@@ -49,7 +55,7 @@ class HttpServer:
         if not self._config.loaded:
             self._config.load()
         self._server.lifespan = self._config.lifespan_class(self._config)
-        await self._server.startup()
+        await self._server.startup(sockets=self._sockets)
         if self._server.should_exit:
             raise OSError(f"HTTP listener could not bind {self._config.host}:{self._config.port}")
         self._task = asyncio.create_task(self._server.main_loop(), name="http-main-loop")

@@ -9,6 +9,7 @@ once here, so the HTTP and CoAP listeners and the gateway API plug into the same
 from __future__ import annotations
 
 import logging
+import socket
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -235,11 +236,20 @@ class DeviceTransports:
         self.state.forget_device(device_id, deleted=name is None)
         self.gateway_notices.child_changed(device_id, name)
 
-    async def start(self) -> None:
-        """Start the state flush, then open the listeners."""
+    async def start(
+        self,
+        mqtt: socket.socket | None = None,
+        mqtt_tls: socket.socket | None = None,
+        *,
+        coap: bool = True,
+    ) -> None:
+        """Start the state flush, then open the listeners: MQTT on the given listening
+        sockets where there are some, CoAP unless ``coap`` is false (a node's worker
+        processes share MQTT; CoAP stays with one of them, :mod:`industryos.workers`)."""
         await self.state.start()
-        await self.mqtt.start()
-        await self.coap.start()
+        await self.mqtt.start(mqtt, mqtt_tls)
+        if coap:
+            await self.coap.start()
 
     async def stop(self) -> None:
         """Close the listeners (sessions end, disconnects recorded), then flush the state."""

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import socket
 from collections.abc import Hashable
 from typing import Any, Generic
 
@@ -40,26 +41,40 @@ class MqttServer(Generic[ContextT]):
         self.tls_port: int | None = None
         """The bound TLS port."""
 
-    async def start(self) -> None:
-        """Open the configured listeners."""
+    async def start(
+        self, plain: socket.socket | None = None, tls: socket.socket | None = None
+    ) -> None:
+        """Open the configured listeners, on ``plain`` and ``tls`` where a listening socket
+        is given (a node's worker processes share the ports: :mod:`industryos.workers`)."""
         config = self._config
         loop = asyncio.get_running_loop()
         self._wheel = KeepAliveWheel(loop)
         if config.port is not None:
-            server = await loop.create_server(self._accept, config.host, config.port)
+            if plain is not None:
+                server = await loop.create_server(self._accept, sock=plain)
+            else:
+                server = await loop.create_server(self._accept, config.host, config.port)
             self._listeners.append(server)
             self.port = server.sockets[0].getsockname()[1]
         if config.tls_port is not None:
             context = await asyncio.to_thread(
                 server_context, config.tls_cert_file, config.tls_key_file, config.data_dir
             )
-            server = await loop.create_server(
-                self._accept,
-                config.host,
-                config.tls_port,
-                ssl=context,
-                ssl_handshake_timeout=config.connect_timeout,
-            )
+            if tls is not None:
+                server = await loop.create_server(
+                    self._accept,
+                    sock=tls,
+                    ssl=context,
+                    ssl_handshake_timeout=config.connect_timeout,
+                )
+            else:
+                server = await loop.create_server(
+                    self._accept,
+                    config.host,
+                    config.tls_port,
+                    ssl=context,
+                    ssl_handshake_timeout=config.connect_timeout,
+                )
             self._listeners.append(server)
             self.tls_port = server.sockets[0].getsockname()[1]
         log.info("MQTT listening on %s port %s, TLS port %s", config.host, self.port, self.tls_port)
