@@ -17,6 +17,9 @@ coroutine: each SIGUSR2 writes the counts since the previous one (``TASKS`` line
 ``mqtt_ingest.py`` sends one at each end of its window, so tasks per message can be read.
 ``INDUSTRYOS_BENCH_NO_RULE_ENGINE=1`` starts no rule-engine consumer, so the device
 transports and the durable queue can be measured alone (``mqtt_ingest.py --ingest-only``).
+With ``INDUSTRYOS_WORKERS`` above 1 this process is worker 0 of the node and spawns the
+others as ``industryos run`` does; its queue and collector figures are worker 0's alone,
+and only the GC, SIGUSR1 and SIGUSR2 hooks apply (SIGTERM stops the node as usual).
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ import os
 import signal
 import sys
 import time
+from typing import Any
 
 import uvloop
 
@@ -36,12 +40,24 @@ from industryos.config import load_settings
 from industryos.gc_tuning import tune_for_serving
 from industryos.node import Node
 from industryos.rules.engine import RuleEngine
+from industryos.workers.primary import run_workers
 
 
 async def main() -> None:
     if os.environ.get("INDUSTRYOS_BENCH_NO_RULE_ENGINE"):
         RuleEngine.start = _consume_nothing  # type: ignore[method-assign]
-    node = Node(load_settings())
+    settings = load_settings()
+    workers: list[Node] = []
+    if settings.workers > 1:  # worker 0 here, the others as `industryos run` spawns them
+
+        class Worker0(Node):
+            def __init__(self, *args: Any, **kwargs: Any) -> None:
+                super().__init__(*args, **kwargs)
+                workers.append(self)
+
+        node_class: type[Node] = Worker0
+    else:
+        workers.append(Node(settings))
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
 
@@ -74,7 +90,7 @@ async def main() -> None:
     gc.callbacks.append(on_gc)
 
     def report() -> None:
-        stats = node.queue_stats()
+        stats = workers[0].queue_stats() if workers else None
         line: dict[str, float] = {"appended": 0, "commits": 0, "fsyncs": 0}
         if stats is not None:
             line = {
@@ -120,6 +136,10 @@ async def main() -> None:
     loop.add_signal_handler(signal.SIGHUP, toggle_profile)
     loop.add_signal_handler(signal.SIGUSR1, report)
     loop.add_signal_handler(signal.SIGUSR2, memory)
+    if settings.workers > 1:
+        await run_workers(node_class, settings, None)
+        return
+    node = workers[0]
     loop.add_signal_handler(signal.SIGTERM, stop.set)
     if os.environ.get("INDUSTRYOS_BENCH_TASKS"):
         _count_tasks(loop)

@@ -273,6 +273,8 @@ def run_node(args: argparse.Namespace) -> dict[str, float]:
     if args.ingest_only:  # nothing consumes the queue: no lag may hold devices back either
         extra["INDUSTRYOS_BENCH_NO_RULE_ENGINE"] = "1"
         extra["INDUSTRYOS_INGEST_MAX_LAG"] = "0"
+    if args.workers > 1:
+        extra["INDUSTRYOS_WORKERS"] = str(args.workers)
     node = NodeProcess(db_url=pg_url, extra_env=extra).start()
     try:
         ready = node.wait_ready()
@@ -476,6 +478,13 @@ def main() -> None:
         action="store_true",
         help="the node's rule engine consumes nothing: the transport and durable queue alone",
     )
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="the node's worker processes (CPU and RSS add up all of them; queue and "
+        "collector figures are worker 0's)",
+    )
     parser.add_argument("--keep-log", default=None, help="copy the node's log here at the end")
     parser.add_argument(
         "--profile", default=None, help="write the node's cProfile of the window here"
@@ -488,6 +497,7 @@ def main() -> None:
         f"mqtt_ingest: {args.devices} devices, rate {args.rate or 'max'}, {args.seconds:.0f} s "
         f"(+{args.warmup:.0f} s warm-up), {args.procs} generator process(es), "
         f"{'PostgreSQL' if args.db else 'embedded'}"
+        f"{f', {args.workers} workers' if args.workers > 1 else ''}"
         f"{', synchronized' if args.synchronized and args.rate else ''}; {load()}"
     )
     figures = run_node(args)

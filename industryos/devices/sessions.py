@@ -98,9 +98,14 @@ class TelemetrySubscriptions(Protocol):
     """What the registry needs from the telemetry service: per-entity listeners."""
 
     def subscribe(
-        self, listener: Callable[[TelemetryEvent], None], entity_id: uuid.UUID | None = None
+        self,
+        listener: Callable[[TelemetryEvent], None],
+        entity_id: uuid.UUID | None = None,
+        *,
+        points: bool = True,
     ) -> Callable[[], None]:
-        """Hear about committed changes of one entity; returns the unsubscriber."""
+        """Hear about committed changes of one entity (time-series points only when
+        ``points``); returns the unsubscriber."""
         ...
 
 
@@ -139,7 +144,7 @@ class SessionRegistry:
         """Add a live session; returns the function that removes it."""
         entry = self._devices.get(device_id)
         if entry is None:
-            unsubscribe = self._telemetry.subscribe(self._listener, device_id)
+            unsubscribe = self._telemetry.subscribe(self._listener, device_id, points=False)
             entry = self._devices[device_id] = _DeviceEntry(tenant_id, [], unsubscribe)
         entry.sessions.append(session)
         for listener in self._added:

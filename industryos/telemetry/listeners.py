@@ -96,15 +96,17 @@ Listener = Callable[[TelemetryEvent], None]
 
 
 class _Subscription:
-    """One listener and the moment it hears time-series writes at."""
+    """One listener, the moment it hears time-series writes at, and whether it does."""
 
-    __slots__ = ("early", "listener", "seen_from")
+    __slots__ = ("early", "listener", "points", "seen_from")
 
-    def __init__(self, listener: Listener, early: bool, seen_from: int) -> None:
+    def __init__(self, listener: Listener, early: bool, seen_from: int, points: bool) -> None:
         self.listener = listener
         self.early = early
         self.seen_from = seen_from
         """early: the acceptances numbered above this one reached it (their commits don't)"""
+        self.points = points
+        """False: not called for :class:`TimeseriesUpdated` (it only wants the rest)."""
 
 
 class ListenerRegistry:
@@ -116,12 +118,18 @@ class ListenerRegistry:
         """Number of the last accepted time-series write."""
 
     def subscribe(
-        self, listener: Listener, entity_id: uuid.UUID | None = None, *, early: bool = False
+        self,
+        listener: Listener,
+        entity_id: uuid.UUID | None = None,
+        *,
+        early: bool = False,
+        points: bool = True,
     ) -> Callable[[], None]:
         """Call ``listener`` on changes of ``entity_id`` (all entities if None), time-series
-        writes once committed, or once accepted when ``early``; returns the function that
-        unsubscribes it."""
-        subscription = _Subscription(listener, early, self._accepted)
+        writes once committed, or once accepted when ``early``, or never when not
+        ``points`` (a listener of attribute changes is then not called once per written
+        message); returns the function that unsubscribes it."""
+        subscription = _Subscription(listener, early, self._accepted, points)
         self._by_entity.setdefault(entity_id, []).append(subscription)
 
         def unsubscribe() -> None:
@@ -136,15 +144,27 @@ class ListenerRegistry:
     def publish(self, event: TelemetryEvent) -> None:
         """Deliver a committed change that had no acceptance of its own to every listener of
         its entity and to the catch-all ones."""
+        points = isinstance(event, TimeseriesUpdated)
         for subscription in self._subscriptions(event):
-            self._deliver(subscription.listener, event)
+            if subscription.points or not points:
+                self._deliver(subscription.listener, event)
+
+    def hears_points(self, entity_id: uuid.UUID, besides: Listener) -> bool:
+        """Whether a listener other than ``besides`` would hear time-series points of
+        ``entity_id`` (the cluster feed skips decoding what nobody here listens to)."""
+        if any(subscription.points for subscription in self._by_entity.get(entity_id, ())):
+            return True
+        return any(
+            subscription.points and subscription.listener != besides
+            for subscription in self._by_entity.get(None, ())
+        )
 
     def accept(self, event: TimeseriesUpdated) -> int:
         """Deliver points that have their place in the writer's batch to the early listeners;
         returns the number :meth:`commit` takes once they are stored."""
         self._accepted = number = self._accepted + 1
         for subscription in self._subscriptions(event):
-            if subscription.early:
+            if subscription.early and subscription.points:
                 self._deliver(subscription.listener, event)
         return number
 
@@ -152,7 +172,7 @@ class ListenerRegistry:
         """Deliver stored points to the plain listeners, and to the early ones that
         subscribed after their acceptance (``number``, from :meth:`accept`)."""
         for subscription in self._subscriptions(event):
-            if not subscription.early or number <= subscription.seen_from:
+            if subscription.points and (not subscription.early or number <= subscription.seen_from):
                 self._deliver(subscription.listener, event)
 
     def _subscriptions(self, event: TelemetryEvent) -> tuple[_Subscription, ...]:

@@ -55,11 +55,17 @@ class TelemetryService:
         self.listeners = listeners or ListenerRegistry()
 
     def subscribe(
-        self, listener: Listener, entity_id: uuid.UUID | None = None, *, early: bool = False
+        self,
+        listener: Listener,
+        entity_id: uuid.UUID | None = None,
+        *,
+        early: bool = False,
+        points: bool = True,
     ) -> Callable[[], None]:
         """Hear about committed changes of one entity (or all), time-series points already
-        once accepted when ``early``; returns the unsubscriber."""
-        return self.listeners.subscribe(listener, entity_id, early=early)
+        once accepted when ``early``, or not at all unless ``points``; returns the
+        unsubscriber."""
+        return self.listeners.subscribe(listener, entity_id, early=early, points=points)
 
     # Time series
 

@@ -130,7 +130,7 @@ class DeviceTransports:
             check_interval=settings.state_check_interval_s,
             events=StateEventSink(queue, topic, StateDirectory(core.db, core.telemetry)),
         )
-        core.telemetry.subscribe(state.attributes_changed)
+        core.telemetry.subscribe(state.attributes_changed, points=False)
         server_rpc = ServerRpc(sessions)
         client_rpc = ClientRpcReplies(settings.client_rpc_timeout_s)
         claims = DeviceClaims(core.telemetry)

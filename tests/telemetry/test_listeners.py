@@ -112,3 +112,41 @@ def test_events_without_an_acceptance_reach_every_listener() -> None:
     event = TimeseriesDeleted(TENANT, entity, ("t",))
     registry.publish(event)
     assert early == plain == catch_all == [event]
+
+
+def test_a_listener_without_points_hears_every_change_but_point_writes() -> None:
+    """Device sessions and the state tracker only want attributes: a written point is not
+    theirs, however it arrives (accepted, committed, relayed); a delete still is."""
+    registry = ListenerRegistry()
+    entity = uuid.uuid4()
+    heard: list[TelemetryEvent] = []
+    registry.subscribe(heard.append, entity, points=False)
+    registry.subscribe(heard.append, points=False)
+    event = updated(entity)
+    registry.commit(event, registry.accept(event))
+    registry.publish(updated(entity))
+    deleted = TimeseriesDeleted(TENANT, entity, ("t",))
+    registry.publish(deleted)
+    assert heard == [deleted, deleted]
+
+
+def test_who_hears_points_of_an_entity() -> None:
+    """The cluster feed asks before decoding another node's points; its own catch-all
+    listener (the sender) does not count, nor do listeners without points."""
+    registry = ListenerRegistry()
+    watched, other = uuid.uuid4(), uuid.uuid4()
+
+    def sender(event: TelemetryEvent) -> None:
+        """The cluster feed's out-listener."""
+
+    registry.subscribe(sender)
+    registry.subscribe(lambda event: None, other, points=False)
+    assert not registry.hears_points(watched, besides=sender)
+    assert not registry.hears_points(other, besides=sender)
+    unsubscribe = registry.subscribe(lambda event: None, watched)
+    assert registry.hears_points(watched, besides=sender)
+    assert not registry.hears_points(other, besides=sender)
+    unsubscribe()
+    registry.subscribe(lambda event: None)  # a live query: every entity's points
+    assert registry.hears_points(watched, besides=sender)
+    assert registry.hears_points(other, besides=sender)

@@ -132,6 +132,27 @@ async def test_changes_on_node_a_reach_sessions_on_node_b(live: Live, cluster: C
     assert cluster.feeds_a.out.dropped == cluster.feeds_b.out.dropped == 0
 
 
+async def test_points_nobody_on_node_b_listens_to_are_skipped_there(
+    live: Live, cluster: Cluster
+) -> None:
+    a = await live.platform.new_tenant("A")
+    watched, unwatched = [
+        (await ok(await a.admin.post("/api/device", json={"name": name})))["id"]["id"]
+        for name in ("watched", "unwatched")
+    ]
+    on_a = cluster.node_a.client(token_of(a.admin))
+    connection = await live.authed(a.admin)
+    async with connection:
+        ts = {"type": "TIMESERIES", "cmdId": 1, "entityType": "DEVICE", "entityId": watched}
+        assert (await ask(connection, {**ts, "keys": "t"}))["data"] == {}
+        for device_id, value in ((unwatched, 1), (watched, 2)):
+            path = f"/api/plugins/telemetry/DEVICE/{device_id}/timeseries/ANY"
+            await ok(await on_a.post(path, json={"ts": 1000, "values": {"t": value}}))
+        pushed = await recv_json(connection)  # only the watched device's point, decoded
+        assert (pushed["subscriptionId"], pushed["data"]) == (1, {"t": [[1000, "2"]]})
+    assert cluster.feeds_b.skipped == 1
+
+
 GREETING = {
     "notificationType": "GENERAL",
     "configuration": {
