@@ -21,7 +21,8 @@ from industryos.queue.bus.interface import (
     check_subject,
     subject_token,
 )
-from industryos.queue.bus.local import LocalBus, LocalBusBroker
+from industryos.queue.bus.local import LocalBus
+from industryos.queue.bus.local_broker import LocalBusBroker
 from industryos.queue.bus.memory import InProcessBus
 from industryos.queue.bus.nats import NatsBus
 

@@ -1,16 +1,17 @@
 """The in-process bus of an embedded or single node: every subscriber is in this process.
 
-A publish hands the payload to each subscription's own inbox and returns; a task per
-subscription drains its inbox in order, so a handler never runs inside the publisher's call
-(as with a network bus) and one slow handler delays only its own subscription.
+A publish hands the payload to each subscription's own inbox (a
+:class:`~industryos.queue.bus.inbox.HandlerInbox`) and returns; a task per subscription
+drains its inbox in order, so a handler never runs inside the publisher's call (as with a
+network bus) and one slow handler delays only its own subscription.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 
+from industryos.queue.bus.inbox import HandlerInbox, remove_member
 from industryos.queue.bus.interface import (
     BusError,
     BusTimeout,
@@ -23,35 +24,6 @@ from industryos.queue.bus.interface import (
 __all__ = ["InProcessBus"]
 
 log = logging.getLogger(__name__)
-
-
-class _Subscription:
-    """One subscriber: an inbox and the task that feeds its handler."""
-
-    def __init__(self, bus: InProcessBus, subject: str, handler: Handler) -> None:
-        self._bus = bus
-        self.subject = subject
-        self._handler = handler
-        self._inbox: asyncio.Queue[bytes] = asyncio.Queue()
-        self._task = asyncio.get_running_loop().create_task(self._run(), name=f"bus {subject}")
-
-    def deliver(self, payload: bytes) -> None:
-        self._inbox.put_nowait(payload)
-
-    async def _run(self) -> None:
-        while True:
-            payload = await self._inbox.get()
-            try:
-                await self._handler(payload)
-            except Exception:
-                log.error("bus handler of %s failed", self.subject, exc_info=True)
-
-    async def close(self) -> None:
-        """Unsubscribe; payloads not yet handled are dropped."""
-        self._bus.forget(self)
-        self._task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await self._task
 
 
 class _Server:
@@ -97,7 +69,7 @@ class InProcessBus:
     """A :class:`~industryos.queue.bus.interface.Bus` within one process."""
 
     def __init__(self) -> None:
-        self._subscriptions: dict[str, list[_Subscription]] = {}
+        self._subscriptions: dict[str, list[HandlerInbox]] = {}
         self._servers: dict[str, list[_Server]] = {}
         self._closed = False
 
@@ -108,21 +80,17 @@ class InProcessBus:
         for subscription in self._subscriptions.get(check_subject(subject), ()):
             subscription.deliver(payload)
 
-    async def subscribe(self, subject: str, handler: Handler) -> _Subscription:
+    async def subscribe(self, subject: str, handler: Handler) -> HandlerInbox:
         """Start calling ``handler`` with the payloads of ``subject``."""
         if self._closed:
             raise BusError("the bus is closed")
-        subscription = _Subscription(self, check_subject(subject), handler)
+        subscription = HandlerInbox(check_subject(subject), handler, self.forget)
         self._subscriptions.setdefault(subject, []).append(subscription)
         return subscription
 
-    def forget(self, subscription: _Subscription) -> None:
+    def forget(self, subscription: HandlerInbox) -> None:
         """Drop a closed subscription."""
-        found = self._subscriptions.get(subscription.subject, [])
-        if subscription in found:
-            found.remove(subscription)
-        if not found:
-            self._subscriptions.pop(subscription.subject, None)
+        remove_member(self._subscriptions, subscription.subject, subscription)
 
     async def request(self, subject: str, payload: bytes, timeout_s: float) -> bytes:
         """The answer of one server of ``subject`` (the servers take turns)."""
@@ -149,11 +117,7 @@ class InProcessBus:
 
     def forget_server(self, server: _Server) -> None:
         """Drop a closed server."""
-        found = self._servers.get(server.subject, [])
-        if server in found:
-            found.remove(server)
-        if not found:
-            self._servers.pop(server.subject, None)
+        remove_member(self._servers, server.subject, server)
 
     async def close(self) -> None:
         """Close every subscription and server."""

@@ -17,8 +17,15 @@ from pathlib import Path
 
 import pytest
 
-from industryos.queue.bus import BusError, BusTimeout, LocalBus, LocalBusBroker, NoResponders, local
-from industryos.queue.bus.local import (
+from industryos.queue.bus import (
+    BusError,
+    BusTimeout,
+    LocalBus,
+    LocalBusBroker,
+    NoResponders,
+    local_broker,
+)
+from industryos.queue.bus.local_wire import (
     MAX_FRAME,
     Frame,
     Kind,
@@ -321,7 +328,7 @@ async def test_a_client_that_does_not_read_loses_publishes(
     connect: Connect,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(local, "MAX_BUFFERED", 256 * 1024)
+    monkeypatch.setattr(local_broker, "MAX_BUFFERED", 256 * 1024)
     a, b = await connect(), await connect()
     subject = _subject()
     inbox = Inbox()
