@@ -32,7 +32,6 @@ import os
 import signal
 import sys
 import time
-from typing import Any
 
 import uvloop
 
@@ -44,21 +43,38 @@ from industryos.workers.primary import run_workers
 
 
 async def main() -> None:
-    if os.environ.get("INDUSTRYOS_BENCH_NO_RULE_ENGINE"):
-        RuleEngine.start = _consume_nothing  # type: ignore[method-assign]
-    settings = load_settings()
-    workers: list[Node] = []
-    if settings.workers > 1:  # worker 0 here, the others as `industryos run` spawns them
-
-        class Worker0(Node):
-            def __init__(self, *args: Any, **kwargs: Any) -> None:
-                super().__init__(*args, **kwargs)
-                workers.append(self)
-
-        node_class: type[Node] = Worker0
-    else:
-        workers.append(Node(settings))
+    node = Node(load_settings())
+    install_hooks(node)
     stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    loop.add_signal_handler(signal.SIGTERM, stop.set)
+    if os.environ.get("INDUSTRYOS_BENCH_TASKS"):
+        _count_tasks(loop)
+    await node.start()
+    if not os.environ.get("INDUSTRYOS_BENCH_GC_DEFAULT"):
+        tune_for_serving()
+    if os.environ.get("INDUSTRYOS_BENCH_GC_GARBAGE"):  # what the collector frees, by type
+        gc.set_debug(gc.DEBUG_SAVEALL)
+        loop.add_signal_handler(signal.SIGUSR2, _garbage_report)
+    if os.environ.get("INDUSTRYOS_BENCH_GC_THRESHOLD"):  # experiment: "50000,20,100"
+        gc.set_threshold(*map(int, os.environ["INDUSTRYOS_BENCH_GC_THRESHOLD"].split(",")))
+    try:
+        await stop.wait()
+    finally:
+        await node.stop()
+
+
+class Worker0(Node):
+    """Worker 0 of a bench node with worker processes: the SIGUSR1/SIGUSR2/SIGHUP hooks
+    (its own queue and collector), the rest as ``industryos run`` does it."""
+
+    async def start(self) -> None:
+        install_hooks(self)
+        await super().start()
+
+
+def install_hooks(node: Node) -> None:
+    """SIGUSR1 (counters), SIGUSR2 (memory), SIGHUP (profile) and the GC timing."""
     loop = asyncio.get_running_loop()
 
     gc_time = {
@@ -90,7 +106,7 @@ async def main() -> None:
     gc.callbacks.append(on_gc)
 
     def report() -> None:
-        stats = workers[0].queue_stats() if workers else None
+        stats = node.queue_stats()
         line: dict[str, float] = {"appended": 0, "commits": 0, "fsyncs": 0}
         if stats is not None:
             line = {
@@ -136,25 +152,6 @@ async def main() -> None:
     loop.add_signal_handler(signal.SIGHUP, toggle_profile)
     loop.add_signal_handler(signal.SIGUSR1, report)
     loop.add_signal_handler(signal.SIGUSR2, memory)
-    if settings.workers > 1:
-        await run_workers(node_class, settings, None)
-        return
-    node = workers[0]
-    loop.add_signal_handler(signal.SIGTERM, stop.set)
-    if os.environ.get("INDUSTRYOS_BENCH_TASKS"):
-        _count_tasks(loop)
-    await node.start()
-    if not os.environ.get("INDUSTRYOS_BENCH_GC_DEFAULT"):
-        tune_for_serving()
-    if os.environ.get("INDUSTRYOS_BENCH_GC_GARBAGE"):  # what the collector frees, by type
-        gc.set_debug(gc.DEBUG_SAVEALL)
-        loop.add_signal_handler(signal.SIGUSR2, _garbage_report)
-    if os.environ.get("INDUSTRYOS_BENCH_GC_THRESHOLD"):  # experiment: "50000,20,100"
-        gc.set_threshold(*map(int, os.environ["INDUSTRYOS_BENCH_GC_THRESHOLD"].split(",")))
-    try:
-        await stop.wait()
-    finally:
-        await node.stop()
 
 
 async def _consume_nothing(self: RuleEngine) -> None:
@@ -204,4 +201,10 @@ def _garbage_report() -> None:
 
 
 if __name__ == "__main__":
-    uvloop.run(main())
+    if os.environ.get("INDUSTRYOS_BENCH_NO_RULE_ENGINE"):
+        RuleEngine.start = _consume_nothing  # type: ignore[method-assign]
+    settings = load_settings()
+    if settings.workers > 1:  # worker 0 here, the others as `industryos run` spawns them
+        run_workers(settings, None, node_class=Worker0)
+    else:
+        uvloop.run(main())

@@ -32,6 +32,7 @@ from _loadgen import Generator
 from _store import Store
 
 from industryos.msg import MsgType
+from industryos.queue import QueueConfigError
 from industryos.queue.embedded import EmbeddedQueue, EmbeddedQueueConfig
 
 
@@ -58,9 +59,27 @@ async def _stream(port: int, pid: int, names: list[str], seqs: dict[str, int]) -
 
 
 async def _queued(data_dir: Path, group: str) -> dict[str, set[int]]:
-    """Every (device, seq) of the telemetry messages in the durable queue (node down)."""
-    queue = await EmbeddedQueue.open(EmbeddedQueueConfig(data_dir=data_dir / "queue"))
+    """Every (device, seq) of the telemetry messages in the durable queues (node down): the
+    node's, and with worker processes each worker's (``queue-<k>``)."""
     found: dict[str, set[int]] = {}
+    workers = sorted(data_dir.glob("queue-*"))  # noqa: ASYNC240  (the node is down)
+    for queue_dir in [data_dir / "queue", *workers]:
+        await _read_queue(await _open_when_free(queue_dir), group, found)
+    return found
+
+
+async def _open_when_free(queue_dir: Path) -> EmbeddedQueue:
+    """The queue, once the worker that held it has exited (it follows worker 0 within
+    milliseconds of the SIGKILL; a second is plenty)."""
+    for _ in range(50):
+        try:
+            return await EmbeddedQueue.open(EmbeddedQueueConfig(data_dir=queue_dir))
+        except QueueConfigError:
+            await asyncio.sleep(0.1)
+    raise RuntimeError(f"{queue_dir} is still held by a process of the killed node")
+
+
+async def _read_queue(queue: EmbeddedQueue, group: str, found: dict[str, set[int]]) -> None:
     try:
         consumer = await queue.subscribe("Main", group)
         while batches := await consumer.fetch(max_records=10_000, max_wait=0.2):
@@ -77,7 +96,6 @@ async def _queued(data_dir: Path, group: str) -> dict[str, set[int]]:
         await consumer.close()
     finally:
         await queue.close()
-    return found
 
 
 async def _stored(store: Store) -> dict[str, set[int]]:

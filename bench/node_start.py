@@ -74,8 +74,8 @@ def start_once(data_dir: str, idle_s: float, extra_env: dict[str, str]) -> Start
                 with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/health", timeout=1) as r:
                     if r.status == 200:
                         break
-            except (urllib.error.URLError, ConnectionError):
-                pass
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
+                pass  # not listening yet, or (workers) a worker not serving its socket yet
             time.sleep(0.02)
         ready = time.monotonic() - started
         cpu = cpu_seconds(process.pid)

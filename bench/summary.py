@@ -4,8 +4,12 @@
 
 Runs each benchmark as its own process (their output passes through), collects the one
 ``BENCH-RESULT {json}`` line each prints, and prints a summary table with the targets.
+The throughput, latency and crash runs use a node of ``WORKERS`` worker processes
+(``--workers`` / ``INDUSTRYOS_WORKERS``, see ``industryos/workers``); ``start`` and
+``connections`` measure the default node of one process, ``start-workers`` the start and
+idle memory of the worker node, ``ingest-1`` the max rate of one process for comparison.
 ``ingest-only`` is the ingest run without the rule engine (``mqtt_ingest.py
---ingest-only``): what the device transports and the durable queue carry alone.
+--ingest-only``, one process): what the device transports and the durable queue carry alone.
 Defaults are modest so the whole run takes a few minutes; the full-size runs are the
 benchmarks' own options (``mqtt_ingest.py --seconds 300``, ``connections.py
 --connections 100000``). ``ingest-pg`` runs against the PostgreSQL server of
@@ -58,23 +62,40 @@ def _connections() -> int:
     return max(1000, min(100_000, (hard - 2000) // 1000 * 1000))
 
 
+WORKERS = "2"
+"""Worker processes of the node in the throughput, latency and crash runs: one per core of
+this machine (``INDUSTRYOS_WORKERS``; one process leaves the second core mostly idle)."""
+
 _INGEST = ["mqtt_ingest.py", "--devices", "200", "--seconds", "10"]
 """Max-rate ingest as the summary runs it: 200 devices, a 10 s window."""
 
 RUNS: dict[str, list[str]] = {
     "start": ["node_start.py", "--runs", "1", "--idle", "5"],
-    "ingest": _INGEST,
+    "start-workers": ["node_start.py", "--runs", "1", "--idle", "5"],
+    "ingest": [*_INGEST, "--workers", WORKERS],
+    "ingest-1": [*_INGEST, "--no-mosquitto"],
     "ingest-only": [*_INGEST, "--no-mosquitto", "--ingest-only"],
     "ingest-pg": [
         *_INGEST,
+        "--workers",
+        WORKERS,
         "--no-mosquitto",
         "--db",
         os.environ.get("INDUSTRYOS_BENCH_PG", "postgresql://postgres@127.0.0.1:5432"),
     ],
-    "ingest@5k": ["mqtt_ingest.py", "--devices", "500", "--rate", "5000", "--seconds", "10"],
+    "ingest@5k": [
+        *("mqtt_ingest.py", "--devices", "500", "--rate", "5000", "--seconds", "10"),
+        *("--workers", WORKERS),
+    ],
     "connections": ["connections.py", "--connections", str(_connections())],
     "crash": ["crash.py", "--cycles", "10", "--devices", "20"],
 }
+
+ENV: dict[str, dict[str, str]] = {
+    "start-workers": {"INDUSTRYOS_WORKERS": WORKERS},
+    "crash": {"INDUSTRYOS_WORKERS": WORKERS},
+}
+"""Settings of the node under a run, through the environment every bench passes on."""
 
 REPEATS: dict[str, int] = {"ingest@5k": 3}
 """Runs made several times and reported by their median (the ``runs`` rows give the range):
@@ -88,7 +109,24 @@ ROWS = [
     Row("start", "start to ready (fresh)", "cold_s", "s", "≤ 3", lambda v: v <= 3),
     Row("start", "start to ready (existing data)", "warm_s", "s", "≤ 3", lambda v: v <= 3),
     Row("start", "idle RSS", "idle_rss_mib", "MiB", "≤ 150", lambda v: v <= 150),
-    Row("ingest", "ingest, max rate", "msg_s", "msg/s", "≥ 15000", lambda v: v >= 15000),
+    Row(
+        "start-workers",
+        f"start to ready, {WORKERS} workers (fresh)",
+        "cold_s",
+        "s",
+        "≤ 3",
+        lambda v: v <= 3,
+    ),
+    Row("start-workers", "  (existing data)", "warm_s", "s", "≤ 3", lambda v: v <= 3),
+    Row("start-workers", "  idle RSS, all workers", "idle_rss_mib", "MiB"),
+    Row(
+        "ingest",
+        f"ingest, max rate, {WORKERS} workers",
+        "msg_s",
+        "msg/s",
+        "≥ 15000",
+        lambda v: v >= 15000,
+    ),
     Row("ingest", "  data points", "dp_s", "dp/s", "≥ 45000", lambda v: v >= 45000),
     Row("ingest", "  PUBACK p50", "puback_p50_ms", "ms"),
     Row("ingest", "  PUBACK p99", "puback_p99_ms", "ms"),
@@ -108,12 +146,16 @@ ROWS = [
     Row("ingest", "  acknowledged but not stored", "missing", "msgs", "0", lambda v: v == 0),
     Row("ingest", "  Mosquitto, same load", "mosquitto_msg_s", "msg/s"),
     Row("ingest", "  IndustryOS / Mosquitto", "ratio", "x", "≥ 0.3", lambda v: v >= 0.3),
+    Row("ingest-1", "ingest, max rate, 1 process", "msg_s", "msg/s"),
+    Row("ingest-1", "  PUBACK p99", "puback_p99_ms", "ms"),
+    Row("ingest-1", "  node CPU", "cpu_percent", "% core"),
+    Row("ingest-1", "  node CPU per message (all stages)", "cpu_us_per_msg", "µs"),
     Row("ingest-only", "ingest only: transport + queue", "msg_s", "msg/s"),
     Row("ingest-only", "  PUBACK p99", "puback_p99_ms", "ms"),
     Row("ingest-only", "  node CPU per message", "cpu_us_per_msg", "µs"),
     Row(
         "ingest-pg",
-        "ingest, max rate, PostgreSQL",
+        f"ingest, max rate, PostgreSQL, {WORKERS} workers",
         "msg_s",
         "msg/s",
         "≥ 10000",
@@ -123,7 +165,14 @@ ROWS = [
     Row("ingest-pg", "  device→WebSocket p99", "ws_p99_ms", "ms"),
     Row("ingest-pg", "  node CPU per message (all stages)", "cpu_us_per_msg", "µs"),
     Row("ingest-pg", "  acknowledged but not stored", "missing", "msgs", "0", lambda v: v == 0),
-    Row("ingest@5k", "ingest at 5000 msg/s", "msg_s", "msg/s", "≈ 5000", lambda v: v >= 4750),
+    Row(
+        "ingest@5k",
+        f"ingest at 5000 msg/s, {WORKERS} workers",
+        "msg_s",
+        "msg/s",
+        "≈ 5000",
+        lambda v: v >= 4750,
+    ),
     Row("ingest@5k", "  runs (median of each figure)", "runs", ""),
     Row("ingest@5k", "  PUBACK p99", "puback_p99_ms", "ms", "≤ 50", lambda v: v <= 50),
     Row("ingest@5k", "    lowest to highest", "puback_p99_ms_range", "ms"),
@@ -142,7 +191,7 @@ ROWS = [
         "≤ 10",
         lambda v: v <= 10,
     ),
-    Row("crash", "kill -9 cycles", "cycles", ""),
+    Row("crash", f"kill -9 cycles, {WORKERS} workers", "cycles", ""),
     Row("crash", "  acknowledged messages", "acked", "msgs"),
     Row("crash", "  lost (queue)", "lost", "msgs", "0", lambda v: v == 0),
     Row("crash", "  lost (storage, after replay)", "not_stored", "msgs", "0", lambda v: v == 0),
@@ -152,11 +201,14 @@ ROWS = [
 
 def run(name: str, argv: list[str]) -> Result | None:
     """One benchmark; its result line (None when it failed)."""
-    print(f"\n=== {name}: {' '.join(argv)}", flush=True)
+    env = ENV.get(name, {})
+    settings = "".join(f"{key}={value} " for key, value in env.items())
+    print(f"\n=== {name}: {settings}{' '.join(argv)}", flush=True)
     process = subprocess.Popen(
         [sys.executable, str(HERE / argv[0]), *argv[1:]],
         stdout=subprocess.PIPE,
         text=True,
+        env={**os.environ, **env},
     )
     assert process.stdout is not None
     result: Result | None = None

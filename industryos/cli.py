@@ -79,13 +79,12 @@ def import_node() -> type[Node]:
 
 
 def _run(settings: Settings, config: Path | None) -> None:
-    node_class = import_node()
-    if settings.workers > 1:
+    if settings.workers > 1:  # worker 0 spawns the others before it imports the node
         from industryos.workers.primary import run_workers
 
-        serving = run_workers(node_class, settings, config)
-    else:
-        serving = node_class(settings).run_until_signalled()
+        run_workers(settings, config)
+        return
+    serving = import_node()(settings).run_until_signalled()
     try:
         import uvloop
     except ImportError:

@@ -1,17 +1,19 @@
 """Worker 0: the process ``industryos run`` starts when the node has several workers.
 
-It binds the shared listening sockets, starts the bus the workers talk over (a
+Before it imports the node, it binds the shared listening sockets and spawns the other
+workers, so all of them import at once. Then it starts the bus the workers talk over (a
 :class:`~industryos.queue.bus.LocalBusBroker` on a Unix socket in the data dir, unless the
-node is configured with a cluster bus, which then joins every worker of every node), spawns
-the other workers and serves as a node itself, releasing them once it has migrated and
-seeded the database (it also makes the JWT secret and the self-signed TLS certificate
-before any worker starts, so no two of them race to create these files). The node is
-ready, and says so in its ``node ready`` line, once every worker serves. SIGTERM or SIGINT
-stops the other workers first, then worker 0.
+node is configured with a cluster bus, which then joins every worker of every node), makes
+the files every worker reads (the JWT secret, the self-signed TLS certificate) so no two
+race to create them, and serves as a node itself. It releases the other workers at once
+when the database is already migrated and seeded, else once its own start has done that.
+The node is ready, and says so in its ``node ready`` line, once every worker serves.
+SIGTERM or SIGINT stops the other workers first, then worker 0.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import logging
 import tempfile
@@ -19,13 +21,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from industryos.config import Settings, resolve_jwt_secret
-from industryos.transport.mqtt.tls import SELF_SIGNED_DIR, ensure_self_signed
-from industryos.workers.listeners import bind_listeners
+from industryos.workers.listeners import Listeners, bind_listeners
 from industryos.workers.pool import WorkerPool
 
 if TYPE_CHECKING:
     from industryos.node import Node
-    from industryos.queue.bus import LocalBusBroker
 
 __all__ = ["bus_socket_path", "run_workers"]
 
@@ -45,37 +45,81 @@ def bus_socket_path(data_dir: Path) -> Path:
     return Path(tempfile.gettempdir()) / f"industryos-{digest}.sock"
 
 
-async def run_workers(node_class: type[Node], settings: Settings, config: Path | None) -> None:
-    """Run the node as ``settings.workers`` processes until SIGTERM or SIGINT."""
+def run_workers(
+    settings: Settings, config: Path | None, node_class: type[Node] | None = None
+) -> None:
+    """Run the node as ``settings.workers`` processes until SIGTERM or SIGINT
+    (``node_class``: worker 0's node, imported here when not given)."""
     listeners = bind_listeners(settings, settings.workers)
-    # files every worker reads, made once before any of them could race to make them
-    resolve_jwt_secret(settings)
-    if settings.mqtt_tls_cert is None:
-        ensure_self_signed(settings.data_dir / SELF_SIGNED_DIR)
-    broker: LocalBusBroker | None = None
-    bus_url = settings.bus_url
-    if not bus_url:
-        from industryos.queue.bus import LocalBusBroker
-
-        path = bus_socket_path(settings.data_dir)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        broker = await LocalBusBroker.start(str(path))
-        bus_url = f"unix://{path}"
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    bus_url = settings.bus_url or f"unix://{bus_socket_path(settings.data_dir)}"
     pool = WorkerPool(listeners, bus_url, config)
     try:
-        await pool.spawn()
+        pool.spawn()
+        if node_class is None:
+            from industryos.cli import import_node
+
+            node_class = import_node()
+        serving = _serve(
+            node_class, settings.model_copy(update={"bus_url": bus_url}), listeners, pool
+        )
+        try:
+            import uvloop
+        except ImportError:
+            asyncio.run(serving)
+        else:
+            uvloop.run(serving)
+    finally:
+        pool.abandon()
+        for each in listeners:
+            each.close()
+
+
+async def _serve(
+    node_class: type[Node], settings: Settings, listeners: list[Listeners], pool: WorkerPool
+) -> None:
+    from industryos.queue.bus import LocalBusBroker
+    from industryos.transport.mqtt.tls import SELF_SIGNED_DIR, ensure_self_signed
+
+    broker = None
+    if settings.bus_url.startswith("unix://"):
+        broker = await LocalBusBroker.start(settings.bus_url.removeprefix("unix://"))
+    try:
+        resolve_jwt_secret(settings)
+        if settings.mqtt_tls_cert is None:
+            ensure_self_signed(settings.data_dir / SELF_SIGNED_DIR)
+        if await _database_prepared(settings):
+            await pool.release()  # nothing for worker 0 to migrate or seed first
         node = node_class(
-            settings.model_copy(update={"bus_url": bus_url}),
+            settings,
             worker=0,
             listeners=listeners[0],
             after_seed=pool.release,
             before_ready=pool.ready,
         )
-        log.info("starting %d workers (bus %s)", settings.workers, bus_url)
+        log.info("starting %d workers (bus %s)", settings.workers, settings.bus_url)
         await node.run_until_signalled(before_stop=pool.stop)
     finally:
         await pool.stop()
         if broker is not None:
             await broker.close()
-        for each in listeners:
-            each.close()
+
+
+async def _database_prepared(settings: Settings) -> bool:
+    """Whether the database is at the migrations' heads and has its first users (so no
+    worker would migrate or seed it: they may all start at once)."""
+    import sqlalchemy as sa
+
+    from industryos.storage.engine import create_engine
+    from industryos.storage.migrate import at_heads
+    from industryos.storage.schema import user
+
+    engine = create_engine(settings.database_url)
+    try:
+        if not await at_heads(engine):
+            return False
+        async with engine.connect() as conn:
+            found = await conn.execute(sa.select(user.c.id).limit(1))
+            return found.first() is not None
+    finally:
+        await engine.dispose()
