@@ -32,17 +32,22 @@ import os
 import signal
 import sys
 import time
+from typing import TYPE_CHECKING
 
 import uvloop
 
 from industryos.config import load_settings
-from industryos.gc_tuning import tune_for_serving
-from industryos.node import Node
-from industryos.rules.engine import RuleEngine
 from industryos.workers.primary import run_workers
+
+if TYPE_CHECKING:  # imported once the worker processes are spawned (they import meanwhile)
+    from industryos.node import Node
+    from industryos.rules.engine import RuleEngine
 
 
 async def main() -> None:
+    from industryos.gc_tuning import tune_for_serving
+    from industryos.node import Node
+
     node = Node(load_settings())
     install_hooks(node)
     stop = asyncio.Event()
@@ -64,13 +69,26 @@ async def main() -> None:
         await node.stop()
 
 
-class Worker0(Node):
+def worker0() -> type[Node]:
     """Worker 0 of a bench node with worker processes: the SIGUSR1/SIGUSR2/SIGHUP hooks
     (its own queue and collector), the rest as ``industryos run`` does it."""
+    _no_rule_engine()
+    from industryos.node import Node
 
-    async def start(self) -> None:
-        install_hooks(self)
-        await super().start()
+    class Worker0(Node):
+        async def start(self) -> None:
+            install_hooks(self)
+            await super().start()
+
+    return Worker0
+
+
+def _no_rule_engine() -> None:
+    """With ``INDUSTRYOS_BENCH_NO_RULE_ENGINE`` set: no rule-engine consumer starts."""
+    if os.environ.get("INDUSTRYOS_BENCH_NO_RULE_ENGINE"):
+        from industryos.rules.engine import RuleEngine
+
+        RuleEngine.start = _consume_nothing  # type: ignore[method-assign]
 
 
 def install_hooks(node: Node) -> None:
@@ -201,10 +219,9 @@ def _garbage_report() -> None:
 
 
 if __name__ == "__main__":
-    if os.environ.get("INDUSTRYOS_BENCH_NO_RULE_ENGINE"):
-        RuleEngine.start = _consume_nothing  # type: ignore[method-assign]
     settings = load_settings()
     if settings.workers > 1:  # worker 0 here, the others as `industryos run` spawns them
-        run_workers(settings, None, node_class=Worker0)
+        run_workers(settings, None, load_node=worker0)
     else:
+        _no_rule_engine()
         uvloop.run(main())

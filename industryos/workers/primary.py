@@ -17,6 +17,7 @@ import asyncio
 import hashlib
 import logging
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -46,20 +47,20 @@ def bus_socket_path(data_dir: Path) -> Path:
 
 
 def run_workers(
-    settings: Settings, config: Path | None, node_class: type[Node] | None = None
+    settings: Settings, config: Path | None, load_node: Callable[[], type[Node]] | None = None
 ) -> None:
     """Run the node as ``settings.workers`` processes until SIGTERM or SIGINT
-    (``node_class``: worker 0's node, imported here when not given)."""
+    (``load_node``: imports worker 0's node class once the others are spawned; the
+    node's own import by default)."""
     listeners = bind_listeners(settings, settings.workers)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     bus_url = settings.bus_url or f"unix://{bus_socket_path(settings.data_dir)}"
     pool = WorkerPool(listeners, bus_url, config)
     try:
         pool.spawn()
-        if node_class is None:
-            from industryos.cli import import_node
-
-            node_class = import_node()
+        if load_node is None:
+            from industryos.cli import import_node as load_node
+        node_class = load_node()
         serving = _serve(
             node_class, settings.model_copy(update={"bus_url": bus_url}), listeners, pool
         )
