@@ -59,7 +59,9 @@ def run_workers(
     try:
         pool.spawn()
         if load_node is None:
-            from industryos.cli import import_node as load_node
+            from industryos.cli import import_node
+
+            load_node = import_node
         node_class = load_node()
         serving = _serve(
             node_class, settings.model_copy(update={"bus_url": bus_url}), listeners, pool
