@@ -116,7 +116,6 @@ class ListenerRegistry:
         self._by_entity: dict[uuid.UUID | None, list[_Subscription]] = {}
         self._accepted = 0
         """Number of the last accepted time-series write."""
-        self._watchers: list[Callable[[], None]] = []
 
     def subscribe(
         self,
@@ -132,7 +131,6 @@ class ListenerRegistry:
         message); returns the function that unsubscribes it."""
         subscription = _Subscription(listener, early, self._accepted, points)
         self._by_entity.setdefault(entity_id, []).append(subscription)
-        self._notify_watchers()
 
         def unsubscribe() -> None:
             subscriptions = self._by_entity.get(entity_id, [])
@@ -140,38 +138,8 @@ class ListenerRegistry:
                 subscriptions.remove(subscription)
                 if not subscriptions:
                     del self._by_entity[entity_id]
-                self._notify_watchers()
 
         return unsubscribe
-
-    def watch(self, callback: Callable[[], None]) -> Callable[[], None]:
-        """Call ``callback`` after every subscribe and unsubscribe (the cluster feed
-        announces what this node listens to); returns the function that stops it."""
-        self._watchers.append(callback)
-
-        def unwatch() -> None:
-            if callback in self._watchers:
-                self._watchers.remove(callback)
-
-        return unwatch
-
-    def _notify_watchers(self) -> None:
-        for callback in self._watchers:
-            callback()
-
-    def point_interest(self, besides: Listener) -> tuple[bool, frozenset[uuid.UUID]]:
-        """Whether a catch-all listener other than ``besides`` hears every entity's
-        time-series points, and the entities some per-entity listener hears points of."""
-        everything = any(
-            subscription.points and subscription.listener != besides
-            for subscription in self._by_entity.get(None, ())
-        )
-        entities = frozenset(
-            entity_id
-            for entity_id, subscriptions in self._by_entity.items()
-            if entity_id is not None and any(s.points for s in subscriptions)
-        )
-        return everything, entities
 
     def publish(self, event: TelemetryEvent) -> None:
         """Deliver a committed change that had no acceptance of its own to every listener of

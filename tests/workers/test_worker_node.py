@@ -160,9 +160,6 @@ def test_devices_on_either_worker_are_stored_and_pushed_to_every_websocket(
                 await connection.send(json.dumps({"cmds": cmds}))
                 for _ in cmds:  # the (empty) first reply of each subscription
                     json.loads(await asyncio.wait_for(connection.recv(), 20))
-            # the other worker hears of these subscriptions (docs: milliseconds) before
-            # it sends any point of their devices
-            await asyncio.sleep(0.5)
             clients = await asyncio.to_thread(
                 lambda: [Device(workers.ports.mqtt, token) for token in devices.values()]
             )

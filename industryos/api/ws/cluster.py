@@ -16,9 +16,6 @@ both directions:
   skipped before they are decoded: most written points are nobody's on any one node, and
   decoding every other node's points cost a worker process ~10 % of its event loop.
 
-Points are only sent where another node listens to their entity (:mod:`.interest`: each
-node announces what its listeners want); the rest are counted in ``unwanted``.
-
 An inbox change carries its recipient's user id (and a new notification's content); the
 receiving node publishes it to that user's inbox listeners only, so the NOTIFICATIONS
 subscriptions of that user on any node push what they would for a local change, and no
@@ -47,7 +44,6 @@ import orjson
 
 from industryos.alarms.model import Alarm
 from industryos.api.ws.changes import AlarmChanged, EntityChanged
-from industryos.api.ws.interest import PointInterest
 from industryos.msg import Msg
 from industryos.notify.inbox import InboxChange
 from industryos.queue.bus import Bus, Subscription
@@ -155,12 +151,6 @@ class ClusterFeeds:
         self._relaying = False
         self._out = self._telemetry_out
         """The listener that sends this node's changes (one object, to tell it apart)."""
-        self.interest = PointInterest(
-            bus, services.telemetry.listeners, self.out.node_id, self._out, f"{subject}.interest"
-        )
-        """Which entities' points the other nodes listen to."""
-        self.unwanted = 0
-        """Points written here that no other node wanted, so not sent."""
         self._removers: list[Callable[[], None]] = []
         self._subscription: Subscription | None = None
         self.received = 0
@@ -171,7 +161,6 @@ class ClusterFeeds:
     async def start(self) -> None:
         """Subscribe to the other nodes' changes and start sending this node's."""
         self._subscription = await self._bus.subscribe(self._subject, self._received)
-        await self.interest.start()
         services = self._services
         self._removers.append(services.telemetry.subscribe(self._out, None))
         if services.alarm_changes is not None:
@@ -188,7 +177,6 @@ class ClusterFeeds:
         for remove in removers:
             remove()
         await self.out.stop()
-        await self.interest.stop()
         if self._subscription is not None:
             await self._subscription.close()
             self._subscription = None
@@ -200,9 +188,6 @@ class ClusterFeeds:
             self.out.put(event)
 
     def _telemetry_out(self, event: TelemetryEvent) -> None:
-        if type(event) is TimeseriesUpdated and not self.interest.wanted(event.entity_id):
-            self.unwanted += 1
-            return
         self._queue(event)  # encoded by the sender, off the write path
 
     def _alarm_out(self, tenant_id: uuid.UUID, event: AlarmChanged) -> None:

@@ -132,7 +132,7 @@ async def test_changes_on_node_a_reach_sessions_on_node_b(live: Live, cluster: C
     assert cluster.feeds_a.out.dropped == cluster.feeds_b.out.dropped == 0
 
 
-async def test_points_go_only_to_nodes_that_listen_to_their_entity(
+async def test_points_nobody_on_node_b_listens_to_are_skipped_there(
     live: Live, cluster: Cluster
 ) -> None:
     a = await live.platform.new_tenant("A")
@@ -145,19 +145,12 @@ async def test_points_go_only_to_nodes_that_listen_to_their_entity(
     async with connection:
         ts = {"type": "TIMESERIES", "cmdId": 1, "entityType": "DEVICE", "entityId": watched}
         assert (await ask(connection, {**ts, "keys": "t"}))["data"] == {}
-        interest = cluster.feeds_a.interest
-        async with asyncio.timeout(10):  # node B's announcement, and A's start-up grace over
-            while not (interest.wanted(uuid.UUID(watched)) and interest.settled):  # noqa: ASYNC110 - no event to wait on
-                await asyncio.sleep(0.01)
-        assert not interest.wanted(uuid.UUID(unwatched))
-        unwanted = cluster.feeds_a.unwanted
         for device_id, value in ((unwatched, 1), (watched, 2)):
             path = f"/api/plugins/telemetry/DEVICE/{device_id}/timeseries/ANY"
             await ok(await on_a.post(path, json={"ts": 1000, "values": {"t": value}}))
-        pushed = await recv_json(connection)  # only the watched device's point crossed
+        pushed = await recv_json(connection)  # only the watched device's point, decoded
         assert (pushed["subscriptionId"], pushed["data"]) == (1, {"t": [[1000, "2"]]})
-    assert cluster.feeds_a.unwanted == unwanted + 1
-    assert cluster.feeds_b.skipped == 0
+    assert cluster.feeds_b.skipped == 1
 
 
 GREETING = {
