@@ -1,4 +1,4 @@
-"""A bus subscriber's bookkeeping, shared by the in-process and the local bus.
+"""A bus subscriber's and server's bookkeeping, shared by the in-process and the local bus.
 
 Both buses hand a payload to a subscription's own inbox and return; a task per subscription
 feeds its handler one payload at a time, in order, so a handler never runs inside the call
@@ -11,12 +11,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
-from industryos.queue.bus.interface import Handler
+from industryos.queue.bus.interface import BusError, Handler, Responder
 
-__all__ = ["HandlerInbox", "remove_member"]
+__all__ = ["HandlerInbox", "ResponderTasks", "close_all", "remove_member"]
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +54,63 @@ class HandlerInbox:
         self._task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await self._task
+
+
+class ResponderTasks:
+    """One server of a subject: each request answered by the responder in a task of its
+    own, so a slow one delays no other. ``close`` stops new requests (those being answered
+    finish), ``cancel`` also cancels those."""
+
+    def __init__(
+        self, subject: str, responder: Responder, forget: Callable[[ResponderTasks], None]
+    ) -> None:
+        self.subject = subject
+        self._responder = responder
+        self._forget = forget
+        """Called when serving stops: the bus drops the server."""
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    def answer(self, payload: bytes, deliver: Callable[[bytes], Awaitable[None]]) -> None:
+        """Answer ``payload`` in a task: ``deliver`` gets the result (nothing when the
+        responder fails: the requester times out, as on every bus)."""
+        task = asyncio.get_running_loop().create_task(self._run(payload, deliver))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _run(self, payload: bytes, deliver: Callable[[bytes], Awaitable[None]]) -> None:
+        try:
+            result = await self._responder(payload)
+        except Exception:
+            log.error("bus responder of %s failed", self.subject, exc_info=True)
+            return
+        try:
+            await deliver(result)
+        except BusError as exc:
+            log.warning("bus answer on %s not sent: %s", self.subject, exc)
+
+    async def close(self) -> None:
+        """Stop serving; requests being answered finish (their answers still go out)."""
+        self._forget(self)
+
+    async def cancel(self) -> None:
+        """Stop serving and cancel the requests being answered (the bus is closing)."""
+        self._forget(self)
+        tasks = list(self._tasks)
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+
+async def close_all(
+    subscriptions: dict[str, list[HandlerInbox]], servers: dict[str, list[ResponderTasks]]
+) -> None:
+    """Close every subscription and cancel every server (their bus is closing)."""
+    for members in list(subscriptions.values()):
+        for subscription in list(members):
+            await subscription.close()
+    for served in list(servers.values()):
+        for server in list(served):
+            await server.cancel()
 
 
 def remove_member(table: dict[str, list[T]], subject: str, member: T) -> bool:

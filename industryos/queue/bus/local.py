@@ -12,18 +12,18 @@ its last server meanwhile hands the request back). A publisher waits while its s
 full; nothing buffers without bound.
 
 Design limit: no reconnection (a client whose broker is gone raises :class:`BusError`, as the
-node's processes go down together). The client's server class repeats :mod:`.memory`'s
-bookkeeping, but answers through the broker rather than a future.
+node's processes go down together).
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import itertools
 import logging
 from collections.abc import Callable
 
-from industryos.queue.bus.inbox import HandlerInbox, remove_member
+from industryos.queue.bus.inbox import HandlerInbox, ResponderTasks, close_all, remove_member
 from industryos.queue.bus.interface import (
     BusError,
     BusTimeout,
@@ -77,45 +77,6 @@ class _Connection(FramedProtocol):
         self._on_lost(exc)
 
 
-class _Server:
-    """One server of a subject: each request answered by the responder in its own task."""
-
-    def __init__(self, bus: LocalBus, subject: str, responder: Responder) -> None:
-        self._bus = bus
-        self.subject = subject
-        self._responder = responder
-        self._tasks: set[asyncio.Task[None]] = set()
-
-    def answer(self, requester: int, request: int, payload: bytes) -> None:
-        """Answer a request in a task of its own."""
-        task = asyncio.get_running_loop().create_task(self._run(requester, request, payload))
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
-
-    async def _run(self, requester: int, request: int, payload: bytes) -> None:
-        try:
-            result = await self._responder(payload)
-        except Exception:  # the requester times out, as with the other buses
-            log.error("bus responder of %s failed", self.subject, exc_info=True)
-            return
-        try:
-            await self._bus.reply(requester, request, result)
-        except BusError as exc:
-            log.warning("bus answer on %s not sent: %s", self.subject, exc)
-
-    async def close(self) -> None:
-        """Stop serving; requests being answered finish (their answers still go out)."""
-        self._bus.forget_server(self)
-
-    async def cancel(self) -> None:
-        """Stop serving and cancel the requests being answered (the bus is closing)."""
-        self._bus.forget_server(self)
-        tasks = list(self._tasks)
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
-
-
 class LocalBus:
     """A :class:`~industryos.queue.bus.interface.Bus` through the broker of this node."""
 
@@ -123,7 +84,7 @@ class LocalBus:
         self.path = path
         self._connection = _Connection(self._received, self._lost)
         self._subscriptions: dict[str, list[HandlerInbox]] = {}
-        self._servers: dict[str, list[_Server]] = {}
+        self._servers: dict[str, list[ResponderTasks]] = {}
         self._waiting: dict[int, asyncio.Future[bytes | None]] = {}
         """Request and PING number → its answer (None: no responders)."""
         self._numbers = itertools.count(1)
@@ -205,11 +166,11 @@ class LocalBus:
             raise NoResponders(f"nobody serves {subject}")
         return answer
 
-    async def serve(self, subject: str, responder: Responder) -> _Server:
+    async def serve(self, subject: str, responder: Responder) -> ResponderTasks:
         """Answer each request of ``subject`` in its own task; served once this returns."""
         self._check_open()
         field = self._field(subject)
-        server = _Server(self, subject, responder)
+        server = ResponderTasks(subject, responder, self.forget_server)
         found = self._servers.setdefault(subject, [])
         found.append(server)
         if len(found) == 1:
@@ -221,7 +182,7 @@ class LocalBus:
             raise
         return server
 
-    def forget_server(self, server: _Server) -> None:
+    def forget_server(self, server: ResponderTasks) -> None:
         """Drop a closed server (the broker hears of a subject's last one)."""
         subject = server.subject
         if remove_member(self._servers, subject, server) and not self._closed:
@@ -273,7 +234,9 @@ class LocalBus:
             return
         server = servers.pop(0)
         servers.append(server)
-        server.answer(frame.ids[0], frame.ids[1], bytes(frame.payload))
+        server.answer(
+            bytes(frame.payload), functools.partial(self.reply, frame.ids[0], frame.ids[1])
+        )
 
     def _on_answer(self, frame: Frame) -> None:
         self._settle(frame.ids[0], bytes(frame.payload))
@@ -302,11 +265,6 @@ class LocalBus:
         if self._closed:
             return
         self._closed = True
-        for subscriptions in list(self._subscriptions.values()):
-            for subscription in list(subscriptions):
-                await subscription.close()
-        for servers in list(self._servers.values()):
-            for server in list(servers):
-                await server.cancel()
+        await close_all(self._subscriptions, self._servers)
         self._fail_waiting("the bus is closed")
         await self._connection.shut()

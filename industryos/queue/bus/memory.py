@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from industryos.queue.bus.inbox import HandlerInbox, remove_member
+from industryos.queue.bus.inbox import HandlerInbox, ResponderTasks, close_all, remove_member
 from industryos.queue.bus.interface import (
     BusError,
     BusTimeout,
@@ -26,51 +26,12 @@ __all__ = ["InProcessBus"]
 log = logging.getLogger(__name__)
 
 
-class _Server:
-    """One server of a subject: each request answered by the responder in its own task."""
-
-    def __init__(self, bus: InProcessBus, subject: str, responder: Responder) -> None:
-        self._bus = bus
-        self.subject = subject
-        self._responder = responder
-        self._tasks: set[asyncio.Task[None]] = set()
-
-    def answer(self, payload: bytes) -> asyncio.Future[bytes]:
-        """The future answer to ``payload`` (never set when the responder fails)."""
-        answer: asyncio.Future[bytes] = asyncio.get_running_loop().create_future()
-        task = asyncio.get_running_loop().create_task(self._run(payload, answer))
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
-        return answer
-
-    async def _run(self, payload: bytes, answer: asyncio.Future[bytes]) -> None:
-        try:
-            result = await self._responder(payload)
-        except Exception:
-            log.error("bus responder of %s failed", self.subject, exc_info=True)
-            return
-        if not answer.done():
-            answer.set_result(result)
-
-    async def close(self) -> None:
-        """Stop serving; requests being answered finish (their answers still arrive)."""
-        self._bus.forget_server(self)
-
-    async def cancel(self) -> None:
-        """Stop serving and cancel the requests being answered (the bus is closing)."""
-        self._bus.forget_server(self)
-        tasks = list(self._tasks)
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
-
-
 class InProcessBus:
     """A :class:`~industryos.queue.bus.interface.Bus` within one process."""
 
     def __init__(self) -> None:
         self._subscriptions: dict[str, list[HandlerInbox]] = {}
-        self._servers: dict[str, list[_Server]] = {}
+        self._servers: dict[str, list[ResponderTasks]] = {}
         self._closed = False
 
     async def publish(self, subject: str, payload: bytes) -> None:
@@ -100,31 +61,32 @@ class InProcessBus:
         if not servers:
             raise NoResponders(f"nobody serves {subject}")
         servers.append(servers.pop(0))
-        answer = servers[-1].answer(payload)
+        answer: asyncio.Future[bytes] = asyncio.get_running_loop().create_future()
+
+        async def deliver(result: bytes) -> None:
+            if not answer.done():
+                answer.set_result(result)
+
+        servers[-1].answer(payload, deliver)
         try:
             async with asyncio.timeout(timeout_s):
                 return await answer
         except TimeoutError:
             raise BusTimeout(f"no answer on {subject} within {timeout_s} s") from None
 
-    async def serve(self, subject: str, responder: Responder) -> _Server:
+    async def serve(self, subject: str, responder: Responder) -> ResponderTasks:
         """Start answering the requests of ``subject``."""
         if self._closed:
             raise BusError("the bus is closed")
-        server = _Server(self, check_subject(subject), responder)
+        server = ResponderTasks(check_subject(subject), responder, self.forget_server)
         self._servers.setdefault(subject, []).append(server)
         return server
 
-    def forget_server(self, server: _Server) -> None:
+    def forget_server(self, server: ResponderTasks) -> None:
         """Drop a closed server."""
         remove_member(self._servers, server.subject, server)
 
     async def close(self) -> None:
         """Close every subscription and server."""
         self._closed = True
-        for subscriptions in list(self._subscriptions.values()):
-            for subscription in list(subscriptions):
-                await subscription.close()
-        for servers in list(self._servers.values()):
-            for server in list(servers):
-                await server.cancel()
+        await close_all(self._subscriptions, self._servers)
