@@ -255,3 +255,18 @@ def _state(pid: int) -> str:
         return Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0]
     except OSError:
         return "X"
+
+
+def test_a_node_started_with_fewer_workers_takes_over_their_queues(tmp_path: Path) -> None:
+    env = {"INDUSTRYOS_DEMO": "false"}
+    node = start_node_process(tmp_path, {**env, "INDUSTRYOS_WORKERS": "2"})
+    node.wait_ready(120)
+    node.stop(60)
+    assert (tmp_path / "queue-1").is_dir()
+    node = start_node_process(tmp_path, env)  # one process from now on
+    try:
+        node.wait_ready(120)
+        assert not (tmp_path / "queue-1").exists()
+        assert "worker 1's queue" in node.tail(100_000)
+    finally:
+        node.stop(60)
