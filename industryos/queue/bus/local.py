@@ -22,6 +22,7 @@ import functools
 import itertools
 import logging
 from collections.abc import Callable
+from typing import TypeVar
 
 from industryos.queue.bus.inbox import HandlerInbox, ResponderTasks, close_all, remove_member
 from industryos.queue.bus.interface import (
@@ -75,6 +76,10 @@ class _Connection(FramedProtocol):
         """Tell the bus its broker is gone."""
         super().connection_lost(exc)
         self._on_lost(exc)
+
+
+_Member = TypeVar("_Member", HandlerInbox, ResponderTasks)
+"""What a client keeps per subject: its subscriptions, or its servers."""
 
 
 class LocalBus:
@@ -137,22 +142,12 @@ class LocalBus:
         self._check_open()
         field = self._field(subject)
         subscription = HandlerInbox(subject, handler, self.forget)
-        found = self._subscriptions.setdefault(subject, [])
-        found.append(subscription)
-        if len(found) == 1:
-            self._connection.write(encode(Kind.SUBSCRIBE, field))
-        try:
-            await self._sync()
-        except BaseException:
-            await subscription.close()
-            raise
+        await self._join(self._subscriptions, subscription, encode(Kind.SUBSCRIBE, field))
         return subscription
 
     def forget(self, subscription: HandlerInbox) -> None:
         """Drop a closed subscription (the broker hears of a subject's last one)."""
-        subject = subscription.subject
-        if remove_member(self._subscriptions, subject, subscription) and not self._closed:
-            self._connection.write(encode(Kind.UNSUBSCRIBE, self._field(subject)))
+        self._leave(self._subscriptions, subscription, Kind.UNSUBSCRIBE)
 
     async def request(self, subject: str, payload: bytes, timeout_s: float) -> bytes:
         """One server's answer to ``payload`` on ``subject`` (the broker picks the server)."""
@@ -171,22 +166,31 @@ class LocalBus:
         self._check_open()
         field = self._field(subject)
         server = ResponderTasks(subject, responder, self.forget_server)
-        found = self._servers.setdefault(subject, [])
-        found.append(server)
-        if len(found) == 1:
-            self._connection.write(encode(Kind.SERVE, field))
-        try:
-            await self._sync()
-        except BaseException:
-            await server.close()
-            raise
+        await self._join(self._servers, server, encode(Kind.SERVE, field))
         return server
 
     def forget_server(self, server: ResponderTasks) -> None:
         """Drop a closed server (the broker hears of a subject's last one)."""
-        subject = server.subject
-        if remove_member(self._servers, subject, server) and not self._closed:
-            self._connection.write(encode(Kind.UNSERVE, self._field(subject)))
+        self._leave(self._servers, server, Kind.UNSERVE)
+
+    async def _join(self, table: dict[str, list[_Member]], member: _Member, first: bytes) -> None:
+        """Add a subscription or server; the broker hears ``first`` for a subject's first
+        one, and the call returns once the broker has handled it (closed again on failure)."""
+        found = table.setdefault(member.subject, [])
+        found.append(member)
+        if len(found) == 1:
+            self._connection.write(first)
+        try:
+            await self._sync()
+        except BaseException:
+            await member.close()
+            raise
+
+    def _leave(self, table: dict[str, list[_Member]], member: _Member, last: Kind) -> None:
+        """Drop a closed subscription or server; the broker hears ``last`` for a subject's
+        last one."""
+        if remove_member(table, member.subject, member) and not self._closed:
+            self._connection.write(encode(last, self._field(member.subject)))
 
     async def reply(self, requester: int, request: int, answer: bytes) -> None:
         """Send a server's answer back through the broker."""
