@@ -26,10 +26,11 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from industryos.entities.ids import now_ms
-from industryos.storage.engine import connect_sqlite, is_sqlite, sqlite_file
+from industryos.storage.engine import is_sqlite, sqlite_file
 from industryos.storage.in_lists import in_lists
 from industryos.storage.multirow import MultiRowStatement, run_in_transaction
 from industryos.storage.schema import attribute_kv
+from industryos.storage.sqlite_plain import connect_sqlite
 from industryos.storage.timeseries.columns import ROW_BUILDERS, decode, json_text_param
 from industryos.storage.timeseries.keys import KeyDictionary
 from industryos.telemetry.backends import AttributeWrite

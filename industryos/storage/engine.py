@@ -31,13 +31,13 @@ serialize, as writers must on SQLite anyway.
 
 from __future__ import annotations
 
-import sqlite3
-from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+from industryos.storage.sqlite_plain import SQLITE_PRAGMAS
 
 _IMPLICIT = "industryos_sqlite_implicit"
 """``Connection.info`` key: the next begin is SQLAlchemy's autobegin, not ``begin()``."""
@@ -69,15 +69,6 @@ def is_sqlite(engine: AsyncEngine) -> bool:
     return engine.dialect.name == "sqlite"
 
 
-SQLITE_PRAGMAS = (
-    "PRAGMA journal_mode=WAL",
-    "PRAGMA synchronous=FULL",
-    "PRAGMA foreign_keys=ON",
-    "PRAGMA busy_timeout=30000",
-)
-"""Every connection to the SQLite file runs these first (the time-series writer's own too)."""
-
-
 def sqlite_file(engine: AsyncEngine) -> str | None:
     """The database file of an SQLite engine; None for PostgreSQL, in-memory or URI
     databases (nothing a second, plain ``sqlite3`` connection could open)."""
@@ -85,15 +76,6 @@ def sqlite_file(engine: AsyncEngine) -> str | None:
     if not path or path == ":memory:" or path.startswith("file:"):
         return None
     return path
-
-
-def connect_sqlite(path: str, pragmas: Sequence[str] = SQLITE_PRAGMAS) -> sqlite3.Connection:
-    """A plain ``sqlite3`` connection to ``path`` for work done whole in a worker thread:
-    autocommit (the caller BEGINs), the engine's pragmas first."""
-    conn = sqlite3.connect(path, timeout=30, isolation_level=None)
-    for pragma in pragmas:
-        conn.execute(pragma)
-    return conn
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

@@ -30,6 +30,8 @@ class MultiRowStatement:
     """
 
     def __init__(self, head: str, width: int, tail: str = "") -> None:
+        self.spec = (head, width, tail)
+        """What rebuilds this statement elsewhere: ``MultiRowStatement(*spec)``."""
         self._head = f"{head} VALUES "
         self._tail = f" {tail}" if tail else ""
         self._row = "(" + ", ".join("?" * width) + ")"

@@ -13,7 +13,8 @@ from contextlib import asynccontextmanager
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from industryos.storage.engine import connect_sqlite, is_sqlite, sqlite_file
+from industryos.storage.engine import is_sqlite, sqlite_file
+from industryos.storage.sqlite_plain import connect_sqlite
 
 __all__ = ["timeseries_commits_held"]
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 
 import pytest
@@ -46,12 +45,7 @@ async def test_the_sqlite_writer_syncs_every_commit(engine: AsyncEngine) -> None
     try:
         row = (uuid.uuid4().hex, 1, T0, None, None, 7, None, None)
         await sink.write(PreparedBatch([row], [(*row, TENANT.hex, 0)], T0, T0))
-        conn = sink._conn  # the writer thread's connection, opened by the first write
-        assert conn is not None
-        loop = asyncio.get_running_loop()
-        pragma = await loop.run_in_executor(
-            sink._executor, lambda: conn.execute("PRAGMA synchronous").fetchone()[0]
-        )
-        assert pragma == 2  # FULL
+        # the writer process's own connection, opened by the first write
+        assert await sink.process.query("PRAGMA synchronous") == [(2,)]  # FULL
     finally:
         await sink.close()
