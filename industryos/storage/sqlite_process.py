@@ -115,23 +115,21 @@ class SqliteProcess:
         finally:
             theirs.close()
         ours.setblocking(False)
-        self._child = child = _Child(process, ours)
-        child.send(self._opening)
+        self._child = child = _Child(process, ours, _frame(self._opening))
         return child
 
 
 class _Child:
     """One started process and the parent's end of its socket pair."""
 
-    def __init__(self, process: subprocess.Popen[bytes], sock: socket.socket) -> None:
+    def __init__(
+        self, process: subprocess.Popen[bytes], sock: socket.socket, opening: bytes
+    ) -> None:
         self.process = process
         self._sock = sock
         self._streams: tuple[asyncio.StreamReader, asyncio.StreamWriter] | None = None
-        self._pending = b""
-
-    def send(self, message: object) -> None:
-        """Queue a frame that needs no answer (sent with the next request)."""
-        self._pending += _frame(message)
+        self._pending = opening
+        """The opening frame, sent ahead of the first request."""
 
     async def ask(self, request: tuple[Any, ...]) -> Any:
         if self._streams is None:
@@ -172,10 +170,9 @@ def _result(answer: tuple[Any, ...]) -> Any:
 
 def _rebuilt(module: str, name: str, message: str, code: int) -> Exception:
     """The child's exception as the same class here (RuntimeError for one we cannot name)."""
-    found = getattr(sqlite3 if module == "sqlite3" else builtins, name, None)
-    if module not in ("sqlite3", "builtins") or not (
-        isinstance(found, type) and issubclass(found, Exception)
-    ):
+    source = {"sqlite3": sqlite3, "builtins": builtins}.get(module)
+    found = getattr(source, name, None) if source is not None else None
+    if not (isinstance(found, type) and issubclass(found, Exception)):
         return RuntimeError(f"{module}.{name}: {message}")
     exc = found(message)
     if isinstance(exc, sqlite3.Error):
