@@ -2,7 +2,8 @@
 
 A single fetch loop reads the queue (fetches never overlap). Each record joins the lane
 of its key (the originator, by default: see :mod:`industryos.rules.strategy`); lanes run
-concurrently, up to ``max_in_flight`` messages in chains at once. About
+concurrently, up to ``max_in_flight`` messages in chains before their ordered point (one
+past it only waits for a storage commit and gives its slot back). About
 ``_FETCH_AHEAD`` x ``max_in_flight`` fetched records wait in memory: beyond that the backlog
 stays in the queue's log (unbounded lanes made every queued message a live Python object
 that the garbage collector scanned again and again once ingest outran the engine).
@@ -84,7 +85,8 @@ class _Slots:
         self._free = size
         self._waiters: deque[asyncio.Future[None]] = deque()
 
-    async def __aenter__(self) -> None:
+    async def acquire(self) -> None:
+        """Take a slot, waiting in FIFO order when none is free."""
         if self._free > 0 and not self._waiters:
             self._free -= 1
             return
@@ -94,15 +96,13 @@ class _Slots:
             await waiter
         except BaseException:
             if waiter.done() and not waiter.cancelled():
-                self._release()  # handed a slot while being cancelled: pass it on
-            else:
+                self.release()  # handed a slot while being cancelled: pass it on
+            elif waiter in self._waiters:  # (a release may have dropped it already)
                 self._waiters.remove(waiter)
             raise
 
-    async def __aexit__(self, *exc_info: object) -> None:
-        self._release()
-
-    def _release(self) -> None:
+    def release(self) -> None:
+        """Give a slot back: to the longest waiter, or to the free count."""
         while self._waiters:
             waiter = self._waiters.popleft()
             if not waiter.done():
@@ -113,22 +113,37 @@ class _Slots:
 
 class _Step:
     """One message of a lane: resolves its ordered point once, which starts the lane's next
-    message (at the point itself, or when the message's task ends without reaching it)."""
+    message (at the point itself, or when the message's task ends without reaching it).
 
-    __slots__ = ("_key", "_reached", "_runner", "task")
+    At the point the message also gives back its in-flight slot: from there it only waits
+    for a commit, and holding the slot through a flush interval made the engine stall on
+    its in-flight limit whenever batches grew (the writer's own pending bound and the
+    runner's fetched-record bound still cap those messages).
+    """
+
+    __slots__ = ("_key", "_reached", "_runner", "slot", "task")
 
     def __init__(self, runner: QueueRunner, key: Hashable) -> None:
         self._runner = runner
         self._key = key
         self._reached = False
+        self.slot = False
+        """True while the current attempt holds an in-flight slot."""
         self.task: asyncio.Task[None] | None = None
         """The message's task (its deadline cancels it); ``asyncio.current_task`` is a
         Python function on 3.11 and cost ~3 % of the engine's time."""
 
     def __call__(self) -> None:
+        self.give_back()
         if not self._reached:
             self._reached = True
             self._runner._advance(self._key)
+
+    def give_back(self) -> None:
+        """Release the attempt's in-flight slot, once."""
+        if self.slot:
+            self.slot = False
+            self._runner._slots.release()
 
     def on_done(self, task: asyncio.Task[None]) -> None:
         self.task = None  # the task's context holds this step: no cycle for the collector
@@ -256,19 +271,18 @@ class QueueRunner:
             del self._lanes[key]
 
     async def _run_one(self, partition: int, record: Record, step: _Step) -> None:
-        assert step.task is not None  # set before the task first runs
-        await self._handle(record.msg, step.task)
+        await self._handle(record.msg, step)
         self._finished(partition, record.offset)
         self._held -= 1
         if self._held < self._hold_limit:
             self._room.set()
 
-    async def _handle(self, msg: Msg, task: asyncio.Task[None]) -> None:
+    async def _handle(self, msg: Msg, step: _Step) -> None:
         """Attempts under the processing strategy, with backoff between them."""
         settings, stats = self.settings, self.stats
         attempt = 0
         while True:
-            outcome, run = await self._attempt(msg, task)
+            outcome, run = await self._attempt(msg, step)
             if outcome is Outcome.SUCCESS or run.acked:
                 stats.successful += 1
                 return
@@ -297,8 +311,12 @@ class QueueRunner:
             stats.retried += 1
             await asyncio.sleep(settings.pause(attempt))
 
-    async def _attempt(self, msg: Msg, task: asyncio.Task[None]) -> tuple[Outcome, ChainRun]:
-        async with self._slots:
+    async def _attempt(self, msg: Msg, step: _Step) -> tuple[Outcome, ChainRun]:
+        await self._slots.acquire()
+        step.slot = True
+        task = step.task
+        assert task is not None  # set before the task first runs
+        try:
             self.stats.in_flight += 1
             started = time.perf_counter()
             self._deadlines.enter(task)
@@ -319,6 +337,8 @@ class QueueRunner:
                 self._deadlines.leave(task)
                 self.stats.in_flight -= 1
                 self.stats.record_time((time.perf_counter() - started) * 1000)
+        finally:
+            step.give_back()  # if the message never reached its point
         return (Outcome.FAILURE if run.error is not None else Outcome.SUCCESS), run
 
     def _finished(self, partition: int, offset: int) -> None:

@@ -103,7 +103,8 @@ class QueueSettings:
     timeout_s: float = 10.0
     """A message whose chain has not finished by then is TIMEOUT (and cancelled)."""
     max_in_flight: int = 1024
-    """Messages of this queue in chains at once (different lanes)."""
+    """Messages of this queue in chains at once (different lanes), not counting those past
+    their ordered point that only wait for a storage commit."""
 
     def pause(self, attempt: int) -> float:
         """Backoff before retry number ``attempt`` (1-based)."""
