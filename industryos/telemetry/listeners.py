@@ -26,6 +26,11 @@ A value pushed on acceptance whose batch then fails to commit (disk full, databa
 was shown before it is stored: the save fails, and the rule engine retries a message that
 failed on an unavailable store until the store takes it (``rules/errors.py: is_outage``).
 
+A *points relay* (:meth:`ListenerRegistry.relay_points`) hears every time-series write at
+both moments, with the write's number: the cluster feed sends points to the other nodes at
+acceptance, then a short commit notice, so their subscribers hear each moment when this
+node's do.
+
 Design limit: the registry is in-process. In a cluster, changes written on another node
 reach this node's subscribers only once a cluster bus (NATS/Redis) republishes events here.
 """
@@ -36,6 +41,7 @@ import logging
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Protocol
 
 from industryos.telemetry.kv import AttributeKvEntry, AttributeScope, TsKvEntry
 
@@ -44,6 +50,7 @@ __all__ = [
     "AttributesUpdated",
     "Listener",
     "ListenerRegistry",
+    "PointsRelay",
     "TelemetryEvent",
     "TimeseriesDeleted",
     "TimeseriesUpdated",
@@ -95,6 +102,16 @@ TelemetryEvent = TimeseriesUpdated | TimeseriesDeleted | AttributesUpdated | Att
 Listener = Callable[[TelemetryEvent], None]
 
 
+class PointsRelay(Protocol):
+    """Hears both moments of every time-series write, numbered (see the module doc)."""
+
+    def accepted(self, event: TimeseriesUpdated, number: int) -> None:
+        """The points have their place in the writer's batch."""
+
+    def committed(self, event: TimeseriesUpdated, number: int) -> None:
+        """The points of acceptance ``number`` are stored."""
+
+
 class _Subscription:
     """One listener, the moment it hears time-series writes at, and whether it does."""
 
@@ -116,6 +133,7 @@ class ListenerRegistry:
         self._by_entity: dict[uuid.UUID | None, list[_Subscription]] = {}
         self._accepted = 0
         """Number of the last accepted time-series write."""
+        self._relays: list[PointsRelay] = []
 
     def subscribe(
         self,
@@ -149,14 +167,23 @@ class ListenerRegistry:
             if subscription.points or not points:
                 self._deliver(subscription.listener, event)
 
-    def hears_points(self, entity_id: uuid.UUID, besides: Listener) -> bool:
-        """Whether a listener other than ``besides`` would hear time-series points of
-        ``entity_id`` (the cluster feed skips decoding what nobody here listens to)."""
-        if any(subscription.points for subscription in self._by_entity.get(entity_id, ())):
-            return True
-        return any(
-            subscription.points and subscription.listener != besides
-            for subscription in self._by_entity.get(None, ())
+    def relay_points(self, relay: PointsRelay) -> Callable[[], None]:
+        """Call ``relay`` at both moments of every time-series write, after the listeners;
+        returns the function that removes it."""
+        self._relays.append(relay)
+
+        def remove() -> None:
+            if relay in self._relays:
+                self._relays.remove(relay)
+
+        return remove
+
+    def hears_points(self, entity_id: uuid.UUID) -> bool:
+        """Whether a listener would hear time-series points of ``entity_id`` (the cluster
+        feed skips decoding what nobody here listens to; relays do not count)."""
+        by_entity = self._by_entity
+        return any(s.points for s in by_entity.get(entity_id, ())) or any(
+            s.points for s in by_entity.get(None, ())
         )
 
     def accept(self, event: TimeseriesUpdated) -> int:
@@ -166,6 +193,8 @@ class ListenerRegistry:
         for subscription in self._subscriptions(event):
             if subscription.early and subscription.points:
                 self._deliver(subscription.listener, event)
+        for relay in self._relays:
+            self._deliver(relay.accepted, event, number)
         return number
 
     def commit(self, event: TimeseriesUpdated, number: int) -> None:
@@ -174,15 +203,17 @@ class ListenerRegistry:
         for subscription in self._subscriptions(event):
             if subscription.points and (not subscription.early or number <= subscription.seen_from):
                 self._deliver(subscription.listener, event)
+        for relay in self._relays:
+            self._deliver(relay.committed, event, number)
 
     def _subscriptions(self, event: TelemetryEvent) -> tuple[_Subscription, ...]:
         by_entity = self._by_entity
         return (*by_entity.get(event.entity_id, ()), *by_entity.get(None, ()))
 
     @staticmethod
-    def _deliver(listener: Listener, event: TelemetryEvent) -> None:
+    def _deliver(listener: Callable[..., None], event: TelemetryEvent, *number: int) -> None:
         try:
-            listener(event)
+            listener(event, *number)
         except Exception:
             log.exception("telemetry listener %r failed on %s", listener, type(event).__name__)
 

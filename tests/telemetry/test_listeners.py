@@ -131,22 +131,71 @@ def test_a_listener_without_points_hears_every_change_but_point_writes() -> None
 
 
 def test_who_hears_points_of_an_entity() -> None:
-    """The cluster feed asks before decoding another node's points; its own catch-all
-    listener (the sender) does not count, nor do listeners without points."""
+    """The cluster feed asks before decoding another node's points; listeners without
+    points and points relays do not count."""
     registry = ListenerRegistry()
     watched, other = uuid.uuid4(), uuid.uuid4()
-
-    def sender(event: TelemetryEvent) -> None:
-        """The cluster feed's out-listener."""
-
-    registry.subscribe(sender)
+    registry.subscribe(lambda event: None, points=False)  # the cluster feed's out-listener
+    registry.relay_points(Relay())
     registry.subscribe(lambda event: None, other, points=False)
-    assert not registry.hears_points(watched, besides=sender)
-    assert not registry.hears_points(other, besides=sender)
+    assert not registry.hears_points(watched)
+    assert not registry.hears_points(other)
     unsubscribe = registry.subscribe(lambda event: None, watched)
-    assert registry.hears_points(watched, besides=sender)
-    assert not registry.hears_points(other, besides=sender)
+    assert registry.hears_points(watched)
+    assert not registry.hears_points(other)
     unsubscribe()
     registry.subscribe(lambda event: None)  # a live query: every entity's points
-    assert registry.hears_points(watched, besides=sender)
-    assert registry.hears_points(other, besides=sender)
+    assert registry.hears_points(watched)
+    assert registry.hears_points(other)
+
+
+class Relay:
+    """Records both moments of every write."""
+
+    def __init__(self) -> None:
+        self.heard: list[tuple[str, TimeseriesUpdated, int]] = []
+
+    def accepted(self, event: TimeseriesUpdated, number: int) -> None:
+        self.heard.append(("accepted", event, number))
+
+    def committed(self, event: TimeseriesUpdated, number: int) -> None:
+        self.heard.append(("committed", event, number))
+
+
+def test_a_points_relay_hears_both_moments_of_every_write_with_its_number() -> None:
+    registry = ListenerRegistry()
+    relay = Relay()
+    remove = registry.relay_points(relay)
+    first, second = updated(uuid.uuid4()), updated(uuid.uuid4())
+    one = registry.accept(first)
+    two = registry.accept(second)
+    registry.commit(second, two)  # commits may come in another order
+    registry.commit(first, one)
+    assert relay.heard == [
+        ("accepted", first, one),
+        ("accepted", second, two),
+        ("committed", second, two),
+        ("committed", first, one),
+    ]
+    registry.publish(TimeseriesDeleted(TENANT, uuid.uuid4(), ("t",)))  # not a write: not heard
+    remove()
+    registry.commit(first, registry.accept(first))
+    assert len(relay.heard) == 4
+    remove()  # twice is harmless
+
+
+def test_a_failing_relay_is_logged_and_the_write_goes_on(caplog: pytest.LogCaptureFixture) -> None:
+    registry = ListenerRegistry()
+
+    class Broken(Relay):
+        def accepted(self, event: TimeseriesUpdated, number: int) -> None:
+            raise RuntimeError("relay down")
+
+    working = Relay()
+    registry.relay_points(Broken())
+    registry.relay_points(working)
+    event = updated(uuid.uuid4())
+    with caplog.at_level(logging.ERROR):
+        number = registry.accept(event)
+    assert "relay down" in caplog.text
+    assert working.heard == [("accepted", event, number)]

@@ -7,14 +7,22 @@ both directions:
 
 * out: catch-all listeners on the node's feeds collect each locally committed event; one
   task encodes and sends what accumulated as one payload (subject :data:`SUBJECT`, orjson),
-  so a burst of writes costs a few bus messages, and the write path only appends to a list;
+  so a burst of writes costs a few bus messages, and the write path only appends to a list.
+  Time-series points go at both of their moments (``telemetry/listeners.py``): the points
+  when the writer accepts them (``ta``, with the write's number), then a commit notice of
+  that number (``tc``). So a subscriber on another node hears them when a local one does,
+  instead of one flush interval and a commit later;
 * in: payloads of other nodes (a node skips its own by its random node id) are decoded and
-  published into the local feeds exactly as a local commit would be, reaching every local
-  listener (WebSocket subscriptions, and device sessions for shared attributes); the
-  out-listeners ignore what is being relayed, so nothing echoes back. Time-series points of
-  an entity no local listener hears points of (``ListenerRegistry.hears_points``) are
-  skipped before they are decoded: most written points are nobody's on any one node, and
-  decoding every other node's points cost a worker process ~10 % of its event loop.
+  published into the local feeds exactly as a local commit (or acceptance) would be,
+  reaching every local listener (WebSocket subscriptions, and device sessions for shared
+  attributes); the out-listeners ignore what is being relayed, so nothing echoes back.
+  Accepted points of an entity no local listener hears points of
+  (``ListenerRegistry.hears_points``) are kept undecoded until their commit notice: most
+  written points are nobody's on any one node, and decoding every other node's points cost
+  a worker process ~10 % of its event loop. They are decoded then only if a listener has
+  subscribed meanwhile. Accepted points whose notice never comes (their batch failed: the
+  rule engine writes them again; or their node is gone) are forgotten after
+  :data:`COMMIT_WAIT_S` to twice that.
 
 An inbox change carries its recipient's user id (and a new notification's content); the
 receiving node publishes it to that user's inbox listeners only, so the NOTIFICATIONS
@@ -26,6 +34,9 @@ Delivery is the bus's: at most once, in order per sending node. The out-buffer i
 (``ClusterFeeds.out.dropped``, a WARNING per burst) instead of growing memory; the
 subscriptions they would have updated catch up on the next change.
 
+Nodes of an older version send committed points as one ``tu`` change, which is still
+understood; they log each ``ta`` and ``tc`` as an unknown change kind.
+
 Design limit: one subject for every tenant, so each node decodes every event of the
 cluster, also of tenants nobody on it watches (per-tenant subjects subscribed on demand
 would cut that traffic).
@@ -36,6 +47,7 @@ from __future__ import annotations
 import base64
 import logging
 import math
+import time
 import uuid
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -60,7 +72,14 @@ from industryos.telemetry.listeners import (
 if TYPE_CHECKING:
     from industryos.api.ws.services import WsServices
 
-__all__ = ["MAX_PENDING", "SUBJECT", "ClusterFeeds", "decode_telemetry", "encode_telemetry"]
+__all__ = [
+    "COMMIT_WAIT_S",
+    "MAX_PENDING",
+    "SUBJECT",
+    "ClusterFeeds",
+    "decode_telemetry",
+    "encode_telemetry",
+]
 
 log = logging.getLogger(__name__)
 
@@ -68,7 +87,12 @@ SUBJECT = "industryos.feeds"
 """The bus subject every node publishes its committed changes on."""
 
 MAX_PENDING = 50_000
-"""Events waiting for the bus before new ones are dropped."""
+"""Events waiting for the bus before new ones are dropped; also the most accepted points of
+other nodes kept per generation while they await their commit notice."""
+
+COMMIT_WAIT_S = 30.0
+"""Another node's accepted points are forgotten this long (to twice this) without their
+commit notice."""
 
 Json = Any
 _UUID_FIELDS = ("id", "tenant_id", "customer_id", "originator_id", "assignee_id")
@@ -126,7 +150,42 @@ def decode_telemetry(kind: str, raw: list[Any]) -> TelemetryEvent:
 
 def _encoded(event: Json) -> Json:
     """A queued change as it goes on the bus (telemetry is encoded here, off the write path)."""
-    return event if isinstance(event, list) else encode_telemetry(event)
+    if isinstance(event, list):
+        return event
+    if isinstance(event, tuple):  # accepted points: (number, TimeseriesUpdated)
+        number, points = event
+        return ["ta", number, *encode_telemetry(points)[1:]]
+    return encode_telemetry(event)
+
+
+class _AwaitingCommit:
+    """Other nodes' accepted points by (node id, number), until their commit notice.
+
+    Two generations, swapped every :data:`COMMIT_WAIT_S` (or when one holds
+    :data:`MAX_PENDING`): an entry whose notice never comes is dropped one to two
+    generations later, with no per-entry clock.
+    """
+
+    __slots__ = ("_current", "_previous", "_swap_at")
+
+    def __init__(self) -> None:
+        self._current: dict[tuple[str, int], Any] = {}
+        self._previous: dict[tuple[str, int], Any] = {}
+        self._swap_at = time.monotonic() + COMMIT_WAIT_S
+
+    def put(self, key: tuple[str, int], entry: Any) -> None:
+        now = time.monotonic()
+        if now >= self._swap_at or len(self._current) >= MAX_PENDING:
+            self._previous, self._current = self._current, {}
+            self._swap_at = now + COMMIT_WAIT_S
+        self._current[key] = entry
+
+    def pop(self, key: tuple[str, int]) -> Any:
+        entry = self._current.pop(key, None)
+        return self._previous.pop(key, None) if entry is None else entry
+
+    def __len__(self) -> int:
+        return len(self._current) + len(self._previous)
 
 
 def _alarm(raw: dict[str, Any]) -> Alarm:
@@ -156,13 +215,19 @@ class ClusterFeeds:
         self.received = 0
         """Changes of other nodes handled here (published locally or skipped)."""
         self.skipped = 0
-        """Of those, time-series points skipped because no local listener hears them."""
+        """Of those, accepted time-series points not decoded because no local listener
+        heard them."""
+        self.awaiting = _AwaitingCommit()
+        """Other nodes' accepted points until their commit notice."""
+        self._sender = ""
+        """The node id of the payload being relayed."""
 
     async def start(self) -> None:
         """Subscribe to the other nodes' changes and start sending this node's."""
         self._subscription = await self._bus.subscribe(self._subject, self._received)
         services = self._services
-        self._removers.append(services.telemetry.subscribe(self._out, None))
+        self._removers.append(services.telemetry.subscribe(self._out, None, points=False))
+        self._removers.append(services.telemetry.listeners.relay_points(self))
         if services.alarm_changes is not None:
             self._removers.append(services.alarm_changes.listen_all(self._alarm_out))
         if services.entity_changes is not None:
@@ -190,6 +255,14 @@ class ClusterFeeds:
     def _telemetry_out(self, event: TelemetryEvent) -> None:
         self._queue(event)  # encoded by the sender, off the write path
 
+    def accepted(self, event: TimeseriesUpdated, number: int) -> None:
+        """Points of this node have their place in its writer's batch: send them."""
+        self._queue((number, event))
+
+    def committed(self, event: TimeseriesUpdated, number: int) -> None:
+        """The points of acceptance ``number`` are stored: send the notice."""
+        self._queue(["tc", number])
+
     def _alarm_out(self, tenant_id: uuid.UUID, event: AlarmChanged) -> None:
         self._queue(["al", event.alarm.to_row(), event.deleted])
 
@@ -204,9 +277,11 @@ class ClusterFeeds:
     async def _received(self, payload: bytes) -> None:
         try:
             message = orjson.loads(payload)
-            if message.get("n") == self.out.node_id:
+            sender = message.get("n")
+            if sender == self.out.node_id:
                 return
             events = message["e"]
+            self._sender = str(sender)
         except (orjson.JSONDecodeError, AttributeError, KeyError, TypeError):
             log.warning("cluster feeds: unreadable payload of %d bytes", len(payload))
             return
@@ -229,10 +304,31 @@ class ClusterFeeds:
 
     def _relay_telemetry(self, event: list[Any]) -> None:
         listeners = self._services.telemetry.listeners
-        if event[0] == "tu" and not listeners.hears_points(uuid.UUID(event[2]), self._out):
+        if event[0] == "tu" and not listeners.hears_points(uuid.UUID(event[2])):
             self.skipped += 1  # points nobody here listens to: not worth decoding
             return
         listeners.publish(decode_telemetry(event[0], event[1:]))
+
+    def _relay_accepted(self, event: list[Any]) -> None:
+        """``["ta", number, tenant, entity, points]``: early listeners hear them now."""
+        key = (self._sender, int(event[1]))
+        listeners = self._services.telemetry.listeners
+        if listeners.hears_points(uuid.UUID(event[3])):
+            points = decode_telemetry("tu", event[2:])
+            assert isinstance(points, TimeseriesUpdated)
+            self.awaiting.put(key, (points, listeners.accept(points)))
+        else:
+            self.skipped += 1  # kept as received, decoded only if someone subscribes
+            self.awaiting.put(key, event)
+
+    def _relay_committed(self, event: list[Any]) -> None:
+        """``["tc", number]``: the points of that acceptance are stored on their node."""
+        entry = self.awaiting.pop((self._sender, int(event[1])))
+        listeners = self._services.telemetry.listeners
+        if isinstance(entry, tuple):
+            listeners.commit(*entry)
+        elif entry is not None and listeners.hears_points(uuid.UUID(entry[3])):
+            listeners.publish(decode_telemetry("tu", entry[2:]))  # nobody heard it accepted
 
     def _relay_alarm(self, event: list[Any]) -> None:
         feed = self._services.alarm_changes
@@ -255,6 +351,8 @@ class ClusterFeeds:
             inbox.publish(InboxChange(uuid.UUID(event[1]), added))
 
     _RELAYS: ClassVar[dict[str, Callable[[ClusterFeeds, list[Any]], None]]] = {
+        "ta": _relay_accepted,
+        "tc": _relay_committed,
         "tu": _relay_telemetry,
         "td": _relay_telemetry,
         "au": _relay_telemetry,

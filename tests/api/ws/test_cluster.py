@@ -10,6 +10,7 @@ import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import httpx
@@ -21,6 +22,7 @@ from websockets.asyncio.client import connect
 from industryos.api import ws
 from industryos.api.app import create_app
 from industryos.api.tokens import TokenIssuer
+from industryos.api.ws import cluster as cluster_feeds
 from industryos.api.ws.cluster import decode_telemetry, encode_telemetry
 from industryos.config import load_settings
 from industryos.demo import TENANT_ADMIN_EMAIL
@@ -33,6 +35,7 @@ from industryos.telemetry.kv import AttributeKvEntry, AttributeScope, DataType, 
 from industryos.telemetry.listeners import (
     AttributesDeleted,
     AttributesUpdated,
+    TelemetryEvent,
     TimeseriesDeleted,
     TimeseriesUpdated,
 )
@@ -151,6 +154,112 @@ async def test_points_nobody_on_node_b_listens_to_are_skipped_there(
         pushed = await recv_json(connection)  # only the watched device's point, decoded
         assert (pushed["subscriptionId"], pushed["data"]) == (1, {"t": [[1000, "2"]]})
     assert cluster.feeds_b.skipped == 1
+
+
+class Heard:
+    """A listener that records what it hears and lets a test wait for it."""
+
+    def __init__(self) -> None:
+        self.events: list[TelemetryEvent] = []
+        self.changed = asyncio.Event()
+
+    def __call__(self, event: TelemetryEvent) -> None:
+        self.events.append(event)
+        self.changed.set()
+
+    async def until(self, count: int) -> None:
+        async with asyncio.timeout(5):
+            while len(self.events) < count:
+                self.changed.clear()
+                await self.changed.wait()
+
+
+def _points(device: uuid.UUID, value: float) -> TimeseriesUpdated:
+    return TimeseriesUpdated(TENANT, device, (TsKvEntry(1, "t", value, DataType.DOUBLE),))
+
+
+def _marker(device: uuid.UUID) -> AttributesUpdated:
+    """A committed change sent after what a test waits on (delivery is in order per node)."""
+    entry = AttributeKvEntry("marker", uuid.uuid4().hex, DataType.STRING, 1)
+    return AttributesUpdated(TENANT, device, AttributeScope.SERVER_SCOPE, (entry,))
+
+
+async def test_points_reach_node_b_when_accepted_and_their_commit_with_the_notice(
+    live: Live, cluster: Cluster
+) -> None:
+    """Early listeners on node B hear node A's points at acceptance, as node A's do; plain
+    ones (which re-read the store) only once node A has committed them."""
+    on_a = cluster.node_a.core.telemetry.listeners
+    on_b = live.services.telemetry.listeners
+    device = uuid.uuid4()
+    early, plain = Heard(), Heard()
+    on_b.subscribe(early, device, early=True)
+    on_b.subscribe(plain, device)
+    points = _points(device, 1.5)
+    number = on_a.accept(points)  # in node A's writer batch, not stored yet
+    before_commit = _marker(device)
+    on_a.publish(before_commit)
+    await plain.until(1)
+    assert plain.events == [before_commit]  # the points came first, but are not stored
+    assert early.events == [points, before_commit]
+    on_a.commit(points, number)
+    after_commit = _marker(device)
+    on_a.publish(after_commit)
+    await plain.until(3)
+    assert plain.events == [before_commit, points, after_commit]
+    assert early.events == [points, before_commit, after_commit]  # heard once
+    assert len(cluster.feeds_b.awaiting) == 0
+    assert cluster.feeds_b.skipped == 0
+
+
+async def test_points_accepted_before_anyone_on_node_b_listened_arrive_with_their_commit(
+    live: Live, cluster: Cluster
+) -> None:
+    on_a = cluster.node_a.core.telemetry.listeners
+    on_b = live.services.telemetry.listeners
+    device = uuid.uuid4()
+    markers = Heard()
+    on_b.subscribe(markers, device, points=False)  # hears the markers, not the points
+    points = _points(device, 2.5)
+    number = on_a.accept(points)
+    on_a.publish(_marker(device))
+    await markers.until(1)
+    assert cluster.feeds_b.skipped == 1  # kept undecoded: nobody listened
+    late = Heard()
+    on_b.subscribe(late, device, early=True)  # e.g. a dashboard opened just now
+    on_a.commit(points, number)
+    on_a.publish(_marker(device))
+    await markers.until(2)
+    assert late.events == [points, markers.events[1]]
+    # a notice of points this node never got (or forgot) is ignored
+    on_a.commit(_points(device, 3.5), number + 1000)
+    on_a.publish(_marker(device))
+    await markers.until(3)
+    assert late.events[2:] == [markers.events[2]]
+    assert len(cluster.feeds_b.awaiting) == 0
+
+
+def test_accepted_points_without_a_commit_notice_are_forgotten(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Their batch failed (the rule engine writes them again) or their node is gone."""
+    clock = [0.0]
+    monkeypatch.setattr(cluster_feeds, "time", SimpleNamespace(monotonic=lambda: clock[0]))
+    awaiting = cluster_feeds._AwaitingCommit()
+    awaiting.put(("a", 1), "first")
+    clock[0] = cluster_feeds.COMMIT_WAIT_S  # a new generation: the first is still found
+    awaiting.put(("a", 2), "second")
+    assert awaiting.pop(("a", 1)) == "first"
+    awaiting.put(("a", 3), "third")
+    clock[0] = 2 * cluster_feeds.COMMIT_WAIT_S
+    awaiting.put(("a", 4), "fourth")  # "second" and "third" are one generation old
+    clock[0] = 3 * cluster_feeds.COMMIT_WAIT_S
+    awaiting.put(("a", 5), "fifth")  # now two: forgotten
+    assert awaiting.pop(("a", 2)) is None
+    assert awaiting.pop(("a", 3)) is None
+    assert awaiting.pop(("b", 4)) is None  # numbers are per node
+    assert [awaiting.pop(("a", 4)), awaiting.pop(("a", 5))] == ["fourth", "fifth"]
+    assert len(awaiting) == 0
 
 
 GREETING = {
