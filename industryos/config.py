@@ -55,7 +55,7 @@ class Settings(BaseSettings):
     login_lockout_s: int = Field(300, ge=0)
     ts_default_ttl_days: int = Field(365, ge=0)
     ts_partition_days: int = Field(7, ge=1)
-    ts_flush_interval_ms: int = Field(50, ge=1)
+    ts_flush_interval_ms: int = Field(100, ge=1)  # ThingsBoard: sql.ts.batch_max_delay, 100
     ts_batch_max_points: int = Field(20000, ge=1)
     state_default_inactivity_timeout_s: float = Field(600.0, gt=0)
     state_check_interval_s: float = Field(60.0, gt=0)

@@ -50,7 +50,7 @@ class TimeseriesStorage:
         engine: AsyncEngine,
         *,
         partition_days: int = 7,
-        flush_interval_ms: int = 50,
+        flush_interval_ms: int = 100,
         batch_max_points: int = 20_000,
         default_ttl_days: int = 365,
         keys: KeyDictionary | None = None,

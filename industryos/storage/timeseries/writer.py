@@ -121,7 +121,7 @@ class TsBatchWriter:
         engine: AsyncEngine,
         keys: KeyDictionary,
         *,
-        flush_interval_ms: int = 50,
+        flush_interval_ms: int = 100,
         max_points: int = 20_000,
         partitions: PgPartitions | None = None,
         max_pending_points: int | None = None,
