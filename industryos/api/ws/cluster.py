@@ -9,9 +9,10 @@ both directions:
   task encodes and sends what accumulated as one payload (subject :data:`SUBJECT`, orjson),
   so a burst of writes costs a few bus messages, and the write path only appends to a list.
   Time-series points go at both of their moments (``telemetry/listeners.py``): the points
-  when the writer accepts them (``ta``, with the write's number), then a commit notice of
-  that number (``tc``). So a subscriber on another node hears them when a local one does,
-  instead of one flush interval and a commit later;
+  when the writer accepts them (``ta``, with the write's number), then a commit notice
+  (``tc``) of a run of consecutive numbers (a batch commits the writes it accepted in order,
+  so one notice covers most of a batch). So a subscriber on another node hears them when a
+  local one does, instead of one flush interval and a commit later;
 * in: payloads of other nodes (a node skips its own by its random node id) are decoded and
   published into the local feeds exactly as a local commit (or acceptance) would be,
   reaching every local listener (WebSocket subscriptions, and device sessions for shared
@@ -221,6 +222,10 @@ class ClusterFeeds:
         """Other nodes' accepted points until their commit notice."""
         self._sender = ""
         """The node id of the payload being relayed."""
+        self._commits: list[Any] = ["tc", 0, -1]
+        """The last commit notice queued: ``["tc", first, last]``, extended while unsent."""
+        self._commits_batch = -1
+        """``out.taken`` when that notice was queued."""
 
     async def start(self) -> None:
         """Subscribe to the other nodes' changes and start sending this node's."""
@@ -260,8 +265,17 @@ class ClusterFeeds:
         self._queue((number, event))
 
     def committed(self, event: TimeseriesUpdated, number: int) -> None:
-        """The points of acceptance ``number`` are stored: send the notice."""
-        self._queue(["tc", number])
+        """The points of acceptance ``number`` are stored: send the notice (by extending the
+        unsent notice of the numbers just before, if there is one)."""
+        if self._relaying:
+            return
+        notice = self._commits
+        if notice[2] == number - 1 and self._commits_batch == self.out.taken:
+            notice[2] = number
+        else:
+            self._commits = ["tc", number, number]
+            self._commits_batch = self.out.taken
+            self.out.put(self._commits)
 
     def _alarm_out(self, tenant_id: uuid.UUID, event: AlarmChanged) -> None:
         self._queue(["al", event.alarm.to_row(), event.deleted])
@@ -322,13 +336,20 @@ class ClusterFeeds:
             self.awaiting.put(key, event)
 
     def _relay_committed(self, event: list[Any]) -> None:
-        """``["tc", number]``: the points of that acceptance are stored on their node."""
-        entry = self.awaiting.pop((self._sender, int(event[1])))
+        """``["tc", first, last]`` (or ``["tc", number]``): the points of those acceptances
+        are stored on their node."""
+        first = int(event[1])
+        last = int(event[2]) if len(event) > 2 else first
+        if not 0 <= last - first < MAX_PENDING:
+            raise ValueError(f"commit notice of {last - first + 1} acceptances")
         listeners = self._services.telemetry.listeners
-        if isinstance(entry, tuple):
-            listeners.commit(*entry)
-        elif entry is not None and listeners.hears_points(uuid.UUID(entry[3])):
-            listeners.publish(decode_telemetry("tu", entry[2:]))  # nobody heard it accepted
+        sender, awaiting = self._sender, self.awaiting
+        for number in range(first, last + 1):
+            entry = awaiting.pop((sender, number))
+            if isinstance(entry, tuple):
+                listeners.commit(*entry)
+            elif entry is not None and listeners.hears_points(uuid.UUID(entry[3])):
+                listeners.publish(decode_telemetry("tu", entry[2:]))  # nobody heard it accepted
 
     def _relay_alarm(self, event: list[Any]) -> None:
         feed = self._services.alarm_changes

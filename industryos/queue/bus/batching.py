@@ -54,6 +54,9 @@ class BatchedPublisher(Generic[T]):
         self._task: asyncio.Task[None] | None = None
         self.sent = 0
         self.dropped = 0
+        self.taken = 0
+        """Batches taken for sending so far: an item put since the last change of this count
+        is still pending, and may still be amended in place."""
 
     def put(self, item: T) -> None:
         """Queue ``item`` for the next payload (never blocks)."""
@@ -83,6 +86,7 @@ class BatchedPublisher(Generic[T]):
             pending, self._pending = self._pending, []
             if not pending:
                 continue
+            self.taken += 1
             try:
                 batch = [self._encode(item) for item in pending]
                 # default=str: ids read through asyncpg are its own UUID type

@@ -239,6 +239,47 @@ async def test_points_accepted_before_anyone_on_node_b_listened_arrive_with_thei
     assert len(cluster.feeds_b.awaiting) == 0
 
 
+async def test_one_commit_notice_covers_a_run_of_writes(live: Live, cluster: Cluster) -> None:
+    on_a = cluster.node_a.core.telemetry.listeners
+    on_b = live.services.telemetry.listeners
+    device = uuid.uuid4()
+    plain = Heard()
+    on_b.subscribe(plain, device)
+    sent = cluster.feeds_a.out.sent
+    writes = [_points(device, float(n)) for n in range(4)]
+    numbers = [on_a.accept(points) for points in writes]
+    for points, number in zip(writes[:3], numbers[:3], strict=True):
+        on_a.commit(points, number)  # consecutive: one notice
+    await plain.until(3)
+    on_a.commit(writes[3], numbers[3])  # after the first notice was sent: a notice of its own
+    await plain.until(4)
+    assert plain.events == writes
+    assert cluster.feeds_a.out.sent - sent == 4 + 2
+    assert len(cluster.feeds_b.awaiting) == 0
+
+
+async def test_notices_of_single_numbers_and_bad_notices(live: Live, cluster: Cluster) -> None:
+    """A node of the previous version sends ``["tc", number]``; a malformed notice is logged
+    and the rest of its payload still applies."""
+    on_b = live.services.telemetry.listeners
+    device = uuid.uuid4()
+    plain = Heard()
+    on_b.subscribe(plain, device)
+    points = encode_telemetry(_points(device, 9.5))
+    events = [
+        ["ta", 7, *points[1:]],
+        ["tc", 9, 1],  # a run that ends before it starts
+        ["tc", 1, 10**9],  # more than anybody keeps
+        ["tc", "x"],
+        ["tc", 7],
+    ]
+    payload = orjson.dumps({"n": "an-older-node", "e": events})
+    await cluster.feeds_a._bus.publish(cluster.feeds_b._subject, payload)
+    await plain.until(1)
+    assert plain.events == [_points(device, 9.5)]
+    assert len(cluster.feeds_b.awaiting) == 0
+
+
 def test_accepted_points_without_a_commit_notice_are_forgotten(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
