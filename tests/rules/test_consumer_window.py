@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import uuid
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from industryos.entities.ids import EntityType
@@ -23,6 +24,29 @@ SETTINGS = dataclasses.replace(
 )
 
 
+def _one_per_device(count: int) -> list[Msg]:
+    """Messages of as many devices (each its own lane)."""
+    return [
+        Msg(
+            type=MsgType.POST_TELEMETRY_REQUEST,
+            originator=EntityRef(EntityType.DEVICE, uuid.uuid4()),
+            tenant_id=uuid.uuid4(),
+        )
+        for _ in range(count)
+    ]
+
+
+async def _started(
+    tmp_path: Path, msgs: list[Msg], chain: Callable[[Msg], Awaitable[ChainRun]]
+) -> tuple[EmbeddedQueue, QueueRunner]:
+    """A runner under ``SETTINGS`` consuming ``msgs`` from a fresh embedded queue."""
+    queue = await EmbeddedQueue.open(EmbeddedQueueConfig(data_dir=tmp_path / "queue"))
+    await queue.append_many("Main", msgs)
+    runner = QueueRunner(queue, SETTINGS, "rules", chain)
+    await runner.start()
+    return queue, runner
+
+
 async def test_fetched_records_stay_within_the_window_and_all_finish(tmp_path: Path) -> None:
     release = asyncio.Event()
     started: list[uuid.UUID] = []
@@ -32,18 +56,8 @@ async def test_fetched_records_stay_within_the_window_and_all_finish(tmp_path: P
         await release.wait()
         return ChainRun()
 
-    msgs = [
-        Msg(
-            type=MsgType.POST_TELEMETRY_REQUEST,
-            originator=EntityRef(EntityType.DEVICE, uuid.uuid4()),
-            tenant_id=uuid.uuid4(),
-        )
-        for _ in range(30)
-    ]
-    queue = await EmbeddedQueue.open(EmbeddedQueueConfig(data_dir=tmp_path / "queue"))
-    await queue.append_many("Main", msgs)
-    runner = QueueRunner(queue, SETTINGS, "rules", chain)
-    await runner.start()
+    msgs = _one_per_device(30)
+    queue, runner = await _started(tmp_path, msgs, chain)
     try:
         async with asyncio.timeout(5):
             while len(started) < SETTINGS.max_in_flight:  # noqa: ASYNC110 - no event to wait on
@@ -127,18 +141,8 @@ async def test_a_message_past_its_ordered_point_gives_back_its_in_flight_slot(
             return ChainRun(error="storage down", outage=True)  # retried after its point
         return ChainRun()
 
-    msgs = [
-        Msg(
-            type=MsgType.POST_TELEMETRY_REQUEST,
-            originator=EntityRef(EntityType.DEVICE, uuid.uuid4()),
-            tenant_id=uuid.uuid4(),
-        )
-        for _ in range(30)
-    ]
-    queue = await EmbeddedQueue.open(EmbeddedQueueConfig(data_dir=tmp_path / "queue"))
-    await queue.append_many("Main", msgs)
-    runner = QueueRunner(queue, SETTINGS, "rules", chain)
-    await runner.start()
+    msgs = _one_per_device(30)
+    queue, runner = await _started(tmp_path, msgs, chain)
     window = _FETCH_AHEAD * SETTINGS.max_in_flight
     try:
         async with asyncio.timeout(5):
