@@ -134,6 +134,9 @@ class ListenerRegistry:
         self._accepted = 0
         """Number of the last accepted time-series write."""
         self._relays: list[PointsRelay] = []
+        self._points_heard: frozenset[str] | None = None
+        """Text ids of the entities whose points a listener hears ("*": every entity's);
+        rebuilt after a change of subscriptions."""
 
     def subscribe(
         self,
@@ -149,11 +152,13 @@ class ListenerRegistry:
         message); returns the function that unsubscribes it."""
         subscription = _Subscription(listener, early, self._accepted, points)
         self._by_entity.setdefault(entity_id, []).append(subscription)
+        self._points_heard = None
 
         def unsubscribe() -> None:
             subscriptions = self._by_entity.get(entity_id, [])
             if subscription in subscriptions:
                 subscriptions.remove(subscription)
+                self._points_heard = None
                 if not subscriptions:
                     del self._by_entity[entity_id]
 
@@ -178,13 +183,18 @@ class ListenerRegistry:
 
         return remove
 
-    def hears_points(self, entity_id: uuid.UUID) -> bool:
-        """Whether a listener would hear time-series points of ``entity_id`` (the cluster
-        feed skips decoding what nobody here listens to; relays do not count)."""
-        by_entity = self._by_entity
-        return any(s.points for s in by_entity.get(entity_id, ())) or any(
-            s.points for s in by_entity.get(None, ())
-        )
+    def hears_points(self, entity_id: str) -> bool:
+        """Whether a listener would hear time-series points of the entity of text id
+        ``entity_id`` (the cluster feed asks before it decodes another node's points, and
+        parsing the id cost more than the answer; relays do not count)."""
+        heard = self._points_heard
+        if heard is None:
+            heard = self._points_heard = frozenset(
+                "*" if entity is None else str(entity)
+                for entity, subscriptions in self._by_entity.items()
+                if any(subscription.points for subscription in subscriptions)
+            )
+        return entity_id in heard or "*" in heard
 
     def accept(self, event: TimeseriesUpdated) -> int:
         """Deliver points that have their place in the writer's batch to the early listeners;

@@ -138,15 +138,15 @@ def test_who_hears_points_of_an_entity() -> None:
     registry.subscribe(lambda event: None, points=False)  # the cluster feed's out-listener
     registry.relay_points(Relay())
     registry.subscribe(lambda event: None, other, points=False)
-    assert not registry.hears_points(watched)
-    assert not registry.hears_points(other)
+    assert not registry.hears_points(str(watched))
+    assert not registry.hears_points(str(other))
     unsubscribe = registry.subscribe(lambda event: None, watched)
-    assert registry.hears_points(watched)
-    assert not registry.hears_points(other)
+    assert registry.hears_points(str(watched))
+    assert not registry.hears_points(str(other))
     unsubscribe()
     registry.subscribe(lambda event: None)  # a live query: every entity's points
-    assert registry.hears_points(watched)
-    assert registry.hears_points(other)
+    assert registry.hears_points(str(watched))
+    assert registry.hears_points(str(other))
 
 
 class Relay:

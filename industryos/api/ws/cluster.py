@@ -318,7 +318,7 @@ class ClusterFeeds:
 
     def _relay_telemetry(self, event: list[Any]) -> None:
         listeners = self._services.telemetry.listeners
-        if event[0] == "tu" and not listeners.hears_points(uuid.UUID(event[2])):
+        if event[0] == "tu" and not listeners.hears_points(event[2]):
             self.skipped += 1  # points nobody here listens to: not worth decoding
             return
         listeners.publish(decode_telemetry(event[0], event[1:]))
@@ -327,7 +327,7 @@ class ClusterFeeds:
         """``["ta", number, tenant, entity, points]``: early listeners hear them now."""
         key = (self._sender, int(event[1]))
         listeners = self._services.telemetry.listeners
-        if listeners.hears_points(uuid.UUID(event[3])):
+        if listeners.hears_points(event[3]):
             points = decode_telemetry("tu", event[2:])
             assert isinstance(points, TimeseriesUpdated)
             self.awaiting.put(key, (points, listeners.accept(points)))
@@ -348,7 +348,7 @@ class ClusterFeeds:
             entry = awaiting.pop((sender, number))
             if isinstance(entry, tuple):
                 listeners.commit(*entry)
-            elif entry is not None and listeners.hears_points(uuid.UUID(entry[3])):
+            elif entry is not None and listeners.hears_points(entry[3]):
                 listeners.publish(decode_telemetry("tu", entry[2:]))  # nobody heard it accepted
 
     def _relay_alarm(self, event: list[Any]) -> None:
