@@ -19,6 +19,7 @@ from tb_device_mqtt import TBDeviceMqttClient
 from industryos.entities.ids import NULL_UUID
 from industryos.entities.models import Authority, Customer, User
 from tests.conftest import DatabaseFactory
+from tests.support.tb_client import leave
 from tests.transport.mqtt.device.livenode import LiveNode, start_live_node
 
 
@@ -64,7 +65,7 @@ def announce(live: LiveNode, secret: str, duration_ms: int) -> Any:
         live.wait_for(lambda: client.is_connected())
         assert client.claim(secret, duration_ms).get() == 0  # PUBACK 0 once recorded
     finally:
-        client.disconnect()
+        leave(client)
     return device
 
 

@@ -17,6 +17,7 @@ from tb_device_mqtt import TBDeviceMqttClient
 from industryos.telemetry.kv import AttributeScope
 from tests.conftest import DatabaseFactory
 from tests.devices.provision_profiles import find_device, provision_profile, secret_of
+from tests.support.tb_client import leave
 from tests.transport.mqtt.device.livenode import LiveNode, start_live_node
 
 SDK_PAHO_V1 = pytest.mark.filterwarnings(
@@ -64,7 +65,7 @@ def test_mqtt_sdk_provisions_a_device_whose_token_connects(live: LiveNode) -> No
         client.send_telemetry({"provisioned": 1}).get()
         assert live.wait_for(lambda: live.latest(device).get("provisioned"))
     finally:
-        client.disconnect()
+        leave(client)
 
 
 @SDK_PAHO_V1
@@ -99,7 +100,7 @@ def test_mqtt_sdk_basic_credentials_connect(live: LiveNode) -> None:
     try:
         assert live.wait_for(lambda: client.is_connected())
     finally:
-        client.disconnect()
+        leave(client)
 
 
 @SDK_PAHO_V1

@@ -19,6 +19,7 @@ from tb_device_mqtt import TBDeviceMqttClient
 
 from industryos.entities.ids import now_ms
 from tests.conftest import DatabaseFactory
+from tests.support.tb_client import leave
 from tests.transport.mqtt.device.livenode import LiveNode, start_live_node
 
 
@@ -98,7 +99,7 @@ def test_two_way_rpc_from_rest_is_answered_by_the_sdk_device(
         assert (oneway.status_code, oneway.content) == (200, b"")
         assert [body["method"] for _, body in seen] == ["getTemp", "getTemp", "blink"]
     finally:
-        client.disconnect()
+        leave(client)
 
 
 def test_persistent_rpc_sent_offline_is_delivered_on_connect(
@@ -146,4 +147,4 @@ def test_persistent_rpc_sent_offline_is_delivered_on_connect(
         ).json()
         assert [item["id"]["id"] for item in page["data"]] == [rpc_id]
     finally:
-        client.disconnect()
+        leave(client)

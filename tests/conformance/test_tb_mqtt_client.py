@@ -20,6 +20,7 @@ from industryos.devices.rpc import RpcOutcome
 from industryos.msg import MsgType
 from industryos.telemetry.kv import AttributeScope, kv_entry
 from tests.conftest import DatabaseFactory
+from tests.support.tb_client import leave
 from tests.transport.mqtt.device.livenode import LiveNode, start_live_node
 
 
@@ -63,7 +64,7 @@ def device_client(live: LiveNode) -> Iterator[tuple[Any, TBDeviceMqttClient]]:
         assert time.monotonic() < deadline, "SDK did not connect and get its session limits"
         time.sleep(0.02)
     yield device, client
-    client.disconnect()
+    leave(client)
 
 
 def _wait_rpc_subscribed(live: LiveNode, device: Any) -> None:

@@ -26,6 +26,7 @@ from industryos.entities.models import Device
 from industryos.transport.ota_chunks import CoapOta, MqttOta
 from tests.conftest import DatabaseFactory
 from tests.devices.ota.livepackages import MIB, assign, create_package, firmware_bytes
+from tests.support.tb_client import leave
 from tests.transport.mqtt.device.livenode import LiveNode, start_live_node
 from tests.transport.mqtt.pahoclient import Paho
 
@@ -165,7 +166,7 @@ def test_sdk_whole_image_download_verifies_and_reports_updated(
             timeout=60,
         )
     finally:
-        client.disconnect()
+        leave(client)
     saved = (tmp_path / "sdk-whole").read_bytes()
     assert hashlib.sha256(saved).hexdigest() == package.checksum
     assert store.reads and max(store.reads) <= STREAM_BLOCK

@@ -20,6 +20,7 @@ from industryos.devices.ota.wire import OtaPackageType
 from industryos.telemetry.kv import AttributeScope
 from tests.conftest import DatabaseFactory
 from tests.devices.ota.livepackages import MIB, assign, create_package, firmware_bytes
+from tests.support.tb_client import leave
 from tests.transport.mqtt.device.livenode import LiveNode, start_live_node
 from tests.transport.mqtt.pahoclient import Paho
 
@@ -73,7 +74,7 @@ def test_sdk_downloads_1_mib_verifies_checksum_and_reports_updated(
             timeout=60,
         )
     finally:
-        client.disconnect()
+        leave(client)
     assert latest["current_fw_title"].value == "sdk-fw"
     assert latest["current_fw_version"].value == "v2.0"
     saved = (tmp_path / "sdk-fw").read_bytes()
@@ -176,5 +177,5 @@ def test_assigning_while_connected_pushes_and_the_sdk_updates(
             timeout=60,
         )
     finally:
-        client.disconnect()
+        leave(client)
     assert (tmp_path / "pushed").read_bytes() == data
