@@ -134,9 +134,8 @@ class ListenerRegistry:
         self._accepted = 0
         """Number of the last accepted time-series write."""
         self._relays: list[PointsRelay] = []
-        self._points_heard: frozenset[str] | None = None
-        """Text ids of the entities whose points a listener hears ("*": every entity's);
-        rebuilt after a change of subscriptions."""
+        self._points_heard: dict[str, int] = {}
+        """Text id of an entity ("*": every entity) -> subscriptions that hear its points."""
 
     def subscribe(
         self,
@@ -152,13 +151,18 @@ class ListenerRegistry:
         message); returns the function that unsubscribes it."""
         subscription = _Subscription(listener, early, self._accepted, points)
         self._by_entity.setdefault(entity_id, []).append(subscription)
-        self._points_heard = None
+        heard_key = "*" if entity_id is None else str(entity_id)
+        if points:
+            self._points_heard[heard_key] = self._points_heard.get(heard_key, 0) + 1
 
         def unsubscribe() -> None:
             subscriptions = self._by_entity.get(entity_id, [])
             if subscription in subscriptions:
                 subscriptions.remove(subscription)
-                self._points_heard = None
+                if points:
+                    left = self._points_heard.pop(heard_key) - 1
+                    if left:
+                        self._points_heard[heard_key] = left
                 if not subscriptions:
                     del self._by_entity[entity_id]
 
@@ -188,12 +192,6 @@ class ListenerRegistry:
         ``entity_id`` (the cluster feed asks before it decodes another node's points, and
         parsing the id cost more than the answer; relays do not count)."""
         heard = self._points_heard
-        if heard is None:
-            heard = self._points_heard = frozenset(
-                "*" if entity is None else str(entity)
-                for entity, subscriptions in self._by_entity.items()
-                if any(subscription.points for subscription in subscriptions)
-            )
         return entity_id in heard or "*" in heard
 
     def accept(self, event: TimeseriesUpdated) -> int:

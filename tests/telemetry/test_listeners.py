@@ -141,9 +141,14 @@ def test_who_hears_points_of_an_entity() -> None:
     assert not registry.hears_points(str(watched))
     assert not registry.hears_points(str(other))
     unsubscribe = registry.subscribe(lambda event: None, watched)
+    second = registry.subscribe(lambda event: None, watched, early=True)
     assert registry.hears_points(str(watched))
     assert not registry.hears_points(str(other))
     unsubscribe()
+    unsubscribe()  # twice is harmless
+    assert registry.hears_points(str(watched))  # the second one still hears it
+    second()
+    assert not registry.hears_points(str(watched))
     registry.subscribe(lambda event: None)  # a live query: every entity's points
     assert registry.hears_points(str(watched))
     assert registry.hears_points(str(other))
