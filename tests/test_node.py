@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import signal
+import subprocess
 from pathlib import Path
 
 import httpx
@@ -72,7 +73,10 @@ def test_cli_run_serves_and_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
         health = httpx.get(f"http://127.0.0.1:{ports.http}/api/health", timeout=5)
         assert health.status_code == 200, health.text
         node.process.send_signal(signal.SIGTERM)
-        node.process.wait(20)
+        try:
+            node.process.wait(20)
+        except subprocess.TimeoutExpired:
+            pytest.fail(f"the node did not stop within 20 s of SIGTERM:\n{node.tail()}")
     finally:
         if node.process.poll() is None:
             node.process.kill()
