@@ -24,11 +24,17 @@ import os
 import socket
 import struct
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from multiprocessing.sharedctypes import Synchronized
 from typing import Any
 
 TOPIC = b"v1/devices/me/telemetry"
+PINGREQ = b"\xc0\x00"
+HANDSHAKES = 256
+"""Connection handshakes in flight at once while a fleet of idle devices connects."""
+IDLE_PING_S = 30.0
+"""How often a held idle connection pings (its CONNECT asks for a 60 s keep-alive)."""
 _TOPIC_FIELD = struct.pack("!H", len(TOPIC)) + TOPIC
 
 
@@ -105,14 +111,19 @@ class Device(asyncio.Protocol):
         self.in_flight = False
         self.next_due = 0.0
         self.lost = False
+        self.pinger: asyncio.TimerHandle | None = None
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = transport
         transport.write(connect_packet(self.name, self.name))
 
     def connection_lost(self, exc: Exception | None) -> None:
+        if self.pinger is not None:
+            self.pinger.cancel()
         if not self.connected.done():
-            self.connected.set_exception(ConnectionError(f"{self.name}: closed before CONNACK"))
+            self.connected.set_exception(
+                ConnectionError(f"{self.name}: closed before CONNACK ({exc!r})")
+            )
         elif not self.gen.closing:
             self.lost = True
             self.gen.report.errors += 1
@@ -120,9 +131,15 @@ class Device(asyncio.Protocol):
 
     def data_received(self, data: bytes) -> None:
         buffer = self.buffer + data if self.buffer else data
-        end = len(buffer) - len(buffer) % 4
-        for offset in range(0, end, 4):
+        offset, size = 0, len(buffer)
+        while offset < size:
             kind = buffer[offset]
+            length = 2 if kind == 0xD0 else 4  # PINGRESP is the only 2-byte packet here
+            if offset + length > size:
+                break
+            if length == 2:
+                offset += 2
+                continue
             if kind == 0x40:
                 self.on_puback(buffer[offset + 2] << 8 | buffer[offset + 3])
             elif kind == 0x20:
@@ -134,7 +151,14 @@ class Device(asyncio.Protocol):
                     self.connected.set_result(None)
             else:
                 raise RuntimeError(f"{self.name}: unexpected packet 0x{kind:02x}")
-        self.buffer = buffer[end:]
+            offset += 4
+        self.buffer = buffer[offset:]
+
+    def ping(self, period: float) -> None:
+        """PINGREQ now and every ``period`` seconds: an idle connection outlives the
+        server's keep-alive check (one and a half times the CONNECT's 60 s)."""
+        self.transport.write(PINGREQ)
+        self.pinger = self.gen.loop.call_later(period, self.ping, period)
 
     def send(self) -> None:
         """Publish the next message now."""
@@ -186,6 +210,8 @@ class Generator:
         self.report = Report()
         self.window = Window(float("inf"), float("inf"))
         self.closing = False
+        self.ping_period = 0.0
+        """Seconds between a connected device's PINGREQs; 0: none (it publishes instead)."""
         self.loop = asyncio.get_running_loop()
         self.done = self.loop.create_future()
 
@@ -231,6 +257,10 @@ class Generator:
                 await self.loop.create_connection(lambda: device, sock=sock)
                 await asyncio.wait_for(device.connected, 30)
                 devices[index] = device
+                if self.ping_period:
+                    device.pinger = self.loop.call_later(
+                        self.ping_period, device.ping, self.ping_period
+                    )
 
         devices: list[Device | None] = [None] * len(self.names)
         await asyncio.gather(*(one(i, name) for i, name in enumerate(self.names)))
@@ -293,6 +323,102 @@ def _process_main(
     except BaseException as exc:
         ready.put(exc)
         raise
+
+
+def _hold_main(
+    names: list[str],
+    host: str,
+    port: int,
+    sources: list[str],
+    parallel: int,
+    ready: Any,
+    release: Any,
+) -> None:
+    import uvloop
+
+    async def main() -> None:
+        gen = Generator(names, 0.0)
+        gen.ping_period = IDLE_PING_S
+        began = time.time()
+        await gen.connect(host, port, sources, parallel)
+        ready.put((len(gen.devices), began, time.time()))
+        await asyncio.get_running_loop().run_in_executor(None, release.wait)
+        dropped = sum(device.lost for device in gen.devices)
+        gen.closing = True
+        for device in gen.devices:
+            device.transport.close()
+        await asyncio.sleep(0.5)
+        ready.put(dropped)
+
+    try:
+        uvloop.run(main())
+    except BaseException as exc:
+        ready.put(exc)
+        raise
+
+
+@dataclass
+class Held:
+    """What holding idle connections found: how long connecting took, how many the server
+    closed while they were held, and what was measured meanwhile."""
+
+    connect_s: float
+    dropped: int
+    measured: Any
+
+
+def hold_connections(
+    host: str,
+    port: int,
+    names: list[str],
+    *,
+    sources: list[str],
+    processes: int,
+    while_held: Callable[[], Any],
+) -> Held:
+    """Connect ``names`` as idle devices from ``processes`` processes (keeping them open with
+    PINGREQs), run ``while_held()`` once all are connected, then close them.
+
+    Several processes let one run hold more connections than one process's open-file limit;
+    the connect time runs from the first process's first CONNECT to the last one's CONNACK.
+    There are ``HANDSHAKES`` handshakes in flight at once in all, however many processes.
+    """
+    parallel = max(1, HANDSHAKES // processes)
+    ctx = mp.get_context("spawn")
+    ready, release = ctx.Queue(), ctx.Event()
+    procs = [
+        ctx.Process(
+            target=_hold_main,
+            args=(names[i::processes], host, port, sources, parallel, ready, release),
+            daemon=True,
+        )
+        for i in range(processes)
+        if names[i::processes]
+    ]
+    for proc in procs:
+        proc.start()
+    try:
+        spans = []
+        for _ in procs:
+            got = ready.get(timeout=1800)
+            if isinstance(got, BaseException):
+                raise RuntimeError("a connection holder failed to connect") from got
+            spans.append(got)
+        if sum(count for count, _, _ in spans) != len(names):
+            raise RuntimeError(f"connected {sum(c for c, _, _ in spans)} of {len(names)}")
+        connect_s = max(end for _, _, end in spans) - min(began for _, began, _ in spans)
+        measured = while_held()
+    finally:
+        release.set()
+    dropped = 0
+    for _ in procs:
+        got = ready.get(timeout=120)
+        if isinstance(got, BaseException):
+            raise RuntimeError("a connection holder failed") from got
+        dropped += got
+    for proc in procs:
+        proc.join(10)
+    return Held(connect_s, dropped, measured)
 
 
 @dataclass

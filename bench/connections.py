@@ -3,22 +3,26 @@
     .venv/bin/python bench/connections.py [--connections 2000] [--sources 8]
     .venv/bin/python bench/connections.py --connections 100000     # the full run
 
-The node and this process each hold one socket per connection, so the full run needs an
-open-file hard limit above the connection count: the hard limit is raised too, which
-root may do only with CAP_SYS_RESOURCE; without it the run stops with the limit found.
-
 Starts an embedded node with a raised open-file limit, creates one device per connection
 through the REST CSV bulk import (a device has one session: a second connection with the
 same token takes the first one over), restarts the node on the same data (so the
 set-up's freed heap cannot absorb what the connections cost), reads its RSS, then opens
-every connection (MQTT 3.1.1 CONNECT with the device's token, keep-alive 60 s) from this
-process, spread over
-``--sources`` loopback source addresses 127.0.0.2… (each has its own 64k ephemeral
-ports). Prints the connect rate (CONNECT to CONNACK, 256 handshakes at once) and the
-node's RSS growth per connection once it settled: ``--settle`` seconds, then until RSS
-stops growing (each connection's CONNECT and ACTIVITY events run through the rule engine,
-which keeps per-device state; a reading taken while that was still under way understated
-the cost).
+every connection (MQTT 3.1.1 CONNECT with the device's token, keep-alive 60 s, a PINGREQ
+every 30 s while held) from client processes, spread over ``--sources`` loopback source
+addresses 127.0.0.2… (each has its own 64k ephemeral ports). Prints the connect rate
+(CONNECT to CONNACK, 256 handshakes at once in all) and the node's RSS growth
+per connection once it settled: ``--settle`` seconds, then until RSS stops growing (each
+connection's CONNECT and ACTIVITY events run through the rule engine, which keeps
+per-device state; a reading taken while that was still under way understated the cost).
+The run fails if the node closed any held connection.
+
+Every socket is a descriptor on both sides, and a process may not open more than its
+open-file limit (the hard limit is raised where allowed: root with CAP_SYS_RESOURCE; this
+machine's containers keep it at 20,000). So unless ``--workers`` / ``--clients`` say
+otherwise, the node runs as many worker processes (``INDUSTRYOS_WORKERS``: each accepts its
+share of the connections on its own socket, the kernel spreading them) and the
+connections are held by as many client processes as the limit requires; node RSS is the
+sum over its processes, and each worker's idle baseline is in the reading before.
 
 ``--tracemalloc`` runs the node with ``PYTHONTRACEMALLOC=1`` (slower, RSS figures then
 include tracemalloc's own cost) and prints, per allocation site, the growth of live
@@ -28,50 +32,27 @@ Python memory per connection between the two readings (SIGUSR2, ``MEM`` lines).
 from __future__ import annotations
 
 import argparse
-import asyncio
+import math
 import re
 import resource
+import shutil
 import signal
 import time
 from pathlib import Path
 
 import httpx
-import uvloop
 from _common import NodeProcess, Rest, load, raise_nofile, result_line, rss_mib
-from _loadgen import Generator
+from _loadgen import hold_connections
 
 
-async def _hold(
-    port: int,
-    names: list[str],
-    sources: list[str],
-    settle: float,
-    node: NodeProcess,
-    trace: bool,
-) -> tuple[float, float, dict[str, float]]:
-    """Connect everything; (seconds to connect, node RSS MiB after settling, memory sites)."""
-    gen = Generator(names, 0.0)
-    started = time.monotonic()
-    await gen.connect("127.0.0.1", port, sources, 256)
-    elapsed = time.monotonic() - started
-    await asyncio.sleep(settle)
-    rss = await _settled_rss(node)
-    memory = await asyncio.to_thread(_memory, node) if trace else {}
-    gen.closing = True
-    for device in gen.devices:
-        device.transport.close()
-    await asyncio.sleep(0.5)
-    return elapsed, rss, memory
-
-
-async def _settled_rss(node: NodeProcess, limit_s: float = 180.0) -> float:
+def _settled_rss(node: NodeProcess, limit_s: float = 180.0) -> float:
     """The node's RSS once it stops growing (the connections' first events have gone
     through the rule engine, which keeps per-device state): three readings a second apart
     within 0.5 MiB of each other, or whatever it is after ``limit_s``."""
     started = time.monotonic()
     readings = [rss_mib(node.pid)]
     while time.monotonic() - started < limit_s:
-        await asyncio.sleep(1.0)
+        time.sleep(1.0)
         readings.append(rss_mib(node.pid))
         last = readings[-3:]
         if len(last) == 3 and max(last) - min(last) < 0.5:
@@ -80,6 +61,17 @@ async def _settled_rss(node: NodeProcess, limit_s: float = 180.0) -> float:
     return readings[-1]
 
 
+def _processes_for(connections: int, limit: int, kept: int) -> int:
+    """Processes needed to hold ``connections`` sockets when each may open ``limit``
+    descriptors and needs ``kept`` of them for everything else."""
+    return max(1, math.ceil(connections / max(1000, limit - kept)))
+
+
+_NODE_DESCRIPTORS = 2000
+"""Descriptors a node worker keeps for other things than device connections (database,
+queue segments, listeners, bus), with room for the kernel's uneven spread of connections
+over the workers' sockets."""
+_CLIENT_DESCRIPTORS = 1000
 _IMPORT_BATCH = 10_000
 _MEM_SITES = 40
 """How many sites ``_stats_node.py`` prints per SIGUSR2."""
@@ -150,13 +142,30 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=2000)
     parser.add_argument("--sources", type=int, default=8)
     parser.add_argument("--settle", type=float, default=3.0)
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=0,
+        help="the node's worker processes; 0: as many as the open-file limit requires",
+    )
+    parser.add_argument(
+        "--clients",
+        type=int,
+        default=0,
+        help="processes holding the connections; 0: as many as the open-file limit requires",
+    )
     parser.add_argument("--tracemalloc", action="store_true")
+    parser.add_argument("--keep-log", default=None, help="copy the node's log here at the end")
     args = parser.parse_args()
     _raise_hard_nofile(2 * args.connections + 10_000)
     limit = raise_nofile()
-    if limit < args.connections + 1000:
-        raise SystemExit(f"open-file limit {limit} is too low for {args.connections} connections")
-    print(f"connections: {args.connections} idle, {args.sources} source addresses; {load()}")
+    workers = args.workers or _processes_for(args.connections, limit, _NODE_DESCRIPTORS)
+    clients = args.clients or _processes_for(args.connections, limit, _CLIENT_DESCRIPTORS)
+    print(
+        f"connections: {args.connections} idle, {args.sources} source addresses, "
+        f"node of {workers} worker process(es), {clients} client process(es) "
+        f"(open-file limit {limit}); {load()}"
+    )
     setup = NodeProcess().start()
     try:
         setup.wait_ready()
@@ -164,31 +173,50 @@ def main() -> None:
         names = _create_devices(Rest(setup.base), "idle-", args.connections)
         print(f"  {args.connections} devices created in {time.monotonic() - started:.1f} s")
         setup.stop()  # a fresh node: the import's freed heap would hide connections' growth
-        extra_env = {"PYTHONTRACEMALLOC": "1"} if args.tracemalloc else None
+        extra_env = {"PYTHONTRACEMALLOC": "1"} if args.tracemalloc else {}
+        if workers > 1:
+            extra_env["INDUSTRYOS_WORKERS"] = str(workers)
         node = NodeProcess(setup.data_dir, extra_env=extra_env).start()
         try:
             node.wait_ready(timeout=300)
             time.sleep(args.settle)
             memory_before = _memory(node) if args.tracemalloc else {}
             before = rss_mib(node.pid)
-            sources = [f"127.0.0.{2 + i}" for i in range(args.sources)]
-            hold = _hold(node.mqtt_port, names, sources, args.settle, node, args.tracemalloc)
-            elapsed, after, memory_after = uvloop.run(hold)
+
+            def measure() -> tuple[float, dict[str, float]]:
+                time.sleep(args.settle)
+                rss = _settled_rss(node)
+                return rss, (_memory(node) if args.tracemalloc else {})
+
+            held = hold_connections(
+                "127.0.0.1",
+                node.mqtt_port,
+                names,
+                sources=[f"127.0.0.{2 + i}" for i in range(args.sources)],
+                processes=clients,
+                while_held=measure,
+            )
+            after, memory_after = held.measured
             if args.tracemalloc:
                 _print_growth(memory_before, memory_after, args.connections)
         finally:
             node.stop()
     finally:
+        if args.keep_log:
+            shutil.copy(setup.data_dir / "node.log", args.keep_log)
         setup.cleanup()
-    rate = args.connections / elapsed
+    if held.dropped:
+        raise SystemExit(f"the node closed {held.dropped} of the idle connections while held")
+    rate = args.connections / held.connect_s
     per_kib = (after - before) * 1024 / args.connections
     print(
-        f"{args.connections} connections in {elapsed:.1f} s ({rate:.0f}/s); node RSS "
+        f"{args.connections} connections in {held.connect_s:.1f} s ({rate:.0f}/s); node RSS "
         f"{before:.0f} → {after:.0f} MiB: {per_kib:.1f} KiB per connection; {load()}"
     )
     result_line(
         "connections",
         connections=args.connections,
+        workers=workers,
         connect_per_s=rate,
         rss_before_mib=before,
         rss_after_mib=after,
