@@ -211,6 +211,8 @@ class Generator:
         self.window = Window(float("inf"), float("inf"))
         self.closing = False
         self.ping_period = 0.0
+        self.handshakes_ms: list[float] = []
+        """Per connection made, ms from the TCP connect to the CONNACK."""
         """Seconds between a connected device's PINGREQs; 0: none (it publishes instead)."""
         self.loop = asyncio.get_running_loop()
         self.done = self.loop.create_future()
@@ -253,9 +255,11 @@ class Generator:
                 if source:
                     sock.bind((source, 0))
                 sock.setblocking(False)
+                started = time.monotonic()
                 await self.loop.sock_connect(sock, (host, port))
                 await self.loop.create_connection(lambda: device, sock=sock)
                 await asyncio.wait_for(device.connected, 30)
+                self.handshakes_ms.append((time.monotonic() - started) * 1000)
                 devices[index] = device
                 if self.ping_period:
                     device.pinger = self.loop.call_later(
@@ -341,7 +345,7 @@ def _hold_main(
         gen.ping_period = IDLE_PING_S
         began = time.time()
         await gen.connect(host, port, sources, parallel)
-        ready.put((len(gen.devices), began, time.time()))
+        ready.put((len(gen.devices), began, time.time(), gen.handshakes_ms))
         await asyncio.get_running_loop().run_in_executor(None, release.wait)
         dropped = sum(device.lost for device in gen.devices)
         gen.closing = True
@@ -359,10 +363,12 @@ def _hold_main(
 
 @dataclass
 class Held:
-    """What holding idle connections found: how long connecting took, how many the server
-    closed while they were held, and what was measured meanwhile."""
+    """What holding idle connections found: how long connecting took (in all, and each
+    connection's TCP connect to CONNACK, sorted), how many the server closed while they
+    were held, and what was measured meanwhile."""
 
     connect_s: float
+    handshakes_ms: list[float]
     dropped: int
     measured: Any
 
@@ -404,9 +410,10 @@ def hold_connections(
             if isinstance(got, BaseException):
                 raise RuntimeError("a connection holder failed to connect") from got
             spans.append(got)
-        if sum(count for count, _, _ in spans) != len(names):
-            raise RuntimeError(f"connected {sum(c for c, _, _ in spans)} of {len(names)}")
-        connect_s = max(end for _, _, end in spans) - min(began for _, began, _ in spans)
+        if sum(span[0] for span in spans) != len(names):
+            raise RuntimeError(f"connected {sum(span[0] for span in spans)} of {len(names)}")
+        connect_s = max(span[2] for span in spans) - min(span[1] for span in spans)
+        handshakes_ms = sorted(ms for span in spans for ms in span[3])
         measured = while_held()
     finally:
         release.set()
@@ -418,7 +425,7 @@ def hold_connections(
         dropped += got
     for proc in procs:
         proc.join(10)
-    return Held(connect_s, dropped, measured)
+    return Held(connect_s, handshakes_ms, dropped, measured)
 
 
 @dataclass

@@ -10,7 +10,8 @@ set-up's freed heap cannot absorb what the connections cost), reads its RSS, the
 every connection (MQTT 3.1.1 CONNECT with the device's token, keep-alive 60 s, a PINGREQ
 every 30 s while held) from client processes, spread over ``--sources`` loopback source
 addresses 127.0.0.2… (each has its own 64k ephemeral ports). Prints the connect rate
-(CONNECT to CONNACK, 256 handshakes at once in all) and the node's RSS growth
+and how long each handshake took (TCP connect to CONNACK, 256 in flight at once in all: a
+fleet reconnecting together), and the node's RSS growth
 per connection once it settled: ``--settle`` seconds, then until RSS stops growing (each
 connection's CONNECT and ACTIVITY events run through the rule engine, which keeps
 per-device state; a reading taken while that was still under way understated the cost).
@@ -209,8 +210,11 @@ def main() -> None:
         raise SystemExit(f"the node closed {held.dropped} of the idle connections while held")
     rate = args.connections / held.connect_s
     per_kib = (after - before) * 1024 / args.connections
+    handshakes = held.handshakes_ms
+    p50, p99 = (handshakes[int(q * (len(handshakes) - 1))] for q in (0.5, 0.99))
     print(
-        f"{args.connections} connections in {held.connect_s:.1f} s ({rate:.0f}/s); node RSS "
+        f"{args.connections} connections in {held.connect_s:.1f} s ({rate:.0f}/s; CONNACK "
+        f"p50 {p50:.0f} ms, p99 {p99:.0f} ms, max {handshakes[-1]:.0f} ms); node RSS "
         f"{before:.0f} → {after:.0f} MiB: {per_kib:.1f} KiB per connection; {load()}"
     )
     result_line(
@@ -218,6 +222,9 @@ def main() -> None:
         connections=args.connections,
         workers=workers,
         connect_per_s=rate,
+        connack_p50_ms=p50,
+        connack_p99_ms=p99,
+        connack_max_ms=handshakes[-1],
         rss_before_mib=before,
         rss_after_mib=after,
         kib_per_connection=per_kib,

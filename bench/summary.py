@@ -189,6 +189,7 @@ ROWS = [
     ),
     Row("connections", "  node worker processes", "workers", ""),
     Row("connections", "  connect rate", "connect_per_s", "conn/s"),
+    Row("connections", "  CONNACK p99 (256 in flight)", "connack_p99_ms", "ms"),
     Row(
         "connections",
         "  node RSS per connection",
