@@ -259,9 +259,13 @@ def _format(value: float | str | None) -> str:
     return f"{value:,.0f}" if abs(value) >= 100 else f"{value:.2f}"
 
 
+_LABEL = max(len(row.label) for row in ROWS)
+_RULE = "-" * (_LABEL + 36)
+
+
 def table(results: dict[str, Result | None]) -> str:
     """The summary table (plain text, fixed columns)."""
-    lines = [f"{'figure':<34} {'value':>12} {'unit':<7} {'target':<9} met", "-" * 70]
+    lines = [f"{'figure':<{_LABEL}} {'value':>12} {'unit':<7} {'target':<9} met", _RULE]
     for row in ROWS:
         result = results.get(row.run)
         value = None if result is None else result.get(row.key)
@@ -269,9 +273,11 @@ def table(results: dict[str, Result | None]) -> str:
         if row.ok is not None and value is not None:
             ok = isinstance(value, int | float) and not math.isnan(value) and row.ok(value)
             met = "yes" if ok else "NO"
-        lines.append(f"{row.label:<34} {_format(value):>12} {row.unit:<7} {row.target:<9} {met}")
+        lines.append(
+            f"{row.label:<{_LABEL}} {_format(value):>12} {row.unit:<7} {row.target:<9} {met}"
+        )
     loads = [f"{r['run']}={r['load']:.1f}" for r in _loads(results)]
-    lines.append("-" * 70)
+    lines.append(_RULE)
     lines.append("1-min load at the end of each run: " + ", ".join(loads))
     return "\n".join(lines)
 
