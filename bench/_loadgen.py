@@ -154,11 +154,14 @@ class Device(asyncio.Protocol):
             offset += 4
         self.buffer = buffer[offset:]
 
-    def ping(self, period: float) -> None:
-        """PINGREQ now and every ``period`` seconds: an idle connection outlives the
+    def ping_every(self, period: float) -> None:
+        """A PINGREQ every ``period`` seconds from now on: an idle connection outlives the
         server's keep-alive check (one and a half times the CONNECT's 60 s)."""
+        self.pinger = self.gen.loop.call_later(period, self._ping, period)
+
+    def _ping(self, period: float) -> None:
         self.transport.write(PINGREQ)
-        self.pinger = self.gen.loop.call_later(period, self.ping, period)
+        self.ping_every(period)
 
     def send(self) -> None:
         """Publish the next message now."""
@@ -211,9 +214,9 @@ class Generator:
         self.window = Window(float("inf"), float("inf"))
         self.closing = False
         self.ping_period = 0.0
+        """Seconds between a connected device's PINGREQs; 0: none (it publishes instead)."""
         self.handshakes_ms: list[float] = []
         """Per connection made, ms from the TCP connect to the CONNACK."""
-        """Seconds between a connected device's PINGREQs; 0: none (it publishes instead)."""
         self.loop = asyncio.get_running_loop()
         self.done = self.loop.create_future()
 
@@ -262,9 +265,7 @@ class Generator:
                 self.handshakes_ms.append((time.monotonic() - started) * 1000)
                 devices[index] = device
                 if self.ping_period:
-                    device.pinger = self.loop.call_later(
-                        self.ping_period, device.ping, self.ping_period
-                    )
+                    device.ping_every(self.ping_period)
 
         devices: list[Device | None] = [None] * len(self.names)
         await asyncio.gather(*(one(i, name) for i, name in enumerate(self.names)))
@@ -404,16 +405,20 @@ def hold_connections(
     for proc in procs:
         proc.start()
     try:
-        spans = []
+        connected, began, ended, handshakes_ms = 0, [], [], []
         for _ in procs:
             got = ready.get(timeout=1800)
             if isinstance(got, BaseException):
                 raise RuntimeError("a connection holder failed to connect") from got
-            spans.append(got)
-        if sum(span[0] for span in spans) != len(names):
-            raise RuntimeError(f"connected {sum(span[0] for span in spans)} of {len(names)}")
-        connect_s = max(span[2] for span in spans) - min(span[1] for span in spans)
-        handshakes_ms = sorted(ms for span in spans for ms in span[3])
+            count, first, last, times = got
+            connected += count
+            began.append(first)
+            ended.append(last)
+            handshakes_ms.extend(times)
+        if connected != len(names):
+            raise RuntimeError(f"connected {connected} of {len(names)}")
+        connect_s = max(ended) - min(began)
+        handshakes_ms.sort()
         measured = while_held()
     finally:
         release.set()
