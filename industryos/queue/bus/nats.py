@@ -42,6 +42,9 @@ log = logging.getLogger(__name__)
 _SERVERS = "industryos-servers"
 """The queue group of every served subject (one server answers each request)."""
 
+_SETTLE_S = 10.0
+"""How long a new subscription may take to reach the server before subscribing fails."""
+
 
 class _Subscription:
     """A NATS subscription behind the bus interface."""
@@ -116,7 +119,7 @@ class NatsBus:
 
         try:
             subscription = await self._client.subscribe(check_subject(subject), cb=deliver)
-            await self._client.flush()  # the server knows the subscription before we return
+            await self._settle()  # the server knows the subscription before we return
         except NatsError as exc:
             raise BusError(f"bus subscribe to {subject} failed: {exc}") from exc
         return _Subscription(subscription)
@@ -153,10 +156,28 @@ class NatsBus:
             subscription = await self._client.subscribe(
                 check_subject(subject), queue=_SERVERS, cb=deliver
             )
-            await self._client.flush()
+            await self._settle()
         except NatsError as exc:
             raise BusError(f"bus serve on {subject} failed: {exc}") from exc
         return _Subscription(subscription)
+
+    async def _settle(self) -> None:
+        """Return once the server has processed every command this client sent before.
+
+        ``Client.flush()`` cannot promise that: nats-py (2.16) writes its PING straight to the
+        socket while SUB and PUB wait in the client's pending buffer for its flusher task, so
+        the PONG can come back before the server has read an earlier SUB, and a request from
+        another node then finds "no responders". A message this client publishes to itself
+        goes through that buffer behind the SUB, and the server handles one connection's
+        commands in order: once it comes back, the subscription is in place.
+        """
+        echo = await self._client.subscribe(self._client.new_inbox(), max_msgs=1)
+        try:
+            await self._client.publish(echo.subject, b"")
+            await echo.next_msg(timeout=_SETTLE_S)
+        except NatsError:
+            await echo.unsubscribe()
+            raise
 
     async def close(self) -> None:
         """Flush what was published, then close the connection."""
