@@ -231,7 +231,7 @@ async def _stop_within(name: str, stop: Coroutine[Any, Any, None], limit_s: floa
         task.result()
         return
     task.cancel()
-    log.error("%s did not stop within %.0f s; shutdown continues without it", name, limit_s)
+    log.error("%s did not stop within %g s; shutdown continues without it", name, limit_s)
 
 
 class Node:
@@ -559,7 +559,8 @@ class Node:
             await self._uplinks.close()  # uplinks waiting for the engine go through now
             self._uplinks = None
         if self.devices is not None:
-            await _stop_within("device transports", self.devices.stop(), STOP_LIMIT_S)
+            await _stop_within("device sessions", self.devices.close_sessions(), STOP_LIMIT_S)
+            await self.devices.stop()  # the fleet's disconnects are saved, however long it took
             self.devices = None
         if self.rpc is not None:
             await _stop_within("persistent RPC", self.rpc.stop(), STOP_LIMIT_S)

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import signal
 import subprocess
+import time
 from pathlib import Path
 
 import httpx
 import pytest
 
+from industryos import node as node_module
 from industryos.api.app import create_app
 from industryos.demo import CUSTOMER_USER_EMAIL, DEMO_DEVICES, SYSADMIN_EMAIL, TENANT_ADMIN_EMAIL
-from tests.support.node import running_node
+from tests.support.node import demo_admin_client, running_node
 from tests.support.node_process import start_node_process
 
 
@@ -83,3 +87,53 @@ def test_cli_run_serves_and_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
             node.process.wait()
     assert node.process.returncode == 0, node.tail()
     assert "node stopped" in node.tail()
+
+
+def _mqtt_string(text: str) -> bytes:
+    return len(text).to_bytes(2, "big") + text.encode()
+
+
+def _packet(first: int, body: bytes) -> bytes:
+    assert len(body) < 128  # a one-byte remaining length is enough here
+    return bytes([first, len(body)]) + body
+
+
+async def test_sessions_that_overrun_the_stop_limit_do_not_lose_the_device_state(
+    tmp_path: Path, db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Closing the sessions waits on peers and is cut off after ``STOP_LIMIT_S``; the device
+    state kept in memory between flushes (here the last activity) is saved all the same (it
+    used to be cut off with the sessions)."""
+    monkeypatch.setattr(node_module, "STOP_LIMIT_S", 0.5)
+    async with running_node(tmp_path, db_url) as node, demo_admin_client(node) as client:
+        device = (await client.post("/api/device", json={"name": "overrun"})).json()
+        device_id = device["id"]["id"]
+        token = (await client.get(f"/api/device/{device_id}/credentials")).json()["credentialsId"]
+        assert node.devices is not None and node.devices.mqtt.port is not None
+        reader, writer = await asyncio.open_connection("127.0.0.1", node.devices.mqtt.port)
+        connect = b"\x00\x04MQTT\x04\x82\x00\x3c" + _mqtt_string("overrun") + _mqtt_string(token)
+        writer.write(_packet(0x10, connect))
+        assert await reader.readexactly(4) == b"\x20\x02\x00\x00"
+        for packet_id in (1, 2):  # the first is an activity event (saved at once), the second not
+            topic = _mqtt_string("v1/devices/me/telemetry") + packet_id.to_bytes(2, "big")
+            writer.write(_packet(0x32, topic + b'{"t": 1}'))
+            assert await reader.readexactly(4) == b"\x40\x02\x00" + bytes([packet_id])
+            last_activity = int(time.time() * 1000)
+            await asyncio.sleep(0.3)
+        close_mqtt = node.devices.mqtt.close
+
+        async def overrunning() -> None:
+            await asyncio.Event().wait()  # sessions that never finish closing
+
+        monkeypatch.setattr(node.devices.mqtt, "close", overrunning)
+    await close_mqtt()  # what the stuck part left behind, now the node has stopped
+    writer.close()
+    with contextlib.suppress(ConnectionError):
+        await writer.wait_closed()
+    async with running_node(tmp_path, db_url) as node, demo_admin_client(node) as client:
+        found = await client.get(
+            f"/api/plugins/telemetry/DEVICE/{device_id}/values/attributes/SERVER_SCOPE"
+        )
+        values = {a["key"]: a["value"] for a in found.json()}
+    assert values["lastActivityTime"] >= last_activity - 300  # the second message's
+    assert values["lastConnectTime"] > 0

@@ -17,8 +17,9 @@ never a database write. Three background loops do the rest:
   as soon as they happen; the devices concerned are saved right after.
 
 A device with an open session (MQTT, gateway child) stays active, as ThingsBoard's
-transports keep reporting activity for live sessions; closing its last session makes it
-inactive (see :meth:`DeviceStateTracker.disconnected`).
+transports keep reporting activity for live sessions; once its last session has closed,
+silence past its timeout makes it inactive (closing itself does not: spec §8, and
+:meth:`DeviceStateTracker.disconnected`).
 
 Design limits: a crash loses the last interval of activity timestamps (the price of not
 writing per message) and events not yet appended to the queue; state lives in this
@@ -332,22 +333,28 @@ class DeviceStateTracker:
         if self._sink is None or not self._pending:
             return 0
         pending, self._pending = self._pending, []
-        await self._learn({event.device_id for event in pending})
         msgs: list[Msg] = []
         touched: set[uuid.UUID] = set()
-        for event in pending:
-            state = self._states.get(event.device_id)
-            if state is None or state.info is None:
-                continue
-            data = state.to_json(
-                self._default_ms, with_active=event.type is not MsgType.CONNECT_EVENT
-            )
-            msgs.append(
-                event_msg(event.type, state.tenant_id, event.device_id, state.info, data, event.ts)
-            )
-            touched.add(event.device_id)
-        if msgs:
-            await self._sink.queue.append_many(self._sink.topic, msgs)
+        try:
+            await self._learn({event.device_id for event in pending})
+            for event in pending:
+                state = self._states.get(event.device_id)
+                if state is None or state.info is None:
+                    continue
+                data = state.to_json(
+                    self._default_ms, with_active=event.type is not MsgType.CONNECT_EVENT
+                )
+                msgs.append(
+                    event_msg(
+                        event.type, state.tenant_id, event.device_id, state.info, data, event.ts
+                    )
+                )
+                touched.add(event.device_id)
+            if msgs:
+                await self._sink.queue.append_many(self._sink.topic, msgs)
+        except BaseException:  # a failure, or stop cancelling the events loop mid-way
+            self._pending[:0] = pending  # appended by the next call, or the last one at stop
+            raise
         await self._save([d for d in touched if d in self._states])
         return len(msgs)
 
@@ -398,8 +405,8 @@ class DeviceStateTracker:
                 await self._telemetry.save_attributes_many(
                     [(s.tenant_id, d, AttributeScope.SERVER_SCOPE, s.entries()) for d, s in chunk]
                 )
-            except Exception:
+            except BaseException:  # a failure, or stop cancelling a loop that was saving
                 for _, state in dirty[start:]:
-                    state.dirty = True  # retried at the next flush
+                    state.dirty = True  # saved by the next flush, or the last one at stop
                 raise
         return len(dirty)

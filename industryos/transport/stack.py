@@ -251,13 +251,20 @@ class DeviceTransports:
         if coap:
             await self.coap.start()
 
-    async def stop(self) -> None:
-        """Close the listeners (sessions end, disconnects recorded), then flush the state."""
+    async def close_sessions(self) -> None:
+        """Close the listeners and end every session (their disconnects are recorded).
+
+        This waits on peers, so the node bounds it; :meth:`stop` follows it either way.
+        """
         self.http.close()
         await self.coap.close()
         await self.mqtt.close()
         await self.gateway_notices.close()
         await self.sessions.close()
+
+    async def stop(self) -> None:
+        """After :meth:`close_sessions`: save the last device state and events, and wait for
+        the caches' reads. Local work, so it always runs to the end."""
         await self.state.stop()
         for reads in self.reads:
             await reads.close()
