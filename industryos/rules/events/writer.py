@@ -66,6 +66,9 @@ class EventWriter:
         try:
             async with self._db.transaction() as conn:
                 await conn.execute(sa.insert(rule_event), [e.to_row() for e in batch])
+        except asyncio.CancelledError:
+            self._pending[:0] = batch  # stop cancelled the loop mid-write: its last flush
+            raise
         except Exception:
             room = self._max_pending - len(self._pending)
             kept = batch[: max(0, room)]

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import uuid
+from collections.abc import AsyncIterator
 from dataclasses import replace
+from typing import Any
 
 import orjson
+import pytest
 import sqlalchemy as sa
 
 from industryos.entities.ids import EntityType, new_id, now_ms
@@ -275,6 +280,55 @@ async def test_a_failed_batch_is_retried_and_the_buffer_is_bounded(rules: RuleEn
     async with rules.base.core.db.read() as conn:
         kinds = set((await conn.execute(query)).scalars())
     assert kinds == {"A", "B", "C", "E"}
+
+
+class _StallingDatabase:
+    """The database, except that its first transaction waits until it is cancelled."""
+
+    def __init__(self, db: Any) -> None:
+        self._db = db
+        self.entered = asyncio.Event()
+
+    def transaction(self) -> Any:
+        if self.entered.is_set():
+            return self._db.transaction()
+        self.entered.set()
+        return self._stall()
+
+    @contextlib.asynccontextmanager
+    async def _stall(self) -> AsyncIterator[None]:
+        await asyncio.Event().wait()
+        yield
+
+
+async def test_a_write_cancelled_by_stop_is_made_by_the_last_flush(rules: RuleEnv) -> None:
+    """Stop cancels the flush loop, which may be writing then: its batch goes back to the
+    buffer, so the flush that stop makes last writes it."""
+    db = _StallingDatabase(rules.base.core.db)
+    writer = EventWriter(db, ttl_s=60)  # type: ignore[arg-type]
+    node_id = uuid.uuid4()
+    writer.add(
+        Event(
+            id=new_id(),
+            created_time=now_ms(),
+            tenant_id=rules.tenant_id,
+            entity_type="RULE_NODE",
+            entity_id=node_id,
+            event_type="LC_EVENT",
+            kind="last words",
+            success=True,
+        )
+    )
+    writing = asyncio.create_task(writer.flush())
+    async with asyncio.timeout(5):
+        await db.entered.wait()
+    writing.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await writing
+    assert await writer.flush() == 1
+    query = sa.select(rule_event.c.kind).where(rule_event.c.entity_id == node_id)
+    async with rules.base.core.db.read() as conn:
+        assert list((await conn.execute(query)).scalars()) == ["last words"]
 
 
 async def test_messages_a_node_sends_on_its_own_are_out_events(rules: RuleEnv) -> None:
