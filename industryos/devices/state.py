@@ -82,6 +82,16 @@ class StateEventSink:
     directory: DeviceDirectory
 
 
+_STORED_AS = (
+    ("active", DataType.BOOLEAN),
+    ("lastConnectTime", DataType.LONG),
+    ("lastDisconnectTime", DataType.LONG),
+    ("lastActivityTime", DataType.LONG),
+    ("inactivityAlarmTime", DataType.LONG),
+)
+"""The SERVER_SCOPE attributes a device's state is stored as (ThingsBoard's names)."""
+
+
 @dataclass(slots=True)
 class DeviceState:
     """What is known of one device's connectivity (times in epoch ms, 0 = never)."""
@@ -97,15 +107,27 @@ class DeviceState:
     """The device's own ``inactivityTimeout`` (0: the global default)."""
     dirty: bool = False
     info: DeviceInfo | None = None
+    saved: tuple[bool, int, int, int, int] | None = None
+    """The stored values as this process last saved them (None: not saved yet)."""
 
-    def entries(self) -> list[KvEntry]:
-        """The SERVER_SCOPE attributes this state is stored as."""
+    def values(self) -> tuple[bool, int, int, int, int]:
+        """The stored fields, in the order of :data:`_STORED_AS`."""
+        return (
+            self.active,
+            self.last_connect,
+            self.last_disconnect,
+            self.last_activity,
+            self.inactivity_alarm,
+        )
+
+    def changed_entries(self, values: tuple[bool, int, int, int, int]) -> list[KvEntry]:
+        """The SERVER_SCOPE attributes of ``values`` that differ from what was saved (all of
+        them the first time): a device that only talks costs one row a flush, not five."""
+        saved = self.saved
         return [
-            KvEntry("active", self.active, DataType.BOOLEAN),
-            KvEntry("lastConnectTime", self.last_connect, DataType.LONG),
-            KvEntry("lastDisconnectTime", self.last_disconnect, DataType.LONG),
-            KvEntry("lastActivityTime", self.last_activity, DataType.LONG),
-            KvEntry("inactivityAlarmTime", self.inactivity_alarm, DataType.LONG),
+            KvEntry(key, value, data_type)
+            for i, ((key, data_type), value) in enumerate(zip(_STORED_AS, values, strict=True))
+            if saved is None or saved[i] != value
         ]
 
     def to_json(self, default_timeout_ms: int, *, with_active: bool = True) -> dict[str, Any]:
@@ -398,15 +420,22 @@ class DeviceStateTracker:
         """Save the dirty ones, ``_SAVE_CHUNK`` devices a transaction (one commit each)."""
         dirty = [(d, s) for d in device_ids if (s := self._states[d]).dirty]
         for start in range(0, len(dirty), _SAVE_CHUNK):
-            chunk = dirty[start : start + _SAVE_CHUNK]
-            for _, state in chunk:
+            chunk = [(d, s, s.values()) for d, s in dirty[start : start + _SAVE_CHUNK]]
+            writes = []
+            for device_id, state, values in chunk:
                 state.dirty = False
+                entries = state.changed_entries(values)
+                if entries:
+                    writes.append(
+                        (state.tenant_id, device_id, AttributeScope.SERVER_SCOPE, entries)
+                    )
             try:
-                await self._telemetry.save_attributes_many(
-                    [(s.tenant_id, d, AttributeScope.SERVER_SCOPE, s.entries()) for d, s in chunk]
-                )
+                if writes:
+                    await self._telemetry.save_attributes_many(writes)
             except BaseException:  # a failure, or stop cancelling a loop that was saving
                 for _, state in dirty[start:]:
                     state.dirty = True  # saved by the next flush, or the last one at stop
                 raise
+            for _, state, values in chunk:
+                state.saved = values
         return len(dirty)

@@ -119,6 +119,48 @@ async def test_a_flush_saves_every_changed_device_in_one_transaction(env: Env) -
     await tracker.stop()
 
 
+async def test_a_flush_writes_only_what_changed(env: Env) -> None:
+    """The first save of a device writes its five state attributes; later ones only those
+    that changed since: a device that keeps talking costs one row a flush, not five."""
+    telemetry = env.base.core.telemetry
+    tracker = DeviceStateTracker(telemetry, flush_interval=3600)
+    device = uuid.uuid4()
+    written: list[list[str]] = []
+    save_many = telemetry.save_attributes_many
+
+    async def recorded(writes: Sequence[Any], ts: int | None = None) -> None:
+        written.extend([e.key for e in entries] for _, _, _, entries in writes)
+        await save_many(writes, ts)
+
+    telemetry.save_attributes_many = recorded  # type: ignore[method-assign]
+    try:
+        tracker.connected(device, env.tenant)
+        assert await tracker.flush() == 1
+        state = tracker.state(device)
+        assert state is not None
+        state.last_activity -= 1  # the next message is at least a millisecond later
+        tracker.activity(device, env.tenant)
+        assert await tracker.flush() == 1
+        tracker.disconnected(device, env.tenant)
+        assert await tracker.flush() == 1
+    finally:
+        del telemetry.save_attributes_many
+    assert written == [
+        [
+            "active",
+            "lastConnectTime",
+            "lastDisconnectTime",
+            "lastActivityTime",
+            "inactivityAlarmTime",
+        ],
+        ["lastActivityTime"],
+        ["lastDisconnectTime"],
+    ]
+    values = await env.server_attributes(device)
+    assert values["active"] is True and values["lastDisconnectTime"] >= values["lastConnectTime"]
+    await tracker.stop()
+
+
 async def test_sessionless_activity_expires(env: Env) -> None:
     tracker = DeviceStateTracker(env.base.core.telemetry, inactivity_timeout=0.001)
     device = uuid.uuid4()
