@@ -248,21 +248,25 @@ async def test_runaway_and_memory_bomb_failures_are_visible_while_others_flow(
     )
 
 
+def _lifecycle_event(tenant_id: uuid.UUID, node_id: uuid.UUID, kind: str) -> Event:
+    return Event(
+        id=new_id(),
+        created_time=now_ms(),
+        tenant_id=tenant_id,
+        entity_type="RULE_NODE",
+        entity_id=node_id,
+        event_type="LC_EVENT",
+        kind=kind,
+        success=True,
+    )
+
+
 async def test_a_failed_batch_is_retried_and_the_buffer_is_bounded(rules: RuleEnv) -> None:
     writer = EventWriter(rules.base.core.db, ttl_s=60, max_pending=3)
     node_id = uuid.uuid4()
 
     def event(kind: str) -> Event:
-        return Event(
-            id=new_id(),
-            created_time=now_ms(),
-            tenant_id=rules.tenant_id,
-            entity_type="RULE_NODE",
-            entity_id=node_id,
-            event_type="LC_EVENT",
-            kind=kind,
-            success=True,
-        )
+        return _lifecycle_event(rules.tenant_id, node_id, kind)
 
     first = event("A")
     for item in (first, event("B"), event("C"), event("D")):
@@ -307,18 +311,7 @@ async def test_a_write_cancelled_by_stop_is_made_by_the_last_flush(rules: RuleEn
     db = _StallingDatabase(rules.base.core.db)
     writer = EventWriter(db, ttl_s=60)  # type: ignore[arg-type]
     node_id = uuid.uuid4()
-    writer.add(
-        Event(
-            id=new_id(),
-            created_time=now_ms(),
-            tenant_id=rules.tenant_id,
-            entity_type="RULE_NODE",
-            entity_id=node_id,
-            event_type="LC_EVENT",
-            kind="last words",
-            success=True,
-        )
-    )
+    writer.add(_lifecycle_event(rules.tenant_id, node_id, "last words"))
     writing = asyncio.create_task(writer.flush())
     async with asyncio.timeout(5):
         await db.entered.wait()
