@@ -413,12 +413,13 @@ class DeviceStateTracker:
         state.last_disconnect = max(state.last_disconnect, stored.last_disconnect)
 
     async def flush(self) -> int:
-        """Save the state of every device that changed; returns how many were saved."""
+        """Save the state of every device that changed; returns how many had rows to write."""
         return await self._save([d for d, s in self._states.items() if s.dirty])
 
     async def _save(self, device_ids: list[uuid.UUID]) -> int:
         """Save the dirty ones, ``_SAVE_CHUNK`` devices a transaction (one commit each)."""
         dirty = [(d, s) for d in device_ids if (s := self._states[d]).dirty]
+        written = 0
         for start in range(0, len(dirty), _SAVE_CHUNK):
             chunk = [(d, s, s.values()) for d, s in dirty[start : start + _SAVE_CHUNK]]
             writes = []
@@ -438,4 +439,5 @@ class DeviceStateTracker:
                 raise
             for _, state, values in chunk:
                 state.saved = values
-        return len(dirty)
+            written += len(writes)
+        return written
