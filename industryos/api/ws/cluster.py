@@ -36,7 +36,8 @@ Delivery is the bus's: at most once, in order per sending node. The out-buffer i
 subscriptions they would have updated catch up on the next change.
 
 Nodes of an older version send committed points as one ``tu`` change, which is still
-understood; they log each ``ta`` and ``tc`` as an unknown change kind.
+understood; they log each ``ta`` and ``tc`` as an unknown change kind. This version counts
+changes of a kind it does not know (``ClusterFeeds.unknown``) and logs each such kind once.
 
 Design limit: one subject for every tenant, so each node decodes every event of the
 cluster, also of tenants nobody on it watches (per-tenant subjects subscribed on demand
@@ -94,6 +95,9 @@ other nodes kept per generation while they await their commit notice."""
 COMMIT_WAIT_S = 30.0
 """Another node's accepted points are forgotten this long (to twice this) without their
 commit notice."""
+
+_UNKNOWN_KINDS_LOGGED = 20
+"""Unknown change kinds logged (once each); past that they are only counted."""
 
 Json = Any
 _UUID_FIELDS = ("id", "tenant_id", "customer_id", "originator_id", "assignee_id")
@@ -218,6 +222,9 @@ class ClusterFeeds:
         self.skipped = 0
         """Of those, accepted time-series points not decoded because no local listener
         heard them."""
+        self.unknown = 0
+        """Changes of a kind this version does not know (ignored)."""
+        self._unknown_kinds: set[str] = set()
         self.awaiting = _AwaitingCommit()
         """Other nodes' accepted points until their commit notice."""
         self._sender = ""
@@ -308,13 +315,29 @@ class ClusterFeeds:
     def _relay(self, event: list[Any]) -> None:
         relay = self._RELAYS.get(event[0])
         if relay is None:
-            raise ValueError(f"unknown change kind {event[0]!r}")
+            self._unknown(event[0])
+            return
         self._relaying = True
         try:
             relay(self, event)
             self.received += 1
         finally:
             self._relaying = False
+
+    def _unknown(self, kind: object) -> None:
+        """A change kind this version does not know, such as a newer node's during a rolling
+        upgrade: counted, and logged once per kind rather than once per change."""
+        self.unknown += 1
+        name = repr(kind)[:40]
+        if name in self._unknown_kinds or len(self._unknown_kinds) >= _UNKNOWN_KINDS_LOGGED:
+            return
+        self._unknown_kinds.add(name)
+        log.warning(
+            "cluster feeds: change kind %s (from node %s) is not known here; its changes "
+            "are ignored (a node of a newer version?)",
+            name,
+            self._sender,
+        )
 
     def _relay_telemetry(self, event: list[Any]) -> None:
         listeners = self._services.telemetry.listeners

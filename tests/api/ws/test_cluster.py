@@ -280,6 +280,31 @@ async def test_notices_of_single_numbers_and_bad_notices(live: Live, cluster: Cl
     assert len(cluster.feeds_b.awaiting) == 0
 
 
+async def test_a_change_kind_of_a_newer_node_is_counted_and_logged_once(
+    live: Live, cluster: Cluster, caplog: pytest.LogCaptureFixture
+) -> None:
+    """During a rolling upgrade a newer node may send kinds this one does not know: they are
+    ignored and counted, each kind is logged once (not once per change), and the known
+    changes of the same payloads still apply."""
+    device = uuid.uuid4()
+    plain, plain_a = Heard(), Heard()
+    live.services.telemetry.listeners.subscribe(plain, device)
+    cluster.node_a.core.telemetry.listeners.subscribe(plain_a, device)  # A hears its own too
+    feeds_a, feeds_b = cluster.feeds_a, cluster.feeds_b
+    unknown_before = feeds_a.unknown, feeds_b.unknown
+    for value in (1.5, 2.5):
+        events = [["zz", 1, 2], ["zz", 3], ["tu", *encode_telemetry(_points(device, value))[1:]]]
+        payload = orjson.dumps({"n": "a-newer-node", "e": events})
+        await feeds_a._bus.publish(feeds_b._subject, payload)
+    await plain.until(2)
+    await plain_a.until(2)  # the unknown changes come before the points in each payload
+    assert plain.events == [_points(device, 1.5), _points(device, 2.5)]
+    # both nodes hear the subject: each counts four changes and logs the kind once
+    assert (feeds_a.unknown, feeds_b.unknown) == (unknown_before[0] + 4, unknown_before[1] + 4)
+    logged = [r for r in caplog.records if "'zz'" in r.getMessage()]
+    assert len(logged) == 2 and all("a-newer-node" in r.getMessage() for r in logged)
+
+
 def test_accepted_points_without_a_commit_notice_are_forgotten(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
