@@ -169,7 +169,8 @@ class NatsBus:
         the PONG can come back before the server has read an earlier SUB, and a request from
         another node then finds "no responders". A message this client publishes to itself
         goes through that buffer behind the SUB, and the server handles one connection's
-        commands in order: once it comes back, the subscription is in place.
+        commands in order: once it comes back, the subscription is in place. (It needs the
+        connection's echo, nats-py's default: a ``no_echo`` connection would never see it.)
         """
         echo = await self._client.subscribe(self._client.new_inbox(), max_msgs=1)
         try:
