@@ -15,6 +15,8 @@ import pytest
 from industryos import node as node_module
 from industryos.api.app import create_app
 from industryos.demo import CUSTOMER_USER_EMAIL, DEMO_DEVICES, SYSADMIN_EMAIL, TENANT_ADMIN_EMAIL
+from industryos.transport.mqtt.codec import StreamDecoder, encode
+from industryos.transport.mqtt.packets import Connack, Connect, Packet, Puback, Publish
 from tests.support.node import demo_admin_client, running_node
 from tests.support.node_process import start_node_process
 
@@ -89,13 +91,9 @@ def test_cli_run_serves_and_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
     assert "node stopped" in node.tail()
 
 
-def _mqtt_string(text: str) -> bytes:
-    return len(text).to_bytes(2, "big") + text.encode()
-
-
-def _packet(first: int, body: bytes) -> bytes:
-    assert len(body) < 128  # a one-byte remaining length is enough here
-    return bytes([first, len(body)]) + body
+def _decode(data: bytes) -> list[Packet]:
+    """The packets an MQTT 3.1.1 server sent in ``data``."""
+    return list(StreamDecoder(server=False).feed(data))
 
 
 async def test_sessions_that_overrun_the_stop_limit_do_not_lose_the_device_state(
@@ -111,13 +109,12 @@ async def test_sessions_that_overrun_the_stop_limit_do_not_lose_the_device_state
         token = (await client.get(f"/api/device/{device_id}/credentials")).json()["credentialsId"]
         assert node.devices is not None and node.devices.mqtt.port is not None
         reader, writer = await asyncio.open_connection("127.0.0.1", node.devices.mqtt.port)
-        connect = b"\x00\x04MQTT\x04\x82\x00\x3c" + _mqtt_string("overrun") + _mqtt_string(token)
-        writer.write(_packet(0x10, connect))
-        assert await reader.readexactly(4) == b"\x20\x02\x00\x00"
+        writer.write(encode(Connect("overrun", username=token), False))
+        assert _decode(await reader.readexactly(4)) == [Connack()]
         for packet_id in (1, 2):  # the first is an activity event (saved at once), the second not
-            topic = _mqtt_string("v1/devices/me/telemetry") + packet_id.to_bytes(2, "big")
-            writer.write(_packet(0x32, topic + b'{"t": 1}'))
-            assert await reader.readexactly(4) == b"\x40\x02\x00" + bytes([packet_id])
+            telemetry = Publish("v1/devices/me/telemetry", b'{"t": 1}', 1, packet_id=packet_id)
+            writer.write(encode(telemetry, False))
+            assert _decode(await reader.readexactly(4)) == [Puback(packet_id)]
             last_activity = int(time.time() * 1000)
             await asyncio.sleep(0.3)
         close_mqtt = node.devices.mqtt.close
