@@ -32,7 +32,8 @@ from typing import Any
 TOPIC = b"v1/devices/me/telemetry"
 PINGREQ = b"\xc0\x00"
 HANDSHAKES = 256
-"""Connection handshakes in flight at once while a fleet of idle devices connects."""
+"""Connection handshakes in flight at once (by default) while a fleet of idle devices
+connects."""
 IDLE_PING_S = 30.0
 """How often a held idle connection pings (its CONNECT asks for a 60 s keep-alive)."""
 _TOPIC_FIELD = struct.pack("!H", len(TOPIC)) + TOPIC
@@ -382,15 +383,16 @@ def hold_connections(
     sources: list[str],
     processes: int,
     while_held: Callable[[], Any],
+    handshakes: int = HANDSHAKES,
 ) -> Held:
     """Connect ``names`` as idle devices from ``processes`` processes (keeping them open with
     PINGREQs), run ``while_held()`` once all are connected, then close them.
 
     Several processes let one run hold more connections than one process's open-file limit;
     the connect time runs from the first process's first CONNECT to the last one's CONNACK.
-    There are ``HANDSHAKES`` handshakes in flight at once in all, however many processes.
+    There are ``handshakes`` handshakes in flight at once in all, however many processes.
     """
-    parallel = max(1, HANDSHAKES // processes)
+    parallel = max(1, handshakes // processes)
     ctx = mp.get_context("spawn")
     ready, release = ctx.Queue(), ctx.Event()
     procs = [

@@ -1,6 +1,6 @@
 """Idle MQTT device connections: how fast they connect and what each costs in node RSS.
 
-    .venv/bin/python bench/connections.py [--connections 2000] [--sources 8]
+    .venv/bin/python bench/connections.py [--connections 2000] [--sources 8] [--handshakes 256]
     .venv/bin/python bench/connections.py --connections 100000     # the full run
 
 Starts an embedded node with a raised open-file limit, creates one device per connection
@@ -10,8 +10,8 @@ set-up's freed heap cannot absorb what the connections cost), reads its RSS, the
 every connection (MQTT 3.1.1 CONNECT with the device's token, keep-alive 60 s, a PINGREQ
 every 30 s while held) from client processes, spread over ``--sources`` loopback source
 addresses 127.0.0.2… (each has its own 64k ephemeral ports). Prints the connect rate
-and how long each handshake took (TCP connect to CONNACK, 256 in flight at once in all: a
-fleet reconnecting together), and the node's RSS growth
+and how long each handshake took (TCP connect to CONNACK, ``--handshakes`` in flight at once
+in all: a fleet reconnecting together), and the node's RSS growth
 per connection once it settled: ``--settle`` seconds, then until RSS stops growing (each
 connection's CONNECT and ACTIVITY events run through the rule engine, which keeps
 per-device state; a reading taken while that was still under way understated the cost).
@@ -43,7 +43,7 @@ from pathlib import Path
 
 import httpx
 from _common import NodeProcess, Rest, load, raise_nofile, result_line, rss_mib
-from _loadgen import hold_connections
+from _loadgen import HANDSHAKES, hold_connections
 
 
 def _settled_rss(node: NodeProcess, limit_s: float = 180.0) -> float:
@@ -155,6 +155,12 @@ def main() -> None:
         default=0,
         help="processes holding the connections; 0: as many as the open-file limit requires",
     )
+    parser.add_argument(
+        "--handshakes",
+        type=int,
+        default=HANDSHAKES,
+        help="connection handshakes in flight at once, over all client processes",
+    )
     parser.add_argument("--tracemalloc", action="store_true")
     parser.add_argument("--keep-log", default=None, help="copy the node's log here at the end")
     args = parser.parse_args()
@@ -196,6 +202,7 @@ def main() -> None:
                 sources=[f"127.0.0.{2 + i}" for i in range(args.sources)],
                 processes=clients,
                 while_held=measure,
+                handshakes=args.handshakes,
             )
             after, memory_after = held.measured
             if args.tracemalloc:

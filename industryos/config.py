@@ -43,6 +43,9 @@ class Settings(BaseSettings):
     client_rpc_timeout_s: float = Field(60.0, gt=0)
     rpc_min_timeout_ms: int = Field(5000, ge=0)
     coap_port: int = Field(5683, ge=0, le=65535)
+    # connections the kernel completes and holds per listening socket (HTTP, MQTT, MQTT TLS)
+    # until the node accepts them; Linux caps it at net.core.somaxconn
+    listen_backlog: int = Field(2048, ge=1, le=65535)
     db_url: str = ""
     jwt_secret: str = ""
     jwt_issuer: str = "industryos.io"

@@ -386,6 +386,7 @@ class Node:
             settings.http_host,
             settings.http_port,
             sock=None if listeners is None else listeners.http,
+            backlog=settings.listen_backlog,
         )
         await self._http.start()
         self.devices.mqtt_app.ota = MqttOta(core.ota.downloads, settings.max_payload_bytes)

@@ -20,7 +20,13 @@ class HttpServer:
     """One HTTP listener serving the REST and WebSocket API."""
 
     def __init__(
-        self, app: FastAPI, host: str, port: int, sock: socket.socket | None = None
+        self,
+        app: FastAPI,
+        host: str,
+        port: int,
+        sock: socket.socket | None = None,
+        *,
+        backlog: int = 2048,
     ) -> None:
         self._sockets = None if sock is None else [sock]
         """A listening socket to serve on instead of binding ``host:port`` (a node's worker
@@ -38,6 +44,7 @@ class HttpServer:
             # Compression costs CPU on every pushed update and hides a slow reader (frames
             # shrink in the socket buffer); telemetry updates are small anyway.
             ws_per_message_deflate=False,
+            backlog=backlog,
         )
         self._server = uvicorn.Server(self._config)
         self._task: asyncio.Task[None] | None = None

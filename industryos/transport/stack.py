@@ -159,6 +159,7 @@ class DeviceTransports:
             tls_key_file=settings.mqtt_tls_key,
             data_dir=settings.data_dir,
             max_payload_size=settings.max_payload_bytes,
+            backlog=settings.listen_backlog,
         )
         gateways = GatewayRegistry(sessions, state)
         gateway = GatewayHandler(api, ChildDirectory(core.devices, core.relations), gateways)

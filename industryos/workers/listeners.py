@@ -19,9 +19,6 @@ from industryos.config import Settings
 
 __all__ = ["Listeners", "bind_listeners"]
 
-_BACKLOG = 2048
-"""Connections the kernel queues per socket before the worker accepts them."""
-
 _NAMES = ("http", "mqtt", "mqtt_tls")
 
 
@@ -62,7 +59,7 @@ def bind_listeners(settings: Settings, count: int) -> list[Listeners]:
     per_port: list[list[socket.socket]] = []
     try:
         for port in (settings.http_port, settings.mqtt_port, settings.mqtt_tls_port):
-            per_port.append(_bind_group(settings.http_host, port, count))
+            per_port.append(_bind_group(settings.http_host, port, count, settings.listen_backlog))
     except OSError:
         for group in per_port:
             for sock in group:
@@ -71,8 +68,9 @@ def bind_listeners(settings: Settings, count: int) -> list[Listeners]:
     return [Listeners(*sockets) for sockets in zip(*per_port, strict=True)]
 
 
-def _bind_group(host: str, port: int, count: int) -> list[socket.socket]:
-    """``count`` sockets listening on ``host:port`` (port 0: one picked for all)."""
+def _bind_group(host: str, port: int, count: int, backlog: int) -> list[socket.socket]:
+    """``count`` sockets listening on ``host:port`` (port 0: one picked for all), each
+    queueing up to ``backlog`` connections while its worker is busy or restarting."""
     family, kind, proto, _, address = socket.getaddrinfo(
         host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
     )[0]
@@ -84,7 +82,7 @@ def _bind_group(host: str, port: int, count: int) -> list[socket.socket]:
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
             sock.bind(address)
-            sock.listen(_BACKLOG)
+            sock.listen(backlog)
             address = sock.getsockname()  # the picked port, for the rest of the group
     except OSError:
         for sock in group:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+import struct
 from pathlib import Path
 
 import pytest
@@ -11,12 +12,27 @@ from industryos.config import Settings, load_settings
 from industryos.workers.listeners import Listeners, bind_listeners
 
 
-def _settings(tmp_path: Path, **ports: int) -> Settings:
+def _settings(tmp_path: Path, **overrides: int) -> Settings:
     return load_settings(
         data_dir=tmp_path,
         http_host="127.0.0.1",
-        **{"http_port": 0, "mqtt_port": 0, "mqtt_tls_port": 0, **ports},
+        **{"http_port": 0, "mqtt_port": 0, "mqtt_tls_port": 0, **overrides},
     )
+
+
+def _backlog(sock: socket.socket) -> int:
+    """A listening socket's accept-queue limit (Linux reports it as ``tcpi_sacked``)."""
+    info = sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 104)
+    return int(struct.unpack_from("8B6I", info)[13])
+
+
+def test_every_socket_queues_the_configured_backlog(tmp_path: Path) -> None:
+    groups = bind_listeners(_settings(tmp_path, listen_backlog=333), 2)
+    try:
+        assert {_backlog(sock) for group in groups for sock in group.sockets()} == {333}
+    finally:
+        for group in groups:
+            group.close()
 
 
 def test_every_worker_gets_its_own_socket_on_each_shared_port(tmp_path: Path) -> None:

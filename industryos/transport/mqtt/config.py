@@ -19,6 +19,10 @@ class MqttConfig:
     tls_cert_file: Path | None = None
     """PEM certificate (chain) of the TLS listener; generated self-signed when unset."""
     tls_key_file: Path | None = None
+    backlog: int = 2048
+    """Connections the kernel completes and queues per listener until we accept them. A
+    fleet reconnecting at once (after a restart) overflows a short queue: the SYNs past it
+    are dropped and each such device waits for its TCP retry (1, 3, 7, 15, 31 s)."""
     data_dir: Path = Path("./data")
     """Where the self-signed TLS certificate is kept (``mqtt-tls/``)."""
     max_payload_size: int = DEFAULT_MAX_PAYLOAD_SIZE

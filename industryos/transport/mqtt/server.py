@@ -51,9 +51,11 @@ class MqttServer(Generic[ContextT]):
         self._wheel = KeepAliveWheel(loop)
         if config.port is not None:
             if plain is not None:
-                server = await loop.create_server(self._accept, sock=plain)
+                server = await loop.create_server(self._accept, sock=plain, backlog=config.backlog)
             else:
-                server = await loop.create_server(self._accept, config.host, config.port)
+                server = await loop.create_server(
+                    self._accept, config.host, config.port, backlog=config.backlog
+                )
             self._listeners.append(server)
             self.port = server.sockets[0].getsockname()[1]
         if config.tls_port is not None:
@@ -66,6 +68,7 @@ class MqttServer(Generic[ContextT]):
                     sock=tls,
                     ssl=context,
                     ssl_handshake_timeout=config.connect_timeout,
+                    backlog=config.backlog,
                 )
             else:
                 server = await loop.create_server(
@@ -74,6 +77,7 @@ class MqttServer(Generic[ContextT]):
                     config.tls_port,
                     ssl=context,
                     ssl_handshake_timeout=config.connect_timeout,
+                    backlog=config.backlog,
                 )
             self._listeners.append(server)
             self.tls_port = server.sockets[0].getsockname()[1]

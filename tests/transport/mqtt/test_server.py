@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import logging
+import select
+import socket
+import threading
+import time
 from collections.abc import Callable, Iterator
 
 import pytest
@@ -10,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from industryos.transport.mqtt import DeliveryTimeout, MqttConfig
-from industryos.transport.mqtt.codec import encode
+from industryos.transport.mqtt.codec import StreamDecoder, encode
 from industryos.transport.mqtt.packet_types import ProtocolLevel
 from industryos.transport.mqtt.packets import (
     Connack,
@@ -345,3 +349,61 @@ def test_per_session_limits_from_the_application(
     expected = [Disconnect(ReasonCode.PACKET_TOO_LARGE)] if v5 else []
     assert client.wait_closed() == expected
     assert app.topics() == ["t/ok"]
+
+
+FLEET_AT_ONCE = 600
+"""Devices connecting in the same instant, as after a node restart: more than a default
+listen backlog (100, asyncio's and uvloop's) holds."""
+
+
+def _established(sockets: list[socket.socket], within: float) -> int:
+    """How many of the connecting ``sockets`` completed their TCP handshake in time."""
+    poller = select.poll()
+    by_fd = {sock.fileno(): sock for sock in sockets}
+    for fd in by_fd:
+        poller.register(fd, select.POLLOUT)
+    done = 0
+    deadline = time.monotonic() + within
+    while by_fd and (left := deadline - time.monotonic()) > 0:
+        for fd, _ in poller.poll(left * 1000):
+            poller.unregister(fd)
+            if not by_fd.pop(fd).getsockopt(socket.SOL_SOCKET, socket.SO_ERROR):
+                done += 1
+    return done
+
+
+def test_a_fleet_connecting_while_the_server_is_busy_waits_in_the_backlog(
+    server: ServerThread,
+) -> None:
+    """The kernel completes handshakes while the event loop is busy and queues them for the
+    listener's accept. A short queue drops the SYNs past it, and each device then waits for
+    its retry (1, 3, 7, 15, 31 s: a reconnect storm took over 30 s per device)."""
+    busy, holding = threading.Event(), threading.Event()
+
+    def hold_the_loop() -> None:
+        holding.set()
+        busy.wait(10)
+
+    server.loop.call_soon_threadsafe(hold_the_loop)
+    assert holding.wait(5)
+    fleet: list[socket.socket] = []
+    try:
+        for _ in range(FLEET_AT_ONCE):
+            sock = socket.socket()
+            fleet.append(sock)
+            sock.setblocking(False)
+            sock.connect_ex(("127.0.0.1", server.port))
+        assert _established(fleet, within=1.5) == FLEET_AT_ONCE
+    finally:
+        busy.set()
+    last = fleet[-1]
+    last.setblocking(True)
+    last.settimeout(5)
+    last.sendall(encode(Connect(client_id="last-of-the-fleet", username="token-a"), v5=False))
+    decoder = StreamDecoder(server=False)
+    while not (packets := list(decoder.feed(last.recv(4096)))):
+        pass
+    assert packets[0] == Connack(reason_code=ConnackReturnCode.ACCEPTED)
+    for sock in fleet:
+        sock.close()
+    assert_serving(server)
