@@ -218,17 +218,18 @@ def main() -> None:
     rate = args.connections / held.connect_s
     per_kib = (after - before) * 1024 / args.connections
     handshakes = held.handshakes_ms
-    p50, p99 = (handshakes[int(q * (len(handshakes) - 1))] for q in (0.5, 0.99))
+    p10, p50, p99 = (handshakes[int(q * (len(handshakes) - 1))] for q in (0.1, 0.5, 0.99))
     print(
         f"{args.connections} connections in {held.connect_s:.1f} s ({rate:.0f}/s; CONNACK "
-        f"p50 {p50:.0f} ms, p99 {p99:.0f} ms, max {handshakes[-1]:.0f} ms); node RSS "
-        f"{before:.0f} → {after:.0f} MiB: {per_kib:.1f} KiB per connection; {load()}"
+        f"p10 {p10:.0f} ms, p50 {p50:.0f} ms, p99 {p99:.0f} ms, max {handshakes[-1]:.0f} ms); "
+        f"node RSS {before:.0f} → {after:.0f} MiB: {per_kib:.1f} KiB per connection; {load()}"
     )
     result_line(
         "connections",
         connections=args.connections,
         workers=workers,
         connect_per_s=rate,
+        connack_p10_ms=p10,
         connack_p50_ms=p50,
         connack_p99_ms=p99,
         connack_max_ms=handshakes[-1],
