@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from industryos import __version__
 from industryos.config import ConfigError, Settings, load_settings
+from industryos.open_files import raise_open_file_limit
 
 if TYPE_CHECKING:
     from industryos.node import Node
@@ -79,6 +80,7 @@ def import_node() -> type[Node]:
 
 
 def _run(settings: Settings, config: Path | None) -> None:
+    raise_open_file_limit()  # before the workers are spawned: they inherit it
     if settings.workers > 1:  # worker 0 spawns the others before it imports the node
         from industryos.workers.primary import run_workers
 

@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import os
 import re
+import resource
 import subprocess
 import sys
 import time
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 __all__ = ["NodePorts", "RunningNode", "start_node_process"]
@@ -88,11 +90,13 @@ def start_node_process(
     env: dict[str, str] | None = None,
     *,
     log_path: Path | None = None,
+    open_files: int | None = None,
 ) -> RunningNode:
     """Start ``industryos run`` on ``data_dir`` (embedded mode), every listener on port 0.
 
     ``env`` adds or overrides settings; output (INFO and up) is appended to ``log_path``
-    (``data_dir / "node.log"`` by default)."""
+    (``data_dir / "node.log"`` by default); ``open_files`` starts it with that soft
+    open-file limit."""
     log_path = log_path or data_dir / "node.log"
     settings = {
         **os.environ,
@@ -114,5 +118,11 @@ def start_node_process(
             cwd=data_dir,
             stdout=log,
             stderr=subprocess.STDOUT,
+            preexec_fn=None if open_files is None else partial(_soft_open_files, open_files),
         )
     return RunningNode(process, log_path, offset)
+
+
+def _soft_open_files(limit: int) -> None:
+    _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (limit, hard))

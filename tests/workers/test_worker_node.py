@@ -25,6 +25,7 @@ from paho.mqtt.enums import CallbackAPIVersion
 from websockets.asyncio.client import connect
 
 from industryos.demo import TENANT_ADMIN_EMAIL
+from industryos.open_files import FEW_FILES
 from tests.support.node_process import NodePorts, RunningNode, start_node_process
 
 DEVICES = 16
@@ -262,6 +263,32 @@ def test_sigterm_stops_every_worker(tmp_path: Path) -> None:
     assert node.process.wait(60) == 0
     assert not Path(f"/proc/{child}").exists() or _state(child) == "Z"
     assert "[worker 1] industryos.node: node stopped" in node.tail(100_000)
+
+
+def _open_files(pid: int) -> tuple[int, int]:
+    """A process's soft and hard open-file limits."""
+    for line in Path(f"/proc/{pid}/limits").read_text().splitlines():
+        if line.startswith("Max open files"):
+            soft, hard = line.split()[3:5]
+            return int(soft), int(hard)
+    raise AssertionError(f"no open-file limit for {pid}")
+
+
+def test_every_worker_serves_with_the_hard_open_file_limit(tmp_path: Path) -> None:
+    """Started at a soft limit of 1,024 (systemd's default), uvloop would stop accepting
+    devices past about a thousand per worker without a word."""
+    node = start_node_process(
+        tmp_path, {"INDUSTRYOS_WORKERS": "2", "INDUSTRYOS_DEMO": "false"}, open_files=1024
+    )
+    try:
+        node.wait_ready(120)
+        (child,) = other_workers(node.process.pid)
+        hard = _open_files(node.process.pid)[1]
+        assert _open_files(node.process.pid) == _open_files(child) == (hard, hard)
+        if hard >= FEW_FILES:
+            assert f"open-file limit raised from 1024 to {hard}" in node.tail(100_000)
+    finally:
+        node.stop(60)
 
 
 def _state(pid: int) -> str:

@@ -16,6 +16,7 @@ import socket
 from collections.abc import Hashable
 from typing import Any, Generic
 
+from industryos.open_files import open_file_limit
 from industryos.transport.mqtt.application import ContextT, MqttApplication
 from industryos.transport.mqtt.config import MqttConfig
 from industryos.transport.mqtt.connection import Connection
@@ -24,6 +25,11 @@ from industryos.transport.mqtt.reason_codes import ReasonCode
 from industryos.transport.mqtt.tls import server_context
 
 log = logging.getLogger(__name__)
+
+CROWDED = 0.9
+"""Connections, as a share of the open-file limit, from which the server warns: uvloop stops
+accepting at the limit without a word, and the connections past it wait unanswered."""
+_CROWDED_WARNING_EVERY_S = 60.0
 
 
 class MqttServer(Generic[ContextT]):
@@ -36,6 +42,8 @@ class MqttServer(Generic[ContextT]):
         self._connections: set[Connection[ContextT]] = set()
         self._by_key: dict[Hashable, Connection[Any]] = {}
         self._wheel: KeepAliveWheel | None = None
+        self._crowded_at: int | None = None
+        self._next_crowded_warning = 0.0
         self.port: int | None = None
         """The bound plain port (useful when configured as 0)."""
         self.tls_port: int | None = None
@@ -49,6 +57,8 @@ class MqttServer(Generic[ContextT]):
         config = self._config
         loop = asyncio.get_running_loop()
         self._wheel = KeepAliveWheel(loop)
+        limit = open_file_limit()
+        self._crowded_at = None if limit is None else int(limit * CROWDED)
         if config.port is not None:
             if plain is not None:
                 server = await loop.create_server(self._accept, sock=plain, backlog=config.backlog)
@@ -135,6 +145,20 @@ class MqttServer(Generic[ContextT]):
     def opened(self, connection: Connection[Any]) -> None:
         """``connection`` is established (TLS: handshake done); ``close()`` will end it."""
         self._connections.add(connection)
+        if self._crowded_at is not None and len(self._connections) >= self._crowded_at:
+            self._warn_crowded()
+
+    def _warn_crowded(self) -> None:
+        now = asyncio.get_running_loop().time()
+        if now < self._next_crowded_warning:
+            return
+        self._next_crowded_warning = now + _CROWDED_WARNING_EVERY_S
+        log.warning(
+            "%d MQTT connections: close to this process's open-file limit of %d, past which "
+            "new connections are not accepted (raise it: ulimit -n, LimitNOFILE=)",
+            len(self._connections),
+            open_file_limit(),
+        )
 
     def finished(self, connection: Connection[Any]) -> None:
         """``connection`` is closed and its hooks have run."""

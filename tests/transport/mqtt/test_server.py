@@ -14,6 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from industryos.transport.mqtt import DeliveryTimeout, MqttConfig
+from industryos.transport.mqtt import server as server_module
 from industryos.transport.mqtt.codec import StreamDecoder, encode
 from industryos.transport.mqtt.packet_types import ProtocolLevel
 from industryos.transport.mqtt.packets import (
@@ -407,3 +408,23 @@ def test_a_fleet_connecting_while_the_server_is_busy_waits_in_the_backlog(
     for sock in fleet:
         sock.close()
     assert_serving(server)
+
+
+def test_connections_close_to_the_open_file_limit_are_reported_once_a_minute(
+    make_server: Callable[..., ServerThread],
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """uvloop stops accepting at the open-file limit without a word: the server says so
+    before it gets there."""
+    monkeypatch.setattr(server_module, "open_file_limit", lambda: 10)
+    server = make_server()
+    clients = [RawClient(server.port) for _ in range(8)]
+    assert clients[-1].connect("token-a").reason_code == ReasonCode.SUCCESS
+    assert "close to this process's open-file limit" not in caplog.text  # 8 < 90 % of 10
+    with caplog.at_level(logging.WARNING, "industryos.transport.mqtt.server"):
+        more = [RawClient(server.port) for _ in range(3)]
+        assert more[-1].connect("token-b").reason_code == ReasonCode.SUCCESS
+    crowded = [r for r in caplog.records if "open-file limit" in r.getMessage()]
+    assert len(crowded) == 1  # 9, 10, 11 connections: one warning a minute
+    assert crowded[0].getMessage().startswith("9 MQTT connections")
