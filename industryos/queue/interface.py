@@ -27,7 +27,7 @@ Exceptions::
     ├── QueueClosedError         the queue or consumer was closed
     ├── QueueConfigError         unknown topic, bad partition count, overlapping subscription
     ├── RecordTooLargeError      a message bigger than the configured record limit
-    ├── QueueWriteError          a write or fsync failed; the log refuses further appends
+    ├── QueueWriteError          a write or fsync failed, or the log pauses after one
     └── CorruptLogError          a record inside the log (not its torn tail) fails its CRC
 """
 
@@ -75,7 +75,8 @@ class RecordTooLargeError(QueueError):
 
 
 class QueueWriteError(QueueError):
-    """Appending failed: nothing in the failed batch is acknowledged, and the log is stopped."""
+    """Appending failed: nothing in the failed batch is acknowledged. The embedded log then
+    refuses appends for a pause (doubling while writes keep failing) and tries again."""
 
 
 class CorruptLogError(QueueError):

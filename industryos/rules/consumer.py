@@ -38,7 +38,13 @@ from collections.abc import Awaitable, Callable, Hashable
 from typing import Any, Protocol, runtime_checkable
 
 from industryos.msg import Msg
-from industryos.queue.interface import Queue, QueueClosedError, QueueConsumer, Record
+from industryos.queue.interface import (
+    Queue,
+    QueueClosedError,
+    QueueConsumer,
+    QueueWriteError,
+    Record,
+)
 from industryos.queue.ordering import pipelined
 from industryos.rules.deadlines import Deadlines
 from industryos.rules.errors import is_outage
@@ -208,8 +214,12 @@ class QueueRunner:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._acker
         if self._consumer is not None:
-            with contextlib.suppress(QueueClosedError):
+            try:
                 await self._flush_acks(self._consumer)
+            except QueueClosedError:
+                pass
+            except QueueWriteError as exc:  # what finished is processed again after a restart
+                log.warning("%s: last acks not written at stop: %s", self.settings.name, exc)
             await self._consumer.close()
             self._consumer = None
 
@@ -349,11 +359,24 @@ class QueueRunner:
 
     async def _ack_loop(self, consumer: QueueConsumer) -> None:
         loop = asyncio.get_running_loop()
+        failing = False
         while True:
             await self._ack_wakeup.wait()
             self._ack_wakeup.clear()
             started = loop.time()
-            await self._flush_acks(consumer)
+            try:
+                await self._flush_acks(consumer)
+            except QueueWriteError as exc:
+                # the offsets could not be written (a full disk): the next flush acks what
+                # finished meanwhile too; until then a crash would replay it (at-least-once)
+                if not failing:
+                    log.warning("%s: acks not written, retrying: %s", self.settings.name, exc)
+                failing = True
+                self._ack_wakeup.set()
+            else:
+                if failing:
+                    log.info("%s: acks written again", self.settings.name)
+                failing = False
             # each flush replaces the offsets file (two fsyncs) on the disk the appends
             # sync to; an ack later costs only a longer replay after a crash
             await asyncio.sleep(_ACK_INTERVAL_S - (loop.time() - started))

@@ -1,8 +1,9 @@
-"""Fail-stop after a failed write, cancellation of one waiter, unreadable offsets."""
+"""Failed writes (appends and offsets), cancellation of one waiter, unreadable offsets."""
 
 from __future__ import annotations
 
 import asyncio
+import errno
 import os
 from pathlib import Path
 
@@ -11,13 +12,18 @@ import pytest
 import industryos.queue as queue_pkg
 import industryos.queue.embedded as embedded_pkg
 from industryos.queue import QueueError, QueueWriteError
-from tests.queue.conftest import OpenQueue, device, drain, messages, telemetry
+from industryos.queue.embedded import offsets as offsets_module
+from industryos.queue.embedded import segments
+from tests.queue.conftest import OpenQueue, device, drain, messages, seq_of, telemetry
 
 
-async def test_a_failed_write_fails_its_appends_and_every_later_one(
+async def test_a_failed_write_fails_its_appends_and_appends_resume_after_a_pause(
     open_queue: OpenQueue, queue_dir: Path
 ) -> None:
-    queue = await open_queue(topics={"Main": 1})
+    """A disk that refuses writes fails the appends of that flush and, for a pause, every
+    later one; then the writer tries again on a freshly opened segment file (it used to
+    refuse appends until the node was restarted, however soon the disk recovered)."""
+    queue = await open_queue(topics={"Main": 1}, write_retry_s=0.3)
     await queue.append("Main", telemetry(device(1), 0))
     # the disk "goes read-only": the open segment now refuses writes (EBADF)
     [segment] = sorted((queue_dir / "topics" / "Main" / "0").glob("*.log"))
@@ -32,12 +38,90 @@ async def test_a_failed_write_fails_its_appends_and_every_later_one(
         return_exceptions=True,
     )
     assert all(isinstance(r, QueueWriteError) for r in results), results
-    with pytest.raises(QueueWriteError):
+    with pytest.raises(QueueWriteError, match="retrying in"):
         await queue.append("Main", telemetry(device(1), 9))
+    await asyncio.sleep(0.4)
+    await queue.append("Main", telemetry(device(1), 10))  # taken again
+    consumer = await queue.subscribe("Main", "check")
+    assert [seq_of(m) for m in messages(await drain(consumer))] == [0, 10]
     await queue.close()
 
     reopened = await open_queue(topics={"Main": 1})
-    assert len(messages(await drain(await reopened.subscribe("Main", "check")))) == 1
+    stored = messages(await drain(await reopened.subscribe("Main", "check")))
+    assert [seq_of(m) for m in stored] == [0, 10]
+
+
+async def test_what_a_failed_flush_wrote_is_cut_off_torn_or_whole(
+    open_queue: OpenQueue, queue_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A full disk: the write gets half its bytes out, then ENOSPC; or every byte is out
+    and the fsync fails. Either way none of it is acknowledged, read, or written after."""
+    queue = await open_queue(topics={"Main": 1}, write_retry_s=0.05)
+    await queue.append("Main", telemetry(device(1), 0))
+    [segment] = sorted((queue_dir / "topics" / "Main" / "0").glob("*.log"))
+    durable = segment.stat().st_size
+    real_write, real_sync = os.write, os.fdatasync
+
+    def half_then_full(fd: int, data: bytes | memoryview) -> int:
+        if len(data) > 16:
+            return real_write(fd, bytes(data)[: len(data) // 2])
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(segments.os, "write", half_then_full)
+    with pytest.raises(QueueWriteError, match="No space left"):
+        await queue.append("Main", telemetry(device(1), 1))
+    assert segment.stat().st_size == durable  # the torn half is gone
+    monkeypatch.setattr(segments.os, "write", real_write)
+
+    def failing_sync(fd: int) -> None:
+        raise OSError(errno.EIO, "Input/output error")
+
+    monkeypatch.setattr(segments.os, "fdatasync", failing_sync)
+    await asyncio.sleep(0.1)  # the pause after the first failure
+    with pytest.raises(QueueWriteError, match="Input/output error"):
+        await queue.append("Main", telemetry(device(1), 2))
+    assert segment.stat().st_size == durable  # written whole, never synced: cut off too
+    monkeypatch.setattr(segments.os, "fdatasync", real_sync)
+
+    await asyncio.sleep(0.25)  # the pause doubled
+    await queue.append("Main", telemetry(device(1), 3))
+    consumer = await queue.subscribe("Main", "check")
+    assert [seq_of(m) for m in messages(await drain(consumer))] == [0, 3]
+    await queue.close()
+    reopened = await open_queue(topics={"Main": 1})
+    assert reopened.recovered_bytes == 0  # nothing torn was left for the recovery at open
+    stored = messages(await drain(await reopened.subscribe("Main", "check")))
+    assert [seq_of(m) for m in stored] == [0, 3]
+
+
+async def test_a_failed_offsets_write_keeps_the_acks_for_the_next_one(
+    open_queue: OpenQueue, queue_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    queue = await open_queue(topics={"Main": 1}, write_retry_s=0.05)
+    for n in range(3):
+        await queue.append("Main", telemetry(device(1), n))
+    consumer = await queue.subscribe("Main", "rules")
+    [batch] = await consumer.fetch(10, max_wait=1.0)
+    real_fsync = os.fsync
+
+    def full_disk(fd: int) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(offsets_module.os, "fsync", full_disk)
+    with pytest.raises(QueueWriteError):
+        await consumer.ack(0, batch.records[1].offset)
+    assert _leftovers(queue_dir) == []  # the half-written replacement is gone
+    monkeypatch.setattr(offsets_module.os, "fsync", real_fsync)
+    await asyncio.sleep(0.1)
+    await consumer.ack(0, batch.records[0].offset)  # an older ack: the failed one still counts
+    await queue.close()
+    reopened = await open_queue(topics={"Main": 1})
+    left = messages(await drain(await reopened.subscribe("Main", "rules")))
+    assert [seq_of(m) for m in left] == [2]
+
+
+def _leftovers(directory: Path) -> list[Path]:
+    return list(directory.glob("*.tmp"))
 
 
 def _fds_of(path: Path) -> list[int]:

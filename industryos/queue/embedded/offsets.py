@@ -3,7 +3,9 @@
 All groups' offsets live in one small JSON file, ``offsets.json``, replaced atomically
 (write a temporary file, fsync it, rename it over the old one, fsync the directory), so a
 crash leaves either the old or the new file, never a mix. Acks are group-committed like
-appends: many acks in flight cost one file replacement.
+appends: many acks in flight cost one file replacement. A replacement that fails (a full
+disk) leaves the committed file as it was; acks are refused for a pause and then written
+again, the failed ones included (an ack only moves forward).
 
 An offset stored here is the *next* offset a group wants: everything before it is acked.
 Segment retention follows each flush: the owner's ``retention`` callback picks the files
@@ -64,10 +66,17 @@ class OffsetStore:
         self._current = {key: list(offsets) for key, offsets in loaded.items()}
         self._durable = loaded
 
-    def start(self, retention: Callable[[], list[Path]]) -> None:
+    def start(self, retention: Callable[[], list[Path]], retry_after_s: float = 1.0) -> None:
         """Start the group-commit runner (on the event loop)."""
         self._retention = retention
-        self._commit = GroupCommit("queue-offsets", self._take, self._flush, self._done)
+        self._commit = GroupCommit(
+            "queue-offsets",
+            self._take,
+            self._flush,
+            self._done,
+            recover=self._discard_attempt,
+            retry_after_s=retry_after_s,
+        )
 
     def get(self, group: str, topic: str) -> list[int] | None:
         """The group's next offsets for ``topic``, None if the group never subscribed."""
@@ -135,6 +144,12 @@ class OffsetStore:
         os.replace(tmp, self._path)
         fsync_dir(self._directory)
         return snapshot
+
+    def _discard_attempt(self, _: _Work) -> None:
+        """After a failed flush: the committed file was never touched (it is only ever
+        replaced whole); drop the half-written replacement. The next commit writes the
+        offsets again, these included."""
+        self._path.with_suffix(".tmp").unlink(missing_ok=True)
 
     def _done(self, snapshot: _Snapshot) -> None:
         self._durable = snapshot

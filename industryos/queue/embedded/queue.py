@@ -77,6 +77,9 @@ class EmbeddedQueueConfig:
     A consumer that keeps up is milliseconds behind; more only keeps messages alive through
     young garbage collections, which walk every one of them (1 MiB held ~5 s of a 5,000
     msg/s load: 80,000 objects and collections of ~45 ms)."""
+    write_retry_s: float = 1.0
+    """After a failed write (a full disk), appends and acks are refused this long before
+    the next try; the pause doubles while writes keep failing, up to 30 s."""
 
     def validate(self) -> None:
         """Raise :class:`QueueConfigError` on a setting the queue cannot run with."""
@@ -93,6 +96,8 @@ class EmbeddedQueueConfig:
             raise QueueConfigError("max_unacked must be positive")
         if self.recent_bytes < 0:
             raise QueueConfigError("recent_bytes must not be negative")
+        if self.write_retry_s <= 0:
+            raise QueueConfigError("write_retry_s must be positive")
 
 
 class EmbeddedQueue:
@@ -112,8 +117,8 @@ class EmbeddedQueue:
         self._lock_fd = lock_fd
         self._consumers: dict[str, list[EmbeddedConsumer]] = {topic: [] for topic in logs}
         self._closed = False
-        self._writer = LogWriter(self._on_durable)
-        offsets.start(self._retention)
+        self._writer = LogWriter(self._on_durable, retry_after_s=config.write_retry_s)
+        offsets.start(self._retention, retry_after_s=config.write_retry_s)
         self.recovered_bytes = recovered_bytes
         """Torn-tail bytes cut off by the recovery at open."""
 

@@ -184,6 +184,30 @@ class PartitionLog:
             fsyncs += 1
         return fsyncs
 
+    def rewind(self) -> None:
+        """Back to what the last :meth:`publish` exposed (a flush failed): segments rolled
+        since are deleted and the last one is cut to its durable size, so bytes a failed
+        write or fsync left behind, torn or whole, are never read or appended after."""
+        if self._fd >= 0:
+            os.close(self._fd)
+            self._fd = -1
+        for _, rolled in self._rolls:
+            rolled.path.unlink(missing_ok=True)
+        self._rolls.clear()
+        last = self.segments[-1]
+        os.truncate(last.path, last.size)
+        fd = os.open(last.path, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        fsync_dir(self.directory)
+        self._written_offset = self.end_offset
+        self._written_size = last.size
+        self._written_path = last.path
+        self._file_dirty = self._dir_dirty = False
+        self._fd = _open_for_append(last.path, create=False)
+
     def close_file(self) -> None:
         """Close the segment being written (the log is synced by then)."""
         if self._fd >= 0:

@@ -5,7 +5,11 @@ the group-commit runner writes every partition the batch touched, fsyncs each of
 ``fdatasync`` per touched partition file, however many records, all issued at once from a
 small thread pool), publishes the new durable ends to readers (and the messages to each
 partition's recent records, ``recent.py``) and resolves the futures.
-Until then nothing is acknowledged and nothing is visible to consumers.
+Until then nothing is acknowledged and nothing is visible to consumers. A flush that fails
+(a full disk, an I/O error) fails its appends and rewinds every partition it touched to its
+last durable record (:meth:`PartitionLog.rewind`), so what it wrote, torn or whole, is
+never read; appends are taken again after a pause (``retry_after_s``, doubling while writes
+keep failing): the node ingests again once the disk has room, without a restart.
 
 Records join the pending batch in call order, so appends of one originator issued without
 awaiting each other (a pipelined MQTT client) are stored in the order they were issued.
@@ -35,13 +39,21 @@ class LogWriter:
     """Group-commits appends to partition logs and counts what it did."""
 
     def __init__(
-        self, on_durable: Callable[[Iterable[PartitionLog]], None], sync_threads: int = 8
+        self,
+        on_durable: Callable[[Iterable[PartitionLog]], None],
+        sync_threads: int = 8,
+        retry_after_s: float = 1.0,
     ) -> None:
         self._on_durable = on_durable
         self._pending: _Work = {}
         self._sync_pool = ThreadPoolExecutor(sync_threads, thread_name_prefix="queue-fsync")
         self._commit: GroupCommit[_Work, _Flushed] = GroupCommit(
-            "queue-writer", self._take, self._flush, self._done
+            "queue-writer",
+            self._take,
+            self._flush,
+            self._done,
+            recover=self._rewind,
+            retry_after_s=retry_after_s,
         )
         self.appended = 0
         self.bytes_written = 0
@@ -97,6 +109,12 @@ class LogWriter:
             # 4 files cost about one fsync in parallel, several times that one after another
             fsyncs = sum(self._sync_pool.map(PartitionLog.sync, work))
         return work, places, records, written, fsyncs
+
+    @staticmethod
+    def _rewind(work: _Work) -> None:
+        """After a failed flush (flush thread): forget what it wrote."""
+        for log in work:
+            log.rewind()
 
     def _done(self, result: _Flushed) -> None:
         work, places, records, written, fsyncs = result
