@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import gc
-import logging
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -13,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from industryos import __version__
 from industryos.config import ConfigError, Settings, load_settings
+from industryos.logs import configure_logging
 from industryos.open_files import raise_open_file_limit
 
 if TYPE_CHECKING:
@@ -37,9 +37,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"industryos: {exc}", file=sys.stderr)
         return 2
-    logging.basicConfig(
-        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    configure_logging(settings.log_level, "%(asctime)s %(levelname)s %(name)s: %(message)s")
     if args.command == "migrate":
         asyncio.run(_migrate(settings))
         return 0

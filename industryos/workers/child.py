@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from industryos.config import ConfigError, load_settings
+from industryos.logs import configure_logging
 from industryos.workers.listeners import Listeners
 from industryos.workers.pool import GO, READY
 
@@ -49,9 +50,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"industryos worker {args.index}: {exc}", file=sys.stderr)
         return 2
-    logging.basicConfig(
-        level=settings.log_level,
-        format=f"%(asctime)s %(levelname)s [worker {args.index}] %(name)s: %(message)s",
+    configure_logging(
+        settings.log_level, f"%(asctime)s %(levelname)s [worker {args.index}] %(name)s: %(message)s"
     )
     from industryos.cli import import_node  # the node's import, as worker 0 does it
 
