@@ -112,13 +112,18 @@ class GroupCommit(Generic[W, R]):
                 result = await loop.run_in_executor(self._executor, self._flush, work)
                 self._done(result)
             except BaseException as exc:
-                if not isinstance(exc, Exception):
-                    self._failed = exc
-                    self._fail(waiters, exc)
-                    raise
                 # back to the last flushed state before anyone hears of the failure
-                recovered = work is not None and await self._recovered(work, exc)
+                recovered = (
+                    isinstance(exc, Exception)
+                    and work is not None
+                    and await self._recovered(work, exc)
+                )
+                if not recovered and self._failed is None:
+                    log.error("%s: flush failed, refusing further requests", self._name)
+                    self._failed = exc
                 self._fail(waiters, exc)
+                if not isinstance(exc, Exception):
+                    raise
                 if not recovered:
                     return
                 await self._wait_out_the_pause()
@@ -130,22 +135,23 @@ class GroupCommit(Generic[W, R]):
                     fut.set_result(None)
 
     def _fail(self, waiters: list[asyncio.Future[None]], exc: BaseException) -> None:
-        """Fail the flush's waiters and those behind it (whose work is dropped)."""
+        """Fail the flush's waiters and those behind it, whose work is dropped when flushes
+        go on (it must not be written after its requests were told it failed)."""
         error = QueueWriteError(f"{self._name}: flush failed: {exc!r}")
         error.__cause__ = exc
         waiters += self._waiters
         self._waiters = []
-        self._take()  # the work of the requests failed here: not written later
         for fut in waiters:
             if not fut.done():
                 fut.set_exception(error)
+        if self._failed is None:
+            self._take()
 
     async def _recovered(self, work: W, exc: Exception) -> bool:
         """Put the files back to their last flushed state; False when that is not possible
         (every later request then fails)."""
         if self._recover is None:
-            log.error("%s: flush failed, refusing further requests", self._name, exc_info=exc)
-            self._failed = exc
+            log.error("%s: flush failed: %r", self._name, exc, exc_info=exc)
             return False
         try:
             await asyncio.get_running_loop().run_in_executor(self._executor, self._recover, work)
