@@ -37,7 +37,7 @@ class RepeatLimit(logging.Filter):
         self._burst = burst
         self._window_s = window_s
         self._clock = clock
-        self._lines: dict[tuple[str, object], list[float]] = {}
+        self._lines: dict[tuple[str, str], list[float]] = {}
         """Per line: [start of its window, records let through, records dropped]."""
         self._last: tuple[logging.LogRecord | None, bool] = (None, True)
 
@@ -51,6 +51,8 @@ class RepeatLimit(logging.Filter):
         return verdict
 
     def _verdict(self, record: logging.LogRecord) -> bool:
+        if not isinstance(record.msg, str):
+            return True  # an object logged as is (maybe unhashable): not a line to count
         key = (record.name, record.msg)
         now = self._clock()
         line = self._lines.get(key)

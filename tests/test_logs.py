@@ -48,6 +48,14 @@ def test_different_lines_do_not_hold_each_other_back() -> None:
     assert limit.filter(_record("queue refused device messages: %s", "x", name="industryos.other"))
 
 
+def test_an_object_logged_as_is_always_passes() -> None:
+    limit = RepeatLimit(burst=1, window_s=60.0, clock=Clock())
+    unhashable = logging.LogRecord("lib", logging.WARNING, __file__, 1, {"a": 1}, None, None)
+    assert limit.filter(unhashable)
+    again = logging.LogRecord("lib", logging.WARNING, __file__, 1, {"a": 1}, None, None)
+    assert limit.filter(again)
+
+
 def test_one_verdict_per_record_however_many_handlers() -> None:
     limit = RepeatLimit(burst=2, window_s=60.0, clock=Clock())
     first, second, third = (_record("same line") for _ in range(3))
