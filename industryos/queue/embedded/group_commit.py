@@ -119,7 +119,9 @@ class GroupCommit(Generic[W, R]):
                     and await self._recovered(work, exc)
                 )
                 if not recovered and self._failed is None:
-                    log.error("%s: flush failed, refusing further requests", self._name)
+                    log.error(
+                        "%s: flush failed, refusing further requests", self._name, exc_info=exc
+                    )
                     self._failed = exc
                 self._fail(waiters, exc)
                 if not isinstance(exc, Exception):
@@ -151,7 +153,6 @@ class GroupCommit(Generic[W, R]):
         """Put the files back to their last flushed state; False when that is not possible
         (every later request then fails)."""
         if self._recover is None:
-            log.error("%s: flush failed: %r", self._name, exc, exc_info=exc)
             return False
         try:
             await asyncio.get_running_loop().run_in_executor(self._executor, self._recover, work)

@@ -42,7 +42,7 @@ class MqttServer(Generic[ContextT]):
         self._connections: set[Connection[ContextT]] = set()
         self._by_key: dict[Hashable, Connection[Any]] = {}
         self._wheel: KeepAliveWheel | None = None
-        self._crowded_at: int | None = None
+        self._open_files: int | None = None
         self._next_crowded_warning = 0.0
         self.port: int | None = None
         """The bound plain port (useful when configured as 0)."""
@@ -57,8 +57,7 @@ class MqttServer(Generic[ContextT]):
         config = self._config
         loop = asyncio.get_running_loop()
         self._wheel = KeepAliveWheel(loop)
-        limit = open_file_limit()
-        self._crowded_at = None if limit is None else int(limit * CROWDED)
+        self._open_files = open_file_limit()
         if config.port is not None:
             if plain is not None:
                 server = await loop.create_server(self._accept, sock=plain, backlog=config.backlog)
@@ -145,10 +144,11 @@ class MqttServer(Generic[ContextT]):
     def opened(self, connection: Connection[Any]) -> None:
         """``connection`` is established (TLS: handshake done); ``close()`` will end it."""
         self._connections.add(connection)
-        if self._crowded_at is not None and len(self._connections) >= self._crowded_at:
-            self._warn_crowded()
+        limit = self._open_files
+        if limit is not None and len(self._connections) >= limit * CROWDED:
+            self._warn_crowded(limit)
 
-    def _warn_crowded(self) -> None:
+    def _warn_crowded(self, limit: int) -> None:
         now = asyncio.get_running_loop().time()
         if now < self._next_crowded_warning:
             return
@@ -157,7 +157,7 @@ class MqttServer(Generic[ContextT]):
             "%d MQTT connections: close to this process's open-file limit of %d, past which "
             "new connections are not accepted (raise it: ulimit -n, LimitNOFILE=)",
             len(self._connections),
-            open_file_limit(),
+            limit,
         )
 
     def finished(self, connection: Connection[Any]) -> None:
