@@ -30,6 +30,7 @@ from industryos.api.context import ApiContext
 from industryos.api.routes import alarms_query, entity_query
 from industryos.api.routes import bulk_import as bulk_routes
 from industryos.api.routes import events as event_routes
+from industryos.api.routes import metrics as metric_routes
 from industryos.api.routes import ota as ota_routes
 from industryos.api.routes import rpc as rpc_routes
 from industryos.api.routes import rule_chains as rule_chain_routes
@@ -278,6 +279,15 @@ class Node:
         """True once every listener accepts connections."""
         return self._ready
 
+    def _trouble(self) -> str | None:
+        """Why the running node cannot take device data now, for ``/api/health``."""
+        if self._queue is not None and self._queue.writes_refused:
+            return (
+                "the durable queue refuses device data: a write to disk failed "
+                "(disk full or I/O error, see the log); retrying"
+            )
+        return None
+
     def queue_stats(self) -> QueueStats | None:
         """Counters of the durable queue (appends, group commits, fsyncs, lag)."""
         return None if self._queue is None else self._queue.stats()
@@ -505,12 +515,15 @@ class Node:
         assert services.rest_calls is not None
         settings = self.settings
         app = create_app(
-            core.api_context(tokens, settings.max_page_size), ready=lambda: self._ready
+            core.api_context(tokens, settings.max_page_size),
+            ready=lambda: self._ready,
+            trouble=self._trouble,
         )
         app.include_router(device_http.router)
         setattr(app.state, device_http.STATE_ATTRIBUTE, self.devices.http)
         setattr(app.state, OTA_HTTP_STATE, core.ota.downloads)
         rule_chain_routes.install(app, rule_chain_routes.RuleChainApi(chains, self.rules))
+        metric_routes.install(app, metric_routes.MetricSources(self.rules, self._queue.stats))
         event_routes.install(app, EventQueries(core.db, core.lookup))
         rule_engine_routes.install(
             app, rule_engine_routes.RuleEngineCalls(services.rest_calls, self._queue, core.lookup)

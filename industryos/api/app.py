@@ -71,8 +71,13 @@ fixed paths such as ``/api/tenant/devices`` (ids are validated as UUIDs *after* 
 so that a malformed id gets a 400 rather than a 404)."""
 
 
-def create_app(context: ApiContext, *, ready: Callable[[], bool] = lambda: True) -> FastAPI:
-    """The REST application of one node; ``ready`` drives ``/api/health``."""
+def create_app(
+    context: ApiContext,
+    *,
+    ready: Callable[[], bool] = lambda: True,
+    trouble: Callable[[], str | None] = lambda: None,
+) -> FastAPI:
+    """The REST application of one node; ``ready`` and ``trouble`` drive ``/api/health``."""
     app = FastAPI(
         title="IndustryOS REST API",
         version=__version__,
@@ -86,10 +91,14 @@ def create_app(context: ApiContext, *, ready: Callable[[], bool] = lambda: True)
 
     @app.get("/api/health", tags=["system"])
     async def health() -> JsonResponse:
-        """503 while the node starts, 200 ``{"status": "UP"}`` once every listener is ready."""
-        if ready():
-            return JsonResponse({"status": "UP"})
-        return JsonResponse({"status": "STARTING"}, status_code=503)
+        """503 ``STARTING`` until every listener is ready, then 200 ``{"status": "UP"}``, or
+        503 ``DOWN`` with the reason while the node cannot take device data (a full disk)."""
+        if not ready():
+            return JsonResponse({"status": "STARTING"}, status_code=503)
+        reason = trouble()
+        if reason is not None:
+            return JsonResponse({"status": "DOWN", "reason": reason}, status_code=503)
+        return JsonResponse({"status": "UP"})
 
     install_swagger_ui(app, OPENAPI_URL)
 

@@ -8,8 +8,8 @@ Statistics paths (IndustryOS additions, ThingsBoard has no REST for them):
   retried counts, in-flight messages, ``lag`` (records not yet acknowledged) and p99 time
   in chain; on ``Main`` also the ingest gate (``ingestGateOpen``, ``ingestGateClosings``:
   how often device uplinks had to wait for the engine, ``ingestWaiting``: how many wait
-  now), when ``ingest_max_lag`` is on;
-* ``GET /metrics``: the queue figures in Prometheus text format (no tenant data).
+  now), when ``ingest_max_lag`` is on (the same figures are in ``GET /metrics``, see
+  :mod:`industryos.api.routes.metrics`).
 
 The :class:`RuleChainApi` is set on ``app.state`` by whoever composes the app.
 """
@@ -21,7 +21,6 @@ from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, FastAPI, Query, Request
-from fastapi.responses import PlainTextResponse
 
 from industryos.api.deps import CurrentCaller, Page
 from industryos.entities.errors import InvalidArgument, NotFound
@@ -194,27 +193,3 @@ async def queue_stats(caller: CurrentCaller, api: Api) -> list[Json]:
     """Per queue counters and lag (system-wide, so sysadmin only)."""
     caller.require(Authority.SYS_ADMIN)
     return api.engine.queue_stats()
-
-
-_METRICS = (
-    ("successfulMsgs", "industryos_rule_engine_successful_total", "counter"),
-    ("failedMsgs", "industryos_rule_engine_failed_total", "counter"),
-    ("timeoutMsgs", "industryos_rule_engine_timeout_total", "counter"),
-    ("retriedMsgs", "industryos_rule_engine_retried_total", "counter"),
-    ("inFlightMsgs", "industryos_rule_engine_in_flight", "gauge"),
-    ("lag", "industryos_rule_engine_lag", "gauge"),
-    ("p99TimeInChainMs", "industryos_rule_engine_p99_time_in_chain_ms", "gauge"),
-    ("ingestGateClosings", "industryos_ingest_gate_closings_total", "counter"),
-    ("ingestWaiting", "industryos_ingest_waiting", "gauge"),
-)
-
-
-@router.get("/metrics", response_class=PlainTextResponse)
-async def metrics(api: Api) -> str:
-    """Prometheus text exposition of the queue figures."""
-    stats = api.engine.queue_stats()
-    lines = []
-    for key, name, kind in _METRICS:
-        lines.append(f"# TYPE {name} {kind}")
-        lines.extend(f'{name}{{queue="{q["queueName"]}"}} {q[key]}' for q in stats if key in q)
-    return "\n".join(lines) + "\n"

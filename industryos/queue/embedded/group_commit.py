@@ -65,11 +65,18 @@ class GroupCommit(Generic[W, R]):
         self._closing = False
         self._task = asyncio.get_running_loop().create_task(self._run(), name=name)
         self.flushes = 0
+        self.failures = 0
+        """Flushes that failed (each one failed its requests), for alerting on a full disk."""
 
     @property
     def executor(self) -> ThreadPoolExecutor:
         """The thread that flushes; other blocking work on the same files may share it."""
         return self._executor
+
+    @property
+    def refusing(self) -> bool:
+        """True while requests fail at once: after a failed flush, paused or for good."""
+        return self._failed is not None or bool(self._paused_until)
 
     def check(self) -> None:
         """Raise if requests can no longer succeed (closed, or an earlier flush failed)."""
@@ -112,6 +119,7 @@ class GroupCommit(Generic[W, R]):
                 result = await loop.run_in_executor(self._executor, self._flush, work)
                 self._done(result)
             except BaseException as exc:
+                self.failures += 1
                 # back to the last flushed state before anyone hears of the failure
                 recovered = (
                     isinstance(exc, Exception)

@@ -118,6 +118,11 @@ class OffsetStore:
                 floors = [min(a, b) for a, b in zip(floors, current, strict=True)]
         return floors
 
+    @property
+    def failures(self) -> int:
+        """Commits whose file replacement failed (the acks wait for the next one)."""
+        return 0 if self._commit is None else self._commit.failures
+
     async def commit(self) -> None:
         """Return once everything set or advanced so far is durable."""
         assert self._commit is not None, "OffsetStore.start() was not called"

@@ -225,6 +225,11 @@ class EmbeddedQueue:
 
     # -- observability and lifecycle -------------------------------------------------------
 
+    @property
+    def writes_refused(self) -> bool:
+        """True while appends are refused after a failed write (see :class:`GroupCommit`)."""
+        return self._writer.refusing
+
     def stats(self) -> QueueStats:
         """Counters and per-partition / per-group positions, cheap enough to poll."""
         partitions = tuple(
@@ -251,6 +256,9 @@ class EmbeddedQueue:
             bytes_written=self._writer.bytes_written,
             offset_commits=self._offsets.flushes,
             offset_fsyncs=self._offsets.fsyncs,
+            write_failures=self._writer.failures,
+            offset_write_failures=self._offsets.failures,
+            writes_refused=self.writes_refused,
             partitions=partitions,
             lags=tuple(lags),
         )

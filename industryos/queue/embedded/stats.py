@@ -46,5 +46,11 @@ class QueueStats:
     offset_commits: int
     """Group commits of consumer acks (one atomic offsets-file replacement each)."""
     offset_fsyncs: int
+    write_failures: int
+    """Group commits of appends that failed (disk full, I/O error): their appends were refused."""
+    offset_write_failures: int
+    """Group commits of consumer acks that failed (the acks are written by a later one)."""
+    writes_refused: bool
+    """True while appends are refused after a failed write (until the next try succeeds)."""
     partitions: tuple[PartitionStats, ...]
     lags: tuple[GroupLag, ...]

@@ -64,6 +64,16 @@ class LogWriter:
         """Flushes done so far (each is one write and fsync round over the touched files)."""
         return self._commit.flushes
 
+    @property
+    def failures(self) -> int:
+        """Flushes that failed (their appends were refused, nothing of them kept)."""
+        return self._commit.failures
+
+    @property
+    def refusing(self) -> bool:
+        """True while appends are refused after a failed flush."""
+        return self._commit.refusing
+
     def add(self, log: PartitionLog, payload: bytes, msg: Msg) -> asyncio.Future[None]:
         """Add one record (``msg`` encoded as ``payload``); the future resolves once it is
         durable."""
