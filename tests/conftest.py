@@ -1,4 +1,5 @@
-"""Shared fixtures: a migrated database on each engine, fresh for every test.
+"""Shared fixtures: a migrated database on each engine, fresh for every test, and cheap
+password hashes.
 
 PostgreSQL tests use the real server on 127.0.0.1:5432 (``INDUSTRYOS_TEST_PG`` overrides the
 admin URL). A template database is migrated once per session and cloned per test; every
@@ -19,13 +20,33 @@ from pathlib import Path
 
 import asyncpg
 import pytest
+from argon2 import PasswordHasher
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from industryos.entities import passwords
 from industryos.storage.engine import create_engine
 from industryos.storage.migrate import upgrade
 
 PG_ADMIN_DSN = os.environ.get("INDUSTRYOS_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 RUN_TAG = f"iostest_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+
+
+PRODUCTION_HASHER = passwords._hasher
+"""The node's own hasher, for the tests of the hashing cost."""
+
+CHEAP_HASHER = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+"""argon2id at a small cost: the same algorithm and hash format as production, without
+~0.13 s of CPU and 64 MiB for every account a test creates or signs in (hundreds of
+tests do, several times each). Tests of the cost itself store a production-cost hash."""
+
+
+@pytest.fixture(autouse=True, scope="session")
+def cheap_password_hashes() -> Iterator[None]:
+    """Hash passwords in this process with :data:`CHEAP_HASHER` (nodes started as their own
+    process keep the production cost)."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(passwords, "_hasher", CHEAP_HASHER)
+        yield
 
 
 def _pg_dsn(database: str) -> str:

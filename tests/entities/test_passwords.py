@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import pytest
 
+from industryos.entities import passwords
 from industryos.entities.passwords import (
     hash_password,
     hash_password_async,
     verify_password,
     verify_password_async,
 )
+from tests.conftest import PRODUCTION_HASHER
 
 
 async def test_async_hash_verifies_both_ways() -> None:
@@ -29,3 +31,11 @@ async def test_unusable_hash_is_a_mismatch(stored: str | None) -> None:
 async def test_wrong_password_is_a_mismatch() -> None:
     hashed = await hash_password_async("right-pw")
     assert await verify_password_async(hashed, "wrong-pw") is False
+
+
+def test_production_hashes_are_argon2id_at_64_mib_and_3_passes(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The suite hashes cheaply (tests/conftest.py); the node's own hasher does not."""
+    monkeypatch.setattr(passwords, "_hasher", PRODUCTION_HASHER)
+    assert hash_password("s3cret-pw").startswith("$argon2id$v=19$m=65536,t=3,p=4$")
