@@ -523,7 +523,9 @@ class Node:
         setattr(app.state, device_http.STATE_ATTRIBUTE, self.devices.http)
         setattr(app.state, OTA_HTTP_STATE, core.ota.downloads)
         rule_chain_routes.install(app, rule_chain_routes.RuleChainApi(chains, self.rules))
-        metric_routes.install(app, metric_routes.MetricSources(self.rules, self._queue.stats))
+        metric_routes.install(
+            app, metric_routes.MetricSources(self.rules, self._queue.stats, self.worker)
+        )
         event_routes.install(app, EventQueries(core.db, core.lookup))
         rule_engine_routes.install(
             app, rule_engine_routes.RuleEngineCalls(services.rest_calls, self._queue, core.lookup)

@@ -157,5 +157,5 @@ async def test_queue_stats_and_metrics_report_the_ingest_gate_on_main(
     others = [q for name, q in queues.items() if name != "Main"]
     assert others and all("ingestGateClosings" not in q for q in others)
     metrics = (await node_platform.client().get("/metrics")).text
-    assert 'industryos_ingest_gate_closings_total{queue="Main"} 0' in metrics
-    assert 'industryos_ingest_waiting{queue="Main"} 0' in metrics
+    assert 'industryos_ingest_gate_closings_total{queue="Main",worker="0"} 0' in metrics
+    assert 'industryos_ingest_waiting{queue="Main",worker="0"} 0' in metrics

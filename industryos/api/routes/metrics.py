@@ -8,6 +8,10 @@ No tenant data, so no authentication (scrapers rarely carry a token). Two source
   group commits, fsyncs, and the failed writes that refuse device uplinks (a full disk).
   ``industryos_queue_writes_refused`` is 1 while it refuses them: the figure to alert on.
 
+Every sample carries a ``worker`` label: a node of several worker processes answers from the
+worker the request landed on, each with its own queue and rule engine, so each worker's
+counters stay one series that only grows.
+
 The :class:`MetricSources` are set on ``app.state`` by whoever composes the app.
 """
 
@@ -62,6 +66,7 @@ class MetricSources:
 
     engine: RuleEngine
     queue_stats: Callable[[], QueueStats]
+    worker: int = 0
 
 
 def install(app: FastAPI, sources: MetricSources) -> None:
@@ -74,22 +79,22 @@ def install(app: FastAPI, sources: MetricSources) -> None:
 async def metrics(request: Request) -> str:
     """Prometheus text exposition (format 0.0.4) of the rule-engine and queue figures."""
     sources: MetricSources = getattr(request.app.state, STATE_ATTRIBUTE)
-    return render(sources.engine.queue_stats(), sources.queue_stats())
+    return render(sources.engine.queue_stats(), sources.queue_stats(), sources.worker)
 
 
-def render(engine_queues: list[dict[str, Any]], queue: QueueStats) -> str:
+def render(engine_queues: list[dict[str, Any]], queue: QueueStats, worker: int = 0) -> str:
     """The exposition text: one ``# TYPE`` line and its samples per metric."""
     lines = []
     for key, name, kind in RULE_ENGINE_METRICS:
         lines.append(f"# TYPE {name} {kind}")
         lines.extend(
-            f'{name}{{queue="{q["queueName"]}"}} {_number(q[key])}'
+            f'{name}{{queue="{q["queueName"]}",worker="{worker}"}} {_number(q[key])}'
             for q in engine_queues
             if key in q
         )
     for field, name, kind in QUEUE_METRICS:
         lines.append(f"# TYPE {name} {kind}")
-        lines.append(f"{name} {_number(getattr(queue, field))}")
+        lines.append(f'{name}{{worker="{worker}"}} {_number(getattr(queue, field))}')
     return "\n".join(lines) + "\n"
 
 

@@ -120,6 +120,7 @@ class GroupCommit(Generic[W, R]):
                 self._done(result)
             except BaseException as exc:
                 self.failures += 1
+                self._paused_until = loop.time() + self._pause  # refuse while recovering too
                 # back to the last flushed state before anyone hears of the failure
                 recovered = (
                     isinstance(exc, Exception)

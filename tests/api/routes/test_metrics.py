@@ -33,10 +33,10 @@ async def test_a_full_disk_shows_in_metrics_and_health_until_writes_succeed_agai
     scraper = node_platform.client()
     assert (await devices.post(f"/api/v1/{token}/telemetry", json={"kWh": 1})).status_code == 200
     before = samples((await scraper.get("/metrics")).text)
-    assert int(before["industryos_queue_appended_total"]) >= 1
-    assert int(before["industryos_queue_fsyncs_total"]) >= 1
-    assert before["industryos_queue_write_failures_total"] == "0"
-    assert before["industryos_queue_writes_refused"] == "0"
+    assert int(before['industryos_queue_appended_total{worker="0"}']) >= 1
+    assert int(before['industryos_queue_fsyncs_total{worker="0"}']) >= 1
+    assert before['industryos_queue_write_failures_total{worker="0"}'] == "0"
+    assert before['industryos_queue_writes_refused{worker="0"}'] == "0"
     assert (await scraper.get("/api/health")).json() == {"status": "UP"}
 
     def no_space(self: segments.PartitionLog, payloads: list[bytes]) -> segments.Appended:
@@ -47,8 +47,8 @@ async def test_a_full_disk_shows_in_metrics_and_health_until_writes_succeed_agai
         refused = await devices.post(f"/api/v1/{token}/telemetry", json={"kWh": 2})
         assert refused.status_code == 500
         during = samples((await scraper.get("/metrics")).text)
-        assert during["industryos_queue_write_failures_total"] == "1"
-        assert during["industryos_queue_writes_refused"] == "1"
+        assert during['industryos_queue_write_failures_total{worker="0"}'] == "1"
+        assert during['industryos_queue_writes_refused{worker="0"}'] == "1"
         health = await scraper.get("/api/health")
         assert health.status_code == 503
         assert health.json()["status"] == "DOWN"
@@ -61,10 +61,10 @@ async def test_a_full_disk_shows_in_metrics_and_health_until_writes_succeed_agai
     assert (await scraper.get("/api/health")).json() == {"status": "UP"}
     assert (await devices.post(f"/api/v1/{token}/telemetry", json={"kWh": 3})).status_code == 200
     after = samples((await scraper.get("/metrics")).text)
-    assert after["industryos_queue_write_failures_total"] == "1"
-    assert after["industryos_queue_writes_refused"] == "0"
-    assert int(after["industryos_queue_appended_total"]) > int(
-        before["industryos_queue_appended_total"]
+    assert after['industryos_queue_write_failures_total{worker="0"}'] == "1"
+    assert after['industryos_queue_writes_refused{worker="0"}'] == "0"
+    assert int(after['industryos_queue_appended_total{worker="0"}']) > int(
+        before['industryos_queue_appended_total{worker="0"}']
     )
 
 
@@ -84,11 +84,11 @@ def test_every_metric_has_a_type_line_and_booleans_are_numbers() -> None:
         lags=(),
     )
     main = {"queueName": "Main", "successfulMsgs": 4, "lag": 1, "ingestGateClosings": 0}
-    text = render([main], stats)
+    text = render([main], stats, worker=1)
     values = samples(text)
-    assert values['industryos_rule_engine_successful_total{queue="Main"}'] == "4"
-    assert values["industryos_queue_writes_refused"] == "1"
-    assert values["industryos_queue_written_bytes_total"] == "100"
+    assert values['industryos_rule_engine_successful_total{queue="Main",worker="1"}'] == "4"
+    assert values['industryos_queue_writes_refused{worker="1"}'] == "1"
+    assert values['industryos_queue_written_bytes_total{worker="1"}'] == "100"
     typed = {line.split()[2] for line in text.splitlines() if line.startswith("# TYPE")}
     assert {name.split("{")[0] for name in values} <= typed
     assert all(v.lstrip("-").replace(".", "", 1).isdigit() for v in values.values())
