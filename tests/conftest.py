@@ -49,6 +49,12 @@ def cheap_password_hashes() -> Iterator[None]:
         yield
 
 
+@pytest.fixture
+def production_password_cost(monkeypatch: pytest.MonkeyPatch) -> None:
+    """For a test of what the hashing cost does: hash with the node's own hasher."""
+    monkeypatch.setattr(passwords, "_hasher", PRODUCTION_HASHER)
+
+
 def _pg_dsn(database: str) -> str:
     base, _, _ = PG_ADMIN_DSN.rpartition("/")
     return f"{base}/{database}"

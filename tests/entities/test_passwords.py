@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from industryos.entities import passwords
 from industryos.entities.passwords import (
     hash_password,
     hash_password_async,
     verify_password,
     verify_password_async,
 )
-from tests.conftest import PRODUCTION_HASHER
 
 
 async def test_async_hash_verifies_both_ways() -> None:
@@ -33,9 +31,7 @@ async def test_wrong_password_is_a_mismatch() -> None:
     assert await verify_password_async(hashed, "wrong-pw") is False
 
 
-def test_production_hashes_are_argon2id_at_64_mib_and_3_passes(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
+@pytest.mark.usefixtures("production_password_cost")
+def test_production_hashes_are_argon2id_at_64_mib_and_3_passes() -> None:
     """The suite hashes cheaply (tests/conftest.py); the node's own hasher does not."""
-    monkeypatch.setattr(passwords, "_hasher", PRODUCTION_HASHER)
     assert hash_password("s3cret-pw").startswith("$argon2id$v=19$m=65536,t=3,p=4$")

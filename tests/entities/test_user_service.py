@@ -49,6 +49,7 @@ def _hashing_elsewhere() -> bool:
     return False
 
 
+@pytest.mark.usefixtures("production_password_cost")  # a check long enough to watch
 async def test_login_keeps_the_loop_running_while_the_password_is_checked(
     engine: AsyncEngine,
 ) -> None:
