@@ -523,8 +523,16 @@ class Node:
         setattr(app.state, device_http.STATE_ATTRIBUTE, self.devices.http)
         setattr(app.state, OTA_HTTP_STATE, core.ota.downloads)
         rule_chain_routes.install(app, rule_chain_routes.RuleChainApi(chains, self.rules))
+        mqtt = self.devices.mqtt
         metric_routes.install(
-            app, metric_routes.MetricSources(self.rules, self._queue.stats, self.worker)
+            app,
+            metric_routes.MetricSources(
+                self.rules,
+                self._queue.stats,
+                core.timeseries.writer.stats,
+                lambda: mqtt.connection_count,
+                self.worker,
+            ),
         )
         event_routes.install(app, EventQueries(core.db, core.lookup))
         rule_engine_routes.install(

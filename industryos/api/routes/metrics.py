@@ -1,33 +1,37 @@
 """``GET /metrics``: the node's figures in Prometheus text format, for scraping and alerting.
 
-No tenant data, so no authentication (scrapers rarely carry a token). Two sources:
+No tenant data, so no authentication (scrapers rarely carry a token). The sources:
 
 * the rule engine's per-queue counters, labelled ``queue`` (``Main``, ``HighPriority``…),
   the same figures as ``GET /api/ruleEngine/queues/stats``;
 * the durable queue every device message is written to before it is acknowledged: records,
   group commits, fsyncs, and the failed writes that refuse device uplinks (a full disk).
-  ``industryos_queue_writes_refused`` is 1 while it refuses them: the figure to alert on.
+  ``industryos_queue_writes_refused`` is 1 while it refuses them: the figure to alert on;
+* the time-series writer: committed batches and points, and failed batches (the rule
+  engine retries the messages of a batch that failed on an unavailable database);
+* the open MQTT connections.
 
 Every sample carries a ``worker`` label: a node of several worker processes answers from the
-worker the request landed on, each with its own queue and rule engine, so each worker's
-counters stay one series that only grows.
+worker the request landed on, each with its own queue, rule engine and connections, so each
+worker's counters stay one series that only grows.
 
 The :class:`MetricSources` are set on ``app.state`` by whoever composes the app.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import PlainTextResponse
 
 from industryos.queue.embedded import QueueStats
 from industryos.rules.engine import RuleEngine
+from industryos.storage.timeseries import WriterStats
 
-__all__ = ["STATE_ATTRIBUTE", "MetricSources", "install", "render", "router"]
+__all__ = ["STATE_ATTRIBUTE", "MetricSources", "Sample", "install", "render", "router"]
 
 STATE_ATTRIBUTE = "metric_sources"
 """The ``app.state`` attribute holding the :class:`MetricSources`."""
@@ -59,14 +63,43 @@ QUEUE_METRICS = (
 )
 """The durable queue's figures: the :class:`QueueStats` field, the metric name and type."""
 
+STORAGE_METRICS = (
+    ("batches", "industryos_ts_batches_total", "counter"),
+    ("points", "industryos_ts_points_total", "counter"),
+    ("failed_batches", "industryos_ts_failed_batches_total", "counter"),
+)
+"""The time-series writer's figures: the :class:`WriterStats` field, the metric name and type."""
+
+
+class Sample(NamedTuple):
+    """One line of the exposition: a metric's value under some labels."""
+
+    name: str
+    kind: str
+    value: Any
+    labels: tuple[tuple[str, str], ...] = ()
+
 
 @dataclass(frozen=True, slots=True)
 class MetricSources:
-    """Where the figures come from: the running rule engine and the durable queue."""
+    """Where the figures come from: the parts of the running node that count."""
 
     engine: RuleEngine
     queue_stats: Callable[[], QueueStats]
+    storage_stats: WriterStats
+    mqtt_connections: Callable[[], int]
     worker: int = 0
+
+    def samples(self) -> Iterator[Sample]:
+        """Every figure, grouped by metric (the exposition wants a metric's lines together)."""
+        queues = self.engine.queue_stats()
+        for key, name, kind in RULE_ENGINE_METRICS:
+            for queue in queues:
+                if key in queue:
+                    yield Sample(name, kind, queue[key], (("queue", queue["queueName"]),))
+        yield from _fields(QUEUE_METRICS, self.queue_stats())
+        yield from _fields(STORAGE_METRICS, self.storage_stats)
+        yield Sample("industryos_mqtt_connections", "gauge", self.mqtt_connections())
 
 
 def install(app: FastAPI, sources: MetricSources) -> None:
@@ -77,25 +110,34 @@ def install(app: FastAPI, sources: MetricSources) -> None:
 
 @router.get("/metrics", response_class=PlainTextResponse)
 async def metrics(request: Request) -> str:
-    """Prometheus text exposition (format 0.0.4) of the rule-engine and queue figures."""
+    """Prometheus text exposition (format 0.0.4) of the node's figures."""
     sources: MetricSources = getattr(request.app.state, STATE_ATTRIBUTE)
-    return render(sources.engine.queue_stats(), sources.queue_stats(), sources.worker)
+    return render(sources.samples(), sources.worker)
 
 
-def render(engine_queues: list[dict[str, Any]], queue: QueueStats, worker: int = 0) -> str:
-    """The exposition text: one ``# TYPE`` line and its samples per metric."""
+def render(samples: Iterable[Sample], worker: int = 0) -> str:
+    """The exposition text: a ``# TYPE`` line before each metric's first sample."""
     lines = []
-    for key, name, kind in RULE_ENGINE_METRICS:
-        lines.append(f"# TYPE {name} {kind}")
-        lines.extend(
-            f'{name}{{queue="{q["queueName"]}",worker="{worker}"}} {_number(q[key])}'
-            for q in engine_queues
-            if key in q
+    typed = ""
+    for sample in samples:
+        if sample.name != typed:
+            lines.append(f"# TYPE {sample.name} {sample.kind}")
+            typed = sample.name
+        labels = ",".join(
+            f'{key}="{_escaped(str(value))}"' for key, value in (*sample.labels, ("worker", worker))
         )
-    for field, name, kind in QUEUE_METRICS:
-        lines.append(f"# TYPE {name} {kind}")
-        lines.append(f'{name}{{worker="{worker}"}} {_number(getattr(queue, field))}')
+        lines.append(f"{sample.name}{{{labels}}} {_number(sample.value)}")
     return "\n".join(lines) + "\n"
+
+
+def _fields(table: tuple[tuple[str, str, str], ...], source: object) -> Iterator[Sample]:
+    for field, name, kind in table:
+        yield Sample(name, kind, getattr(source, field))
+
+
+def _escaped(label_value: str) -> str:
+    """A label value as the text format quotes it (backslash, double quote, line feed)."""
+    return label_value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
 
 
 def _number(value: Any) -> str:

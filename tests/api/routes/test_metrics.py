@@ -1,14 +1,17 @@
-"""``GET /metrics`` and ``/api/health`` while the durable queue cannot write (a full disk)."""
+"""``GET /metrics``: what it counts, and with ``/api/health`` a queue that cannot write."""
 
 from __future__ import annotations
 
 import asyncio
 import errno
+from collections.abc import Callable
 
+import paho.mqtt.client as mqtt
 import pytest
+from paho.mqtt.enums import CallbackAPIVersion
 
-from industryos.api.routes.metrics import render
-from industryos.queue.embedded import QueueStats, segments
+from industryos.api.routes.metrics import Sample, render
+from industryos.queue.embedded import segments
 from tests.api.checks import create_device
 from tests.api.conftest import NodePlatform
 
@@ -25,10 +28,7 @@ async def test_a_full_disk_shows_in_metrics_and_health_until_writes_succeed_agai
     """An operator learns from the scrape and the health check that device data is being
     refused, and sees both recover once the disk has room again (before, both said all
     was well while every device publish failed)."""
-    accounts = await node_platform.new_tenant("Metrics")
-    device = await create_device(accounts.admin, "meter-1")
-    credentials = await accounts.admin.get(f"/api/device/{device['id']['id']}/credentials")
-    token = credentials.json()["credentialsId"]
+    token = await _device_token(node_platform, "meter-1")
     devices = node_platform.client()
     scraper = node_platform.client()
     assert (await devices.post(f"/api/v1/{token}/telemetry", json={"kWh": 1})).status_code == 200
@@ -37,6 +37,8 @@ async def test_a_full_disk_shows_in_metrics_and_health_until_writes_succeed_agai
     assert int(before['industryos_queue_fsyncs_total{worker="0"}']) >= 1
     assert before['industryos_queue_write_failures_total{worker="0"}'] == "0"
     assert before['industryos_queue_writes_refused{worker="0"}'] == "0"
+    assert before['industryos_mqtt_connections{worker="0"}'] == "0"
+    assert before['industryos_ts_failed_batches_total{worker="0"}'] == "0"
     assert (await scraper.get("/api/health")).json() == {"status": "UP"}
 
     def no_space(self: segments.PartitionLog, payloads: list[bytes]) -> segments.Appended:
@@ -68,27 +70,68 @@ async def test_a_full_disk_shows_in_metrics_and_health_until_writes_succeed_agai
     )
 
 
-def test_every_metric_has_a_type_line_and_booleans_are_numbers() -> None:
-    """Prometheus rejects a sample whose value is not a number (``True``)."""
-    stats = QueueStats(
-        appended=5,
-        commits=2,
-        fsyncs=3,
-        bytes_written=100,
-        offset_commits=1,
-        offset_fsyncs=2,
-        write_failures=1,
-        offset_write_failures=0,
-        writes_refused=True,
-        partitions=(),
-        lags=(),
-    )
-    main = {"queueName": "Main", "successfulMsgs": 4, "lag": 1, "ingestGateClosings": 0}
-    text = render([main], stats, worker=1)
-    values = samples(text)
-    assert values['industryos_rule_engine_successful_total{queue="Main",worker="1"}'] == "4"
-    assert values['industryos_queue_writes_refused{worker="1"}'] == "1"
-    assert values['industryos_queue_written_bytes_total{worker="1"}'] == "100"
-    typed = {line.split()[2] for line in text.splitlines() if line.startswith("# TYPE")}
-    assert {name.split("{")[0] for name in values} <= typed
-    assert all(v.lstrip("-").replace(".", "", 1).isdigit() for v in values.values())
+async def _device_token(node_platform: NodePlatform, name: str) -> str:
+    accounts = await node_platform.new_tenant("Metrics")
+    device = await create_device(accounts.admin, name)
+    credentials = await accounts.admin.get(f"/api/device/{device['id']['id']}/credentials")
+    return str(credentials.json()["credentialsId"])
+
+
+async def _scrape_until(
+    node_platform: NodePlatform, metric: str, done: Callable[[int], bool]
+) -> dict[str, str]:
+    scraper = node_platform.client()
+    for _ in range(200):
+        values = samples((await scraper.get("/metrics")).text)
+        if done(int(values[metric])):
+            return values
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"{metric} is still {values[metric]}")
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+async def test_a_device_shows_as_a_connection_and_its_points_as_stored(
+    node_platform: NodePlatform,
+) -> None:
+    """A paho device connected over MQTT counts until it leaves; the points it sent count
+    once the rule engine has stored them."""
+    token = await _device_token(node_platform, "meter-2")
+    assert node_platform.node.devices is not None
+    device = mqtt.Client(CallbackAPIVersion.VERSION2, client_id="meter-2")
+    device.username_pw_set(token)
+    await asyncio.to_thread(device.connect, "127.0.0.1", node_platform.node.devices.mqtt.port)
+    device.loop_start()
+    try:
+        sent = device.publish("v1/devices/me/telemetry", '{"kWh": 5, "V": 230}', qos=1)
+        await asyncio.to_thread(sent.wait_for_publish, 10)
+        connected = await _scrape_until(
+            node_platform, 'industryos_ts_points_total{worker="0"}', lambda n: n >= 2
+        )
+        assert connected['industryos_mqtt_connections{worker="0"}'] == "1"
+        assert int(connected['industryos_ts_batches_total{worker="0"}']) >= 1
+        assert connected['industryos_ts_failed_batches_total{worker="0"}'] == "0"
+    finally:
+        device.disconnect()
+        device.loop_stop()
+    await _scrape_until(node_platform, 'industryos_mqtt_connections{worker="0"}', lambda n: n == 0)
+
+
+def test_every_metric_has_one_type_line_and_values_are_numbers() -> None:
+    """Prometheus rejects a sample whose value is not a number (``True``), a metric typed
+    twice, and a label value with a bare quote."""
+    samples_in = [
+        Sample("industryos_rule_engine_lag", "gauge", 4, (("queue", "Main"),)),
+        Sample("industryos_rule_engine_lag", "gauge", 0, (("queue", 'Odd "name"'),)),
+        Sample("industryos_queue_writes_refused", "gauge", True),
+        Sample("industryos_queue_written_bytes_total", "counter", 100),
+    ]
+    text = render(samples_in, worker=1)
+    assert text.splitlines() == [
+        "# TYPE industryos_rule_engine_lag gauge",
+        'industryos_rule_engine_lag{queue="Main",worker="1"} 4',
+        'industryos_rule_engine_lag{queue="Odd \\"name\\"",worker="1"} 0',
+        "# TYPE industryos_queue_writes_refused gauge",
+        'industryos_queue_writes_refused{worker="1"} 1',
+        "# TYPE industryos_queue_written_bytes_total counter",
+        'industryos_queue_written_bytes_total{worker="1"} 100',
+    ]
