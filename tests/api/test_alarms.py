@@ -6,7 +6,6 @@ from typing import Any
 
 import httpx
 
-from tests.api import accounts
 from tests.api.checks import PAGE, assert_error, create, create_device
 from tests.api.conftest import Platform
 
@@ -19,7 +18,7 @@ async def _alarm(client: httpx.AsyncClient, device: Json, **fields: Any) -> Json
 
 
 async def test_ack_and_clear_lifecycle_with_system_comments(platform: Platform) -> None:
-    a = await accounts.tenant(platform, "A")
+    a = await platform.new_tenant("A")
     device = await create_device(a.admin, "thermo")
     alarm = await _alarm(a.admin, device)
     assert alarm["status"] == "ACTIVE_UNACK"
@@ -55,7 +54,7 @@ async def test_ack_and_clear_lifecycle_with_system_comments(platform: Platform) 
 
 
 async def test_propagation_lists_alarm_under_containing_asset(platform: Platform) -> None:
-    a = await accounts.tenant(platform, "A")
+    a = await platform.new_tenant("A")
     device = await create_device(a.admin, "pump")
     building = await create(a.admin, "/api/asset", name="Building")
     unrelated = await create(a.admin, "/api/asset", name="Elsewhere")
@@ -79,7 +78,7 @@ async def test_propagation_lists_alarm_under_containing_asset(platform: Platform
 
 
 async def test_list_filters_v1_and_v2(platform: Platform) -> None:
-    a = await accounts.tenant(platform, "A")
+    a = await platform.new_tenant("A")
     d1 = await create_device(a.admin, "d1")
     d2 = await create_device(a.admin, "d2")
     first = await _alarm(a.admin, d1, severity="CRITICAL")
@@ -102,8 +101,8 @@ async def test_list_filters_v1_and_v2(platform: Platform) -> None:
 
 
 async def test_customer_and_tenant_scoping(platform: Platform) -> None:
-    a = await accounts.tenant(platform, "A")
-    b = await accounts.tenant(platform, "B")
+    a = await platform.new_tenant("A")
+    b = await platform.new_tenant("B")
     mine = await create_device(a.admin, "assigned")
     theirs = await create_device(a.admin, "not-assigned")
     await a.admin.post(f"/api/customer/{a.customer_id}/device/{mine['id']['id']}")
@@ -118,7 +117,7 @@ async def test_customer_and_tenant_scoping(platform: Platform) -> None:
 
 
 async def test_assign_comment_and_delete(platform: Platform) -> None:
-    a = await accounts.tenant(platform, "A")
+    a = await platform.new_tenant("A")
     device = await create_device(a.admin, "motor")
     alarm = await _alarm(a.admin, device)
     alarm_id = alarm["id"]["id"]

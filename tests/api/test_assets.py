@@ -6,13 +6,12 @@ import uuid
 
 from tb_rest_client.models import Asset, AssetProfile, CustomerId, DeviceProfile
 
-from tests.api import accounts
 from tests.api.checks import JSON, NULL_UUID, PAGE, assert_error, create, tb_rest_client, total
 from tests.api.conftest import Platform
 
 
 async def test_create_profile_resolution_and_infos(platform: Platform) -> None:
-    a = await accounts.tenant(platform, "A")
+    a = await platform.new_tenant("A")
     admin = a.admin
     plain = await create(admin, "/api/asset", name="Building 1", label="north")
     assert plain["type"] == "default"
@@ -60,7 +59,7 @@ async def test_create_profile_resolution_and_infos(platform: Platform) -> None:
 
 
 async def test_paging_version_and_delete(platform: Platform) -> None:
-    admin = (await accounts.tenant(platform, "A")).admin
+    admin = (await platform.new_tenant("A")).admin
     for i in range(5):
         await create(admin, "/api/asset", name=f"Room {i}")
     page = (await admin.get("/api/tenant/assets", params={"pageSize": 2, "page": 1})).json()
@@ -91,8 +90,8 @@ async def test_paging_version_and_delete(platform: Platform) -> None:
 
 
 async def test_assign_unassign_and_permissions(platform: Platform) -> None:
-    a = await accounts.tenant(platform, "A")
-    b = await accounts.tenant(platform, "B")
+    a = await platform.new_tenant("A")
+    b = await platform.new_tenant("B")
     asset = await create(a.admin, "/api/asset", name="Tank")
     asset_id = asset["id"]["id"]
     assert_error(await a.customer_user.get(f"/api/asset/{asset_id}"), 403, 20)
@@ -100,7 +99,7 @@ async def test_assign_unassign_and_permissions(platform: Platform) -> None:
     assert_error(await b.admin.post(f"/api/customer/{b.customer_id}/asset/{asset_id}"), 403, 20)
     assert_error(await a.admin.post(f"/api/customer/{b.customer_id}/asset/{asset_id}"), 403, 20)
     assert_error(await a.customer_user.post("/api/asset", json={"name": "X"}), 403, 20)
-    sysadmin = await accounts.sysadmin(platform)
+    sysadmin = await platform.sysadmin()
     assert_error(await sysadmin.get("/api/tenant/assets", params=PAGE), 403, 20)
 
     assigned = await a.admin.post(f"/api/customer/{a.customer_id}/asset/{asset_id}")
@@ -130,7 +129,7 @@ async def test_assign_unassign_and_permissions(platform: Platform) -> None:
 
 
 async def test_malformed_assets_are_400_and_write_nothing(platform: Platform) -> None:
-    admin = (await accounts.tenant(platform, "A")).admin
+    admin = (await platform.new_tenant("A")).admin
     for body in (
         '{"name": "x"',
         "[]",
@@ -152,8 +151,8 @@ async def test_malformed_assets_are_400_and_write_nothing(platform: Platform) ->
 
 
 async def test_asset_profiles(platform: Platform) -> None:
-    a = await accounts.tenant(platform, "A")
-    b = await accounts.tenant(platform, "B")
+    a = await platform.new_tenant("A")
+    b = await platform.new_tenant("B")
     admin = a.admin
     default = (await admin.get("/api/assetProfileInfo/default")).json()
     assert default["name"] == "default"
@@ -198,7 +197,7 @@ async def test_asset_profiles(platform: Platform) -> None:
 
 
 async def test_tb_rest_client_assets_and_profiles(platform: Platform) -> None:
-    a = await accounts.tenant(platform, "A")
+    a = await platform.new_tenant("A")
     async with tb_rest_client(platform, a.admin) as tb:
         profile = await tb("save_asset_profile", AssetProfile(name="pump station"))
         assert profile.id.entity_type == "ASSET_PROFILE"

@@ -17,9 +17,8 @@ from industryos.api.routes import bulk_import as bulk_routes
 from industryos.entities.bulk_import import BulkImport
 from industryos.entities.credentials import sha3_hex
 from industryos.telemetry.kv import AttributeScope
-from tests.api import accounts
 from tests.api.checks import PAGE, assert_error, create_device
-from tests.api.conftest import Platform
+from tests.api.conftest import Platform, TenantAccounts
 
 Json = dict[str, Any]
 MAPPING = [
@@ -43,7 +42,7 @@ HEADER = (
 
 
 @pytest.fixture
-async def tenant(platform: Platform) -> accounts.TenantAccounts:
+async def tenant(platform: Platform) -> TenantAccounts:
     core = platform.core
     bulk = BulkImport(
         core.db,
@@ -56,7 +55,7 @@ async def tenant(platform: Platform) -> accounts.TenantAccounts:
         platform.publisher,
     )
     bulk_routes.install(platform.app, bulk)
-    return await accounts.tenant(platform, "A")
+    return await platform.new_tenant("A")
 
 
 def request(csv: str, *, update: bool = True, mapping: list[Json] | None = None) -> Json:
@@ -77,7 +76,7 @@ async def devices_by_name(admin: httpx.AsyncClient) -> dict[str, Json]:
 
 
 async def test_good_rows_import_and_bad_rows_are_reported_by_line(
-    tenant: accounts.TenantAccounts, platform: Platform
+    tenant: TenantAccounts, platform: Platform
 ) -> None:
     admin = tenant.admin
     customer = (await admin.get(f"/api/customer/{tenant.customer_id}")).json()["title"]
@@ -132,7 +131,7 @@ async def test_good_rows_import_and_bad_rows_are_reported_by_line(
     assert found["tok-1"][1].id == device_id
 
 
-async def test_reimport_updates_or_refuses_existing(tenant: accounts.TenantAccounts) -> None:
+async def test_reimport_updates_or_refuses_existing(tenant: TenantAccounts) -> None:
     admin = tenant.admin
     csv = f"{HEADER}\nPump,pump,old,,tok-u,,,,1,,,,\n"
     created = (await admin.post("/api/device/bulk_import", json=request(csv))).json()
@@ -148,7 +147,7 @@ async def test_reimport_updates_or_refuses_existing(tenant: accounts.TenantAccou
     assert creds["credentialsId"] == "tok-v"
 
 
-async def test_bad_mapping_is_refused_whole(tenant: accounts.TenantAccounts) -> None:
+async def test_bad_mapping_is_refused_whole(tenant: TenantAccounts) -> None:
     admin = tenant.admin
     no_name = request("a\nb\n", mapping=[{"type": "LABEL"}])
     assert_error(await admin.post("/api/device/bulk_import", json=no_name), 400, 31)
@@ -160,7 +159,7 @@ async def test_bad_mapping_is_refused_whole(tenant: accounts.TenantAccounts) -> 
     assert user.status_code == 403
 
 
-async def test_asset_import(tenant: accounts.TenantAccounts) -> None:
+async def test_asset_import(tenant: TenantAccounts) -> None:
     admin = tenant.admin
     mapping = [
         {"type": "NAME"},
@@ -175,12 +174,10 @@ async def test_asset_import(tenant: accounts.TenantAccounts) -> None:
     assert_error(await admin.post("/api/asset/bulk_import", json=devices_only), 400, 31)
 
 
-async def test_bulk_assign_unassign_and_delete(
-    tenant: accounts.TenantAccounts, platform: Platform
-) -> None:
+async def test_bulk_assign_unassign_and_delete(tenant: TenantAccounts, platform: Platform) -> None:
     admin = tenant.admin
     ids = [(await create_device(admin, f"D{i}"))["id"]["id"] for i in range(3)]
-    other = await accounts.tenant(platform, "B")
+    other = await platform.new_tenant("B")
     foreign = (await create_device(other.admin, "B device"))["id"]["id"]
     assigned = await admin.post(
         "/api/devices/bulk/assign",

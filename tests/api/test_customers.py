@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import uuid
 
-from tests.api import accounts
 from tests.api.checks import JSON, NULL_UUID, PAGE, assert_error, create, total
 from tests.api.conftest import Platform
 
 
 async def test_crud_lookups_and_paging(platform: Platform) -> None:
-    admin = (await accounts.tenant(platform, "A")).admin
+    admin = (await platform.new_tenant("A")).admin
     for i in range(4):
         await create(admin, "/api/customer", title=f"C{i}", email=f"c{i}@x.test")
     # "A Customer" from the fixture comes first: 5 customers.
@@ -58,7 +57,7 @@ async def test_crud_lookups_and_paging(platform: Platform) -> None:
 
 
 async def test_delete_returns_devices_and_assets_and_removes_users(platform: Platform) -> None:
-    a = await accounts.tenant(platform, "A")
+    a = await platform.new_tenant("A")
     device = await create(a.admin, "/api/device", name="D")
     asset = await create(a.admin, "/api/asset", name="S")
     await a.admin.post(f"/api/customer/{a.customer_id}/device/{device['id']['id']}")
@@ -77,8 +76,8 @@ async def test_delete_returns_devices_and_assets_and_removes_users(platform: Pla
 
 
 async def test_permissions(platform: Platform) -> None:
-    a = await accounts.tenant(platform, "A")
-    b = await accounts.tenant(platform, "B")
+    a = await platform.new_tenant("A")
+    b = await platform.new_tenant("B")
     other = await create(a.admin, "/api/customer", title="Other")
     assert (await a.customer_user.get(f"/api/customer/{a.customer_id}")).status_code == 200
     assert_error(await a.customer_user.get(f"/api/customer/{other['id']['id']}"), 403, 20)
@@ -94,14 +93,14 @@ async def test_permissions(platform: Platform) -> None:
     )
     stolen = await b.admin.get("/api/customers/list", params={"customerIds": a.customer_id})
     assert stolen.json() == []
-    sysadmin = await accounts.sysadmin(platform)
+    sysadmin = await platform.sysadmin()
     assert_error(await sysadmin.get("/api/customers", params=PAGE), 403, 20)
     # Another tenant may use the same title.
     await create(b.admin, "/api/customer", title="Other")
 
 
 async def test_malformed_customers_are_400_and_write_nothing(platform: Platform) -> None:
-    admin = (await accounts.tenant(platform, "A")).admin
+    admin = (await platform.new_tenant("A")).admin
     for body in (
         '{"title": "x"',
         "[]",

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import uuid
 
-from tests.api import accounts
 from tests.api.checks import PAGE, assert_error, create_device
 from tests.api.conftest import Platform
 
 
 async def test_new_tenant_has_default_profile(platform: Platform) -> None:
-    admin = (await accounts.tenant(platform, "A")).admin
+    admin = (await platform.new_tenant("A")).admin
     page = (await admin.get("/api/deviceProfiles", params=PAGE)).json()
     assert page["totalElements"] == 1
     profile = page["data"][0]
@@ -31,7 +30,7 @@ async def test_new_tenant_has_default_profile(platform: Platform) -> None:
 
 
 async def test_crud_default_and_deletion_rules(platform: Platform) -> None:
-    admin = (await accounts.tenant(platform, "A")).admin
+    admin = (await platform.new_tenant("A")).admin
     created = await admin.post(
         "/api/deviceProfile",
         json={"name": "mqtt sensors", "transportType": "MQTT", "default": True},
@@ -85,7 +84,7 @@ async def test_crud_default_and_deletion_rules(platform: Platform) -> None:
 
 
 async def test_paging_and_sorting(platform: Platform) -> None:
-    admin = (await accounts.tenant(platform, "A")).admin
+    admin = (await platform.new_tenant("A")).admin
     for name in ("p3", "p1", "p2", "p4"):
         assert (await admin.post("/api/deviceProfile", json={"name": name})).status_code == 200
     page = await admin.get(
@@ -103,8 +102,8 @@ async def test_paging_and_sorting(platform: Platform) -> None:
 
 
 async def test_permissions(platform: Platform) -> None:
-    a = await accounts.tenant(platform, "A")
-    b = await accounts.tenant(platform, "B")
+    a = await platform.new_tenant("A")
+    b = await platform.new_tenant("B")
     profile = (await a.admin.post("/api/deviceProfile", json={"name": "mine"})).json()
     profile_id = profile["id"]["id"]
     assert_error(await b.admin.get(f"/api/deviceProfile/{profile_id}"), 403, 20)
@@ -116,7 +115,7 @@ async def test_permissions(platform: Platform) -> None:
     assert_error(await a.customer_user.post("/api/deviceProfile", json={"name": "c"}), 403, 20)
     assert_error(await a.customer_user.delete(f"/api/deviceProfile/{profile_id}"), 403, 20)
     assert (await a.customer_user.get(f"/api/deviceProfileInfo/{profile_id}")).status_code == 200
-    sysadmin = await accounts.sysadmin(platform)
+    sysadmin = await platform.sysadmin()
     assert_error(await sysadmin.get("/api/deviceProfiles", params=PAGE), 403, 20)
     assert_error(await sysadmin.post("/api/deviceProfile", json={"name": "s"}), 403, 20)
     assert_error(await a.admin.get(f"/api/deviceProfile/{uuid.uuid4()}"), 404, 32)
@@ -125,7 +124,7 @@ async def test_permissions(platform: Platform) -> None:
 
 
 async def test_malformed_profiles_are_400_and_write_nothing(platform: Platform) -> None:
-    admin = (await accounts.tenant(platform, "A")).admin
+    admin = (await platform.new_tenant("A")).admin
     for body in (
         '{"name": "x"',
         "[]",

@@ -9,7 +9,6 @@ from typing import Any
 import httpx
 import orjson
 
-from tests.api import accounts
 from tests.api.checks import NULL_UUID, PAGE, assert_error, create_device, total
 from tests.api.conftest import Platform
 
@@ -19,7 +18,7 @@ async def device_count(client: httpx.AsyncClient) -> int:
 
 
 async def test_paging_search_and_sort(platform: Platform) -> None:
-    admin = (await accounts.tenant(platform, "A")).admin
+    admin = (await platform.new_tenant("A")).admin
     for i in range(5):
         await create_device(admin, f"Pump {i}", label="hall" if i % 2 else "yard")
     page = (await admin.get("/api/tenant/devices", params={"pageSize": 2, "page": 1})).json()
@@ -61,15 +60,15 @@ BAD_PAGE_PARAMS: list[dict[str, Any]] = [
 
 
 async def test_bad_page_params_are_400(platform: Platform) -> None:
-    admin = (await accounts.tenant(platform, "A")).admin
+    admin = (await platform.new_tenant("A")).admin
     for params in BAD_PAGE_PARAMS:
         for path in ("/api/tenant/deviceInfos", "/api/tenant/devices"):
             assert_error(await admin.get(path, params=params), 400, 31)
 
 
 async def test_unknown_foreign_and_malformed_ids(platform: Platform) -> None:
-    a = await accounts.tenant(platform, "A")
-    b = await accounts.tenant(platform, "B")
+    a = await platform.new_tenant("A")
+    b = await platform.new_tenant("B")
     device = await create_device(a.admin, "Meter")
     device_id = device["id"]["id"]
     assert_error(await a.admin.get(f"/api/device/{uuid.uuid4()}"), 404, 32)
@@ -81,14 +80,14 @@ async def test_unknown_foreign_and_malformed_ids(platform: Platform) -> None:
     assert_error(
         await b.customer_user.get(f"/api/customer/{a.customer_id}/devices", params=PAGE), 403, 20
     )
-    sysadmin = await accounts.sysadmin(platform)
+    sysadmin = await platform.sysadmin()
     assert_error(await sysadmin.get("/api/tenant/devices", params=PAGE), 403, 20)
     assert_error(await a.customer_user.post("/api/device", json={"name": "Nope"}), 403, 20)
     assert (await a.admin.get(f"/api/device/{device_id}")).status_code == 200
 
 
 async def test_profile_resolution_and_type(platform: Platform) -> None:
-    admin = (await accounts.tenant(platform, "A")).admin
+    admin = (await platform.new_tenant("A")).admin
     plain = await create_device(admin, "Plain")
     assert plain["type"] == "default"
     info = (await admin.get(f"/api/device/info/{plain['id']['id']}")).json()
@@ -118,7 +117,7 @@ async def test_profile_resolution_and_type(platform: Platform) -> None:
 
 
 async def test_access_token_and_duplicate_name(platform: Platform) -> None:
-    admin = (await accounts.tenant(platform, "A")).admin
+    admin = (await platform.new_tenant("A")).admin
     device = await create_device(admin, "Tokened")
     creds = (await admin.get(f"/api/device/{device['id']['id']}/credentials")).json()
     assert creds["credentialsType"] == "ACCESS_TOKEN"
@@ -139,7 +138,7 @@ async def test_access_token_and_duplicate_name(platform: Platform) -> None:
 
 
 async def test_stale_version_is_409(platform: Platform) -> None:
-    admin = (await accounts.tenant(platform, "A")).admin
+    admin = (await platform.new_tenant("A")).admin
     device = await create_device(admin, "Locked")
     assert device["version"] == 1
     updated = await admin.post("/api/device", json={**device, "label": "first"})
@@ -158,7 +157,7 @@ async def test_stale_version_is_409(platform: Platform) -> None:
 
 
 async def test_assign_and_unassign_flip_customer_and_publish(platform: Platform) -> None:
-    a = await accounts.tenant(platform, "A")
+    a = await platform.new_tenant("A")
     device = await create_device(a.admin, "Shared")
     assert device["customerId"] == {"entityType": "CUSTOMER", "id": NULL_UUID}
     device_id = device["id"]["id"]
@@ -190,7 +189,7 @@ async def test_assign_and_unassign_flip_customer_and_publish(platform: Platform)
 
 
 async def test_mqtt_basic_credentials(platform: Platform) -> None:
-    admin = (await accounts.tenant(platform, "A")).admin
+    admin = (await platform.new_tenant("A")).admin
     value = orjson.dumps({"clientId": "c1", "userName": "u1", "password": "p"}).decode()
     response = await admin.post(
         "/api/device-with-credentials",
@@ -224,7 +223,7 @@ async def test_mqtt_basic_credentials(platform: Platform) -> None:
 
 
 async def test_x509_credentials(platform: Platform) -> None:
-    admin = (await accounts.tenant(platform, "A")).admin
+    admin = (await platform.new_tenant("A")).admin
     body = "MIIBszCCAVmgAwIBAgIUQk" + "A" * 40
     pem = f"-----BEGIN CERTIFICATE-----\n{body[:30]}\n{body[30:]}\n-----END CERTIFICATE-----\n"
     response = await admin.post(
@@ -248,7 +247,7 @@ async def test_x509_credentials(platform: Platform) -> None:
 
 
 async def test_delete_device(platform: Platform) -> None:
-    admin = (await accounts.tenant(platform, "A")).admin
+    admin = (await platform.new_tenant("A")).admin
     device = await create_device(admin, "Doomed")
     device_id = device["id"]["id"]
     assert (await admin.delete(f"/api/device/{device_id}")).status_code == 200
@@ -273,7 +272,7 @@ MALFORMED_DEVICES = [
 
 
 async def test_malformed_device_is_400_and_writes_nothing(platform: Platform) -> None:
-    admin = (await accounts.tenant(platform, "A")).admin
+    admin = (await platform.new_tenant("A")).admin
     for body in MALFORMED_DEVICES:
         response = await admin.post(
             "/api/device", content=body, headers={"Content-Type": "application/json"}

@@ -21,7 +21,6 @@ from industryos.devices.ota.wire import ChecksumAlgorithm
 from industryos.entities.access import Caller
 from industryos.entities.models import Authority, Device
 from industryos.telemetry.kv import AttributeScope
-from tests.api import accounts
 from tests.api.checks import PAGE, assert_error, create_device
 from tests.api.conftest import Platform
 
@@ -32,7 +31,7 @@ CONTENT = os.urandom(100_000)
 @pytest.fixture
 async def admin(platform: Platform) -> httpx.AsyncClient:
     ota_routes.install(platform.app, platform.core.ota)
-    return (await accounts.tenant(platform, "A")).admin
+    return (await platform.new_tenant("A")).admin
 
 
 async def default_profile(admin: httpx.AsyncClient) -> str:
@@ -279,7 +278,7 @@ async def test_another_tenants_package_id_gives_a_device_nothing(
 
     package = await new_package(admin, await default_profile(admin), title="secret")
     await upload(admin, package["id"]["id"])
-    other_tenant = await accounts.tenant(platform, "B")
+    other_tenant = await platform.new_tenant("B")
     other = other_tenant.admin
     refused = await other.post(
         "/api/device", json={"name": "Thief", "firmwareId": {"id": package["id"]["id"]}}

@@ -14,7 +14,6 @@ import httpx
 import pytest
 
 from industryos.api.routes import ota as ota_routes
-from tests.api import accounts
 from tests.api.checks import PAGE, assert_error, create, create_device
 from tests.api.conftest import Platform
 from tests.api.test_ota import default_profile, new_package, upload
@@ -25,7 +24,7 @@ Json = dict[str, Any]
 @pytest.fixture
 async def admin(platform: Platform) -> httpx.AsyncClient:
     ota_routes.install(platform.app, platform.core.ota)
-    return (await accounts.tenant(platform, "A")).admin
+    return (await platform.new_tenant("A")).admin
 
 
 async def package(
@@ -73,7 +72,7 @@ async def test_another_tenants_package_reads_as_non_existent(
     admin: httpx.AsyncClient, platform: Platform
 ) -> None:
     foreign = await package(admin, await default_profile(admin), "secret")
-    other = (await accounts.tenant(platform, "B")).admin
+    other = (await platform.new_tenant("B")).admin
     other_profile = await default_profile(other)
     created = await other.post("/api/device", json={"name": "Thief", "firmwareId": ref(foreign)})
     assert_refused(created, "Can't assign non-existent firmware!")
@@ -94,7 +93,7 @@ async def test_a_foreign_device_is_403_before_its_packages_are_checked(
     admin: httpx.AsyncClient, platform: Platform
 ) -> None:
     mine = await create_device(admin, "Mine")
-    other = (await accounts.tenant(platform, "B")).admin
+    other = (await platform.new_tenant("B")).admin
     theirs = await package(other, await default_profile(other), "theirs")
     hijack = await other.post("/api/device", json={**mine, "firmwareId": ref(theirs)})
     assert_error(hijack, 403, 20)

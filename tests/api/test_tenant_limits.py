@@ -23,7 +23,6 @@ from industryos.rules.engine import RuleEngine
 from industryos.rules.entities import EntityFields
 from industryos.rules.nodes.base import ServiceSet
 from industryos.rules.service import RuleChainService
-from tests.api import accounts
 from tests.api.checks import PAGE, assert_error, create, create_device, total
 from tests.api.conftest import Platform
 
@@ -56,9 +55,9 @@ def assert_limit(response: httpx.Response, entity_type: str, message: str, limit
 async def test_creation_past_each_limit_is_403_and_other_tenants_are_unaffected(
     platform: Platform,
 ) -> None:
-    sysadmin = await accounts.sysadmin(platform)
-    a = await accounts.tenant(platform, "A")
-    b = await accounts.tenant(platform, "B")
+    sysadmin = await platform.sysadmin()
+    a = await platform.new_tenant("A")
+    b = await platform.new_tenant("B")
     # Tenant A already has one customer and two users (admin and customer user).
     profile = await limited_profile(
         sysadmin,
@@ -114,8 +113,8 @@ async def test_creation_past_each_limit_is_403_and_other_tenants_are_unaffected(
 
 
 async def test_profile_edit_and_reassignment_apply_to_the_next_request(platform: Platform) -> None:
-    sysadmin = await accounts.sysadmin(platform)
-    a = await accounts.tenant(platform, "A")
+    sysadmin = await platform.sysadmin()
+    a = await platform.new_tenant("A")
     profile = await limited_profile(sysadmin, "One", maxDevices=1)
     await move_tenant(sysadmin, a.tenant_id, profile)
     await create_device(a.admin, "d1")
@@ -159,8 +158,8 @@ async def test_bulk_import_reports_the_rows_past_the_device_limit(platform: Plat
         limits=core.limits,
     )
     bulk_routes.install(platform.app, bulk)
-    sysadmin = await accounts.sysadmin(platform)
-    a = await accounts.tenant(platform, "A")
+    sysadmin = await platform.sysadmin()
+    a = await platform.new_tenant("A")
     await move_tenant(sysadmin, a.tenant_id, await limited_profile(sysadmin, "Three", maxDevices=3))
     await create_device(a.admin, "existing")
     csv = "name\n" + "\n".join(f"row{i}" for i in range(4))
@@ -186,8 +185,8 @@ async def test_bulk_import_reports_the_rows_past_the_device_limit(platform: Plat
 
 async def test_ota_upload_past_the_byte_limit_is_refused(platform: Platform) -> None:
     ota_routes.install(platform.app, platform.core.ota)
-    sysadmin = await accounts.sysadmin(platform)
-    a = await accounts.tenant(platform, "A")
+    sysadmin = await platform.sysadmin()
+    a = await platform.new_tenant("A")
     await move_tenant(
         sysadmin, a.tenant_id, await limited_profile(sysadmin, "Tiny", maxOtaPackagesInBytes=10)
     )
@@ -224,8 +223,8 @@ async def test_ota_upload_past_the_byte_limit_is_refused(platform: Platform) -> 
 
 
 async def test_alarm_creation_past_max_created_alarms_is_429(platform: Platform) -> None:
-    sysadmin = await accounts.sysadmin(platform)
-    a = await accounts.tenant(platform, "A")
+    sysadmin = await platform.sysadmin()
+    a = await platform.new_tenant("A")
     await move_tenant(
         sysadmin, a.tenant_id, await limited_profile(sysadmin, "One alarm", maxCreatedAlarms=1)
     )
@@ -252,8 +251,8 @@ async def test_rule_chain_creation_and_import_past_max_rule_chains_is_403(
     engine = RuleEngine(queue, service, ServiceSet(), EntityFields(core.db))
     chain_routes.install(platform.app, chain_routes.RuleChainApi(service, engine))
     try:
-        sysadmin = await accounts.sysadmin(platform)
-        a = await accounts.tenant(platform, "A")
+        sysadmin = await platform.sysadmin()
+        a = await platform.new_tenant("A")
         await move_tenant(
             sysadmin, a.tenant_id, await limited_profile(sysadmin, "Two", maxRuleChains=2)
         )

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import uuid
 
-from tests.api import accounts
 from tests.api.checks import JSON, PAGE, assert_error, create, total
 from tests.api.conftest import Platform
 
 
 async def test_tenant_crud_paging_and_cascade(platform: Platform) -> None:
-    sysadmin = await accounts.sysadmin(platform)
+    sysadmin = await platform.sysadmin()
     for i in range(5):
         await create(sysadmin, "/api/tenant", title=f"T{i}", city="Berlin" if i == 3 else None)
     page = (await sysadmin.get("/api/tenants", params={"pageSize": 2, "page": 1})).json()
@@ -36,7 +35,7 @@ async def test_tenant_crud_paging_and_cascade(platform: Platform) -> None:
     assert_error(await sysadmin.get("/api/tenant/info/nope"), 400, 31)
 
     # A tenant with content is deleted with everything it owns.
-    a = await accounts.tenant(platform, "A")
+    a = await platform.new_tenant("A")
     await create(a.admin, "/api/device", name="D")
     await create(a.admin, "/api/asset", name="S")
     assert (await sysadmin.delete(f"/api/tenant/{a.tenant_id}")).status_code == 200
@@ -52,8 +51,8 @@ async def test_tenant_crud_paging_and_cascade(platform: Platform) -> None:
 
 
 async def test_tenant_permissions(platform: Platform) -> None:
-    a = await accounts.tenant(platform, "A")
-    b = await accounts.tenant(platform, "B")
+    a = await platform.new_tenant("A")
+    b = await platform.new_tenant("B")
     assert (await a.admin.get(f"/api/tenant/{a.tenant_id}")).status_code == 200
     assert_error(await a.admin.get(f"/api/tenant/{b.tenant_id}"), 403, 20)
     assert_error(await a.admin.get("/api/tenants", params=PAGE), 403, 20)
@@ -64,8 +63,8 @@ async def test_tenant_permissions(platform: Platform) -> None:
 
 async def test_tenant_admin_reads_but_does_not_save_its_tenant(platform: Platform) -> None:
     """ThingsBoard's least privilege: read your own tenant, save none, customers read none."""
-    a = await accounts.tenant(platform, "A")
-    b = await accounts.tenant(platform, "B")
+    a = await platform.new_tenant("A")
+    b = await platform.new_tenant("B")
     info = await a.admin.get(f"/api/tenant/info/{a.tenant_id}")
     assert info.status_code == 200
     own = info.json()
@@ -74,15 +73,15 @@ async def test_tenant_admin_reads_but_does_not_save_its_tenant(platform: Platfor
     assert_error(await a.admin.get(f"/api/tenant/info/{b.tenant_id}"), 403, 20)
     renamed = await a.admin.post("/api/tenant", json={**own, "title": "A renamed", "phone": "+1"})
     assert_error(renamed, 403, 20)
-    sysadmin = await accounts.sysadmin(platform)
+    sysadmin = await platform.sysadmin()
     assert (await sysadmin.get(f"/api/tenant/{a.tenant_id}")).json()["title"] == "A"
     assert_error(await a.customer_user.get(f"/api/tenant/{a.tenant_id}"), 403, 20)
     assert_error(await a.customer_user.get(f"/api/tenant/info/{a.tenant_id}"), 403, 20)
 
 
 async def test_tenant_profiles(platform: Platform) -> None:
-    sysadmin = await accounts.sysadmin(platform)
-    a = await accounts.tenant(platform, "A")
+    sysadmin = await platform.sysadmin()
+    a = await platform.new_tenant("A")
     default = (await sysadmin.get("/api/tenantProfileInfo/default")).json()
     assert default["name"] == "Default"
     assert default["id"]["entityType"] == "TENANT_PROFILE"
@@ -152,7 +151,7 @@ async def test_tenant_profiles(platform: Platform) -> None:
 
 
 async def test_tenant_profile_rate_limits_are_validated(platform: Platform) -> None:
-    sysadmin = await accounts.sysadmin(platform)
+    sysadmin = await platform.sysadmin()
     bad = {"configuration": {"type": "DEFAULT", "transportDeviceMsgRateLimit": "ten per second"}}
     response = await sysadmin.post("/api/tenantProfile", json={"name": "Bad", "profileData": bad})
     assert_error(response, 400, 31)

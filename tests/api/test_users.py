@@ -8,14 +8,13 @@ from urllib.parse import parse_qs, quote, urlparse
 import jwt
 from tb_rest_client.models import CustomerId, TenantId, TenantProfile, User
 
-from tests.api import accounts
 from tests.api.checks import JSON, NULL_UUID, PAGE, assert_error, create, tb_rest_client, total
 from tests.api.conftest import Platform
 
 
 async def test_activation_flow(platform: Platform) -> None:
     """One argon2-heavy test: create, activate, log in, disable, enable."""
-    a = await accounts.tenant(platform, "A")
+    a = await platform.new_tenant("A")
     user = await create(
         a.admin,
         "/api/user?sendActivationMail=false",
@@ -95,9 +94,9 @@ async def test_activation_flow(platform: Platform) -> None:
 
 
 async def test_who_manages_whom(platform: Platform) -> None:
-    a = await accounts.tenant(platform, "A")
-    b = await accounts.tenant(platform, "B")
-    sysadmin = await accounts.sysadmin(platform)
+    a = await platform.new_tenant("A")
+    b = await platform.new_tenant("B")
+    sysadmin = await platform.sysadmin()
     admin2 = await create(
         sysadmin,
         "/api/user",
@@ -189,9 +188,9 @@ async def test_who_manages_whom(platform: Platform) -> None:
 
 
 async def test_lists(platform: Platform) -> None:
-    a = await accounts.tenant(platform, "A")
-    b = await accounts.tenant(platform, "B")
-    sysadmin = await accounts.sysadmin(platform)
+    a = await platform.new_tenant("A")
+    b = await platform.new_tenant("B")
+    sysadmin = await platform.sysadmin()
     for i in range(4):
         await create(
             a.admin,
@@ -228,7 +227,7 @@ async def test_lists(platform: Platform) -> None:
 
 
 async def test_malformed_users_are_400_and_write_nothing(platform: Platform) -> None:
-    a = await accounts.tenant(platform, "A")
+    a = await platform.new_tenant("A")
     for body in (
         '{"email": "x@a.test"',
         "[]",
@@ -257,7 +256,7 @@ async def test_malformed_users_are_400_and_write_nothing(platform: Platform) -> 
 
 
 async def test_tb_rest_client_users_and_tenant_profiles(platform: Platform) -> None:
-    a = await accounts.tenant(platform, "A")
+    a = await platform.new_tenant("A")
     async with tb_rest_client(platform, a.admin) as tb:
         user = await tb(
             "save_user",
@@ -280,7 +279,7 @@ async def test_tb_rest_client_users_and_tenant_profiles(platform: Platform) -> N
         assert "client@a.test" in [u.email for u in customer_users.data]
         assert (await tb("get_users", 10, 0)).total_elements == 3
         await tb("set_user_credentials_enabled", user.id, False)
-    sysadmin = await accounts.sysadmin(platform)
+    sysadmin = await platform.sysadmin()
     async with tb_rest_client(platform, sysadmin) as tb:
         saved = await tb("save_tenant_profile", TenantProfile(name="Client Profile"))
         assert saved.id.entity_type == "TENANT_PROFILE"
@@ -299,7 +298,7 @@ def _login_state(user: JSON) -> tuple[bool, bool]:
 
 async def test_user_json_says_whether_sign_in_is_enabled(platform: Platform) -> None:
     """additionalInfo carries userCredentialsEnabled/userActivated read from the credentials."""
-    a = await accounts.tenant(platform, "A")
+    a = await platform.new_tenant("A")
     pending = await create(
         a.admin,
         "/api/user",

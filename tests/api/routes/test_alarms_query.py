@@ -22,7 +22,6 @@ from industryos.api.routes import alarms_query
 from industryos.api.server import HttpServer
 from industryos.entities.models import Authority, User
 from industryos.entities.query import EntityQueryService
-from tests.api import accounts
 from tests.api.checks import create, create_device
 from tests.api.conftest import Platform
 
@@ -73,7 +72,7 @@ async def _count(client: httpx.AsyncClient, query: Json) -> int:
 
 
 async def test_find_and_count_with_page_link_filters(queried: Platform) -> None:
-    a = await accounts.tenant(queried, "A")
+    a = await queried.new_tenant("A")
     pump = await create_device(a.admin, "pump")
     fan = await create_device(a.admin, "fan")
     hot = await _alarm(a.admin, pump)
@@ -118,7 +117,7 @@ async def test_find_and_count_with_page_link_filters(queried: Platform) -> None:
 
 
 async def test_propagated_alarms_are_found_under_the_asset(queried: Platform) -> None:
-    a = await accounts.tenant(queried, "A")
+    a = await queried.new_tenant("A")
     device = await create_device(a.admin, "pump")
     building = await create(a.admin, "/api/asset", name="Building")
     relation = {"from": building["id"], "to": device["id"], "type": "Contains"}
@@ -133,8 +132,8 @@ async def test_propagated_alarms_are_found_under_the_asset(queried: Platform) ->
 
 
 async def test_other_tenant_and_other_customer_see_nothing(queried: Platform) -> None:
-    a = await accounts.tenant(queried, "A")
-    b = await accounts.tenant(queried, "B")
+    a = await queried.new_tenant("A")
+    b = await queried.new_tenant("B")
     mine = await create_device(a.admin, "assigned")
     other = await create_device(a.admin, "not assigned")
     assigned = await a.admin.post(f"/api/customer/{a.customer_id}/device/{mine['id']['id']}")
@@ -156,7 +155,7 @@ async def test_other_tenant_and_other_customer_see_nothing(queried: Platform) ->
 
 
 async def test_tb_rest_client_finds_and_counts(queried: Platform) -> None:
-    a = await accounts.tenant(queried, "A")
+    a = await queried.new_tenant("A")
     pump = await create_device(a.admin, "pump")
     await _alarm(a.admin, pump)
     email = f"rest-{uuid.uuid4().hex[:8]}@a.test"
@@ -203,7 +202,7 @@ async def _names(client: httpx.AsyncClient, query: Json) -> list[str]:
 async def test_sorted_by_originator_entity_fields_and_latest_values(queried: Platform) -> None:
     """Sorting by the alarm's entity (name, attributes, latest telemetry) happens in SQL:
     numbers as numbers, a missing value last, paging over the sorted rows."""
-    a = await accounts.tenant(queried, "A")
+    a = await queried.new_tenant("A")
     t = "/api/plugins/telemetry/DEVICE"
     values = {"b-pump": (10, 2), "a-fan": (100, None), "c-valve": (9, 1), "d-none": (None, 3)}
     for name, (temperature, floor) in values.items():
@@ -217,7 +216,7 @@ async def test_sorted_by_originator_entity_fields_and_latest_values(queried: Pla
         if floor is not None:
             saved = await a.admin.post(f"{t}/{device_id}/SERVER_SCOPE", json={"floor": floor})
             assert saved.status_code == 200, saved.text
-    b = await accounts.tenant(queried, "B")  # another tenant's same-named device changes nothing
+    b = await queried.new_tenant("B")  # another tenant's same-named device changes nothing
     await _alarm(b.admin, await create_device(b.admin, "0-first"))
 
     by_name = ["a-fan", "b-pump", "c-valve", "d-none"]
@@ -244,7 +243,7 @@ async def test_sorted_by_originator_entity_fields_and_latest_values(queried: Pla
 async def test_propagated_alarms_sorted_by_the_asset_they_are_listed_under(
     queried: Platform,
 ) -> None:
-    a = await accounts.tenant(queried, "A")
+    a = await queried.new_tenant("A")
     listed = {}
     for asset_name, device_name in (("north", "z-pump"), ("south", "a-pump")):
         asset = await create(a.admin, "/api/asset", name=asset_name)
@@ -271,7 +270,7 @@ async def test_propagated_alarms_sorted_by_the_asset_they_are_listed_under(
 
 
 async def test_text_search_looks_in_the_shown_alarm_fields(queried: Platform) -> None:
-    a = await accounts.tenant(queried, "A")
+    a = await queried.new_tenant("A")
     pump = await create_device(a.admin, "Pump-7")
     fan = await create_device(a.admin, "fan")
     hot = await _alarm(a.admin, pump)

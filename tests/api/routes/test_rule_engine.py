@@ -19,7 +19,6 @@ from industryos.rules.entities import EntityFields
 from industryos.rules.nodes.base import ServiceSet
 from industryos.rules.nodes.rest_reply import RestApiCalls
 from industryos.rules.service import RuleChainService
-from tests.api import accounts
 from tests.api.checks import create_device
 from tests.api.conftest import Platform
 
@@ -72,8 +71,8 @@ REPLY = {"type": P + "rest.TbSendRestApiCallReplyNode", "name": "reply", "config
 
 
 async def test_call_is_answered_by_the_chain(engine_api: Platform) -> None:
-    a = await accounts.tenant(engine_api, "A")
-    b = await accounts.tenant(engine_api, "B")
+    a = await engine_api.new_tenant("A")
+    b = await engine_api.new_tenant("B")
     await _root(a.admin, [TRANSFORM, REPLY])
     device = await create_device(a.admin, "valve")
     answered = await a.admin.post(f"/api/rule-engine/DEVICE/{device['id']['id']}", json={"x": 21})
@@ -99,7 +98,7 @@ async def test_call_is_answered_by_the_chain(engine_api: Platform) -> None:
 
 
 async def test_no_reply_is_408(engine_api: Platform) -> None:
-    a = await accounts.tenant(engine_api, "A")
+    a = await engine_api.new_tenant("A")
     await _root(a.admin, [TRANSFORM])
     device = await create_device(a.admin, "valve")
     late = await a.admin.post(f"/api/rule-engine/DEVICE/{device['id']['id']}/300", json={"x": 1})
@@ -149,7 +148,7 @@ async def test_reply_produced_on_another_node_reaches_the_waiting_call(
     two_nodes: tuple[Platform, RestApiCalls, RestApiCalls],
 ) -> None:
     platform, calls_a, _ = two_nodes
-    a = await accounts.tenant(platform, "A")
+    a = await platform.new_tenant("A")
     await _root(a.admin, [TRANSFORM, REPLY])
     device = await create_device(a.admin, "valve")
     answered = await a.admin.post(f"/api/rule-engine/DEVICE/{device['id']['id']}", json={"x": 5})

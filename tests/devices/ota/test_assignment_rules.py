@@ -14,7 +14,6 @@ import httpx
 import pytest
 
 from industryos.api.routes import ota as ota_routes
-from tests.api import accounts
 from tests.api.checks import PAGE, assert_error, create_device
 from tests.api.conftest import Platform, platform
 from tests.api.test_ota import default_profile, new_package, upload
@@ -27,7 +26,7 @@ Json = dict[str, Any]
 @pytest.fixture
 async def admin(platform: Platform) -> httpx.AsyncClient:
     ota_routes.install(platform.app, platform.core.ota)
-    return (await accounts.tenant(platform, "A")).admin
+    return (await platform.new_tenant("A")).admin
 
 
 def ref(package: Json) -> Json:
