@@ -16,7 +16,6 @@ from industryos.devices.claims import DeviceClaims
 from industryos.entities.ids import NULL_UUID
 from industryos.entities.models import Authority, User
 from industryos.telemetry.kv import AttributeScope
-from tests.api.accounts import client_for, tenant
 from tests.api.conftest import Platform, TenantAccounts
 
 
@@ -63,7 +62,7 @@ def claim_path(device: dict[str, Any]) -> str:
 
 async def test_claim_with_the_secret_assigns_the_device(platform: Platform) -> None:
     """Checklist 22: SUCCESS with the device; the claim is consumed; a second claim is CLAIMED."""
-    accounts = await tenant(platform, "Claims")
+    accounts = await platform.new_tenant("Claims")
     device = await new_device(accounts)
     await announce(platform, device, "s3cret")
 
@@ -80,7 +79,7 @@ async def test_claim_with_the_secret_assigns_the_device(platform: Platform) -> N
 
 
 async def test_wrong_secret_is_refused(platform: Platform) -> None:
-    accounts = await tenant(platform, "Claims")
+    accounts = await platform.new_tenant("Claims")
     device = await new_device(accounts)
     await announce(platform, device, "right")
 
@@ -93,7 +92,7 @@ async def test_wrong_secret_is_refused(platform: Platform) -> None:
 
 
 async def test_expired_claim_is_refused(platform: Platform) -> None:
-    accounts = await tenant(platform, "Claims")
+    accounts = await platform.new_tenant("Claims")
     device = await new_device(accounts)
     await announce(platform, device, "late", duration_ms=1)
     await asyncio.sleep(0.01)
@@ -105,7 +104,7 @@ async def test_expired_claim_is_refused(platform: Platform) -> None:
 
 
 async def test_empty_secret_claims_a_device_announced_without_one(platform: Platform) -> None:
-    accounts = await tenant(platform, "Claims")
+    accounts = await platform.new_tenant("Claims")
     device = await new_device(accounts)
     await announce(platform, device, "")
     response = await accounts.customer_user.post(claim_path(device), json={})
@@ -113,7 +112,7 @@ async def test_empty_secret_claims_a_device_announced_without_one(platform: Plat
 
 
 async def test_unannounced_device_fails_and_unknown_name_is_404(platform: Platform) -> None:
-    accounts = await tenant(platform, "Claims")
+    accounts = await platform.new_tenant("Claims")
     device = await new_device(accounts)
     response = await accounts.customer_user.post(claim_path(device), json={"secretKey": ""})
     assert (response.status_code, response.json()) == (400, "FAILURE")
@@ -124,7 +123,7 @@ async def test_unannounced_device_fails_and_unknown_name_is_404(platform: Platfo
 
 
 async def test_only_customer_users_claim(platform: Platform) -> None:
-    accounts = await tenant(platform, "Claims")
+    accounts = await platform.new_tenant("Claims")
     device = await new_device(accounts)
     await announce(platform, device, "x")
     response = await accounts.admin.post(claim_path(device), json={"secretKey": "x"})
@@ -134,8 +133,8 @@ async def test_only_customer_users_claim(platform: Platform) -> None:
 
 async def test_other_tenants_device_is_not_found(platform: Platform) -> None:
     """Tenant isolation: a name is looked up only in the caller's tenant."""
-    owner = await tenant(platform, "Owner")
-    other = await tenant(platform, "Other")
+    owner = await platform.new_tenant("Owner")
+    other = await platform.new_tenant("Other")
     device = await new_device(owner)
     await announce(platform, device, "x")
     response = await other.customer_user.post(claim_path(device), json={"secretKey": "x"})
@@ -145,20 +144,22 @@ async def test_other_tenants_device_is_not_found(platform: Platform) -> None:
 
 async def second_customer_user(platform: Platform, accounts: TenantAccounts) -> httpx.AsyncClient:
     customer = await accounts.admin.post("/api/customer", json={"title": "Second"})
-    return await client_for(
-        platform,
+    email = f"second-{uuid.uuid4().hex[:8]}@claims.test"
+    await platform.core.users.create(
         User(
-            email=f"second-{uuid.uuid4().hex[:8]}@claims.test",
+            email=email,
             authority=Authority.CUSTOMER_USER,
             tenant_id=uuid.UUID(accounts.tenant_id),
             customer_id=uuid.UUID(customer.json()["id"]["id"]),
         ),
+        "password1",
     )
+    return await platform.login(email, "password1")
 
 
 async def test_reclaim_returns_the_device_to_the_tenant(platform: Platform) -> None:
     """DELETE takes it back; only the owning customer's users (or the tenant admin) may."""
-    accounts = await tenant(platform, "Claims")
+    accounts = await platform.new_tenant("Claims")
     device = await new_device(accounts)
     await announce(platform, device, "k")
     assert (

@@ -14,7 +14,6 @@ import pytest
 
 from industryos.api.routes import entity_query
 from industryos.entities.query import EntityQueryService
-from tests.api.accounts import tenant
 from tests.api.conftest import Platform
 
 Json = dict[str, Any]
@@ -54,8 +53,8 @@ def queries(platform: Platform) -> Platform:
 
 
 async def test_every_alias_filter_of_the_manager_resolves(queries: Platform) -> None:
-    a = await tenant(queries, "A")
-    b = await tenant(queries, "B")
+    a = await queries.new_tenant("A")
+    b = await queries.new_tenant("B")
     await _create(b.admin, "/api/device", {"name": "Pump B-side", "type": "pump"})
     pump1 = await _create(a.admin, "/api/device", {"name": "Pump 1", "type": "pump"})
     pump2 = await _create(a.admin, "/api/device", {"name": "pump 2", "type": "pump"})

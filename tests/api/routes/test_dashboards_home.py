@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import uuid
 
-from tests.api.accounts import tenant
 from tests.api.conftest import Platform, ok
 
 
 async def test_nothing_set_answers_null(platform: Platform) -> None:
-    a = await tenant(platform, "A")
+    a = await platform.new_tenant("A")
     for client in (a.admin, a.customer_user):
         assert await ok(await client.get("/api/dashboard/home")) is None
         assert await ok(await client.get("/api/dashboard/home/info")) is None
@@ -17,7 +16,7 @@ async def test_nothing_set_answers_null(platform: Platform) -> None:
 
 
 async def test_tenant_home_then_customer_home_overrides_for_its_users(platform: Platform) -> None:
-    a = await tenant(platform, "A")
+    a = await platform.new_tenant("A")
     wall = await ok(await a.admin.post("/api/dashboard", json={"title": "Wall"}))
     mine = await ok(await a.admin.post("/api/dashboard", json={"title": "Customer's"}))
     wall_id, mine_id = wall["id"]["id"], mine["id"]["id"]
@@ -53,8 +52,8 @@ async def test_tenant_home_then_customer_home_overrides_for_its_users(platform: 
 
 
 async def test_only_own_dashboards_can_be_home(platform: Platform) -> None:
-    a = await tenant(platform, "A")
-    b = await tenant(platform, "B")
+    a = await platform.new_tenant("A")
+    b = await platform.new_tenant("B")
     theirs = await ok(await b.admin.post("/api/dashboard", json={"title": "B's"}))
     info = {"dashboardId": {"entityType": "DASHBOARD", "id": theirs["id"]["id"]}}
     assert (await a.admin.post("/api/tenant/dashboard/home/info", json=info)).status_code == 403
@@ -75,7 +74,7 @@ async def test_only_own_dashboards_can_be_home(platform: Platform) -> None:
 
 
 async def test_a_users_own_home_dashboard_comes_first(platform: Platform) -> None:
-    a = await tenant(platform, "A")
+    a = await platform.new_tenant("A")
     wall = await ok(await a.admin.post("/api/dashboard", json={"title": "Wall"}))
     own = await ok(await a.admin.post("/api/dashboard", json={"title": "Mine"}))
     tenant_info = {"dashboardId": wall["id"], "hideDashboardToolbar": True}

@@ -12,7 +12,6 @@ import orjson
 
 from industryos.api.routes import entity_query
 from industryos.entities.query import EntityQueryService
-from tests.api.accounts import tenant
 from tests.api.conftest import Platform, ok
 
 Json = dict[str, Any]
@@ -38,7 +37,7 @@ async def _make_public(admin: httpx.AsyncClient, dashboard_id: str) -> str:
 async def test_make_public_creates_one_public_customer_and_is_idempotent(
     platform: Platform,
 ) -> None:
-    a = await tenant(platform, "A")
+    a = await platform.new_tenant("A")
     first = await ok(await a.admin.post("/api/dashboard", json={"title": "Wall"}))
     second = await ok(await a.admin.post("/api/dashboard", json={"title": "Lobby"}))
     public_id = await _make_public(a.admin, first["id"]["id"])
@@ -62,7 +61,7 @@ async def test_public_login_reads_only_the_public_dashboard_and_entities(
     entity_query.install(
         platform.app, EntityQueryService(platform.core.db, platform.core.timeseries.keys)
     )
-    a = await tenant(platform, "A")
+    a = await platform.new_tenant("A")
     shown = await ok(await a.admin.post("/api/dashboard", json={"title": "Wall"}))
     hidden = await ok(await a.admin.post("/api/dashboard", json={"title": "Private"}))
     public_id = await _make_public(a.admin, shown["id"]["id"])
@@ -127,8 +126,8 @@ async def test_public_login_reads_only_the_public_dashboard_and_entities(
 
 
 async def test_public_ids_of_other_customers_and_tenants_are_refused(platform: Platform) -> None:
-    a = await tenant(platform, "A")
-    b = await tenant(platform, "B")
+    a = await platform.new_tenant("A")
+    b = await platform.new_tenant("B")
     a_dashboard = await ok(await a.admin.post("/api/dashboard", json={"title": "A wall"}))
     b_dashboard = await ok(await b.admin.post("/api/dashboard", json={"title": "B wall"}))
     await _make_public(a.admin, a_dashboard["id"]["id"])
@@ -179,7 +178,7 @@ async def test_public_ids_of_other_customers_and_tenants_are_refused(platform: P
 
 
 async def test_public_token_stops_working_when_the_customer_is_deleted(platform: Platform) -> None:
-    a = await tenant(platform, "A")
+    a = await platform.new_tenant("A")
     shown = await ok(await a.admin.post("/api/dashboard", json={"title": "Wall"}))
     public_id = await _make_public(a.admin, shown["id"]["id"])
     pair = await ok(await _public_login(platform, public_id))
