@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import re
 import signal
 import threading
 import time
@@ -142,6 +143,27 @@ def test_worker_0_starts_the_other_worker_on_the_same_ports(workers: Workers) ->
     ports = workers.ports
     line = f"worker 1 ready (HTTP port {ports.http}, MQTT port {ports.mqtt}, "
     assert line in workers.node.tail(100_000)
+
+
+def test_each_worker_answers_metrics_and_health_for_itself(workers: Workers) -> None:
+    """A scrape lands on one worker; its samples say which, so each worker's counters stay
+    one series (both workers are reached on new connections, the kernel spreading them)."""
+    seen = set()
+    for _ in range(60):
+        scrape = httpx.get(f"{workers.base}/metrics", timeout=10)
+        assert scrape.status_code == 200
+        labels = set(
+            re.findall(
+                r'^industryos_queue_appended_total\{worker="(\d)"\} \d+$', scrape.text, re.MULTILINE
+            )
+        )
+        assert len(labels) == 1, scrape.text
+        seen |= labels
+        health = httpx.get(f"{workers.base}/api/health", timeout=10)
+        assert (health.status_code, health.json()) == (200, {"status": "UP"})
+        if seen == {"0", "1"}:
+            break
+    assert seen == {"0", "1"}
 
 
 def test_devices_on_either_worker_are_stored_and_pushed_to_every_websocket(
