@@ -8,6 +8,7 @@ the reverse, so listeners close before the buffers behind them are flushed.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import functools
 import logging
 import signal
@@ -93,6 +94,7 @@ from industryos.transport.ota_chunks import CoapOta, MqttOta
 from industryos.transport.stack import DeviceTransports
 from industryos.workers.leftovers import adopt_leftover_queues
 from industryos.workers.listeners import Listeners
+from industryos.workers.node_metrics import WorkerMetrics, node_tag
 
 log = logging.getLogger(__name__)
 
@@ -262,6 +264,7 @@ class Node:
         self._uplinks: LagGate | None = None
         self._bus: Bus | None = None
         self._feeds: ws.ClusterFeeds | None = None
+        self._worker_metrics: WorkerMetrics | None = None
         self._changes: ClusterChanges | None = None
         self._rest_calls: RestApiCalls | None = None
         self.rules: RuleEngine | None = None
@@ -384,6 +387,8 @@ class Node:
             cluster_bus=self._bus if settings.bus_url else None,  # RPC to other nodes' devices
         )
         self.app = self.build_app(core, tokens, chains, services, entity_changes)
+        if self._worker_metrics is not None:
+            await self._worker_metrics.start()
         core.device_profiles.on_profile_changed(_saved_profiles(self._device_profile_changed))
         if settings.bus_url:  # a cluster: changes committed here reach every node's sessions
             self._feeds = ws.ClusterFeeds(self._bus, getattr(self.app.state, ws.STATE_ATTRIBUTE))
@@ -524,16 +529,20 @@ class Node:
         setattr(app.state, OTA_HTTP_STATE, core.ota.downloads)
         rule_chain_routes.install(app, rule_chain_routes.RuleChainApi(chains, self.rules))
         mqtt = self.devices.mqtt
-        metric_routes.install(
-            app,
-            metric_routes.MetricSources(
-                self.rules,
-                self._queue.stats,
-                core.timeseries.writer.stats,
-                lambda: mqtt.connection_count,
-                self.worker,
-            ),
+        metrics = metric_routes.MetricSources(
+            self.rules,
+            self._queue.stats,
+            core.timeseries.writer.stats,
+            lambda: mqtt.connection_count,
+            self.worker,
         )
+        if settings.workers > 1 and self._bus is not None:  # any worker answers for all
+            tag = node_tag(settings.data_dir)
+            self._worker_metrics = WorkerMetrics(
+                self._bus, tag, self.worker, settings.workers, metrics.samples
+            )
+            metrics = dataclasses.replace(metrics, others=self._worker_metrics.others)
+        metric_routes.install(app, metrics)
         event_routes.install(app, EventQueries(core.db, core.lookup))
         rule_engine_routes.install(
             app, rule_engine_routes.RuleEngineCalls(services.rest_calls, self._queue, core.lookup)
@@ -614,6 +623,9 @@ class Node:
         if self._feeds is not None:
             await self._feeds.stop()
             self._feeds = None
+        if self._worker_metrics is not None:
+            await self._worker_metrics.close()
+            self._worker_metrics = None
         if self._changes is not None:
             await self._changes.stop()
             self._changes = None

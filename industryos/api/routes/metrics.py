@@ -11,16 +11,17 @@ No tenant data, so no authentication (scrapers rarely carry a token). The source
   engine retries the messages of a batch that failed on an unavailable database);
 * the open MQTT connections.
 
-Every sample carries a ``worker`` label: a node of several worker processes answers from the
-worker the request landed on, each with its own queue, rule engine and connections, so each
-worker's counters stay one series that only grows.
+Every sample carries a ``worker`` label: in a node of several worker processes each has its
+own queue, rule engine and connections. The worker a scrape lands on adds the other workers'
+samples (``others``, gathered over the bus by :mod:`industryos.workers.node_metrics`), so one
+scrape covers the node and each worker's counters stay one series that only grows.
 
 The :class:`MetricSources` are set on ``app.state`` by whoever composes the app.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Awaitable, Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
@@ -76,7 +77,7 @@ class Sample(NamedTuple):
 
     name: str
     kind: str
-    value: Any
+    value: float
     labels: tuple[tuple[str, str], ...] = ()
 
 
@@ -89,17 +90,24 @@ class MetricSources:
     storage_stats: WriterStats
     mqtt_connections: Callable[[], int]
     worker: int = 0
+    others: Callable[[], Awaitable[list[Sample]]] | None = None
+    """The other workers' samples, in a node of several worker processes."""
 
-    def samples(self) -> Iterator[Sample]:
-        """Every figure, grouped by metric (the exposition wants a metric's lines together)."""
+    def samples(self) -> list[Sample]:
+        """This worker's figures, each labelled with its ``worker``."""
+        worker = ("worker", str(self.worker))
+        found = []
         queues = self.engine.queue_stats()
         for key, name, kind in RULE_ENGINE_METRICS:
             for queue in queues:
                 if key in queue:
-                    yield Sample(name, kind, queue[key], (("queue", queue["queueName"]),))
-        yield from _fields(QUEUE_METRICS, self.queue_stats())
-        yield from _fields(STORAGE_METRICS, self.storage_stats)
-        yield Sample("industryos_mqtt_connections", "gauge", self.mqtt_connections())
+                    labels = (("queue", str(queue["queueName"])), worker)
+                    found.append(Sample(name, kind, _number(queue[key]), labels))
+        found += _fields(QUEUE_METRICS, self.queue_stats(), worker)
+        found += _fields(STORAGE_METRICS, self.storage_stats, worker)
+        connections = self.mqtt_connections()
+        found.append(Sample("industryos_mqtt_connections", "gauge", connections, (worker,)))
+        return found
 
 
 def install(app: FastAPI, sources: MetricSources) -> None:
@@ -112,27 +120,30 @@ def install(app: FastAPI, sources: MetricSources) -> None:
 async def metrics(request: Request) -> str:
     """Prometheus text exposition (format 0.0.4) of the node's figures."""
     sources: MetricSources = getattr(request.app.state, STATE_ATTRIBUTE)
-    return render(sources.samples(), sources.worker)
+    samples = sources.samples()
+    if sources.others is not None:
+        samples += await sources.others()
+    return render(samples)
 
 
-def render(samples: Iterable[Sample], worker: int = 0) -> str:
-    """The exposition text: a ``# TYPE`` line before each metric's first sample."""
-    lines = []
-    typed = ""
+def render(samples: Iterable[Sample]) -> str:
+    """The exposition text: each metric's ``# TYPE`` line, then all its samples (the
+    format wants them together, whichever worker they came from)."""
+    metrics: dict[str, list[str]] = {}
     for sample in samples:
-        if sample.name != typed:
-            lines.append(f"# TYPE {sample.name} {sample.kind}")
-            typed = sample.name
-        labels = ",".join(
-            f'{key}="{_escaped(str(value))}"' for key, value in (*sample.labels, ("worker", worker))
-        )
-        lines.append(f"{sample.name}{{{labels}}} {_number(sample.value)}")
-    return "\n".join(lines) + "\n"
+        lines = metrics.get(sample.name)
+        if lines is None:
+            lines = metrics[sample.name] = [f"# TYPE {sample.name} {sample.kind}"]
+        labels = ",".join(f'{key}="{_escaped(value)}"' for key, value in sample.labels)
+        lines.append(f"{sample.name}{{{labels}}} {sample.value}")
+    return "".join(line + "\n" for lines in metrics.values() for line in lines)
 
 
-def _fields(table: tuple[tuple[str, str, str], ...], source: object) -> Iterator[Sample]:
+def _fields(
+    table: tuple[tuple[str, str, str], ...], source: object, worker: tuple[str, str]
+) -> Iterator[Sample]:
     for field, name, kind in table:
-        yield Sample(name, kind, getattr(source, field))
+        yield Sample(name, kind, _number(getattr(source, field)), (worker,))
 
 
 def _escaped(label_value: str) -> str:
@@ -140,8 +151,10 @@ def _escaped(label_value: str) -> str:
     return label_value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
 
 
-def _number(value: Any) -> str:
+def _number(value: Any) -> float:
     """A sample value: booleans as 1 and 0 (Prometheus has no boolean)."""
     if isinstance(value, bool):
-        return "1" if value else "0"
-    return str(value)
+        return int(value)
+    if isinstance(value, int | float):
+        return value
+    raise TypeError(f"a metric value must be a number, not {value!r}")

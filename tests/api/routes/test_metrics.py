@@ -116,22 +116,24 @@ async def test_a_device_shows_as_a_connection_and_its_points_as_stored(
     await _scrape_until(node_platform, 'industryos_mqtt_connections{worker="0"}', lambda n: n == 0)
 
 
-def test_every_metric_has_one_type_line_and_values_are_numbers() -> None:
-    """Prometheus rejects a sample whose value is not a number (``True``), a metric typed
-    twice, and a label value with a bare quote."""
-    samples_in = [
-        Sample("industryos_rule_engine_lag", "gauge", 4, (("queue", "Main"),)),
-        Sample("industryos_rule_engine_lag", "gauge", 0, (("queue", 'Odd "name"'),)),
-        Sample("industryos_queue_writes_refused", "gauge", True),
-        Sample("industryos_queue_written_bytes_total", "counter", 100),
-    ]
-    text = render(samples_in, worker=1)
+def test_every_metric_has_one_type_line_and_its_samples_follow_it() -> None:
+    """Prometheus rejects a metric typed twice or split up, and a label value with a bare
+    quote; samples of several workers come interleaved and are grouped by metric."""
+    worker_0 = ("worker", "0")
+    worker_1 = ("worker", "1")
+    text = render(
+        [
+            Sample("industryos_rule_engine_lag", "gauge", 4, (("queue", "Main"), worker_0)),
+            Sample("industryos_queue_writes_refused", "gauge", 1, (worker_0,)),
+            Sample("industryos_rule_engine_lag", "gauge", 0, (("queue", 'Odd "q"'), worker_1)),
+            Sample("industryos_queue_writes_refused", "gauge", 0, (worker_1,)),
+        ]
+    )
     assert text.splitlines() == [
         "# TYPE industryos_rule_engine_lag gauge",
-        'industryos_rule_engine_lag{queue="Main",worker="1"} 4',
-        'industryos_rule_engine_lag{queue="Odd \\"name\\"",worker="1"} 0',
+        'industryos_rule_engine_lag{queue="Main",worker="0"} 4',
+        'industryos_rule_engine_lag{queue="Odd \\"q\\"",worker="1"} 0',
         "# TYPE industryos_queue_writes_refused gauge",
-        'industryos_queue_writes_refused{worker="1"} 1',
-        "# TYPE industryos_queue_written_bytes_total counter",
-        'industryos_queue_written_bytes_total{worker="1"} 100',
+        'industryos_queue_writes_refused{worker="0"} 1',
+        'industryos_queue_writes_refused{worker="1"} 0',
     ]

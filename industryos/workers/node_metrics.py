@@ -1,0 +1,87 @@
+"""One node's figures from every worker: ``/metrics`` on any worker covers them all.
+
+A scrape lands on one worker process (the kernel spreads connections over the workers'
+sockets), and each worker has its own queue, rule engine and connections. Answering for
+itself alone, a worker would leave the others' series out of that scrape, and Prometheus marks
+a series missing from a scrape stale: every series would flap. So each worker serves its
+samples on the bus under a subject of its own (the node's tag and its index), and the worker
+that was asked requests the others' concurrently, for at most ``TIMEOUT_S``: a worker that is
+being restarted is left out of that one scrape.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+import socket
+from collections.abc import Callable
+from pathlib import Path
+
+import orjson
+
+from industryos.api.routes.metrics import Sample
+from industryos.queue.bus import Bus, BusError, Subscription, subject_token
+
+__all__ = ["TIMEOUT_S", "WorkerMetrics", "node_tag"]
+
+log = logging.getLogger(__name__)
+
+SUBJECT = "industryos.metrics"
+TIMEOUT_S = 2.0
+"""How long a scrape waits for another worker's samples."""
+
+
+def node_tag(data_dir: Path) -> str:
+    """A bus token shared by the workers of one node and no other node's: the host and the
+    data dir (several nodes may share a bus, each node's workers share its data dir)."""
+    where = hashlib.sha256(str(data_dir.resolve()).encode()).hexdigest()[:12]
+    return subject_token(f"{socket.gethostname()}-{where}")
+
+
+class WorkerMetrics:
+    """Serves this worker's samples to the other workers and gathers theirs."""
+
+    def __init__(
+        self, bus: Bus, tag: str, worker: int, workers: int, local: Callable[[], list[Sample]]
+    ) -> None:
+        self._bus = bus
+        self._tag = tag
+        self._worker = worker
+        self._workers = workers
+        self._local = local
+        self._served: Subscription | None = None
+
+    def _subject(self, worker: int) -> str:
+        return f"{SUBJECT}.{self._tag}.{worker}"
+
+    async def start(self) -> None:
+        """Answer the other workers' requests for this worker's samples."""
+        self._served = await self._bus.serve(self._subject(self._worker), self._answer)
+
+    async def _answer(self, _: bytes) -> bytes:
+        return orjson.dumps([[s.name, s.kind, s.value, s.labels] for s in self._local()])
+
+    async def others(self) -> list[Sample]:
+        """Every other worker's samples (none from a worker that did not answer in time)."""
+        answers = await asyncio.gather(
+            *(self._ask(worker) for worker in range(self._workers) if worker != self._worker)
+        )
+        return [sample for samples in answers for sample in samples]
+
+    async def _ask(self, worker: int) -> list[Sample]:
+        try:
+            answer = await self._bus.request(self._subject(worker), b"", TIMEOUT_S)
+        except BusError as exc:
+            log.info("metrics of worker %d left out of this scrape: %r", worker, exc)
+            return []
+        return [
+            Sample(name, kind, value, tuple((key, label) for key, label in labels))
+            for name, kind, value, labels in orjson.loads(answer)
+        ]
+
+    async def close(self) -> None:
+        """Stop answering."""
+        if self._served is not None:
+            await self._served.close()
+            self._served = None

@@ -1,0 +1,46 @@
+"""Workers hand each other their metric samples over the bus, so any worker answers for all."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from industryos.api.routes.metrics import Sample
+from industryos.queue.bus import open_bus
+from industryos.workers.node_metrics import WorkerMetrics, node_tag
+
+
+def _samples(worker: int) -> list[Sample]:
+    label = ("worker", str(worker))
+    return [
+        Sample("industryos_queue_appended_total", "counter", 10 + worker, (label,)),
+        Sample("industryos_rule_engine_lag", "gauge", 0, (("queue", "Main"), label)),
+    ]
+
+
+async def test_a_worker_gathers_the_others_and_leaves_out_one_that_does_not_answer() -> None:
+    bus = await open_bus()
+    tag = node_tag(Path("/srv/node-a"))
+    workers = [WorkerMetrics(bus, tag, k, 3, lambda k=k: _samples(k)) for k in range(3)]
+    try:
+        await workers[0].start()
+        await workers[1].start()  # worker 2 is being restarted: it serves nothing
+        assert await workers[0].others() == _samples(1)
+        assert sorted(await workers[2].others()) == sorted(_samples(0) + _samples(1))
+    finally:
+        for worker in workers:
+            await worker.close()
+        await bus.close()
+
+
+async def test_workers_of_another_node_on_the_same_bus_are_not_asked() -> None:
+    bus = await open_bus()
+    ours = WorkerMetrics(bus, node_tag(Path("/srv/node-a")), 0, 2, lambda: _samples(0))
+    theirs = WorkerMetrics(bus, node_tag(Path("/srv/node-b")), 1, 2, lambda: _samples(1))
+    try:
+        await ours.start()
+        await theirs.start()
+        assert await ours.others() == []  # node-a's worker 1 does not exist
+    finally:
+        await ours.close()
+        await theirs.close()
+        await bus.close()
