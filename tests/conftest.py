@@ -37,7 +37,7 @@ PRODUCTION_HASHER = passwords._hasher
 CHEAP_HASHER = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
 """argon2id at a small cost: the same algorithm and hash format as production, without
 ~0.13 s of CPU and 64 MiB for every account a test creates or signs in (hundreds of
-tests do, several times each). Tests of the cost itself store a production-cost hash."""
+tests do, several times each). Tests of the cost itself use `production_password_cost`."""
 
 
 @pytest.fixture(autouse=True, scope="session")

@@ -14,9 +14,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from industryos.entities.credentials import mqtt_basic_credentials_id, normalize_certificate
 from industryos.entities.ids import EntityType
 from industryos.entities.models import CredentialsType, Customer, Device, DeviceCredentials
+from industryos.entities.passwords import hash_password_async
 from industryos.msg import EntityRef
 from industryos.transport.auth import AuthFailure, CredentialsLookup, DeviceAuthenticator
-from tests.conftest import PRODUCTION_HASHER
 from tests.support.certificates import self_signed_pem
 from tests.support.core import CoreWithTenant, core_with_tenant
 
@@ -238,11 +238,11 @@ async def test_evicted_entries_leave_no_device_index(env: CoreWithTenant) -> Non
     assert await auth.by_access_token("EVICT_2") is not None
 
 
+@pytest.mark.usefixtures("production_password_cost")  # a check long enough to watch
 async def test_an_argon2_basic_password_is_checked_off_the_event_loop(env: CoreWithTenant) -> None:
     """A hashed MQTT basic password takes argon2's time: every other connection keeps going."""
     devices = env.core.devices
-    # a hash of production cost (the suite hashes cheaply): its check is what takes time
-    stored = _basic("argon-client", "argon-user", PRODUCTION_HASHER.hash("s3cret"))
+    stored = _basic("argon-client", "argon-user", await hash_password_async("s3cret"))
     await devices.save(env.admin, Device(name="argon"), credentials=stored)
     auth = DeviceAuthenticator(devices)
     assert (await auth.mqtt_connect("argon-client", "argon-user", "s3cret")).identity is not None
