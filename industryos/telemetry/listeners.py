@@ -136,6 +136,7 @@ class ListenerRegistry:
         self._relays: list[PointsRelay] = []
         self._points_heard: dict[str, int] = {}
         """Text id of an entity ("*": every entity) -> subscriptions that hear its points."""
+        self._heard_watchers: list[Callable[[str, bool], None]] = []
 
     def subscribe(
         self,
@@ -153,7 +154,10 @@ class ListenerRegistry:
         self._by_entity.setdefault(entity_id, []).append(subscription)
         heard_key = "*" if entity_id is None else str(entity_id)
         if points:
-            self._points_heard[heard_key] = self._points_heard.get(heard_key, 0) + 1
+            heard = self._points_heard.get(heard_key, 0)
+            self._points_heard[heard_key] = heard + 1
+            if not heard:
+                self._heard_changed(heard_key, True)
 
         def unsubscribe() -> None:
             subscriptions = self._by_entity.get(entity_id, [])
@@ -163,10 +167,35 @@ class ListenerRegistry:
                     left = self._points_heard.pop(heard_key) - 1
                     if left:
                         self._points_heard[heard_key] = left
+                    else:
+                        self._heard_changed(heard_key, False)
                 if not subscriptions:
                     del self._by_entity[entity_id]
 
         return unsubscribe
+
+    def heard(self) -> list[str]:
+        """Text ids of the entities whose points some listener hears ("*": every entity)."""
+        return list(self._points_heard)
+
+    def watch_heard(self, watcher: Callable[[str, bool], None]) -> Callable[[], None]:
+        """Call ``watcher(text id, heard)`` when an entity's points gain their first listener
+        or lose their last (the cluster feed announces it); returns the function that stops
+        it."""
+        self._heard_watchers.append(watcher)
+
+        def stop() -> None:
+            if watcher in self._heard_watchers:
+                self._heard_watchers.remove(watcher)
+
+        return stop
+
+    def _heard_changed(self, entity: str, heard: bool) -> None:
+        for watcher in self._heard_watchers:
+            try:
+                watcher(entity, heard)
+            except Exception:
+                log.error("telemetry heard-points watcher %r failed", watcher, exc_info=True)
 
     def publish(self, event: TelemetryEvent) -> None:
         """Deliver a committed change that had no acceptance of its own to every listener of

@@ -10,9 +10,16 @@ both directions:
   so a burst of writes costs a few bus messages, and the write path only appends to a list.
   Time-series points go at both of their moments (``telemetry/listeners.py``): the points
   when the writer accepts them (``ta``, with the write's number), then a commit notice
-  (``tc``) of a run of consecutive numbers (a batch commits the writes it accepted in order,
-  so one notice covers most of a batch). So a subscriber on another node hears them when a
-  local one does, instead of one flush interval and a commit later;
+  (``tc``) of a run of numbers (a batch commits the writes it accepted in order, so one
+  notice covers most of a batch). So a subscriber on another node hears them when a local
+  one does, instead of one flush interval and a commit later. Points go only to where they
+  are heard (:mod:`.interest`: each node announces the entities its listeners hear points
+  of): points of an entity no other node listens to are not sent at all (``withheld``).
+  Points an entity gained its first remote listener for between their acceptance and their
+  commit go at their commit, as committed (``tu``); and when a node learns of a new
+  interest it sends the entity's commits of the last :data:`RECENT_S` to twice that again
+  (``tu``), which the new listener may have missed between subscribing and its first read
+  of the store (it may hear them twice);
 * in: payloads of other nodes (a node skips its own by its random node id) are decoded and
   published into the local feeds exactly as a local commit (or acceptance) would be,
   reaching every local listener (WebSocket subscriptions, and device sessions for shared
@@ -40,8 +47,7 @@ understood; they log each ``ta`` and ``tc`` as an unknown change kind. This vers
 changes of a kind it does not know (``ClusterFeeds.unknown``) and logs each such kind once.
 
 Design limit: one subject for every tenant, so each node decodes every event of the
-cluster, also of tenants nobody on it watches (per-tenant subjects subscribed on demand
-would cut that traffic).
+cluster other than time-series points, also of tenants nobody on it watches.
 """
 
 from __future__ import annotations
@@ -51,6 +57,7 @@ import logging
 import math
 import time
 import uuid
+from collections import deque
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -58,6 +65,7 @@ import orjson
 
 from industryos.alarms.model import Alarm
 from industryos.api.ws.changes import AlarmChanged, EntityChanged
+from industryos.api.ws.interest import LocalInterest, RemoteInterest
 from industryos.msg import Msg
 from industryos.notify.inbox import InboxChange
 from industryos.queue.bus import Bus, Subscription
@@ -77,6 +85,7 @@ if TYPE_CHECKING:
 __all__ = [
     "COMMIT_WAIT_S",
     "MAX_PENDING",
+    "RECENT_S",
     "SUBJECT",
     "ClusterFeeds",
     "decode_telemetry",
@@ -95,6 +104,14 @@ other nodes kept per generation while they await their commit notice."""
 COMMIT_WAIT_S = 30.0
 """Another node's accepted points are forgotten this long (to twice this) without their
 commit notice."""
+
+RECENT_S = 0.5
+"""This node's commits of points are kept this long (to twice this) to replay to a node that
+starts listening to their entity (see the module doc)."""
+
+_NOTICE_GAP = 256
+"""A commit notice is extended over at most this many unsent numbers (its receiver looks
+each number of the run up)."""
 
 _UNKNOWN_KINDS_LOGGED = 20
 """Unknown change kinds logged (once each); past that they are only counted."""
@@ -193,6 +210,35 @@ class _AwaitingCommit:
         return len(self._current) + len(self._previous)
 
 
+class _RecentCommits:
+    """This node's committed points of the last :data:`RECENT_S` to twice that, per entity
+    (two generations, like :class:`_AwaitingCommit`)."""
+
+    __slots__ = ("_current", "_previous", "_swap_at")
+
+    def __init__(self) -> None:
+        self._current: dict[uuid.UUID, list[TimeseriesUpdated]] = {}
+        self._previous: dict[uuid.UUID, list[TimeseriesUpdated]] = {}
+        self._swap_at = time.monotonic() + RECENT_S
+
+    def put(self, event: TimeseriesUpdated) -> None:
+        now = time.monotonic()
+        if now >= self._swap_at:
+            self._previous, self._current = self._current, {}
+            self._swap_at = now + RECENT_S
+        events = self._current.get(event.entity_id)
+        if events is None:
+            self._current[event.entity_id] = [event]
+        else:
+            events.append(event)
+
+    def of(self, entity_id: uuid.UUID) -> list[TimeseriesUpdated]:
+        """The entity's kept commits, oldest first."""
+        if time.monotonic() >= self._swap_at + RECENT_S:  # both generations are too old
+            return []
+        return [*self._previous.get(entity_id, ()), *self._current.get(entity_id, ())]
+
+
 def _alarm(raw: dict[str, Any]) -> Alarm:
     row = dict(raw)
     for name in _UUID_FIELDS:
@@ -233,10 +279,31 @@ class ClusterFeeds:
         """The last commit notice queued: ``["tc", first, last]``, extended while unsent."""
         self._commits_batch = -1
         """``out.taken`` when that notice was queued."""
+        self.interest = RemoteInterest(self.out.node_id, self._replay)
+        """Which entities' points the other nodes listen to."""
+        self._announcer = LocalInterest(
+            bus,
+            f"{subject}.interest",
+            self.out.node_id,
+            services.telemetry.listeners,
+            on_refresh=self._expire,
+        )
+        self._interest_subscription: Subscription | None = None
+        self._sent: deque[int] = deque()
+        """Numbers of the acceptances sent whose commit has not come yet, in order."""
+        self._recent = _RecentCommits()
+        self.withheld = 0
+        """Accepted points not sent: no other node listened to their entity."""
+        self.replayed = 0
+        """Recent commits sent again to a node that started listening to their entity."""
 
     async def start(self) -> None:
         """Subscribe to the other nodes' changes and start sending this node's."""
         self._subscription = await self._bus.subscribe(self._subject, self._received)
+        self._interest_subscription = await self._bus.subscribe(
+            f"{self._subject}.interest", self._interest_received
+        )
+        self._announcer.start()
         services = self._services
         self._removers.append(services.telemetry.subscribe(self._out, None, points=False))
         self._removers.append(services.telemetry.listeners.relay_points(self))
@@ -253,6 +320,10 @@ class ClusterFeeds:
         removers, self._removers = self._removers, []
         for remove in removers:
             remove()
+        await self._announcer.stop()
+        if self._interest_subscription is not None:
+            await self._interest_subscription.close()
+            self._interest_subscription = None
         await self.out.stop()
         if self._subscription is not None:
             await self._subscription.close()
@@ -268,21 +339,52 @@ class ClusterFeeds:
         self._queue(event)  # encoded by the sender, off the write path
 
     def accepted(self, event: TimeseriesUpdated, number: int) -> None:
-        """Points of this node have their place in its writer's batch: send them."""
-        self._queue((number, event))
-
-    def committed(self, event: TimeseriesUpdated, number: int) -> None:
-        """The points of acceptance ``number`` are stored: send the notice (by extending the
-        unsent notice of the numbers just before, if there is one)."""
+        """Points of this node have their place in its writer's batch: send them, if another
+        node listens to their entity."""
         if self._relaying:
             return
-        notice = self._commits
-        if notice[2] == number - 1 and self._commits_batch == self.out.taken:
-            notice[2] = number
+        if self.interest.wants(event.entity_id):
+            self._sent.append(number)
+            self.out.put((number, event))
         else:
-            self._commits = ["tc", number, number]
-            self._commits_batch = self.out.taken
-            self.out.put(self._commits)
+            self.withheld += 1
+
+    def committed(self, event: TimeseriesUpdated, number: int) -> None:
+        """The points of acceptance ``number`` are stored: send the notice of sent points (by
+        extending the unsent notice of the numbers before, if there is one), or the points
+        themselves if their entity gained a listener elsewhere since their acceptance."""
+        if self._relaying:
+            return
+        self._recent.put(event)
+        sent = self._sent
+        while sent and sent[0] < number:  # their batch failed: they are accepted again
+            sent.popleft()
+        if sent and sent[0] == number:
+            sent.popleft()
+            notice = self._commits
+            if self._commits_batch == self.out.taken and number - notice[2] <= _NOTICE_GAP:
+                notice[2] = number  # the numbers between were not sent: no harm
+            else:
+                self._commits = ["tc", number, number]
+                self._commits_batch = self.out.taken
+                self.out.put(self._commits)
+        elif self.interest.wants(event.entity_id):
+            self.out.put(event)
+
+    def _replay(self, entities: list[uuid.UUID]) -> None:
+        """Other nodes started listening to ``entities``: their recent commits go again."""
+        for entity in entities:
+            for event in self._recent.of(entity):
+                self.replayed += 1
+                self._queue(event)
+
+    def _expire(self) -> None:
+        for node in self.interest.expire():
+            log.info("cluster feeds: node %s not heard from, its interest is forgotten", node)
+
+    async def _interest_received(self, payload: bytes) -> None:
+        if self.interest.received(payload):
+            self._announcer.snapshot_requested()
 
     def _alarm_out(self, tenant_id: uuid.UUID, event: AlarmChanged) -> None:
         self._queue(["al", event.alarm.to_row(), event.deleted])
@@ -303,6 +405,7 @@ class ClusterFeeds:
                 return
             events = message["e"]
             self._sender = str(sender)
+            self.interest.heard_from(self._sender)
         except (orjson.JSONDecodeError, AttributeError, KeyError, TypeError):
             log.warning("cluster feeds: unreadable payload of %d bytes", len(payload))
             return

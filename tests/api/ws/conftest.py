@@ -8,7 +8,7 @@ subscriptions hear about created and deleted entities.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -144,3 +144,11 @@ async def live(platform: Platform, entity_tap: ws.EntityChangeTap) -> AsyncItera
         yield Live(platform, services, server.port)
     finally:
         await server.stop()
+
+
+async def until(condition: Callable[[], bool], within_s: float = 5.0) -> None:
+    """Until ``condition()`` holds (a state with no event to wait on, such as what a cluster
+    feed has learnt from the bus)."""
+    async with asyncio.timeout(within_s):
+        while not condition():  # noqa: ASYNC110 - no event to wait on
+            await asyncio.sleep(0.005)

@@ -40,7 +40,7 @@ from industryos.telemetry.listeners import (
     TimeseriesUpdated,
 )
 from tests.api.conftest import TEST_SECRET, Platform, ok
-from tests.api.ws.conftest import Live, ask, bell_pushes, recv_json, send_json, token_of
+from tests.api.ws.conftest import Live, ask, bell_pushes, recv_json, send_json, token_of, until
 from tests.support.recording import RecordingPublisher
 
 NATS_URL = "nats://127.0.0.1:4222"
@@ -93,6 +93,12 @@ async def cluster(engine: AsyncEngine, tmp_path: Any, live: Live) -> AsyncIterat
 THERMOSTATS = {"type": "deviceType", "deviceTypes": ["thermostat"]}
 
 
+async def known_on_a(cluster: Cluster, entity: uuid.UUID | str) -> None:
+    """Until node A knows that node B listens to ``entity``'s points (it sends them then)."""
+    entity_id = uuid.UUID(str(entity))
+    await until(lambda: cluster.feeds_a.interest.wants(entity_id))
+
+
 async def test_changes_on_node_a_reach_sessions_on_node_b(live: Live, cluster: Cluster) -> None:
     a = await live.platform.new_tenant("A")
     b = await live.platform.new_tenant("B")
@@ -135,7 +141,7 @@ async def test_changes_on_node_a_reach_sessions_on_node_b(live: Live, cluster: C
     assert cluster.feeds_a.out.dropped == cluster.feeds_b.out.dropped == 0
 
 
-async def test_points_nobody_on_node_b_listens_to_are_skipped_there(
+async def test_points_nobody_on_node_b_listens_to_are_not_sent_there(
     live: Live, cluster: Cluster
 ) -> None:
     a = await live.platform.new_tenant("A")
@@ -148,12 +154,15 @@ async def test_points_nobody_on_node_b_listens_to_are_skipped_there(
     async with connection:
         ts = {"type": "TIMESERIES", "cmdId": 1, "entityType": "DEVICE", "entityId": watched}
         assert (await ask(connection, {**ts, "keys": "t"}))["data"] == {}
+        await known_on_a(cluster, watched)
+        withheld = cluster.feeds_a.withheld
         for device_id, value in ((unwatched, 1), (watched, 2)):
             path = f"/api/plugins/telemetry/DEVICE/{device_id}/timeseries/ANY"
             await ok(await on_a.post(path, json={"ts": 1000, "values": {"t": value}}))
-        pushed = await recv_json(connection)  # only the watched device's point, decoded
+        pushed = await recv_json(connection)  # only the watched device's point
         assert (pushed["subscriptionId"], pushed["data"]) == (1, {"t": [[1000, "2"]]})
-    assert cluster.feeds_b.skipped == 1
+    assert cluster.feeds_a.withheld == withheld + 1
+    assert cluster.feeds_b.skipped == 0
 
 
 class Heard:
@@ -195,6 +204,7 @@ async def test_points_reach_node_b_when_accepted_and_their_commit_with_the_notic
     early, plain = Heard(), Heard()
     on_b.subscribe(early, device, early=True)
     on_b.subscribe(plain, device)
+    await known_on_a(cluster, device)
     points = _points(device, 1.5)
     number = on_a.accept(points)  # in node A's writer batch, not stored yet
     before_commit = _marker(device)
@@ -224,18 +234,14 @@ async def test_points_accepted_before_anyone_on_node_b_listened_arrive_with_thei
     number = on_a.accept(points)
     on_a.publish(_marker(device))
     await markers.until(1)
-    assert cluster.feeds_b.skipped == 1  # kept undecoded: nobody listened
+    assert cluster.feeds_a.withheld == 1  # not sent: nobody on node B listened
     late = Heard()
     on_b.subscribe(late, device, early=True)  # e.g. a dashboard opened just now
-    on_a.commit(points, number)
+    await known_on_a(cluster, device)
+    on_a.commit(points, number)  # sent now, as committed points
     on_a.publish(_marker(device))
     await markers.until(2)
     assert late.events == [points, markers.events[1]]
-    # a notice of points this node never got (or forgot) is ignored
-    on_a.commit(_points(device, 3.5), number + 1000)
-    on_a.publish(_marker(device))
-    await markers.until(3)
-    assert late.events[2:] == [markers.events[2]]
     assert len(cluster.feeds_b.awaiting) == 0
 
 
@@ -245,6 +251,7 @@ async def test_one_commit_notice_covers_a_run_of_writes(live: Live, cluster: Clu
     device = uuid.uuid4()
     plain = Heard()
     on_b.subscribe(plain, device)
+    await known_on_a(cluster, device)
     sent = cluster.feeds_a.out.sent
     writes = [_points(device, float(n)) for n in range(4)]
     numbers = [on_a.accept(points) for points in writes]
