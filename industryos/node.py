@@ -527,7 +527,6 @@ class Node:
         app.include_router(device_http.router)
         setattr(app.state, device_http.STATE_ATTRIBUTE, self.devices.http)
         setattr(app.state, OTA_HTTP_STATE, core.ota.downloads)
-        rule_chain_routes.install(app, rule_chain_routes.RuleChainApi(chains, self.rules))
         mqtt = self.devices.mqtt
         metrics = metric_routes.MetricSources(
             self.rules,
@@ -539,10 +538,23 @@ class Node:
         if settings.workers > 1 and self._bus is not None:  # any worker answers for all
             tag = node_tag(settings.data_dir)
             self._worker_metrics = WorkerMetrics(
-                self._bus, tag, self.worker, settings.workers, metrics.samples
+                self._bus,
+                tag,
+                self.worker,
+                settings.workers,
+                metrics.samples,
+                self.rules.queue_stats,
             )
             metrics = dataclasses.replace(metrics, others=self._worker_metrics.others)
         metric_routes.install(app, metrics)
+        rule_chain_routes.install(
+            app,
+            rule_chain_routes.RuleChainApi(
+                chains,
+                self.rules,
+                None if self._worker_metrics is None else self._worker_metrics.other_queue_stats,
+            ),
+        )
         event_routes.install(app, EventQueries(core.db, core.lookup))
         rule_engine_routes.install(
             app, rule_engine_routes.RuleEngineCalls(services.rest_calls, self._queue, core.lookup)

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["NodeStats", "QueueStats"]
+__all__ = ["NodeStats", "QueueStats", "merge_queue_stats"]
 
 
 @dataclass(slots=True)
@@ -72,3 +73,42 @@ class QueueStats:
             "inFlightMsgs": self.in_flight,
             "p99TimeInChainMs": round(self.percentile(99), 3),
         }
+
+
+_SUMMED = (
+    "successfulMsgs",
+    "failedMsgs",
+    "timeoutMsgs",
+    "retriedMsgs",
+    "inFlightMsgs",
+    "lag",
+    "ingestGateClosings",
+    "ingestWaiting",
+)
+_HIGHEST = ("p99TimeInChainMs",)
+_ALL = ("ingestGateOpen",)
+
+
+def merge_queue_stats(workers: Iterable[Iterable[Mapping[str, Any]]]) -> list[dict[str, Any]]:
+    """One node's queue stats from its workers' (each worker consumes its own queue):
+    counts, in-flight and lag add up, the p99 time in chain is the highest of the workers'
+    (a percentile does not add up; this one is an upper bound of the node's), the ingest
+    gate is open when it is open on every worker. Queues keep the first worker's order."""
+    merged: dict[str, dict[str, Any]] = {}
+    for stats in workers:
+        for queue in stats:
+            name = str(queue["queueName"])
+            into = merged.get(name)
+            if into is None:
+                merged[name] = dict(queue)
+                continue
+            for key in _SUMMED:
+                if key in queue:
+                    into[key] = into.get(key, 0) + queue[key]
+            for key in _HIGHEST:
+                if key in queue:
+                    into[key] = max(into.get(key, queue[key]), queue[key])
+            for key in _ALL:
+                if key in queue:
+                    into[key] = into.get(key, True) and queue[key]
+    return list(merged.values())

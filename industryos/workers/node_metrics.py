@@ -1,4 +1,5 @@
-"""One node's figures from every worker: ``/metrics`` on any worker covers them all.
+"""One node's figures from every worker: ``/metrics`` and ``/api/ruleEngine/queues/stats``
+on any worker cover them all.
 
 A scrape lands on one worker process (the kernel spreads connections over the workers'
 sockets), and each worker has its own queue, rule engine and connections. Answering for
@@ -6,7 +7,9 @@ itself alone, a worker would leave the others' series out of that scrape, and Pr
 a series missing from a scrape stale: every series would flap. So each worker serves its
 samples on the bus under a subject of its own (the node's tag and its index), and the worker
 that was asked requests the others' concurrently, for at most ``TIMEOUT_S``: a worker that is
-being restarted is left out of that one scrape.
+being restarted is left out of that one scrape. The rule engine's queue stats are gathered
+the same way (a request naming :data:`QUEUES`) and merged per queue
+(:func:`industryos.rules.stats.merge_queue_stats`).
 """
 
 from __future__ import annotations
@@ -17,19 +20,22 @@ import logging
 import socket
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import orjson
 
 from industryos.api.routes.metrics import Sample
 from industryos.queue.bus import Bus, BusError, Subscription, subject_token
 
-__all__ = ["TIMEOUT_S", "WorkerMetrics", "node_tag"]
+__all__ = ["QUEUES", "TIMEOUT_S", "WorkerMetrics", "node_tag"]
 
 log = logging.getLogger(__name__)
 
 SUBJECT = "industryos.metrics"
 TIMEOUT_S = 2.0
 """How long a scrape waits for another worker's samples."""
+QUEUES = b"queues"
+"""A request for a worker's rule-engine queue stats (any other payload asks for samples)."""
 
 
 def node_tag(data_dir: Path) -> str:
@@ -40,16 +46,23 @@ def node_tag(data_dir: Path) -> str:
 
 
 class WorkerMetrics:
-    """Serves this worker's samples to the other workers and gathers theirs."""
+    """Serves this worker's samples and queue stats to the other workers, gathers theirs."""
 
     def __init__(
-        self, bus: Bus, tag: str, worker: int, workers: int, local: Callable[[], list[Sample]]
+        self,
+        bus: Bus,
+        tag: str,
+        worker: int,
+        workers: int,
+        local: Callable[[], list[Sample]],
+        queue_stats: Callable[[], list[dict[str, Any]]] | None = None,
     ) -> None:
         self._bus = bus
         self._tag = tag
         self._worker = worker
         self._workers = workers
         self._local = local
+        self._queue_stats = queue_stats
         self._served: Subscription | None = None
 
     def _subject(self, worker: int) -> str:
@@ -59,26 +72,40 @@ class WorkerMetrics:
         """Answer the other workers' requests for this worker's samples."""
         self._served = await self._bus.serve(self._subject(self._worker), self._answer)
 
-    async def _answer(self, _: bytes) -> bytes:
+    async def _answer(self, request: bytes) -> bytes:
+        if request == QUEUES:
+            return orjson.dumps(self._queue_stats() if self._queue_stats is not None else [])
         return orjson.dumps([[s.name, s.kind, s.value, s.labels] for s in self._local()])
 
     async def others(self) -> list[Sample]:
         """Every other worker's samples (none from a worker that did not answer in time)."""
-        answers = await asyncio.gather(
-            *(self._ask(worker) for worker in range(self._workers) if worker != self._worker)
-        )
-        return [sample for samples in answers for sample in samples]
-
-    async def _ask(self, worker: int) -> list[Sample]:
-        try:
-            answer = await self._bus.request(self._subject(worker), b"", TIMEOUT_S)
-        except BusError as exc:
-            log.info("metrics of worker %d left out of this scrape: %r", worker, exc)
-            return []
         return [
             Sample(name, kind, value, tuple((key, label) for key, label in labels))
-            for name, kind, value, labels in orjson.loads(answer)
+            for answer in await self._gather(b"")
+            for name, kind, value, labels in answer
         ]
+
+    async def other_queue_stats(self) -> list[list[dict[str, Any]]]:
+        """Every other worker's rule-engine queue stats, one list per worker that answered."""
+        answers: list[list[dict[str, Any]]] = await self._gather(QUEUES)
+        return answers
+
+    async def _gather(self, request: bytes) -> list[Any]:
+        answers = await asyncio.gather(
+            *(
+                self._ask(worker, request)
+                for worker in range(self._workers)
+                if worker != self._worker
+            )
+        )
+        return [answer for answer in answers if answer is not None]
+
+    async def _ask(self, worker: int, request: bytes) -> Any:
+        try:
+            return orjson.loads(await self._bus.request(self._subject(worker), request, TIMEOUT_S))
+        except BusError as exc:
+            log.info("figures of worker %d left out of this answer: %r", worker, exc)
+            return None
 
     async def close(self) -> None:
         """Stop answering."""

@@ -1,7 +1,9 @@
-"""Workers hand each other their metric samples over the bus, so any worker answers for all."""
+"""Workers hand each other their metric samples and queue stats over the bus, so any worker
+answers for all."""
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 
 from industryos.api.routes.metrics import Sample
@@ -20,7 +22,7 @@ def _samples(worker: int) -> list[Sample]:
 async def test_a_worker_gathers_the_others_and_leaves_out_one_that_does_not_answer() -> None:
     bus = await open_bus()
     tag = node_tag(Path("/srv/node-a"))
-    workers = [WorkerMetrics(bus, tag, k, 3, lambda k=k: _samples(k)) for k in range(3)]
+    workers = [WorkerMetrics(bus, tag, k, 3, partial(_samples, k)) for k in range(3)]
     try:
         await workers[0].start()
         await workers[1].start()  # worker 2 is being restarted: it serves nothing
@@ -43,4 +45,25 @@ async def test_workers_of_another_node_on_the_same_bus_are_not_asked() -> None:
     finally:
         await ours.close()
         await theirs.close()
+        await bus.close()
+
+
+def _queues(worker: int) -> list[dict[str, object]]:
+    return [{"queueName": "Main", "successfulMsgs": 10 * (worker + 1), "lag": worker}]
+
+
+async def test_a_worker_gathers_the_others_queue_stats() -> None:
+    bus = await open_bus()
+    tag = node_tag(Path("/srv/node-a"))
+    workers = [
+        WorkerMetrics(bus, tag, k, 3, partial(_samples, k), partial(_queues, k)) for k in range(3)
+    ]
+    try:
+        for worker in workers[:2]:  # worker 2 is being restarted: it serves nothing
+            await worker.start()
+        assert await workers[2].other_queue_stats() == [_queues(0), _queues(1)]
+        assert await workers[0].others() == _samples(1)  # samples are still samples
+    finally:
+        for worker in workers:
+            await worker.close()
         await bus.close()

@@ -25,7 +25,7 @@ import pytest
 from paho.mqtt.enums import CallbackAPIVersion
 from websockets.asyncio.client import connect
 
-from industryos.demo import TENANT_ADMIN_EMAIL
+from industryos.demo import SYSADMIN_EMAIL, SYSADMIN_PASSWORD, TENANT_ADMIN_EMAIL
 from industryos.open_files import FEW_FILES
 from tests.support.node_process import NodePorts, RunningNode, start_node_process
 
@@ -222,6 +222,35 @@ def test_devices_on_either_worker_are_stored_and_pushed_to_every_websocket(
             assert time.monotonic() < deadline, f"device {n} was pushed but never stored"
             time.sleep(0.05)
         assert latest["seq"][0]["value"] == str(n)
+
+
+def test_queue_stats_on_either_worker_count_both(workers: Workers) -> None:
+    """Each worker's rule engine consumes its own queue: the worker asked adds the other's
+    counts, so every answer lies between two scrapes' totals over both workers."""
+    login = {"username": SYSADMIN_EMAIL, "password": SYSADMIN_PASSWORD}
+    token = httpx.post(f"{workers.base}/api/auth/login", json=login, timeout=10).json()["token"]
+
+    def successful_per_worker() -> dict[str, int]:
+        scrape = httpx.get(f"{workers.base}/metrics", timeout=10).text
+        found = re.findall(
+            r'^industryos_rule_engine_successful_total\{queue="Main",worker="(\d)"\} (\d+)$',
+            scrape,
+            re.MULTILINE,
+        )
+        return {worker: int(count) for worker, count in found}
+
+    for _ in range(6):
+        before = successful_per_worker()
+        assert sorted(before) == ["0", "1"] and all(before.values()), before  # both worked
+        response = httpx.get(
+            f"{workers.base}/api/ruleEngine/queues/stats",
+            headers={"X-Authorization": f"Bearer {token}"},
+            timeout=10,
+        )
+        assert response.status_code == 200, response.text
+        (main,) = [queue for queue in response.json() if queue["queueName"] == "Main"]
+        after = successful_per_worker()
+        assert sum(before.values()) <= main["successfulMsgs"] <= sum(after.values())
 
 
 def test_a_server_side_rpc_reaches_a_device_on_either_worker(workers: Workers) -> None:

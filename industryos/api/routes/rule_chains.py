@@ -9,7 +9,8 @@ Statistics paths (IndustryOS additions, ThingsBoard has no REST for them):
   in chain; on ``Main`` also the ingest gate (``ingestGateOpen``, ``ingestGateClosings``:
   how often device uplinks had to wait for the engine, ``ingestWaiting``: how many wait
   now), when ``ingest_max_lag`` is on (the same figures are in ``GET /metrics``, see
-  :mod:`industryos.api.routes.metrics`).
+  :mod:`industryos.api.routes.metrics`). On a node of several workers, the worker asked
+  adds up every worker's (``workers/node_metrics.py``).
 
 The :class:`RuleChainApi` is set on ``app.state`` by whoever composes the app.
 """
@@ -17,6 +18,7 @@ The :class:`RuleChainApi` is set on ``app.state`` by whoever composes the app.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -30,6 +32,7 @@ from industryos.rules.engine import RuleEngine
 from industryos.rules.model import ChainMetadata, RuleChain
 from industryos.rules.nodes import NODE_CLASSES
 from industryos.rules.service import RuleChainService
+from industryos.rules.stats import merge_queue_stats
 from industryos.rules.testing import run_test_script
 
 __all__ = ["STATE_ATTRIBUTE", "RuleChainApi", "install", "router"]
@@ -47,6 +50,15 @@ class RuleChainApi:
 
     chains: RuleChainService
     engine: RuleEngine
+    other_queue_stats: Callable[[], Awaitable[list[list[dict[str, Any]]]]] | None = None
+    """The other workers' queue stats, on a node of several workers."""
+
+    async def queue_stats(self) -> list[dict[str, Any]]:
+        """The node's queue stats: this worker's, plus the other workers' when it has some."""
+        mine = self.engine.queue_stats()
+        if self.other_queue_stats is None:
+            return mine
+        return merge_queue_stats([mine, *await self.other_queue_stats()])
 
 
 def install(app: FastAPI, api: RuleChainApi) -> None:
@@ -192,4 +204,4 @@ async def chain_stats(chain_id: uuid.UUID, caller: CurrentCaller, api: Api) -> l
 async def queue_stats(caller: CurrentCaller, api: Api) -> list[Json]:
     """Per queue counters and lag (system-wide, so sysadmin only)."""
     caller.require(Authority.SYS_ADMIN)
-    return api.engine.queue_stats()
+    return await api.queue_stats()
