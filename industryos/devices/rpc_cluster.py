@@ -118,7 +118,7 @@ class ClusterRpc:
             answer = await self._bus.request(subject, remote.encode(), timeout_s + ANSWER_MARGIN_S)
         except NoResponders:
             return _NOT_HERE
-        except BusError as exc:  # the serving node died, or the bus is down
+        except BusError as exc:  # the serving node died or failed, or the bus is down
             log.warning("RPC %s to %s: no answer: %s", request.request_uuid, subject, exc)
             return RpcResult(RpcOutcome.TIMEOUT)
         try:

@@ -14,7 +14,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
-from industryos.queue.bus.interface import BusError, Handler, Responder
+from industryos.queue.bus.interface import BusError, Handler, Responder, failure_text
 
 __all__ = ["HandlerInbox", "ResponderTasks", "close_all", "remove_member"]
 
@@ -70,20 +70,31 @@ class ResponderTasks:
         """Called when serving stops: the bus drops the server."""
         self._tasks: set[asyncio.Task[None]] = set()
 
-    def answer(self, payload: bytes, deliver: Callable[[bytes], Awaitable[None]]) -> None:
-        """Answer ``payload`` in a task: ``deliver`` gets the result (nothing when the
-        responder fails: the requester times out, as on every bus)."""
-        task = asyncio.get_running_loop().create_task(self._run(payload, deliver))
+    def answer(
+        self,
+        payload: bytes,
+        deliver: Callable[[bytes], Awaitable[None]],
+        fail: Callable[[str], Awaitable[None]],
+    ) -> None:
+        """Answer ``payload`` in a task: ``deliver`` gets the result, or ``fail`` what the
+        responder raised (:func:`~industryos.queue.bus.interface.failure_text`)."""
+        task = asyncio.get_running_loop().create_task(self._run(payload, deliver, fail))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    async def _run(self, payload: bytes, deliver: Callable[[bytes], Awaitable[None]]) -> None:
+    async def _run(
+        self,
+        payload: bytes,
+        deliver: Callable[[bytes], Awaitable[None]],
+        fail: Callable[[str], Awaitable[None]],
+    ) -> None:
         try:
-            result = await self._responder(payload)
-        except Exception:
-            log.error("bus responder of %s failed", self.subject, exc_info=True)
-            return
-        try:
+            try:
+                result = await self._responder(payload)
+            except Exception as exc:
+                log.error("bus responder of %s failed", self.subject, exc_info=True)
+                await fail(failure_text(exc))
+                return
             await deliver(result)
         except BusError as exc:
             log.warning("bus answer on %s not sent: %s", self.subject, exc)

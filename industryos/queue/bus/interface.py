@@ -58,6 +58,20 @@ class BusTimeout(BusError):
     """A request got no answer in time (its server is slow, or died meanwhile)."""
 
 
+class ResponderFailed(BusError):
+    """A request's server raised instead of answering: its requester hears so at once (with
+    the exception's type and message) rather than waiting out its timeout."""
+
+
+def failure_text(exc: BaseException) -> str:
+    """What a failed responder sends back: the exception's type and message, bounded."""
+    return f"{type(exc).__name__}: {exc}"[:MAX_FAILURE_TEXT]
+
+
+MAX_FAILURE_TEXT = 500
+"""Characters of a failed responder's exception sent back to the requester."""
+
+
 class Subscription(Protocol):
     """A live subscription; closing it stops its handler from being called."""
 
@@ -79,7 +93,8 @@ class Bus(Protocol):
 
     async def request(self, subject: str, payload: bytes, timeout_s: float) -> bytes:
         """One server's answer to ``payload``; :class:`NoResponders` when ``subject`` has no
-        server, :class:`BusTimeout` when none answered within ``timeout_s``."""
+        server, :class:`ResponderFailed` when its server raised, :class:`BusTimeout` when
+        none answered within ``timeout_s``."""
         ...
 
     async def serve(self, subject: str, responder: Responder) -> Subscription:

@@ -31,6 +31,7 @@ from industryos.queue.bus.interface import (
     Handler,
     NoResponders,
     Responder,
+    ResponderFailed,
     check_subject,
 )
 from industryos.queue.bus.local_wire import (
@@ -103,6 +104,7 @@ class LocalBus:
             Kind.ASK: self._on_ask,
             Kind.ANSWER: self._on_answer,
             Kind.NO_RESPONDERS: self._on_no_responders,
+            Kind.FAILED: self._on_failed,
             Kind.PONG: self._on_answer,
         }
 
@@ -157,6 +159,8 @@ class LocalBus:
             answer = await self._round_trip(Kind.REQUEST, fields, timeout_s)
         except TimeoutError:
             raise BusTimeout(f"no answer on {subject} within {timeout_s} s") from None
+        except ResponderFailed as exc:
+            raise ResponderFailed(f"the server of {subject} failed: {exc}") from None
         if answer is None:
             raise NoResponders(f"nobody serves {subject}")
         return answer
@@ -195,6 +199,11 @@ class LocalBus:
     async def reply(self, requester: int, request: int, answer: bytes) -> None:
         """Send a server's answer back through the broker."""
         await self._connection.send(encode(Kind.REPLY, ids_field(requester, request), answer))
+
+    async def fail(self, requester: int, request: int, text: str) -> None:
+        """Tell the requester, through the broker, that the server failed."""
+        frame = encode(Kind.FAIL, ids_field(requester, request), text.encode())
+        await self._connection.send(frame)
 
     async def _sync(self) -> None:
         """Wait until the broker has handled every frame sent before (a PING's PONG)."""
@@ -239,7 +248,9 @@ class LocalBus:
         server = servers.pop(0)
         servers.append(server)
         server.answer(
-            bytes(frame.payload), functools.partial(self.reply, frame.ids[0], frame.ids[1])
+            bytes(frame.payload),
+            functools.partial(self.reply, frame.ids[0], frame.ids[1]),
+            functools.partial(self.fail, frame.ids[0], frame.ids[1]),
         )
 
     def _on_answer(self, frame: Frame) -> None:
@@ -247,6 +258,12 @@ class LocalBus:
 
     def _on_no_responders(self, frame: Frame) -> None:
         self._settle(frame.ids[0], None)
+
+    def _on_failed(self, frame: Frame) -> None:
+        waiting = self._waiting.get(frame.ids[0])
+        if waiting is not None and not waiting.done():
+            text = bytes(frame.payload).decode(errors="replace")
+            waiting.set_exception(ResponderFailed(text))
 
     def _settle(self, number: int, answer: bytes | None) -> None:
         waiting = self._waiting.get(number)

@@ -98,6 +98,7 @@ class LocalBusBroker:
             Kind.PUBLISH: self._publish,
             Kind.REQUEST: self._request,
             Kind.REPLY: self._reply,
+            Kind.FAIL: self._fail,
             Kind.REFUSE: self._refuse,
             Kind.PING: self._ping,
         }
@@ -215,6 +216,11 @@ class LocalBusBroker:
         requester = self._peers.get(frame.ids[0])
         if requester is not None:  # else it left: the answer goes nowhere
             requester.write(encode(Kind.ANSWER, frame.fields[4:]))
+
+    def _fail(self, peer: _Peer, frame: Frame) -> None:
+        requester = self._peers.get(frame.ids[0])
+        if requester is not None:
+            requester.write(encode(Kind.FAILED, frame.fields[4:]))
 
     def _ping(self, peer: _Peer, frame: Frame) -> None:
         peer.write(encode(Kind.PONG, frame.fields))

@@ -67,12 +67,14 @@ class Kind(enum.IntEnum):
     REPLY = 7  # requester, request id; payload
     REFUSE = 8  # requester, request id; subject, payload (the ASK, handed back)
     PING = 9  # token
+    FAIL = 15  # requester, request id; payload (the responder's failure text)
     # broker → client
     MESSAGE = 10  # subject, payload
     ASK = 11  # requester, request id; subject, payload
     ANSWER = 12  # request id; payload
     NO_RESPONDERS = 13  # request id
     PONG = 14  # token
+    FAILED = 16  # request id; payload (the responder's failure text)
 
 
 _LAYOUTS: dict[Kind, tuple[int, bool, bool]] = {
@@ -90,6 +92,8 @@ _LAYOUTS: dict[Kind, tuple[int, bool, bool]] = {
     Kind.ANSWER: (1, False, True),
     Kind.NO_RESPONDERS: (1, False, False),
     Kind.PONG: (1, False, False),
+    Kind.FAIL: (2, False, True),
+    Kind.FAILED: (1, False, True),
 }
 """Kind → (how many 4-byte ids, has a subject, has a payload)."""
 _BY_BYTE = {

@@ -18,6 +18,7 @@ from industryos.queue.bus.interface import (
     Handler,
     NoResponders,
     Responder,
+    ResponderFailed,
     check_subject,
 )
 
@@ -67,7 +68,11 @@ class InProcessBus:
             if not answer.done():
                 answer.set_result(result)
 
-        servers[-1].answer(payload, deliver)
+        async def fail(text: str) -> None:
+            if not answer.done():
+                answer.set_exception(ResponderFailed(f"the server of {subject} failed: {text}"))
+
+        servers[-1].answer(payload, deliver, fail)
         try:
             async with asyncio.timeout(timeout_s):
                 return await answer

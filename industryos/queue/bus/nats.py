@@ -32,7 +32,9 @@ from industryos.queue.bus.interface import (
     Handler,
     NoResponders,
     Responder,
+    ResponderFailed,
     check_subject,
+    failure_text,
 )
 
 __all__ = ["NatsBus"]
@@ -41,6 +43,10 @@ log = logging.getLogger(__name__)
 
 _SERVERS = "industryos-servers"
 """The queue group of every served subject (one server answers each request)."""
+
+FAILED_HEADER = "Industryos-Failed"
+"""Marks an answer that is a failed responder's exception text, not its result."""
+_FAILED = {FAILED_HEADER: "1"}
 
 _SETTLE_S = 10.0
 """How long a new subscription may take to reach the server before subscribing fails."""
@@ -134,7 +140,19 @@ class NatsBus:
             raise BusTimeout(f"no answer on {subject} within {timeout_s} s") from None
         except NatsError as exc:
             raise BusError(f"bus request on {subject} failed: {exc}") from exc
+        if answer.headers and answer.headers.get(FAILED_HEADER):
+            text = answer.data.decode(errors="replace")
+            raise ResponderFailed(f"the server of {subject} failed: {text}")
         return answer.data
+
+    async def _send(
+        self, reply: str, payload: bytes, headers: dict[str, str] | None = None
+    ) -> None:
+        """A server's answer (or failure) to the requester's inbox."""
+        try:
+            await self._client.publish(reply, payload, headers=headers)
+        except NatsError as exc:
+            log.warning("bus answer on %s not sent: %s", reply, exc)
 
     async def serve(self, subject: str, responder: Responder) -> _Subscription:
         """Answer each request of ``subject`` in its own task; served once this returns."""
@@ -142,10 +160,13 @@ class NatsBus:
         async def answer(msg: NatsMsg) -> None:
             try:
                 result = await responder(msg.data)
-                if msg.reply:
-                    await self._client.publish(msg.reply, result)
-            except Exception:
+            except Exception as exc:
                 log.error("bus responder of %s failed", subject, exc_info=True)
+                if msg.reply:
+                    await self._send(msg.reply, failure_text(exc).encode(), _FAILED)
+                return
+            if msg.reply:
+                await self._send(msg.reply, result)
 
         async def deliver(msg: NatsMsg) -> None:
             task = asyncio.create_task(answer(msg))

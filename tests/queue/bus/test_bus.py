@@ -2,7 +2,8 @@
 the local bus (a broker on a Unix socket) behave the same: ordered delivery to every current
 subscriber, nothing after close, a failing handler does not end its subscription, subjects
 are checked; a request gets one server's answer, at once NoResponders when nobody serves,
-BusTimeout when its server is slow or fails, and servers of a subject share the requests."""
+BusTimeout when its server is slow, ResponderFailed at once when it raises, and servers of a
+subject share the requests."""
 
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ from industryos.queue.bus import (
     LocalBusBroker,
     NatsBus,
     NoResponders,
+    ResponderFailed,
     open_bus,
     subject_token,
 )
@@ -208,7 +210,9 @@ async def test_a_subject_nobody_serves_fails_at_once(connect: Connect) -> None:
         await b.request(subject, b"x", 10.0)
 
 
-async def test_a_slow_or_failing_server_times_out(connect: Connect) -> None:
+async def test_a_slow_server_times_out_and_a_failing_one_fails_at_once(
+    connect: Connect,
+) -> None:
     a, b = await connect(), await connect()
     subject = _subject()
     never = asyncio.Event()
@@ -217,7 +221,7 @@ async def test_a_slow_or_failing_server_times_out(connect: Connect) -> None:
         if payload == b"slow":
             await never.wait()
         if payload == b"bad":
-            raise ValueError("cannot answer this")
+            raise ValueError("cannot answer this\nat all " + "x" * 2000)
         return b"ok:" + payload
 
     await b.serve(subject, moody)
@@ -228,8 +232,14 @@ async def test_a_slow_or_failing_server_times_out(connect: Connect) -> None:
     with pytest.raises(BusTimeout):
         await slow
     assert time.monotonic() - started < 3.0
-    with pytest.raises(BusTimeout):
-        await a.request(subject, b"bad", 0.2)
+    started = time.monotonic()
+    with pytest.raises(ResponderFailed) as failed:
+        await a.request(subject, b"bad", 10.0)
+    assert time.monotonic() - started < 2.0  # not the request's 10 s
+    message = str(failed.value)
+    assert message.startswith(f"the server of {subject} failed: ValueError: cannot answer")
+    assert len(message) < 700  # the text is bounded
+    assert isinstance(failed.value, BusError)  # callers that catch BusError still do
     assert await a.request(subject, b"good", 5.0) == b"ok:good"  # the server goes on
 
 
