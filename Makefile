@@ -43,7 +43,7 @@ lint: setup
 	$(BIN)/ruff check industryos tests bench
 
 typecheck: setup
-	$(BIN)/mypy industryos
+	$(BIN)/mypy industryos tests
 
 check: lint typecheck
 

@@ -101,13 +101,13 @@ class DatabaseFactory:
             shutil.copy(self._sqlite_template, target)
             return f"sqlite+aiosqlite:///{target}"
         if self._pg_template is None:
-            template = f"{RUN_TAG}_template"
-            asyncio.run(_pg_admin(f'CREATE DATABASE "{template}"'))
-            self._pg_databases.append(template)
+            pg_template = f"{RUN_TAG}_template"
+            asyncio.run(_pg_admin(f'CREATE DATABASE "{pg_template}"'))
+            self._pg_databases.append(pg_template)
             asyncio.run(
-                _migrate(_pg_dsn(template).replace("postgresql://", "postgresql+asyncpg://"))
+                _migrate(_pg_dsn(pg_template).replace("postgresql://", "postgresql+asyncpg://"))
             )
-            self._pg_template = template
+            self._pg_template = pg_template
         name = f"{RUN_TAG}_{self._count}"
         asyncio.run(_pg_admin(f'CREATE DATABASE "{name}" TEMPLATE "{self._pg_template}"'))
         self._pg_databases.insert(0, name)

@@ -45,7 +45,9 @@ def _bootstrap(core: Core) -> Bootstrap:
 
 async def _rows(engine: AsyncEngine, table: sa.Table) -> int:
     async with engine.connect() as conn:
-        return int((await conn.execute(sa.select(sa.func.count()).select_from(table))).scalar())
+        count = (await conn.execute(sa.select(sa.func.count()).select_from(table))).scalar()
+    assert count is not None
+    return int(count)
 
 
 async def test_demo_accounts_tenant_and_entities_are_created_once(

@@ -24,7 +24,7 @@ async def test_active_alarms_of_many_originators(engine: AsyncEngine, tmp_path: 
 
         def alarm(originator: uuid.UUID, kind: str) -> Alarm:
             ref = EntityRef(EntityType.DEVICE, originator)
-            return Alarm(tenant_id, ref, kind, AlarmSeverity.MAJOR)  # type: ignore[arg-type]
+            return Alarm(tenant_id, ref, kind, AlarmSeverity.MAJOR)
 
         heat = {o: await service.raise_alarm(alarm(o, "Heat")) for o in originators[::100]}
         cleared = (await service.raise_alarm(alarm(originators[1], "Heat"))).alarm

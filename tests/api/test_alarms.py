@@ -46,6 +46,7 @@ async def test_ack_and_clear_lifecycle_with_system_comments(platform: Platform) 
 
     comments = (await a.admin.get(f"/api/alarm/{alarm_id}/comment", params=PAGE)).json()
     assert [c["type"] for c in comments["data"]] == ["SYSTEM", "SYSTEM"]
+    assert platform.publisher is not None
     types = platform.publisher.types()
     assert "ALARM" in types and "ALARM_ACK" in types and "ALARM_CLEAR" in types
 
@@ -136,4 +137,5 @@ async def test_assign_comment_and_delete(platform: Platform) -> None:
     deleted = await a.admin.delete(f"/api/alarm/{alarm_id}")
     assert deleted.json() is True
     assert_error(await a.admin.get(f"/api/alarm/{alarm_id}"), 404, 32)
+    assert platform.publisher is not None
     assert "ALARM_DELETE" in platform.publisher.types()

@@ -53,6 +53,7 @@ async def test_create_profile_resolution_and_infos(platform: Platform) -> None:
     duplicate = await admin.post("/api/asset", json={"name": "Building 1"})
     assert_error(duplicate, 400, 31)
     assert await total(admin, "/api/tenant/assets") == 3
+    assert platform.publisher is not None
     assert platform.publisher.types().count("ENTITY_CREATED") == 3
     search = await admin.get("/api/tenant/assets", params={**PAGE, "textSearch": "NORTH"})
     assert [x["name"] for x in search.json()["data"]] == ["Building 1"]
@@ -82,6 +83,7 @@ async def test_paging_version_and_delete(platform: Platform) -> None:
     assert_error(clash, 400, 31)
     asset_id = asset["id"]["id"]
     assert (await admin.delete(f"/api/asset/{asset_id}")).status_code == 200
+    assert platform.publisher is not None
     assert platform.publisher.types()[-1] == "ENTITY_DELETED"
     assert_error(await admin.get(f"/api/asset/{asset_id}"), 404, 32)
     assert_error(await admin.delete(f"/api/asset/{asset_id}"), 404, 32)
@@ -105,6 +107,7 @@ async def test_assign_unassign_and_permissions(platform: Platform) -> None:
     assigned = await a.admin.post(f"/api/customer/{a.customer_id}/asset/{asset_id}")
     assert assigned.status_code == 200
     assert assigned.json()["customerId"]["id"] == a.customer_id
+    assert platform.publisher is not None
     assert platform.publisher.types()[-1] == "ENTITY_ASSIGNED"
     assert (await a.customer_user.get(f"/api/asset/{asset_id}")).status_code == 200
     own = await a.customer_user.get(f"/api/customer/{a.customer_id}/assetInfos", params=PAGE)
@@ -147,6 +150,7 @@ async def test_malformed_assets_are_400_and_write_nothing(platform: Platform) ->
         await admin.get("/api/tenant/assets", params={"pageSize": 5000, "page": 0}), 400, 31
     )
     assert_error(await admin.get("/api/tenant/assets", params={"page": 0}), 400, 31)
+    assert platform.publisher is not None
     assert platform.publisher.types() == []
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from typing import Any
 
 import httpx
@@ -104,7 +105,7 @@ async def test_permissions_and_bad_input(platform: Platform) -> None:
     )
     assert_error(await sysadmin.get("/api/audit/logs", params=PAGE), 403, 20)
     assert_error(await platform.client().get("/api/audit/logs", params=PAGE), 401, 10)
-    bad = [
+    bad: list[tuple[str, Mapping[str, str | int]]] = [
         ("/api/audit/logs", {**PAGE, "actionTypes": "ADDED,EXPLODED"}),
         ("/api/audit/logs", {**PAGE, "sortOrder": "sometimes"}),
         ("/api/audit/logs", {**PAGE, "startTime": "yesterday"}),

@@ -44,6 +44,7 @@ HEADER = (
 @pytest.fixture
 async def tenant(platform: Platform) -> TenantAccounts:
     core = platform.core
+    assert platform.publisher is not None
     bulk = BulkImport(
         core.db,
         core.repos,
@@ -127,8 +128,8 @@ async def test_good_rows_import_and_bad_rows_are_reported_by_line(
     assert values[(AttributeScope.SERVER_SCOPE, "site")] == "plant-a"
     latest = await platform.core.telemetry.get_latest(tenant_id, device_id, ["temperature"])
     assert [p.value for p in latest] == [20]
-    found = await platform.core.devices.find_by_credentials(["tok-1"])
-    assert found["tok-1"][1].id == device_id
+    by_credentials = await platform.core.devices.find_by_credentials(["tok-1"])
+    assert by_credentials["tok-1"][1].id == device_id
 
 
 async def test_reimport_updates_or_refuses_existing(tenant: TenantAccounts) -> None:

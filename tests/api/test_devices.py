@@ -164,6 +164,7 @@ async def test_assign_and_unassign_flip_customer_and_publish(platform: Platform)
     assigned = await a.admin.post(f"/api/customer/{a.customer_id}/device/{device_id}")
     assert assigned.status_code == 200
     assert assigned.json()["customerId"]["id"] == a.customer_id
+    assert platform.publisher is not None
     assert platform.publisher.types()[-1] == "ENTITY_ASSIGNED"
     # Now the customer user sees it, in lists too, and may update (not delete) it.
     assert (await a.customer_user.get(f"/api/device/{device_id}")).status_code == 200
@@ -253,6 +254,7 @@ async def test_delete_device(platform: Platform) -> None:
     assert (await admin.delete(f"/api/device/{device_id}")).status_code == 200
     assert_error(await admin.get(f"/api/device/{device_id}"), 404, 32)
     assert_error(await admin.delete(f"/api/device/{device_id}"), 404, 32)
+    assert platform.publisher is not None
     assert platform.publisher.types()[-1] == "ENTITY_DELETED"
     # The name and the token are free again.
     await create_device(admin, "Doomed")
@@ -279,6 +281,7 @@ async def test_malformed_device_is_400_and_writes_nothing(platform: Platform) ->
         )
         assert_error(response, 400, 31)
     assert await device_count(admin) == 0
+    assert platform.publisher is not None
     assert "ENTITY_CREATED" not in platform.publisher.types()
 
 

@@ -154,7 +154,7 @@ async def test_string_boolean_and_complex_filters(queries: Platform) -> None:
         assert response.status_code == 200, response.text
         return [i["latest"]["ENTITY_FIELD"]["name"]["value"] for i in response.json()["data"]]
 
-    starts = {"type": "STRING", "operation": "STARTS_WITH", "value": {"defaultValue": "T-"}}
+    starts: Json = {"type": "STRING", "operation": "STARTS_WITH", "value": {"defaultValue": "T-"}}
     assert await names([{"key": name_key, "valueType": "STRING", "predicate": starts}]) == []
     starts["ignoreCase"] = True
     assert await names([{"key": name_key, "valueType": "STRING", "predicate": starts}]) == [

@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import httpx
 from websockets.asyncio.client import connect
@@ -148,7 +148,8 @@ async def test_device_profile_alarm_mails_and_pushes_notification(
                 assert rcpt == [TENANT_ADMIN_EMAIL]
                 assert message["From"] == "alerts@industryos.test"
                 assert message["Subject"] == "High Temperature created"
-                body = message.get_payload(decode=True).decode().strip()
+                payload = cast(bytes, message.get_payload(decode=True))  # single-part
+                body = payload.decode().strip()
                 assert body == "boiler-7 is critical (ACTIVE_UNACK)"
                 listed = await _ok(
                     await client.get(

@@ -245,6 +245,7 @@ async def test_bulk_imported_devices_get_their_profile_firmware(
     from industryos.entities.bulk_import import BulkImport
 
     core = platform.core
+    assert platform.publisher is not None
     bulk = BulkImport(
         core.db,
         core.repos,

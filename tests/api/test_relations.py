@@ -221,6 +221,7 @@ async def test_relations_query_levels_filters_and_cycles(platform: Platform) -> 
 async def test_relation_writes_are_audited_and_announced(platform: Platform) -> None:
     a = await platform.new_tenant("A")
     hub, leaf = await _device(a.admin, "hub"), await _device(a.admin, "leaf")
+    assert platform.publisher is not None
     before = len(platform.publisher.messages)
     await _relate(a.admin, hub, leaf)
     added = platform.publisher.messages[before:]

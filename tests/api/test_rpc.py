@@ -111,8 +111,10 @@ async def _poll_rpc(live: LiveNode, device: Device, token: str) -> asyncio.Task[
     task = asyncio.create_task(device_client.get(f"/api/v1/{token}/rpc", params={"timeout": 5000}))
     task.add_done_callback(lambda _: asyncio.ensure_future(device_client.aclose()))
     sessions = live.node.devices.sessions  # type: ignore[union-attr]
+    device_id = device.id
+    assert device_id is not None
     for _ in range(200):
-        if live.call(lambda: any(s.wants_rpc for s in sessions.sessions_of(device.id))):
+        if live.call(lambda: any(s.wants_rpc for s in sessions.sessions_of(device_id))):
             return task
         await asyncio.sleep(0.02)
     raise AssertionError("long poll not registered")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from typing import Any
 
 import pytest
 
@@ -91,7 +92,7 @@ async def test_metadata_round_trip_assigns_ids_and_keeps_indices(chains: Platfor
 
 async def test_import_with_unknown_node_class_names_it(chains: Platform) -> None:
     admin = (await chains.new_tenant("Gamma")).admin
-    data = {
+    data: dict[str, Any] = {
         "ruleChains": [{"id": {"id": "6a0f7c40-0000-11ee-8000-000000000001"}, "name": "X"}],
         "metadata": [
             {

@@ -79,7 +79,7 @@ async def test_history_range_limit_order_and_alias(platform: Platform) -> None:
     base = f"{T}/DEVICE/{device}"
     points = [{"ts": ts, "values": {"v": ts // 1000}} for ts in (1000, 2000, 3000, 4000)]
     assert (await a.admin.post(f"{base}/timeseries/ANY", json=points)).status_code == 200
-    query = {"keys": "v", "startTs": 1000, "endTs": 4000}
+    query: dict[str, str | int] = {"keys": "v", "startTs": 1000, "endTs": 4000}
     history = (await a.admin.get(f"{base}/values/timeseries", params=query)).json()
     assert [p["ts"] for p in history["v"]] == [3000, 2000, 1000]  # [start, end), DESC
     ascending = {**query, "orderBy": "ASC", "limit": 2}
@@ -99,7 +99,13 @@ async def test_aggregation_buckets_and_invalid_intervals(platform: Platform) -> 
     base = f"{T}/DEVICE/{device}"
     points = [{"ts": ts, "values": {"p": v}} for ts, v in ((0, 1), (30_000, 3), (130_000, 10))]
     await a.admin.post(f"{base}/timeseries/ANY", json=points)
-    avg = {"keys": "p", "startTs": 0, "endTs": 180_000, "agg": "AVG", "interval": 60_000}
+    avg: dict[str, str | int] = {
+        "keys": "p",
+        "startTs": 0,
+        "endTs": 180_000,
+        "agg": "AVG",
+        "interval": 60_000,
+    }
     result = (await a.admin.get(f"{base}/values/timeseries", params=avg)).json()
     # one point per non-empty bucket, at its midpoint; the empty middle bucket is omitted
     assert len(result["p"]) == 2
@@ -202,6 +208,7 @@ async def test_writes_are_audited_and_announced(platform: Platform) -> None:
     a = await platform.new_tenant("A")
     device = await _device(a.admin)
     base = f"{T}/DEVICE/{device}"
+    assert platform.publisher is not None
     start = len(platform.publisher.messages)
     await a.admin.post(f"{base}/timeseries/ANY", json={"ts": 1000, "values": {"t": 1}})
     await a.admin.post(f"{base}/attributes/SHARED_SCOPE", json={"s": "x"})

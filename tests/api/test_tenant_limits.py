@@ -146,6 +146,7 @@ async def test_profile_edit_and_reassignment_apply_to_the_next_request(platform:
 
 async def test_bulk_import_reports_the_rows_past_the_device_limit(platform: Platform) -> None:
     core = platform.core
+    assert platform.publisher is not None
     bulk = BulkImport(
         core.db,
         core.repos,

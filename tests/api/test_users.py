@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 from urllib.parse import parse_qs, quote, urlparse
 
 import jwt
@@ -291,7 +292,7 @@ async def test_tb_rest_client_users_and_tenant_profiles(platform: Platform) -> N
         assert [u.authority for u in admins.data] == ["TENANT_ADMIN"]
 
 
-def _login_state(user: JSON) -> tuple[bool, bool]:
+def _login_state(user: dict[str, Any]) -> tuple[bool, bool]:
     info = user["additionalInfo"]
     return info["userCredentialsEnabled"], info["userActivated"]
 

@@ -74,6 +74,7 @@ def test_two_way_rpc_from_rest_is_answered_by_the_sdk_device(
 ) -> None:
     token = uuid.uuid4().hex
     device = live.create_device(f"rest-rpc-{token[:8]}", token=token)
+    assert device.id is not None
     seen: list[tuple[Any, Any]] = []
     holder: dict[str, TBDeviceMqttClient] = {}
 

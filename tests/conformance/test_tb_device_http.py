@@ -56,7 +56,7 @@ def _end_subscription(
 ) -> None:
     """Unsubscribe, answering the poll still waiting so the SDK's thread can end."""
     client.unsubscribe(endpoint)
-    thread: threading.Thread = client._TBHTTPDevice__worker[endpoint]["thread"]  # type: ignore[attr-defined]
+    thread: threading.Thread = client._TBHTTPDevice__worker[endpoint]["thread"]
     deadline = time.monotonic() + 10
     while thread.is_alive() and time.monotonic() < deadline:
         if _polling(live, device):

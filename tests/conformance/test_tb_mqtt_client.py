@@ -155,6 +155,7 @@ def test_server_side_rpc_two_way_and_one_way(
         {"method": "blink", "params": {}},
     ]
     other = live.create_device(f"offline-{uuid.uuid4().hex[:6]}", token=uuid.uuid4().hex)
+    assert other.id is not None
     offline = live.run(rpc.call(other.id, "x", "{}", timeout_s=1))
     assert offline.outcome is RpcOutcome.NO_ACTIVE_CONNECTION
 
@@ -164,7 +165,9 @@ def test_client_side_rpc_answered_through_the_hook(
 ) -> None:
     """20: the request enters the queue; the reply hook's answer reaches the SDK callback."""
     device, client = device_client
-    consumer = live.run(live.node._queue.subscribe("Main", f"c{uuid.uuid4().hex[:8]}"))
+    queue = live.node._queue
+    assert queue is not None
+    consumer = live.run(queue.subscribe("Main", f"c{uuid.uuid4().hex[:8]}"))
     answers = Recorder()
     client.send_rpc_call("whoAmI", {"x": 1}, answers)
     msg = None

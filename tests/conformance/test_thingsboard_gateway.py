@@ -131,7 +131,8 @@ class ModbusServer:
         return int(values[0])
 
     def stop(self) -> None:
-        asyncio.run_coroutine_threadsafe(self.server.shutdown(), self.loop).result(10)
+        shutdown = self.server.shutdown()  # type: ignore[no-untyped-call]  # pymodbus: unannotated
+        asyncio.run_coroutine_threadsafe(shutdown, self.loop).result(10)
         self.loop.call_soon_threadsafe(self.loop.stop)
         self.thread.join(10)
 
@@ -363,6 +364,7 @@ def test_modbus_gateway_end_to_end(setup: Setup) -> None:
 
     # An RPC to the child is answered by the connector reading the register.
     rpc = live.node.devices.server_rpc  # type: ignore[union-attr]
+    assert child.id is not None
     result = live.run(rpc.call(child.id, "getSetpoint", "{}", timeout_s=20), timeout=30)
     assert result.outcome is RpcOutcome.RESPONSE, setup.process.tail()
     assert "77" in str(result.response), result.response

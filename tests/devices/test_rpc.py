@@ -28,7 +28,7 @@ class InProcessSession:
     acknowledge: bool = True
     session_id: uuid.UUID = field(default_factory=uuid.uuid4)
     requests: list[RpcRequest] = field(default_factory=list)
-    on_request: Callable[[RpcRequest], None] | None = None
+    on_request: Callable[[RpcRequest], object] | None = None
 
     async def send_attribute_update(self, body: bytes) -> None:
         raise DeliveryFailed("not used")

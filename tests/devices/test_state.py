@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from industryos.devices.state import DeviceStateTracker, StateEventSink
-from industryos.devices.state_events import StateDirectory
+from industryos.devices.state_events import DeviceInfo, StateDirectory
 from industryos.entities.models import Device
 from industryos.msg import Msg
 from industryos.queue.embedded import EmbeddedQueue, EmbeddedQueueConfig
@@ -326,9 +326,11 @@ async def test_a_fleet_reconnecting_is_read_in_one_go(env: Env) -> None:
     asked: list[int] = []
     read = directory.device_infos
 
-    async def counted(pairs: Sequence[tuple[uuid.UUID, uuid.UUID]]) -> Any:
-        asked.append(len(pairs))
-        return await read(pairs)
+    async def counted(
+        devices: Sequence[tuple[uuid.UUID, uuid.UUID]],
+    ) -> dict[uuid.UUID, DeviceInfo]:
+        asked.append(len(devices))
+        return await read(devices)
 
     directory.device_infos = counted  # type: ignore[method-assign]
     stranger = uuid.uuid4()

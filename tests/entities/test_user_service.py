@@ -6,6 +6,7 @@ import asyncio
 import sys
 import threading
 from pathlib import Path
+from types import FrameType
 
 import pytest
 import sqlalchemy as sa
@@ -41,7 +42,7 @@ def _hashing_elsewhere() -> bool:
     for thread_id, frame in sys._current_frames().items():
         if thread_id == threading.get_ident():
             continue
-        current = frame
+        current: FrameType | None = frame
         while current is not None:
             if current.f_code.co_filename == _PASSWORDS_FILE:
                 return True

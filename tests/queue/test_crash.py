@@ -35,7 +35,7 @@ def run_and_kill(data_dir: Path, cycle: int, rng: random.Random) -> tuple[set[st
         assert child.stdout is not None
         ready = child.stdout.readline()
         assert ready == b"READY\n", ready
-        received = []
+        received: list[bytes] = []
         while len(received) < MIN_ACKS:  # however slow the machine, get some work done
             line = child.stdout.readline()
             assert line, "the child exited on its own"
@@ -50,8 +50,8 @@ def run_and_kill(data_dir: Path, cycle: int, rng: random.Random) -> tuple[set[st
     out = b"".join(received).decode().split("\n")[:-1]  # the last piece is empty or torn
     appended: set[str] = set()
     acked: dict[int, int] = defaultdict(lambda: -1)
-    for line in out:
-        kind, *fields = line.split()
+    for entry in out:
+        kind, *fields = entry.split()
         if kind == "A":
             appended.add(fields[0])
         elif kind == "C":

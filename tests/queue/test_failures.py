@@ -12,8 +12,6 @@ import pytest
 import industryos.queue as queue_pkg
 import industryos.queue.embedded as embedded_pkg
 from industryos.queue import QueueError, QueueWriteError
-from industryos.queue.embedded import offsets as offsets_module
-from industryos.queue.embedded import segments
 from tests.queue.conftest import OpenQueue, device, drain, messages, seq_of, telemetry
 
 
@@ -67,21 +65,21 @@ async def test_what_a_failed_flush_wrote_is_cut_off_torn_or_whole(
             return real_write(fd, bytes(data)[: len(data) // 2])
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(segments.os, "write", half_then_full)
+    monkeypatch.setattr("industryos.queue.embedded.segments.os.write", half_then_full)
     with pytest.raises(QueueWriteError, match="No space left"):
         await queue.append("Main", telemetry(device(1), 1))
     assert segment.stat().st_size == durable  # the torn half is gone
-    monkeypatch.setattr(segments.os, "write", real_write)
+    monkeypatch.setattr("industryos.queue.embedded.segments.os.write", real_write)
 
     def failing_sync(fd: int) -> None:
         raise OSError(errno.EIO, "Input/output error")
 
-    monkeypatch.setattr(segments.os, "fdatasync", failing_sync)
+    monkeypatch.setattr("industryos.queue.embedded.segments.os.fdatasync", failing_sync)
     await asyncio.sleep(0.1)  # the pause after the first failure
     with pytest.raises(QueueWriteError, match="Input/output error"):
         await queue.append("Main", telemetry(device(1), 2))
     assert segment.stat().st_size == durable  # written whole, never synced: cut off too
-    monkeypatch.setattr(segments.os, "fdatasync", real_sync)
+    monkeypatch.setattr("industryos.queue.embedded.segments.os.fdatasync", real_sync)
 
     await asyncio.sleep(0.25)  # the pause doubled
     await queue.append("Main", telemetry(device(1), 3))
@@ -107,11 +105,11 @@ async def test_a_failed_offsets_write_keeps_the_acks_for_the_next_one(
     def full_disk(fd: int) -> None:
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(offsets_module.os, "fsync", full_disk)
+    monkeypatch.setattr("industryos.queue.embedded.offsets.os.fsync", full_disk)
     with pytest.raises(QueueWriteError):
         await consumer.ack(0, batch.records[1].offset)
     assert _leftovers(queue_dir) == []  # the half-written replacement is gone
-    monkeypatch.setattr(offsets_module.os, "fsync", real_fsync)
+    monkeypatch.setattr("industryos.queue.embedded.offsets.os.fsync", real_fsync)
     await asyncio.sleep(0.1)
     await consumer.ack(0, batch.records[0].offset)  # an older ack: the failed one still counts
     await queue.close()

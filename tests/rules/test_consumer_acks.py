@@ -12,7 +12,6 @@ import pytest
 
 from industryos.msg import Msg
 from industryos.queue.embedded import EmbeddedQueue, EmbeddedQueueConfig
-from industryos.queue.embedded import offsets as offsets_module
 from industryos.rules.consumer import QueueRunner
 from industryos.rules.runtime import ChainRun
 from tests.rules.test_consumer_window import SETTINGS, _one_per_device
@@ -32,7 +31,7 @@ async def test_acks_that_cannot_be_written_are_written_by_a_later_flush(
             raise OSError(errno.ENOSPC, "No space left on device")
         real_fsync(fd)
 
-    monkeypatch.setattr(offsets_module.os, "fsync", fsync)
+    monkeypatch.setattr("industryos.queue.embedded.offsets.os.fsync", fsync)
     processed: list[Msg] = []
 
     async def chain(msg: Msg) -> ChainRun:

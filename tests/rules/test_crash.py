@@ -82,7 +82,12 @@ async def test_acknowledged_telemetry_survives_kill_9_in_the_rule_engine(tmp_pat
         async with httpx.AsyncClient(base_url=base, timeout=10) as client:
             headers = await _login(client)
             url = f"/api/plugins/telemetry/DEVICE/{device_id}/values/timeseries"
-            params = {"keys": "n", "startTs": 0, "endTs": 1_000_000, "limit": 100_000}
+            params: dict[str, str | int] = {
+                "keys": "n",
+                "startTs": 0,
+                "endTs": 1_000_000,
+                "limit": 100_000,
+            }
             deadline = time.monotonic() + 60
             stored: set[int] = set()
             while time.monotonic() < deadline:

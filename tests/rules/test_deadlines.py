@@ -32,7 +32,7 @@ async def test_work_over_the_limit_times_out_and_work_within_it_does_not() -> No
     loop.call_later(0.05, quick.set_result, None)
     try:
         results = await asyncio.gather(_limited(deadlines, slow), _limited(deadlines, quick))
-        assert results == ["timeout", "done"]
+        assert list(results) == ["timeout", "done"]
         assert slow.cancelled()
     finally:
         await deadlines.close()

@@ -40,7 +40,7 @@ async def test_default_root_chain_stores_telemetry_and_client_attributes(rules: 
 
     async def counted() -> bool:
         stats = {s["name"]: s for s in await rules.engine.chain_stats(rules.tenant_id, root)}
-        return stats["Log RPC from Device"]["processed"] == 1
+        return bool(stats["Log RPC from Device"]["processed"] == 1)
 
     await wait_for(counted)
     stats = {s["name"]: s for s in await rules.engine.chain_stats(rules.tenant_id, root)}

@@ -22,6 +22,7 @@ from typing import Any
 
 import orjson
 import paho.mqtt.client as paho
+from paho.mqtt.enums import CallbackAPIVersion
 
 from tests.notify.recorder import recording_server
 from tests.support.node import demo_admin_client, running_node
@@ -163,7 +164,7 @@ def _export(server_url: str) -> dict[str, Any]:
 
 
 def _publish(port: int, token: str, payloads: list[dict[str, Any]]) -> None:
-    client = paho.Client(paho.CallbackAPIVersion.VERSION2, client_id=f"dev-{uuid.uuid4().hex[:8]}")
+    client = paho.Client(CallbackAPIVersion.VERSION2, client_id=f"dev-{uuid.uuid4().hex[:8]}")
     client.username_pw_set(token)
     client.connect("127.0.0.1", port)
     client.loop_start()

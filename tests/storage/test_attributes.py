@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any, cast
 
 import pytest
 import sqlalchemy as sa
@@ -47,7 +48,8 @@ async def test_every_value_type_round_trips(repo: AttributeRepository) -> None:
         (a.key, a.native_value(), a.data_type, a.last_update_ts)
         for a in sorted(saved, key=lambda a: a.key)
     ]
-    assert next(a.value for a in found if a.key == "j").count(" ") == 0  # compact text
+    json_text = cast(str, next(a.value for a in found if a.key == "j"))
+    assert json_text.count(" ") == 0  # compact text
 
 
 async def test_upsert_updates_value_type_and_time(repo: AttributeRepository) -> None:
@@ -125,9 +127,12 @@ async def test_several_entities_in_one_transaction(
 
     if is_sqlite(engine):
         transaction = attributes._sqlite_upsert
-        monkeypatch.setattr(
-            attributes, "_sqlite_upsert", lambda *args: (count(), transaction(*args))[1]
-        )
+
+        def counted(path: str, rows: list[tuple[Any, ...]]) -> None:
+            count()
+            transaction(path, rows)
+
+        monkeypatch.setattr(attributes, "_sqlite_upsert", counted)
     sa.event.listen(engine.sync_engine, "commit", count)
     try:
         saved = await repo.save_many(
@@ -168,7 +173,7 @@ async def test_a_fleet_of_attributes_in_one_save(
     await repo.save_many(again, ts=20)
     for n, entity in enumerate(entities):
         found = {a.key: (a.value, a.last_update_ts) for a in (await repo.find(entity))[SERVER]}
-        expected = {k: (n, 10) for k in keys}
+        expected: dict[str, tuple[int | str, int]] = {k: (n, 10) for k in keys}
         if n < 3:
             expected["x"] = ("updated", 20)
         assert found == expected

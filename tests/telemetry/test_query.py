@@ -11,10 +11,10 @@ from industryos.telemetry.errors import InvalidQueryError
 from industryos.telemetry.query import Aggregation, IntervalType, TsQuery, midpoint
 
 
-def ms(*args: int, tz: str = "UTC") -> int:
+def ms(year: int, month: int, day: int, *, tz: str = "UTC") -> int:
     """Epoch ms of a wall-clock time in ``tz``."""
     zone = UTC if tz == "UTC" else ZoneInfo(tz)
-    return int(datetime(*args, tzinfo=zone).timestamp() * 1000)  # type: ignore[misc]
+    return int(datetime(year, month, day, tzinfo=zone).timestamp() * 1000)
 
 
 def test_aggregation_needs_a_positive_interval() -> None:

@@ -297,8 +297,10 @@ async def test_a_read_overlapping_a_change_is_not_kept(env: CoreWithTenant) -> N
     held, started = asyncio.Event(), asyncio.Event()
     read = lookup.find_by_credentials
 
-    async def held_read(ids: Sequence[str]) -> dict[str, tuple[DeviceCredentials, Device]]:
-        found = await read(ids)
+    async def held_read(
+        credentials_ids: Sequence[str],
+    ) -> dict[str, tuple[DeviceCredentials, Device]]:
+        found = await read(credentials_ids)
         started.set()
         await held.wait()  # the change lands after the read saw the old row
         return found

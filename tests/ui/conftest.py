@@ -14,7 +14,14 @@ from pathlib import Path
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
+from playwright.sync_api import (
+    Browser,
+    BrowserContext,
+    Page,
+    Playwright,
+    ViewportSize,
+    sync_playwright,
+)
 
 from tests.support.node_process import start_node_process
 
@@ -23,8 +30,8 @@ UI_DIST = ROOT / "ui" / "dist"
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 SCREENSHOTS = ROOT / "test-artifacts" / "ui"
-DESKTOP = {"width": 1280, "height": 800}
-PHONE = {"width": 390, "height": 844}
+DESKTOP: ViewportSize = {"width": 1280, "height": 800}
+PHONE: ViewportSize = {"width": 390, "height": 844}
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -91,7 +98,7 @@ def browser(playwright: Playwright) -> Iterator[Browser]:
 
 @pytest.fixture
 def context(browser: Browser, ui_node: UiNode) -> Iterator[BrowserContext]:
-    context = browser.new_context(base_url=ui_node.base_url, viewport=DESKTOP)  # type: ignore[arg-type]
+    context = browser.new_context(base_url=ui_node.base_url, viewport=DESKTOP)
     context.set_default_timeout(15_000)
     yield context
     context.close()

@@ -257,7 +257,7 @@ def test_public_dashboard_opens_from_its_link_read_only(
     # The public customer sees entities assigned to it (ThingsBoard's rule).
     _post(ui_node, admin, f"/api/customer/{public_id}/device/{device_id}")
 
-    visitor = browser.new_context(base_url=ui_node.base_url, viewport=DESKTOP)  # type: ignore[arg-type]
+    visitor = browser.new_context(base_url=ui_node.base_url, viewport=DESKTOP)
     visitor.set_default_timeout(15_000)
     try:
         viewer = visitor.new_page()

@@ -12,7 +12,7 @@ import httpx
 import paho.mqtt.client as mqtt
 import pytest
 from paho.mqtt.enums import CallbackAPIVersion
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, FilePayload, Page, expect
 
 from tests.ui.conftest import DESKTOP, PHONE, SCREENSHOTS, UiNode, sign_in
 
@@ -237,7 +237,7 @@ def test_drag_resize_save_and_share_with_a_customer(
     dialog.get_by_role("button", name="Share", exact=True).click()
     expect(dialog.get_by_text("Demo Customer")).to_be_visible()
 
-    customer = browser.new_context(base_url=ui_node.base_url, viewport=DESKTOP)  # type: ignore[arg-type]
+    customer = browser.new_context(base_url=ui_node.base_url, viewport=DESKTOP)
     try:
         other = customer.new_page()
         sign_in(other, *CUSTOMER)
@@ -398,15 +398,12 @@ def test_imported_dashboard_shows_every_widget_and_controls_the_device(
     device_id, name, device = arranged
     sign_in(page, *TENANT)
     page.goto("/dashboards")
-    page.locator("input[type=file]").set_input_files(
-        files=[
-            {
-                "name": "gallery.json",
-                "mimeType": "application/json",
-                "buffer": json.dumps(_dashboard_file(device_id)).encode(),
-            }
-        ]
-    )
+    gallery: FilePayload = {
+        "name": "gallery.json",
+        "mimeType": "application/json",
+        "buffer": json.dumps(_dashboard_file(device_id)).encode(),
+    }
+    page.locator("input[type=file]").set_input_files(files=[gallery])
     expect(page.get_by_test_id("dashboard-title")).to_have_text("Widget gallery")
 
     table = page.get_by_test_id("entities-table")

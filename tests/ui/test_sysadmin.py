@@ -43,7 +43,7 @@ def test_new_tenant_admin_activates_and_signs_in(
     expect(page.get_by_role("row", name=re.compile(re.escape(ADMIN_EMAIL)))).to_have_count(1)
 
     # The new admin, in a browser of their own, sets a password from the link...
-    fresh = browser.new_context(base_url=ui_node.base_url, viewport=DESKTOP)  # type: ignore[arg-type]
+    fresh = browser.new_context(base_url=ui_node.base_url, viewport=DESKTOP)
     fresh.set_default_timeout(15_000)
     try:
         admin_page = fresh.new_page()

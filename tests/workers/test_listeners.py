@@ -5,6 +5,7 @@ from __future__ import annotations
 import socket
 import struct
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -13,11 +14,8 @@ from industryos.workers.listeners import Listeners, bind_listeners
 
 
 def _settings(tmp_path: Path, **overrides: int) -> Settings:
-    return load_settings(
-        data_dir=tmp_path,
-        http_host="127.0.0.1",
-        **{"http_port": 0, "mqtt_port": 0, "mqtt_tls_port": 0, **overrides},
-    )
+    ports: dict[str, Any] = {"http_port": 0, "mqtt_port": 0, "mqtt_tls_port": 0, **overrides}
+    return load_settings(data_dir=tmp_path, http_host="127.0.0.1", **ports)
 
 
 def _backlog(sock: socket.socket) -> int:

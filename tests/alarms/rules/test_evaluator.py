@@ -295,6 +295,7 @@ async def test_a_profile_change_reaches_every_profile_node(env: Env) -> None:
         assert loaded.label == "Success"
         profiles = env.base.core.device_profiles
         stored = await env.base.core.devices.get(env.base.admin, device)
+        assert stored.device_profile_id is not None
         profile = await profiles.get(env.base.admin, stored.device_profile_id)
         lower = definition({"CRITICAL": rule([greater("t", 30)])})
         saved = await profiles.save(

@@ -12,6 +12,7 @@ from paho.mqtt.enums import CallbackAPIVersion
 
 from industryos.api.routes.metrics import Sample, render
 from industryos.queue.embedded import segments
+from industryos.queue.embedded.recent import Appended
 from tests.api.checks import create_device
 from tests.api.conftest import NodePlatform
 
@@ -41,7 +42,7 @@ async def test_a_full_disk_shows_in_metrics_and_health_until_writes_succeed_agai
     assert before['industryos_ts_failed_batches_total{worker="0"}'] == "0"
     assert (await scraper.get("/api/health")).json() == {"status": "UP"}
 
-    def no_space(self: segments.PartitionLog, payloads: list[bytes]) -> segments.Appended:
+    def no_space(self: segments.PartitionLog, payloads: list[bytes]) -> Appended:
         raise OSError(errno.ENOSPC, "No space left on device")
 
     with monkeypatch.context() as disk:
@@ -97,9 +98,11 @@ async def test_a_device_shows_as_a_connection_and_its_points_as_stored(
     once the rule engine has stored them."""
     token = await _device_token(node_platform, "meter-2")
     assert node_platform.node.devices is not None
+    port = node_platform.node.devices.mqtt.port
+    assert port is not None
     device = mqtt.Client(CallbackAPIVersion.VERSION2, client_id="meter-2")
     device.username_pw_set(token)
-    await asyncio.to_thread(device.connect, "127.0.0.1", node_platform.node.devices.mqtt.port)
+    await asyncio.to_thread(device.connect, "127.0.0.1", port)
     device.loop_start()
     try:
         sent = device.publish("v1/devices/me/telemetry", '{"kWh": 5, "V": 230}', qos=1)

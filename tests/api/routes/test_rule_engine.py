@@ -57,7 +57,7 @@ async def _root(admin: httpx.AsyncClient, nodes: list[dict[str, object]]) -> Non
     assert (await admin.post(f"/api/ruleChain/{chain['id']['id']}/root")).status_code == 200
 
 
-TRANSFORM = {
+TRANSFORM: dict[str, object] = {
     "type": P + "transform.TbTransformMsgNode",
     "name": "double",
     "configuration": {
@@ -67,7 +67,11 @@ TRANSFORM = {
         " return {msg: msg, metadata: metadata, msgType: msgType};",
     },
 }
-REPLY = {"type": P + "rest.TbSendRestApiCallReplyNode", "name": "reply", "configuration": {}}
+REPLY: dict[str, object] = {
+    "type": P + "rest.TbSendRestApiCallReplyNode",
+    "name": "reply",
+    "configuration": {},
+}
 
 
 async def test_call_is_answered_by_the_chain(engine_api: Platform) -> None:

@@ -24,12 +24,12 @@ async def _write(admin: httpx.AsyncClient, device: str, points: list[dict[str, A
     assert response.status_code == 200, response.text
 
 
-PAGE_LINK = {
+PAGE_LINK: dict[str, Any] = {
     "pageSize": 10,
     "page": 0,
     "sortOrder": {"key": {"type": "ENTITY_FIELD", "key": "name"}, "direction": "ASC"},
 }
-QUERY = {
+QUERY: dict[str, Any] = {
     "entityFilter": {"type": "deviceType", "deviceTypes": ["thermostat"]},
     "entityFields": [{"type": "ENTITY_FIELD", "key": "name"}],
     "pageLink": PAGE_LINK,

@@ -50,7 +50,7 @@ async def test_http_chunks_reassemble_to_the_checksum(
 ) -> None:
     token, data, version = assigned
     base = f"http://127.0.0.1:{live.node.http_port}/api/v1/{token}/firmware"
-    query = {"title": "http-fw", "version": version, "size": 65536}
+    query: dict[str, str | int] = {"title": "http-fw", "version": version, "size": 65536}
     received = b""
     async with httpx.AsyncClient() as client:
         for chunk in range(4):

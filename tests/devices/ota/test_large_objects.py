@@ -49,7 +49,9 @@ async def _chunks(
 async def _leftovers(engine: AsyncEngine, tmp_path: Path) -> list[object]:
     """Whatever content exists: files in the data dir and large objects."""
     folder = tmp_path / "ota"
-    found: list[object] = sorted(p.name for p in folder.iterdir()) if folder.exists() else []
+    found: list[object] = []
+    if folder.exists():
+        found += sorted(p.name for p in folder.iterdir())
     if not is_sqlite(engine):
         async with engine.connect() as conn:
             rows = await conn.execute(sa.text("SELECT oid FROM pg_largeobject_metadata"))

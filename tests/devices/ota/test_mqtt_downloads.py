@@ -17,6 +17,7 @@ import pytest
 from tb_device_mqtt import TBDeviceMqttClient
 
 from industryos.devices.ota.wire import OtaPackageType
+from industryos.entities.models import Device
 from industryos.telemetry.kv import AttributeScope
 from tests.conftest import DatabaseFactory
 from tests.devices.ota.livepackages import MIB, assign, create_package, firmware_bytes
@@ -43,7 +44,7 @@ def paho() -> Iterator[list[Paho]]:
         client.close()
 
 
-def _device(live: LiveNode) -> tuple[str, object]:
+def _device(live: LiveNode) -> tuple[str, Device]:
     token = f"ota-{uuid.uuid4().hex[:12]}"
     return token, live.create_device(f"dev-{token}", token=token)
 
@@ -57,7 +58,7 @@ def test_sdk_downloads_1_mib_verifies_checksum_and_reports_updated(
     data = firmware_bytes(MIB)
     package = create_package(live, data, title="sdk-fw", version="v2.0")
     token, device = _device(live)
-    device = assign(live, device, package, "firmware_id")  # type: ignore[arg-type]
+    device = assign(live, device, package, "firmware_id")
     shared = live.attributes(device, AttributeScope.SHARED_SCOPE)
     assert shared["fw_size"] == MIB and shared["fw_checksum_algorithm"] == "SHA256"
     client = TBDeviceMqttClient("127.0.0.1", live.mqtt_port, username=token, chunk_size=65536)
@@ -66,7 +67,7 @@ def test_sdk_downloads_1_mib_verifies_checksum_and_reports_updated(
         client.get_firmware_update()
         latest = live.wait_for(
             lambda: (
-                (points := live.latest(device))  # type: ignore[arg-type]
+                (points := live.latest(device))
                 and points.get("fw_state")
                 and points["fw_state"].value == "UPDATED"
                 and points
@@ -79,7 +80,7 @@ def test_sdk_downloads_1_mib_verifies_checksum_and_reports_updated(
     assert latest["current_fw_version"].value == "v2.0"
     saved = (tmp_path / "sdk-fw").read_bytes()
     assert hashlib.sha256(saved).hexdigest() == package.checksum
-    status = live.run(live.core.ota.status.device(live.admin, device.id))  # type: ignore[attr-defined]
+    status = live.run(live.core.ota.status.device(live.admin, device.id))
     assert status["FIRMWARE"]["state"] == "UPDATED"
 
 
@@ -88,7 +89,7 @@ def test_chunk_of_requested_size_and_past_the_end(live: LiveNode, paho: list[Pah
     data = firmware_bytes(5000)
     package = create_package(live, data, title="raw", version=uuid.uuid4().hex[:6])
     token, device = _device(live)
-    assign(live, device, package, "firmware_id")  # type: ignore[arg-type]
+    assign(live, device, package, "firmware_id")
     client = Paho("5")
     paho.append(client)
     client.connect(live.mqtt_port, token)
@@ -111,7 +112,7 @@ def test_software_chunks_use_the_sw_topics(live: LiveNode, paho: list[Paho]) -> 
         live, data, title="app", version=uuid.uuid4().hex[:6], kind=OtaPackageType.SOFTWARE
     )
     token, device = _device(live)
-    device = assign(live, device, package, "software_id")  # type: ignore[arg-type]
+    device = assign(live, device, package, "software_id")
     assert live.attributes(device, AttributeScope.SHARED_SCOPE)["sw_title"] == "app"
     client = Paho("5")
     paho.append(client)
@@ -142,7 +143,7 @@ def test_no_package_is_not_found_then_disconnect(
 def test_chunk_over_the_payload_limit_is_refused(live: LiveNode, paho: list[Paho]) -> None:
     package = create_package(live, firmware_bytes(1000), title="big", version=uuid.uuid4().hex)
     token, device = _device(live)
-    assign(live, device, package, "firmware_id")  # type: ignore[arg-type]
+    assign(live, device, package, "firmware_id")
     client = Paho("5")
     paho.append(client)
     client.connect(live.mqtt_port, token)
@@ -159,21 +160,20 @@ def test_assigning_while_connected_pushes_and_the_sdk_updates(
     data = firmware_bytes(300_000)
     package = create_package(live, data, title="pushed", version="v7")
     token, device = _device(live)
+    device_id = device.id
+    assert device_id is not None
     client = TBDeviceMqttClient("127.0.0.1", live.mqtt_port, username=token)
     client.connect()
     try:
         sessions = live.node.devices.sessions  # type: ignore[union-attr]
         live.wait_for(  # the SDK has subscribed to attribute updates
             lambda: live.call(
-                lambda: any(s.wants_attribute_updates for s in sessions.sessions_of(device.id))  # type: ignore[attr-defined]
+                lambda: any(s.wants_attribute_updates for s in sessions.sessions_of(device_id))
             )
         )
-        assign(live, device, package, "firmware_id")  # type: ignore[arg-type]
+        assign(live, device, package, "firmware_id")
         live.wait_for(
-            lambda: (
-                (point := live.latest(device).get("fw_state"))  # type: ignore[arg-type]
-                and point.value == "UPDATED"
-            ),
+            lambda: (point := live.latest(device).get("fw_state")) and point.value == "UPDATED",
             timeout=60,
         )
     finally:

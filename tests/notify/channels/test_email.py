@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from industryos.notify.enums import SettingsKey
 from tests.notify.conftest import ADMINS, Fixture
 from tests.notify.smtp import smtp_server
@@ -35,7 +37,8 @@ async def test_rendered_message_reaches_the_smtp_server(notify: Fixture) -> None
     assert message["From"] == "iot@factory.test"
     assert message["To"] == notify.admin_email
     assert message["Subject"] == "Alarm: Overheat"
-    assert message.get_payload(decode=True).decode().strip() == "Hello Ada, boiler-1 is major."
+    body = cast(bytes, message.get_payload(decode=True))  # a single-part message: its bytes
+    assert body.decode().strip() == "Hello Ada, boiler-1 is major."
     [log] = await notify.deliveries(request_id)
     assert (log["method"], log["status"], log["recipient"]) == ("EMAIL", "SENT", notify.admin_email)
 

@@ -177,7 +177,7 @@ async def test_statistics_and_purge(rules: RuleEnv) -> None:
 
     async def processed() -> bool:
         stats = await rules.engine.chain_stats(rules.tenant_id, chain_id)
-        return stats[0]["processed"] == 3
+        return bool(stats[0]["processed"] == 3)
 
     await wait_for(processed)
     assert rules.events.flush_stats() >= 1

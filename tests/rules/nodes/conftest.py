@@ -78,7 +78,7 @@ class NodeEnv:
         **metadata: str,
     ) -> Msg:
         """A message of the test tenant."""
-        extra = {} if customer_id is None else {"customer_id": customer_id}
+        extra: dict[str, Any] = {} if customer_id is None else {"customer_id": customer_id}
         return Msg(
             type=msg_type,
             originator=originator or EntityRef(EntityType.DEVICE, uuid.uuid4()),

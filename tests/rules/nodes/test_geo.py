@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import orjson
 import pytest
 
@@ -15,7 +17,9 @@ SQUARE = [[50.0, 30.0], [50.0, 31.0], [51.0, 31.0], [51.0, 30.0]]
 
 async def _label(node: object, lat: float, lng: float, **metadata: str) -> str:
     assert isinstance(node, GpsGeofencingFilterNode)
-    (emit,) = await node.on_msg(msg({"latitude": lat, "longitude": lng}, **metadata))
+    (emit,) = await node.on_msg(
+        msg({"latitude": lat, "longitude": lng}, originator=None, **metadata)
+    )
     return emit.label
 
 
@@ -60,7 +64,7 @@ async def test_circle_in_units() -> None:
 
 async def test_geofencing_events_and_presence_survive_a_new_node(node_env: NodeEnv) -> None:
     tracker = await node_env.device("truck")
-    config = {
+    config: dict[str, Any] = {
         "perimeterType": "POLYGON",
         "fetchPerimeterInfoFromMessageMetadata": False,
         "polygonsDefinition": orjson.dumps(SQUARE).decode(),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import orjson
 import pytest
 
@@ -9,7 +11,7 @@ from industryos.rules.errors import NodeConfigError, NodeFailure
 from industryos.rules.nodes.mail import MsgToEmailNode
 from tests.rules.nodes.pure import build, msg
 
-TEMPLATES = {
+TEMPLATES: dict[str, Any] = {
     "fromTemplate": "plant@acme.test",
     "toTemplate": "${userEmail}",
     "ccTemplate": "$[ops]",

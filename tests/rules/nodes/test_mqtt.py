@@ -9,6 +9,7 @@ from collections.abc import Iterator
 
 import paho.mqtt.client as paho
 import pytest
+from paho.mqtt.enums import CallbackAPIVersion
 
 from industryos.rules.errors import NodeConfigError, NodeFailure
 from industryos.rules.nodes.mqtt import MqttNode
@@ -21,7 +22,7 @@ BROKER = ("127.0.0.1", 1883)
 def subscriber() -> Iterator[tuple[str, queue.Queue[paho.MQTTMessage]]]:
     prefix = f"industryos-test/{uuid.uuid4().hex}"
     received: queue.Queue[paho.MQTTMessage] = queue.Queue()
-    client = paho.Client(paho.CallbackAPIVersion.VERSION2)
+    client = paho.Client(CallbackAPIVersion.VERSION2)
     subscribed = queue.Queue[bool]()
     client.on_message = lambda _c, _u, message: received.put(message)
     client.on_subscribe = lambda *_args: subscribed.put(True)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import orjson
 import pytest
 
@@ -19,7 +21,7 @@ async def test_originator_telemetry_first_last_all(node_env: NodeEnv) -> None:
     now = now_ms()
     points = [TsKvEntry(now - 30_000 + i * 1000, "t", 20 + i, DataType.LONG) for i in range(3)]
     await node_env.base.core.telemetry.save_timeseries(node_env.tenant_id, device.id, points)
-    config = {
+    config: dict[str, Any] = {
         "latestTsKeyNames": ["t"],
         "startInterval": 1,
         "startIntervalTimeUnit": "MINUTES",
@@ -41,10 +43,14 @@ async def test_originator_telemetry_first_last_all(node_env: NodeEnv) -> None:
         startIntervalPattern="${from}",
         endIntervalPattern="${to}",
     )
-    window = node_env.msg({}, device, **{"from": str(now - 29_500), "to": str(now)})
+    window = node_env.msg(
+        {}, device, customer_id=None, **{"from": str(now - 29_500), "to": str(now)}
+    )
     found = orjson.loads((await patterns.on_msg(window))[0].msg.metadata["t"])
     assert [p["value"] for p in found] == [21, 22]
-    nothing = await patterns.on_msg(node_env.msg({}, device, **{"from": "0", "to": "1"}))
+    nothing = await patterns.on_msg(
+        node_env.msg({}, device, customer_id=None, **{"from": "0", "to": "1"})
+    )
     assert "t" not in nothing[0].msg.metadata
 
 

@@ -118,8 +118,8 @@ async def test_month_buckets_in_a_time_zone(ts: TimeseriesStorage) -> None:
     """MONTH buckets end at local midnights; the points sit at each (cut) bucket's middle."""
     tz = ZoneInfo("America/New_York")
 
-    def local(*args: int) -> int:
-        return int(datetime(*args, tzinfo=tz).timestamp() * 1000)  # type: ignore[misc]
+    def local(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> int:
+        return int(datetime(year, month, day, hour, minute, tzinfo=tz).timestamp() * 1000)
 
     entity = uuid.uuid4()
     await ts.writer.write(

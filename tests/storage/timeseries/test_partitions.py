@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import uuid
+from collections.abc import Callable
 
 import pytest
 import sqlalchemy as sa
@@ -108,7 +109,7 @@ async def test_migration_comparison_ignores_partitions(
     """With partitions present the schema still equals the metadata under env.py's hook."""
     await ts.writer.write(uuid.uuid4(), uuid.uuid4(), [TsKvEntry(T0, "t", 1, DataType.LONG)])
 
-    def diff(include: bool) -> list[object]:
+    def diff(include: bool) -> Callable[[sa.Connection], list[object]]:
         def compare(sync_conn: sa.Connection) -> list[object]:
             opts: dict[str, object] = {"compare_type": True}
             if include:
@@ -117,7 +118,7 @@ async def test_migration_comparison_ignores_partitions(
                 compare_metadata(MigrationContext.configure(sync_conn, opts=opts), metadata)
             )
 
-        return compare  # type: ignore[return-value]
+        return compare
 
     async with pg.connect() as conn:
         assert await conn.run_sync(diff(include=True)) == []

@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable, Coroutine, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 import pytest
 import uvloop
@@ -121,7 +121,7 @@ class RecordingApp:
     async def on_disconnect(self, session: Session[str], reason: ReasonCode) -> None:
         self._record("disconnect", session, reason)
 
-    def wait(self, predicate: Callable[[], T], timeout: float = 5.0) -> T:
+    def wait(self, predicate: Callable[[], T | Literal[False] | None], timeout: float = 5.0) -> T:
         """Wait until ``predicate()`` is truthy (evaluated under the lock) and return it."""
         deadline = time.monotonic() + timeout
         with self.lock:

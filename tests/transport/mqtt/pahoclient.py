@@ -87,7 +87,8 @@ class Paho:
             self.client.tls_set_context(tls)
         self.client.connect("127.0.0.1", port, keepalive=self.keepalive)
         self.client.loop_start()
-        return self.wait(lambda: self.connack)
+        connack: PahoReasonCode = self.wait(lambda: self.connack)
+        return connack
 
     def publish(self, topic: str, payload: bytes, qos: int, **kwargs: Any) -> None:
         info = self.client.publish(topic, payload, qos, **kwargs)
@@ -97,7 +98,10 @@ class Paho:
     def subscribe(self, topic: str, qos: int) -> list[PahoReasonCode]:
         count = len(self.subacks)
         self.client.subscribe(topic, qos)
-        return self.wait(lambda: self.subacks[count] if len(self.subacks) > count else None)
+        codes: list[PahoReasonCode] = self.wait(
+            lambda: self.subacks[count] if len(self.subacks) > count else None
+        )
+        return codes
 
     def close(self) -> None:
         if self.client.is_connected():

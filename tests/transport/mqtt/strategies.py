@@ -35,9 +35,9 @@ from industryos.transport.mqtt.packets import (
     Will,
 )
 
-text = st.text(st.characters(exclude_categories=("Cs",), exclude_characters="\x00"), max_size=20)
+text = st.text(st.characters(exclude_categories=["Cs"], exclude_characters="\x00"), max_size=20)
 topic_names = st.text(
-    st.characters(exclude_categories=("Cs",), exclude_characters="\x00+#"), min_size=1, max_size=30
+    st.characters(exclude_categories=["Cs"], exclude_characters="\x00+#"), min_size=1, max_size=30
 )
 filters = text.filter(bool)
 packet_ids = st.integers(1, 65535)

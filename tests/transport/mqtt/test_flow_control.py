@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 
 from industryos.transport.mqtt.codec import encode
 from industryos.transport.mqtt.packet_types import ProtocolLevel
@@ -38,7 +38,7 @@ def _send_until_blocked(client: RawClient, data: bytes, timeout: float) -> int:
 
 
 def test_a_full_worker_stops_reading_and_nothing_is_lost_when_it_resumes(
-    make_server: type[ServerThread], app: RecordingApp
+    make_server: Callable[..., ServerThread], app: RecordingApp
 ) -> None:
     server = make_server(max_pending_packets=4)
     client = RawClient(server.port)

@@ -109,8 +109,8 @@ def test_payload_over_the_limit_mqtt5_gets_0x95(server: ServerThread, app: Recor
     client.connect(server.port)
     props = client.connack_properties
     assert props is not None
-    assert props.MaximumPacketSize == 65_540
-    assert props.ReceiveMaximum == 1024
+    assert props.MaximumPacketSize == 65_540  # type: ignore[attr-defined]  # paho: set at run time
+    assert props.ReceiveMaximum == 1024  # type: ignore[attr-defined]  # paho: set at run time
     client.client.publish("v1/devices/me/telemetry", b"x" * 70_000, 1)
     reason = client.wait(lambda: client.disconnect_reason)
     assert reason.value == ReasonCode.PACKET_TOO_LARGE
@@ -141,7 +141,7 @@ def test_subscribe_grants_or_refuses(server: ServerThread, version: str, refused
 def test_topic_alias_from_paho_is_resolved(server: ServerThread, app: RecordingApp) -> None:
     client = Paho("5")
     client.connect(server.port)
-    props = PahoProperties(PacketTypes.PUBLISH)
+    props = PahoProperties(PacketTypes.PUBLISH)  # type: ignore[no-untyped-call]  # paho: unannotated
     props.TopicAlias = 2
     client.publish("v1/devices/me/telemetry", b'{"a":1}', 1, properties=props)
     client.publish("", b'{"a":2}', 1, properties=props)

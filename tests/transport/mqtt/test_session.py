@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
 
 import pytest
 
@@ -46,6 +47,12 @@ class FakeLink:
         self.closed_with = reason
         assert self.session is not None
         self.session.closing(reason)
+
+    async def write_stream(self, head: bytes, pieces: AsyncIterator[bytes], length: int) -> None:
+        data = bytearray(head)
+        async for piece in pieces:
+            data += piece
+        self.write(bytes(data))
 
 
 def make_session(

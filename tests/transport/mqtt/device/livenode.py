@@ -15,11 +15,12 @@ from collections.abc import Callable, Coroutine
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 import uvloop
 
 from industryos.config import load_settings
+from industryos.devices.state import DeviceState, DeviceStateTracker
 from industryos.entities.access import Caller
 from industryos.entities.ids import NULL_UUID
 from industryos.entities.models import Authority, Device, DeviceProfile, Tenant, User
@@ -108,7 +109,9 @@ class LiveNode:
         points = self.run(self.core.telemetry.get_latest(device.tenant_id, device.id))
         return {point.key: point for point in points}
 
-    def wait_for(self, predicate: Callable[[], T], timeout: float = 10.0) -> T:
+    def wait_for(
+        self, predicate: Callable[[], T | Literal[False] | None], timeout: float = 10.0
+    ) -> T:
         """Poll ``predicate`` until it returns something truthy (storage is asynchronous)."""
         deadline = time.monotonic() + timeout
         while True:
@@ -127,6 +130,13 @@ class LiveNode:
             self.thread.join(10)
 
 
+def tracked_state(state: DeviceStateTracker, device_id: uuid.UUID) -> DeviceState:
+    """The tracked state of a device the node must have seen (call it on the node's loop)."""
+    found = state.state(device_id)
+    assert found is not None
+    return found
+
+
 async def _create_tenant(node: Node) -> Caller:
     core = node.core
     assert core is not None
@@ -134,12 +144,15 @@ async def _create_tenant(node: Node) -> Caller:
         User(email=f"root-{uuid.uuid4().hex[:6]}@test.local", authority=Authority.SYS_ADMIN),
         "sysadmin",
     )
+    assert sysadmin.id is not None
     root = Caller(sysadmin.id, sysadmin.email, Authority.SYS_ADMIN)
     tenant = await core.tenants.save(root, Tenant(title="MQTT tests"))
+    assert tenant.id is not None
     admin = await core.users.create(
         User(email="admin@mqtt.test", authority=Authority.TENANT_ADMIN, tenant_id=tenant.id),
         "password",
     )
+    assert admin.id is not None
     return Caller(admin.id, admin.email, Authority.TENANT_ADMIN, tenant.id, NULL_UUID)
 
 

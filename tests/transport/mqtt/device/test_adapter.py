@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import uuid
+from typing import cast
 
 import orjson
 import pytest
 
+from industryos.entities.models import Device, DeviceProfile
 from industryos.msg import MsgType
 from industryos.telemetry.kv import AttributeScope, DataType, kv_entry
 from industryos.transport.mqtt.packets import (
@@ -24,9 +26,9 @@ from tests.transport.mqtt.device.livenode import LiveNode
 from tests.transport.mqtt.rawclient import RawClient
 
 
-def _device(live: LiveNode, **kwargs: object) -> tuple[object, str]:
+def _device(live: LiveNode, *, profile: DeviceProfile | None = None) -> tuple[Device, str]:
     token = f"tok-{uuid.uuid4().hex[:12]}"
-    device = live.create_device(f"dev-{token}", token=token, **kwargs)  # type: ignore[arg-type]
+    device = live.create_device(f"dev-{token}", token=token, profile=profile)
     return device, token
 
 
@@ -61,7 +63,8 @@ def test_telemetry_is_stored_with_server_ts_and_types(live: LiveNode) -> None:
     latest = live.wait_for(lambda: (lt := live.latest(device)) and len(lt) == 3 and lt)
     assert latest["a"].value == 1 and latest["a"].data_type is DataType.LONG
     assert latest["s"].value == 42 and latest["s"].data_type is DataType.LONG
-    assert latest["o"].data_type is DataType.JSON and orjson.loads(latest["o"].value) == {"x": 1}
+    json_text = cast(str, latest["o"].value)  # a JSON point's value is its text
+    assert latest["o"].data_type is DataType.JSON and orjson.loads(json_text) == {"x": 1}
     assert "n" not in latest
 
 
@@ -116,7 +119,7 @@ def test_attributes_upload_and_array_refused(live: LiveNode) -> None:
 def test_attribute_request_v1_and_v2(live: LiveNode) -> None:
     """Checklist 15, 16, 30: response on …/response/{id} and v2/a/res/{id}; no server scope."""
     device, token = _device(live)
-    tenant, dev_id = device.tenant_id, device.id  # type: ignore[attr-defined]
+    tenant, dev_id = device.tenant_id, device.id
     telemetry = live.core.telemetry
     live.run(
         telemetry.save_attributes(
@@ -193,7 +196,9 @@ def test_session_limits_and_client_rpc(live: LiveNode) -> None:
     assert set(limits["rateLimits"]) == {"messages", "telemetryMessages", "telemetryDataPoints"}
     assert "gatewayRateLimits" not in limits
 
-    consumer = live.run(live.node._queue.subscribe("Main", f"t{uuid.uuid4().hex[:8]}"))
+    queue = live.node._queue
+    assert queue is not None
+    consumer = live.run(queue.subscribe("Main", f"t{uuid.uuid4().hex[:8]}"))
     assert _publish(client, "v2/r/req/3", b'{"method":"hello","params":[1]}', 2).reason_code == 0
     msg = None
     while msg is None:
@@ -201,7 +206,7 @@ def test_session_limits_and_client_rpc(live: LiveNode) -> None:
             for record in batch.records:
                 if (
                     record.msg.type == MsgType.TO_SERVER_RPC_REQUEST
-                    and record.msg.originator.id == device.id  # type: ignore[attr-defined]
+                    and record.msg.originator.id == device.id
                 ):
                     msg = record.msg
     live.run(consumer.close())
@@ -237,7 +242,8 @@ def test_claim_is_recorded(live: LiveNode) -> None:
     stored = live.attributes(device, AttributeScope.SERVER_SCOPE)["claimingData"]
     assert stored["secretKey"] == "s3cret"
     claims = live.node.devices.claims  # type: ignore[union-attr]
-    current = live.run(claims.current(device.tenant_id, device.id))  # type: ignore[attr-defined]
+    assert device.tenant_id is not None and device.id is not None
+    current = live.run(claims.current(device.tenant_id, device.id))
     assert current is not None and current["secretKey"] == "s3cret"
 
 
@@ -269,7 +275,7 @@ def test_custom_profile_topics(live: LiveNode) -> None:
             device.tenant_id,
             device.id,
             AttributeScope.SHARED_SCOPE,
-            [kv_entry("k", 1)],  # type: ignore[attr-defined]
+            [kv_entry("k", 1)],
         )
     )
     push = _next_publish(client)

@@ -24,6 +24,7 @@ def _limit_tenant(live: LiveNode) -> None:
 
     async def apply() -> None:
         core = live.core
+        assert live.admin is not None
         async with core.db.transaction() as conn:
             tenant = await core.repos.tenants.get(conn, live.admin.tenant_id)
             profile = await core.repos.tenant_profiles.get(conn, tenant.tenant_profile_id)

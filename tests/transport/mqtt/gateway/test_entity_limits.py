@@ -27,6 +27,7 @@ def _limit_devices(live: LiveNode, max_devices: int) -> None:
                 profile_data={"configuration": {"type": "DEFAULT", "maxDevices": max_devices}},
             ),
         )
+        assert live.admin is not None
         tenant = await core.tenants.get(root, live.admin.tenant_id)
         await core.tenants.save(root, tenant.model_copy(update={"tenant_profile_id": profile.id}))
 

@@ -22,7 +22,7 @@ from industryos.entities.models.relation import EntityRef
 from industryos.storage.relations import Direction
 from industryos.telemetry.kv import AttributeScope, DataType, kv_entry
 from industryos.transport.mqtt.reason_codes import ReasonCode
-from tests.transport.mqtt.device.livenode import LiveNode
+from tests.transport.mqtt.device.livenode import LiveNode, tracked_state
 from tests.transport.mqtt.gateway.conftest import GatewayFactory
 from tests.transport.mqtt.gateway.gatewayclient import GatewayClient
 
@@ -45,6 +45,7 @@ def _connect_child(client: GatewayClient, name: str, device_type: str | None = N
 
 def _rpc(live: LiveNode, device: Device, method: str, params: Any, **kwargs: Any) -> Any:
     rpc = live.node.devices.server_rpc  # type: ignore[union-attr]
+    assert device.id is not None
     return live.run(
         rpc.call(device.id, method, orjson.dumps(params).decode(), **kwargs), timeout=30
     )
@@ -216,6 +217,7 @@ def test_rpc_to_a_child(live: LiveNode, gateway: GatewayFactory, data: Any, expe
     _connect_child(client, name)
     child = _find(live, name)
     rpc = live.node.devices.server_rpc  # type: ignore[union-attr]
+    assert child.id is not None
     call = asyncio.run_coroutine_threadsafe(
         rpc.call(child.id, "setValue", '{"v":3}', timeout_s=10), live.loop
     )
@@ -247,12 +249,14 @@ def test_disconnect_ends_the_child_session(live: LiveNode, gateway: GatewayFacto
     name = _name()
     _connect_child(client, name)
     child = _find(live, name)
+    child_id = child.id
+    assert child_id is not None
     state = live.node.devices.state  # type: ignore[union-attr]
-    assert live.call(lambda: state.state(child.id).active)
+    assert live.call(lambda: tracked_state(state, child_id).active)
     assert client.publish("v1/gateway/disconnect", {"device": name}) == 0
-    assert live.call(lambda: state.state(child.id).last_disconnect) > 0
+    assert live.call(lambda: tracked_state(state, child_id).last_disconnect) > 0
     sessions = live.node.devices.sessions  # type: ignore[union-attr]
-    assert live.call(lambda: not sessions.is_connected(child.id))
+    assert live.call(lambda: not sessions.is_connected(child_id))
     result = _rpc(live, child, "ping", {}, timeout_s=2)
     assert result.outcome is RpcOutcome.NO_ACTIVE_CONNECTION
 

@@ -20,11 +20,13 @@ def test_deleted_child_is_announced(live: LiveNode, gateway: GatewayFactory) -> 
     _, client = gateway()
     name = f"doomed-{uuid.uuid4().hex[:8]}"
     child = _child(live, client, name)
-    live.run(live.core.devices.delete(live.admin, child.id))
+    child_id = child.id
+    assert child_id is not None
+    live.run(live.core.devices.delete(live.admin, child_id))
     request = client.next_message_prefix("v1/devices/me/rpc/request/")
     assert request == {"method": "gateway_device_deleted", "params": name}
     sessions = live.node.devices.sessions  # type: ignore[union-attr]
-    assert live.call(lambda: not sessions.is_connected(child.id))
+    assert live.call(lambda: not sessions.is_connected(child_id))
 
 
 def test_renamed_child_is_announced(live: LiveNode, gateway: GatewayFactory) -> None:
@@ -45,5 +47,6 @@ def test_unrelated_device_is_not_announced(live: LiveNode, gateway: GatewayFacto
     gateway()
     other = live.create_device(f"lonely-{uuid.uuid4().hex[:8]}")
     notices = live.node.devices.gateway_notices  # type: ignore[union-attr]
+    assert other.id is not None
     assert not live.run(notices.device_renamed(other.id, "whatever"))
     assert not live.run(notices.device_deleted(other.id))

@@ -20,7 +20,7 @@ from industryos.entities.models import Device
 from industryos.node import Node
 from industryos.telemetry.kv import AttributeScope, kv_entry
 from tests.conftest import DatabaseFactory
-from tests.transport.mqtt.device.livenode import LiveNode, start_live_node
+from tests.transport.mqtt.device.livenode import LiveNode, start_live_node, tracked_state
 from tests.transport.mqtt.gateway.conftest import GatewayFactory
 from tests.transport.mqtt.gateway.gatewayclient import GatewayClient
 
@@ -35,6 +35,7 @@ def _child(live: LiveNode, client: GatewayClient) -> Device:
 def _answer_rpc(live: LiveNode, client: GatewayClient, child: Device) -> Any:
     """Call ``echo`` on the child; the gateway answers; returns the call's result."""
     rpc = live.node.devices.server_rpc  # type: ignore[union-attr]
+    assert child.id is not None
     call = asyncio.run_coroutine_threadsafe(
         rpc.call(child.id, "echo", '{"n":1}', timeout_s=10), live.loop
     )
@@ -49,21 +50,23 @@ def test_children_survive_a_gateway_reconnect(live: LiveNode, gateway: GatewayFa
     """§5.6 item 9: no connect after the reconnect, yet RPCs and pushes reach the child."""
     _, client = gateway()
     child = _child(live, client)
+    child_id = child.id
+    assert child_id is not None
     state = live.node.devices.state  # type: ignore[union-attr]
     sessions = live.node.devices.sessions  # type: ignore[union-attr]
-    assert live.call(lambda: sessions.is_connected(child.id))
+    assert live.call(lambda: sessions.is_connected(child_id))
 
     client.close()
-    live.wait_for(lambda: live.call(lambda: not sessions.is_connected(child.id)))
-    assert live.call(lambda: state.state(child.id).last_disconnect) > 0
+    live.wait_for(lambda: live.call(lambda: not sessions.is_connected(child_id)))
+    assert live.call(lambda: tracked_state(state, child_id).last_disconnect) > 0
     offline = live.run(
-        live.node.devices.server_rpc.call(child.id, "x", "{}", timeout_s=1)  # type: ignore[union-attr]
+        live.node.devices.server_rpc.call(child_id, "x", "{}", timeout_s=1)  # type: ignore[union-attr]
     )
     assert offline.outcome is RpcOutcome.NO_ACTIVE_CONNECTION
 
     client.reconnect()
-    assert live.call(lambda: sessions.is_connected(child.id))
-    assert live.call(lambda: state.state(child.id).active)
+    assert live.call(lambda: sessions.is_connected(child_id))
+    assert live.call(lambda: tracked_state(state, child_id).active)
     result = _answer_rpc(live, client, child)
     assert result.outcome is RpcOutcome.RESPONSE
     assert orjson.loads(result.response) == {"echo": 1}
@@ -80,19 +83,21 @@ def test_child_activity_is_tracked(live: LiveNode, gateway: GatewayFactory) -> N
     """Device state for children: connect, activity per message, disconnect."""
     _, client = gateway()
     child = _child(live, client)
+    child_id = child.id
+    assert child_id is not None
     state = live.node.devices.state  # type: ignore[union-attr]
-    assert live.call(lambda: state.state(child.id).last_connect) > 0
+    assert live.call(lambda: tracked_state(state, child_id).last_connect) > 0
 
     def forget_activity() -> None:
-        state.state(child.id).last_activity = 0
+        tracked_state(state, child_id).last_activity = 0
 
     live.call(forget_activity)
     assert client.publish("v1/gateway/telemetry", {child.name: [{"v": 1}]}) == 0
-    assert live.call(lambda: state.state(child.id).last_activity) > 0
+    assert live.call(lambda: tracked_state(state, child_id).last_activity) > 0
     assert client.publish("v1/gateway/disconnect", {"device": child.name}) == 0
-    assert live.call(lambda: state.state(child.id).last_disconnect) > 0
+    assert live.call(lambda: tracked_state(state, child_id).last_disconnect) > 0
     # Spec §8: a closed session does not make the device inactive; only silence does.
-    assert live.call(lambda: state.state(child.id).active)
+    assert live.call(lambda: tracked_state(state, child_id).active)
 
 
 def _restart(live: LiveNode) -> LiveNode:
