@@ -12,6 +12,12 @@ of building ``uuid.UUID`` objects (about 1.5 µs each through ``UUID.__init__``)
 the profile. Ids are rebuilt from their integer without ``__init__`` (:func:`uuid_from_int`)
 and the few that repeat (originators, tenants, customers) come from a bounded cache. Records
 written by older versions (a JSON array) are still read.
+
+A producer that parsed ``data`` from a payload may leave what it parsed on the message
+(:meth:`Msg.keep_parsed`) for a consumer in the same process: a device's telemetry is
+parsed by the transport and again by the "save time series" node otherwise. It is not part
+of the message: the queue form, equality and derived copies leave it out, so a consumer
+must give the same result with it or without it (after a restart there is none).
 """
 
 from __future__ import annotations
@@ -80,6 +86,14 @@ class Msg:
     customer_id: uuid.UUID = NULL_UUID
     ts: int = field(default_factory=now_ms)
     id: uuid.UUID = field(default_factory=lambda: new_msg_id())
+    parsed: Any = field(default=None, init=False, repr=False, compare=False)
+    """What the producer parsed ``data`` into, or None (see the module doc)."""
+
+    def keep_parsed(self, parsed: object) -> Msg:
+        """Leave what ``data`` was parsed into on this message, once, before it is shared
+        (a message is immutable to everyone else)."""
+        _set(self, "parsed", parsed)
+        return self
 
     def with_changes(self, **changes: Any) -> Msg:
         """A copy with some fields replaced (messages are immutable)."""
@@ -135,6 +149,7 @@ class Msg:
         _set(msg, "customer_id", cached_uuid((c_hi << 64) | c_lo))
         _set(msg, "ts", ts)
         _set(msg, "id", uuid_from_int((id_hi << 64) | id_lo))
+        _set(msg, "parsed", None)
         return msg
 
     @classmethod

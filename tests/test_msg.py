@@ -96,3 +96,22 @@ def test_uuid_cache_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
         assert cached_uuid(value).int == value
     assert len(msg_module._uuids) <= 8
     assert cached_uuid(49) is cached_uuid(49)
+
+
+def test_what_the_producer_parsed_stays_in_this_process_only() -> None:
+    """Kept parse results never reach the queue, equality or a derived message."""
+    msg = Msg(
+        type=MsgType.POST_TELEMETRY_REQUEST,
+        originator=EntityRef(EntityType.DEVICE, uuid.uuid4()),
+        tenant_id=uuid.uuid4(),
+        data='{"t":1}',
+    )
+    assert msg.parsed is None
+    parsed = object()
+    assert msg.keep_parsed(parsed) is msg
+    assert msg.parsed is parsed
+    assert Msg.from_bytes(msg.to_bytes()).parsed is None
+    assert Msg.from_bytes(msg.to_bytes()) == msg
+    assert msg.with_changes(data='{"t":2}').parsed is None
+    assert msg.with_changes(metadata={"a": "b"}).parsed is None
+    assert "parsed" not in repr(msg)

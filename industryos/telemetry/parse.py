@@ -19,10 +19,10 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 import orjson
 
@@ -32,6 +32,7 @@ from industryos.telemetry.kv import (
     INT64_MIN,
     TS_MAX,
     TS_MIN,
+    AttributeKvEntry,
     DataType,
     KvEntry,
     TsKvEntry,
@@ -43,11 +44,16 @@ __all__ = [
     "DEVICE",
     "REST",
     "ParseOptions",
+    "ParsedTelemetry",
+    "TelemetryBody",
     "attributes_from_json",
     "loads",
     "parse_attributes",
     "parse_telemetry",
+    "points_of",
+    "telemetry_bodies",
     "telemetry_from_json",
+    "values_json",
 ]
 
 
@@ -252,6 +258,64 @@ def telemetry_from_json(data: Any, now_ms: int, options: ParseOptions = DEVICE) 
             if typed is not None:
                 points.append(TsKvEntry(ts, _checked_key(key), typed[0], typed[1]))
     return points
+
+
+class ParsedTelemetry(NamedTuple):
+    """Points a producer parsed, kept on the message it wrote them into (``Msg.parsed``)."""
+
+    ts: int
+    """The ts the points without their own got."""
+    points: list[TsKvEntry]
+    """Shared with whoever reads them: never changed."""
+
+
+class TelemetryBody(NamedTuple):
+    """One message of a telemetry upload: the points of one ts as a flat JSON object."""
+
+    ts: int
+    data: bytes
+    parsed: ParsedTelemetry | None
+    """The points to keep with the message, when parsing ``data`` again gives exactly them."""
+
+
+def values_json(entries: Iterable[KvEntry | TsKvEntry | AttributeKvEntry]) -> bytes:
+    """Entries as one flat JSON object of their values (JSON values as they were written)."""
+    return orjson.dumps({entry.key: _json_value(entry.value, entry.data_type) for entry in entries})
+
+
+def _json_value(value: Any, data_type: DataType) -> Any:
+    return orjson.Fragment(value) if data_type is DataType.JSON else value
+
+
+def telemetry_bodies(points: list[TsKvEntry], options: ParseOptions) -> list[TelemetryBody]:
+    """The rule-engine messages of a parsed upload: one body per distinct ts.
+
+    A body keeps its points (``Msg.parsed``) only when :func:`points_of` parsing it again
+    would give exactly them: it is read on orjson's path (no exponent, no 17-digit run: the
+    exact path could type a number otherwise), numeric strings were cast as the rule engine
+    casts them, each key is there once, and it has no ``ts`` and ``values`` keys together (it
+    would read as a ``{ts, values}`` object).
+    """
+    by_ts: dict[int, list[TsKvEntry]] = {}
+    for point in points:
+        by_ts.setdefault(point.ts, []).append(point)
+    bodies = []
+    for ts, group in by_ts.items():
+        data = values_json(group)
+        keep = options.type_cast and not _NEEDS_EXACT.search(data)
+        if keep:
+            keys = {point.key for point in group}  # a key twice: the object keeps one
+            keep = len(keys) == len(group) and not ("ts" in keys and "values" in keys)
+        bodies.append(TelemetryBody(ts, data, ParsedTelemetry(ts, group) if keep else None))
+    return bodies
+
+
+def points_of(data: str, parsed: object, ts: int) -> list[TsKvEntry]:
+    """The points of telemetry body ``data`` at ``ts``: those its producer kept
+    (``Msg.parsed``, see :func:`telemetry_bodies`) if they are for this ts, else parsed."""
+    if type(parsed) is ParsedTelemetry and parsed.ts == ts:
+        return parsed.points
+    return telemetry_from_json(loads(data), ts)
 
 
 def attributes_from_json(data: Any, options: ParseOptions = DEVICE) -> list[KvEntry]:

@@ -35,13 +35,15 @@ from industryos.entities.models.rate_limit import TenantLimits
 from industryos.msg import Msg, MsgType
 from industryos.queue.interface import QueueError, QueueProducer, RecordTooLargeError
 from industryos.telemetry.errors import KvParseError
-from industryos.telemetry.kv import AttributeKvEntry, AttributeScope, DataType, TsKvEntry
+from industryos.telemetry.kv import AttributeScope
 from industryos.telemetry.parse import (
     DEVICE,
     ParseOptions,
     attributes_from_json,
     loads,
+    telemetry_bodies,
     telemetry_from_json,
+    values_json,
 )
 from industryos.telemetry.service import TelemetryService
 from industryos.transport.auth import DeviceIdentity
@@ -127,16 +129,6 @@ def attribute_keys_from_query(client: Iterable[str], shared: Iterable[str]) -> A
     keys counts as not asked for.
     """
     return AttributeKeys(_query_keys(client), _query_keys(shared))
-
-
-def _json_fragment(value: Any, data_type: DataType) -> Any:
-    return orjson.Fragment(value) if data_type is DataType.JSON else value
-
-
-def _values_json(entries: Iterable[TsKvEntry | AttributeKvEntry]) -> str:
-    return orjson.dumps(
-        {entry.key: _json_fragment(entry.value, entry.data_type) for entry in entries}
-    ).decode()
 
 
 def _request_id(text: str) -> int:
@@ -244,12 +236,12 @@ class DeviceApi:
         await self.admit(device, len(points))
         if not points:
             return 0
-        by_ts: dict[int, list[TsKvEntry]] = {}
-        for point in points:
-            by_ts.setdefault(point.ts, []).append(point)
         msgs = [
-            self._msg(device, MsgType.POST_TELEMETRY_REQUEST, _values_json(group), ts, metadata)
-            for ts, group in by_ts.items()
+            # the rule engine's "save time series" takes the points instead of parsing again
+            self._msg(
+                device, MsgType.POST_TELEMETRY_REQUEST, body.data.decode(), body.ts, metadata
+            ).keep_parsed(body.parsed)
+            for body in telemetry_bodies(points, self._options)
         ]
         await self._append(msgs)
         return len(msgs)
@@ -266,9 +258,7 @@ class DeviceApi:
         await self.admit(device)
         if not entries:
             return 0
-        data = orjson.dumps(
-            {entry.key: _json_fragment(entry.value, entry.data_type) for entry in entries}
-        ).decode()
+        data = values_json(entries).decode()
         await self._append(
             [self._msg(device, MsgType.POST_ATTRIBUTES_REQUEST, data, now_ms(), metadata)]
         )
@@ -301,7 +291,7 @@ class DeviceApi:
         for (section, scope, _), found in zip(wanted, reads, strict=True):
             entries = found.get(scope) or []
             if entries:
-                answer[section] = orjson.Fragment(_values_json(entries))
+                answer[section] = orjson.Fragment(values_json(entries))
         return orjson.dumps(answer)
 
     def rpc_reply(self, device: DeviceIdentity, request_id: int, payload: bytes) -> bool:

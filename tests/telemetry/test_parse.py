@@ -12,11 +12,15 @@ from hypothesis import strategies as st
 from industryos.telemetry.errors import KvParseError
 from industryos.telemetry.kv import DataType, KvEntry, TsKvEntry
 from industryos.telemetry.parse import (
+    DEVICE,
     REST,
+    ParsedTelemetry,
     ParseOptions,
     loads,
     parse_attributes,
     parse_telemetry,
+    points_of,
+    telemetry_bodies,
     telemetry_from_json,
 )
 
@@ -236,3 +240,68 @@ def test_checked_keys_are_remembered_but_bad_keys_never(monkeypatch: pytest.Monk
         with pytest.raises(KvParseError):
             parse_telemetry(orjson.dumps({bad: 1}), 5)
     assert bad not in parse_module._GOOD_KEYS
+
+
+tricky_values = (
+    json_values
+    | st.floats(allow_nan=False, allow_infinity=False, min_value=1e15)
+    | st.floats(allow_nan=False, allow_infinity=False, max_value=1e-3, min_value=-1e-3)
+    | st.integers(min_value=2**62)
+    | st.from_regex(r"-?[0-9]{1,20}(\.[0-9]{1,20})?(e[0-9]{1,3})?", fullmatch=True)
+)
+uploads = st.dictionaries(
+    st.sampled_from(["t", "h", "ts", "values", "s", "big"]), tricky_values, max_size=5
+) | st.lists(
+    st.fixed_dictionaries(
+        {
+            "ts": st.integers(min_value=1, max_value=3),
+            "values": st.dictionaries(st.sampled_from(["t", "h"]), tricky_values, max_size=3),
+        }
+    ),
+    max_size=3,
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(uploads)
+def test_kept_points_are_what_parsing_the_body_again_gives(upload: object) -> None:
+    """A message's kept points stand in for parsing its body: they must be the same
+    points, or a restart (which drops them) would store something else."""
+    try:
+        points = telemetry_from_json(loads(json.dumps(upload)), NOW)
+    except KvParseError:
+        return
+    bodies = telemetry_bodies(points, DEVICE)
+    assert sorted(body.ts for body in bodies) == sorted({point.ts for point in points})
+    for body in bodies:  # one body per ts, with that ts's keys
+        assert set(orjson.loads(body.data)) == {p.key for p in points if p.ts == body.ts}
+    for body in bodies:
+        if body.parsed is not None:
+            assert body.parsed.ts == body.ts
+            assert _parsed_again(body.data, body.ts) == body.parsed.points
+
+
+def _parsed_again(data: bytes, ts: int) -> list[TsKvEntry]:
+    return telemetry_from_json(loads(data), ts)
+
+
+def test_points_are_kept_only_where_parsing_again_gives_them() -> None:
+    def kept(upload: object, options: ParseOptions = DEVICE) -> list[bool]:
+        points = telemetry_from_json(loads(json.dumps(upload)), NOW, options)
+        return [body.parsed is not None for body in telemetry_bodies(points, options)]
+
+    assert kept({"t": 21.5, "on": True, "n": 7, "s": "text", "j": {"a": [1]}}) == [True]
+    assert kept({"t": 1e16}) == [False]  # written 1e16: parsed again, a LONG
+    assert kept({"t": 2.5e-7}) == [False]  # an exponent
+    assert kept({"t": "12345678901234567890"}) == [False]  # a 17-digit run
+    assert kept({"t": "12"}, ParseOptions(type_cast=False)) == [False]  # the engine casts
+    assert kept({"ts": 1, "values": {"ts": 5, "values": {"a": 1}}}) == [False]
+    assert kept([{"ts": 1, "values": {"t": 1}}, {"ts": 1, "values": {"t": 2}}]) == [False]
+    assert kept([{"ts": 1, "values": {"t": 1}}, {"ts": 2, "values": {"t": 2}}]) == [True, True]
+
+
+def test_kept_points_serve_only_their_own_ts() -> None:
+    kept = ParsedTelemetry(5, [TsKvEntry(5, "t", 99, L)])  # not what the body says: on purpose
+    assert points_of('{"t": 1}', kept, 5) == [TsKvEntry(5, "t", 99, L)]
+    assert points_of('{"t": 1}', kept, 6) == [TsKvEntry(6, "t", 1, L)]  # a server ts, say
+    assert points_of('{"t": 1}', None, 5) == [TsKvEntry(5, "t", 1, L)]

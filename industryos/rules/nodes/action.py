@@ -25,7 +25,7 @@ from industryos.rules.nodes.templates import fill, json_text
 from industryos.rules.nodes.transform import apply_result
 from industryos.telemetry.errors import TelemetryError
 from industryos.telemetry.kv import AttributeScope
-from industryos.telemetry.parse import attributes_from_json, loads, telemetry_from_json
+from industryos.telemetry.parse import attributes_from_json, loads, points_of
 
 PREFIX = "org.thingsboard.rule.engine."
 SCOPES = tuple(scope.value for scope in AttributeScope)
@@ -67,7 +67,7 @@ class MsgTimeseriesNode(RuleNode):
         ts = now_ms() if self._server_ts else _int(msg.metadata.get("ts"), msg.ts)
         ttl = _int(msg.metadata.get("TTL"), self._ttl)
         try:
-            entries = telemetry_from_json(loads(msg.data), ts)
+            entries = points_of(msg.data, msg.parsed, ts)
         except (TelemetryError, ValueError) as exc:
             raise NodeFailure(f"Invalid telemetry: {exc}") from None
         await self._telemetry.save_timeseries(msg.tenant_id, msg.originator.id, entries, ttl)
