@@ -184,7 +184,8 @@ class CompiledChain:
                 return
             hops = self._hops(index, emits, run)
             if len(hops) != 1:
-                await self._branch(hops, run)
+                if hops:  # (most messages end at a leaf: no coroutine for nothing)
+                    await self._branch(hops, run)
                 return
             index, arrived_on, msg = hops[0]
 
