@@ -58,18 +58,23 @@ class BusTimeout(BusError):
     """A request got no answer in time (its server is slow, or died meanwhile)."""
 
 
+MAX_FAILURE_TEXT = 500
+"""Characters of a failed responder's exception sent back to the requester."""
+
+
 class ResponderFailed(BusError):
     """A request's server raised instead of answering: its requester hears so at once (with
     the exception's type and message) rather than waiting out its timeout."""
+
+    @classmethod
+    def of(cls, subject: str, text: str) -> ResponderFailed:
+        """The error a requester of ``subject`` raises for the server's ``text``."""
+        return cls(f"the server of {subject} failed: {text}")
 
 
 def failure_text(exc: BaseException) -> str:
     """What a failed responder sends back: the exception's type and message, bounded."""
     return f"{type(exc).__name__}: {exc}"[:MAX_FAILURE_TEXT]
-
-
-MAX_FAILURE_TEXT = 500
-"""Characters of a failed responder's exception sent back to the requester."""
 
 
 class Subscription(Protocol):

@@ -159,8 +159,8 @@ class LocalBus:
             answer = await self._round_trip(Kind.REQUEST, fields, timeout_s)
         except TimeoutError:
             raise BusTimeout(f"no answer on {subject} within {timeout_s} s") from None
-        except ResponderFailed as exc:
-            raise ResponderFailed(f"the server of {subject} failed: {exc}") from None
+        except ResponderFailed as exc:  # (the broker's frame does not name the subject)
+            raise ResponderFailed.of(subject, str(exc)) from None
         if answer is None:
             raise NoResponders(f"nobody serves {subject}")
         return answer
@@ -260,15 +260,15 @@ class LocalBus:
         self._settle(frame.ids[0], None)
 
     def _on_failed(self, frame: Frame) -> None:
-        waiting = self._waiting.get(frame.ids[0])
-        if waiting is not None and not waiting.done():
-            text = bytes(frame.payload).decode(errors="replace")
-            waiting.set_exception(ResponderFailed(text))
+        self._settle(frame.ids[0], ResponderFailed(bytes(frame.payload).decode(errors="replace")))
 
-    def _settle(self, number: int, answer: bytes | None) -> None:
+    def _settle(self, number: int, answer: bytes | ResponderFailed | None) -> None:
         waiting = self._waiting.get(number)
         if waiting is not None and not waiting.done():  # else it timed out
-            waiting.set_result(answer)
+            if isinstance(answer, ResponderFailed):
+                waiting.set_exception(answer)
+            else:
+                waiting.set_result(answer)
 
     def _lost(self, exc: Exception | None) -> None:
         self._broken = f"lost the local bus broker at {self.path}" + (f": {exc}" if exc else "")

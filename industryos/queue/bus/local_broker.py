@@ -213,14 +213,16 @@ class LocalBusBroker:
         server.write(encode(Kind.ASK, ids_field(requester), fields))
 
     def _reply(self, peer: _Peer, frame: Frame) -> None:
-        requester = self._peers.get(frame.ids[0])
-        if requester is not None:  # else it left: the answer goes nowhere
-            requester.write(encode(Kind.ANSWER, frame.fields[4:]))
+        self._to_requester(Kind.ANSWER, frame)
 
     def _fail(self, peer: _Peer, frame: Frame) -> None:
+        self._to_requester(Kind.FAILED, frame)
+
+    def _to_requester(self, kind: Kind, frame: Frame) -> None:
+        """A server's REPLY or FAIL (requester, request id; payload) goes back as ``kind``."""
         requester = self._peers.get(frame.ids[0])
-        if requester is not None:
-            requester.write(encode(Kind.FAILED, frame.fields[4:]))
+        if requester is not None:  # else it left: the answer goes nowhere
+            requester.write(encode(kind, frame.fields[4:]))
 
     def _ping(self, peer: _Peer, frame: Frame) -> None:
         peer.write(encode(Kind.PONG, frame.fields))

@@ -70,7 +70,7 @@ class InProcessBus:
 
         async def fail(text: str) -> None:
             if not answer.done():
-                answer.set_exception(ResponderFailed(f"the server of {subject} failed: {text}"))
+                answer.set_exception(ResponderFailed.of(subject, text))
 
         servers[-1].answer(payload, deliver, fail)
         try:

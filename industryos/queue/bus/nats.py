@@ -141,8 +141,7 @@ class NatsBus:
         except NatsError as exc:
             raise BusError(f"bus request on {subject} failed: {exc}") from exc
         if answer.headers and answer.headers.get(FAILED_HEADER):
-            text = answer.data.decode(errors="replace")
-            raise ResponderFailed(f"the server of {subject} failed: {text}")
+            raise ResponderFailed.of(subject, answer.data.decode(errors="replace"))
         return answer.data
 
     async def _send(
