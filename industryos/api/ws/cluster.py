@@ -58,7 +58,7 @@ import math
 import time
 import uuid
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import orjson
@@ -211,32 +211,32 @@ class _AwaitingCommit:
 
 
 class _RecentCommits:
-    """This node's committed points of the last :data:`RECENT_S` to twice that, per entity
-    (two generations, like :class:`_AwaitingCommit`)."""
+    """This node's committed points of the last :data:`RECENT_S` to twice that, in commit
+    order (two generations, like :class:`_AwaitingCommit`).
+
+    Every commit is put and a replay (an entity gaining a listener elsewhere) is rare, so
+    the generations are plain lists that a replay scans, not lists per entity.
+    """
 
     __slots__ = ("_current", "_previous", "_swap_at")
 
     def __init__(self) -> None:
-        self._current: dict[uuid.UUID, list[TimeseriesUpdated]] = {}
-        self._previous: dict[uuid.UUID, list[TimeseriesUpdated]] = {}
+        self._current: list[TimeseriesUpdated] = []
+        self._previous: list[TimeseriesUpdated] = []
         self._swap_at = time.monotonic() + RECENT_S
 
     def put(self, event: TimeseriesUpdated) -> None:
         now = time.monotonic()
         if now >= self._swap_at:
-            self._previous, self._current = self._current, {}
+            self._previous, self._current = self._current, []
             self._swap_at = now + RECENT_S
-        events = self._current.get(event.entity_id)
-        if events is None:
-            self._current[event.entity_id] = [event]
-        else:
-            events.append(event)
+        self._current.append(event)
 
-    def of(self, entity_id: uuid.UUID) -> list[TimeseriesUpdated]:
-        """The entity's kept commits, oldest first."""
+    def of(self, entities: Collection[uuid.UUID]) -> list[TimeseriesUpdated]:
+        """The kept commits of ``entities``, oldest first."""
         if time.monotonic() >= self._swap_at + RECENT_S:  # both generations are too old
             return []
-        return [*self._previous.get(entity_id, ()), *self._current.get(entity_id, ())]
+        return [e for e in (*self._previous, *self._current) if e.entity_id in entities]
 
 
 def _alarm(raw: dict[str, Any]) -> Alarm:
@@ -373,10 +373,9 @@ class ClusterFeeds:
 
     def _replay(self, entities: list[uuid.UUID]) -> None:
         """Other nodes started listening to ``entities``: their recent commits go again."""
-        for entity in entities:
-            for event in self._recent.of(entity):
-                self.replayed += 1
-                self._queue(event)
+        for event in self._recent.of(set(entities)):
+            self.replayed += 1
+            self._queue(event)
 
     def _expire(self) -> None:
         for node in self.interest.expire():
