@@ -31,7 +31,7 @@ from industryos.storage.in_lists import in_lists
 from industryos.storage.multirow import MultiRowStatement, run_in_transaction
 from industryos.storage.schema import attribute_kv
 from industryos.storage.sqlite_plain import connect_sqlite
-from industryos.storage.timeseries.columns import ROW_BUILDERS, decode, json_text_param
+from industryos.storage.timeseries.columns import decode, json_text_param, value_tuple
 from industryos.storage.timeseries.keys import KeyDictionary
 from industryos.telemetry.backends import AttributeWrite
 from industryos.telemetry.kv import (
@@ -155,7 +155,7 @@ class AttributeRepository:
                     entity_id,
                     scope.value,
                     key_ids[key],
-                    *ROW_BUILDERS[entry.data_type](None, 0, 0, entry.value)[3:],
+                    *value_tuple(entry.data_type, entry.value),
                     ts,
                 )
                 for (entity_id, scope, _), unique in zip(writes, uniques, strict=True)

@@ -9,9 +9,10 @@ table with ``INSERT … SELECT … ON CONFLICT DO UPDATE``: duplicates overwrite
 ThingsBoard, and the common batch keeps the speed of a plain COPY.
 
 SQLite: multi-row upserts (:mod:`industryos.storage.multirow`, up to 512 rows a statement,
-not ``executemany``, which waits for the GIL once per row) inside ``BEGIN IMMEDIATE`` (the
-write lock is taken up front, so a writer never fails on a stale read snapshot), on a
-dedicated connection in a process of its own (see :class:`SqliteSink`). The writing
+not ``executemany``, which waits for the GIL once per row) of the narrow rows (the value
+and the index of its column; ``CASE`` spreads it over the five columns) inside ``BEGIN
+IMMEDIATE`` (the write lock is taken up front, so a writer never fails on a stale read
+snapshot), on a dedicated connection in a process of its own (see :class:`SqliteSink`). The writing
 connection gets a 64 MB page cache, so the b-tree pages of thousands of series stay in
 memory between batches, and checkpoints the WAL every 10,000 pages instead of 1,000: a page
 rewritten by ten consecutive batches is then copied into the database file once, not ten
@@ -35,6 +36,7 @@ from industryos.storage.engine import sqlite_file
 from industryos.storage.multirow import MultiRowStatement
 from industryos.storage.sqlite_plain import SQLITE_PRAGMAS
 from industryos.storage.sqlite_process import SqliteProcess
+from industryos.storage.timeseries.columns import widen
 from industryos.storage.timeseries.partitions import PgPartitions
 from industryos.storage.timeseries.schema import TS_COLUMNS, TS_LATEST_COLUMNS
 
@@ -56,13 +58,18 @@ _SQLITE_WRITER_PRAGMAS = (
     "PRAGMA cache_size = -65536",
     "PRAGMA wal_autocheckpoint = 10000",
 )
+_NARROW_VALUES = ", ".join(f"CASE column4 WHEN {i} THEN column5 END" for i in range(5))
+"""The five value columns of a narrow row ``(entity, key, ts, column, value, …)``."""
 _SQLITE_TS = MultiRowStatement(
-    f"INSERT INTO ts_kv ({_COLUMN_LIST})",
-    len(TS_COLUMNS),
-    f'ON CONFLICT (entity_id, "key", ts) DO UPDATE SET {_VALUES_SET}',
+    f"INSERT INTO ts_kv ({_COLUMN_LIST}) SELECT column1, column2, column3, {_NARROW_VALUES} FROM (",
+    5,
+    f') WHERE true ON CONFLICT (entity_id, "key", ts) DO UPDATE SET {_VALUES_SET}',
 )
 _SQLITE_LATEST = MultiRowStatement(
-    f"INSERT INTO ts_kv_latest ({_LATEST_COLUMN_LIST})", len(TS_LATEST_COLUMNS), _LATEST_CONFLICT
+    f"INSERT INTO ts_kv_latest ({_LATEST_COLUMN_LIST}) "
+    f"SELECT column1, column2, column3, {_NARROW_VALUES}, column6, column7 FROM (",
+    7,
+    f") WHERE true {_LATEST_CONFLICT}",
 )
 
 _PG_LATEST = (
@@ -79,11 +86,14 @@ _PG_FROM_STAGE = (
 
 @dataclass(slots=True)
 class PreparedBatch:
-    """A batch ready for the database: rows in ``TS_COLUMNS`` order, sorted by primary key."""
+    """A batch ready for the database, in the builders' narrow form
+    (:data:`~industryos.storage.timeseries.columns.RowBuilder`)."""
 
     rows: list[tuple[Any, ...]]
+    """``(entity, key_id, ts, column, value)``, sorted by primary key."""
     latest: list[tuple[Any, ...]]
-    """One row per series in ``TS_LATEST_COLUMNS`` order: its newest point in the batch."""
+    """One row per series, its newest point in the batch: a row followed by the tenant and
+    the TTL (``widen`` gives ``TS_LATEST_COLUMNS`` order)."""
     min_ts: int
     max_ts: int
 
@@ -147,18 +157,19 @@ class PgSink:
             await self._write(batch)
 
     async def _write(self, batch: PreparedBatch) -> None:
-        latest_columns = list(zip(*batch.latest, strict=True))
+        rows = [widen(row) for row in batch.rows]
+        latest_columns = list(zip(*map(widen, batch.latest), strict=True))
         async with self._engine.connect() as conn:
             raw = await conn.get_raw_connection()
             pg: asyncpg.Connection = raw.driver_connection
             try:
                 async with pg.transaction():
-                    await pg.copy_records_to_table("ts_kv", records=batch.rows, columns=TS_COLUMNS)
+                    await pg.copy_records_to_table("ts_kv", records=rows, columns=TS_COLUMNS)
                     await pg.execute(_PG_LATEST, *latest_columns)
                 return
             except asyncpg.UniqueViolationError:
                 pass
-            unique = {row[:3]: row for row in batch.rows}  # last write of a point wins
+            unique = {row[:3]: row for row in rows}  # last write of a point wins
             async with pg.transaction():
                 await pg.execute(_PG_STAGE)
                 await pg.copy_records_to_table(

@@ -43,7 +43,7 @@ async def test_the_sqlite_writer_syncs_every_commit(engine: AsyncEngine) -> None
         pytest.skip("PostgreSQL commits through the engine's pool")
     sink = SqliteSink(engine)
     try:
-        row = (uuid.uuid4().hex, 1, T0, None, None, 7, None, None)
+        row = (uuid.uuid4().hex, 1, T0, 2, 7)  # long_v = 7
         await sink.write(PreparedBatch([row], [(*row, TENANT.hex, 0)], T0, T0))
         # the writer process's own connection, opened by the first write
         assert await sink.process.query("PRAGMA synchronous") == [(2,)]  # FULL
