@@ -132,10 +132,29 @@ async def test_close_flushes_appends_in_flight(open_queue: OpenQueue) -> None:
 
 
 async def test_partition_count_is_fixed_once_created(open_queue: OpenQueue) -> None:
-    queue = await open_queue()
+    """A topic created with 4 partitions (an older node's default) opens with 4 under a
+    configuration that says otherwise: each originator stays in its partition, so what it
+    sent before and after the restart is read in order."""
+    queue = await open_queue(topics={"Main": 4})
+    for n in range(20):
+        await queue.append("Main", telemetry(device(n % 5), n))
     await queue.close()
-    with pytest.raises(QueueConfigError, match="partitions"):
-        await open_queue(topics={"Main": 8})
+    reopened = await open_queue(topics={"Main": 1})
+    assert reopened.partition_count("Main") == 4
+    for n in range(20, 25):
+        await reopened.append("Main", telemetry(device(n % 5), n))
+    consumer = await reopened.subscribe("Main", "g")
+    seen: dict[uuid.UUID, tuple[set[int], list[int]]] = {}
+    for batch in await drain(consumer):
+        for record in batch.records:
+            partitions, seqs = seen.setdefault(record.msg.originator.id, (set(), []))
+            partitions.add(batch.partition)
+            seqs.append(seq_of(record.msg))
+    assert sorted(seen) == [device(d).id for d in range(5)]
+    for d in range(5):
+        partitions, seqs = seen[device(d).id]
+        assert partitions == {partition_for(device(d).id, 4)}
+        assert seqs == list(range(d, 25, 5))
 
 
 async def test_one_process_per_data_dir(open_queue: OpenQueue, queue_dir: Path) -> None:

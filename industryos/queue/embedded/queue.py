@@ -7,16 +7,17 @@ Layout of the data directory (one process owns it, enforced with an exclusive ``
     topics/<topic>/<partition>/<base offset>.log
 
 A topic's partition count is fixed when it is created (the directory is built aside and
-renamed into place, so it appears whole); reopening with another count is refused, since
-it would move originators between partitions and break their order.
+renamed into place, so it appears whole); an existing topic is opened with the count found on
+disk whatever the configuration says, since another count would move originators between
+partitions and break their order.
 
 Design limits, on purpose for now:
 
 * one fsync per *touched partition file* per commit, issued concurrently (on ext4 they
-  share a journal commit, so four cost little more than one). Few partitions (the default
-  config has a handful per topic) keep that cheap; a shared write-ahead log with
-  per-partition indexes (RocketMQ's commit log) would make it one fsync per commit
-  whatever the count.
+  share a journal commit, so four cost less than four after another, but each still costs
+  the kernel's work and a thread's wake-up). New topics therefore get one partition; a
+  shared write-ahead log with per-partition indexes (RocketMQ's commit log) would make it
+  one fsync per commit whatever the count.
 * one process per data directory. Several worker processes on one node would each open
   their own data directory (each worker's log holds the devices connected to it, and the
   rule engine subscribes to every worker's log), or hand appends to one owner process over
@@ -65,8 +66,13 @@ class EmbeddedQueueConfig:
 
     data_dir: Path
     topics: Mapping[str, int] = field(
-        default_factory=lambda: {"Main": 4, "HighPriority": 2, "SequentialByOriginator": 2}
+        default_factory=lambda: {"Main": 1, "HighPriority": 1, "SequentialByOriginator": 1}
     )
+    """Partitions of each topic *created* here; a topic on disk keeps the count it was
+    created with. One a topic: every commit then writes and syncs one file per touched
+    topic. The log is one process's (the rule engine's lanes, not partitions, run its
+    messages concurrently); four ``Main`` partitions cost four fsyncs a commit, and at
+    max-rate ingest 8 % more node CPU per message (November 2026, 2 cores)."""
     segment_bytes: int = 64 << 20
     max_record_bytes: int = 1 << 20
     max_unacked: int = 10_000
@@ -316,8 +322,8 @@ def _open_dir(
         topics_dir.mkdir(exist_ok=True)
         logs: dict[str, list[PartitionLog]] = {}
         cut = 0
-        for topic, count in config.topics.items():
-            topic_dir = _topic_dir(topics_dir, topic, count)
+        for topic, configured in config.topics.items():
+            topic_dir, count = _topic_dir(topics_dir, topic, configured)
             logs[topic] = []
             for p in range(count):
                 log = PartitionLog(
@@ -339,16 +345,17 @@ def _open_dir(
     return lock_fd, logs, offsets, cut
 
 
-def _topic_dir(topics_dir: Path, topic: str, partitions: int) -> Path:
-    """The topic's directory, created whole (built aside, then renamed) if missing."""
+def _topic_dir(topics_dir: Path, topic: str, partitions: int) -> tuple[Path, int]:
+    """The topic's directory and partition count: the count found on disk, or ``partitions``
+    for a topic created now (whole: built aside, then renamed)."""
     final = topics_dir / topic
     if final.is_dir():
         found = sum(1 for p in final.iterdir() if p.is_dir() and p.name.isdigit())
+        if found == 0:
+            raise QueueConfigError(f"topic {topic} has no partition directory in {final}")
         if found != partitions:
-            raise QueueConfigError(
-                f"topic {topic} has {found} partitions on disk, configured {partitions}"
-            )
-        return final
+            logger.info("topic %s keeps the %d partitions it was created with", topic, found)
+        return final, found
     staging = topics_dir / f".{topic}.new"
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir()
@@ -359,4 +366,4 @@ def _topic_dir(topics_dir: Path, topic: str, partitions: int) -> Path:
     fsync_dir(staging)
     os.rename(staging, final)
     fsync_dir(topics_dir)
-    return final
+    return final, partitions
