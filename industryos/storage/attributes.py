@@ -31,7 +31,12 @@ from industryos.storage.in_lists import in_lists
 from industryos.storage.multirow import MultiRowStatement, run_in_transaction
 from industryos.storage.schema import attribute_kv
 from industryos.storage.sqlite_plain import connect_sqlite
-from industryos.storage.timeseries.columns import decode, json_text_param, value_tuple
+from industryos.storage.timeseries.columns import (
+    VALUE_COLUMNS,
+    decode,
+    json_text_param,
+    value_tuple,
+)
 from industryos.storage.timeseries.keys import KeyDictionary
 from industryos.telemetry.backends import AttributeWrite
 from industryos.telemetry.kv import (
@@ -55,7 +60,6 @@ _VALUE_COLUMNS = (
     _a.last_update_ts,
 )
 """What a read returns of each attribute after its key: :func:`_entry` takes these."""
-_VALUES = ("bool_v", "str_v", "long_v", "dbl_v", "json_v")
 
 
 def _upsert_statement(insert: Any) -> Any:
@@ -74,20 +78,20 @@ def _upsert_statement(insert: Any) -> Any:
     return statement.on_conflict_do_update(
         index_elements=[_a.entity_id, _a.attribute_type, _a.attribute_key],
         set_={
-            **{name: excluded[name] for name in _VALUES},
+            **{name: excluded[name] for name in VALUE_COLUMNS},
             "last_update_ts": excluded.last_update_ts,
             "version": _a.version + 1,
         },
     )
 
 
-_COLUMNS = ("entity_id", "attribute_type", "attribute_key", *_VALUES, "last_update_ts")
+_COLUMNS = ("entity_id", "attribute_type", "attribute_key", *VALUE_COLUMNS, "last_update_ts")
 _PRIMARY_KEY = itemgetter(0, 1, 2)
 _SQLITE_UPSERT = MultiRowStatement(
     f"INSERT INTO attribute_kv ({', '.join(_COLUMNS)})",
     len(_COLUMNS),
     "ON CONFLICT (entity_id, attribute_type, attribute_key) DO UPDATE SET "
-    + ", ".join(f"{name} = excluded.{name}" for name in (*_VALUES, "last_update_ts"))
+    + ", ".join(f"{name} = excluded.{name}" for name in (*VALUE_COLUMNS, "last_update_ts"))
     + ", version = attribute_kv.version + 1",
 )
 """The same upsert as :func:`_upsert_statement`, as many rows a statement (JSON is text)."""

@@ -38,11 +38,11 @@ from industryos.entities.query.model import (
 )
 from industryos.entities.query.sources import NUMERIC_FIELDS, field_column
 from industryos.storage import schema
+from industryos.storage.timeseries.columns import VALUE_COLUMNS
 from industryos.storage.timeseries.schema import ts_kv_latest
 
 __all__ = ["VALUE_COLUMNS", "KeyColumns", "KeyJoins", "key_condition"]
 
-VALUE_COLUMNS = ("bool_v", "str_v", "long_v", "dbl_v", "json_v")
 Col = sa.ColumnElement[Any]
 
 

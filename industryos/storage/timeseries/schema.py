@@ -17,6 +17,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from industryos.storage.schema import metadata
+from industryos.storage.timeseries.columns import VALUE_COLUMNS
 
 __all__ = ["TS_COLUMNS", "TS_LATEST_COLUMNS", "ts_kv", "ts_kv_latest"]
 
@@ -55,6 +56,6 @@ ts_kv_latest = sa.Table(
     sa.Column("ttl_s", sa.BigInteger(), nullable=False, server_default="0"),
 )
 
-TS_COLUMNS = ("entity_id", "key", "ts", "bool_v", "str_v", "long_v", "dbl_v", "json_v")
+TS_COLUMNS = ("entity_id", "key", "ts", *VALUE_COLUMNS)
 """Column order of the rows the batch writer builds."""
 TS_LATEST_COLUMNS = (*TS_COLUMNS, "tenant_id", "ttl_s")

@@ -12,8 +12,8 @@ SQLite: multi-row upserts (:mod:`industryos.storage.multirow`, up to 512 rows a 
 not ``executemany``, which waits for the GIL once per row) of the narrow rows (the value
 and the index of its column; ``CASE`` spreads it over the five columns) inside ``BEGIN
 IMMEDIATE`` (the write lock is taken up front, so a writer never fails on a stale read
-snapshot), on a dedicated connection in a process of its own (see :class:`SqliteSink`). The writing
-connection gets a 64 MB page cache, so the b-tree pages of thousands of series stay in
+snapshot), on a dedicated connection in a process of its own (see :class:`SqliteSink`).
+The writing connection gets a 64 MB page cache, so the b-tree pages of thousands of series stay in
 memory between batches, and checkpoints the WAL every 10,000 pages instead of 1,000: a page
 rewritten by ten consecutive batches is then copied into the database file once, not ten
 times. The two together are worth about 40% on the benchmark.
@@ -36,15 +36,13 @@ from industryos.storage.engine import sqlite_file
 from industryos.storage.multirow import MultiRowStatement
 from industryos.storage.sqlite_plain import SQLITE_PRAGMAS
 from industryos.storage.sqlite_process import SqliteProcess
-from industryos.storage.timeseries.columns import widen
+from industryos.storage.timeseries.columns import VALUE_COLUMNS, widen
 from industryos.storage.timeseries.partitions import PgPartitions
 from industryos.storage.timeseries.schema import TS_COLUMNS, TS_LATEST_COLUMNS
 
 __all__ = ["BatchSink", "PgSink", "PreparedBatch", "SqliteSink"]
 
-_VALUES_SET = ", ".join(
-    f"{c} = excluded.{c}" for c in ("bool_v", "str_v", "long_v", "dbl_v", "json_v")
-)
+_VALUES_SET = ", ".join(f"{c} = excluded.{c}" for c in VALUE_COLUMNS)
 _COLUMN_LIST = ", ".join(f'"{c}"' for c in TS_COLUMNS)
 _LATEST_COLUMN_LIST = ", ".join(f'"{c}"' for c in TS_LATEST_COLUMNS)
 _LATEST_CONFLICT = (
@@ -58,7 +56,9 @@ _SQLITE_WRITER_PRAGMAS = (
     "PRAGMA cache_size = -65536",
     "PRAGMA wal_autocheckpoint = 10000",
 )
-_NARROW_VALUES = ", ".join(f"CASE column4 WHEN {i} THEN column5 END" for i in range(5))
+_NARROW_VALUES = ", ".join(
+    f"CASE column4 WHEN {i} THEN column5 END" for i in range(len(VALUE_COLUMNS))
+)
 """The five value columns of a narrow row ``(entity, key, ts, column, value, …)``."""
 _SQLITE_TS = MultiRowStatement(
     f"INSERT INTO ts_kv ({_COLUMN_LIST}) SELECT column1, column2, column3, {_NARROW_VALUES} FROM (",
