@@ -47,7 +47,10 @@ def _export(rev: str, into: Path) -> None:
         capture_output=True,
     ).stdout
     with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
-        tar.extractall(into, filter="data")
+        if hasattr(tarfile, "data_filter"):
+            tar.extractall(into, filter="data")
+        else:  # Python before 3.11.4 (Debian's 3.11.2) has no filters; this is our own archive
+            tar.extractall(into)
 
 
 def _run(bench: str, options: list[str], package_root: Path) -> dict[str, Any]:
