@@ -2,7 +2,7 @@
 # newcomer needs; both set up what they need first and are quick when nothing changed.
 # The interpreter the venv is made from: the distribution's /usr/bin/python3 when it is 3.11
 # or newer and can make venvs (Debian's and Ubuntu's are built with PGO and LTO and linked
-# statically: the node needs ~12 % less CPU per message than on a default pyenv build, see
+# statically: the node needs ~11 % less CPU per message than on a default pyenv build, see
 # docs/architecture.md, Benchmarks), else the first python3 on PATH. `make PYTHON=...`
 # chooses another; an existing .venv is kept (`make clean` first to switch).
 SYSTEM_PYTHON := /usr/bin/python3
