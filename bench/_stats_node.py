@@ -15,6 +15,11 @@ defaults instead, to measure the difference, and ``INDUSTRYOS_BENCH_GC_THRESHOLD
 ("a,b,c") tries other thresholds. ``INDUSTRYOS_BENCH_TASKS=1`` counts the tasks made per
 coroutine: each SIGUSR2 writes the counts since the previous one (``TASKS`` lines), and
 ``mqtt_ingest.py`` sends one at each end of its window, so tasks per message can be read.
+``INDUSTRYOS_BENCH_LOOP_LAG=1`` times a 2 ms timer on the event loop: each SIGUSR1 line
+then carries the longest stall since the previous line (``lag_max_ms``, and the main
+thread's CPU time during it, ``lag_max_cpu_ms``) and the counts of
+stalls over 10 and 50 ms (``lag_over10``, ``lag_over50``), so a tail latency can be told
+apart from a loop that stopped turning (off by default: its wake-ups cost a little CPU).
 ``INDUSTRYOS_BENCH_NO_RULE_ENGINE=1`` starts no rule-engine consumer, so the device
 transports and the durable queue can be measured alone (``mqtt_ingest.py --ingest-only``).
 With ``INDUSTRYOS_WORKERS`` above 1 this process is worker 0 of the node and spawns the
@@ -123,6 +128,10 @@ def install_hooks(node: Node) -> None:
 
     gc.callbacks.append(on_gc)
 
+    lag = {"max_ms": 0.0, "max_cpu_ms": 0.0, "over10": 0, "over50": 0}
+    if os.environ.get("INDUSTRYOS_BENCH_LOOP_LAG"):
+        _WATCHES.add(loop.create_task(_watch_loop(lag)))
+
     def report() -> None:
         stats = node.queue_stats()
         line: dict[str, float] = {"appended": 0, "commits": 0, "fsyncs": 0}
@@ -136,6 +145,9 @@ def install_hooks(node: Node) -> None:
             }
         line["gc_s"], line["gc2"] = gc_time["s"], gc_time["full"]
         line["tracked"] = len(gc.get_objects())
+        for key in ("max_ms", "max_cpu_ms", "over10", "over50"):
+            line[f"lag_{key}"] = lag[key]
+        lag["max_ms"] = lag["max_cpu_ms"] = 0.0  # the next line's longest stall is its window's
         for key in ("s0", "s1", "s2", "n0", "n1", "max"):
             line[f"gc_{key}"] = gc_time[key]
         sys.stdout.write(json.dumps(line) + "\n")
@@ -170,6 +182,27 @@ def install_hooks(node: Node) -> None:
     loop.add_signal_handler(signal.SIGHUP, toggle_profile)
     loop.add_signal_handler(signal.SIGUSR1, report)
     loop.add_signal_handler(signal.SIGUSR2, memory)
+
+
+_LAG_TICK_S = 0.002
+_WATCHES: set[asyncio.Task[None]] = set()
+"""The running loop watches (the loop keeps only weak references to tasks)."""
+
+
+async def _watch_loop(lag: dict[str, float]) -> None:
+    """How late the loop runs a 2 ms timer, in ms: any callback that holds the loop longer
+    (a collection, a big batch built in one go) shows as a stall here, and so does a
+    process waiting for a CPU; the main thread's CPU time over the longest stall
+    (``lag_max_cpu_ms``) tells the two apart."""
+    while True:
+        began, began_cpu = time.perf_counter(), time.thread_time()
+        await asyncio.sleep(_LAG_TICK_S)
+        late_ms = (time.perf_counter() - began - _LAG_TICK_S) * 1000
+        if late_ms > lag["max_ms"]:
+            lag["max_ms"] = late_ms
+            lag["max_cpu_ms"] = (time.thread_time() - began_cpu) * 1000
+        lag["over10"] += late_ms > 10
+        lag["over50"] += late_ms > 50
 
 
 async def _consume_nothing(self: RuleEngine) -> None:

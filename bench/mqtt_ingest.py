@@ -256,6 +256,17 @@ def _summarise(name: str, result: LoadResult) -> str:
     )
 
 
+def _loop_lag(before: dict[str, float], after: dict[str, float]) -> str:
+    """Worker 0's event-loop stalls between two counter lines (``--loop-lag``)."""
+    over10 = after.get("lag_over10", 0) - before.get("lag_over10", 0)
+    over50 = after.get("lag_over50", 0) - before.get("lag_over50", 0)
+    return (
+        f"  worker 0 event loop: longest stall {after.get('lag_max_ms', 0):.1f} ms "
+        f"({after.get('lag_max_cpu_ms', 0):.1f} ms of it on the CPU); "
+        f"{over10:.0f} stalls over 10 ms, {over50:.0f} over 50 ms"
+    )
+
+
 def run_node(args: argparse.Namespace) -> dict[str, float]:
     """The node part: figures for the summary."""
     pg_name = f"iosbench_{os.getpid()}"
@@ -275,6 +286,8 @@ def run_node(args: argparse.Namespace) -> dict[str, float]:
         extra["INDUSTRYOS_INGEST_MAX_LAG"] = "0"
     if args.workers > 1:
         extra["INDUSTRYOS_WORKERS"] = str(args.workers)
+    if args.loop_lag:
+        extra["INDUSTRYOS_BENCH_LOOP_LAG"] = "1"
     node = NodeProcess(db_url=pg_url, extra_env=extra).start()
     try:
         ready = node.wait_ready()
@@ -343,6 +356,8 @@ def run_node(args: argparse.Namespace) -> dict[str, float]:
             f"{after.get('gc_n1', 0) - before.get('gc_n1', 0)} middle; "
             f"longest since start {1000 * after.get('gc_max', 0):.1f} ms)"
         )
+        if args.loop_lag:
+            print(_loop_lag(before, after))
         print(
             f"  device→stored  p50 {statistics.median(watch.stored_ms or [float('nan')]):6.1f}"
             f" ms p99 {percentile(watch.stored_ms, 0.99):6.1f} ms ({len(watch.stored_ms)} samples)"
@@ -486,6 +501,11 @@ def main() -> None:
         "collector figures are worker 0's)",
     )
     parser.add_argument("--keep-log", default=None, help="copy the node's log here at the end")
+    parser.add_argument(
+        "--loop-lag",
+        action="store_true",
+        help="time a 2 ms timer on worker 0's event loop and print its stalls over the window",
+    )
     parser.add_argument(
         "--profile", default=None, help="write the node's cProfile of the window here"
     )
