@@ -28,6 +28,7 @@ from industryos.entities.access import Caller
 from industryos.entities.models import Authority, User
 from tests.conftest import DatabaseFactory
 from tests.support.cluster import Cluster, running_cluster, tenant_admin_client
+from tests.support.paho import close_paho
 from tests.transport.mqtt.gateway.gatewayclient import GatewayClient
 
 
@@ -71,8 +72,7 @@ def _connack(port: int, token: str, publish: tuple[str, bytes] | None = None) ->
             assert published.wait(15), "no PUBACK"
         return codes[0]
     finally:
-        client.disconnect()
-        client.loop_stop()
+        close_paho(client)
 
 
 async def _eventually(check: Callable[[], bool]) -> None:

@@ -30,6 +30,7 @@ from industryos.entities.ids import now_ms
 from industryos.queue.bus import NatsBus
 from tests.conftest import DatabaseFactory
 from tests.support.cluster import NATS_URL, Cluster, running_cluster, tenant_admin_client
+from tests.support.paho import close_paho
 from tests.transport.mqtt.device.livenode import LiveNode
 
 REQUESTS = "v1/devices/me/rpc/request/+"
@@ -91,8 +92,7 @@ class Device:
             return list(self.requests)
 
     def close(self) -> None:
-        self.client.disconnect()
-        self.client.loop_stop()
+        close_paho(self.client)
 
 
 async def _device_on_b(cluster: Cluster, *, answer: bool = True) -> tuple[uuid.UUID, Device]:

@@ -26,6 +26,7 @@ from paho.mqtt.enums import CallbackAPIVersion
 
 from tests.notify.recorder import recording_server
 from tests.support.node import demo_admin_client, running_node
+from tests.support.paho import close_paho
 
 P = "org.thingsboard.rule.engine."
 ROOT_ID = str(uuid.uuid4())
@@ -174,8 +175,7 @@ def _publish(port: int, token: str, payloads: list[dict[str, Any]]) -> None:
             info.wait_for_publish(timeout=10)
             assert info.is_published()
     finally:
-        client.disconnect()
-        client.loop_stop()
+        close_paho(client)
 
 
 async def _eventually(check: Any, limit_s: float = 60.0) -> Any:

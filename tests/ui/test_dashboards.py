@@ -14,6 +14,7 @@ import pytest
 from paho.mqtt.enums import CallbackAPIVersion
 from playwright.sync_api import Browser, FilePayload, Page, expect
 
+from tests.support.paho import close_paho
 from tests.ui.conftest import DESKTOP, PHONE, SCREENSHOTS, UiNode, sign_in
 
 TENANT = ("tenant@industryos.local", "tenant")
@@ -31,8 +32,7 @@ def _publish(port: int, token: str, values: dict[str, float]) -> None:
         info.wait_for_publish(10)
         assert info.is_published()
     finally:
-        client.disconnect()
-        client.loop_stop()
+        close_paho(client)
 
 
 def _device_with_token(node: UiNode, name: str) -> str:
@@ -275,8 +275,7 @@ class Device:
         return self.rpcs.get(timeout=10)
 
     def close(self) -> None:
-        self.client.disconnect()
-        self.client.loop_stop()
+        close_paho(self.client)
 
 
 def _widget(wid: str, fqn: str, title: str, keys: list[tuple[str, str]], **settings: Any) -> Any:

@@ -10,6 +10,7 @@ import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
 from playwright.sync_api import BrowserContext, Page, expect
 
+from tests.support.paho import close_paho
 from tests.ui.conftest import PHONE, UiNode, sign_in
 
 TENANT = ("tenant@industryos.local", "tenant")
@@ -28,8 +29,7 @@ def _publish(port: int, token: str, values: dict[str, float]) -> None:
         info.wait_for_publish(10)
         assert info.is_published()
     finally:
-        client.disconnect()
-        client.loop_stop()
+        close_paho(client)
 
 
 def test_sign_in_shows_tenant_navigation(page: Page) -> None:

@@ -14,6 +14,7 @@ import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
 from playwright.sync_api import Page, WebSocket, WebSocketRoute, expect
 
+from tests.support.paho import close_paho
 from tests.ui.conftest import UiNode, sign_in
 
 TENANT = ("tenant@industryos.local", "tenant")
@@ -31,8 +32,7 @@ def _publish(port: int, token: str, values: dict[str, float]) -> None:
         info.wait_for_publish(10)
         assert info.is_published()
     finally:
-        client.disconnect()
-        client.loop_stop()
+        close_paho(client)
 
 
 def _plant(node: UiNode) -> tuple[str, list[tuple[str, str, str]]]:

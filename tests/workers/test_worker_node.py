@@ -28,6 +28,7 @@ from websockets.asyncio.client import connect
 from industryos.demo import SYSADMIN_EMAIL, SYSADMIN_PASSWORD, TENANT_ADMIN_EMAIL
 from industryos.open_files import FEW_FILES
 from tests.support.node_process import NodePorts, RunningNode, start_node_process
+from tests.support.paho import close_paho
 
 DEVICES = 16
 SECRET = "workers-test-" + "s" * 60
@@ -121,8 +122,7 @@ class Device:
         assert info.is_published()
 
     def close(self) -> None:
-        self.client.disconnect()
-        self.client.loop_stop()
+        close_paho(self.client)
 
 
 @pytest.fixture(scope="module")

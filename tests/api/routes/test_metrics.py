@@ -15,6 +15,7 @@ from industryos.queue.embedded import segments
 from industryos.queue.embedded.recent import Appended
 from tests.api.checks import create_device
 from tests.api.conftest import NodePlatform
+from tests.support.paho import close_paho
 
 
 def samples(text: str) -> dict[str, str]:
@@ -114,8 +115,7 @@ async def test_a_device_shows_as_a_connection_and_its_points_as_stored(
         assert int(connected['industryos_ts_batches_total{worker="0"}']) >= 1
         assert connected['industryos_ts_failed_batches_total{worker="0"}'] == "0"
     finally:
-        device.disconnect()
-        device.loop_stop()
+        close_paho(device)
     await _scrape_until(node_platform, 'industryos_mqtt_connections{worker="0"}', lambda n: n == 0)
 
 

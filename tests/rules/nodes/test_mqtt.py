@@ -14,6 +14,7 @@ from paho.mqtt.enums import CallbackAPIVersion
 from industryos.rules.errors import NodeConfigError, NodeFailure
 from industryos.rules.nodes.mqtt import MqttNode
 from tests.rules.nodes.pure import build, msg
+from tests.support.paho import close_paho
 
 BROKER = ("127.0.0.1", 1883)
 
@@ -31,8 +32,7 @@ def subscriber() -> Iterator[tuple[str, queue.Queue[paho.MQTTMessage]]]:
     client.subscribe(prefix + "/#", qos=1)
     assert subscribed.get(timeout=10)
     yield prefix, received
-    client.loop_stop()
-    client.disconnect()
+    close_paho(client)
 
 
 def _closed_port() -> int:

@@ -12,6 +12,8 @@ from paho.mqtt.enums import CallbackAPIVersion
 from paho.mqtt.properties import Properties as PahoProperties
 from paho.mqtt.reasoncodes import ReasonCode as PahoReasonCode
 
+from tests.support.paho import close_paho
+
 PROTOCOLS = {"3.1": mqtt.MQTTv31, "3.1.1": mqtt.MQTTv311, "5": mqtt.MQTTv5}
 
 
@@ -105,8 +107,7 @@ class Paho:
 
     def close(self) -> None:
         if self.client.is_connected():
-            self.client.disconnect()
-        self.client.loop_stop()
+            close_paho(self.client)
         # paho closes neither its socket nor its wake-up socket pair (two TCP loopback
         # sockets) here; left to the collector they warn "unclosed socket" in whatever test
         # happens to collect them

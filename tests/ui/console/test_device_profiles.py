@@ -10,6 +10,7 @@ import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
 from playwright.sync_api import Page, expect
 
+from tests.support.paho import close_paho
 from tests.ui.conftest import UiNode, sign_in
 
 TENANT = ("tenant@industryos.local", "tenant")
@@ -26,8 +27,7 @@ def _publish(port: int, token: str, values: dict[str, float]) -> None:
         info.wait_for_publish(10)
         assert info.is_published()
     finally:
-        client.disconnect()
-        client.loop_stop()
+        close_paho(client)
 
 
 def test_alarm_rule_from_the_editor_raises_an_alarm(page: Page, ui_node: UiNode) -> None:

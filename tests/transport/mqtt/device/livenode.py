@@ -19,7 +19,7 @@ from typing import Any, Literal, TypeVar
 
 import uvloop
 
-from industryos.config import load_settings
+from industryos.config import Settings, load_settings
 from industryos.devices.state import DeviceState, DeviceStateTracker
 from industryos.entities.access import Caller
 from industryos.entities.ids import NULL_UUID
@@ -128,6 +128,8 @@ class LiveNode:
         finally:
             self.loop.call_soon_threadsafe(self.loop.stop)
             self.thread.join(10)
+            if not self.loop.is_running():
+                self.loop.close()
 
 
 def tracked_state(state: DeviceStateTracker, device_id: uuid.UUID) -> DeviceState:
@@ -172,16 +174,24 @@ def start_live_node(
         "jwt_secret": SECRET,
         "demo": False,
     }
-    settings = load_settings(**{**options, **overrides})
-    # uvloop, as `industryos run` uses it.
+    live = run_node(load_settings(**{**options, **overrides}))
+    if with_tenant:
+        try:
+            live.admin = live.run(_create_tenant(live.node))
+        except BaseException:
+            live.stop()
+            raise
+    return live
+
+
+def run_node(settings: Settings, admin: Caller | None = None) -> LiveNode:
+    """Start a node with ``settings`` on a new uvloop thread (as `industryos run` does)."""
     loop = uvloop.new_event_loop()
     thread = threading.Thread(target=loop.run_forever, name="live-node", daemon=True)
     thread.start()
-    live = LiveNode(Node(settings), loop, thread)
+    live = LiveNode(Node(settings), loop, thread, admin=admin)
     try:
         live.run(live.node.start(), timeout=60)
-        if with_tenant:
-            live.admin = live.run(_create_tenant(live.node))
     except BaseException:
         live.loop.call_soon_threadsafe(live.loop.stop)
         raise

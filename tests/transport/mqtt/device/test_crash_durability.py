@@ -23,6 +23,7 @@ from paho.mqtt.enums import CallbackAPIVersion
 from industryos.msg import MsgType
 from industryos.queue.embedded import EmbeddedQueue, EmbeddedQueueConfig
 from tests.support.node_process import RunningNode, start_node_process
+from tests.support.paho import close_paho
 from tests.transport.mqtt.device.livenode import SECRET, start_live_node
 
 CYCLES = 10
@@ -87,10 +88,7 @@ class Streamer:
         return {self.seq_of_mid[mid] for mid in list(self.acked_mids)}
 
     def close(self) -> None:
-        self.client.loop_stop()
-        sock = self.client.socket()
-        if sock is not None:
-            sock.close()
+        close_paho(self.client)
 
 
 async def _queued_seqs(data_dir: Path, group: str) -> set[int]:

@@ -11,6 +11,8 @@ import orjson
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
 
+from tests.support.paho import close_paho
+
 GATEWAY_FILTERS = (
     "v1/devices/me/attributes",
     "v1/devices/me/attributes/response/+",
@@ -156,8 +158,7 @@ class GatewayClient:
 
     def close(self) -> None:
         if self.client.is_connected():
-            self.client.disconnect()
-        self.client.loop_stop()
+            close_paho(self.client)
         sock = self.client.socket()
         if sock is not None:
             sock.close()

@@ -8,7 +8,6 @@ the children a gateway created.
 from __future__ import annotations
 
 import asyncio
-import threading
 import uuid
 from pathlib import Path
 from typing import Any
@@ -17,10 +16,14 @@ import orjson
 
 from industryos.devices.rpc import RpcOutcome
 from industryos.entities.models import Device
-from industryos.node import Node
 from industryos.telemetry.kv import AttributeScope, kv_entry
 from tests.conftest import DatabaseFactory
-from tests.transport.mqtt.device.livenode import LiveNode, start_live_node, tracked_state
+from tests.transport.mqtt.device.livenode import (
+    LiveNode,
+    run_node,
+    start_live_node,
+    tracked_state,
+)
 from tests.transport.mqtt.gateway.conftest import GatewayFactory
 from tests.transport.mqtt.gateway.gatewayclient import GatewayClient
 
@@ -102,15 +105,8 @@ def test_child_activity_is_tracked(live: LiveNode, gateway: GatewayFactory) -> N
 
 def _restart(live: LiveNode) -> LiveNode:
     """Stop the node and start a new one on the same data directory and database."""
-    settings = live.node.settings
-    admin = live.admin
     live.stop()
-    loop = asyncio.new_event_loop()
-    thread = threading.Thread(target=loop.run_forever, name="live-node-2", daemon=True)
-    thread.start()
-    restarted = LiveNode(Node(settings), loop, thread, admin=admin)
-    restarted.run(restarted.node.start(), timeout=60)
-    return restarted
+    return run_node(live.node.settings, live.admin)
 
 
 def test_node_restart_restores_created_children(
