@@ -1,11 +1,11 @@
 # IndustryOS developer entry points. `make run` and `make test` are the two commands a
 # newcomer needs; both set up what they need first and are quick when nothing changed.
-# The interpreter the venv is made from: the first python3 on PATH. The distribution's
-# /usr/bin/python3 (Debian's is built with PGO and LTO and linked statically) runs the node
-# with ~11 % less CPU per message than a default pyenv build (docs/architecture.md,
-# Benchmarks): `make clean && make PYTHON=/usr/bin/python3 setup` builds the venv from it.
-# Not the default yet: see the same section for the test run that failed on it.
-PYTHON ?= python3
+# The interpreter the venv is made from: the distribution's /usr/bin/python3 when it is
+# 3.11 or newer and can make venvs (Debian builds it with PGO and LTO, linked statically:
+# it runs the node with ~11 % less CPU per message than a default pyenv build, see
+# docs/architecture.md, Benchmarks), else the first python3 on PATH. Another one:
+# `make clean && make PYTHON=/path/to/python3 setup`.
+PYTHON ?= $(shell /usr/bin/python3 -c 'import sys, ensurepip; sys.exit(sys.version_info < (3, 11))' >/dev/null 2>&1 && echo /usr/bin/python3 || echo python3)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed

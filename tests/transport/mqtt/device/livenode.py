@@ -8,6 +8,7 @@ on the node's loop (to read storage, set attributes, call RPCs) and returns its 
 from __future__ import annotations
 
 import asyncio
+import io
 import threading
 import time
 import uuid
@@ -125,11 +126,30 @@ class LiveNode:
     def stop(self) -> None:
         try:
             self.run(self.node.stop(), timeout=90)
+        except TimeoutError as exc:
+            raise AssertionError(
+                f"node.stop() still running after 90 s; its loop's tasks:\n{self._tasks()}"
+            ) from exc
         finally:
             self.loop.call_soon_threadsafe(self.loop.stop)
             self.thread.join(10)
             if not self.loop.is_running():
                 self.loop.close()
+
+    def _tasks(self) -> str:
+        """Where every task of the node's loop waits (for a report of a hung stop)."""
+
+        async def stacks() -> str:
+            out = io.StringIO()
+            for task in asyncio.all_tasks():
+                if task is not asyncio.current_task():
+                    task.print_stack(limit=8, file=out)
+            return out.getvalue()
+
+        try:
+            return self.run(stacks(), timeout=5)
+        except TimeoutError:
+            return "(the loop itself is blocked)"
 
 
 def tracked_state(state: DeviceStateTracker, device_id: uuid.UUID) -> DeviceState:
