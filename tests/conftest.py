@@ -11,6 +11,7 @@ would outlast any per-test timeout); what is left is dropped at the end.
 from __future__ import annotations
 
 import asyncio
+import gc
 import os
 import shutil
 import uuid
@@ -47,6 +48,21 @@ def cheap_password_hashes() -> Iterator[None]:
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(passwords, "_hasher", CHEAP_HASHER)
         yield
+
+
+COLLECT_AFTER_EACH_TEST = os.environ.get("INDUSTRYOS_TEST_GC_EACH") == "1"
+"""Set ``INDUSTRYOS_TEST_GC_EACH=1`` to collect garbage after every test. An object left
+unclosed (a socket, a database connection) warns when the collector finalises it, and the
+suite turns that warning into an error of whichever test is running then; collecting after
+each test pins it on the test that dropped it (the whole suite then takes about twice as
+long, so it is off by default)."""
+
+
+@pytest.fixture(autouse=True)
+def _collect_after_each_test() -> Iterator[None]:
+    yield
+    if COLLECT_AFTER_EACH_TEST:
+        gc.collect()
 
 
 @pytest.fixture
