@@ -106,9 +106,4 @@ class Paho:
         return codes
 
     def close(self) -> None:
-        if self.client.is_connected():
-            close_paho(self.client)
-        # paho closes neither its socket nor its wake-up socket pair (two TCP loopback
-        # sockets) here; left to the collector they warn "unclosed socket" in whatever test
-        # happens to collect them
-        self.client._reset_sockets()
+        close_paho(self.client)

@@ -157,8 +157,4 @@ class GatewayClient:
         self.wait(lambda: not self.connected and self.disconnects, timeout, what="close")
 
     def close(self) -> None:
-        if self.client.is_connected():
-            close_paho(self.client)
-        sock = self.client.socket()
-        if sock is not None:
-            sock.close()
+        close_paho(self.client)
