@@ -71,7 +71,7 @@ async def run(messages: int, devices: int, data_dir: Path, tune_gc: bool) -> Non
     engine = create_engine(settings.database_url)
     await upgrade(engine)
     core = build_core(Database(engine), settings, _Discard())
-    await core.timeseries.writer.start()
+    await core.start()
     chains = RuleChainService(core.db)
     core.tenants.on_tenant_created(chains.on_tenant_created)
     sysadmin = await core.users.create(
@@ -142,7 +142,7 @@ async def run(messages: int, devices: int, data_dir: Path, tune_gc: bool) -> Non
     )
     await rules.stop()
     await queue.close()
-    await core.timeseries.writer.stop()
+    await core.stop()
     await engine.dispose()
 
 

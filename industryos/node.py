@@ -130,6 +130,22 @@ class Core:
     ota: Ota
     limits: TenantLimitsService
 
+    async def start(self) -> None:
+        """Start the services' own background work: the time-series writer's flushes."""
+        await self.timeseries.writer.start()
+
+    async def stop(self) -> None:
+        """Stop the services' background work before the database is closed.
+
+        Deliveries (bounded: a stuck channel is left behind), pending OTA attribute
+        refreshes (cancelled), then the time-series writer (flushed). A task left running
+        would check its connection back in to a pool the database had already disposed,
+        and that connection would never be closed.
+        """
+        await _stop_within("notifications", self.notifications.stop(), STOP_LIMIT_S)
+        await self.ota.assignments.close()
+        await self.timeseries.writer.stop()
+
     def api_context(self, tokens: TokenIssuer, max_page_size: int) -> ApiContext:
         """What the REST layer gets to see."""
         return ApiContext(
@@ -321,7 +337,7 @@ class Node:
         core = build_core(self._db, settings, entity_changes)
         self.core = core
         await core.sessions.load()
-        await core.timeseries.writer.start()
+        await core.start()
         self._retention = RetentionJob(core.timeseries.retention, core.tenants.storage_ttl_days)
         self._retention.start()
         chains = RuleChainService(core.db, limits=core.limits)
@@ -626,9 +642,7 @@ class Node:
             await self._retention.stop()
             self._retention = None
         if self.core is not None:
-            await _stop_within("notifications", self.core.notifications.stop(), STOP_LIMIT_S)
-            await self.core.ota.assignments.close()
-            await self.core.timeseries.writer.stop()
+            await self.core.stop()
         if self._queue is not None:
             await self._queue.close()
             self._queue = None

@@ -23,6 +23,7 @@ import asyncpg
 import pytest
 from argon2 import PasswordHasher
 from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.pool import QueuePool
 
 from industryos.entities import passwords
 from industryos.storage.engine import create_engine
@@ -170,6 +171,15 @@ def db_url(request: pytest.FixtureRequest, database_factory: DatabaseFactory) ->
 
 @pytest.fixture
 async def engine(db_url: str) -> AsyncIterator[AsyncEngine]:
+    """An engine on :func:`db_url`; the test fails if a connection is still in use at its end.
+
+    Every fixture built on the engine has been torn down by then, so a connection still
+    out belongs to a task that outlived its owner. It would be checked in to the disposed
+    pool, never closed, and reported by the garbage collector in some later test.
+    """
     eng = create_engine(db_url)
     yield eng
+    assert isinstance(eng.pool, QueuePool)  # test databases are files or servers
+    in_use = eng.pool.checkedout()
     await eng.dispose()
+    assert in_use == 0, f"{in_use} database connection(s) still in use after the test"

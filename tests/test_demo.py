@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -26,9 +28,12 @@ from industryos.storage.database import Database
 from tests.support.recording import RecordingPublisher
 
 
-def _core(engine: AsyncEngine, tmp_path: Path) -> Core:
+@pytest.fixture
+async def core(engine: AsyncEngine, tmp_path: Path) -> AsyncIterator[Core]:
     settings = load_settings(data_dir=tmp_path, jwt_secret="t" * 64)
-    return build_core(Database(engine), settings, RecordingPublisher())
+    core = build_core(Database(engine), settings, RecordingPublisher())
+    yield core
+    await core.stop()  # the demo's devices set off OTA attribute refreshes
 
 
 def _bootstrap(core: Core) -> Bootstrap:
@@ -51,9 +56,8 @@ async def _rows(engine: AsyncEngine, table: sa.Table) -> int:
 
 
 async def test_demo_accounts_tenant_and_entities_are_created_once(
-    engine: AsyncEngine, tmp_path: Path
+    engine: AsyncEngine, core: Core
 ) -> None:
-    core = _core(engine, tmp_path)
     await _bootstrap(core).run(demo=True)
     sysadmin = await core.users.authenticate(SYSADMIN_EMAIL, SYSADMIN_PASSWORD)
     admin = await core.users.authenticate(TENANT_ADMIN_EMAIL, TENANT_ADMIN_PASSWORD)
@@ -76,10 +80,7 @@ async def test_demo_accounts_tenant_and_entities_are_created_once(
     assert await _rows(engine, schema.tenant) == 1
 
 
-async def test_without_demo_only_the_sysadmin_is_created(
-    engine: AsyncEngine, tmp_path: Path
-) -> None:
-    core = _core(engine, tmp_path)
+async def test_without_demo_only_the_sysadmin_is_created(engine: AsyncEngine, core: Core) -> None:
     await _bootstrap(core).run(demo=False)
     assert (await core.users.authenticate(SYSADMIN_EMAIL, SYSADMIN_PASSWORD)).email == (
         SYSADMIN_EMAIL

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.pool import QueuePool
 
 from industryos.entities.errors import InvalidArgument
 from industryos.storage.engine import is_sqlite
+
+log = logging.getLogger(__name__)
 
 
 class Database:
@@ -43,5 +47,13 @@ class Database:
             yield conn
 
     async def close(self) -> None:
-        """Release every pooled connection."""
+        """Release every pooled connection.
+
+        A connection still in use now belongs to a part that did not stop; it is checked
+        in to the disposed pool later and never closed, so it is logged.
+        """
+        pool = self.engine.pool
+        in_use = pool.checkedout() if isinstance(pool, QueuePool) else 0
+        if in_use:
+            log.warning("closing the database with %d connection(s) still in use", in_use)
         await self.engine.dispose()

@@ -140,17 +140,14 @@ async def platform(engine: AsyncEngine, tmp_path: Any) -> AsyncIterator[Platform
     publisher = RecordingPublisher()
     core = build_core(Database(engine), settings, publisher)
     await core.sessions.load()
-    await core.timeseries.writer.start()
+    await core.start()
     await core.users.create(User(email=SYSADMIN[0], authority=Authority.SYS_ADMIN), SYSADMIN[1])
     tokens = TokenIssuer(TEST_SECRET, settings.jwt_issuer, 9000, 604800)
     app = create_app(core.api_context(tokens, settings.max_page_size))
     platform = Platform(core, app, publisher)
     yield platform
     await platform.close()
-    # OTA applies device/profile changes in background tasks; let them finish before the
-    # test's database goes, or their connections are reported as leaked by a later test.
-    await core.ota.assignments.wait_idle()
-    await core.timeseries.writer.stop()
+    await core.stop()
 
 
 class NodePlatform(Platform):

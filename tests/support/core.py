@@ -28,8 +28,8 @@ class CoreWithTenant:
     admin: Caller
 
     async def close(self) -> None:
-        """Flush and stop the time-series writer."""
-        await self.core.timeseries.writer.stop()
+        """Stop the core's background work (the time-series writer is flushed)."""
+        await self.core.stop()
 
     async def device_with_alarms(self, alarms: list[dict[str, Any]]) -> uuid.UUID:
         """A new device whose own new profile has these ``profileData.alarms``."""
@@ -50,7 +50,7 @@ async def core_with_tenant(engine: AsyncEngine, data_dir: Path) -> CoreWithTenan
     settings = load_settings(data_dir=data_dir, jwt_secret="t" * 64, demo=False)
     publisher = RecordingPublisher()
     core = build_core(Database(engine), settings, publisher)
-    await core.timeseries.writer.start()
+    await core.start()
     sysadmin = await core.users.create(
         User(email="root@test.local", authority=Authority.SYS_ADMIN), "sysadmin"
     )

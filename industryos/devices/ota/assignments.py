@@ -13,11 +13,9 @@ INITIATED, as ThingsBoard does.
 Changes are applied one at a time in arrival order, each reading the current state from
 the database, so a burst of changes ends with the last one's attributes. Listeners are
 called synchronously by the entity services; the work runs as tasks
-(:meth:`OtaAssignments.wait_idle` waits for them).
-
-Debt: the device service announces updates and deletes, not creations, so a device
-*created* under a profile that already has a package gets its attributes only when the
-device, its profile or the package next changes (bulk import applies them itself).
+(:meth:`OtaAssignments.wait_idle` waits for them, :meth:`OtaAssignments.close` cancels
+them). A device created under a profile that already has a package gets its attributes
+the same way, from the device service's creation announcement (bulk import's too).
 """
 
 from __future__ import annotations

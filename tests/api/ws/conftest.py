@@ -112,14 +112,14 @@ async def platform(
     settings = load_settings(data_dir=tmp_path, jwt_secret=TEST_SECRET, demo=False)
     core = build_core(Database(engine), settings, entity_tap)
     await core.sessions.load()
-    await core.timeseries.writer.start()
+    await core.start()
     await core.users.create(User(email=SYSADMIN[0], authority=Authority.SYS_ADMIN), SYSADMIN[1])
     tokens = TokenIssuer(TEST_SECRET, settings.jwt_issuer, 9000, 604800)
     app = create_app(core.api_context(tokens, settings.max_page_size))
     platform = Platform(core, app, recording)
     yield platform
     await platform.close()
-    await core.timeseries.writer.stop()
+    await core.stop()
 
 
 @pytest.fixture

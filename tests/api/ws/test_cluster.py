@@ -61,7 +61,7 @@ async def cluster(engine: AsyncEngine, tmp_path: Any, live: Live) -> AsyncIterat
     tap = ws.EntityChangeTap(RecordingPublisher())
     core = build_core(Database(engine), settings, tap)
     await core.sessions.load()
-    await core.timeseries.writer.start()
+    await core.start()
     tokens = TokenIssuer(TEST_SECRET, settings.jwt_issuer, 9000, 604800)
     node_a = Platform(core, create_app(core.api_context(tokens, settings.max_page_size)), None)
     services_a = ws.WsServices(
@@ -87,7 +87,7 @@ async def cluster(engine: AsyncEngine, tmp_path: Any, live: Live) -> AsyncIterat
         await bus_a.close()
         await bus_b.close()
         await node_a.close()
-        await core.timeseries.writer.stop()
+        await core.stop()
 
 
 THERMOSTATS = {"type": "deviceType", "deviceTypes": ["thermostat"]}
