@@ -170,6 +170,10 @@ class QueueRunner:
         self._slots = _Slots(settings.max_in_flight)
         self._deadlines = Deadlines(settings.timeout_s)
         self._consumer: QueueConsumer | None = None
+        self._consumer_lag: Callable[[], dict[int, int]] | None = None
+        """The consumer's own lag, when it keeps one (checked once at subscribe: an
+        ``isinstance`` of a runtime protocol walks its members, and the ingest gate reads
+        the lag up to every 2 ms)."""
         self._fetcher: asyncio.Task[None] | None = None
         self._lanes: dict[Hashable, deque[tuple[int, Record]]] = {}
         """Per key whose last started message has not reached its point: what waits."""
@@ -190,6 +194,7 @@ class QueueRunner:
     async def start(self) -> None:
         """Subscribe and start fetching."""
         self._consumer = await self._queue.subscribe(self.settings.name, self._group)
+        self._consumer_lag = self._consumer.lag if isinstance(self._consumer, _HasLag) else None
         self._loop = asyncio.get_running_loop()
         self._context = contextvars.copy_context()
         self._stopping = False
@@ -222,11 +227,12 @@ class QueueRunner:
                 log.warning("%s: last acks not written at stop: %s", self.settings.name, exc)
             await self._consumer.close()
             self._consumer = None
+            self._consumer_lag = None
 
     def lag(self) -> int:
         """Records of this queue not yet acknowledged by the rule engine."""
-        if isinstance(self._consumer, _HasLag):
-            return sum(self._consumer.lag().values())
+        if self._consumer_lag is not None:
+            return sum(self._consumer_lag().values())
         return sum(t.pending for t in self._trackers.values())
 
     def to_wire(self) -> dict[str, Any]:
