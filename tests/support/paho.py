@@ -1,8 +1,14 @@
-"""Closing a paho-mqtt client so that nothing of it is left for the garbage collector."""
+"""paho-mqtt as a test's device: one acknowledged publish, and a close that leaves nothing
+of the client for the garbage collector."""
 
 from __future__ import annotations
 
+import json
+import uuid
+from typing import Any
+
 import paho.mqtt.client as mqtt
+from paho.mqtt.enums import CallbackAPIVersion
 
 
 def close_paho(client: mqtt.Client) -> None:
@@ -18,3 +24,18 @@ def close_paho(client: mqtt.Client) -> None:
         client.disconnect()
     client.loop_stop()
     client._reset_sockets()
+
+
+def publish_telemetry(port: int, token: str, values: dict[str, Any]) -> None:
+    """Connect as the device of ``token``, publish one QoS 1 telemetry message, and return
+    once the node has acknowledged it."""
+    client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=f"dev-{uuid.uuid4().hex[:8]}")
+    client.username_pw_set(token)
+    client.connect("127.0.0.1", port)
+    client.loop_start()
+    try:
+        info = client.publish("v1/devices/me/telemetry", json.dumps(values), qos=1)
+        info.wait_for_publish(10)
+        assert info.is_published()
+    finally:
+        close_paho(client)

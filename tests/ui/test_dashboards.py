@@ -14,25 +14,11 @@ import pytest
 from paho.mqtt.enums import CallbackAPIVersion
 from playwright.sync_api import Browser, FilePayload, Page, expect
 
-from tests.support.paho import close_paho
+from tests.support.paho import close_paho, publish_telemetry
 from tests.ui.conftest import DESKTOP, PHONE, SCREENSHOTS, UiNode, sign_in
 
 TENANT = ("tenant@industryos.local", "tenant")
 CUSTOMER = ("customer@industryos.local", "customer")
-
-
-def _publish(port: int, token: str, values: dict[str, float]) -> None:
-    """Publish one telemetry message with QoS 1 and wait for the node's PUBACK."""
-    client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=f"dash-{uuid.uuid4().hex[:8]}")
-    client.username_pw_set(token)
-    client.connect("127.0.0.1", port)
-    client.loop_start()
-    try:
-        info = client.publish("v1/devices/me/telemetry", json.dumps(values), qos=1)
-        info.wait_for_publish(10)
-        assert info.is_published()
-    finally:
-        close_paho(client)
 
 
 def _device_with_token(node: UiNode, name: str) -> str:
@@ -103,10 +89,10 @@ def test_build_dashboard_see_live_values_save_and_reload(page: Page, ui_node: Ui
     card = page.locator("[data-widget-title='Temperature now']").get_by_test_id("card-value")
     chart = page.get_by_test_id("chart")
     expect(card).to_have_text("\u2013")  # no value yet
-    _publish(ui_node.mqtt_port, token, {"temperature": 21.46})
+    publish_telemetry(ui_node.mqtt_port, token, {"temperature": 21.46})
     expect(card).to_have_text("21.5 °C")
     expect(chart).to_have_attribute("data-points", "1")
-    _publish(ui_node.mqtt_port, token, {"temperature": 23.04})
+    publish_telemetry(ui_node.mqtt_port, token, {"temperature": 23.04})
     expect(card).to_have_text("23.0 °C")
     expect(chart).to_have_attribute("data-points", "2")
 

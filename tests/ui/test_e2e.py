@@ -2,34 +2,17 @@
 
 from __future__ import annotations
 
-import json
 import re
 
 import httpx
-import paho.mqtt.client as mqtt
-from paho.mqtt.enums import CallbackAPIVersion
 from playwright.sync_api import BrowserContext, Page, expect
 
-from tests.support.paho import close_paho
+from tests.support.paho import publish_telemetry
 from tests.ui.conftest import PHONE, UiNode, sign_in
 
 TENANT = ("tenant@industryos.local", "tenant")
 CUSTOMER = ("customer@industryos.local", "customer")
 SYSADMIN = ("sysadmin@industryos.local", "sysadmin")
-
-
-def _publish(port: int, token: str, values: dict[str, float]) -> None:
-    """Publish one telemetry message with QoS 1 and wait for the node's PUBACK."""
-    client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=f"e2e-{token[:6]}")
-    client.username_pw_set(token)
-    client.connect("127.0.0.1", port)
-    client.loop_start()
-    try:
-        info = client.publish("v1/devices/me/telemetry", json.dumps(values), qos=1)
-        info.wait_for_publish(10)
-        assert info.is_published()
-    finally:
-        close_paho(client)
 
 
 def test_sign_in_shows_tenant_navigation(page: Page) -> None:
@@ -83,11 +66,11 @@ def test_create_device_copy_token_and_see_telemetry_live(
     expect(page.get_by_text("No telemetry yet")).to_be_visible()
     # The node offers the WebSocket API, so the tab subscribes there rather than polling.
     expect(page.get_by_test_id("live-mode")).to_have_text(re.compile(r"^live$", re.IGNORECASE))
-    _publish(ui_node.mqtt_port, token, {"temperature": 21.5, "pressure": 1013})
+    publish_telemetry(ui_node.mqtt_port, token, {"temperature": 21.5, "pressure": 1013})
     expect(page.get_by_test_id("value-temperature")).to_have_text("21.5")
     expect(page.get_by_test_id("value-pressure")).to_have_text("1013")
     # A second message updates the open tab without a reload.
-    _publish(ui_node.mqtt_port, token, {"temperature": 23.25})
+    publish_telemetry(ui_node.mqtt_port, token, {"temperature": 23.25})
     expect(page.get_by_test_id("value-temperature")).to_have_text("23.25")
     expect(page.get_by_test_id("value-pressure")).to_have_text("1013")
 

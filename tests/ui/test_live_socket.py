@@ -10,29 +10,13 @@ import uuid
 from typing import Any
 
 import httpx
-import paho.mqtt.client as mqtt
-from paho.mqtt.enums import CallbackAPIVersion
 from playwright.sync_api import Page, WebSocket, WebSocketRoute, expect
 
-from tests.support.paho import close_paho
+from tests.support.paho import publish_telemetry
 from tests.ui.conftest import UiNode, sign_in
 
 TENANT = ("tenant@industryos.local", "tenant")
 DEVICES = 4
-
-
-def _publish(port: int, token: str, values: dict[str, float]) -> None:
-    """One QoS 1 telemetry message, returned from once the node has acknowledged it."""
-    client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=f"ws-{uuid.uuid4().hex[:8]}")
-    client.username_pw_set(token)
-    client.connect("127.0.0.1", port)
-    client.loop_start()
-    try:
-        info = client.publish("v1/devices/me/telemetry", json.dumps(values), qos=1)
-        info.wait_for_publish(10)
-        assert info.is_published()
-    finally:
-        close_paho(client)
 
 
 def _plant(node: UiNode) -> tuple[str, list[tuple[str, str, str]]]:
@@ -110,10 +94,10 @@ def test_dashboard_of_several_devices_uses_one_websocket(page: Page, ui_node: Ui
         expect(_card(page, i)).to_have_text("\u2013")
 
     for i, (_, _, token) in enumerate(devices):
-        _publish(ui_node.mqtt_port, token, {"flow": 10.04 + i})
+        publish_telemetry(ui_node.mqtt_port, token, {"flow": 10.04 + i})
     for i in range(DEVICES):
         expect(_card(page, i)).to_have_text(f"{10 + i}.0")
-    _publish(ui_node.mqtt_port, devices[2][2], {"flow": 42.26})
+    publish_telemetry(ui_node.mqtt_port, devices[2][2], {"flow": 42.26})
     expect(_card(page, 2)).to_have_text("42.3")
 
     assert len(sockets) == 1, [ws.url for ws in sockets]
@@ -136,7 +120,7 @@ def test_dashboard_of_several_devices_uses_one_websocket(page: Page, ui_node: Ui
     page.get_by_role("tab", name="Latest telemetry").click()
     expect(page.get_by_test_id("live-mode")).to_have_text(re.compile(r"^live$", re.IGNORECASE))
     expect(page.get_by_test_id("value-flow")).to_have_text("11.04")
-    _publish(ui_node.mqtt_port, devices[1][2], {"flow": 12.5})
+    publish_telemetry(ui_node.mqtt_port, devices[1][2], {"flow": 12.5})
     expect(page.get_by_test_id("value-flow")).to_have_text("12.5")
     ended = [c for c in _commands(sent) if c["type"] == "TIMESERIES" and c.get("unsubscribe")]
     assert sorted(c["entityId"] for c in ended) == sorted(d[0] for d in devices)
@@ -176,7 +160,7 @@ def test_dropped_socket_reconnects_and_resubscribes(page: Page, ui_node: UiNode)
     page.route_web_socket(re.compile(r"/api/ws$"), proxy)
     page.goto(f"/dashboards/{dashboard_id}")
     for i, (_, _, token) in enumerate(devices):
-        _publish(ui_node.mqtt_port, token, {"flow": 1.04 + i})
+        publish_telemetry(ui_node.mqtt_port, token, {"flow": 1.04 + i})
     for i in range(DEVICES):
         expect(_card(page, i)).to_have_text(f"{1 + i}.0")
     assert len(routes) == 1
@@ -194,8 +178,8 @@ def test_dropped_socket_reconnects_and_resubscribes(page: Page, ui_node: UiNode)
     assert sorted(c["entityId"] for c in resent["cmds"] if c["type"] == "TIMESERIES") == sorted(
         d[0] for d in devices
     )
-    _publish(ui_node.mqtt_port, devices[0][2], {"flow": 5.56})
+    publish_telemetry(ui_node.mqtt_port, devices[0][2], {"flow": 5.56})
     expect(_card(page, 0)).to_have_text("5.6")
-    _publish(ui_node.mqtt_port, devices[3][2], {"flow": 77.7})
+    publish_telemetry(ui_node.mqtt_port, devices[3][2], {"flow": 77.7})
     expect(_card(page, 3)).to_have_text("77.7")
     assert len(routes) == 2

@@ -2,32 +2,15 @@
 
 from __future__ import annotations
 
-import json
 import re
 
 import httpx
-import paho.mqtt.client as mqtt
-from paho.mqtt.enums import CallbackAPIVersion
 from playwright.sync_api import Page, expect
 
-from tests.support.paho import close_paho
+from tests.support.paho import publish_telemetry
 from tests.ui.conftest import UiNode, sign_in
 
 TENANT = ("tenant@industryos.local", "tenant")
-
-
-def _publish(port: int, token: str, values: dict[str, float]) -> None:
-    """Publish one telemetry message with QoS 1 and wait for the node's PUBACK."""
-    client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=f"e2e-{token[:6]}")
-    client.username_pw_set(token)
-    client.connect("127.0.0.1", port)
-    client.loop_start()
-    try:
-        info = client.publish("v1/devices/me/telemetry", json.dumps(values), qos=1)
-        info.wait_for_publish(10)
-        assert info.is_published()
-    finally:
-        close_paho(client)
 
 
 def test_alarm_rule_from_the_editor_raises_an_alarm(page: Page, ui_node: UiNode) -> None:
@@ -95,7 +78,7 @@ def test_alarm_rule_from_the_editor_raises_an_alarm(page: Page, ui_node: UiNode)
     token = httpx.get(
         f"{ui_node.base_url}/api/device/{device['id']['id']}/credentials", headers=admin
     ).json()["credentialsId"]
-    _publish(ui_node.mqtt_port, token, {"temperature": 45})
+    publish_telemetry(ui_node.mqtt_port, token, {"temperature": 45})
     nav.get_by_role("link", name="Alarms").click()
     row = page.get_by_role("row").filter(has_text="Oven Hot")
     expect(row).to_contain_text("E2E Oven 1", timeout=20_000)
