@@ -28,6 +28,7 @@ from industryos.alarms.services import Alarms
 from industryos.api import ws
 from industryos.api.app import create_app
 from industryos.api.context import ApiContext
+from industryos.api.health import DOWN, STARTING, UP, Health, node_health
 from industryos.api.routes import alarms_query, entity_query
 from industryos.api.routes import bulk_import as bulk_routes
 from industryos.api.routes import events as event_routes
@@ -298,14 +299,28 @@ class Node:
         """True once every listener accepts connections."""
         return self._ready
 
-    def _trouble(self) -> str | None:
-        """Why the running node cannot take device data now, for ``/api/health``."""
+    def _own_health(self) -> Health:
+        """This process's answer: STARTING until ready, DOWN while the durable queue
+        refuses device data (a full disk), else UP."""
+        if not self._ready:
+            return Health(STARTING)
         if self._queue is not None and self._queue.writes_refused:
-            return (
+            return Health(
+                DOWN,
                 "the durable queue refuses device data: a write to disk failed "
-                "(disk full or I/O error, see the log); retrying"
+                "(disk full or I/O error, see the log); retrying",
             )
-        return None
+        return Health(UP)
+
+    async def health(self) -> Health:
+        """The node's health for ``/api/health``: with several workers, every worker's
+        (``api/health.py``), so the answer does not depend on which worker was asked."""
+        own = self._own_health()
+        if self._worker_metrics is None:
+            return own
+        if own.status == STARTING:  # (a worker being restarted) the others can wait
+            return Health(STARTING, f"worker {self.worker} is starting")
+        return node_health([(self.worker, own), *await self._worker_metrics.other_health()])
 
     def queue_stats(self) -> QueueStats | None:
         """Counters of the durable queue (appends, group commits, fsyncs, lag)."""
@@ -537,8 +552,7 @@ class Node:
         settings = self.settings
         app = create_app(
             core.api_context(tokens, settings.max_page_size),
-            ready=lambda: self._ready,
-            trouble=self._trouble,
+            health=self.health,
         )
         app.include_router(device_http.router)
         setattr(app.state, device_http.STATE_ATTRIBUTE, self.devices.http)
@@ -560,6 +574,7 @@ class Node:
                 settings.workers,
                 metrics.samples,
                 self.rules.queue_stats,
+                self._own_health,
             )
             metrics = dataclasses.replace(metrics, others=self._worker_metrics.others)
         metric_routes.install(app, metrics)

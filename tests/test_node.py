@@ -44,16 +44,23 @@ async def test_node_starts_with_demo_data_and_restarts(tmp_path: Path, db_url: s
             assert sorted(d["name"] for d in devices.json()["data"]) == sorted(DEMO_DEVICES)
 
 
-async def test_health_is_503_until_ready() -> None:
-    ready = False
-    app = create_app(None, ready=lambda: ready)  # type: ignore[arg-type]
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
-        assert (await client.get("/api/health")).status_code == 503
-        ready = True
-        response = await client.get("/api/health")
-        assert response.status_code == 200
-        assert response.json() == {"status": "UP"}
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+async def test_health_is_starting_until_every_listener_serves(tmp_path: Path, db_url: str) -> None:
+    """The HTTP API serves before the device transports: a check meanwhile gets 503."""
+    seen: list[httpx.Response] = []
+
+    async def check(node: node_module.Node) -> None:
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{node.http_port}") as client:
+            seen.append(await client.get("/api/health"))
+
+    async with (
+        running_node(tmp_path, db_url, before_ready=check) as node,
+        httpx.AsyncClient(base_url=f"http://127.0.0.1:{node.http_port}") as client,
+    ):
+        (starting,) = seen
+        assert (starting.status_code, starting.json()) == (503, {"status": "STARTING"})
+        up = await client.get("/api/health")
+        assert (up.status_code, up.json()) == (200, {"status": "UP"})
 
 
 async def test_openapi_and_swagger_are_served(tmp_path: Path) -> None:

@@ -6,7 +6,7 @@ The composition is visible here in one function; routes reach services only thro
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 from fastapi import APIRouter, FastAPI
 
@@ -14,6 +14,7 @@ from industryos import __version__
 from industryos.api.context import ApiContext
 from industryos.api.docs import install_swagger_ui
 from industryos.api.errors import install_error_handlers
+from industryos.api.health import UP, Health
 from industryos.api.responses import JsonResponse
 from industryos.api.routes import auth, customers, devices, relations, telemetry, tenants
 from industryos.api.routes.alarms import router as alarms_router
@@ -74,10 +75,10 @@ so that a malformed id gets a 400 rather than a 404)."""
 def create_app(
     context: ApiContext,
     *,
-    ready: Callable[[], bool] = lambda: True,
-    trouble: Callable[[], str | None] = lambda: None,
+    health: Callable[[], Awaitable[Health]] | None = None,
 ) -> FastAPI:
-    """The REST application of one node; ``ready`` and ``trouble`` drive ``/api/health``."""
+    """The REST application of one node; ``health`` answers ``/api/health`` (UP when not
+    given: an app without a node behind it)."""
     app = FastAPI(
         title="IndustryOS REST API",
         version=__version__,
@@ -90,15 +91,12 @@ def create_app(
     install_error_handlers(app)
 
     @app.get("/api/health", tags=["system"])
-    async def health() -> JsonResponse:
-        """503 ``STARTING`` until every listener is ready, then 200 ``{"status": "UP"}``, or
-        503 ``DOWN`` with the reason while the node cannot take device data (a full disk)."""
-        if not ready():
-            return JsonResponse({"status": "STARTING"}, status_code=503)
-        reason = trouble()
-        if reason is not None:
-            return JsonResponse({"status": "DOWN", "reason": reason}, status_code=503)
-        return JsonResponse({"status": "UP"})
+    async def node_health() -> JsonResponse:
+        """200 ``{"status": "UP"}`` when every worker of the node takes device data; else
+        503 ``STARTING`` (until every listener is ready) or ``DOWN`` with the reason (a full
+        disk, a worker that does not answer)."""
+        found = Health(UP) if health is None else await health()
+        return JsonResponse(found.to_wire(), status_code=found.http_status)
 
     install_swagger_ui(app, OPENAPI_URL)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -18,8 +18,15 @@ __all__ = ["demo_admin_client", "running_node"]
 
 
 @asynccontextmanager
-async def running_node(data_dir: Path, db_url: str, **overrides: Any) -> AsyncIterator[Node]:
-    """A started node on ``db_url`` with every listener on a free loopback port."""
+async def running_node(
+    data_dir: Path,
+    db_url: str,
+    *,
+    before_ready: Callable[[Node], Awaitable[None]] | None = None,
+    **overrides: Any,
+) -> AsyncIterator[Node]:
+    """A started node on ``db_url`` with every listener on a free loopback port;
+    ``before_ready`` runs once its HTTP API serves, before it reports ready."""
     settings = load_settings(
         **{
             "data_dir": data_dir,
@@ -33,7 +40,7 @@ async def running_node(data_dir: Path, db_url: str, **overrides: Any) -> AsyncIt
             **overrides,
         }
     )
-    node = Node(settings)
+    node = Node(settings, before_ready=None if before_ready is None else lambda: before_ready(node))
     await node.start()
     try:
         yield node

@@ -6,6 +6,7 @@ from __future__ import annotations
 from functools import partial
 from pathlib import Path
 
+from industryos.api.health import DOWN, UP, Health
 from industryos.api.routes.metrics import Sample
 from industryos.queue.bus import open_bus
 from industryos.workers.node_metrics import WorkerMetrics, node_tag
@@ -63,6 +64,27 @@ async def test_a_worker_gathers_the_others_queue_stats() -> None:
             await worker.start()
         assert await workers[2].other_queue_stats() == [_queues(0), _queues(1)]
         assert await workers[0].others() == _samples(1)  # samples are still samples
+    finally:
+        for worker in workers:
+            await worker.close()
+        await bus.close()
+
+
+async def test_a_worker_gathers_the_others_health_and_names_one_that_does_not_answer() -> None:
+    bus = await open_bus()
+    tag = node_tag(Path("/srv/node-a"))
+    full_disk = Health(DOWN, "the durable queue refuses device data")
+    own = [Health(UP), full_disk, Health(UP)]
+    workers = [
+        WorkerMetrics(bus, tag, k, 3, partial(_samples, k), health=partial(own.__getitem__, k))
+        for k in range(3)
+    ]
+    try:
+        for worker in workers[:2]:  # worker 2 is being restarted: it serves nothing
+            await worker.start()
+        assert await workers[0].other_health() == [(1, full_disk), (2, None)]
+        own[1] = Health(UP)  # the disk has room again
+        assert await workers[2].other_health() == [(0, Health(UP)), (1, Health(UP))]
     finally:
         for worker in workers:
             await worker.close()

@@ -287,12 +287,25 @@ def test_a_server_side_rpc_reaches_a_device_on_either_worker(workers: Workers) -
 def test_a_worker_that_dies_is_started_again(workers: Workers) -> None:
     (child,) = other_workers(workers.node.process.pid)
     os.kill(child, signal.SIGKILL)
+    # a check on worker 0 meanwhile says why the node is not UP (one on worker 1's socket
+    # waits in its backlog for the new worker 1)
+    health = httpx.get(f"{workers.base}/api/health", timeout=60)
+    if health.status_code != 200:
+        assert health.json()["status"] in ("DOWN", "STARTING"), health.text
+        assert "worker 1" in health.json()["reason"], health.text
     deadline = time.monotonic() + 60
     while "worker 1 restarted" not in workers.node.tail(100_000):
         assert time.monotonic() < deadline, workers.node.tail()
         time.sleep(0.1)
     (again,) = other_workers(workers.node.process.pid)
     assert again != child
+    # once the new worker 1 is ready, either worker answers UP for both
+    up_in_a_row = 0
+    while up_in_a_row < 10:
+        assert time.monotonic() < deadline, health.text
+        health = httpx.get(f"{workers.base}/api/health", timeout=10)
+        up_in_a_row = up_in_a_row + 1 if health.status_code == 200 else 0
+        time.sleep(0 if up_in_a_row else 0.1)
     # the node serves as before: devices connect, whichever socket the kernel picks
     _, token = workers.device("after-restart")
     device = Device(workers.ports.mqtt, token)
