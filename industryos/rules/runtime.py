@@ -272,7 +272,7 @@ def compile_chain(
             log.warning("rule node %s (%s) cannot be built: %s", node_def.name, node_def.type, exc)
             node = BrokenNode(str(exc), ctx)
         slots.append(
-            _Slot(node_id, node_def.name, node, NodeStats(), isinstance(node, RuleChainOutputNode))
+            _Slot(node_id, node_def.name, node, ctx.stats, isinstance(node, RuleChainOutputNode))
         )
     routes: dict[tuple[int, str], list[int]] = {}
     for conn in meta.connections:

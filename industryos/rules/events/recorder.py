@@ -3,9 +3,11 @@
 :class:`RuleEvents` is the debug hook every node's ``on_msg`` passes through (see
 ``nodes/base.py``). A node keeps a small :class:`NodeTrack` (its counters and its debug
 settings, loaded once per chain version from ``rule_node`` and rebuilt after any chain
-change); per message the node's wrapper checks that track and bumps a counter, and only a
-node with debug settings goes through :meth:`RuleEvents.run` and builds events, which go
-to the :class:`EventWriter` buffer, never straight to the database.
+change); per message the node's wrapper checks that track, and only a node with debug
+settings goes through :meth:`RuleEvents.run` and builds events, which go to the
+:class:`EventWriter` buffer, never straight to the database. The counts of the STATS
+events are the runtime's own counters of the node (``NodeContext.stats``, which the chain's
+stats endpoint shows too), less what the node's last STATS event reported.
 
 Debug settings follow ThingsBoard: legacy ``debugMode: true`` or ``debugSettings.allEnabled``
 or ``allEnabledUntil`` in the future → every IN and OUT event; ``failuresEnabled`` only →
@@ -173,8 +175,13 @@ class RuleEvents:
         entry = (await self._settings(ctx.chain_id)).get(ctx.node_id)
         if node.debug_track is None:
             self._lifecycle(ctx, "STARTED", getattr(node, "reason", None))
-            track = NodeTrack(generation, entry)
-            self._tracks[(ctx.tenant_id, ctx.node_id)] = track
+            track = NodeTrack(generation, ctx.stats, entry)
+            key = (ctx.tenant_id, ctx.node_id)
+            replaced = self._tracks.get(key)
+            if replaced is not None:  # the chain was rebuilt: report what the old one did
+                processed, failed = _unreported(replaced)
+                track.reported_processed, track.reported_failed = -processed, -failed
+            self._tracks[key] = track
         else:
             track = node.debug_track
             track.generation, track.debug = generation, entry
@@ -196,17 +203,14 @@ class RuleEvents:
         try:
             emits = await call(node, msg)
         except NodeFailure as exc:
-            track.failed += 1
             if mode is not DebugMode.OFF:
                 self._debug(ctx, DebugDirection.OUT, exc.msg or msg, Label.FAILURE, str(exc))
             raise
         except RuleEngineError as exc:
-            track.failed += 1
             if mode is not DebugMode.OFF:
                 self._debug(ctx, DebugDirection.OUT, msg, Label.FAILURE, str(exc))
             raise
         except Exception as exc:
-            track.failed += 1
             error = f"{type(exc).__name__}: {exc}"
             self._error(ctx, "onMsg", error)
             if mode is not DebugMode.OFF:
@@ -288,10 +292,11 @@ class RuleEvents:
         now = now_ms()
         written = 0
         for (tenant_id, node_id), track in self._tracks.items():
-            processed, errors = track.processed, track.failed
+            processed, errors = _unreported(track)
             if not processed:
                 continue
-            track.processed = track.failed = 0
+            track.reported_processed = track.stats.processed
+            track.reported_failed = track.stats.failed
             written += 1
             self.writer.add(
                 Event(
@@ -329,3 +334,11 @@ class RuleEvents:
         while True:
             await asyncio.sleep(self._stats_interval_s)
             self.flush_stats()
+
+
+def _unreported(track: NodeTrack) -> tuple[int, int]:
+    """(processed, failed) counted since the node's last STATS event."""
+    return (
+        track.stats.processed - track.reported_processed,
+        track.stats.failed - track.reported_failed,
+    )

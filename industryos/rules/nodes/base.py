@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Protocol, TypeVar
 from industryos.msg import Msg
 from industryos.rules.errors import NodeConfigError, NotAvailable
 from industryos.rules.labels import Label
+from industryos.rules.stats import NodeStats
 
 if TYPE_CHECKING:
     from industryos.alarms.rules.loader import AlarmRuleServices
@@ -140,14 +141,16 @@ class NestedChains:
 
 @dataclass(slots=True)
 class NodeTrack:
-    """What the debug hook keeps on each node instance: counters and debug settings."""
+    """What the debug hook keeps on each node instance: its debug settings, and how much
+    of the node's counters (kept by the runtime, ``NodeContext.stats``) it has reported."""
 
     generation: int
     """The hook's settings generation this track was built for (stale → rebuilt)."""
+    stats: NodeStats
     debug: Any = None
     """The node's debug settings, or None when it is not debugged (the fast path)."""
-    processed: int = 0
-    failed: int = 0
+    reported_processed: int = 0
+    reported_failed: int = 0
 
 
 class DebugHook(Protocol):
@@ -222,6 +225,9 @@ class NodeContext:
     ) -> None:
         self.node_id = node_id
         self.node_name = node_name
+        self.stats = NodeStats()
+        """Messages this node instance handled and failed, counted by the runtime (the
+        chain's stats endpoint and the debug hook's STATS events both read them)."""
         self.tenant_id = tenant_id
         self.chain_id = chain_id
         self._declared = declared
@@ -422,7 +428,8 @@ class RuleNode:
 def _observed(
     call: Callable[[RuleNode, Msg], Awaitable[list[Emit]]],
 ) -> Callable[[RuleNode, Msg], Awaitable[list[Emit]]]:
-    """``on_msg`` that goes through the context's debug hook when there is one."""
+    """``on_msg`` that goes through the context's debug hook when there is one (the
+    runtime counts the call: ``NodeContext.stats``)."""
 
     @functools.wraps(call)
     async def on_msg(self: RuleNode, msg: Msg) -> list[Emit]:
@@ -432,13 +439,11 @@ def _observed(
         track = hook.track(self)
         if track is None:
             track = await hook.prepare(self)
-        track.processed += 1
         if track.debug is not None:
             return await hook.run(self, msg, call, track)
         try:
             return await call(self, msg)
         except Exception as exc:
-            track.failed += 1
             hook.error(self, exc)
             raise
 

@@ -194,6 +194,44 @@ async def test_statistics_and_purge(rules: RuleEnv) -> None:
     assert await _events(rules, save_id, EventType.STATS) == []
 
 
+async def test_statistics_count_failures_once_and_survive_a_chain_change(
+    rules: RuleEnv,
+) -> None:
+    """STATS events report the runtime's counters of the node: failures counted once, and
+    what a node did before its chain was saved (and the node rebuilt) is not lost."""
+    failing = "if (msg.k == 1) { throw new Error('boom'); } return true;"
+    chain_id = await rules.install_root([script_node("filter.TbJsFilterNode", failing, "f")], [])
+    (filter_id,) = await _node_ids(rules, chain_id)
+    device = uuid.uuid4()
+
+    async def processed(count: int) -> None:
+        async def done() -> bool:
+            stats = await rules.engine.chain_stats(rules.tenant_id, chain_id)
+            return bool(stats and stats[0]["processed"] == count)
+
+        await wait_for(done)
+
+    await rules.queue.append_many("Main", [rules.msg(device, {"k": k}) for k in range(3)])
+    await processed(3)
+    stats = await rules.engine.chain_stats(rules.tenant_id, chain_id)
+    assert stats[0]["failed"] == 1
+    meta = await rules.chains.get_metadata(rules.base.admin, chain_id)
+    await rules.chains.save_metadata(rules.base.admin, meta)  # rebuilds the node
+    assert await _node_ids(rules, chain_id) == [filter_id]
+    await rules.queue.append_many("Main", [rules.msg(device, {"k": k}) for k in (1, 5)])
+    await processed(2)  # the rebuilt node's own counters (the stats endpoint's view)
+
+    assert rules.events.flush_stats() == 1
+    assert rules.events.flush_stats() == 0  # nothing new since
+    await rules.events.writer.flush()
+    (event,) = await _events(rules, filter_id, EventType.STATS)
+    assert event.to_wire()["body"] == {
+        "server": "test-node",
+        "messagesProcessed": 5,
+        "errorsOccurred": 2,
+    }
+
+
 async def test_runaway_and_memory_bomb_failures_are_visible_while_others_flow(
     rules: RuleEnv,
 ) -> None:
