@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import json
+import os
+import socket
 import subprocess
 import sys
+from pathlib import Path
+
+import pytest
 
 IMPORT_NODE = """
 import gc, json, sys
@@ -32,3 +37,47 @@ def test_node_is_imported_without_collections_and_frozen() -> None:
     assert result["full_collections"] == 0
     assert result["frozen"] > 100_000  # what the import built is out of the collector's way
     assert result["enabled"] is True  # and the collector runs again for what follows
+
+
+@pytest.mark.parametrize(
+    ("setting", "kind", "workers"),
+    [
+        ("HTTP_PORT", socket.SOCK_STREAM, "1"),
+        ("MQTT_PORT", socket.SOCK_STREAM, "1"),
+        ("COAP_PORT", socket.SOCK_DGRAM, "1"),
+        ("MQTT_PORT", socket.SOCK_STREAM, "2"),  # worker 0 binds the shared sockets
+    ],
+)
+def test_a_port_another_program_holds_is_one_line_and_status_1(
+    tmp_path: Path, setting: str, kind: socket.SocketKind, workers: str
+) -> None:
+    """Not a traceback (MQTT) or uvicorn's exit status 3 (HTTP): the address and what to do."""
+    with socket.socket(socket.AF_INET, kind) as taken:
+        taken.bind(("0.0.0.0", 0))
+        if kind == socket.SOCK_STREAM:
+            taken.listen()
+        port = taken.getsockname()[1]
+        env = {
+            **os.environ,
+            "INDUSTRYOS_DATA_DIR": str(tmp_path),
+            "INDUSTRYOS_HTTP_PORT": "0",
+            "INDUSTRYOS_MQTT_PORT": "0",
+            "INDUSTRYOS_MQTT_TLS_PORT": "0",
+            "INDUSTRYOS_COAP_PORT": "0",
+            "INDUSTRYOS_WORKERS": workers,
+            f"INDUSTRYOS_{setting}": str(port),
+        }
+        env.pop("INDUSTRYOS_DB_URL", None)
+        run = subprocess.run(
+            [sys.executable, "-m", "industryos.cli", "run"],
+            env=env,
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+    assert run.returncode == 1, run.stderr
+    assert "Traceback" not in run.stderr, run.stderr
+    last = run.stderr.strip().splitlines()[-1]
+    assert last.startswith("industryos: cannot listen: error while attempting to bind"), last
+    assert f"{port}): address already in use; stop the program" in last, last

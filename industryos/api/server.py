@@ -62,7 +62,14 @@ class HttpServer:
         if not self._config.loaded:
             self._config.load()
         self._server.lifespan = self._config.lifespan_class(self._config)
-        await self._server.startup(sockets=self._sockets)
+        try:
+            await self._server.startup(sockets=self._sockets)
+        except SystemExit as exiting:  # uvicorn exits when it cannot bind; the node stops
+            if isinstance(exiting.__context__, OSError):
+                raise exiting.__context__ from None
+            raise OSError(
+                f"HTTP listener could not bind {self._config.host}:{self._config.port}"
+            ) from exiting
         if self._server.should_exit:
             raise OSError(f"HTTP listener could not bind {self._config.host}:{self._config.port}")
         self._task = asyncio.create_task(self._server.main_loop(), name="http-main-loop")

@@ -16,6 +16,7 @@ import socket
 from dataclasses import dataclass
 
 from industryos.config import Settings
+from industryos.transport.bind_errors import naming_address
 
 __all__ = ["Listeners", "bind_listeners"]
 
@@ -81,7 +82,10 @@ def _bind_group(host: str, port: int, count: int, backlog: int) -> list[socket.s
             group.append(sock)
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
-            sock.bind(address)
+            try:
+                sock.bind(address)
+            except OSError as exc:
+                raise naming_address(exc, address) from exc
             sock.listen(backlog)
             address = sock.getsockname()  # the picked port, for the rest of the group
     except OSError:

@@ -12,6 +12,7 @@ from typing import Any
 
 from aiocoap import Context
 
+from industryos.transport.bind_errors import naming_address
 from industryos.transport.coap.resource import CoapDeviceResource
 
 __all__ = ["CoapServer"]
@@ -45,9 +46,12 @@ class CoapServer:
 
     async def start(self) -> None:
         """Bind and start answering."""
-        self._context = await Context.create_server_context(
-            self.resource, bind=(self._host, self._port), transports=["udp6"]
-        )
+        try:
+            self._context = await Context.create_server_context(
+                self.resource, bind=(self._host, self._port), transports=["udp6"]
+            )
+        except OSError as exc:
+            raise naming_address(exc, (self._host, self._port)) from exc
         log.info("CoAP device API listening on %s:%s (UDP)", self._host, self.port)
 
     async def close(self) -> None:

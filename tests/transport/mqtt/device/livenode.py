@@ -205,14 +205,18 @@ def start_live_node(
 
 
 def run_node(settings: Settings, admin: Caller | None = None) -> LiveNode:
-    """Start a node with ``settings`` on a new uvloop thread (as `industryos run` does)."""
+    """Start a node with ``settings`` on a new uvloop thread (as `industryos run` does);
+    one that fails to start is stopped, as `industryos run` stops it, and its loop closed."""
     loop = uvloop.new_event_loop()
     thread = threading.Thread(target=loop.run_forever, name="live-node", daemon=True)
     thread.start()
     live = LiveNode(Node(settings), loop, thread, admin=admin)
     try:
         live.run(live.node.start(), timeout=60)
-    except BaseException:
-        live.loop.call_soon_threadsafe(live.loop.stop)
+    except BaseException as exc:
+        try:
+            live.stop()
+        except Exception as stop_failed:
+            exc.add_note(f"stopping the half-started node failed too: {stop_failed!r}")
         raise
     return live
