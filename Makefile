@@ -10,6 +10,17 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
+# An existing venv is kept whatever it was made from (a deliberate PYTHON=... included); say
+# so when that is not the interpreter this Makefile would pick, since it costs speed.
+REAL_PATH := import os, sys; print(os.path.realpath(sys._base_executable))
+VENV_FROM := $(shell test -x $(BIN)/python && $(BIN)/python -c '$(REAL_PATH)' 2>/dev/null)
+WANTED := $(shell $(PYTHON) -c '$(REAL_PATH)' 2>/dev/null)
+ifneq ($(VENV_FROM),)
+ifneq ($(VENV_FROM),$(WANTED))
+$(warning $(VENV) was made from $(VENV_FROM), not $(WANTED); `make clean setup` rebuilds it)
+endif
+endif
+
 .PHONY: setup run test lint typecheck check bench clean
 
 # The web UI (ui/): dependencies when the lock file changes, a build when a source changes;
