@@ -40,19 +40,26 @@ def test_node_is_imported_without_collections_and_frozen() -> None:
 
 
 @pytest.mark.parametrize(
-    ("setting", "kind", "workers"),
+    ("setting", "kind", "workers", "shared"),
     [
-        ("HTTP_PORT", socket.SOCK_STREAM, "1"),
-        ("MQTT_PORT", socket.SOCK_STREAM, "1"),
-        ("COAP_PORT", socket.SOCK_DGRAM, "1"),
-        ("MQTT_PORT", socket.SOCK_STREAM, "2"),  # worker 0 binds the shared sockets
+        ("HTTP_PORT", socket.SOCK_STREAM, "1", False),
+        ("MQTT_PORT", socket.SOCK_STREAM, "1", False),
+        ("COAP_PORT", socket.SOCK_DGRAM, "1", False),
+        ("MQTT_PORT", socket.SOCK_STREAM, "2", False),  # worker 0 binds the shared sockets
+        # held with SO_REUSEPORT, as another node's workers or CoAP hold theirs: binding it
+        # too would have worked, and the kernel would have split the devices between nodes
+        ("HTTP_PORT", socket.SOCK_STREAM, "2", True),
+        ("COAP_PORT", socket.SOCK_DGRAM, "1", True),
     ],
 )
 def test_a_port_another_program_holds_is_one_line_and_status_1(
-    tmp_path: Path, setting: str, kind: socket.SocketKind, workers: str
+    tmp_path: Path, setting: str, kind: socket.SocketKind, workers: str, shared: bool
 ) -> None:
     """Not a traceback (MQTT) or uvicorn's exit status 3 (HTTP): the address and what to do."""
     with socket.socket(socket.AF_INET, kind) as taken:
+        if shared:
+            taken.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            taken.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
         taken.bind(("0.0.0.0", 0))
         if kind == socket.SOCK_STREAM:
             taken.listen()

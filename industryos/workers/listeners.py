@@ -16,7 +16,7 @@ import socket
 from dataclasses import dataclass
 
 from industryos.config import Settings
-from industryos.transport.bind_errors import naming_address
+from industryos.transport.binding import naming_address, refuse_taken_port
 
 __all__ = ["Listeners", "bind_listeners"]
 
@@ -72,6 +72,7 @@ def bind_listeners(settings: Settings, count: int) -> list[Listeners]:
 def _bind_group(host: str, port: int, count: int, backlog: int) -> list[socket.socket]:
     """``count`` sockets listening on ``host:port`` (port 0: one picked for all), each
     queueing up to ``backlog`` connections while its worker is busy or restarting."""
+    refuse_taken_port(host, port, socket.SOCK_STREAM)  # SO_REUSEPORT would share it
     family, kind, proto, _, address = socket.getaddrinfo(
         host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
     )[0]

@@ -1,18 +1,20 @@
 """The CoAP listener: an aiocoap server context on UDP serving :class:`CoapDeviceResource`.
 
 Only the plain UDP transport is started (no TCP, WebSocket or DTLS: DTLS 5684 with X.509
-is not implemented yet). aiocoap's UDP socket sets SO_REUSEPORT; port 0 binds a free port,
-which :attr:`CoapServer.port` reports.
+is not implemented yet). aiocoap's UDP socket sets SO_REUSEPORT, so the port is first
+checked to be held by no one (``transport/binding.py``); port 0 binds a free port, which
+:attr:`CoapServer.port` reports.
 """
 
 from __future__ import annotations
 
 import logging
+import socket
 from typing import Any
 
 from aiocoap import Context
 
-from industryos.transport.bind_errors import naming_address
+from industryos.transport.binding import naming_address, refuse_taken_port
 from industryos.transport.coap.resource import CoapDeviceResource
 
 __all__ = ["CoapServer"]
@@ -46,6 +48,7 @@ class CoapServer:
 
     async def start(self) -> None:
         """Bind and start answering."""
+        refuse_taken_port(self._host, self._port, socket.SOCK_DGRAM)  # aiocoap would share it
         try:
             self._context = await Context.create_server_context(
                 self.resource, bind=(self._host, self._port), transports=["udp6"]
