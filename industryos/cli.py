@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from industryos import __version__
 from industryos.config import ConfigError, Settings, load_settings
+from industryos.data_dir_lock import DataDirInUse, hold_data_dir
 from industryos.logs import configure_logging
 from industryos.open_files import raise_open_file_limit
 
@@ -46,7 +47,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         asyncio.run(_migrate(settings))
         return 0
     try:
-        _run(settings, args.config)
+        with hold_data_dir(settings.data_dir):
+            _run(settings, args.config)
+    except DataDirInUse as exc:
+        print(f"industryos: cannot start: {exc}", file=sys.stderr)
+        return 1
     except OSError as exc:
         if exc.errno not in LISTEN_ERRORS:
             raise

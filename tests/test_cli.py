@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.node_process import start_node_process
+
 IMPORT_NODE = """
 import gc, json, sys
 from industryos import cli
@@ -88,3 +90,30 @@ def test_a_port_another_program_holds_is_one_line_and_status_1(
     last = run.stderr.strip().splitlines()[-1]
     assert last.startswith("industryos: cannot listen: error while attempting to bind"), last
     assert f"{port}): address already in use; stop the program" in last, last
+
+
+def test_a_second_node_on_a_data_dir_in_use_is_refused_before_it_touches_anything(
+    tmp_path: Path,
+) -> None:
+    first = start_node_process(tmp_path)
+    try:
+        first.wait_ready(60)
+        env = {**os.environ, "INDUSTRYOS_DATA_DIR": str(tmp_path)}
+        for port in ("HTTP", "MQTT", "MQTT_TLS", "COAP"):
+            env[f"INDUSTRYOS_{port}_PORT"] = "0"
+        env.pop("INDUSTRYOS_DB_URL", None)
+        second = subprocess.run(
+            [sys.executable, "-m", "industryos.cli", "run"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+    finally:
+        first.stop(30)
+    assert second.returncode == 1, second.stderr
+    assert second.stderr.strip().splitlines() == [
+        f"industryos: cannot start: data dir {tmp_path} is in use by another node "
+        f"(process {first.process.pid}); stop it, or give this one another data dir "
+        "(data_dir, INDUSTRYOS_DATA_DIR)"
+    ]

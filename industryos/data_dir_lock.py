@@ -1,0 +1,48 @@
+"""One node per data dir: ``industryos run`` holds the dir's lock before it touches anything.
+
+A second node started on the same data dir by mistake (another terminal, a service manager
+starting a second copy) used to get as far as migrating the database and binding its
+sockets before the durable queue's own lock refused it, with a traceback; a newer version
+would have migrated the database under the running node. The lock is taken first, before
+migrations, sockets and the workers' bus, and the refusal is one line naming the holder.
+The lock is an ``flock`` on ``<data dir>/node.lock``: the kernel releases it when the
+holding process ends however it ends, so a node killed with SIGKILL leaves nothing stale.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+__all__ = ["LOCK_FILE", "DataDirInUse", "hold_data_dir"]
+
+LOCK_FILE = "node.lock"
+
+
+class DataDirInUse(Exception):
+    """Another process holds the data dir's lock."""
+
+
+@contextlib.contextmanager
+def hold_data_dir(data_dir: Path) -> Iterator[None]:
+    """Hold ``data_dir``'s lock for the block (the process id is written beside it)."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    path = data_dir / LOCK_FILE
+    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.pread(fd, 32, 0).decode(errors="replace").strip() or "unknown"
+            raise DataDirInUse(
+                f"data dir {data_dir} is in use by another node (process {holder}); stop it, "
+                "or give this one another data dir (data_dir, INDUSTRYOS_DATA_DIR)"
+            ) from None
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        yield
+    finally:
+        os.close(fd)  # releases the lock
