@@ -337,8 +337,8 @@ class Node:
         settings = self.settings
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         engine = create_engine(settings.database_url)
+        self._db = Database(engine)  # (closed by stop, also when the migration fails)
         await upgrade(engine)
-        self._db = Database(engine)
         self._queue = await EmbeddedQueue.open(
             EmbeddedQueueConfig(data_dir=queue_dir(settings.data_dir, self.worker))
         )
