@@ -13,9 +13,10 @@ from typing import TYPE_CHECKING
 
 from industryos import __version__
 from industryos.config import ConfigError, Settings, load_settings
-from industryos.data_dir_lock import DataDirInUse, hold_data_dir
+from industryos.data_dir_lock import hold_data_dir
 from industryos.logs import configure_logging
 from industryos.open_files import raise_open_file_limit
+from industryos.start_refused import StartRefused
 
 if TYPE_CHECKING:
     from industryos.node import Node
@@ -43,14 +44,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"industryos: {exc}", file=sys.stderr)
         return 2
     configure_logging(settings.log_level, "%(asctime)s %(levelname)s %(name)s: %(message)s")
-    if args.command == "migrate":
-        asyncio.run(_migrate(settings))
-        return 0
     try:
         with hold_data_dir(settings.data_dir):
-            _run(settings, args.config)
-    except DataDirInUse as exc:
-        print(f"industryos: cannot start: {exc}", file=sys.stderr)
+            if args.command == "migrate":
+                asyncio.run(_migrate(settings))
+            else:
+                _run(settings, args.config)
+    except StartRefused as exc:
+        print(f"industryos: cannot {args.command}: {exc}", file=sys.stderr)
         return 1
     except OSError as exc:
         if exc.errno not in LISTEN_ERRORS:
@@ -67,12 +68,13 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 async def _migrate(settings: Settings) -> None:
-    from industryos.storage.engine import create_engine
+    from industryos.storage.engine import check_reachable, create_engine
     from industryos.storage.migrate import current_revision, upgrade
 
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     engine = create_engine(settings.database_url)
     try:
+        await check_reachable(engine)
         await upgrade(engine)
         print(f"database at revision {await current_revision(engine)}")
     finally:

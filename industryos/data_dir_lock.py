@@ -17,12 +17,14 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
+from industryos.start_refused import StartRefused
+
 __all__ = ["LOCK_FILE", "DataDirInUse", "hold_data_dir"]
 
 LOCK_FILE = "node.lock"
 
 
-class DataDirInUse(Exception):
+class DataDirInUse(StartRefused):
     """Another process holds the data dir's lock."""
 
 

@@ -82,7 +82,7 @@ from industryos.rules.nodes.rest_reply import RestApiCalls
 from industryos.rules.service import RuleChainService
 from industryos.storage.attributes import AttributeRepository
 from industryos.storage.database import Database
-from industryos.storage.engine import create_engine
+from industryos.storage.engine import check_reachable, create_engine
 from industryos.storage.migrate import upgrade
 from industryos.storage.relations import RelationRepository
 from industryos.storage.repositories import Repositories
@@ -338,6 +338,7 @@ class Node:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         engine = create_engine(settings.database_url)
         self._db = Database(engine)  # (closed by stop, also when the migration fails)
+        await check_reachable(engine)
         await upgrade(engine)
         self._queue = await EmbeddedQueue.open(
             EmbeddedQueueConfig(data_dir=queue_dir(settings.data_dir, self.worker))

@@ -117,3 +117,29 @@ def test_a_second_node_on_a_data_dir_in_use_is_refused_before_it_touches_anythin
         f"(process {first.process.pid}); stop it, or give this one another data dir "
         "(data_dir, INDUSTRYOS_DATA_DIR)"
     ]
+
+
+@pytest.mark.parametrize("command", ["run", "migrate"])
+def test_a_database_that_refuses_connections_is_one_line_and_status_1(
+    tmp_path: Path, command: str
+) -> None:
+    with socket.socket() as held:  # bound, not listening: connections to it are refused
+        held.bind(("127.0.0.1", 0))
+        url = f"postgresql://postgres@127.0.0.1:{held.getsockname()[1]}/test"
+        env = {**os.environ, "INDUSTRYOS_DATA_DIR": str(tmp_path), "INDUSTRYOS_DB_URL": url}
+        for port in ("HTTP", "MQTT", "MQTT_TLS", "COAP"):
+            env[f"INDUSTRYOS_{port}_PORT"] = "0"
+        run = subprocess.run(
+            [sys.executable, "-m", "industryos.cli", command],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+    assert run.returncode == 1, run.stderr
+    assert "Traceback" not in run.stderr, run.stderr
+    last = run.stderr.strip().splitlines()[-1]
+    async_url = url.replace("postgresql://", "postgresql+asyncpg://")
+    assert last.startswith(
+        f"industryos: cannot {command}: the database {async_url} does not accept a connection: "
+    ), last

@@ -35,8 +35,10 @@ from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
+from industryos.start_refused import StartRefused
 from industryos.storage.sqlite_plain import SQLITE_PRAGMAS
 
 _IMPLICIT = "industryos_sqlite_implicit"
@@ -62,6 +64,25 @@ def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
     return create_async_engine(
         url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=False
     )
+
+
+class DatabaseUnreachable(StartRefused):
+    """The database does not accept a connection (down, wrong address, no such database,
+    refused credentials, a SQLite file that cannot be opened)."""
+
+
+async def check_reachable(engine: AsyncEngine) -> None:
+    """Connect once: a node that cannot reach its database stops with one line naming the
+    database (without its password) and the reason, not a traceback from a migration."""
+    try:
+        async with engine.connect():
+            pass
+    except (OSError, TimeoutError, DBAPIError) as exc:
+        reason = exc.orig if isinstance(exc, DBAPIError) and exc.orig is not None else exc
+        where = engine.url.render_as_string(hide_password=True)
+        raise DatabaseUnreachable(
+            f"the database {where} does not accept a connection: {reason}"
+        ) from exc
 
 
 def is_sqlite(engine: AsyncEngine) -> bool:

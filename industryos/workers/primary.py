@@ -113,12 +113,13 @@ async def _database_prepared(settings: Settings) -> bool:
     worker would migrate or seed it: they may all start at once)."""
     import sqlalchemy as sa
 
-    from industryos.storage.engine import create_engine
+    from industryos.storage.engine import check_reachable, create_engine
     from industryos.storage.migrate import at_heads
     from industryos.storage.schema import user
 
     engine = create_engine(settings.database_url)
     try:
+        await check_reachable(engine)
         if not await at_heads(engine):
             return False
         async with engine.connect() as conn:
