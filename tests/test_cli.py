@@ -143,3 +143,26 @@ def test_a_database_that_refuses_connections_is_one_line_and_status_1(
     assert last.startswith(
         f"industryos: cannot {command}: the database {async_url} does not accept a connection: "
     ), last
+
+
+def test_a_cluster_bus_that_refuses_connections_is_one_line_and_status_1(tmp_path: Path) -> None:
+    with socket.socket() as held:  # bound, not listening: connections to it are refused
+        held.bind(("127.0.0.1", 0))
+        bus = f"nats://127.0.0.1:{held.getsockname()[1]}"
+        env = {**os.environ, "INDUSTRYOS_DATA_DIR": str(tmp_path), "INDUSTRYOS_BUS_URL": bus}
+        for port in ("HTTP", "MQTT", "MQTT_TLS", "COAP"):
+            env[f"INDUSTRYOS_{port}_PORT"] = "0"
+        env.pop("INDUSTRYOS_DB_URL", None)
+        run = subprocess.run(
+            [sys.executable, "-m", "industryos.cli", "run"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+    assert run.returncode == 1, run.stderr
+    assert "Traceback" not in run.stderr, run.stderr
+    last = run.stderr.strip().splitlines()[-1]
+    assert last.startswith(f"industryos: cannot run: cannot connect to the cluster bus at {bus}"), (
+        last
+    )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from urllib.parse import urlsplit
 
-from industryos.queue.bus.interface import Bus, BusError
+from industryos.queue.bus.interface import Bus, BusUnreachable
 from industryos.queue.bus.local import LocalBus
 from industryos.queue.bus.memory import InProcessBus
 from industryos.queue.bus.nats import NatsBus
@@ -20,7 +20,9 @@ async def _nats(url: str, name: str | None) -> Bus:
 async def _unix(url: str, name: str | None) -> Bus:
     path = url.removeprefix("unix://")  # taken as is: a file name may hold "#", "?" or "%"
     if not path.startswith("/"):
-        raise BusError(f"bus URL {url!r} needs an absolute socket path (unix:///path/bus.sock)")
+        raise BusUnreachable(
+            f"bus URL {url!r} needs an absolute socket path (unix:///path/bus.sock)"
+        )
     return await LocalBus.connect(path)
 
 
@@ -38,7 +40,7 @@ async def open_bus(url: str = "", *, name: str | None = None) -> Bus:
         return InProcessBus()
     opener = _SCHEMES.get(urlsplit(url).scheme)
     if opener is None:
-        raise BusError(
+        raise BusUnreachable(
             f"unsupported bus URL {url!r} (expected nats://host:port or unix:///path/bus.sock)"
         )
     return await opener(url, name)

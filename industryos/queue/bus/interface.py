@@ -25,10 +25,13 @@ import re
 from collections.abc import Awaitable, Callable
 from typing import Protocol
 
+from industryos.start_refused import StartRefused
+
 __all__ = [
     "Bus",
     "BusError",
     "BusTimeout",
+    "BusUnreachable",
     "Handler",
     "NoResponders",
     "Responder",
@@ -48,6 +51,11 @@ _NOT_TOKEN = re.compile(r"[^A-Za-z0-9_-]")
 
 class BusError(Exception):
     """A bus operation failed (bad subject, closed bus, broker unreachable)."""
+
+
+class BusUnreachable(BusError, StartRefused):
+    """The bus cannot be opened: a URL of no supported kind, or nothing answers at it (a
+    node cannot start without its bus: the command line says so in one line)."""
 
 
 class NoResponders(BusError):

@@ -28,6 +28,7 @@ from industryos.queue.bus.inbox import HandlerInbox, ResponderTasks, close_all, 
 from industryos.queue.bus.interface import (
     BusError,
     BusTimeout,
+    BusUnreachable,
     Handler,
     NoResponders,
     Responder,
@@ -115,7 +116,7 @@ class LocalBus:
         try:
             await asyncio.get_running_loop().create_unix_connection(lambda: bus._connection, path)
         except OSError as exc:
-            raise BusError(f"cannot connect to the local bus at {path}: {exc}") from exc
+            raise BusUnreachable(f"cannot connect to the local bus at {path}: {exc}") from exc
         return bus
 
     def _field(self, subject: str) -> bytes:

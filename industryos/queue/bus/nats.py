@@ -29,6 +29,7 @@ from nats.errors import TimeoutError as NatsTimeout
 from industryos.queue.bus.interface import (
     BusError,
     BusTimeout,
+    BusUnreachable,
     Handler,
     NoResponders,
     Responder,
@@ -104,7 +105,7 @@ class NatsBus:
                 connect_timeout=5,
             )
         except (NatsError, OSError) as exc:
-            raise BusError(f"cannot connect to the cluster bus at {url}: {exc}") from exc
+            raise BusUnreachable(f"cannot connect to the cluster bus at {url}: {exc}") from exc
         return cls(client)
 
     async def publish(self, subject: str, payload: bytes) -> None:

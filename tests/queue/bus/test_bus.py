@@ -19,6 +19,7 @@ from industryos.queue.bus import (
     Bus,
     BusError,
     BusTimeout,
+    BusUnreachable,
     InProcessBus,
     LocalBus,
     LocalBusBroker,
@@ -28,6 +29,7 @@ from industryos.queue.bus import (
     open_bus,
     subject_token,
 )
+from industryos.start_refused import StartRefused
 
 NATS_URL = "nats://127.0.0.1:4222"
 
@@ -159,14 +161,17 @@ async def test_open_bus_picks_the_implementation(tmp_path: Path) -> None:
     assert local.path == broker.path
     await local.close()
     await broker.close()
-    with pytest.raises(BusError, match="unsupported bus URL"):
+    # a node cannot start without its bus: each is a refusal the command line states
+    with pytest.raises(BusUnreachable, match="unsupported bus URL"):
         await open_bus("redis://127.0.0.1:6379")
-    with pytest.raises(BusError, match="cannot connect"):
+    with pytest.raises(BusUnreachable, match="cannot connect"):
         await open_bus("nats://127.0.0.1:1")
-    with pytest.raises(BusError, match="cannot connect"):
+    with pytest.raises(BusUnreachable, match="cannot connect"):
         await open_bus(f"unix://{tmp_path}/nobody.sock")
-    with pytest.raises(BusError, match="absolute socket path"):
+    with pytest.raises(BusUnreachable, match="absolute socket path") as refused:
         await open_bus("unix://relative/bus.sock")
+    assert isinstance(refused.value, BusError)
+    assert isinstance(refused.value, StartRefused)
 
 
 def _echo(tag: bytes, asked: list[bytes] | None = None) -> Callable[[bytes], Awaitable[bytes]]:
