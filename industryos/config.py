@@ -11,7 +11,7 @@ import secrets
 from pathlib import Path
 from typing import Any
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -93,6 +93,13 @@ class Settings(BaseSettings):
             raise ValueError("must be one of DEBUG, INFO, WARNING, ERROR")
         return level
 
+    @model_validator(mode="after")
+    def _tls_files_together(self) -> Settings:
+        # one without the other used to be ignored for a generated self-signed pair
+        if (self.mqtt_tls_cert is None) != (self.mqtt_tls_key is None):
+            raise ValueError("mqtt_tls_cert and mqtt_tls_key are set together, or neither")
+        return self
+
     @property
     def database_url(self) -> str:
         """The SQLAlchemy async URL: the configured one, or a SQLite file in the data dir."""
@@ -143,9 +150,12 @@ def load_settings(yaml_file: Path | None = None, **overrides: Any) -> Settings:
         return settings_cls(**overrides)
     except ValidationError as exc:
         error = exc.errors()[0]
-        name = str(error["loc"][0]) if error["loc"] else "?"
+        message = str(error["msg"]).removeprefix("Value error, ")
+        if not error["loc"]:  # a rule across settings (its message names them)
+            raise ConfigError(f"invalid settings: {message}") from None
+        name = str(error["loc"][0])
         env_name = ENV_PREFIX + name.upper()
-        raise ConfigError(f"invalid setting {env_name} ({name}): {error['msg']}") from None
+        raise ConfigError(f"invalid setting {env_name} ({name}): {message}") from None
 
 
 def resolve_jwt_secret(settings: Settings) -> str:

@@ -61,6 +61,36 @@ def test_bad_value_names_the_setting(
         load_settings()
 
 
+def test_a_field_rule_reads_without_pydantics_prefix(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("INDUSTRYOS_DB_URL", "mysql://x")
+    with pytest.raises(ConfigError) as refused:
+        load_settings()
+    assert str(refused.value) == (
+        "invalid setting INDUSTRYOS_DB_URL (db_url): must start with sqlite:// or postgresql://"
+    )
+
+
+@pytest.mark.parametrize("given", ["MQTT_TLS_CERT", "MQTT_TLS_KEY"])
+def test_a_tls_certificate_without_its_key_is_refused(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, given: str
+) -> None:
+    """Before, one without the other was ignored and a self-signed pair served instead."""
+    files = {"MQTT_TLS_CERT": tmp_path / "server.pem", "MQTT_TLS_KEY": tmp_path / "server.key"}
+    monkeypatch.setenv(f"INDUSTRYOS_{given}", str(files.pop(given)))
+    with pytest.raises(ConfigError) as refused:
+        load_settings()
+    assert str(refused.value) == (
+        "invalid settings: mqtt_tls_cert and mqtt_tls_key are set together, or neither"
+    )
+    ((other, path),) = files.items()
+    monkeypatch.setenv(f"INDUSTRYOS_{other}", str(path))
+    settings = load_settings()
+    assert (settings.mqtt_tls_cert, settings.mqtt_tls_key) == (
+        tmp_path / "server.pem",
+        tmp_path / "server.key",
+    )
+
+
 def test_unknown_yaml_key_is_refused(tmp_path: Path) -> None:
     config = tmp_path / "node.yaml"
     config.write_text("http_prot: 9090\n")

@@ -32,11 +32,17 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
+from industryos.start_refused import StartRefused
+
 log = logging.getLogger(__name__)
 
 SELF_SIGNED_DIR = "mqtt-tls"
 _SSL_VERIFY_PEER = 1
 _VerifyCallback = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_int, ctypes.c_void_p)
+
+
+class TlsFilesUnusable(StartRefused):
+    """The configured certificate or key is missing, unreadable or not a matching pair."""
 
 
 def _accept_any(preverify_ok: int, store_ctx: int | None) -> int:
@@ -53,7 +59,12 @@ def server_context(cert_file: Path | None, key_file: Path | None, data_dir: Path
         cert_file, key_file = ensure_self_signed(data_dir / SELF_SIGNED_DIR)
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.minimum_version = ssl.TLSVersion.TLSv1_2
-    context.load_cert_chain(cert_file, key_file)
+    try:
+        context.load_cert_chain(cert_file, key_file)
+    except OSError as exc:  # (ssl.SSLError too: not PEM, a key that does not match)
+        raise TlsFilesUnusable(
+            f"cannot load the MQTT TLS certificate {cert_file} with the key {key_file}: {exc}"
+        ) from exc
     request_client_certificates(context)
     return context
 

@@ -10,11 +10,14 @@ import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
 
+from industryos.start_refused import StartRefused
 from industryos.transport.mqtt.tls import (
     SELF_SIGNED_DIR,
+    TlsFilesUnusable,
     ensure_self_signed,
     request_client_certificates,
     self_signed_certificate,
+    server_context,
 )
 from tests.transport.mqtt.conftest import RecordingApp, ServerThread
 from tests.transport.mqtt.pahoclient import Paho
@@ -111,3 +114,26 @@ def test_plain_bytes_on_the_tls_port_cost_only_that_connection(
     ca_file = tmp_path / SELF_SIGNED_DIR / "server.crt"
     client = RawClient(tls_server.tls_port, context=client_context(ca_file))
     assert client.connect().reason_code == 0
+
+
+def test_configured_files_that_cannot_be_loaded_refuse_the_start(tmp_path: Path) -> None:
+    """Missing, not PEM, or a key of another pair: one line naming both files."""
+    cert_pem, _ = self_signed_certificate("a")
+    _, other_key_pem = self_signed_certificate("b")
+    (tmp_path / "cert.pem").write_bytes(cert_pem)
+    (tmp_path / "other.key").write_bytes(other_key_pem)
+    (tmp_path / "garbage.pem").write_text("not a certificate")
+    cases = [
+        ("missing.pem", "missing.key", "No such file or directory"),
+        ("garbage.pem", "garbage.pem", "PEM"),
+        ("cert.pem", "other.key", "KEY_VALUES_MISMATCH"),
+    ]
+    for cert, key, reason in cases:
+        cert_file, key_file = tmp_path / cert, tmp_path / key
+        with pytest.raises(TlsFilesUnusable) as refused:
+            server_context(cert_file, key_file, tmp_path)
+        assert isinstance(refused.value, StartRefused)
+        assert str(refused.value).startswith(
+            f"cannot load the MQTT TLS certificate {cert_file} with the key {key_file}: "
+        )
+        assert reason in str(refused.value)
