@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import errno
 import gc
 import sys
 from collections.abc import Sequence
@@ -20,9 +19,6 @@ from industryos.start_refused import StartRefused
 
 if TYPE_CHECKING:
     from industryos.node import Node
-
-LISTEN_ERRORS = frozenset({errno.EADDRINUSE, errno.EADDRNOTAVAIL, errno.EACCES})
-"""Why a listener cannot bind its address: answered with one line and exit status 1."""
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -52,17 +48,6 @@ def main(argv: Sequence[str] | None = None) -> int:
                 _run(settings, args.config)
     except StartRefused as exc:
         print(f"industryos: cannot {args.command}: {exc}", file=sys.stderr)
-        return 1
-    except OSError as exc:
-        if exc.errno not in LISTEN_ERRORS:
-            raise
-        # the node has stopped what it had started; what to change is the address
-        print(
-            f"industryos: cannot listen: {exc.strerror or exc}; stop the program that holds "
-            "the port, or choose another (http_port, mqtt_port, mqtt_tls_port, coap_port; "
-            "INDUSTRYOS_HTTP_PORT and so on)",
-            file=sys.stderr,
-        )
         return 1
     return 0
 

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from industryos.start_refused import StartRefused
 
-__all__ = ["LOCK_FILE", "DataDirInUse", "hold_data_dir"]
+__all__ = ["LOCK_FILE", "DataDirInUse", "DataDirUnusable", "hold_data_dir"]
 
 LOCK_FILE = "node.lock"
 
@@ -28,12 +28,24 @@ class DataDirInUse(StartRefused):
     """Another process holds the data dir's lock."""
 
 
+class DataDirUnusable(StartRefused):
+    """The data dir cannot be created or written (a file by that name, no permission)."""
+
+
 @contextlib.contextmanager
 def hold_data_dir(data_dir: Path) -> Iterator[None]:
     """Hold ``data_dir``'s lock for the block (the process id is written beside it)."""
-    data_dir.mkdir(parents=True, exist_ok=True)
-    path = data_dir / LOCK_FILE
-    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+    try:
+        data_dir.mkdir(parents=True, exist_ok=True)
+        fd = os.open(data_dir / LOCK_FILE, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+    except OSError as exc:
+        if data_dir.exists() and not data_dir.is_dir():
+            reason = "it is not a directory"
+        else:
+            reason = os.strerror(exc.errno).lower() if exc.errno else str(exc)
+        raise DataDirUnusable(
+            f"data dir {data_dir} cannot be used: {reason} (data_dir, INDUSTRYOS_DATA_DIR)"
+        ) from exc
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)

@@ -88,8 +88,10 @@ def test_a_port_another_program_holds_is_one_line_and_status_1(
     assert run.returncode == 1, run.stderr
     assert "Traceback" not in run.stderr, run.stderr
     last = run.stderr.strip().splitlines()[-1]
-    assert last.startswith("industryos: cannot listen: error while attempting to bind"), last
-    assert f"{port}): address already in use; stop the program" in last, last
+    assert last.startswith(
+        f"industryos: cannot run: cannot listen on ('0.0.0.0', {port}): address already in "
+        "use; stop the program that holds the port, or choose another (http_host, "
+    ), last
 
 
 def test_a_second_node_on_a_data_dir_in_use_is_refused_before_it_touches_anything(
@@ -113,7 +115,7 @@ def test_a_second_node_on_a_data_dir_in_use_is_refused_before_it_touches_anythin
         first.stop(30)
     assert second.returncode == 1, second.stderr
     assert second.stderr.strip().splitlines() == [
-        f"industryos: cannot start: data dir {tmp_path} is in use by another node "
+        f"industryos: cannot run: data dir {tmp_path} is in use by another node "
         f"(process {first.process.pid}); stop it, or give this one another data dir "
         "(data_dir, INDUSTRYOS_DATA_DIR)"
     ]

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from industryos.data_dir_lock import DataDirInUse, hold_data_dir
+from industryos.data_dir_lock import DataDirInUse, DataDirUnusable, hold_data_dir
 
 HOLD = """
 import sys, time
@@ -55,4 +55,16 @@ def test_the_lock_is_released_with_the_block_and_with_a_killed_process(tmp_path:
         assert holder.stdout is not None
         holder.stdout.close()
     with hold_data_dir(tmp_path):  # the kernel released the killed holder's lock
+        pass
+
+
+def test_a_data_dir_that_cannot_be_made_says_why(tmp_path: Path) -> None:
+    a_file = tmp_path / "data"
+    a_file.write_text("")
+    with pytest.raises(DataDirUnusable) as refused, hold_data_dir(a_file):
+        pass
+    assert str(refused.value) == (
+        f"data dir {a_file} cannot be used: it is not a directory (data_dir, INDUSTRYOS_DATA_DIR)"
+    )
+    with pytest.raises(DataDirUnusable, match="not a directory"), hold_data_dir(a_file / "sub"):
         pass

@@ -13,6 +13,8 @@ import socket
 import uvicorn
 from fastapi import FastAPI
 
+from industryos.transport.binding import port_unavailable
+
 log = logging.getLogger(__name__)
 
 
@@ -65,13 +67,10 @@ class HttpServer:
         try:
             await self._server.startup(sockets=self._sockets)
         except SystemExit as exiting:  # uvicorn exits when it cannot bind; the node stops
-            if isinstance(exiting.__context__, OSError):
-                raise exiting.__context__ from None
-            raise OSError(
-                f"HTTP listener could not bind {self._config.host}:{self._config.port}"
-            ) from exiting
-        if self._server.should_exit:
-            raise OSError(f"HTTP listener could not bind {self._config.host}:{self._config.port}")
+            bind_error = exiting.__context__
+            if not isinstance(bind_error, OSError):
+                raise
+            raise port_unavailable(bind_error, (self._config.host, self._config.port)) from None
         self._task = asyncio.create_task(self._server.main_loop(), name="http-main-loop")
         log.info("HTTP API listening on %s:%d", self._config.host, self.port)
 

@@ -16,7 +16,7 @@ import socket
 from dataclasses import dataclass
 
 from industryos.config import Settings
-from industryos.transport.binding import naming_address, refuse_taken_port
+from industryos.transport.binding import port_unavailable, refuse_taken_port
 
 __all__ = ["Listeners", "bind_listeners"]
 
@@ -61,7 +61,7 @@ def bind_listeners(settings: Settings, count: int) -> list[Listeners]:
     try:
         for port in (settings.http_port, settings.mqtt_port, settings.mqtt_tls_port):
             per_port.append(_bind_group(settings.http_host, port, count, settings.listen_backlog))
-    except OSError:
+    except BaseException:  # (a refused port among them)
         for group in per_port:
             for sock in group:
                 sock.close()
@@ -86,10 +86,10 @@ def _bind_group(host: str, port: int, count: int, backlog: int) -> list[socket.s
             try:
                 sock.bind(address)
             except OSError as exc:
-                raise naming_address(exc, address) from exc
+                raise port_unavailable(exc, address) from exc
             sock.listen(backlog)
             address = sock.getsockname()  # the picked port, for the rest of the group
-    except OSError:
+    except BaseException:
         for sock in group:
             sock.close()
         raise

@@ -7,7 +7,8 @@ import socket
 
 import pytest
 
-from industryos.transport.binding import naming_address, refuse_taken_port
+from industryos.start_refused import StartRefused
+from industryos.transport.binding import PortUnavailable, port_unavailable, refuse_taken_port
 
 
 def _held(kind: socket.SocketKind, *, shared: bool) -> socket.socket:
@@ -26,12 +27,13 @@ def _held(kind: socket.SocketKind, *, shared: bool) -> socket.socket:
 def test_a_held_port_is_refused_with_its_address(kind: socket.SocketKind, shared: bool) -> None:
     with _held(kind, shared=shared) as held:
         port = held.getsockname()[1]
-        with pytest.raises(OSError, match="address already in use") as refused:
+        with pytest.raises(PortUnavailable) as refused:
             refuse_taken_port("127.0.0.1", port, kind)
     assert refused.value.errno == errno.EADDRINUSE
-    assert str(refused.value) == (
-        f"[Errno {errno.EADDRINUSE}] error while attempting to bind on address "
-        f"('127.0.0.1', {port}): address already in use"
+    assert isinstance(refused.value, StartRefused)
+    assert str(refused.value).startswith(
+        f"cannot listen on ('127.0.0.1', {port}): address already in use; "
+        "stop the program that holds the port, or choose another (http_host, http_port, "
     )
 
 
@@ -57,7 +59,10 @@ def test_a_port_with_connections_of_an_earlier_run_in_time_wait_passes() -> None
     refuse_taken_port("127.0.0.1", port, socket.SOCK_STREAM)
 
 
-def test_errors_name_the_address() -> None:
-    error = naming_address(OSError(errno.EACCES, "Permission denied"), ("0.0.0.0", 80))
-    assert error.errno == errno.EACCES
-    assert "('0.0.0.0', 80): permission denied" in str(error)
+def test_a_port_the_user_may_not_bind_says_what_it_needs() -> None:
+    refusal = port_unavailable(OSError(errno.EACCES, "Permission denied"), ("0.0.0.0", 80))
+    assert refusal.errno == errno.EACCES
+    assert str(refusal).startswith(
+        "cannot listen on ('0.0.0.0', 80): permission denied; "
+        "a port below 1024 needs root or CAP_NET_BIND_SERVICE; or choose another ("
+    )

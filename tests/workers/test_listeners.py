@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import socket
 import struct
 from pathlib import Path
@@ -10,6 +11,7 @@ from typing import Any
 import pytest
 
 from industryos.config import Settings, load_settings
+from industryos.transport.binding import PortUnavailable
 from industryos.workers.listeners import Listeners, bind_listeners
 
 
@@ -77,7 +79,9 @@ def test_a_port_held_by_another_program_is_a_start_up_error(tmp_path: Path) -> N
     other.listen()
     try:
         taken = other.getsockname()[1]
-        with pytest.raises(OSError, match="in use"):
+        open_before = len(os.listdir("/proc/self/fd"))
+        with pytest.raises(PortUnavailable, match="in use"):
             bind_listeners(_settings(tmp_path, mqtt_port=taken), 2)
+        assert len(os.listdir("/proc/self/fd")) == open_before  # the HTTP sockets are closed
     finally:
         other.close()

@@ -14,7 +14,7 @@ from typing import Any
 
 from aiocoap import Context
 
-from industryos.transport.binding import naming_address, refuse_taken_port
+from industryos.transport.binding import port_unavailable, refuse_taken_port
 from industryos.transport.coap.resource import CoapDeviceResource
 
 __all__ = ["CoapServer"]
@@ -54,7 +54,7 @@ class CoapServer:
                 self.resource, bind=(self._host, self._port), transports=["udp6"]
             )
         except OSError as exc:
-            raise naming_address(exc, (self._host, self._port)) from exc
+            raise port_unavailable(exc, (self._host, self._port)) from exc
         log.info("CoAP device API listening on %s:%s (UDP)", self._host, self.port)
 
     async def close(self) -> None:

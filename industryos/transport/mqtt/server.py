@@ -17,6 +17,7 @@ from collections.abc import Hashable
 from typing import Any, Generic
 
 from industryos.open_files import open_file_limit
+from industryos.transport.binding import port_unavailable
 from industryos.transport.mqtt.application import ContextT, MqttApplication
 from industryos.transport.mqtt.config import MqttConfig
 from industryos.transport.mqtt.connection import Connection
@@ -62,9 +63,12 @@ class MqttServer(Generic[ContextT]):
             if plain is not None:
                 server = await loop.create_server(self._accept, sock=plain, backlog=config.backlog)
             else:
-                server = await loop.create_server(
-                    self._accept, config.host, config.port, backlog=config.backlog
-                )
+                try:
+                    server = await loop.create_server(
+                        self._accept, config.host, config.port, backlog=config.backlog
+                    )
+                except OSError as exc:
+                    raise port_unavailable(exc, (config.host, config.port)) from exc
             self._listeners.append(server)
             self.port = server.sockets[0].getsockname()[1]
         if config.tls_port is not None:
@@ -80,14 +84,17 @@ class MqttServer(Generic[ContextT]):
                     backlog=config.backlog,
                 )
             else:
-                server = await loop.create_server(
-                    self._accept,
-                    config.host,
-                    config.tls_port,
-                    ssl=context,
-                    ssl_handshake_timeout=config.connect_timeout,
-                    backlog=config.backlog,
-                )
+                try:
+                    server = await loop.create_server(
+                        self._accept,
+                        config.host,
+                        config.tls_port,
+                        ssl=context,
+                        ssl_handshake_timeout=config.connect_timeout,
+                        backlog=config.backlog,
+                    )
+                except OSError as exc:
+                    raise port_unavailable(exc, (config.host, config.tls_port)) from exc
             self._listeners.append(server)
             self.tls_port = server.sockets[0].getsockname()[1]
         log.info("MQTT listening on %s port %s, TLS port %s", config.host, self.port, self.tls_port)
