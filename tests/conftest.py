@@ -14,6 +14,7 @@ import asyncio
 import gc
 import os
 import shutil
+import socket
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -183,3 +184,11 @@ async def engine(db_url: str) -> AsyncIterator[AsyncEngine]:
     in_use = eng.pool.checkedout()
     await eng.dispose()
     assert in_use == 0, f"{in_use} database connection(s) still in use after the test"
+
+
+@pytest.fixture
+def refused_port() -> Iterator[int]:
+    """A loopback port bound but not listening (so no one takes it): connections are refused."""
+    with socket.socket() as held:
+        held.bind(("127.0.0.1", 0))
+        yield held.getsockname()[1]

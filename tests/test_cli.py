@@ -1,4 +1,5 @@
-"""The ``industryos`` command's serving process: how it imports the node."""
+"""The ``industryos`` command: how its serving process imports the node, and the one line
+and exit status 1 of a start it cannot make here."""
 
 from __future__ import annotations
 
@@ -41,6 +42,28 @@ def test_node_is_imported_without_collections_and_frozen() -> None:
     assert result["enabled"] is True  # and the collector runs again for what follows
 
 
+def _refused(data_dir: Path, command: str = "run", **settings: str) -> list[str]:
+    """Run ``industryos <command>`` on ``data_dir`` with every port 0 and ``settings``
+    (``INDUSTRYOS_`` names without the prefix); it must refuse: status 1, no traceback.
+    Returns its standard error's lines."""
+    env = {**os.environ, "INDUSTRYOS_DATA_DIR": str(data_dir)}
+    env.pop("INDUSTRYOS_DB_URL", None)
+    for port in ("HTTP", "MQTT", "MQTT_TLS", "COAP"):
+        env[f"INDUSTRYOS_{port}_PORT"] = "0"
+    env.update({f"INDUSTRYOS_{name}": value for name, value in settings.items()})
+    run = subprocess.run(
+        [sys.executable, "-m", "industryos.cli", command],
+        env=env,
+        cwd=data_dir,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert run.returncode == 1, run.stderr
+    assert "Traceback" not in run.stderr, run.stderr
+    return run.stderr.strip().splitlines()
+
+
 @pytest.mark.parametrize(
     ("setting", "kind", "workers", "shared"),
     [
@@ -66,28 +89,7 @@ def test_a_port_another_program_holds_is_one_line_and_status_1(
         if kind == socket.SOCK_STREAM:
             taken.listen()
         port = taken.getsockname()[1]
-        env = {
-            **os.environ,
-            "INDUSTRYOS_DATA_DIR": str(tmp_path),
-            "INDUSTRYOS_HTTP_PORT": "0",
-            "INDUSTRYOS_MQTT_PORT": "0",
-            "INDUSTRYOS_MQTT_TLS_PORT": "0",
-            "INDUSTRYOS_COAP_PORT": "0",
-            "INDUSTRYOS_WORKERS": workers,
-            f"INDUSTRYOS_{setting}": str(port),
-        }
-        env.pop("INDUSTRYOS_DB_URL", None)
-        run = subprocess.run(
-            [sys.executable, "-m", "industryos.cli", "run"],
-            env=env,
-            cwd=tmp_path,
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
-    assert run.returncode == 1, run.stderr
-    assert "Traceback" not in run.stderr, run.stderr
-    last = run.stderr.strip().splitlines()[-1]
+        last = _refused(tmp_path, WORKERS=workers, **{setting: str(port)})[-1]
     assert last.startswith(
         f"industryos: cannot run: cannot listen on ('0.0.0.0', {port}): address already in "
         "use; stop the program that holds the port, or choose another (http_host, "
@@ -100,21 +102,10 @@ def test_a_second_node_on_a_data_dir_in_use_is_refused_before_it_touches_anythin
     first = start_node_process(tmp_path)
     try:
         first.wait_ready(60)
-        env = {**os.environ, "INDUSTRYOS_DATA_DIR": str(tmp_path)}
-        for port in ("HTTP", "MQTT", "MQTT_TLS", "COAP"):
-            env[f"INDUSTRYOS_{port}_PORT"] = "0"
-        env.pop("INDUSTRYOS_DB_URL", None)
-        second = subprocess.run(
-            [sys.executable, "-m", "industryos.cli", "run"],
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
+        said = _refused(tmp_path)
     finally:
         first.stop(30)
-    assert second.returncode == 1, second.stderr
-    assert second.stderr.strip().splitlines() == [
+    assert said == [
         f"industryos: cannot run: data dir {tmp_path} is in use by another node "
         f"(process {first.process.pid}); stop it, or give this one another data dir "
         "(data_dir, INDUSTRYOS_DATA_DIR)"
@@ -123,48 +114,21 @@ def test_a_second_node_on_a_data_dir_in_use_is_refused_before_it_touches_anythin
 
 @pytest.mark.parametrize("command", ["run", "migrate"])
 def test_a_database_that_refuses_connections_is_one_line_and_status_1(
-    tmp_path: Path, command: str
+    tmp_path: Path, command: str, refused_port: int
 ) -> None:
-    with socket.socket() as held:  # bound, not listening: connections to it are refused
-        held.bind(("127.0.0.1", 0))
-        url = f"postgresql://postgres@127.0.0.1:{held.getsockname()[1]}/test"
-        env = {**os.environ, "INDUSTRYOS_DATA_DIR": str(tmp_path), "INDUSTRYOS_DB_URL": url}
-        for port in ("HTTP", "MQTT", "MQTT_TLS", "COAP"):
-            env[f"INDUSTRYOS_{port}_PORT"] = "0"
-        run = subprocess.run(
-            [sys.executable, "-m", "industryos.cli", command],
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
-    assert run.returncode == 1, run.stderr
-    assert "Traceback" not in run.stderr, run.stderr
-    last = run.stderr.strip().splitlines()[-1]
+    url = f"postgresql://postgres@127.0.0.1:{refused_port}/test"
+    last = _refused(tmp_path, command, DB_URL=url)[-1]
     async_url = url.replace("postgresql://", "postgresql+asyncpg://")
     assert last.startswith(
         f"industryos: cannot {command}: the database {async_url} does not accept a connection: "
     ), last
 
 
-def test_a_cluster_bus_that_refuses_connections_is_one_line_and_status_1(tmp_path: Path) -> None:
-    with socket.socket() as held:  # bound, not listening: connections to it are refused
-        held.bind(("127.0.0.1", 0))
-        bus = f"nats://127.0.0.1:{held.getsockname()[1]}"
-        env = {**os.environ, "INDUSTRYOS_DATA_DIR": str(tmp_path), "INDUSTRYOS_BUS_URL": bus}
-        for port in ("HTTP", "MQTT", "MQTT_TLS", "COAP"):
-            env[f"INDUSTRYOS_{port}_PORT"] = "0"
-        env.pop("INDUSTRYOS_DB_URL", None)
-        run = subprocess.run(
-            [sys.executable, "-m", "industryos.cli", "run"],
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
-    assert run.returncode == 1, run.stderr
-    assert "Traceback" not in run.stderr, run.stderr
-    last = run.stderr.strip().splitlines()[-1]
+def test_a_cluster_bus_that_refuses_connections_is_one_line_and_status_1(
+    tmp_path: Path, refused_port: int
+) -> None:
+    bus = f"nats://127.0.0.1:{refused_port}"
+    last = _refused(tmp_path, BUS_URL=bus)[-1]
     assert last.startswith(f"industryos: cannot run: cannot connect to the cluster bus at {bus}"), (
         last
     )

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import socket
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -13,14 +11,6 @@ from tests.conftest import PG_ADMIN_DSN
 
 PG = PG_ADMIN_DSN.replace("postgresql://", "postgresql+asyncpg://")
 SERVER = PG.rpartition("/")[0]  # postgresql+asyncpg://user@host:port
-
-
-@pytest.fixture
-def closed_port() -> Iterator[int]:
-    """A loopback port held (so no one else takes it) but not listening: refused."""
-    with socket.socket() as held:
-        held.bind(("127.0.0.1", 0))
-        yield held.getsockname()[1]
 
 
 async def _refusal(url: str) -> str:
@@ -33,8 +23,8 @@ async def _refusal(url: str) -> str:
     return str(refused.value)
 
 
-async def test_a_server_that_refuses_connections(closed_port: int) -> None:
-    url = f"postgresql+asyncpg://postgres@127.0.0.1:{closed_port}/test"
+async def test_a_server_that_refuses_connections(refused_port: int) -> None:
+    url = f"postgresql+asyncpg://postgres@127.0.0.1:{refused_port}/test"
     message = await _refusal(url)
     assert message.startswith(f"the database {url} does not accept a connection: ")
     assert "refused" in message.lower() or "failed" in message.lower()
