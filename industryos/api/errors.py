@@ -25,6 +25,7 @@ from industryos.entities.errors import (
     VersionConflict,
 )
 from industryos.entities.ids import now_ms
+from industryos.rules.errors import is_outage
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +59,9 @@ _ENTITY_ERRORS: tuple[tuple[type[EntityError], int, ErrorCode], ...] = (
     (InvalidArgument, 400, ErrorCode.BAD_REQUEST_PARAMS),
     (VersionConflict, 409, ErrorCode.VERSION_CONFLICT),
 )
+
+STORAGE_DOWN = "Database error: storage is not answering, try again"
+"""ThingsBoard's DATABASE error (46), as 503: the request may succeed once storage is back."""
 
 _HTTP_CODES = {
     400: ErrorCode.BAD_REQUEST_PARAMS,
@@ -114,6 +118,9 @@ async def _http_error(_request: Request, exc: Exception) -> JsonResponse:
 
 
 async def _unexpected(_request: Request, exc: Exception) -> JsonResponse:
+    if is_outage(exc):  # not a bug: the database (or the disk) is not answering
+        log.warning("REST request failed, storage is not answering: %s: %s", type(exc), exc)
+        return error_response(503, STORAGE_DOWN, ErrorCode.DATABASE)
     log.error("unhandled error in REST request", exc_info=exc)
     return error_response(500, "Internal server error", ErrorCode.GENERAL)
 

@@ -1,0 +1,95 @@
+"""A PostgreSQL server of the test's own, to stop and start again (a database outage).
+
+The machine's server (127.0.0.1:5432) is shared by every test; an outage test needs one it
+may take down. ``initdb`` refuses to run as root, so as root the server runs as the
+``postgres`` user, in a directory of its own under the temporary directory.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+__all__ = ["PgServer", "pg_server"]
+
+
+def _as_postgres() -> list[str]:
+    return ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+class PgServer:
+    """One server on 127.0.0.1:``port``; ``url`` reaches its ``postgres`` database."""
+
+    def __init__(self, data_dir: Path, port: int) -> None:
+        self.data_dir = data_dir
+        self.port = port
+        self.url = f"postgresql://postgres@127.0.0.1:{port}/postgres"
+        self.running = False
+
+    def _ctl(self, *args: str) -> None:
+        subprocess.run(
+            [*_as_postgres(), "pg_ctl", "-D", str(self.data_dir), *args],
+            check=True,
+            capture_output=True,
+            timeout=60,
+        )
+
+    def start(self) -> None:
+        """Start (again) and wait until it accepts connections."""
+        options = f"-p {self.port} -k {self.data_dir} -c listen_addresses=127.0.0.1 -c fsync=off"
+        self._ctl("-o", options, "-l", str(self.data_dir / "server.log"), "-w", "start")
+        self.running = True
+
+    def stop(self) -> None:
+        """Stop at once, as a crash or a lost host would: connections are cut."""
+        self._ctl("-m", "immediate", "-w", "stop")
+        self.running = False
+
+
+@contextlib.contextmanager
+def pg_server() -> Iterator[PgServer]:
+    """A fresh server (``initdb`` + start), removed at the end."""
+    root = Path(tempfile.mkdtemp(prefix="industryos-pg-"))
+    try:
+        data_dir = root / "data"
+        data_dir.mkdir()
+        if os.geteuid() == 0:
+            shutil.chown(root, "postgres")
+            shutil.chown(data_dir, "postgres")
+        subprocess.run(
+            [
+                *_as_postgres(),
+                "initdb",
+                "-D",
+                str(data_dir),
+                "-A",
+                "trust",
+                "-U",
+                "postgres",
+                "--no-sync",
+            ],
+            check=True,
+            capture_output=True,
+            timeout=120,
+        )
+        server = PgServer(data_dir, _free_port())
+        server.start()
+        try:
+            yield server
+        finally:
+            if server.running:
+                server.stop()
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
