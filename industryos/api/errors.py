@@ -6,10 +6,12 @@ Core errors are translated here, at the boundary, so services never think in HTT
 from __future__ import annotations
 
 import logging
+import sqlite3
 from enum import IntEnum
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from sqlalchemy import exc as sa_exc
 from starlette.exceptions import HTTPException
 
 from industryos.api.responses import JsonResponse
@@ -25,7 +27,8 @@ from industryos.entities.errors import (
     VersionConflict,
 )
 from industryos.entities.ids import now_ms
-from industryos.rules.errors import is_outage
+from industryos.outages import is_outage
+from industryos.queue.interface import QueueError
 
 log = logging.getLogger(__name__)
 
@@ -118,11 +121,28 @@ async def _http_error(_request: Request, exc: Exception) -> JsonResponse:
 
 
 async def _unexpected(_request: Request, exc: Exception) -> JsonResponse:
-    if is_outage(exc):  # not a bug: the database (or the disk) is not answering
-        log.warning("REST request failed, storage is not answering: %s: %s", type(exc), exc)
-        return error_response(503, STORAGE_DOWN, ErrorCode.DATABASE)
     log.error("unhandled error in REST request", exc_info=exc)
     return error_response(500, "Internal server error", ErrorCode.GENERAL)
+
+
+MAYBE_OUTAGES: tuple[type[Exception], ...] = (
+    OSError,
+    sqlite3.Error,
+    QueueError,
+    sa_exc.DBAPIError,
+    sa_exc.DisconnectionError,
+    sa_exc.TimeoutError,
+)
+"""Errors that may be storage not answering (``is_outage`` decides). They get a handler of
+their own: Starlette answers with a handler for ``Exception`` and then raises the error again
+to the server, which logs its traceback, once per request of an outage."""
+
+
+async def _maybe_outage(request: Request, exc: Exception) -> JsonResponse:
+    if not is_outage(exc):
+        return await _unexpected(request, exc)
+    log.warning("REST request failed, storage is not answering: %s: %s", type(exc).__name__, exc)
+    return error_response(503, STORAGE_DOWN, ErrorCode.DATABASE)
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -130,4 +150,6 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(EntityError, _entity_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(HTTPException, _http_error)
+    for kind in MAYBE_OUTAGES:
+        app.add_exception_handler(kind, _maybe_outage)
     app.add_exception_handler(Exception, _unexpected)

@@ -38,6 +38,7 @@ from collections.abc import Awaitable, Callable, Hashable
 from typing import Any, Protocol, runtime_checkable
 
 from industryos.msg import Msg
+from industryos.outages import is_outage
 from industryos.queue.interface import (
     Queue,
     QueueClosedError,
@@ -47,7 +48,6 @@ from industryos.queue.interface import (
 )
 from industryos.queue.ordering import pipelined
 from industryos.rules.deadlines import Deadlines
-from industryos.rules.errors import is_outage
 from industryos.rules.offsets import OffsetTracker
 from industryos.rules.runtime import ChainRun
 from industryos.rules.stats import QueueStats

@@ -19,8 +19,7 @@ names the offending class or field); ``NodeFailure`` never leaves the engine: it
 
 from __future__ import annotations
 
-import sqlite3
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from industryos.entities.errors import InvalidArgument
 
@@ -70,57 +69,3 @@ class NotAvailable(NodeFailure):
 
 class ChainLoopError(NodeFailure):
     """Rule chains nested deeper than the engine allows (a chain calling itself)."""
-
-
-def is_outage(exc: BaseException) -> bool:
-    """True for errors of an unavailable dependency (database, disk, network), not of data.
-
-    A message that failed because storage was down must not be skipped by the queue's
-    processing strategy (it was acknowledged to its device): the engine retries it until
-    the dependency is back. Constraint and data errors are not outages. The SQLite
-    time-series writer uses ``sqlite3`` directly (not through SQLAlchemy), so its errors
-    arrive unwrapped and are judged by SQLite's result code.
-    """
-    from sqlalchemy import exc as sa_exc
-
-    from industryos.queue.interface import QueueError
-
-    if isinstance(exc, sqlite3.Error):
-        return (getattr(exc, "sqlite_errorcode", 0) & 0xFF) in _SQLITE_OUTAGE_CODES
-    if isinstance(exc, sa_exc.IntegrityError | sa_exc.DataError | sa_exc.ProgrammingError):
-        return False
-    return isinstance(
-        exc,
-        OSError
-        | TimeoutError
-        | QueueError
-        | sa_exc.OperationalError
-        | sa_exc.InterfaceError
-        | sa_exc.DisconnectionError
-        | sa_exc.TimeoutError,
-    ) or (isinstance(exc, sa_exc.DBAPIError) and _unavailable_database(exc))
-
-
-_SQLITE_OUTAGE_CODES = frozenset(
-    {
-        5,  # SQLITE_BUSY: the write lock stayed taken past the busy timeout
-        6,  # SQLITE_LOCKED
-        7,  # SQLITE_NOMEM
-        8,  # SQLITE_READONLY: the file or its directory cannot be written
-        10,  # SQLITE_IOERR (every extended I/O error)
-        13,  # SQLITE_FULL: the disk (or the size limit) is full
-        14,  # SQLITE_CANTOPEN
-        15,  # SQLITE_PROTOCOL
-    }
-)
-"""Primary SQLite result codes of an unavailable database (not of bad data or SQL)."""
-
-_OUTAGE_SQLSTATE_CLASSES = ("08", "53", "57P", "58")
-"""PostgreSQL SQLSTATEs of connection loss, resource shortage, shutdown and I/O errors."""
-
-
-def _unavailable_database(exc: Any) -> bool:
-    if exc.connection_invalidated or exc.statement is None:  # lost, or failed to connect
-        return True
-    sqlstate = str(getattr(exc.orig, "sqlstate", "") or getattr(exc.orig, "pgcode", "") or "")
-    return sqlstate.startswith(_OUTAGE_SQLSTATE_CLASSES)

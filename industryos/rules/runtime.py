@@ -26,8 +26,9 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 
 from industryos.msg import Msg
+from industryos.outages import is_outage
 from industryos.queue.ordering import suspended
-from industryos.rules.errors import NodeFailure, RuleEngineError, is_outage
+from industryos.rules.errors import NodeFailure, RuleEngineError
 from industryos.rules.labels import Label
 from industryos.rules.model import ChainMetadata, RuleChain
 from industryos.rules.nodes import node_class

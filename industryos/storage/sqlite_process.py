@@ -20,7 +20,7 @@ names the file and its pragmas; each further one is a request, answered by one f
 * a failure is answered ``("error", module, class name, message, SQLite result code)`` and
   raised again in the parent as the same exception class (sqlite3's with its
   ``sqlite_errorcode``), so callers judge it as they would the thread's
-  (:func:`industryos.rules.errors.is_outage`).
+  (:func:`industryos.outages.is_outage`).
 
 Lifetime: the first request starts the process. One that died fails the request in flight
 with :class:`ConnectionResetError` (an outage: the rule engine retries the message) and the

@@ -24,7 +24,7 @@ So each point reaches it at least once (twice at most, around its subscription).
 
 A value pushed on acceptance whose batch then fails to commit (disk full, database down)
 was shown before it is stored: the save fails, and the rule engine retries a message that
-failed on an unavailable store until the store takes it (``rules/errors.py: is_outage``).
+failed on an unavailable store until the store takes it (``outages.py: is_outage``).
 
 A *points relay* (:meth:`ListenerRegistry.relay_points`) hears every time-series write at
 both moments, with the write's number: the cluster feed sends points to the other nodes at

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from industryos.rules.errors import is_outage
+from industryos.outages import is_outage
 from industryos.storage.multirow import MultiRowStatement
 from industryos.storage.sqlite_plain import SQLITE_PRAGMAS, connect_sqlite
 from industryos.storage.sqlite_process import SqliteProcess

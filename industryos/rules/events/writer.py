@@ -19,6 +19,7 @@ from collections.abc import Awaitable, Callable
 import sqlalchemy as sa
 
 from industryos.entities.ids import now_ms
+from industryos.outages import is_outage
 from industryos.rules.events.model import Event
 from industryos.rules.events.schema import rule_event
 from industryos.storage.database import Database
@@ -69,16 +70,19 @@ class EventWriter:
         except asyncio.CancelledError:
             self._pending[:0] = batch  # stop cancelled the loop mid-write: its last flush
             raise
-        except Exception:
+        except Exception as exc:
             room = self._max_pending - len(self._pending)
             kept = batch[: max(0, room)]
             self._pending[:0] = kept  # retried with the next flush, oldest first
             self.dropped += len(batch) - len(kept)
-            log.error(
-                "writing %d rule events failed; %d kept for the next attempt",
+            outage = is_outage(exc)  # (the reason in one line; a bug gets its traceback)
+            log.log(
+                logging.WARNING if outage else logging.ERROR,
+                "writing %d rule events failed; %d kept for the next attempt%s",
                 len(batch),
                 len(kept),
-                exc_info=True,
+                f": storage is not answering: {exc!r}" if outage else "",
+                exc_info=not outage,
             )
             return 0
         self.written += len(batch)

@@ -1,4 +1,5 @@
-"""Which failures the rule engine treats as outages (retried until storage is back)."""
+"""Which failures are outages: the rule engine retries them until storage is back, the REST
+API answers 503."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from industryos.rules.errors import is_outage
+from industryos.outages import is_outage
 
 
 def _error_of(statement: str, conn: sqlite3.Connection) -> sqlite3.Error:
