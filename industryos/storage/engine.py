@@ -31,6 +31,8 @@ serialize, as writers must on SQLite anyway.
 
 from __future__ import annotations
 
+import asyncio
+import sqlite3
 from typing import Any
 
 from sqlalchemy import event
@@ -74,15 +76,26 @@ class DatabaseUnreachable(StartRefused):
 async def check_reachable(engine: AsyncEngine) -> None:
     """Connect once: a node that cannot reach its database stops with one line naming the
     database (without its password) and the reason, not a traceback from a migration."""
+    path = sqlite_file(engine)
     try:
-        async with engine.connect():
-            pass
-    except (OSError, TimeoutError, DBAPIError) as exc:
+        if path is not None:
+            # a plain sqlite3 connection: aiosqlite's that fails to open leaves its thread a
+            # close to report to the event loop, which may have ended by then (a traceback
+            # of "Event loop is closed" after the refusal, or in a later test)
+            await asyncio.to_thread(_open_and_close, path)
+        else:
+            async with engine.connect():
+                pass
+    except (OSError, TimeoutError, DBAPIError, sqlite3.Error) as exc:
         reason = exc.orig if isinstance(exc, DBAPIError) and exc.orig is not None else exc
         where = engine.url.render_as_string(hide_password=True)
         raise DatabaseUnreachable(
             f"the database {where} does not accept a connection: {reason}"
         ) from exc
+
+
+def _open_and_close(path: str) -> None:
+    sqlite3.connect(path).close()
 
 
 def is_sqlite(engine: AsyncEngine) -> bool:
