@@ -66,6 +66,7 @@ from industryos.entities.user_admin_service import UserAdminService
 from industryos.entities.user_service import LoginPolicy, UserService
 from industryos.gc_tuning import tune_for_serving
 from industryos.notify import Notifications, NotifyingAlarmService, TriggerPublisher
+from industryos.outages import is_outage
 from industryos.queue.backpressure import LagGate
 from industryos.queue.bus import Bus, open_bus
 from industryos.queue.bus.changes import ClusterChanges
@@ -237,6 +238,9 @@ def queue_dir(data_dir: Path, worker: int) -> Path:
 
 STOP_LIMIT_S = 5.0
 """How long one peer-facing part may take to stop before shutdown moves on without it."""
+HEALTH_DB_TIMEOUT_S = 1.5
+"""How long ``/api/health`` waits for the database's answer (a worker asking the others
+waits 2 s for theirs, so a slow database shows as DOWN, not as a worker not answering)."""
 
 
 async def _stop_within(name: str, stop: Coroutine[Any, Any, None], limit_s: float) -> None:
@@ -299,9 +303,11 @@ class Node:
         """True once every listener accepts connections."""
         return self._ready
 
-    def _own_health(self) -> Health:
+    async def _own_health(self) -> Health:
         """This process's answer: STARTING until ready, DOWN while the durable queue
-        refuses device data (a full disk), else UP."""
+        refuses device data (a full disk) or the database does not answer within
+        ``HEALTH_DB_TIMEOUT_S`` (devices cannot connect, the rule engine cannot store),
+        else UP."""
         if not self._ready:
             return Health(STARTING)
         if self._queue is not None and self._queue.writes_refused:
@@ -310,12 +316,21 @@ class Node:
                 "the durable queue refuses device data: a write to disk failed "
                 "(disk full or I/O error, see the log); retrying",
             )
+        if self._db is not None:
+            try:
+                await asyncio.wait_for(self._db.ping(), HEALTH_DB_TIMEOUT_S)
+            except TimeoutError:
+                return Health(DOWN, f"the database does not answer in {HEALTH_DB_TIMEOUT_S} s")
+            except Exception as exc:
+                if not is_outage(exc):
+                    raise
+                return Health(DOWN, f"the database does not answer: {exc!r}")
         return Health(UP)
 
     async def health(self) -> Health:
         """The node's health for ``/api/health``: with several workers, every worker's
         (``api/health.py``), so the answer does not depend on which worker was asked."""
-        own = self._own_health()
+        own = await self._own_health()
         if self._worker_metrics is None:
             return own
         if own.status == STARTING:  # (a worker being restarted) the others can wait

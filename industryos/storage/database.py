@@ -6,6 +6,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlalchemy.pool import QueuePool
@@ -45,6 +46,12 @@ class Database:
         """A connection for reads."""
         async with self.engine.connect() as conn:
             yield conn
+
+    async def ping(self) -> None:
+        """One round trip (``SELECT 1``): raises what a query would while the database is
+        down (a pooled connection is not checked by merely taking it from the pool)."""
+        async with self.engine.connect() as conn:
+            await conn.execute(sa.text("SELECT 1"))
 
     async def close(self) -> None:
         """Release every pooled connection.

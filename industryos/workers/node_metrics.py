@@ -20,7 +20,7 @@ import asyncio
 import hashlib
 import logging
 import socket
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -61,7 +61,7 @@ class WorkerMetrics:
         workers: int,
         local: Callable[[], list[Sample]],
         queue_stats: Callable[[], list[dict[str, Any]]] | None = None,
-        health: Callable[[], Health] | None = None,
+        health: Callable[[], Awaitable[Health]] | None = None,
     ) -> None:
         self._bus = bus
         self._tag = tag
@@ -83,7 +83,7 @@ class WorkerMetrics:
         if request == QUEUES:
             return orjson.dumps(self._queue_stats() if self._queue_stats is not None else [])
         if request == HEALTH:
-            health = self._health() if self._health is not None else Health(UP)
+            health = await self._health() if self._health is not None else Health(UP)
             return orjson.dumps(health.to_wire())
         return orjson.dumps([[s.name, s.kind, s.value, s.labels] for s in self._local()])
 

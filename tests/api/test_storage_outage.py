@@ -1,7 +1,7 @@
 """The node while its database is down: REST and device HTTP calls get a clear, retryable
 error, a device that connects over MQTT is refused as "server unavailable", each logged as
-one warning line; and everything serves again once the database is back, without a restart.
-"""
+one warning line, and the health check says DOWN; everything serves again once the database
+is back, without a restart."""
 
 from __future__ import annotations
 
@@ -64,6 +64,10 @@ async def test_while_the_database_is_down_every_api_says_so_and_serves_again_aft
             assert device_http.status_code == 503, device_http.text
             refused = await _connack(node, tokens[1])  # credentials not cached: not readable
             assert refused.reason_code == ConnackReturnCode.SERVER_UNAVAILABLE
+            health = await api.get("/api/health")
+            assert health.status_code == 503
+            assert health.json()["status"] == "DOWN"
+            assert health.json()["reason"].startswith("the database does not answer")
 
             database.start()
             for _ in range(50):  # each pooled connection that died fails once more
@@ -75,6 +79,7 @@ async def test_while_the_database_is_down_every_api_says_so_and_serves_again_aft
             assert again.status_code == 200, again.text
             assert len(again.json()["data"]) == len(devices)
             assert (await _connack(node, tokens[1])).reason_code == 0
+            assert (await api.get("/api/health")).json() == {"status": "UP"}
     # one line per refused call, no traceback: an outage is not a bug (and uvicorn, which
     # logs a traceback for any error Starlette answers with its catch-all handler, says nothing)
     said = [r for r in caplog.records if r.name in CALL_LOGGERS and r.levelno >= logging.WARNING]

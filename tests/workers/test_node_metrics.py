@@ -75,8 +75,12 @@ async def test_a_worker_gathers_the_others_health_and_names_one_that_does_not_an
     tag = node_tag(Path("/srv/node-a"))
     full_disk = Health(DOWN, "the durable queue refuses device data")
     own = [Health(UP), full_disk, Health(UP)]
+
+    async def health(k: int) -> Health:
+        return own[k]
+
     workers = [
-        WorkerMetrics(bus, tag, k, 3, partial(_samples, k), health=partial(own.__getitem__, k))
+        WorkerMetrics(bus, tag, k, 3, partial(_samples, k), health=partial(health, k))
         for k in range(3)
     ]
     try:
