@@ -54,13 +54,15 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 async def _migrate(settings: Settings) -> None:
     from industryos.storage.engine import check_reachable, create_engine
+    from industryos.storage.first_start import first_start_turn
     from industryos.storage.migrate import current_revision, upgrade
 
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     engine = create_engine(settings.database_url)
     try:
         await check_reachable(engine)
-        await upgrade(engine)
+        async with first_start_turn(engine):  # not while a starting node migrates
+            await upgrade(engine)
         print(f"database at revision {await current_revision(engine)}")
     finally:
         await engine.dispose()

@@ -84,6 +84,7 @@ from industryos.rules.service import RuleChainService
 from industryos.storage.attributes import AttributeRepository
 from industryos.storage.database import Database
 from industryos.storage.engine import check_reachable, create_engine
+from industryos.storage.first_start import first_start_turn
 from industryos.storage.migrate import upgrade
 from industryos.storage.relations import RelationRepository
 from industryos.storage.repositories import Repositories
@@ -354,7 +355,8 @@ class Node:
         engine = create_engine(settings.database_url)
         self._db = Database(engine)  # (closed by stop, also when the migration fails)
         await check_reachable(engine)
-        await upgrade(engine)
+        async with first_start_turn(engine):  # nodes of a cluster starting together
+            await upgrade(engine)
         self._queue = await EmbeddedQueue.open(
             EmbeddedQueueConfig(data_dir=queue_dir(settings.data_dir, self.worker))
         )
@@ -395,16 +397,17 @@ class Node:
             ),
         )
         self.rules = RuleEngine(self._queue, chains, services, EntityFields(core.db))
-        await Bootstrap(
-            core.db,
-            core.repos,
-            core.users,
-            core.tenants,
-            core.devices,
-            assets=core.assets,
-            relations=core.relations,
-        ).run(demo=settings.demo)
-        await chains.ensure_root_chains()  # tenants created before the rule engine existed
+        async with first_start_turn(engine):
+            await Bootstrap(
+                core.db,
+                core.repos,
+                core.users,
+                core.tenants,
+                core.devices,
+                assets=core.assets,
+                relations=core.relations,
+            ).run(demo=settings.demo)
+            await chains.ensure_root_chains()  # tenants created before the rule engine existed
         if self._after_seed is not None:
             await self._after_seed()
         tokens = TokenIssuer(

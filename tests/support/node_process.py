@@ -92,14 +92,16 @@ def start_node_process(
     log_path: Path | None = None,
     open_files: int | None = None,
 ) -> RunningNode:
-    """Start ``industryos run`` on ``data_dir`` (embedded mode), every listener on port 0.
+    """Start ``industryos run`` on ``data_dir`` (embedded mode unless ``env`` names a
+    database), every listener on port 0.
 
     ``env`` adds or overrides settings; output (INFO and up) is appended to ``log_path``
     (``data_dir / "node.log"`` by default); ``open_files`` starts it with that soft
     open-file limit."""
     log_path = log_path or data_dir / "node.log"
+    inherited = {k: v for k, v in os.environ.items() if k != "INDUSTRYOS_DB_URL"}
     settings = {
-        **os.environ,
+        **inherited,
         "INDUSTRYOS_DATA_DIR": str(data_dir),
         "INDUSTRYOS_HTTP_HOST": "127.0.0.1",
         "INDUSTRYOS_HTTP_PORT": "0",
@@ -109,7 +111,6 @@ def start_node_process(
         "INDUSTRYOS_LOG_LEVEL": "INFO",
         **(env or {}),
     }
-    settings.pop("INDUSTRYOS_DB_URL", None)
     offset = log_path.stat().st_size if log_path.exists() else 0
     with log_path.open("ab") as log:
         process = subprocess.Popen(
