@@ -100,6 +100,17 @@ class Settings(BaseSettings):
             raise ValueError("mqtt_tls_cert and mqtt_tls_key are set together, or neither")
         return self
 
+    @model_validator(mode="after")
+    def _cluster_shares_its_secret(self) -> Settings:
+        # a secret generated into each node's data dir signs tokens no other node accepts:
+        # behind a load balancer, a signed-in user would get 401 from every other node
+        if self.bus_url and not self.bus_url.startswith("unix://") and not self.jwt_secret:
+            raise ValueError(
+                "a cluster's nodes (bus_url) sign and check each other's tokens: set "
+                "jwt_secret (INDUSTRYOS_JWT_SECRET) to the same value on every node"
+            )
+        return self
+
     @property
     def database_url(self) -> str:
         """The SQLAlchemy async URL: the configured one, or a SQLite file in the data dir."""

@@ -128,7 +128,7 @@ def test_a_cluster_bus_that_refuses_connections_is_one_line_and_status_1(
     tmp_path: Path, refused_port: int
 ) -> None:
     bus = f"nats://127.0.0.1:{refused_port}"
-    last = _refused(tmp_path, BUS_URL=bus)[-1]
+    last = _refused(tmp_path, BUS_URL=bus, JWT_SECRET="cluster-" + "s" * 60)[-1]
     assert last.startswith(f"industryos: cannot run: cannot connect to the cluster bus at {bus}"), (
         last
     )

@@ -91,6 +91,17 @@ def test_a_tls_certificate_without_its_key_is_refused(
     )
 
 
+def test_a_cluster_node_needs_the_shared_jwt_secret(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each node would otherwise sign with a secret of its own data dir: a token from one
+    node would be refused by every other."""
+    monkeypatch.delenv("INDUSTRYOS_JWT_SECRET", raising=False)
+    monkeypatch.setenv("INDUSTRYOS_BUS_URL", "nats://127.0.0.1:4222")
+    with pytest.raises(ConfigError, match=r"set jwt_secret \(INDUSTRYOS_JWT_SECRET\) to the same"):
+        load_settings()
+    monkeypatch.setenv("INDUSTRYOS_JWT_SECRET", "cluster-" + "s" * 60)
+    assert load_settings().bus_url == "nats://127.0.0.1:4222"
+
+
 def test_unknown_yaml_key_is_refused(tmp_path: Path) -> None:
     config = tmp_path / "node.yaml"
     config.write_text("http_prot: 9090\n")
