@@ -13,6 +13,7 @@ worker 0 migrates and seeds before it lets the other workers start.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -22,6 +23,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from industryos.storage.engine import is_sqlite
 
 __all__ = ["FIRST_START_LOCK", "first_start_turn"]
+
+log = logging.getLogger(__name__)
 
 FIRST_START_LOCK = 0x494F_5331
 """The advisory lock's key ("IOS1"), the same for every node of every version."""
@@ -36,7 +39,10 @@ async def first_start_turn(engine: AsyncEngine) -> AsyncIterator[None]:
         return
     conn = await engine.connect()
     try:
-        await conn.execute(sa.text("SELECT pg_advisory_lock(:key)"), {"key": FIRST_START_LOCK})
+        key = {"key": FIRST_START_LOCK}
+        if not (await conn.execute(sa.text("SELECT pg_try_advisory_lock(:key)"), key)).scalar():
+            log.info("waiting for another node's migrations and first data")
+            await conn.execute(sa.text("SELECT pg_advisory_lock(:key)"), key)
         await conn.commit()  # (a session lock: it outlives the transaction)
         yield
     finally:
