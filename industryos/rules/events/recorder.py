@@ -1,9 +1,9 @@
 """What rule nodes did, as events: debug IN/OUT, lifecycle, errors and statistics.
 
 :class:`RuleEvents` is the debug hook every node's ``on_msg`` passes through (see
-``nodes/base.py``). A node keeps a small :class:`NodeTrack` (its counters and its debug
-settings, loaded once per chain version from ``rule_node`` and rebuilt after any chain
-change); per message the node's wrapper checks that track, and only a node with debug
+``nodes/base.py``). A node keeps a small :class:`NodeTrack` (its debug settings, loaded
+once per chain version from ``rule_node`` and rebuilt after any chain change, and how much
+of its counters its STATS events have reported); per message the node's wrapper checks that track, and only a node with debug
 settings goes through :meth:`RuleEvents.run` and builds events, which go to the
 :class:`EventWriter` buffer, never straight to the database. The counts of the STATS
 events are the runtime's own counters of the node (``NodeContext.stats``, which the chain's
