@@ -3,11 +3,12 @@
 :class:`RuleEvents` is the debug hook every node's ``on_msg`` passes through (see
 ``nodes/base.py``). A node keeps a small :class:`NodeTrack` (its debug settings, loaded
 once per chain version from ``rule_node`` and rebuilt after any chain change, and how much
-of its counters its STATS events have reported); per message the node's wrapper checks that track, and only a node with debug
-settings goes through :meth:`RuleEvents.run` and builds events, which go to the
-:class:`EventWriter` buffer, never straight to the database. The counts of the STATS
-events are the runtime's own counters of the node (``NodeContext.stats``, which the chain's
-stats endpoint shows too), less what the node's last STATS event reported.
+of its counters its STATS events have reported); per message the node's wrapper checks
+that track, and only a node with debug settings goes through :meth:`RuleEvents.run` and
+builds events, which go to the :class:`EventWriter` buffer, never straight to the database.
+The counts of the STATS events are the runtime's own counters of the node
+(``NodeContext.stats``, which the chain's stats endpoint shows too), less what the node's
+last STATS event reported.
 
 Debug settings follow ThingsBoard: legacy ``debugMode: true`` or ``debugSettings.allEnabled``
 or ``allEnabledUntil`` in the future → every IN and OUT event; ``failuresEnabled`` only →
