@@ -240,8 +240,10 @@ def queue_dir(data_dir: Path, worker: int) -> Path:
 STOP_LIMIT_S = 5.0
 """How long one peer-facing part may take to stop before shutdown moves on without it."""
 HEALTH_DB_TIMEOUT_S = 1.5
-"""How long ``/api/health`` waits for the database's answer (a worker asking the others
-waits 2 s for theirs, so a slow database shows as DOWN, not as a worker not answering)."""
+"""How long ``/api/health`` waits for the database's answer. Then it cancels the query,
+which takes about 2 s more on a database that hangs rather than refusing (measured with a
+stopped PostgreSQL server); another worker asking for this one's health waits 2 s, so such
+a worker shows there as not answering: DOWN either way."""
 
 
 async def _stop_within(name: str, stop: Coroutine[Any, Any, None], limit_s: float) -> None:

@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from pathlib import Path
 
 import httpx
 import pytest
 
 from industryos.api.errors import STORAGE_DOWN
-from industryos.node import Node
+from industryos.node import HEALTH_DB_TIMEOUT_S, Node
 from industryos.transport.mqtt.codec import StreamDecoder, encode
 from industryos.transport.mqtt.packets import Connack, Connect
 from industryos.transport.mqtt.reason_codes import ConnackReturnCode
@@ -85,3 +86,28 @@ async def test_while_the_database_is_down_every_api_says_so_and_serves_again_aft
     said = [r for r in caplog.records if r.name in CALL_LOGGERS and r.levelno >= logging.WARNING]
     assert {r.name for r in said} == {"industryos.api.errors", HANDSHAKE}, said
     assert [r for r in said if r.exc_info or r.levelno >= logging.ERROR] == []
+
+
+async def test_a_database_that_hangs_is_down_on_the_health_check_within_seconds(
+    tmp_path: Path,
+) -> None:
+    """A database that stops answering without refusing (a stopped server, a partition): the
+    check waits ``HEALTH_DB_TIMEOUT_S`` and then cancels its query, which takes a moment
+    more; it answers DOWN instead of hanging like a query without a limit."""
+    with pg_server() as database:
+        async with (
+            running_node(tmp_path, database.url) as node,
+            httpx.AsyncClient(base_url=f"http://127.0.0.1:{node.http_port}", timeout=30) as client,
+        ):
+            assert (await client.get("/api/health")).json() == {"status": "UP"}
+            with database.frozen():
+                started = time.monotonic()
+                health = await client.get("/api/health")
+                waited = time.monotonic() - started
+            assert health.status_code == 503
+            assert health.json() == {
+                "status": "DOWN",
+                "reason": f"the database does not answer in {HEALTH_DB_TIMEOUT_S} s",
+            }
+            assert HEALTH_DB_TIMEOUT_S <= waited < 10
+            assert (await client.get("/api/health")).json() == {"status": "UP"}

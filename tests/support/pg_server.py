@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile
@@ -51,6 +52,23 @@ class PgServer:
         options = f"-p {self.port} -k {self.data_dir} -c listen_addresses=127.0.0.1 -c fsync=off"
         self._ctl("-o", options, "-l", str(self.data_dir / "server.log"), "-w", "start")
         self.running = True
+
+    @contextlib.contextmanager
+    def frozen(self) -> Iterator[None]:
+        """The server's processes stopped (SIGSTOP) for the block: connections stay open
+        and queries hang, as with a server that stopped answering, until SIGCONT."""
+        postmaster = int((self.data_dir / "postmaster.pid").read_text().split()[0])
+        children = subprocess.run(
+            ["pgrep", "-P", str(postmaster)], capture_output=True, text=True, check=True
+        ).stdout.split()
+        processes = [postmaster, *map(int, children)]
+        for pid in processes:
+            os.kill(pid, signal.SIGSTOP)
+        try:
+            yield
+        finally:
+            for pid in processes:
+                os.kill(pid, signal.SIGCONT)
 
     def stop(self) -> None:
         """Stop at once, as a crash or a lost host would: connections are cut."""
