@@ -149,6 +149,18 @@ class Core:
         await self.ota.assignments.close()
         await self.timeseries.writer.stop()
 
+    def bootstrap(self) -> Bootstrap:
+        """The first-start data (system administrator, demo tenant) over these services."""
+        return Bootstrap(
+            self.db,
+            self.repos,
+            self.users,
+            self.tenants,
+            self.devices,
+            assets=self.assets,
+            relations=self.relations,
+        )
+
     def api_context(self, tokens: TokenIssuer, max_page_size: int) -> ApiContext:
         """What the REST layer gets to see."""
         return ApiContext(
@@ -400,15 +412,7 @@ class Node:
         )
         self.rules = RuleEngine(self._queue, chains, services, EntityFields(core.db))
         async with first_start_turn(engine):
-            await Bootstrap(
-                core.db,
-                core.repos,
-                core.users,
-                core.tenants,
-                core.devices,
-                assets=core.assets,
-                relations=core.relations,
-            ).run(demo=settings.demo)
+            await core.bootstrap().run(demo=settings.demo)
             await chains.ensure_root_chains()  # tenants created before the rule engine existed
         if self._after_seed is not None:
             await self._after_seed()

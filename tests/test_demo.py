@@ -19,7 +19,6 @@ from industryos.demo import (
     SYSADMIN_PASSWORD,
     TENANT_ADMIN_EMAIL,
     TENANT_ADMIN_PASSWORD,
-    Bootstrap,
 )
 from industryos.entities.models import Authority
 from industryos.node import Core, build_core
@@ -36,18 +35,6 @@ async def core(engine: AsyncEngine, tmp_path: Path) -> AsyncIterator[Core]:
     await core.stop()  # the demo's devices set off OTA attribute refreshes
 
 
-def _bootstrap(core: Core) -> Bootstrap:
-    return Bootstrap(
-        core.db,
-        core.repos,
-        core.users,
-        core.tenants,
-        core.devices,
-        assets=core.assets,
-        relations=core.relations,
-    )
-
-
 async def _rows(engine: AsyncEngine, table: sa.Table) -> int:
     async with engine.connect() as conn:
         count = (await conn.execute(sa.select(sa.func.count()).select_from(table))).scalar()
@@ -58,7 +45,7 @@ async def _rows(engine: AsyncEngine, table: sa.Table) -> int:
 async def test_demo_accounts_tenant_and_entities_are_created_once(
     engine: AsyncEngine, core: Core
 ) -> None:
-    await _bootstrap(core).run(demo=True)
+    await core.bootstrap().run(demo=True)
     sysadmin = await core.users.authenticate(SYSADMIN_EMAIL, SYSADMIN_PASSWORD)
     admin = await core.users.authenticate(TENANT_ADMIN_EMAIL, TENANT_ADMIN_PASSWORD)
     customer_user = await core.users.authenticate(CUSTOMER_USER_EMAIL, CUSTOMER_USER_PASSWORD)
@@ -75,13 +62,13 @@ async def test_demo_accounts_tenant_and_entities_are_created_once(
     assert assets == [DEMO_ASSET]
     counts = {t.name: await _rows(engine, t) for t in (schema.user, schema.relation)}
     assert counts == {"tb_user": 3, "relation": len(DEMO_DEVICES)}
-    await _bootstrap(core).run(demo=True)  # users exist: nothing more
+    await core.bootstrap().run(demo=True)  # users exist: nothing more
     assert {t.name: await _rows(engine, t) for t in (schema.user, schema.relation)} == counts
     assert await _rows(engine, schema.tenant) == 1
 
 
 async def test_without_demo_only_the_sysadmin_is_created(engine: AsyncEngine, core: Core) -> None:
-    await _bootstrap(core).run(demo=False)
+    await core.bootstrap().run(demo=False)
     assert (await core.users.authenticate(SYSADMIN_EMAIL, SYSADMIN_PASSWORD)).email == (
         SYSADMIN_EMAIL
     )

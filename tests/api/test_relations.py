@@ -7,7 +7,7 @@ from typing import Any
 
 import httpx
 
-from industryos.demo import DEMO_ASSET, DEMO_DEVICES, TENANT_ADMIN_EMAIL, Bootstrap
+from industryos.demo import DEMO_ASSET, DEMO_DEVICES, TENANT_ADMIN_EMAIL
 from industryos.entities.access import Caller
 from industryos.entities.models import Authority
 from industryos.entities.paging import PageLink
@@ -260,16 +260,7 @@ async def test_demo_building_contains_the_demo_devices(platform: Platform) -> No
     core = platform.core
     sysadmin = await core.users.find_by_email("sysadmin@test.local")
     assert sysadmin is not None
-    bootstrap = Bootstrap(
-        core.db,
-        core.repos,
-        core.users,
-        core.tenants,
-        core.devices,
-        assets=core.assets,
-        relations=core.relations,
-    )
-    await bootstrap._demo_tenant(sysadmin)
+    await core.bootstrap()._demo_tenant(sysadmin)
     admin = await platform.login(TENANT_ADMIN_EMAIL, "tenant")
     building = (await admin.get("/api/tenant/asset", params={"assetName": DEMO_ASSET})).json()
     infos = await admin.get(f"/api/relations/info/from/ASSET/{building['id']['id']}")
