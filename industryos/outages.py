@@ -9,10 +9,11 @@ with one warning line instead of a traceback.
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 from typing import Any
 
-__all__ = ["is_outage"]
+__all__ = ["is_outage", "log_failure"]
 
 
 def is_outage(exc: BaseException) -> bool:
@@ -65,3 +66,13 @@ def _unavailable_database(exc: Any) -> bool:
         return True
     sqlstate = str(getattr(exc.orig, "sqlstate", "") or getattr(exc.orig, "pgcode", "") or "")
     return sqlstate.startswith(_OUTAGE_SQLSTATE_CLASSES)
+
+
+def log_failure(logger: logging.Logger, exc: BaseException, message: str, *args: Any) -> None:
+    """Log what failed: an outage as one warning line with its reason (it is expected to
+    pass, and a traceback per attempt would flood the log), anything else as an error with
+    its traceback (a bug)."""
+    if is_outage(exc):
+        logger.warning(message + ": storage is not answering: %r", *args, exc)
+    else:
+        logger.error(message, *args, exc_info=exc)

@@ -3,12 +3,13 @@ API answers 503."""
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 from pathlib import Path
 
 import pytest
 
-from industryos.outages import is_outage
+from industryos.outages import is_outage, log_failure
 
 
 def _error_of(statement: str, conn: sqlite3.Connection) -> sqlite3.Error:
@@ -49,3 +50,20 @@ def test_bad_data_and_bad_sql_are_not_outages(tmp_path: Path) -> None:
     conn.execute("INSERT INTO t VALUES (1)")
     assert not is_outage(_error_of("INSERT INTO t VALUES (1)", conn))
     assert not is_outage(_error_of("SELECT nothing FROM t", conn))
+
+
+def test_an_outage_is_logged_in_one_line_and_a_bug_with_its_traceback(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    log = logging.getLogger("tests.outages")
+    with caplog.at_level(logging.WARNING, logger="tests.outages"):
+        log_failure(log, ConnectionRefusedError(111, "Connection refused"), "sweep %d failed", 7)
+        log_failure(log, KeyError("device"), "sweep %d failed", 8)
+    outage, bug = caplog.records
+    assert (outage.levelno, outage.exc_info) == (logging.WARNING, None)
+    assert outage.getMessage() == (
+        "sweep 7 failed: storage is not answering: "
+        "ConnectionRefusedError(111, 'Connection refused')"
+    )
+    assert (bug.levelno, bug.getMessage()) == (logging.ERROR, "sweep 8 failed")
+    assert bug.exc_info is not None and bug.exc_info[0] is KeyError

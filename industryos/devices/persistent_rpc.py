@@ -44,7 +44,7 @@ from industryos.entities.events import MsgPublisher
 from industryos.entities.ids import EntityType, now_ms
 from industryos.entities.paging import PageData, PageLink
 from industryos.msg import EntityRef, Msg
-from industryos.outages import is_outage
+from industryos.outages import log_failure
 from industryos.storage.database import Database
 
 __all__ = ["PersistentRpc"]
@@ -267,11 +267,8 @@ class PersistentRpc:
                 await self.expire_due()
                 if self._shared:
                     await self.reload_waiting()
-            except Exception as exc:
-                if is_outage(exc):  # the next sweep runs once storage is back
-                    log.warning("persistent RPC expiry sweep skipped: %r", exc)
-                else:
-                    log.exception("persistent RPC expiry sweep failed")
+            except Exception as exc:  # the next sweep tries again
+                log_failure(log, exc, "persistent RPC expiry sweep failed")
 
     async def reload_waiting(self) -> None:
         """Learn the devices other nodes stored calls for; send to those connected here."""

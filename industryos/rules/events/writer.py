@@ -19,7 +19,7 @@ from collections.abc import Awaitable, Callable
 import sqlalchemy as sa
 
 from industryos.entities.ids import now_ms
-from industryos.outages import is_outage
+from industryos.outages import log_failure
 from industryos.rules.events.model import Event
 from industryos.rules.events.schema import rule_event
 from industryos.storage.database import Database
@@ -75,14 +75,12 @@ class EventWriter:
             kept = batch[: max(0, room)]
             self._pending[:0] = kept  # retried with the next flush, oldest first
             self.dropped += len(batch) - len(kept)
-            outage = is_outage(exc)  # (the reason in one line; a bug gets its traceback)
-            log.log(
-                logging.WARNING if outage else logging.ERROR,
-                "writing %d rule events failed; %d kept for the next attempt%s",
+            log_failure(
+                log,
+                exc,
+                "writing %d rule events failed; %d kept for the next attempt",
                 len(batch),
                 len(kept),
-                f": storage is not answering: {exc!r}" if outage else "",
-                exc_info=not outage,
             )
             return 0
         self.written += len(batch)

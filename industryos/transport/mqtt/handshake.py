@@ -22,7 +22,7 @@ import secrets
 from functools import partial
 from typing import TYPE_CHECKING
 
-from industryos.outages import is_outage
+from industryos.outages import log_failure
 from industryos.transport.mqtt.application import Accepted, ContextT, Refused
 from industryos.transport.mqtt.codec import packet_size
 from industryos.transport.mqtt.errors import MqttProtocolError
@@ -96,10 +96,7 @@ async def _authenticate(
     try:
         result = await connection.app.authenticate(connect, certificate)
     except Exception as exc:
-        if is_outage(exc):  # the credentials could not be read: try again later
-            log.warning("%r: CONNECT refused, storage is not answering: %r", connection, exc)
-        else:
-            log.exception("%r: authenticate failed", connection)
+        log_failure(log, exc, "%r: authenticate failed", connection)
         _refuse(connection, ReasonCode.SERVER_UNAVAILABLE)
         return None
     if isinstance(result, Refused):
