@@ -10,6 +10,7 @@ from __future__ import annotations
 import secrets
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import (
@@ -67,6 +68,13 @@ class Settings(BaseSettings):
     # (industryos/queue/backpressure.py); 0 turns the wait off
     ingest_max_lag: int = Field(10000, ge=0)
     bus_url: str = ""  # cluster bus between nodes: "" in-process, nats://host:4222 in a cluster
+    # the durable queue from the transports to the rule engine: "" the embedded log in the
+    # data dir; nats://host:4222 JetStream, shared by a cluster's nodes (industryos/queue/jetstream)
+    queue_url: str = ""
+    queue_prefix: str = Field("industryos", pattern=r"^[A-Za-z0-9_-]{1,32}$")  # one per cluster
+    queue_partitions: int = Field(10, ge=1, le=1024)  # of each topic JetStream creates
+    queue_replicas: int = Field(1, ge=1, le=5)  # stream copies on a clustered NATS
+    queue_lease_ttl_s: float = Field(10.0, ge=1)  # a dead node's partitions move after this
     # processes serving this node's devices and API (industryos/workers): each uses about
     # one core; 1 runs the node in one process
     workers: int = Field(1, ge=1, le=64)
@@ -99,6 +107,13 @@ class Settings(BaseSettings):
         if (self.mqtt_tls_cert is None) != (self.mqtt_tls_key is None):
             raise ValueError("mqtt_tls_cert and mqtt_tls_key are set together, or neither")
         return self
+
+    @field_validator("queue_url")
+    @classmethod
+    def _jetstream_url(cls, value: str) -> str:
+        if value and urlsplit(value).scheme not in ("nats", "tls"):
+            raise ValueError("queue_url is nats://host:port (JetStream), or empty (embedded)")
+        return value
 
     @model_validator(mode="after")
     def _cluster_shares_its_secret(self) -> Settings:

@@ -71,6 +71,7 @@ from industryos.queue.backpressure import LagGate
 from industryos.queue.bus import Bus, open_bus
 from industryos.queue.bus.changes import ClusterChanges
 from industryos.queue.embedded import EmbeddedQueue, EmbeddedQueueConfig, QueueStats
+from industryos.queue.jetstream import JetStreamConfig, JetStreamQueue
 from industryos.rules.engine import RuleEngine, RuleEngineConfig
 from industryos.rules.entities import EntityFields
 from industryos.rules.events import EventQueries, EventWriter, RuleEvents
@@ -296,7 +297,7 @@ class Node:
         self._after_seed = after_seed
         self._before_ready = before_ready
         self._ready = False
-        self._queue: EmbeddedQueue | None = None
+        self._queue: EmbeddedQueue | JetStreamQueue | None = None
         self._uplinks: LagGate | None = None
         self._bus: Bus | None = None
         self._feeds: ws.ClusterFeeds | None = None
@@ -326,6 +327,8 @@ class Node:
         if not self._ready:
             return Health(STARTING)
         if self._queue is not None and self._queue.writes_refused:
+            if isinstance(self._queue, JetStreamQueue):
+                return Health(DOWN, "the queue (NATS JetStream) is not reachable; reconnecting")
             return Health(
                 DOWN,
                 "the durable queue refuses device data: a write to disk failed "
@@ -356,6 +359,29 @@ class Node:
         """Counters of the durable queue (appends, group commits, fsyncs, lag)."""
         return None if self._queue is None else self._queue.stats()
 
+    async def _open_queue(self) -> EmbeddedQueue | JetStreamQueue:
+        """JetStream when ``queue_url`` names it (a cluster's nodes share it, so a node's
+        disk holds nothing another node cannot process), else this worker's embedded log."""
+        settings = self.settings
+        if settings.queue_url:
+            return await JetStreamQueue.connect(
+                JetStreamConfig(
+                    url=settings.queue_url,
+                    prefix=settings.queue_prefix,
+                    topics={q.name: settings.queue_partitions for q in RuleEngineConfig().queues},
+                    replicas=settings.queue_replicas,
+                    lease_ttl_s=settings.queue_lease_ttl_s,
+                )
+            )
+        queue = await EmbeddedQueue.open(
+            EmbeddedQueueConfig(data_dir=queue_dir(settings.data_dir, self.worker))
+        )
+        if self.worker == 0:  # what workers no longer run left unprocessed comes here
+            await adopt_leftover_queues(
+                settings.data_dir, settings.workers, queue, RuleEngineConfig().group
+            )
+        return queue
+
     @property
     def http_port(self) -> int:
         """The bound HTTP port."""
@@ -371,13 +397,7 @@ class Node:
         await check_reachable(engine)
         async with first_start_turn(engine):  # nodes of a cluster starting together
             await upgrade(engine)
-        self._queue = await EmbeddedQueue.open(
-            EmbeddedQueueConfig(data_dir=queue_dir(settings.data_dir, self.worker))
-        )
-        if self.worker == 0:  # what workers no longer run left unprocessed comes here
-            await adopt_leftover_queues(
-                settings.data_dir, settings.workers, self._queue, RuleEngineConfig().group
-            )
+        self._queue = await self._open_queue()
         self._bus = await open_bus(settings.bus_url, name="industryos")
         # WebSocket live queries hear about entity changes where every service announces them
         entity_changes = ws.EntityChangeTap(QueuePublisher(self._queue, RULE_ENGINE_TOPIC))

@@ -132,3 +132,11 @@ def test_a_cluster_bus_that_refuses_connections_is_one_line_and_status_1(
     assert last.startswith(f"industryos: cannot run: cannot connect to the cluster bus at {bus}"), (
         last
     )
+
+
+def test_a_queue_that_refuses_connections_is_one_line_and_status_1(
+    tmp_path: Path, refused_port: int
+) -> None:
+    queue = f"nats://127.0.0.1:{refused_port}"
+    last = _refused(tmp_path, QUEUE_URL=queue)[-1]
+    assert last.startswith(f"industryos: cannot run: cannot connect to the queue at {queue}"), last

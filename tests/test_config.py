@@ -102,6 +102,19 @@ def test_a_cluster_node_needs_the_shared_jwt_secret(monkeypatch: pytest.MonkeyPa
     assert load_settings().bus_url == "nats://127.0.0.1:4222"
 
 
+def test_the_queue_is_embedded_or_jetstream(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert load_settings().queue_url == ""
+    monkeypatch.setenv("INDUSTRYOS_QUEUE_URL", "redis://127.0.0.1:6379")
+    with pytest.raises(ConfigError, match="INDUSTRYOS_QUEUE_URL"):
+        load_settings()
+    monkeypatch.setenv("INDUSTRYOS_QUEUE_URL", "nats://127.0.0.1:4222")
+    monkeypatch.setenv("INDUSTRYOS_QUEUE_PREFIX", "a.b")  # a dot would split stream names
+    with pytest.raises(ConfigError, match="INDUSTRYOS_QUEUE_PREFIX"):
+        load_settings()
+    monkeypatch.setenv("INDUSTRYOS_QUEUE_PREFIX", "plant-7")
+    assert load_settings().queue_prefix == "plant-7"
+
+
 def test_unknown_yaml_key_is_refused(tmp_path: Path) -> None:
     config = tmp_path / "node.yaml"
     config.write_text("http_prot: 9090\n")

@@ -18,7 +18,6 @@ from __future__ import annotations
 import asyncio
 import logging
 
-import nats
 from nats.aio.client import Client
 from nats.aio.msg import Msg as NatsMsg
 from nats.aio.subscription import Subscription as NatsSubscription
@@ -37,6 +36,7 @@ from industryos.queue.bus.interface import (
     check_subject,
     failure_text,
 )
+from industryos.queue.nats_client import connect_nats
 
 __all__ = ["NatsBus"]
 
@@ -81,29 +81,8 @@ class NatsBus:
     async def connect(cls, url: str, *, name: str | None = None) -> NatsBus:
         """Connect to the NATS server at ``url`` (``nats://host:port``)."""
 
-        async def report(exc: Exception) -> None:
-            log.warning("cluster bus: %s", exc)
-
         try:
-            # nats-py retries even a first connection up to max_reconnect_attempts (forever
-            # here): a probe allowed one retry makes an unreachable bus a start-up error.
-            probe = await nats.connect(
-                servers=[url],
-                allow_reconnect=False,
-                max_reconnect_attempts=1,
-                reconnect_time_wait=0.1,
-                connect_timeout=5,
-                error_cb=report,
-            )
-            await probe.close()
-            client = await nats.connect(
-                servers=[url],
-                name=name,
-                error_cb=report,
-                allow_reconnect=True,
-                max_reconnect_attempts=-1,
-                connect_timeout=5,
-            )
+            client = await connect_nats(url, name=name, log=log, what="cluster bus")
         except (NatsError, OSError) as exc:
             raise BusUnreachable(f"cannot connect to the cluster bus at {url}: {exc}") from exc
         return cls(client)

@@ -29,7 +29,6 @@ import socket
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 
-import nats
 from nats.aio.client import Client
 from nats.errors import Error as NatsError
 from nats.js.api import RetentionPolicy, StorageType, StreamConfig
@@ -55,6 +54,7 @@ from industryos.queue.jetstream.names import (
     valid_prefix,
 )
 from industryos.queue.jetstream.publisher import PubAcks
+from industryos.queue.nats_client import connect_nats
 from industryos.queue.ordering import ordered
 from industryos.start_refused import StartRefused
 
@@ -150,23 +150,9 @@ class JetStreamQueue:
         """Connect, create (or adopt) every topic's stream and join the members."""
         config.validate()
         try:
-            client = await nats.connect(
-                config.url,
-                name="industryos-queue",
-                allow_reconnect=False,
-                connect_timeout=5,
-                max_reconnect_attempts=1,
-            )
+            client = await connect_nats(config.url, name="industryos-queue", log=log, what="queue")
         except (NatsError, OSError) as exc:
             raise QueueUnreachable(f"cannot connect to the queue at {config.url}: {exc}") from exc
-        await client.close()  # (that one only proved the server answers)
-        client = await nats.connect(
-            config.url,
-            name="industryos-queue",
-            allow_reconnect=True,
-            max_reconnect_attempts=-1,
-            connect_timeout=5,
-        )
         js = client.jetstream()
         try:
             partitions = {

@@ -1,0 +1,110 @@
+"""Two node processes on one PostgreSQL database and the JetStream queue: telemetry a node
+acknowledged is stored even when the node holding its partition freezes and is killed for
+good (a cluster's nodes are interchangeable; no node's disk holds unprocessed messages)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from industryos.demo import TENANT_ADMIN_EMAIL, TENANT_ADMIN_PASSWORD
+from tests.conftest import DatabaseFactory
+from tests.queue.jetstream.conftest import NATS_URL
+from tests.support.node_process import RunningNode, start_node_process
+
+DEVICES = 16
+EACH = 5
+LEASE_TTL_S = 2
+
+
+@pytest.fixture
+def postgres_url(database_factory: DatabaseFactory) -> Iterator[str]:
+    url = database_factory.new_url("postgresql")
+    yield url
+    database_factory.release(url)
+
+
+@pytest.mark.timeout(180)
+def test_a_killed_nodes_partitions_are_processed_by_the_other(
+    tmp_path: Path, postgres_url: str, prefix: str
+) -> None:
+    env = {
+        "INDUSTRYOS_DB_URL": postgres_url,
+        "INDUSTRYOS_JWT_SECRET": "cluster-" + "s" * 60,
+        "INDUSTRYOS_BUS_URL": NATS_URL,
+        "INDUSTRYOS_QUEUE_URL": NATS_URL,
+        "INDUSTRYOS_QUEUE_PREFIX": prefix,
+        "INDUSTRYOS_QUEUE_LEASE_TTL_S": str(LEASE_TTL_S),
+    }
+    nodes: list[RunningNode] = []
+    try:
+        for name in ("a", "b"):
+            (tmp_path / name).mkdir()
+            nodes.append(start_node_process(tmp_path / name, env))
+        a, b = nodes
+        http_a = a.wait_ready(120).http
+        b.wait_ready(120)
+        with httpx.Client(base_url=f"http://127.0.0.1:{http_a}", timeout=20) as api:
+            _sign_in(api)
+            devices = dict(_create_device(api, f"meter-{n}") for n in range(DEVICES))
+            time.sleep(LEASE_TTL_S)  # both nodes hold their share of the partitions now
+
+            os.kill(b.process.pid, signal.SIGSTOP)  # b holds its partitions and does nothing
+            for seq in range(EACH):
+                for token in devices:
+                    answer = api.post(f"/api/v1/{token}/telemetry", json={"seq": seq, "kwh": 1.5})
+                    assert answer.status_code == 200, answer.text  # in the stream: acknowledged
+            b.process.kill()  # b never comes back
+            b.process.wait()
+
+            # once b's leases have expired, a takes its partitions and processes what b held
+            deadline = time.monotonic() + 60
+            stored = _stored(api, devices.values())
+            while min(stored.values()) < EACH and time.monotonic() < deadline:
+                time.sleep(0.5)
+                stored = _stored(api, devices.values())
+            assert set(stored.values()) == {EACH}, (stored, a.tail())
+        taken_over = a.tail(100_000).split("members")[-1]  # a's log after b left the members
+        assert "gained" in taken_over, a.tail()
+    finally:
+        for node in nodes:
+            if node.process.poll() is None:
+                node.process.send_signal(signal.SIGCONT)
+            node.stop(30)
+
+
+def _sign_in(api: httpx.Client) -> None:
+    login = {"username": TENANT_ADMIN_EMAIL, "password": TENANT_ADMIN_PASSWORD}
+    answer = api.post("/api/auth/login", json=login)
+    assert answer.status_code == 200, answer.text
+    api.headers["X-Authorization"] = f"Bearer {answer.json()['token']}"
+
+
+def _create_device(api: httpx.Client, name: str) -> tuple[str, str]:
+    """A new device's access token and id."""
+    device = api.post("/api/device", json={"name": name, "type": "default"})
+    assert device.status_code == 200, device.text
+    device_id = str(device.json()["id"]["id"])
+    credentials = api.get(f"/api/device/{device_id}/credentials")
+    assert credentials.status_code == 200, credentials.text
+    return str(credentials.json()["credentialsId"]), device_id
+
+
+def _stored(api: httpx.Client, device_ids: Iterable[str]) -> dict[str, int]:
+    """Per device, how many ``seq`` points are stored."""
+    counts: dict[str, int] = {}
+    end = int(time.time() * 1000) + 60_000
+    for device_id in device_ids:
+        answer = api.get(
+            f"/api/plugins/telemetry/DEVICE/{device_id}/values/timeseries",
+            params={"keys": "seq", "startTs": 0, "endTs": end, "limit": 1000},
+        )
+        assert answer.status_code == 200, answer.text
+        counts[device_id] = len(answer.json().get("seq", []))
+    return counts
