@@ -18,6 +18,7 @@ from tb_device_mqtt import TBDeviceMqttClient
 
 from industryos.devices.rpc import RpcOutcome
 from industryos.msg import MsgType
+from industryos.queue import Queue
 from industryos.telemetry.kv import AttributeScope, kv_entry
 from tests.conftest import DatabaseFactory
 from tests.support.tb_client import leave
@@ -165,7 +166,7 @@ def test_client_side_rpc_answered_through_the_hook(
 ) -> None:
     """20: the request enters the queue; the reply hook's answer reaches the SDK callback."""
     device, client = device_client
-    queue = live.node._queue
+    queue: Queue | None = live.node._queue
     assert queue is not None
     consumer = live.run(queue.subscribe("Main", f"c{uuid.uuid4().hex[:8]}"))
     answers = Recorder()

@@ -10,6 +10,7 @@ import pytest
 
 from industryos.entities.models import Device, DeviceProfile
 from industryos.msg import MsgType
+from industryos.queue import Queue
 from industryos.telemetry.kv import AttributeScope, DataType, kv_entry
 from industryos.transport.mqtt.packets import (
     Disconnect,
@@ -196,7 +197,7 @@ def test_session_limits_and_client_rpc(live: LiveNode) -> None:
     assert set(limits["rateLimits"]) == {"messages", "telemetryMessages", "telemetryDataPoints"}
     assert "gatewayRateLimits" not in limits
 
-    queue = live.node._queue
+    queue: Queue | None = live.node._queue
     assert queue is not None
     consumer = live.run(queue.subscribe("Main", f"t{uuid.uuid4().hex[:8]}"))
     assert _publish(client, "v2/r/req/3", b'{"method":"hello","params":[1]}', 2).reason_code == 0
