@@ -363,8 +363,9 @@ class Node:
         """JetStream when ``queue_url`` names it (a cluster's nodes share it, so a node's
         disk holds nothing another node cannot process), else this worker's embedded log."""
         settings = self.settings
+        group = RuleEngineConfig().group
         if settings.queue_url:
-            return await JetStreamQueue.connect(
+            shared = await JetStreamQueue.connect(
                 JetStreamConfig(
                     url=settings.queue_url,
                     prefix=settings.queue_prefix,
@@ -373,13 +374,14 @@ class Node:
                     lease_ttl_s=settings.queue_lease_ttl_s,
                 )
             )
+            if self.worker == 0:  # what the node held when it ran embedded goes along
+                await adopt_leftover_queues(settings.data_dir, 0, shared, group)
+            return shared
         queue = await EmbeddedQueue.open(
             EmbeddedQueueConfig(data_dir=queue_dir(settings.data_dir, self.worker))
         )
         if self.worker == 0:  # what workers no longer run left unprocessed comes here
-            await adopt_leftover_queues(
-                settings.data_dir, settings.workers, queue, RuleEngineConfig().group
-            )
+            await adopt_leftover_queues(settings.data_dir, settings.workers, queue, group)
         return queue
 
     @property

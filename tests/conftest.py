@@ -30,6 +30,8 @@ from industryos.entities import passwords
 from industryos.storage.engine import create_engine
 from industryos.storage.migrate import upgrade
 
+pytest_plugins = ["tests.support.jetstream"]
+
 PG_ADMIN_DSN = os.environ.get("INDUSTRYOS_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 RUN_TAG = f"iostest_{os.getpid()}_{uuid.uuid4().hex[:6]}"
 

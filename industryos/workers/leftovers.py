@@ -1,9 +1,10 @@
-"""Queues of workers a node no longer runs: their unprocessed records move to worker 0.
+"""Embedded queues a node no longer runs: their unprocessed records move to the one it runs.
 
-Each worker keeps its own durable queue (``queue-<k>`` in the data dir). When a node is
-started with fewer workers than before (or after a crash, with one process), the queues of
-the workers it no longer runs may still hold records their rule engine had not finished;
-they were acknowledged to devices, so they must not be lost. Before its rule engine starts,
+Each worker keeps its own durable queue (``queue`` for worker 0, ``queue-<k>`` in the data
+dir). When a node is started with fewer workers than before (or after a crash, with one
+process), or on the JetStream queue (``queue_url``) where it ran embedded before, the
+queues it no longer runs may still hold records their rule engine had not finished; they
+were acknowledged to devices, so they must not be lost. Before its rule engine starts,
 worker 0 appends every such record to its own queue (same topic; the partition follows the
 originator, so one device's records keep their order), acknowledges it in the old queue and
 removes the old queue once it is empty. A crash in between appends some records twice:
@@ -25,7 +26,7 @@ __all__ = ["adopt_leftover_queues"]
 
 log = logging.getLogger(__name__)
 
-_WORKER_QUEUE = re.compile(r"^queue-(\d+)$")
+_WORKER_QUEUE = re.compile(r"^queue(?:-(\d+))?$")
 _BATCH = 1000
 
 
@@ -33,7 +34,8 @@ async def adopt_leftover_queues(
     data_dir: Path, workers: int, into: QueueProducer, group: str
 ) -> int:
     """Move what ``group`` has not acknowledged in the queues of workers ``>= workers``
-    into ``into``; returns how many records moved."""
+    into ``into`` (``workers`` 0: every embedded queue of the data dir, for a node on
+    JetStream); returns how many records moved."""
     moved = 0
     for index, path in await asyncio.to_thread(_unused_queues, data_dir, workers):
         count = await _drain(path, into, group)
@@ -41,7 +43,7 @@ async def adopt_leftover_queues(
         moved += count
         log.warning(
             "worker %d's queue (%s) is no longer used: %d unprocessed records moved to "
-            "worker 0's queue",
+            "the node's queue",
             index,
             path,
             count,
@@ -52,10 +54,11 @@ async def adopt_leftover_queues(
 def _unused_queues(data_dir: Path, workers: int) -> list[tuple[int, Path]]:
     """(index, dir) of the worker queues in ``data_dir`` of workers ``>= workers``."""
     found = []
-    for path in sorted(data_dir.glob("queue-*")):
+    for path in sorted(data_dir.glob("queue*")):
         name = _WORKER_QUEUE.match(path.name)
-        if name is not None and int(name.group(1)) >= workers and path.is_dir():
-            found.append((int(name.group(1)), path))
+        index = None if name is None else int(name.group(1) or 0)
+        if index is not None and index >= workers and path.is_dir():
+            found.append((index, path))
     return found
 
 

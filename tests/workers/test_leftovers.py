@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 from industryos.queue.embedded import EmbeddedQueue, EmbeddedQueueConfig
 from industryos.workers.leftovers import adopt_leftover_queues
 from tests.queue.conftest import device, drain, messages, seq_of, telemetry
+from tests.support.jetstream import OpenJetStream
 
 GROUP = "rule-engine"
 
@@ -53,3 +55,18 @@ async def test_the_queues_of_running_workers_are_left_alone(tmp_path: Path) -> N
         assert (tmp_path / "queue-1").is_dir() and (tmp_path / "queue-notes").is_dir()
     finally:
         await own.close()
+
+
+async def test_a_node_moved_to_jetstream_takes_every_embedded_queue_along(
+    tmp_path: Path, open_jetstream: OpenJetStream
+) -> None:
+    await _worker_queue(tmp_path / "queue", sent=4, processed=1)
+    await _worker_queue(tmp_path / "queue-1", sent=2, processed=0)
+    shared = await open_jetstream()
+    assert await adopt_leftover_queues(tmp_path, 0, shared, GROUP) == 10
+    assert not (tmp_path / "queue").exists() and not (tmp_path / "queue-1").exists()
+    consumer = await shared.subscribe("Main", GROUP)
+    await asyncio.wait_for(shared.leases.settled(), 15)
+    moved = messages(await drain(consumer, max_wait=1.0))
+    by_device = {n: [seq_of(m) for m in moved if m.originator == device(n)] for n in (1, 2)}
+    assert by_device == {1: [1, 2, 3, 0, 1], 2: [1, 2, 3, 0, 1]}  # each queue's in order

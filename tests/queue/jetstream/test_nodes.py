@@ -7,18 +7,20 @@ from __future__ import annotations
 import os
 import signal
 import time
-from collections.abc import Iterable, Iterator
+import uuid
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 
 from industryos.demo import TENANT_ADMIN_EMAIL, TENANT_ADMIN_PASSWORD
+from industryos.queue import partition_for
 from tests.conftest import DatabaseFactory
-from tests.queue.jetstream.conftest import NATS_URL
+from tests.support.jetstream import NATS_URL
 from tests.support.node_process import RunningNode, start_node_process
 
-DEVICES = 16
+PARTITIONS = 10  # each topic's, by default
 EACH = 5
 LEASE_TTL_S = 2
 
@@ -52,8 +54,13 @@ def test_a_killed_nodes_partitions_are_processed_by_the_other(
         b.wait_ready(120)
         with httpx.Client(base_url=f"http://127.0.0.1:{http_a}", timeout=20) as api:
             _sign_in(api)
-            devices = dict(_create_device(api, f"meter-{n}") for n in range(DEVICES))
-            time.sleep(LEASE_TTL_S)  # both nodes hold their share of the partitions now
+            devices: dict[str, str] = {}  # token → id; a device in every partition
+            while {partition_for(uuid.UUID(i), PARTITIONS) for i in devices.values()} != set(
+                range(PARTITIONS)
+            ):
+                token, device_id = _create_device(api, f"meter-{len(devices)}")
+                devices[token] = device_id
+            _wait_for(lambda: "Main/rule-engine: partition" in b.tail(100_000), "b holds none")
 
             os.kill(b.process.pid, signal.SIGSTOP)  # b holds its partitions and does nothing
             for seq in range(EACH):
@@ -69,14 +76,21 @@ def test_a_killed_nodes_partitions_are_processed_by_the_other(
             while min(stored.values()) < EACH and time.monotonic() < deadline:
                 time.sleep(0.5)
                 stored = _stored(api, devices.values())
-            assert set(stored.values()) == {EACH}, (stored, a.tail())
+            assert set(stored.values()) == {EACH}, ("not all stored", stored, a.tail())
         taken_over = a.tail(100_000).split("members")[-1]  # a's log after b left the members
-        assert "gained" in taken_over, a.tail()
+        assert "Main/rule-engine: partition" in taken_over, ("a took nothing over", a.tail())
     finally:
         for node in nodes:
             if node.process.poll() is None:
                 node.process.send_signal(signal.SIGCONT)
             node.stop(30)
+
+
+def _wait_for(condition: Callable[[], bool], failure: str, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, failure
+        time.sleep(0.1)
 
 
 def _sign_in(api: httpx.Client) -> None:

@@ -16,7 +16,7 @@ from industryos.queue import Queue, QueueConsumer, RecordTooLargeError, partitio
 from industryos.queue.interface import QueueConfigError, QueueWriteError, Record
 from industryos.queue.jetstream import JetStreamConfig, JetStreamQueue, QueueUnreachable
 from tests.queue.conftest import device, drain, messages, seq_of, telemetry
-from tests.queue.jetstream.conftest import NATS_URL, OpenJetStream
+from tests.support.jetstream import NATS_URL, OpenJetStream
 from tests.support.nats_server import nats_server
 
 SETTLE_S = 15.0

@@ -1,5 +1,6 @@
-"""JetStream queue tests: the machine's NATS server, streams and buckets of a prefix that
-belongs to one test (deleted at its end)."""
+"""Fixtures of JetStream queue tests (registered for every test by ``tests/conftest.py``):
+the machine's NATS server, streams and buckets of a prefix that belongs to one test
+(deleted at its end)."""
 
 from __future__ import annotations
 
