@@ -2,10 +2,11 @@
 
     .venv/bin/python bench/mqtt_ingest.py [--devices 200] [--rate 0] [--seconds 10]
         [--warmup 3] [--procs 1] [--db postgresql://postgres@127.0.0.1:5432] [--no-mosquitto]
-        [--synchronized]
+        [--synchronized] [--queue nats://127.0.0.1:4222]
 
 Starts a node (embedded mode by default; ``--db`` names a PostgreSQL server, on which a
-fresh database is created and dropped) with the demo tenant's default root rule chain and
+fresh database is created and dropped; ``--queue`` puts its queue on JetStream, streams of
+the run's own that are deleted at the end) with the demo tenant's default root rule chain and
 one alarm rule (``temperature > 1000``, evaluated on every message, never raised) on the
 default device profile; creates ``--devices`` devices through the REST API; then drives
 them from ``--procs`` load-generator processes (``_loadgen.py``): ThingsBoard telemetry
@@ -59,6 +60,8 @@ from _common import (
 )
 from _loadgen import LoadResult, run_load
 from _store import Store, drop_pg_database, fresh_pg_database
+
+from industryos.queue.jetstream import delete_queue
 
 MOSQUITTO = "/usr/sbin/mosquitto"
 
@@ -288,6 +291,10 @@ def run_node(args: argparse.Namespace) -> dict[str, float]:
         extra["INDUSTRYOS_WORKERS"] = str(args.workers)
     if args.loop_lag:
         extra["INDUSTRYOS_BENCH_LOOP_LAG"] = "1"
+    queue_prefix = f"iosbench{os.getpid()}"
+    if args.queue:
+        extra["INDUSTRYOS_QUEUE_URL"] = args.queue
+        extra["INDUSTRYOS_QUEUE_PREFIX"] = queue_prefix
     node = NodeProcess(db_url=pg_url, extra_env=extra).start()
     try:
         ready = node.wait_ready()
@@ -391,6 +398,8 @@ def run_node(args: argparse.Namespace) -> dict[str, float]:
         node.cleanup()
         if args.db:
             asyncio.run(drop_pg_database(args.db, pg_name))
+        if args.queue:
+            asyncio.run(delete_queue(args.queue, queue_prefix))
 
 
 def _ingest_only(
@@ -482,6 +491,9 @@ def main() -> None:
     parser.add_argument("--procs", type=int, default=1, help="load-generator processes")
     parser.add_argument("--ws-sample", type=int, default=10)
     parser.add_argument("--db", default=None, help="postgresql://user@host:port server")
+    parser.add_argument(
+        "--queue", default=None, help="nats://host:port: the node's queue on JetStream"
+    )
     parser.add_argument("--no-mosquitto", action="store_true")
     parser.add_argument(
         "--synchronized",
@@ -517,6 +529,7 @@ def main() -> None:
         f"mqtt_ingest: {args.devices} devices, rate {args.rate or 'max'}, {args.seconds:.0f} s "
         f"(+{args.warmup:.0f} s warm-up), {args.procs} generator process(es), "
         f"{'PostgreSQL' if args.db else 'embedded'}"
+        f"{', queue on JetStream' if args.queue else ''}"
         f"{f', {args.workers} workers' if args.workers > 1 else ''}"
         f"{', synchronized' if args.synchronized and args.rate else ''}; {load()}"
     )

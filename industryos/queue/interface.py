@@ -1,7 +1,8 @@
 """The queue layer's interface: what transports append to and what the rule engine consumes.
 
 Two implementations satisfy it: the embedded durable log (:mod:`industryos.queue.embedded`)
-and, later, NATS JetStream. The shapes below are chosen so both fit without adapters:
+and NATS JetStream (:mod:`industryos.queue.jetstream`), shared by a cluster's nodes. The
+shapes below are chosen so both fit without adapters:
 
 ======================  ==========================  ===================================
 this interface          embedded log                JetStream
@@ -12,8 +13,10 @@ partition               segment files               one subject (filter) per par
                                                     = ``Msg.id``: retries deduplicate)
 ``append_many``         one group commit            pipelined publishes, all PubAcks
 consumer group          offsets file entry          a durable pull consumer per partition
-``fetch``               read committed segments     pull fetch (batch, expires)
-``ack(p, offset)``      persist ``offset + 1``      AckAll on the message at ``offset``
+                                                    (of the member holding its lease)
+``fetch``               read committed segments     an open pull request (batch, expires)
+``ack(p, offset)``      persist ``offset + 1``      ack each message up to ``offset`` (a
+                                                    work-queue stream then deletes it)
 offset                  dense per partition         stream sequence (increasing, sparse)
 ======================  ==========================  ===================================
 

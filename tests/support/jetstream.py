@@ -4,35 +4,17 @@ the machine's NATS server, streams and buckets of a prefix that belongs to one t
 
 from __future__ import annotations
 
-import contextlib
 import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
-import nats
 import pytest
-from nats.errors import Error as NatsError
 
-from industryos.queue.jetstream import JetStreamConfig, JetStreamQueue
-from industryos.queue.jetstream.names import lease_bucket
+from industryos.queue.jetstream import JetStreamConfig, JetStreamQueue, delete_queue
 
 NATS_URL = "nats://127.0.0.1:4222"
 
 OpenJetStream = Callable[..., Awaitable[JetStreamQueue]]
-
-
-async def delete_prefix(url: str, prefix: str) -> None:
-    """Delete every stream and the lease bucket of ``prefix``."""
-    client = await nats.connect(url)
-    try:
-        js = client.jetstream()
-        for info in await js.streams_info():
-            if info.config.name is not None and info.config.name.startswith(f"{prefix}_"):
-                await js.delete_stream(info.config.name)
-        with contextlib.suppress(NatsError):
-            await js.delete_key_value(lease_bucket(prefix))
-    finally:
-        await client.close()
 
 
 @pytest.fixture
@@ -40,7 +22,7 @@ async def prefix() -> AsyncIterator[str]:
     """A prefix of this test's own."""
     name = f"t{secrets.token_hex(6)}"
     yield name
-    await delete_prefix(NATS_URL, name)
+    await delete_queue(NATS_URL, name)
 
 
 @pytest.fixture

@@ -118,6 +118,8 @@ class JetStreamConsumer:
         self._closed = False
         self._stopping: set[asyncio.Task[None]] = set()
         """Lost partitions whose pull ends in the background."""
+        self.acks = 0
+        """Acks the server confirmed (each covering every message up to its offset)."""
 
     @property
     def topic(self) -> str:
@@ -205,6 +207,12 @@ class JetStreamConsumer:
         self._stopping.add(task)
         task.add_done_callback(self._stopping.discard)
 
+    def reconnected(self) -> None:
+        """The connection is back: the server forgot the open pull requests; ask again now
+        rather than when they would have expired."""
+        for part in self._parts.values():
+            part.request_over.set()
+
     async def _stop_pulling(self, part: _Partition) -> None:
         if part.puller is not None:
             part.puller.cancel()
@@ -223,7 +231,9 @@ class JetStreamConsumer:
         subject = f"$JS.API.CONSUMER.MSG.NEXT.{self._stream}.{part.consumer}"
         request = orjson.dumps({"batch": PULL_BATCH, "expires": int(PULL_EXPIRES_S * 1e9)})
         while True:
-            while part.held() >= self._max_unacked:
+            # what waits to be fetched stays under a batch (the runner bounds what it
+            # fetched): a backlog stays in the stream, not in this process as messages
+            while part.buffer or part.held() >= self._max_unacked:
                 part.room.clear()
                 await part.room.wait()
             part.request_over.clear()
@@ -312,6 +322,8 @@ class JetStreamConsumer:
                 records.append(Record(seq, message))
                 left -= 1
             batches.append(Batch(self._topic, part.number, records))
+            if not part.buffer:
+                part.room.set()
         return batches
 
     async def ack(self, partition: int, offset: int) -> None:
@@ -333,6 +345,7 @@ class JetStreamConsumer:
         except (NatsError, TimeoutError) as exc:
             part.unacked.extendleft(reversed(done))  # the next ack sends them again
             raise QueueWriteError(f"JetStream did not confirm an ack: {exc!r}") from exc
+        self.acks += 1
         part.room.set()
         if not part.unacked:
             part.drained.set()

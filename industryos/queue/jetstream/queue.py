@@ -21,6 +21,7 @@ subject); the rule engine is the only group.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import re
@@ -58,7 +59,7 @@ from industryos.queue.nats_client import connect_nats
 from industryos.queue.ordering import ordered
 from industryos.start_refused import StartRefused
 
-__all__ = ["JetStreamConfig", "JetStreamQueue", "QueueUnreachable"]
+__all__ = ["JetStreamConfig", "JetStreamQueue", "QueueUnreachable", "delete_queue"]
 
 log = logging.getLogger(__name__)
 
@@ -149,8 +150,16 @@ class JetStreamQueue:
     async def connect(cls, config: JetStreamConfig) -> JetStreamQueue:
         """Connect, create (or adopt) every topic's stream and join the members."""
         config.validate()
+        opened: list[JetStreamQueue] = []
+
+        def reconnected() -> None:
+            for queue in opened:
+                queue._reconnected()
+
         try:
-            client = await connect_nats(config.url, name="industryos-queue", log=log, what="queue")
+            client = await connect_nats(
+                config.url, name="industryos-queue", log=log, what="queue", reconnected=reconnected
+            )
         except (NatsError, OSError) as exc:
             raise QueueUnreachable(f"cannot connect to the queue at {config.url}: {exc}") from exc
         js = client.jetstream()
@@ -171,7 +180,8 @@ class JetStreamQueue:
                 f"the queue at {config.url} cannot be used (is JetStream on? `nats-server -js`):"
                 f" {exc!r}"
             ) from exc
-        return cls(config, client, js, partitions, pubacks, leases)
+        opened.append(cls(config, client, js, partitions, pubacks, leases))
+        return opened[0]
 
     # -- producer ------------------------------------------------------------------------
 
@@ -248,7 +258,12 @@ class JetStreamQueue:
     async def _consumer_closed(self, consumer: JetStreamConsumer) -> None:
         if consumer in self._consumers:
             self._consumers.remove(consumer)
+            self._acks += consumer.acks
         await self.leases.remove(consumer)
+
+    def _reconnected(self) -> None:
+        for consumer in self._consumers:
+            consumer.reconnected()
 
     # -- state -------------------------------------------------------------------------------
 
@@ -270,7 +285,7 @@ class JetStreamQueue:
             commits=self._batches,
             fsyncs=0,
             bytes_written=self._bytes,
-            offset_commits=self._acks,
+            offset_commits=self._acks + sum(consumer.acks for consumer in self._consumers),
             offset_fsyncs=0,
             write_failures=self._failures,
             offset_write_failures=0,
@@ -329,3 +344,19 @@ async def _ensure_stream(
             count,
         )
     return partitions
+
+
+async def delete_queue(url: str, prefix: str) -> None:
+    """Delete every stream and the lease bucket of ``prefix``: a decommissioned cluster's
+    queue, or a test's or benchmark's own (what they held is gone)."""
+    client = await connect_nats(url, name="industryos-queue-delete", log=log, what="queue")
+    try:
+        js = client.jetstream()
+        for info in await js.streams_info():
+            name = info.config.name
+            if name is not None and name.startswith(f"{prefix}_"):
+                await js.delete_stream(name)
+        with contextlib.suppress(NotFoundError):
+            await js.delete_key_value(lease_bucket(prefix))
+    finally:
+        await client.close()
