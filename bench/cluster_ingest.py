@@ -2,15 +2,18 @@
 
     .venv/bin/python bench/cluster_ingest.py [--nodes 1 2] [--devices 200] [--seconds 12]
         [--db postgresql://postgres@127.0.0.1:5432 | --db sqlite] [--bus nats://127.0.0.1:4222]
+        [--queue nats://127.0.0.1:4222]
 
 For each count in ``--nodes`` it starts that many nodes as a cluster on this machine: one
 database (a fresh PostgreSQL database, or ``--db sqlite``: one SQLite file that every node
 opens) and one cluster bus (core NATS), each node with its own data dir (its own durable
-queue and rule engine), HTTP and MQTT port. The default device profile gets the alarm rule
-``mqtt_ingest.py`` uses; devices are created through the first node's REST API and split
-evenly over the nodes, each share driven by its own load-generator process as fast as its
-node acknowledges (QoS 1, one message in flight per device, three data points). It prints
-the summed msg/s and, per node, msg/s and CPU; ``CPU per message`` adds up every node's CPU.
+queue and rule engine; with ``--queue``, one JetStream queue that the nodes share, streams
+of the run's own that are deleted at the end), HTTP and MQTT port. The default device
+profile gets the alarm rule ``mqtt_ingest.py`` uses; devices are created through the first
+node's REST API and split evenly over the nodes, each share driven by its own load-generator
+process as fast as its node acknowledges (QoS 1, one message in flight per device, three
+data points). It prints the summed msg/s and, per node, msg/s and CPU; ``CPU per message``
+adds up every node's CPU.
 
 This is the existing cluster mode run side by side, which is the simplest form of "several
 worker processes on one node": it tells what process parallelism can buy on this machine
@@ -32,6 +35,8 @@ from _common import NodeProcess, Rest, cpu_seconds, load, result_line, rss_mib
 from _loadgen import LoadResult, run_load
 from _store import drop_pg_database, fresh_pg_database
 
+from industryos.queue.jetstream import delete_queue
+
 
 def _run(count: int, args: argparse.Namespace, run_id: str) -> None:
     shared = tempfile.TemporaryDirectory(prefix="ioscluster-")
@@ -41,9 +46,13 @@ def _run(count: int, args: argparse.Namespace, run_id: str) -> None:
     else:
         db_url = asyncio.run(fresh_pg_database(args.db, pg_name))
     nodes: list[NodeProcess] = []
+    settings = {"INDUSTRYOS_BUS_URL": args.bus}
+    queue_prefix = f"ioscluster{os.getpid()}x{count}"
+    if args.queue:
+        settings |= {"INDUSTRYOS_QUEUE_URL": args.queue, "INDUSTRYOS_QUEUE_PREFIX": queue_prefix}
     try:
         for _ in range(count):  # one after the other: the first one migrates and seeds
-            node = NodeProcess(db_url=db_url, extra_env={"INDUSTRYOS_BUS_URL": args.bus})
+            node = NodeProcess(db_url=db_url, extra_env=settings)
             nodes.append(node.start())
             node.wait_ready()
         rest = Rest(nodes[0].base)
@@ -104,6 +113,8 @@ def _run(count: int, args: argparse.Namespace, run_id: str) -> None:
             node.cleanup()
         if args.db != "sqlite":
             asyncio.run(drop_pg_database(args.db, pg_name))
+        if args.queue:
+            asyncio.run(delete_queue(args.queue, queue_prefix))
         shared.cleanup()
 
 
@@ -117,6 +128,7 @@ def main() -> None:
         "--db", default="postgresql://postgres@127.0.0.1:5432", help="a PostgreSQL server or sqlite"
     )
     parser.add_argument("--bus", default="nats://127.0.0.1:4222")
+    parser.add_argument("--queue", default=None, help="nats://host:port: a JetStream queue")
     args = parser.parse_args()
     print(f"cluster_ingest: {args.devices} devices, {args.seconds:.0f} s per run; {load()}")
     for count in args.nodes:

@@ -270,6 +270,12 @@ def _loop_lag(before: dict[str, float], after: dict[str, float]) -> str:
     )
 
 
+def _nats_cpu() -> float:
+    """CPU seconds of every ``nats-server`` process on the machine (the queue's server)."""
+    found = subprocess.run(["pgrep", "-x", "nats-server"], capture_output=True, text=True)
+    return sum(cpu_seconds(int(pid)) for pid in found.stdout.split())
+
+
 def run_node(args: argparse.Namespace) -> dict[str, float]:
     """The node part: figures for the summary."""
     pg_name = f"iosbench_{os.getpid()}"
@@ -317,6 +323,7 @@ def run_node(args: argparse.Namespace) -> dict[str, float]:
             raise RuntimeError("watcher failed") from watcher.watch.error
         before = node.queue_stats()
         cpu_started = cpu_seconds(node.pid)
+        nats_started = _nats_cpu() if args.queue else 0.0
         load_started = time.monotonic()
         result = run_load(
             "127.0.0.1",
@@ -336,6 +343,7 @@ def run_node(args: argparse.Namespace) -> dict[str, float]:
             return _ingest_only(node, watcher, result, before, after, cpu_started)
         stored, drain_s = _drain(Store(node.data_dir, pg_url), acked_total, patience=30.0)
         cpu_used = cpu_seconds(node.pid) - cpu_started
+        nats_used = _nats_cpu() - nats_started if args.queue else 0.0
         time.sleep(0.5)
         watcher.finished.set()
         watcher.join(30)
@@ -375,6 +383,11 @@ def run_node(args: argparse.Namespace) -> dict[str, float]:
         )
         stored_rate = stored / (load_ended - load_started + drain_s)
         cpu_us = 1e6 * cpu_used / max(stored, 1)
+        if args.queue:  # the queue's server works for the node: its share, apart
+            print(
+                f"  NATS server CPU {100 * nats_used / (load_ended - load_started + drain_s):.0f}"
+                f" % of one core, {1e6 * nats_used / max(stored, 1):.0f} µs per message"
+            )
         print(
             f"  node CPU per message, ingest to stored: {cpu_us:.0f} µs "
             f"(one core at 100 % would carry {1e6 / cpu_us:.0f} msg/s)"

@@ -417,9 +417,10 @@ class Node:
         await self._rule_events.start()
         self._rest_calls = RestApiCalls(self._bus)  # replies from chains on any node
         await self._rest_calls.start()
+        alarm_rules = AlarmRuleServices(core.db, core.alarms.service, core.telemetry)
         services = ServiceSet(
             telemetry=core.telemetry,
-            alarms=AlarmRuleServices(core.db, core.alarms.service, core.telemetry),
+            alarms=alarm_rules,
             notify=core.notifications.center,
             debug=self._rule_events,
             relations=RuleRelations(core.db),
@@ -433,6 +434,8 @@ class Node:
             ),
         )
         self.rules = RuleEngine(self._queue, chains, services, EntityFields(core.db))
+        if isinstance(self._queue, JetStreamQueue):  # partitions move between nodes
+            self._queue.on_partition_moved(lambda _, p, n: alarm_rules.partition_moved(p, n))
         async with first_start_turn(engine):
             await core.bootstrap().run(demo=settings.demo)
             await chains.ensure_root_chains()  # tenants created before the rule engine existed

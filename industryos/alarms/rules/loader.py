@@ -46,6 +46,9 @@ class AlarmRuleWatcher(Protocol):
     def forget_device(self, device_id: uuid.UUID) -> None:
         """The device may have another profile or be gone: drop it."""
 
+    def forget_partition(self, partition: int, partitions: int) -> None:
+        """The queue partition moved to or from this node: drop its devices."""
+
 
 _UNREAD = Snapshot()
 """The snapshot of every device whose profile has no alarm rules: nothing reads or updates
@@ -85,6 +88,16 @@ class AlarmRuleServices:
         self._changes += 1
         for watcher in list(self._watchers):
             watcher.forget_device(device_id)
+
+    def partition_moved(self, partition: int, partitions: int) -> None:
+        """A queue partition (of ``partitions``) moved to or from this node (the JetStream
+        queue shares them out between a cluster's nodes): every device profile node drops
+        the devices of it. A node that gave it up must not evaluate their DURATION timers
+        beside the new owner, and one that gains it back must not go on from the state it
+        had before the other node processed their messages."""
+        self._changes += 1
+        for watcher in list(self._watchers):
+            watcher.forget_partition(partition, partitions)
 
     @property
     def changes(self) -> int:

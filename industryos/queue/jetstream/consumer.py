@@ -103,6 +103,7 @@ class JetStreamConsumer:
         member: str,
         max_unacked: int,
         on_close: Callable[[JetStreamConsumer], Awaitable[None]],
+        on_moved: Callable[[JetStreamConsumer, int], None],
     ) -> None:
         self._client = client
         self._js = js
@@ -113,6 +114,7 @@ class JetStreamConsumer:
         self._stream = stream_name(prefix, topic)
         self._max_unacked = max_unacked
         self._on_close = on_close
+        self._on_moved = on_moved
         self._parts: dict[int, _Partition] = {}
         self._wakeup = asyncio.Event()
         self._closed = False
@@ -169,6 +171,7 @@ class JetStreamConsumer:
         part.puller = asyncio.create_task(self._pull(part))
         self._parts[partition] = part
         log.info("%s/%s: partition %d gained", self._topic, self._group, partition)
+        self._on_moved(self, partition)
 
     async def release(self, partition: int) -> None:
         """Stop taking messages of ``partition``; return once what was fetched is acked
@@ -195,6 +198,7 @@ class JetStreamConsumer:
         if self._parts.get(partition) is part:
             del self._parts[partition]
         log.info("%s/%s: partition %d released", self._topic, self._group, partition)
+        self._on_moved(self, partition)
 
     def lose(self, partition: int) -> None:
         """Drop ``partition`` at once: its lease is gone, so another member may consume it.
@@ -203,6 +207,7 @@ class JetStreamConsumer:
         if part is None:
             return
         log.warning("%s/%s: partition %d lost its lease", self._topic, self._group, partition)
+        self._on_moved(self, partition)
         task = asyncio.create_task(self._stop_pulling(part))
         self._stopping.add(task)
         task.add_done_callback(self._stopping.discard)

@@ -27,7 +27,7 @@ import os
 import re
 import secrets
 import socket
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from nats.aio.client import Client
@@ -139,6 +139,7 @@ class JetStreamQueue:
         self._pubacks = pubacks
         self.leases = leases
         self._consumers: list[JetStreamConsumer] = []
+        self._moved_listeners: list[Callable[[str, int, int], None]] = []
         self._closed = False
         self._appended = 0
         self._batches = 0
@@ -246,6 +247,7 @@ class JetStreamQueue:
             self.leases.member,
             self._config.max_unacked,
             self._consumer_closed,
+            self._partition_moved,
         )
         self._consumers.append(consumer)
         if partitions is None:
@@ -254,6 +256,20 @@ class JetStreamQueue:
             for partition in sorted(partitions):
                 await consumer.gain(partition)
         return consumer
+
+    def on_partition_moved(self, listener: Callable[[str, int, int], None]) -> None:
+        """Call ``listener(topic, partition, partitions)`` whenever a partition comes to or
+        leaves this member: what a node keeps per originator in memory is then another
+        node's, or was until now."""
+        self._moved_listeners.append(listener)
+
+    def _partition_moved(self, consumer: JetStreamConsumer, partition: int) -> None:
+        count = self._partitions[consumer.topic]
+        for listener in self._moved_listeners:
+            try:
+                listener(consumer.topic, partition, count)
+            except Exception:
+                log.error("a partition listener failed", exc_info=True)
 
     async def _consumer_closed(self, consumer: JetStreamConsumer) -> None:
         if consumer in self._consumers:

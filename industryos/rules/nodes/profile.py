@@ -40,6 +40,7 @@ from industryos.batch_loads import BatchLoads
 from industryos.entities.errors import EntityError
 from industryos.entities.ids import EntityType, now_ms
 from industryos.msg import Msg, MsgType
+from industryos.queue.interface import partition_for
 from industryos.rules.errors import NotAvailable
 from industryos.rules.labels import Label
 from industryos.rules.nodes.base import (
@@ -270,6 +271,12 @@ class DeviceProfileNode(RuleNode):
         """Drop a device changed elsewhere: its next message loads its rules again."""
         self._devices.pop(device_id, None)
         self._saved.pop(device_id, None)
+
+    def forget_partition(self, partition: int, partitions: int) -> None:
+        """Drop the devices of a queue partition that moved (its state is another node's,
+        or was until now: the next message loads it again)."""
+        for device_id in [d for d in self._devices if partition_for(d, partitions) == partition]:
+            self.forget_device(device_id)
 
     async def _load_many(
         self, tenant_id: uuid.UUID, device_ids: list[uuid.UUID]

@@ -21,6 +21,7 @@ from industryos.alarms.rules.schema import alarm_rule_state
 from industryos.alarms.rules.state_store import AlarmRuleStateStore
 from industryos.entities.ids import EntityType
 from industryos.msg import EntityRef, Msg, MsgType
+from industryos.queue import partition_for
 from industryos.rules.nodes.base import Emit, NodeConfig, NodeContext, ServiceSet
 from industryos.rules.nodes.profile import DeviceProfileNode
 from tests.support.core import CoreWithTenant, core_with_tenant
@@ -279,3 +280,25 @@ async def test_first_messages_of_many_devices_load_together(
     later = await asyncio.gather(*(rig.send(node, device, 3000, 60) for device in devices))
     assert [[e.label for e in emits] for emits in later] == [["Alarm Created"]] * 3 + [[]] * 2
     assert loads == [devices]  # held in memory since
+
+
+async def test_a_queue_partition_that_moves_takes_its_devices_state_along(rig: Rig) -> None:
+    """(JetStream) A node that gives a partition up stops evaluating its devices, and one that
+    gets it back goes on from what the other node stored, not from what it held before."""
+    moving = await rig.device(heat(DURATION))
+    staying = await rig.device(heat(DURATION))
+    count = next(n for n in range(2, 64) if partition_for(moving, n) != partition_for(staying, n))
+    node = rig.start(persist=True, fetch=False)
+    assert await rig.send(node, moving, 1_000, 60) == []
+    assert await rig.send(node, staying, 1_000, 60) == []
+    node.ctx.alarms().partition_moved(partition_for(moving, count), count)
+    [only] = await node.check_timers(now=6_001)  # the other node owns `moving` now
+    assert only.msg.originator.id == staying
+
+    other = rig.start(persist=True, fetch=False)  # the other node: it clears the condition
+    assert await rig.send(other, moving, 3_000, 20) == []
+    node.ctx.alarms().partition_moved(partition_for(moving, count), count)  # and back
+    # counted from 7,000 (held since 1,000, it would raise the alarm now)
+    assert await rig.send(node, moving, 7_000, 60) == []
+    assert moving not in [e.msg.originator.id for e in await node.check_timers(now=11_000)]
+    assert moving in [e.msg.originator.id for e in await node.check_timers(now=12_001)]

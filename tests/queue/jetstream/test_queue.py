@@ -124,12 +124,15 @@ async def test_members_share_the_partitions_and_a_leaving_one_hands_over(
 ) -> None:
     a = await open_jetstream(topics={"Main": 8})
     b = await open_jetstream(topics={"Main": 8})
+    moved: list[tuple[str, int, int]] = []  # what a's per-device state would follow
+    a.on_partition_moved(lambda *change: moved.append(change))
     on_a = await a.subscribe("Main", "rules")
     on_b = await b.subscribe("Main", "rules")
     await asyncio.wait_for(asyncio.gather(a.leases.settled(), b.leases.settled()), SETTLE_S)
     assert set(on_a.partitions).isdisjoint(on_b.partitions)
     assert sorted([*on_a.partitions, *on_b.partitions]) == list(range(8))
     assert on_a.partitions and on_b.partitions  # (rendezvous of 8 over 2: both get some)
+    moved.clear()
 
     await a.append_many("Main", _fleet(devices=40, each=5))
     got_a = messages(await drain(on_a, ack=True, max_wait=1.0))
@@ -137,10 +140,12 @@ async def test_members_share_the_partitions_and_a_leaving_one_hands_over(
     assert len(got_a) + len(got_b) == 200
     assert {m.originator.id for m in got_a}.isdisjoint({m.originator.id for m in got_b})
 
+    b_held = list(on_b.partitions)
     await b.close()  # a clean stop: its partitions move at a's next round, not after the TTL
     await asyncio.wait_for(_until_members(a, 1), 1.0)
     await asyncio.wait_for(a.leases.settled(), 1.0)
     assert on_a.partitions == list(range(8))
+    assert sorted(moved) == [("Main", p, 8) for p in b_held]  # and nothing else moved
     again = messages(await drain(on_a, ack=True, max_wait=1.0))
     assert sorted(m.id for m in again) == sorted(m.id for m in got_b)
     for sequences in _in_order_per_device(again).values():
