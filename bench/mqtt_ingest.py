@@ -404,6 +404,7 @@ def run_node(args: argparse.Namespace) -> dict[str, float]:
             "ws_p99_ms": percentile(watch.ws_ms, 0.99),
             "missing": missing,
             "drain_s": drain_s,
+            **({"nats_cpu_us_per_msg": 1e6 * nats_used / max(stored, 1)} if args.queue else {}),
         }
     finally:
         if args.keep_log:

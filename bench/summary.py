@@ -3,26 +3,27 @@
     .venv/bin/python bench/summary.py [--only RUN ...]
 
 Runs each benchmark as its own process (their output passes through), collects the one
-``BENCH-RESULT {json}`` line each prints, and prints a summary table with the targets.
-The throughput, latency and crash runs use a node of ``WORKERS`` worker processes
-(``--workers`` / ``INDUSTRYOS_WORKERS``, see ``industryos/workers``); ``start`` measures
-the default node of one process, ``start-workers`` the start and idle memory of the worker
-node, ``ingest-1`` the max rate of one process for comparison, and ``connections`` holds
-the target's 100,000 idle connections (on as many node workers and client processes as
-the open-file limit requires, see ``connections.py``). ``ingest-only`` is the ingest run
-without the rule engine (``mqtt_ingest.py --ingest-only``, one process): what the device
-transports and the durable queue carry alone. Defaults are modest so the throughput runs
-take a few minutes; the full-size run is ``mqtt_ingest.py --seconds 300``. ``ingest-pg``
-runs against the PostgreSQL server of
-``INDUSTRYOS_BENCH_PG`` (default ``postgresql://postgres@127.0.0.1:5432``; the benchmark
-creates and drops its own database). ``ingest@5k`` runs three times and reports the median
-of each figure with the range of its p99 latencies (``REPEATS``). The machine's load
-average is printed with the table: figures from a shared machine are only comparable under
-similar load. So is the machine's speed that day (the same two-core machine ran a pure-Python
-loop of ten million iterations in 0.18 s one day and 0.31 s another, and the node's figures
-moved with it): the time of that loop, best of three, is printed beside the load, with the
-interpreter, which moves it too (on the same minute Debian's optimised 3.11 ran it in 0.21 s
-and a default pyenv build of 3.11 in 0.28 s).
+``BENCH-RESULT {json}`` line each prints, and prints a summary table with the targets. The
+throughput, latency and crash runs use a node of ``WORKERS`` worker processes (``--workers``
+/ ``INDUSTRYOS_WORKERS``, see ``industryos/workers``); ``start`` measures the default node
+of one process, ``start-workers`` the start and idle memory of the worker node, ``ingest-1``
+the max rate of one process for comparison, and ``connections`` holds the target's 100,000
+idle connections (on as many node workers and client processes as the open-file limit
+requires, see ``connections.py``). ``ingest-only`` is the ingest run without the rule engine
+(``mqtt_ingest.py --ingest-only``, one process): what the device transports and the durable
+queue carry alone. Defaults are modest so the throughput runs take a few minutes; the
+full-size run is ``mqtt_ingest.py --seconds 300``. ``ingest-pg`` runs against the PostgreSQL
+server of ``INDUSTRYOS_BENCH_PG`` (default ``postgresql://postgres@127.0.0.1:5432``; the
+benchmark creates and drops its own database); ``ingest-js`` with the node's queue on the
+JetStream of ``INDUSTRYOS_BENCH_NATS`` (default ``nats://127.0.0.1:4222``; streams of its
+own, deleted after), the cluster's queue, for comparison (no target). ``ingest@5k`` runs
+three times and reports the median of each figure with the range of its p99 latencies
+(``REPEATS``). The machine's load average is printed with the table: figures from a shared
+machine are only comparable under similar load. So is the machine's speed that day (the same
+two-core machine ran a pure-Python loop of ten million iterations in 0.18 s one day and 0.31
+s another, and the node's figures moved with it): the time of that loop, best of three, is
+printed beside the load, with the interpreter, which moves it too (on the same minute
+Debian's optimised 3.11 ran it in 0.21 s and a default pyenv build of 3.11 in 0.28 s).
 """
 
 from __future__ import annotations
@@ -83,6 +84,14 @@ RUNS: dict[str, list[str]] = {
         "--no-mosquitto",
         "--db",
         os.environ.get("INDUSTRYOS_BENCH_PG", "postgresql://postgres@127.0.0.1:5432"),
+    ],
+    "ingest-js": [
+        *_INGEST,
+        "--workers",
+        WORKERS,
+        "--no-mosquitto",
+        "--queue",
+        os.environ.get("INDUSTRYOS_BENCH_NATS", "nats://127.0.0.1:4222"),
     ],
     "ingest@5k": [
         *("mqtt_ingest.py", "--devices", "500", "--rate", "5000", "--seconds", "10"),
@@ -166,6 +175,11 @@ ROWS = [
     Row("ingest-pg", "  device→WebSocket p99", "ws_p99_ms", "ms"),
     Row("ingest-pg", "  node CPU per message (all stages)", "cpu_us_per_msg", "µs"),
     Row("ingest-pg", "  acknowledged but not stored", "missing", "msgs", "0", lambda v: v == 0),
+    Row("ingest-js", f"ingest, max rate, JetStream queue, {WORKERS} workers", "msg_s", "msg/s"),
+    Row("ingest-js", "  PUBACK p99", "puback_p99_ms", "ms"),
+    Row("ingest-js", "  node CPU per message (all stages)", "cpu_us_per_msg", "µs"),
+    Row("ingest-js", "  NATS server CPU per message", "nats_cpu_us_per_msg", "µs"),
+    Row("ingest-js", "  acknowledged but not stored", "missing", "msgs", "0", lambda v: v == 0),
     Row(
         "ingest@5k",
         f"ingest at 5000 msg/s, {WORKERS} workers",
