@@ -14,13 +14,9 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+from tests.support.ports import free_port
+
 __all__ = ["NatsServer", "nats_server"]
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 class NatsServer:
@@ -59,7 +55,7 @@ class NatsServer:
 def nats_server() -> Iterator[NatsServer]:
     """A started server, stopped and its files removed at the end."""
     with tempfile.TemporaryDirectory(prefix="nats-") as store:
-        server = NatsServer(Path(store), _free_port())
+        server = NatsServer(Path(store), free_port())
         server.start()
         try:
             yield server

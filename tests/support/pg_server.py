@@ -11,23 +11,18 @@ import contextlib
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+
+from tests.support.ports import free_port
 
 __all__ = ["PgServer", "pg_server"]
 
 
 def _as_postgres() -> list[str]:
     return ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 class PgServer:
@@ -102,7 +97,7 @@ def pg_server() -> Iterator[PgServer]:
             capture_output=True,
             timeout=120,
         )
-        server = PgServer(data_dir, _free_port())
+        server = PgServer(data_dir, free_port())
         server.start()
         try:
             yield server

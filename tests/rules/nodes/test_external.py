@@ -29,7 +29,8 @@ from industryos.storage import schema
 from industryos.storage.database import Database
 from tests.notify.conftest import ADMINS, Fixture, limit_tenant
 from tests.notify.recorder import recording_server
-from tests.notify.smtp import free_port, smtp_server
+from tests.notify.smtp import smtp_server
+from tests.support.ports import free_port
 
 
 @dataclass
