@@ -170,7 +170,7 @@ class JetStreamConsumer:
         )
         part.puller = asyncio.create_task(self._pull(part))
         self._parts[partition] = part
-        log.info("%s/%s: partition %d gained", self._topic, self._group, partition)
+        log.debug("%s/%s: partition %d gained", self._topic, self._group, partition)
         self._on_moved(self, partition)
 
     async def release(self, partition: int) -> None:
@@ -197,7 +197,7 @@ class JetStreamConsumer:
                 )
         if self._parts.get(partition) is part:
             del self._parts[partition]
-        log.info("%s/%s: partition %d released", self._topic, self._group, partition)
+        log.debug("%s/%s: partition %d released", self._topic, self._group, partition)
         self._on_moved(self, partition)
 
     def lose(self, partition: int) -> None:
@@ -206,7 +206,7 @@ class JetStreamConsumer:
         part = self._parts.pop(partition, None)
         if part is None:
             return
-        log.warning("%s/%s: partition %d lost its lease", self._topic, self._group, partition)
+        log.debug("%s/%s: partition %d dropped", self._topic, self._group, partition)
         self._on_moved(self, partition)
         task = asyncio.create_task(self._stop_pulling(part))
         self._stopping.add(task)
@@ -262,7 +262,10 @@ class JetStreamConsumer:
             if status != "100":  # (100: a heartbeat) 408 expired, 404 nothing, 409 ended
                 part.request_over.set()
             if status == "409" and "Deleted" in (headers or {}).get("Description", ""):
-                self.lose(part.number)  # a member that gained the partition replaced us
+                log.warning(  # a member that gained the partition replaced us
+                    "%s/%s: partition %d was taken over", self._topic, self._group, part.number
+                )
+                self.lose(part.number)
             return
         part.requested -= 1
         if part.requested <= 0:

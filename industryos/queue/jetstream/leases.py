@@ -75,6 +75,9 @@ class PartitionLeases:
         self._warned = False
         self.members: list[str] = []
         """The live members at the last round."""
+        self._moves: dict[str, dict[str, list[int]]] = {}
+        """What moved in this round, logged in one line per kind at its end (a line per
+        partition would be 30 lines a rebalance, past the log's repeat limit)."""
 
     async def start(self) -> None:
         """Open (or create) the bucket, announce this member and start the rounds."""
@@ -155,6 +158,7 @@ class PartitionLeases:
                     log.warning("partition leases: NATS does not answer, retrying: %r", exc)
                 self._warned = True
                 self._give_up_stale()
+            self._log_moves()
             self._round_done.set()
             self._kick.clear()
             with contextlib.suppress(TimeoutError):
@@ -179,6 +183,21 @@ class PartitionLeases:
                 elif wanted and consumer in self._claimants:
                     await self._claim(kv, key, consumer, partition, value)
 
+    def _moved(self, kind: str, consumer: JetStreamConsumer, partition: int) -> None:
+        by_topic = self._moves.setdefault(kind, {})
+        by_topic.setdefault(f"{consumer.topic}/{consumer.group}", []).append(partition)
+
+    def _log_moves(self) -> None:
+        """One line per kind of move: ``partitions gained: Main/rule-engine 0,3,5; …``."""
+        for kind, by_topic in self._moves.items():
+            text = "; ".join(
+                f"{topic} {','.join(map(str, sorted(partitions)))}"
+                for topic, partitions in by_topic.items()
+            )
+            level = logging.WARNING if kind == "lost" else logging.INFO
+            log.log(level, "partitions %s: %s", kind, text)
+        self._moves.clear()
+
     async def _live_members(self) -> set[str]:
         """The members whose key has not expired: one stream request (the bucket's ``keys``
         would create and delete a consumer each round)."""
@@ -193,12 +212,14 @@ class PartitionLeases:
         if held.released:  # what it fetched is acked: hand the partition over
             del self._held[key]
             await self._delete(key, held.revision)
+            self._moved("released", held.consumer, held.partition)
             return
         try:
             held.revision = await kv.update(key, value, last=held.revision)
         except (KeyWrongLastSequenceError, NotFoundError):
             del self._held[key]
             held.consumer.lose(held.partition)
+            self._moved("lost", held.consumer, held.partition)
             return
         held.renewed = time.monotonic()
         if not wanted and not held.releasing:
@@ -222,6 +243,8 @@ class PartitionLeases:
             log.error("partition %s could not be consumed; released", key, exc_info=True)
             del self._held[key]
             await self._delete(key, revision)
+        else:
+            self._moved("gained", consumer, partition)
 
     async def _release(self, held: _Held) -> None:
         await held.consumer.release(held.partition)
@@ -236,6 +259,7 @@ class PartitionLeases:
             if now - held.renewed > self._ttl_s * _LOST_SHARE:
                 del self._held[key]
                 held.consumer.lose(held.partition)
+                self._moved("lost", held.consumer, held.partition)
 
     async def _delete(self, key: str, revision: int) -> None:
         if self._kv is None:
