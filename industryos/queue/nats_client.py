@@ -7,8 +7,9 @@ from collections.abc import Callable
 
 import nats
 from nats.aio.client import Client
+from nats.errors import Error as NatsError
 
-__all__ = ["connect_nats"]
+__all__ = ["close_nats", "connect_nats"]
 
 
 async def connect_nats(
@@ -54,3 +55,21 @@ async def connect_nats(
         max_reconnect_attempts=-1,
         connect_timeout=5,
     )
+
+
+async def close_nats(client: Client, *, log: logging.Logger, what: str) -> None:
+    """Flush what was published, then close. A connection that is down is closed without
+    flushing (nats-py's drain refuses one that is reconnecting, and its close may raise the
+    lost connection's error): what was not sent is lost either way."""
+    if client.is_closed:
+        return
+    if client.is_connected:
+        try:
+            await client.drain()
+            return
+        except NatsError as exc:
+            log.debug("%s: drain failed: %r", what, exc)
+    try:
+        await client.close()
+    except (NatsError, OSError) as exc:
+        log.debug("%s: closed with %r", what, exc)

@@ -36,7 +36,7 @@ from industryos.queue.bus.interface import (
     check_subject,
     failure_text,
 )
-from industryos.queue.nats_client import connect_nats
+from industryos.queue.nats_client import close_nats, connect_nats
 
 __all__ = ["NatsBus"]
 
@@ -186,10 +186,4 @@ class NatsBus:
         for task in answering:
             task.cancel()
         await asyncio.gather(*answering, return_exceptions=True)
-        if self._client.is_closed:
-            return
-        try:
-            await self._client.drain()
-        except NatsError as exc:
-            log.debug("bus drain: %s", exc)
-            await self._client.close()
+        await close_nats(self._client, log=log, what="cluster bus")

@@ -39,6 +39,9 @@ log = logging.getLogger(__name__)
 
 _RENEW_SHARE = 0.25
 """A round every this share of the TTL."""
+_GIVE_UP_S = 2.0
+"""How long a member that leaves (or a consumer that closes) tries to delete its leases and
+its member key: ones it could not delete expire after the TTL."""
 _LOST_SHARE = 0.75
 """A lease not renewed for this share of the TTL is given up: another member may take it
 once the TTL has passed, and consuming must stop before."""
@@ -98,10 +101,10 @@ class PartitionLeases:
         next owners, which need not wait for the TTL)."""
         self._claimants.pop(consumer, None)
         async with self._lock:
-            for key, held in list(self._held.items()):
-                if held.consumer is consumer:
-                    del self._held[key]
-                    await self._delete(key, held.revision)
+            mine = [(key, held) for key, held in self._held.items() if held.consumer is consumer]
+            for key, _ in mine:
+                del self._held[key]
+            await self._delete_all(mine)
 
     async def settled(self) -> None:
         """Return once this member holds exactly the partitions it should (tests use it
@@ -136,14 +139,15 @@ class PartitionLeases:
                 self._task = None
             for task in list(self._releases):
                 task.cancel()
-            for key, held in list(self._held.items()):
-                await self._delete(key, held.revision)
-            self._held.clear()
+            held, self._held = list(self._held.items()), {}
+            await self._delete_all(held)
         if self._kv is not None:  # purged, not deleted: a delete marker would still be listed
-            with contextlib.suppress(NatsError):
-                await self._js.purge_stream(
-                    f"KV_{self._bucket}", subject=f"$KV.{self._bucket}.{member_key(self.member)}"
-                )
+            with contextlib.suppress(NatsError, TimeoutError):
+                async with asyncio.timeout(_GIVE_UP_S):
+                    await self._js.purge_stream(
+                        f"KV_{self._bucket}",
+                        subject=f"$KV.{self._bucket}.{member_key(self.member)}",
+                    )
 
     async def _run(self) -> None:
         while True:
@@ -260,6 +264,13 @@ class PartitionLeases:
                 del self._held[key]
                 held.consumer.lose(held.partition)
                 self._moved("lost", held.consumer, held.partition)
+
+    async def _delete_all(self, held: list[tuple[str, _Held]]) -> None:
+        """Delete leases, for at most ``_GIVE_UP_S`` (NATS may be down: they expire)."""
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(_GIVE_UP_S):
+                for key, lease in held:
+                    await self._delete(key, lease.revision)
 
     async def _delete(self, key: str, revision: int) -> None:
         if self._kv is None:

@@ -9,6 +9,7 @@ instead of nats-py's request (a future and a timer each).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import logging
 
@@ -51,8 +52,9 @@ class PubAcks:
             if not future.done():
                 future.set_exception(QueueClosedError("the queue is closed"))
         self._waiting.clear()
-        if self._subscription is not None and not self._client.is_closed:
-            await self._subscription.unsubscribe()
+        if self._subscription is not None and self._client.is_connected:
+            with contextlib.suppress(NatsError):  # (closing the connection ends it anyway)
+                await self._subscription.unsubscribe()
         self._subscription = None
 
     async def publish(self, subject: str, payload: bytes, msg_id: str) -> asyncio.Future[int]:

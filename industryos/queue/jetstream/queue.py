@@ -55,7 +55,7 @@ from industryos.queue.jetstream.names import (
     valid_prefix,
 )
 from industryos.queue.jetstream.publisher import PubAcks
-from industryos.queue.nats_client import connect_nats
+from industryos.queue.nats_client import close_nats, connect_nats
 from industryos.queue.ordering import ordered
 from industryos.start_refused import StartRefused
 
@@ -319,10 +319,7 @@ class JetStreamQueue:
             await consumer.close()
         await self.leases.stop()
         await self._pubacks.stop()
-        try:
-            await self._client.drain()
-        except NatsError:
-            await self._client.close()
+        await close_nats(self._client, log=log, what="queue")
 
 
 async def _ensure_stream(

@@ -30,6 +30,7 @@ from industryos.queue.bus import (
     subject_token,
 )
 from industryos.start_refused import StartRefused
+from tests.support.nats_server import nats_server
 
 NATS_URL = "nats://127.0.0.1:4222"
 
@@ -264,3 +265,19 @@ async def test_servers_of_a_subject_share_its_requests(connect: Connect) -> None
     answers = [await c.request(subject, b"%d" % i, 5.0) for i in range(10)]
     assert answers == [b"b:%d" % i for i in range(10)]
     assert len(on_c) + len(on_b) == 50
+
+
+async def test_a_nats_bus_closes_while_its_server_is_down() -> None:
+    """A node stopped while NATS is down stops all the same (nats-py refuses to drain a
+    connection that is reconnecting, and its close raised the lost connection's error)."""
+    with nats_server() as server:
+        bus = await NatsBus.connect(server.url, name="industryos-test")
+        await bus.subscribe("industryos.test.down", _ignore)
+        server.stop()
+        await asyncio.sleep(0.5)  # (the client has seen the connection go)
+        await bus.publish("industryos.test.down", b"kept for the reconnection, then dropped")
+        await asyncio.wait_for(bus.close(), 20)
+
+
+async def _ignore(payload: bytes) -> None:
+    """A handler for a subject nothing is published on."""

@@ -233,6 +233,10 @@ async def test_a_queue_outage_fails_appends_and_both_sides_resume_after_it(prefi
             # each message once, whatever the retries (the stream drops a known id); the
             # refused append may be there too: not acknowledged, it was sent all the same
             assert len(resumed) == len({m.id for m in resumed}) <= 5
+
+            server.stop()  # a node stopped while its queue is down stops all the same
+            await asyncio.wait_for(consumer.close(), 20)
+            await asyncio.wait_for(queue.close(), 20)
         finally:
             await queue.close()
 
