@@ -61,8 +61,6 @@ from _common import (
 from _loadgen import LoadResult, run_load
 from _store import Store, drop_pg_database, fresh_pg_database
 
-from industryos.queue.jetstream import delete_queue
-
 MOSQUITTO = "/usr/sbin/mosquitto"
 
 
@@ -413,7 +411,7 @@ def run_node(args: argparse.Namespace) -> dict[str, float]:
         if args.db:
             asyncio.run(drop_pg_database(args.db, pg_name))
         if args.queue:
-            asyncio.run(delete_queue(args.queue, queue_prefix))
+            _delete_queue(args.queue, queue_prefix)
 
 
 def _ingest_only(
@@ -494,6 +492,14 @@ def run_mosquitto(args: argparse.Namespace, names: list[str]) -> LoadResult | No
             process.wait(10)
     print(_summarise("Mosquitto", result) + f"; {load()}")
     return result
+
+
+def _delete_queue(url: str, prefix: str) -> None:
+    """Delete the run's JetStream streams (imported here: ``ab.py`` runs this script against
+    older packages, which have no JetStream queue)."""
+    from industryos.queue.jetstream import delete_queue
+
+    asyncio.run(delete_queue(url, prefix))
 
 
 def main() -> None:
