@@ -79,8 +79,8 @@ class PubAcks:
 
     async def wait(self, futures: list[asyncio.Future[int]]) -> None:
         """Return once every future has its PubAck; raise :class:`QueueWriteError` when one
-        failed or the time limit passed (the messages may still be stored: the device
-        sends again and the stream drops the duplicate)."""
+        failed or the time limit passed (the messages may still be stored: what the device
+        then sends again is a new message, processed twice, which processing tolerates)."""
         if not futures:
             return
         done, pending = await asyncio.wait(futures, timeout=self._timeout_s)
@@ -92,10 +92,9 @@ class PubAcks:
                 f"JetStream did not acknowledge {len(pending)} of {len(futures)} messages "
                 f"within {self._timeout_s} s"
             )
-        for future in done:
-            error = future.exception()
-            if error is not None:
-                raise error
+        errors = [error for future in done if (error := future.exception()) is not None]
+        if errors:  # (each one retrieved: asyncio reports those never looked at)
+            raise errors[0]
 
     def _forget(self, futures: set[asyncio.Future[int]]) -> None:
         for token, future in list(self._waiting.items()):
