@@ -107,8 +107,8 @@ class PartitionLeases:
             await self._delete_all(mine)
 
     async def settled(self) -> None:
-        """Return once this member holds exactly the partitions it should (tests use it
-        under a time limit)."""
+        """Return once this member holds exactly the partitions it should, none of them still
+        being handed over (tests use it under a time limit)."""
         await self.until(self._is_settled)
 
     async def until(self, condition: Callable[[], bool]) -> None:
@@ -125,8 +125,8 @@ class PartitionLeases:
                 key = lease_key(consumer.group, consumer.topic, partition)
                 wanted = owner_of(key, self.members) == self.member
                 held = self._held.get(key)
-                if wanted != (held is not None and not held.releasing):
-                    return False
+                if wanted != (held is not None) or (held is not None and held.releasing):
+                    return False  # (one being released is held until its lease is deleted)
         return True
 
     async def stop(self) -> None:

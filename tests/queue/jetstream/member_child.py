@@ -1,6 +1,6 @@
 """A member that fetches without acking, then waits to be killed: ``python member_child.py
-URL PREFIX TTL``. Prints ``held <partitions> fetched <count>`` once it has fetched what its
-partitions had."""
+URL PREFIX TTL``. Prints ``held <partitions> fetched <count>`` once messages came to its
+partitions and no more came for 0.5 s."""
 
 from __future__ import annotations
 
@@ -16,8 +16,8 @@ async def main(url: str, prefix: str, ttl: float) -> None:
     )
     consumer = await queue.subscribe("Main", "rules")
     await asyncio.wait_for(queue.leases.settled(), 30)
-    fetched = 0
-    while batches := await consumer.fetch(1000, max_wait=0.5):
+    fetched = 0  # what its partitions get, once some came and nothing more for 0.5 s
+    while (batches := await consumer.fetch(1000, max_wait=0.5)) or not fetched:
         fetched += sum(len(batch.records) for batch in batches)
     print("held", ",".join(map(str, consumer.partitions)), "fetched", fetched, flush=True)
     await asyncio.Event().wait()
