@@ -1,5 +1,5 @@
 """A member that fetches without acking, then waits to be killed: ``python member_child.py
-URL PREFIX TTL``. Prints ``held <partitions> fetched <count>`` once messages came to its
+URL PREFIX TTL PARTITIONS``. Prints ``held <partitions> fetched <count>`` once messages came to its
 partitions and no more came for 0.5 s."""
 
 from __future__ import annotations
@@ -10,9 +10,9 @@ import sys
 from industryos.queue.jetstream import JetStreamConfig, JetStreamQueue
 
 
-async def main(url: str, prefix: str, ttl: float) -> None:
+async def main(url: str, prefix: str, ttl: float, partitions: int) -> None:
     queue = await JetStreamQueue.connect(
-        JetStreamConfig(url=url, prefix=prefix, topics={"Main": 4}, lease_ttl_s=ttl)
+        JetStreamConfig(url=url, prefix=prefix, topics={"Main": partitions}, lease_ttl_s=ttl)
     )
     consumer = await queue.subscribe("Main", "rules")
     await asyncio.wait_for(queue.leases.settled(), 30)
@@ -24,4 +24,4 @@ async def main(url: str, prefix: str, ttl: float) -> None:
 
 
 if __name__ == "__main__":
-    asyncio.run(main(sys.argv[1], sys.argv[2], float(sys.argv[3])))
+    asyncio.run(main(sys.argv[1], sys.argv[2], float(sys.argv[3]), int(sys.argv[4])))

@@ -21,7 +21,7 @@ from tests.conftest import DatabaseFactory
 from tests.support.jetstream import NATS_URL
 from tests.support.node_process import RunningNode, start_node_process
 
-PARTITIONS = 10  # each topic's, by default
+PARTITIONS = 16  # of each topic: b gets none of them by rendezvous hashing once in 2**16
 EACH = 5
 WHOLE_LOG = 10_000_000
 LEASE_TTL_S = 2
@@ -45,6 +45,7 @@ def test_a_killed_nodes_partitions_are_processed_by_the_other(
         "INDUSTRYOS_QUEUE_URL": NATS_URL,
         "INDUSTRYOS_QUEUE_PREFIX": prefix,
         "INDUSTRYOS_QUEUE_LEASE_TTL_S": str(LEASE_TTL_S),
+        "INDUSTRYOS_QUEUE_PARTITIONS": str(PARTITIONS),
     }
     nodes: list[RunningNode] = []
     try:
