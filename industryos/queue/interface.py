@@ -58,6 +58,7 @@ __all__ = [
     "Record",
     "RecordTooLargeError",
     "partition_for",
+    "record_bytes",
 ]
 
 
@@ -93,6 +94,14 @@ def partition_for(originator_id: uuid.UUID, partitions: int) -> int:
     and every queue implementation put one device's messages in the same partition.
     """
     return _stable_hash(originator_id) % partitions
+
+
+def record_bytes(msg: Msg, max_record_bytes: int) -> bytes:
+    """``msg`` as a queue stores it; :class:`RecordTooLargeError` past the record limit."""
+    payload = msg.to_bytes()
+    if len(payload) > max_record_bytes:
+        raise RecordTooLargeError(f"message of {len(payload)} bytes exceeds the limit")
+    return payload
 
 
 @lru_cache(maxsize=1 << 16)

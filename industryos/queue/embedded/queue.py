@@ -49,8 +49,8 @@ from industryos.queue.embedded.writer import LogWriter
 from industryos.queue.interface import (
     QueueClosedError,
     QueueConfigError,
-    RecordTooLargeError,
     partition_for,
+    record_bytes,
 )
 from industryos.queue.ordering import ordered
 
@@ -158,9 +158,7 @@ class EmbeddedQueue:
     def _record(self, logs: list[PartitionLog], msg: Msg) -> tuple[PartitionLog, bytes, Msg]:
         """The partition ``msg`` belongs to, its bytes (checked against the size limit) and
         the message."""
-        payload = msg.to_bytes()
-        if len(payload) > self._config.max_record_bytes:
-            raise RecordTooLargeError(f"message of {len(payload)} bytes exceeds the limit")
+        payload = record_bytes(msg, self._config.max_record_bytes)
         return logs[partition_for(msg.originator.id, len(logs))], payload, msg
 
     def _topic_logs(self, topic: str) -> list[PartitionLog]:

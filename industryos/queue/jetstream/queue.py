@@ -42,8 +42,8 @@ from industryos.queue.interface import (
     QueueClosedError,
     QueueConfigError,
     QueueError,
-    RecordTooLargeError,
     partition_for,
+    record_bytes,
 )
 from industryos.queue.jetstream.consumer import JetStreamConsumer
 from industryos.queue.jetstream.leases import PartitionLeases
@@ -199,9 +199,7 @@ class JetStreamQueue:
         subjects = self._topic_subjects(topic)
         records: list[tuple[str, bytes, str]] = []
         for msg in msgs:
-            payload = msg.to_bytes()
-            if len(payload) > self._config.max_record_bytes:
-                raise RecordTooLargeError(f"message of {len(payload)} bytes exceeds the limit")
+            payload = record_bytes(msg, self._config.max_record_bytes)
             subject = subjects[partition_for(msg.originator.id, len(subjects))]
             records.append((subject, payload, str(msg.id)))
         futures: list[asyncio.Future[int]] = []
