@@ -95,6 +95,14 @@ def cpu_seconds(pid: int) -> float:
     return total / os.sysconf("SC_CLK_TCK")
 
 
+def delete_jetstream_queue(url: str, prefix: str) -> None:
+    """Delete a run's JetStream streams (imported here: ``ab.py`` runs the benchmarks
+    against older packages, which have no JetStream queue)."""
+    from industryos.queue.jetstream import delete_queue
+
+    asyncio.run(delete_queue(url, prefix))
+
+
 def percentile(values: list[float], fraction: float) -> float:
     """The ``fraction`` percentile of ``values`` (nan when empty)."""
     if not values:

@@ -31,7 +31,15 @@ import threading
 import time
 from pathlib import Path
 
-from _common import NodeProcess, Rest, cpu_seconds, load, result_line, rss_mib
+from _common import (
+    NodeProcess,
+    Rest,
+    cpu_seconds,
+    delete_jetstream_queue,
+    load,
+    result_line,
+    rss_mib,
+)
 from _loadgen import LoadResult, run_load
 from _store import drop_pg_database, fresh_pg_database
 
@@ -112,16 +120,8 @@ def _run(count: int, args: argparse.Namespace, run_id: str) -> None:
         if args.db != "sqlite":
             asyncio.run(drop_pg_database(args.db, pg_name))
         if args.queue:
-            _delete_queue(args.queue, queue_prefix)
+            delete_jetstream_queue(args.queue, queue_prefix)
         shared.cleanup()
-
-
-def _delete_queue(url: str, prefix: str) -> None:
-    """Delete the run's JetStream streams (imported here: ``ab.py`` runs this script against
-    older packages, which have no JetStream queue)."""
-    from industryos.queue.jetstream import delete_queue
-
-    asyncio.run(delete_queue(url, prefix))
 
 
 def main() -> None:

@@ -52,6 +52,7 @@ from _common import (
     NodeProcess,
     Rest,
     cpu_seconds,
+    delete_jetstream_queue,
     free_port,
     load,
     percentile,
@@ -411,7 +412,7 @@ def run_node(args: argparse.Namespace) -> dict[str, float]:
         if args.db:
             asyncio.run(drop_pg_database(args.db, pg_name))
         if args.queue:
-            _delete_queue(args.queue, queue_prefix)
+            delete_jetstream_queue(args.queue, queue_prefix)
 
 
 def _ingest_only(
@@ -492,14 +493,6 @@ def run_mosquitto(args: argparse.Namespace, names: list[str]) -> LoadResult | No
             process.wait(10)
     print(_summarise("Mosquitto", result) + f"; {load()}")
     return result
-
-
-def _delete_queue(url: str, prefix: str) -> None:
-    """Delete the run's JetStream streams (imported here: ``ab.py`` runs this script against
-    older packages, which have no JetStream queue)."""
-    from industryos.queue.jetstream import delete_queue
-
-    asyncio.run(delete_queue(url, prefix))
 
 
 def main() -> None:
