@@ -326,14 +326,9 @@ class Node:
         else UP."""
         if not self._ready:
             return Health(STARTING)
-        if self._queue is not None and self._queue.writes_refused:
-            if isinstance(self._queue, JetStreamQueue):
-                return Health(DOWN, "the queue (NATS JetStream) is not reachable; reconnecting")
-            return Health(
-                DOWN,
-                "the durable queue refuses device data: a write to disk failed "
-                "(disk full or I/O error, see the log); retrying",
-            )
+        refusal = None if self._queue is None else self._queue.refusal
+        if refusal is not None:
+            return Health(DOWN, refusal)
         if self._db is not None:
             try:
                 await asyncio.wait_for(self._db.ping(), HEALTH_DB_TIMEOUT_S)

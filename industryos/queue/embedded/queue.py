@@ -234,6 +234,16 @@ class EmbeddedQueue:
         """True while appends are refused after a failed write (see :class:`GroupCommit`)."""
         return self._writer.refusing
 
+    @property
+    def refusal(self) -> str | None:
+        """Why appends are refused now (for ``/api/health``), None while they are taken."""
+        if not self.writes_refused:
+            return None
+        return (
+            "the durable queue refuses device data: a write to disk failed "
+            "(disk full or I/O error, see the log); retrying"
+        )
+
     def stats(self) -> QueueStats:
         """Counters and per-partition / per-group positions, cheap enough to poll."""
         partitions = tuple(

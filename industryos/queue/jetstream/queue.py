@@ -286,6 +286,13 @@ class JetStreamQueue:
         """True while the NATS connection is down (appends fail or wait for it)."""
         return not self._client.is_connected
 
+    @property
+    def refusal(self) -> str | None:
+        """Why appends fail now (for ``/api/health``), None while they are taken."""
+        if not self.writes_refused:
+            return None
+        return "the queue (NATS JetStream) is not reachable; reconnecting"
+
     def stats(self) -> QueueStats:
         """Counters in the embedded queue's shape: a commit is one append batch, an offset
         commit one confirmed ack; there are no fsyncs or segments of our own."""

@@ -224,12 +224,14 @@ async def test_a_queue_outage_fails_appends_and_both_sides_resume_after_it(prefi
             with pytest.raises(QueueWriteError):  # not acknowledged: the device sends again
                 await queue.append("Main", telemetry(device(1), 2))
             assert queue.writes_refused
+            assert queue.refusal is not None and "NATS JetStream" in queue.refusal  # health
             assert queue.stats().write_failures == 1
 
             server.start()  # (its files kept the stream and the bucket)
             back = [telemetry(device(d), 2) for d in range(4)]
             await asyncio.wait_for(_append_until_taken(queue, back), SETTLE_S)
             assert not queue.writes_refused
+            assert queue.refusal is None
             # the leases lapsed meanwhile; they are claimed again and consuming goes on
             resumed: list[Msg] = []
             while len({m.id for m in resumed}) < 4:
